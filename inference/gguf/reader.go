@@ -1,0 +1,586 @@
+// Package gguf reads and writes GGUF model files (the llama.cpp file format).
+//
+// A File is a memory-mapped view: opening parses only the header, and a
+// tensor's data is a slice of the mapping. Every count and length in the
+// header is checked against the file size before anything is allocated, so a
+// truncated or hostile file gives an error, never a panic or a huge allocation.
+package gguf
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"os"
+	"sort"
+)
+
+// Sentinel errors; every error from this package wraps one of them.
+var (
+	ErrCorrupt     = errors.New("corrupt gguf file")
+	ErrUnsupported = errors.New("unsupported gguf file")
+)
+
+const (
+	magic            = 0x46554747 // "GGUF" little-endian
+	defaultAlignment = 32
+	maxDims          = 4
+	maxArrayDepth    = 8
+)
+
+// Array is a metadata array value. Values holds a typed slice:
+// []uint8, []int8, []uint16, []int16, []uint32, []int32, []float32, []bool,
+// []string, []uint64, []int64, []float64 or []Array.
+type Array struct {
+	Type   ValueType
+	Values any
+}
+
+// Len is the number of elements.
+func (a Array) Len() int {
+	switch v := a.Values.(type) {
+	case []uint8:
+		return len(v)
+	case []int8:
+		return len(v)
+	case []uint16:
+		return len(v)
+	case []int16:
+		return len(v)
+	case []uint32:
+		return len(v)
+	case []int32:
+		return len(v)
+	case []float32:
+		return len(v)
+	case []bool:
+		return len(v)
+	case []string:
+		return len(v)
+	case []uint64:
+		return len(v)
+	case []int64:
+		return len(v)
+	case []float64:
+		return len(v)
+	case []Array:
+		return len(v)
+	}
+	return 0
+}
+
+// KV is one metadata entry. Value is the Go value of Type: uint8, int8,
+// uint16, int16, uint32, int32, float32, bool, string, uint64, int64, float64
+// or Array.
+type KV struct {
+	Key   string
+	Type  ValueType
+	Value any
+}
+
+// TensorInfo describes one tensor. Shape is in ggml order: Shape[0] is the
+// length of a row (the fastest-moving dimension).
+type TensorInfo struct {
+	Name   string
+	Shape  []int64
+	Type   Type
+	Offset int64 // from the start of the data section
+	Size   int64 // bytes
+	// InfoOffset is where this tensor's info record starts in the file.
+	InfoOffset int64
+}
+
+// Elements is the number of elements (the product of the shape).
+func (t *TensorInfo) Elements() int64 {
+	n := int64(1)
+	for _, d := range t.Shape {
+		n *= d
+	}
+	return n
+}
+
+// Layout records where the parts of the file lie, for viewers.
+type Layout struct {
+	HeaderEnd   int64 // end of magic, version and the two counts
+	MetadataEnd int64 // end of the key-value section
+	InfosEnd    int64 // end of the tensor-info section
+	DataOffset  int64 // start of the (aligned) tensor data section
+}
+
+// File is a parsed GGUF file.
+type File struct {
+	Version   uint32
+	Alignment int64
+	Size      int64 // file size in bytes
+	KVs       []KV
+	Tensors   []TensorInfo
+	Layout    Layout
+
+	kvIndex     map[string]int
+	tensorIndex map[string]int
+	data        []byte
+	unmap       func() error
+}
+
+// Open maps the file read-only and parses its header.
+func Open(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a gguf file", path)
+	}
+	if st.Size() < 24 {
+		return nil, fmt.Errorf("%s: %w: file is %d bytes, too small for a gguf header", path, ErrCorrupt, st.Size())
+	}
+	data, unmap, err := mmapFile(fh, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: map: %w", path, err)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		unmap()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f.unmap = unmap
+	return f, nil
+}
+
+// Close unmaps the file. Tensor data slices must not be used afterwards.
+func (f *File) Close() error {
+	if f == nil || f.unmap == nil {
+		return nil
+	}
+	u := f.unmap
+	f.unmap, f.data = nil, nil
+	return u()
+}
+
+// Parse parses a whole GGUF file held in memory. The File refers to data.
+func Parse(data []byte) (*File, error) {
+	d := &decoder{buf: data}
+	f := &File{Size: int64(len(data)), data: data, Alignment: defaultAlignment}
+	if len(data) < 4 {
+		return nil, fmt.Errorf("%w: file is %d bytes, too small for a gguf header", ErrCorrupt, len(data))
+	}
+	switch m := binary.LittleEndian.Uint32(data); m {
+	case magic:
+	case bits.ReverseBytes32(magic):
+		return nil, fmt.Errorf("%w: byte-swapped magic", ErrCorrupt)
+	default:
+		return nil, fmt.Errorf("%w: not a gguf file (magic %q)", ErrCorrupt, data[:4])
+	}
+	d.pos = 4
+	ver, err := d.u32("version")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ver == 2 || ver == 3:
+	case ver == 1:
+		return nil, fmt.Errorf("%w: gguf version 1 (re-convert the model with a current llama.cpp)", ErrUnsupported)
+	case bits.ReverseBytes32(ver) == 2 || bits.ReverseBytes32(ver) == 3:
+		return nil, fmt.Errorf("%w: big-endian gguf file", ErrUnsupported)
+	default:
+		return nil, fmt.Errorf("%w: gguf version %d", ErrUnsupported, ver)
+	}
+	f.Version = ver
+	nTensors, err := d.u64("tensor count")
+	if err != nil {
+		return nil, err
+	}
+	nKV, err := d.u64("metadata count")
+	if err != nil {
+		return nil, err
+	}
+	f.Layout.HeaderEnd = int64(d.pos)
+	// Each key-value takes at least 12 bytes (key length, type, a 1-byte value
+	// would be 13), each tensor info at least 8+4+8+4+8 bytes.
+	if nKV > uint64(d.remaining())/12 {
+		return nil, fmt.Errorf("%w: metadata count %d does not fit in a %d-byte file", ErrCorrupt, nKV, len(data))
+	}
+	if nTensors > uint64(d.remaining())/32 {
+		return nil, fmt.Errorf("%w: tensor count %d does not fit in a %d-byte file", ErrCorrupt, nTensors, len(data))
+	}
+
+	f.KVs = make([]KV, 0, nKV)
+	f.kvIndex = make(map[string]int, nKV)
+	for i := uint64(0); i < nKV; i++ {
+		at := d.pos
+		key, err := d.str("metadata key")
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := f.kvIndex[key]; dup {
+			return nil, fmt.Errorf("%w: duplicate metadata key %q at offset %d", ErrCorrupt, key, at)
+		}
+		vt, err := d.u32("type of " + key)
+		if err != nil {
+			return nil, err
+		}
+		val, err := d.value(ValueType(vt), key, 0)
+		if err != nil {
+			return nil, err
+		}
+		f.kvIndex[key] = len(f.KVs)
+		f.KVs = append(f.KVs, KV{Key: key, Type: ValueType(vt), Value: val})
+	}
+	f.Layout.MetadataEnd = int64(d.pos)
+
+	if kv, ok := f.kvIndex["general.alignment"]; ok {
+		a, ok := asUint(f.KVs[kv].Value)
+		if !ok || a == 0 || a&(a-1) != 0 || a > 1<<20 {
+			return nil, fmt.Errorf("%w: general.alignment %v is not a power of two", ErrCorrupt, f.KVs[kv].Value)
+		}
+		f.Alignment = int64(a)
+	}
+
+	f.Tensors = make([]TensorInfo, 0, nTensors)
+	f.tensorIndex = make(map[string]int, nTensors)
+	for i := uint64(0); i < nTensors; i++ {
+		t, err := d.tensorInfo()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := f.tensorIndex[t.Name]; dup {
+			return nil, fmt.Errorf("%w: duplicate tensor name %q at offset %d", ErrCorrupt, t.Name, t.InfoOffset)
+		}
+		f.tensorIndex[t.Name] = len(f.Tensors)
+		f.Tensors = append(f.Tensors, t)
+	}
+	f.Layout.InfosEnd = int64(d.pos)
+	f.Layout.DataOffset = alignUp(int64(d.pos), f.Alignment)
+	if nTensors > 0 && f.Layout.DataOffset > f.Size {
+		return nil, fmt.Errorf("%w: data section starts at %d, past the end of the %d-byte file", ErrCorrupt, f.Layout.DataOffset, f.Size)
+	}
+	if err := f.checkTensorData(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// checkTensorData checks that every tensor lies aligned inside the file and
+// that no two overlap.
+func (f *File) checkTensorData() error {
+	avail := f.Size - f.Layout.DataOffset
+	order := make([]int, len(f.Tensors))
+	for i := range order {
+		order[i] = i
+	}
+	for _, i := range order {
+		t := &f.Tensors[i]
+		if t.Offset%f.Alignment != 0 {
+			return fmt.Errorf("%w: tensor %q: data offset %d is not aligned to %d", ErrCorrupt, t.Name, t.Offset, f.Alignment)
+		}
+		if t.Offset > avail || t.Size > avail-t.Offset {
+			return fmt.Errorf("%w: tensor %q: data [%d, +%d) lies past the end of the file (truncated?)", ErrCorrupt, t.Name, f.Layout.DataOffset+t.Offset, t.Size)
+		}
+	}
+	sort.Slice(order, func(a, b int) bool { return f.Tensors[order[a]].Offset < f.Tensors[order[b]].Offset })
+	for k := 1; k < len(order); k++ {
+		prev, cur := &f.Tensors[order[k-1]], &f.Tensors[order[k]]
+		if prev.Offset+prev.Size > cur.Offset {
+			return fmt.Errorf("%w: tensors %q and %q overlap", ErrCorrupt, prev.Name, cur.Name)
+		}
+	}
+	return nil
+}
+
+func alignUp(n, a int64) int64 { return (n + a - 1) / a * a }
+
+// decoder reads little-endian values with bounds checks.
+type decoder struct {
+	buf []byte
+	pos int
+}
+
+func (d *decoder) remaining() int { return len(d.buf) - d.pos }
+
+func (d *decoder) need(n uint64, what string) error {
+	if n > uint64(d.remaining()) {
+		return fmt.Errorf("%w: %s at offset %d needs %d bytes, file ends after %d (truncated?)", ErrCorrupt, what, d.pos, n, d.remaining())
+	}
+	return nil
+}
+
+func (d *decoder) u32(what string) (uint32, error) {
+	if err := d.need(4, what); err != nil {
+		return 0, err
+	}
+	v := binary.LittleEndian.Uint32(d.buf[d.pos:])
+	d.pos += 4
+	return v, nil
+}
+
+func (d *decoder) u64(what string) (uint64, error) {
+	if err := d.need(8, what); err != nil {
+		return 0, err
+	}
+	v := binary.LittleEndian.Uint64(d.buf[d.pos:])
+	d.pos += 8
+	return v, nil
+}
+
+func (d *decoder) str(what string) (string, error) {
+	n, err := d.u64(what + " length")
+	if err != nil {
+		return "", err
+	}
+	if err := d.need(n, what); err != nil {
+		return "", err
+	}
+	s := string(d.buf[d.pos : d.pos+int(n)])
+	d.pos += int(n)
+	return s, nil
+}
+
+func (d *decoder) value(vt ValueType, key string, depth int) (any, error) {
+	if vt == ValArray {
+		return d.array(key, depth)
+	}
+	if vt == ValString {
+		return d.str("value of " + key)
+	}
+	size := vt.fixedSize()
+	if size == 0 {
+		return nil, fmt.Errorf("%w: key %q has unknown value type %d at offset %d", ErrCorrupt, key, uint32(vt), d.pos-4)
+	}
+	if err := d.need(uint64(size), "value of "+key); err != nil {
+		return nil, err
+	}
+	b := d.buf[d.pos:]
+	d.pos += size
+	return scalar(vt, b), nil
+}
+
+func scalar(vt ValueType, b []byte) any {
+	switch vt {
+	case ValUint8:
+		return b[0]
+	case ValInt8:
+		return int8(b[0])
+	case ValBool:
+		return b[0] != 0
+	case ValUint16:
+		return binary.LittleEndian.Uint16(b)
+	case ValInt16:
+		return int16(binary.LittleEndian.Uint16(b))
+	case ValUint32:
+		return binary.LittleEndian.Uint32(b)
+	case ValInt32:
+		return int32(binary.LittleEndian.Uint32(b))
+	case ValFloat32:
+		return math.Float32frombits(binary.LittleEndian.Uint32(b))
+	case ValUint64:
+		return binary.LittleEndian.Uint64(b)
+	case ValInt64:
+		return int64(binary.LittleEndian.Uint64(b))
+	case ValFloat64:
+		return math.Float64frombits(binary.LittleEndian.Uint64(b))
+	}
+	return nil
+}
+
+func (d *decoder) array(key string, depth int) (any, error) {
+	if depth >= maxArrayDepth {
+		return nil, fmt.Errorf("%w: key %q: arrays nested deeper than %d", ErrCorrupt, key, maxArrayDepth)
+	}
+	et32, err := d.u32("array type of " + key)
+	if err != nil {
+		return nil, err
+	}
+	et := ValueType(et32)
+	n, err := d.u64("array length of " + key)
+	if err != nil {
+		return nil, err
+	}
+	// The smallest encoding of one element bounds the count before allocating.
+	minSize := uint64(et.fixedSize())
+	switch et {
+	case ValString:
+		minSize = 8
+	case ValArray:
+		minSize = 12
+	}
+	if minSize == 0 {
+		return nil, fmt.Errorf("%w: key %q: array of unknown type %d", ErrCorrupt, key, et32)
+	}
+	if n > uint64(d.remaining())/minSize {
+		return nil, fmt.Errorf("%w: key %q: array of %d %s at offset %d does not fit in the file", ErrCorrupt, key, n, et, d.pos)
+	}
+	if et == ValString {
+		out := make([]string, n)
+		for i := range out {
+			if out[i], err = d.str("element of " + key); err != nil {
+				return nil, err
+			}
+		}
+		return Array{et, out}, nil
+	}
+	if et == ValArray {
+		out := make([]Array, n)
+		for i := range out {
+			v, err := d.array(key, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v.(Array)
+		}
+		return Array{et, out}, nil
+	}
+	b := d.buf[d.pos : d.pos+int(n*minSize)]
+	d.pos += int(n * minSize)
+	return Array{et, decodeScalars(et, b, int(n))}, nil
+}
+
+func decodeScalars(et ValueType, b []byte, n int) any {
+	le := binary.LittleEndian
+	switch et {
+	case ValUint8:
+		return append([]uint8(nil), b...)
+	case ValInt8:
+		out := make([]int8, n)
+		for i := range out {
+			out[i] = int8(b[i])
+		}
+		return out
+	case ValBool:
+		out := make([]bool, n)
+		for i := range out {
+			out[i] = b[i] != 0
+		}
+		return out
+	case ValUint16:
+		out := make([]uint16, n)
+		for i := range out {
+			out[i] = le.Uint16(b[2*i:])
+		}
+		return out
+	case ValInt16:
+		out := make([]int16, n)
+		for i := range out {
+			out[i] = int16(le.Uint16(b[2*i:]))
+		}
+		return out
+	case ValUint32:
+		out := make([]uint32, n)
+		for i := range out {
+			out[i] = le.Uint32(b[4*i:])
+		}
+		return out
+	case ValInt32:
+		out := make([]int32, n)
+		for i := range out {
+			out[i] = int32(le.Uint32(b[4*i:]))
+		}
+		return out
+	case ValFloat32:
+		out := make([]float32, n)
+		for i := range out {
+			out[i] = math.Float32frombits(le.Uint32(b[4*i:]))
+		}
+		return out
+	case ValUint64:
+		out := make([]uint64, n)
+		for i := range out {
+			out[i] = le.Uint64(b[8*i:])
+		}
+		return out
+	case ValInt64:
+		out := make([]int64, n)
+		for i := range out {
+			out[i] = int64(le.Uint64(b[8*i:]))
+		}
+		return out
+	case ValFloat64:
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = math.Float64frombits(le.Uint64(b[8*i:]))
+		}
+		return out
+	}
+	return nil
+}
+
+func (d *decoder) tensorInfo() (TensorInfo, error) {
+	t := TensorInfo{InfoOffset: int64(d.pos)}
+	name, err := d.str("tensor name")
+	if err != nil {
+		return t, err
+	}
+	t.Name = name
+	nd, err := d.u32("dimension count of tensor " + name)
+	if err != nil {
+		return t, err
+	}
+	if nd == 0 || nd > maxDims {
+		return t, fmt.Errorf("%w: tensor %q at offset %d has %d dimensions (1 to %d allowed)", ErrCorrupt, name, t.InfoOffset, nd, maxDims)
+	}
+	t.Shape = make([]int64, nd)
+	elems := uint64(1)
+	for i := range t.Shape {
+		v, err := d.u64("shape of tensor " + name)
+		if err != nil {
+			return t, err
+		}
+		if v == 0 || v > math.MaxInt64 {
+			return t, fmt.Errorf("%w: tensor %q has dimension %d of size %d", ErrCorrupt, name, i, v)
+		}
+		hi, lo := bits.Mul64(elems, v)
+		if hi != 0 || lo > math.MaxInt64/8 {
+			return t, fmt.Errorf("%w: tensor %q: element count overflows", ErrCorrupt, name)
+		}
+		elems = lo
+		t.Shape[i] = int64(v)
+	}
+	ty, err := d.u32("type of tensor " + name)
+	if err != nil {
+		return t, err
+	}
+	t.Type = Type(ty)
+	if !t.Type.Known() {
+		return t, fmt.Errorf("%w: tensor %q has unknown ggml type %d", ErrUnsupported, name, ty)
+	}
+	if t.Shape[0]%int64(t.Type.BlockSize()) != 0 {
+		return t, fmt.Errorf("%w: tensor %q: row length %d is not a multiple of the %s block size %d", ErrCorrupt, name, t.Shape[0], t.Type, t.Type.BlockSize())
+	}
+	off, err := d.u64("data offset of tensor " + name)
+	if err != nil {
+		return t, err
+	}
+	if off > math.MaxInt64/2 {
+		return t, fmt.Errorf("%w: tensor %q: data offset %d is absurd", ErrCorrupt, name, off)
+	}
+	t.Offset = int64(off)
+	t.Size = t.Type.RowSize(int64(elems))
+	return t, nil
+}
+
+func asUint(v any) (uint64, bool) {
+	switch x := v.(type) {
+	case uint8:
+		return uint64(x), true
+	case uint16:
+		return uint64(x), true
+	case uint32:
+		return uint64(x), true
+	case uint64:
+		return x, true
+	case int8:
+		return uint64(x), x >= 0
+	case int16:
+		return uint64(x), x >= 0
+	case int32:
+		return uint64(x), x >= 0
+	case int64:
+		return uint64(x), x >= 0
+	}
+	return 0, false
+}

@@ -1,0 +1,17 @@
+// Burrow runs large language models locally. With no sub-command it opens the
+// window; a first argument that names a sub-command runs headless.
+package main
+
+import (
+	"os"
+
+	"burrow/app"
+	"burrow/ui"
+)
+
+func main() {
+	if len(os.Args) > 1 && app.IsCommand(os.Args[1]) {
+		os.Exit(app.RunCLI(os.Args[1:]))
+	}
+	os.Exit(ui.Main(os.Args[1:]))
+}
