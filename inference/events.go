@@ -1,0 +1,112 @@
+// Package inference is Burrow's pure-Go engine. This file is the contract
+// between the inference goroutine (Worker) and its front ends (the UI via
+// app.Controller, the CLI, the API server): requests in, events out.
+package inference
+
+import (
+	"time"
+
+	"burrow/inference/chat"
+	"burrow/inference/sample"
+)
+
+// Stop reasons, as in the command-line contract.
+const (
+	StopEOS       = "eos"        // an end-of-generation token
+	StopString    = "stop"       // a stop string
+	StopMaxTokens = "max_tokens" // the requested number of tokens
+	StopLength    = "length"     // the context is full
+	StopCancelled = "cancelled"  // the caller cancelled
+)
+
+// LoadOptions say how to load a model.
+type LoadOptions struct {
+	ContextLength int // 0: the model's, capped at 4096
+	Threads       int // 0: physical cores
+}
+
+// GenerateRequest asks for one assistant reply to a conversation.
+type GenerateRequest struct {
+	// Conversation identifies the KV-cache slot: turns of the same
+	// conversation reuse the cached prefix.
+	Conversation string
+	Messages     []chat.Message
+	// Template overrides the model's chat template (Jinja source), if set.
+	Template  string
+	Params    sample.Params
+	MaxTokens int // 0: until the end or the context is full
+	Stop      []string
+	// TopLogprobs > 0 asks for that many alternatives per generated token.
+	TopLogprobs int
+}
+
+// EventKind tells what an Event carries.
+type EventKind int
+
+const (
+	EventProgress EventKind = iota // Progress of a load, 0..1
+	EventLoaded                    // Model is set
+	EventPiece                     // Piece (complete UTF-8) and Token
+	EventDone                      // Stats and StopReason
+	EventError                     // Err
+)
+
+// Event is one message from the worker. The channel a request returns is
+// closed after its EventDone or EventError.
+type Event struct {
+	Kind       EventKind
+	Progress   float64
+	Model      *ModelInfo
+	Piece      string
+	Token      int
+	Top        []TokenProb // alternatives for this token, when asked for
+	StopReason string
+	Stats      *Stats
+	Err        error
+}
+
+// TokenProb is a candidate token and its probability after the sampler's temperature.
+type TokenProb struct {
+	Token int     `json:"token"`
+	Piece string  `json:"piece"`
+	Prob  float32 `json:"prob"`
+}
+
+// ModelInfo describes the loaded model to front ends.
+type ModelInfo struct {
+	Path          string `json:"path"`
+	Name          string `json:"name"`
+	Architecture  string `json:"architecture"`
+	ContextLength int    `json:"context_length"`
+	Fingerprint   string `json:"fingerprint"` // identifies the file's content
+}
+
+// Stats describe one reply.
+type Stats struct {
+	PromptTokens    int           `json:"prompt_tokens"`    // tokens of the rendered prompt
+	EvaluatedTokens int           `json:"evaluated_tokens"` // prompt tokens not found in the cache
+	GenTokens       int           `json:"gen_tokens"`
+	PromptTime      time.Duration `json:"prompt_ms"`
+	GenTime         time.Duration `json:"gen_ms"`
+	TimeToFirst     time.Duration `json:"ttft_ms"`
+	ContextUsed     int           `json:"context_used"`
+	ContextSize     int           `json:"context_size"`
+	Receipt         Receipt       `json:"receipt"`
+}
+
+// TokensPerSecond is the generation speed.
+func (s *Stats) TokensPerSecond() float64 {
+	if s.GenTime <= 0 {
+		return 0
+	}
+	return float64(s.GenTokens) / s.GenTime.Seconds()
+}
+
+// Receipt holds what is needed to replay a reply exactly.
+type Receipt struct {
+	ModelFingerprint string        `json:"model_fingerprint"`
+	Params           sample.Params `json:"params"`
+	MaxTokens        int           `json:"max_tokens"`
+	Stop             []string      `json:"stop,omitempty"`
+	ContextLength    int           `json:"context_length"`
+}
