@@ -1,0 +1,69 @@
+# Burrow. Two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+export GOTOOLCHAIN := local
+GO ?= go
+BIN := bin/burrow
+TESTDATA ?= $(if $(BURROW_TESTDATA),$(BURROW_TESTDATA),$(abspath ../shared/testdata))
+FUZZTIME ?= 60s
+
+# Debian packages Fyne's cgo needs to build, and what runs it headless.
+BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+RUN_PKGS := xvfb xauth libgl1-mesa-dri tmux
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup build run test vet smoke bench fuzz check-peer peer package install cross clean
+
+setup:
+	@missing=""; for p in $(BUILD_PKGS) $(RUN_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	else echo "setup: Debian packages present"; fi
+	@command -v $(GO) >/dev/null || { echo "setup: Go 1.26 is needed: https://go.dev/dl/"; exit 1; }
+
+build: setup
+	$(GO) build -o $(BIN) .
+
+run: build
+	./$(BIN)
+
+vet:
+	$(GO) vet ./...
+
+# The whole suite: vet, unit and integration tests, cross-compiles of the
+# engine, then the real binary started under Xvfb.
+test: setup vet cross
+	$(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) smoke
+
+smoke: build
+	tools/smoke.sh $(BIN) "$(TESTDATA)"
+
+# The engine has no cgo: it must build for every platform Burrow ships on.
+cross:
+	@for t in windows/amd64 darwin/arm64 darwin/amd64 linux/arm64; do \
+	  echo "cross: $$t"; CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./inference/... ./models/... ./internal/... || exit 1; done
+
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./inference/gguf/
+	$(GO) test -run='^$$' -fuzz=FuzzEncode -fuzztime=$(FUZZTIME) ./inference/tokenizer/
+
+# llama.cpp as the peer, from npm's prebuilt node-llama-cpp (git-ignored folder).
+peer:
+	@[ -d tools/peer/node_modules/node-llama-cpp ] || (cd tools/peer && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --omit=optional --no-audit --no-fund)
+
+check-peer: build peer
+	tools/check-peer.sh $(BIN) "$(TESTDATA)"
+
+bench: build peer
+	tools/bench.sh $(BIN) "$(TESTDATA)"
+
+package:
+	tools/package.sh
+
+install:
+	tools/package.sh install
+
+clean:
+	rm -rf bin dist
