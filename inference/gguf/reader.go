@@ -210,8 +210,10 @@ func Parse(data []byte) (*File, error) {
 		return nil, fmt.Errorf("%w: tensor count %d does not fit in a %d-byte file", ErrCorrupt, nTensors, len(data))
 	}
 
-	f.KVs = make([]KV, 0, nKV)
-	f.kvIndex = make(map[string]int, nKV)
+	// Counts only bound the loops; slices grow with what is actually read,
+	// so a lying count cannot make Parse allocate more than the file holds.
+	f.KVs = make([]KV, 0, min(nKV, 256))
+	f.kvIndex = make(map[string]int, min(nKV, 256))
 	for i := uint64(0); i < nKV; i++ {
 		at := d.pos
 		key, err := d.str("metadata key")
@@ -242,8 +244,8 @@ func Parse(data []byte) (*File, error) {
 		f.Alignment = int64(a)
 	}
 
-	f.Tensors = make([]TensorInfo, 0, nTensors)
-	f.tensorIndex = make(map[string]int, nTensors)
+	f.Tensors = make([]TensorInfo, 0, min(nTensors, 1024))
+	f.tensorIndex = make(map[string]int, min(nTensors, 1024))
 	for i := uint64(0); i < nTensors; i++ {
 		t, err := d.tensorInfo()
 		if err != nil {
@@ -415,23 +417,28 @@ func (d *decoder) array(key string, depth int) (any, error) {
 	if n > uint64(d.remaining())/minSize {
 		return nil, fmt.Errorf("%w: key %q: array of %d %s at offset %d does not fit in the file", ErrCorrupt, key, n, et, d.pos)
 	}
+	// A string header (16 bytes) or an Array (24) is larger than its
+	// smallest encoding, so these slices start small and grow as elements
+	// are actually read.
 	if et == ValString {
-		out := make([]string, n)
-		for i := range out {
-			if out[i], err = d.str("element of " + key); err != nil {
+		out := make([]string, 0, min(n, 4096))
+		for range n {
+			s, err := d.str("element of " + key)
+			if err != nil {
 				return nil, err
 			}
+			out = append(out, s)
 		}
 		return Array{et, out}, nil
 	}
 	if et == ValArray {
-		out := make([]Array, n)
-		for i := range out {
+		out := make([]Array, 0, min(n, 256))
+		for range n {
 			v, err := d.array(key, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			out[i] = v.(Array)
+			out = append(out, v.(Array))
 		}
 		return Array{et, out}, nil
 	}
@@ -444,7 +451,9 @@ func decodeScalars(et ValueType, b []byte, n int) any {
 	le := binary.LittleEndian
 	switch et {
 	case ValUint8:
-		return append([]uint8(nil), b...)
+		out := make([]uint8, n)
+		copy(out, b)
+		return out
 	case ValInt8:
 		out := make([]int8, n)
 		for i := range out {
