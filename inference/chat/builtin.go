@@ -1,0 +1,54 @@
+package chat
+
+import (
+	"embed"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// The built-in templates cover files that carry no chat template. They are
+// plain Jinja so the same engine renders them and the golden script can
+// check them against Python Jinja2.
+//
+//go:embed builtin/*.jinja
+var builtinFS embed.FS
+
+// Names of the built-in templates.
+const (
+	ChatML  = "chatml"
+	Llama3  = "llama3"
+	Llama2  = "llama2"
+	Mistral = "mistral"
+	Gemma   = "gemma"
+	Phi3    = "phi3"
+)
+
+// BuiltinNames lists the built-in templates.
+func BuiltinNames() []string {
+	entries, _ := builtinFS.ReadDir("builtin")
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".jinja"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// BuiltinSource is the Jinja source of a built-in template.
+func BuiltinSource(name string) (string, bool) {
+	b, err := builtinFS.ReadFile("builtin/" + name + ".jinja")
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// Builtin compiles a built-in template by name.
+func Builtin(name string) (*Template, error) {
+	src, ok := BuiltinSource(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: no built-in template %q (have %s)", ErrTemplate, name, strings.Join(BuiltinNames(), ", "))
+	}
+	return Parse(name, src)
+}

@@ -1,0 +1,101 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ardanlabs/jinja"
+)
+
+// ErrTemplate marks a chat template that cannot be parsed or rendered.
+var ErrTemplate = errors.New("chat template")
+
+// Template is a compiled Jinja chat template.
+type Template struct {
+	Name   string // "gguf", "override" or a built-in's name
+	Source string
+	tmpl   *jinja.Template
+}
+
+// RenderOptions are the variables Hugging Face's apply_chat_template passes
+// besides the messages.
+type RenderOptions struct {
+	AddGenerationPrompt bool
+	BOS, EOS            string    // special-token texts; empty leaves them undefined
+	Now                 time.Time // what strftime_now formats; zero: the current time
+	Vars                map[string]any
+}
+
+// Parse compiles a Jinja chat template. A template the engine cannot handle
+// gives an error wrapping ErrTemplate, never a panic.
+func Parse(name, source string) (t *Template, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t, err = nil, fmt.Errorf("%w %q: the template engine failed while parsing: %v", ErrTemplate, name, r)
+		}
+	}()
+	if strings.TrimSpace(source) == "" {
+		return nil, fmt.Errorf("%w %q: empty", ErrTemplate, name)
+	}
+	c, err := jinja.Compile(source)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %w", ErrTemplate, name, err)
+	}
+	return &Template{Name: name, Source: source, tmpl: c}, nil
+}
+
+// Render renders the conversation as the model's prompt text.
+func (t *Template) Render(msgs []Message, opts RenderOptions) (out string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = "", fmt.Errorf("%w %q: the template engine failed while rendering: %v", ErrTemplate, t.Name, r)
+		}
+	}()
+	out, err = t.tmpl.RenderValues(renderData(msgs, opts))
+	if err != nil {
+		return "", fmt.Errorf("%w %q: %w", ErrTemplate, t.Name, err)
+	}
+	return out, nil
+}
+
+// renderData builds the template's variables the way apply_chat_template
+// does: messages as dicts (role first, as in the JSON people write), tools
+// and documents none, the special tokens, and the helpers HF registers.
+func renderData(msgs []Message, opts RenderOptions) map[string]jinja.Value {
+	list := make([]jinja.Value, len(msgs))
+	for i, m := range msgs {
+		d := jinja.NewDict()
+		d.AsDict().Set("role", jinja.NewString(m.Role))
+		d.AsDict().Set("content", jinja.NewString(m.Content))
+		list[i] = d
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	data := map[string]jinja.Value{
+		"messages":              jinja.NewList(list),
+		"tools":                 jinja.None(),
+		"documents":             jinja.None(),
+		"add_generation_prompt": jinja.NewBool(opts.AddGenerationPrompt),
+		"strftime_now": jinja.NewCallable("strftime_now", func(args []jinja.Value, _ map[string]jinja.Value) (jinja.Value, error) {
+			format := "%Y-%m-%d"
+			if len(args) > 0 && args[0].IsString() {
+				format = args[0].AsString()
+			}
+			return jinja.NewString(strftime(now, format)), nil
+		}),
+	}
+	if opts.BOS != "" {
+		data["bos_token"] = jinja.NewString(opts.BOS)
+	}
+	if opts.EOS != "" {
+		data["eos_token"] = jinja.NewString(opts.EOS)
+	}
+	for k, v := range opts.Vars {
+		data[k] = jinja.FromGoValue(v)
+	}
+	return data
+}
