@@ -1,0 +1,194 @@
+// Package synth writes random-weight models of real shapes (Llama 3.2,
+// Qwen2.5, small test sizes) with the tensor names, hyperparameter keys and
+// tokenizer keys llama.cpp's converter writes. Tests and benchmarks use them
+// instead of downloading models; weights are generated tensor by tensor, so
+// a 1.3 GB file is written with a few megabytes of memory.
+package synth
+
+import (
+	"fmt"
+	"io"
+	"slices"
+
+	"burrow/inference/gguf"
+)
+
+// Options chooses what to write. The zero value (with Preset "tiny") is a
+// valid F32 llama model with the built-in vocabulary.
+type Options struct {
+	Arch      string    // "llama" or "qwen2"; "" takes the preset's
+	Preset    string    // see Presets(); "" means "tiny"
+	Type      gguf.Type // TypeF32, TypeF16 or TypeQ8_0 for the matrices; vectors stay F32
+	VocabFrom string    // a .gguf whose tokenizer.* keys are copied; "" uses BuiltinVocab
+	Seed      uint64
+	// Std is the standard deviation of the normal weights (default 0.02).
+	// Test models use a larger one (e.g. 0.5) so greedy decoding is decided
+	// by the weights, not by rounding.
+	Std     float64
+	Name    string // general.name; default "synth-<arch>-<preset>"
+	Context int    // context_length; 0 takes the preset's
+}
+
+// Write writes the model to path (through a temporary file renamed into place).
+func Write(path string, opts Options) error {
+	w, fill, err := Plan(opts)
+	if err != nil {
+		return err
+	}
+	return w.WriteFile(path, fill)
+}
+
+// WriteTo writes the model to out.
+func WriteTo(out io.Writer, opts Options) (int64, error) {
+	w, fill, err := Plan(opts)
+	if err != nil {
+		return 0, err
+	}
+	return w.WriteTo(out, fill)
+}
+
+// Plan builds the metadata and tensor plan without generating any weights;
+// fill generates them while the file is written.
+func Plan(opts Options) (*gguf.Writer, gguf.FillFunc, error) {
+	cfg, err := resolve(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := gguf.NewWriter()
+	if err := setMetadata(w, cfg); err != nil {
+		return nil, nil, err
+	}
+	gen := &generator{cfg: cfg, specs: map[string]tensorSpec{}}
+	for _, s := range tensorSpecs(cfg) {
+		if _, err := w.AddTensor(s.name, s.typ, s.shape); err != nil {
+			return nil, nil, fmt.Errorf("synth: %w", err)
+		}
+		gen.specs[s.name] = s
+	}
+	return w, gen.fill, nil
+}
+
+// config is Options resolved against the preset.
+type config struct {
+	Preset
+	arch   string
+	typ    gguf.Type
+	seed   uint64
+	std    float64
+	name   string
+	vocab  []gguf.KV
+	nVocab int
+}
+
+func resolve(o Options) (config, error) {
+	if o.Preset == "" {
+		o.Preset = "tiny"
+	}
+	p, err := LookupPreset(o.Preset)
+	if err != nil {
+		return config{}, err
+	}
+	c := config{Preset: p, arch: o.Arch, typ: o.Type, seed: o.Seed, std: o.Std, name: o.Name}
+	if c.arch == "" {
+		c.arch = p.Arch
+	}
+	if !slices.Contains(Arches, c.arch) {
+		return config{}, fmt.Errorf("synth: unknown architecture %q (have llama, qwen2)", c.arch)
+	}
+	switch c.typ {
+	case gguf.TypeF32, gguf.TypeF16, gguf.TypeQ8_0:
+	default:
+		return config{}, fmt.Errorf("synth: type %s not supported (f32, f16, q8_0)", c.typ)
+	}
+	if c.std == 0 {
+		c.std = 0.02
+	}
+	if c.std < 0 {
+		return config{}, fmt.Errorf("synth: negative std %g", c.std)
+	}
+	if c.name == "" {
+		c.name = "synth-" + c.arch + "-" + p.Name
+	}
+	if o.Context > 0 {
+		c.Context = o.Context
+	}
+	if c.RopeTheta == 0 {
+		c.RopeTheta = defaultTheta(c.arch)
+	}
+	if c.arch != "llama" {
+		c.Llama3Rope = nil // only llama reads rope_freqs
+	}
+	if o.VocabFrom != "" {
+		if c.vocab, err = vocabFromFile(o.VocabFrom); err != nil {
+			return config{}, err
+		}
+	} else {
+		c.vocab = BuiltinVocab(p.Vocab)
+	}
+	// The embedding has one row per token, so the vocabulary decides.
+	c.nVocab = vocabSize(c.vocab)
+	return c, nil
+}
+
+// fileType is general.file_type as llama.cpp's llama_ftype numbers it.
+func fileType(t gguf.Type) uint32 {
+	switch t {
+	case gguf.TypeF16:
+		return 1 // MOSTLY_F16
+	case gguf.TypeQ8_0:
+		return 7 // MOSTLY_Q8_0
+	}
+	return 0 // ALL_F32
+}
+
+func setMetadata(w *gguf.Writer, c config) error {
+	a := c.arch + "."
+	hd := uint32(c.HeadSize())
+	kvs := []struct {
+		k string
+		v any
+	}{
+		{"general.architecture", c.arch},
+		{"general.type", "model"},
+		{"general.name", c.name},
+		{"general.size_label", gguf.SizeLabel(c.paramCount())},
+		{a + "block_count", uint32(c.Layers)},
+		{a + "context_length", uint32(c.Context)},
+		{a + "embedding_length", uint32(c.Embd)},
+		{a + "feed_forward_length", uint32(c.FF)},
+		{a + "attention.head_count", uint32(c.Heads)},
+		{a + "attention.head_count_kv", uint32(c.KVHeads)},
+		{a + "rope.freq_base", float32(c.RopeTheta)},
+		{a + "attention.layer_norm_rms_epsilon", float32(c.RMSEps)},
+		{a + "attention.key_length", hd},
+		{a + "attention.value_length", hd},
+		{"general.file_type", fileType(c.typ)},
+		{a + "vocab_size", uint32(c.nVocab)},
+		{a + "rope.dimension_count", hd},
+		{"general.quantization_version", uint32(2)},
+	}
+	for _, kv := range kvs {
+		if err := w.Set(kv.k, kv.v); err != nil {
+			return fmt.Errorf("synth: %w", err)
+		}
+	}
+	for _, kv := range c.vocab {
+		if err := w.SetKV(kv); err != nil {
+			return fmt.Errorf("synth: %w", err)
+		}
+	}
+	return nil
+}
+
+// paramCount is the number of weights the plan holds.
+func (c config) paramCount() int64 {
+	var n int64
+	for _, s := range tensorSpecs(c) {
+		e := int64(1)
+		for _, d := range s.shape {
+			e *= d
+		}
+		n += e
+	}
+	return n
+}
