@@ -1,11 +1,127 @@
 package tokenizer
 
-// TODO: byte-level BPE (next commit).
+import (
+	"container/heap"
+	"unicode/utf8"
+)
 
-type preTokenizer struct{}
+type bpeSymbol struct {
+	start, n   int
+	prev, next int
+}
 
-func (t *Tokenizer) configurePre(pre string) error { return nil }
+type bpeBigram struct {
+	left, right int
+	rank        int32
+	ln, rn      int // sizes when queued: a changed size means a stale entry
+}
 
-func (t *Tokenizer) encodeBPE(text string, out []int) []int { return out }
+// bpeQueue pops the lowest merge rank first, then the leftmost pair.
+type bpeQueue []bpeBigram
 
-func bpeDecodeText(s string) []byte { return []byte(s) }
+func (q bpeQueue) Len() int { return len(q) }
+func (q bpeQueue) Less(i, j int) bool {
+	if q[i].rank != q[j].rank {
+		return q[i].rank < q[j].rank
+	}
+	return q[i].left < q[j].left
+}
+func (q bpeQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *bpeQueue) Push(x any)   { *q = append(*q, x.(bpeBigram)) }
+func (q *bpeQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
+// encodeBPE is llama.cpp's llm_tokenizer_bpe_session::tokenize: split into
+// pre-tokens, map their bytes to GPT-2 characters, merge by rank.
+func (t *Tokenizer) encodeBPE(text string, out []int) []int {
+	cpts := decodeCodepoints(text)
+	lens := t.splitter.split(cpts)
+	var word []byte
+	var key []byte
+	var syms []bpeSymbol
+	var q bpeQueue
+	start := 0
+	for _, n := range lens {
+		// Re-encode the codepoints (invalid input became U+FFFD), then map
+		// every byte to its printable stand-in.
+		word = word[:0]
+		var raw [4]byte
+		for _, r := range cpts[start : start+n] {
+			for _, b := range appendCodepoint(raw[:0], r) {
+				word = utf8.AppendRune(word, byteToRune[b])
+			}
+		}
+		start += n
+		w := string(word)
+		if t.ignoreMerges {
+			if id, ok := t.ids[w]; ok {
+				out = append(out, int(id))
+				continue
+			}
+		}
+		syms = syms[:0]
+		for off := 0; off < len(w); {
+			l := min(utf8Len(w[off]), len(w)-off)
+			idx := len(syms)
+			next := idx + 1
+			if off+l == len(w) {
+				next = -1
+			}
+			syms = append(syms, bpeSymbol{start: off, n: l, prev: idx - 1, next: next})
+			off += l
+		}
+		q = q[:0]
+		tryAdd := func(l, r int) {
+			if l < 0 || r < 0 {
+				return
+			}
+			a, b := syms[l], syms[r]
+			key = append(append(append(key[:0], w[a.start:a.start+a.n]...), 0), w[b.start:b.start+b.n]...)
+			rank, ok := t.ranks[string(key)]
+			if !ok {
+				return
+			}
+			heap.Push(&q, bpeBigram{left: l, right: r, rank: rank, ln: a.n, rn: b.n})
+		}
+		for i := 1; i < len(syms); i++ {
+			tryAdd(i-1, i)
+		}
+		for q.Len() > 0 {
+			b := heap.Pop(&q).(bpeBigram)
+			l, r := &syms[b.left], &syms[b.right]
+			if l.n == 0 || r.n == 0 || l.n != b.ln || r.n != b.rn {
+				continue
+			}
+			l.n += r.n
+			r.n = 0
+			l.next = r.next
+			if r.next >= 0 {
+				syms[r.next].prev = b.left
+			}
+			tryAdd(l.prev, b.left)
+			tryAdd(b.left, l.next)
+		}
+		for _, s := range syms {
+			if s.n == 0 {
+				continue
+			}
+			piece := w[s.start : s.start+s.n]
+			if id, ok := t.ids[piece]; ok {
+				out = append(out, int(id))
+				continue
+			}
+			// No token for the merged text: llama.cpp tries each byte of
+			// it as a one-byte token and drops the ones that are missing.
+			for j := 0; j < len(piece); j++ {
+				if id, ok := t.ids[piece[j:j+1]]; ok {
+					out = append(out, int(id))
+				}
+			}
+		}
+	}
+	return out
+}
