@@ -1,0 +1,233 @@
+package inference
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// Worker is the inference goroutine: it owns the loaded model, its KV cache
+// and the sampler, and serves requests one at a time in the order they were
+// made. Front ends talk to it only through the methods below and the event
+// channels they return.
+//
+// Every returned channel must be read until it is closed; it is closed after
+// the request's EventDone or EventError.
+type Worker struct {
+	mu      sync.Mutex
+	queue   []*request
+	wake    chan struct{} // one pending signal: the queue changed
+	closed  chan struct{} // closed by Close
+	stopped chan struct{} // closed when the goroutine has returned
+	once    sync.Once
+
+	policy ContextPolicy // guarded by mu; read when a generation starts
+
+	// Owned by the worker goroutine only.
+	model   *loadedModel
+	session *session
+}
+
+// ContextPolicy says what a generation does when the conversation does not
+// fit in the context.
+type ContextPolicy int
+
+const (
+	// ContextStop refuses a prompt that does not fit (EventError wrapping
+	// ErrContextFull) and stops a reply that fills the context (StopLength).
+	ContextStop ContextPolicy = iota
+	// ContextDropOldest drops the oldest turns after the system prompt
+	// until the prompt fits with room for the reply. A reply that fills
+	// the context still stops with StopLength.
+	ContextDropOldest
+)
+
+// ErrContextFull is the error of a prompt that does not fit in the context.
+var ErrContextFull = errors.New("the conversation does not fit in the context")
+
+// ErrNoModel is the error of a generation with no model loaded.
+var ErrNoModel = errors.New("no model is loaded")
+
+// ErrClosed is the error of a request made after Close.
+var ErrClosed = errors.New("the inference worker is closed")
+
+type requestKind int
+
+const (
+	reqLoad requestKind = iota
+	reqGenerate
+	reqUnload
+)
+
+type request struct {
+	kind   requestKind
+	ctx    context.Context
+	path   string
+	load   LoadOptions
+	gen    GenerateRequest
+	events chan Event
+	done   chan struct{} // closed after an unload
+}
+
+// NewWorker starts the inference goroutine.
+func NewWorker() *Worker {
+	w := &Worker{
+		wake:    make(chan struct{}, 1),
+		closed:  make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	go w.run()
+	return w
+}
+
+// SetContextPolicy chooses what later generations do when the context is full.
+func (w *Worker) SetContextPolicy(p ContextPolicy) {
+	w.mu.Lock()
+	w.policy = p
+	w.mu.Unlock()
+}
+
+// Load queues loading the model at path, replacing the loaded one. Events:
+// EventProgress (0..1) while the weights are read, then EventLoaded with
+// the ModelInfo, or EventError. Cancelling ctx abandons the load.
+func (w *Worker) Load(ctx context.Context, path string, opts LoadOptions) <-chan Event {
+	return w.submit(&request{kind: reqLoad, ctx: ctx, path: path, load: opts})
+}
+
+// Generate queues one assistant reply. Events: EventPiece per generated
+// token (the text that became complete, maybe ""), then EventDone with the
+// stop reason and Stats, or EventError. Cancelling ctx stops the reply
+// within one token (StopCancelled); a request cancelled while queued ends
+// with StopCancelled without running.
+func (w *Worker) Generate(ctx context.Context, req GenerateRequest) <-chan Event {
+	return w.submit(&request{kind: reqGenerate, ctx: ctx, gen: req})
+}
+
+// Unload queues freeing the model and its cache and waits until done.
+func (w *Worker) Unload() {
+	r := &request{kind: reqUnload, ctx: context.Background(), done: make(chan struct{})}
+	w.submit(r)
+	select {
+	case <-r.done:
+	case <-w.stopped:
+	}
+}
+
+// Close ends the worker after the request running now; queued requests end
+// with ErrClosed. The model is freed.
+func (w *Worker) Close() {
+	w.once.Do(func() { close(w.closed) })
+	<-w.stopped
+}
+
+func (w *Worker) submit(r *request) <-chan Event {
+	if r.ctx == nil {
+		r.ctx = context.Background()
+	}
+	r.events = make(chan Event, 64)
+	w.mu.Lock()
+	select {
+	case <-w.closed:
+		w.mu.Unlock()
+		w.finish(r, Event{Kind: EventError, Err: ErrClosed})
+		return r.events
+	default:
+	}
+	w.queue = append(w.queue, r)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	return r.events
+}
+
+// next pops the oldest request, or nil when the queue is empty.
+func (w *Worker) next() *request {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.queue) == 0 {
+		return nil
+	}
+	r := w.queue[0]
+	w.queue[0] = nil
+	w.queue = w.queue[1:]
+	return r
+}
+
+func (w *Worker) run() {
+	defer close(w.stopped)
+	defer w.unload()
+	for {
+		select {
+		case <-w.closed:
+			w.drain()
+			return
+		default:
+		}
+		r := w.next()
+		if r == nil {
+			select {
+			case <-w.wake:
+			case <-w.closed:
+			}
+			continue
+		}
+		w.serve(r)
+	}
+}
+
+// drain ends every queued request after Close.
+func (w *Worker) drain() {
+	for r := w.next(); r != nil; r = w.next() {
+		w.finish(r, Event{Kind: EventError, Err: ErrClosed})
+	}
+}
+
+func (w *Worker) serve(r *request) {
+	switch r.kind {
+	case reqUnload:
+		w.unload()
+		close(r.done)
+		close(r.events)
+	case reqLoad:
+		w.serveLoad(r)
+	case reqGenerate:
+		w.serveGenerate(r)
+	}
+}
+
+// send delivers an intermediate event; it gives up when the request is
+// cancelled, because the reply is about to end anyway.
+func (w *Worker) send(r *request, ev Event) {
+	select {
+	case r.events <- ev:
+	case <-r.ctx.Done():
+	case <-w.closed:
+	}
+}
+
+// finish delivers the request's last event and closes its channel. It
+// waits for the reader (who must read to the end) unless the worker closes.
+func (w *Worker) finish(r *request, ev Event) {
+	select {
+	case r.events <- ev:
+	case <-w.closed:
+		select {
+		case r.events <- ev:
+		default:
+		}
+	}
+	close(r.events)
+}
+
+func (w *Worker) unload() {
+	if w.session != nil {
+		w.session.close()
+		w.session = nil
+	}
+	if w.model != nil {
+		w.model.close()
+		w.model = nil
+	}
+}

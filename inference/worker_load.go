@@ -1,0 +1,156 @@
+package inference
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"burrow/inference/chat"
+	"burrow/inference/gguf"
+	"burrow/inference/llama"
+	"burrow/inference/tensor"
+	"burrow/inference/tokenizer"
+)
+
+// TODO(integration): loadedModel bundles what inference.LoadModel (the
+// engine helper's model.go) will return; switch to it once it lands.
+type loadedModel struct {
+	file     *gguf.File
+	lm       *llama.Model
+	tok      *tokenizer.Tokenizer
+	meta     chat.Meta
+	prompter *chat.Prompter
+	info     ModelInfo
+	threads  int
+}
+
+func (m *loadedModel) close() {
+	if m.file != nil {
+		m.file.Close()
+	}
+}
+
+// session is the KV cache and the tokens it holds.
+type session struct {
+	st     *llama.State
+	tokens []int // tokens evaluated into st, in order
+}
+
+func (s *session) close() { s.st.Close() }
+
+// defaultContextCap bounds the context when LoadOptions leave it to the model.
+const defaultContextCap = 4096
+
+func (w *Worker) serveLoad(r *request) {
+	if err := r.ctx.Err(); err != nil {
+		w.finish(r, Event{Kind: EventError, Err: fmt.Errorf("load %s: %w", r.path, err)})
+		return
+	}
+	w.unload() // free the old model first: two may not fit in memory
+	m, s, err := w.load(r)
+	if err != nil {
+		w.finish(r, Event{Kind: EventError, Err: err})
+		return
+	}
+	w.model, w.session = m, s
+	info := m.info
+	w.finish(r, Event{Kind: EventLoaded, Progress: 1, Model: &info})
+}
+
+func (w *Worker) load(r *request) (m *loadedModel, s *session, err error) {
+	path := r.path
+	defer func() {
+		if err != nil && m != nil {
+			m.close()
+		}
+	}()
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	m = &loadedModel{file: f}
+	if m.lm, err = llama.Load(f); err != nil {
+		return m, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if m.tok, err = tokenizer.FromGGUF(f); err != nil {
+		return m, nil, fmt.Errorf("load %s: tokenizer: %w", path, err)
+	}
+	m.meta = chat.MetaFromGGUF(f)
+	if m.prompter, err = chat.NewPrompter(m.meta, ""); err != nil {
+		return m, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if err := pageIn(r.ctx, f, func(p float64) { w.send(r, Event{Kind: EventProgress, Progress: p}) }); err != nil {
+		return m, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+
+	ctxLen := r.load.ContextLength
+	if ctxLen <= 0 {
+		ctxLen = min(m.lm.Config.ContextLen, defaultContextCap)
+	}
+	m.threads = r.load.Threads
+	if m.threads <= 0 {
+		m.threads = tensor.DefaultThreads()
+	}
+	st, err := m.lm.NewState(ctxLen, m.threads)
+	if err != nil {
+		return m, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	m.info = ModelInfo{
+		Path:          path,
+		Name:          f.StringOr("general.name", strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))),
+		Architecture:  f.Architecture(),
+		ContextLength: ctxLen,
+		Fingerprint:   Fingerprint(f),
+	}
+	return m, &session{st: st}, nil
+}
+
+// Fingerprint identifies a model file's content cheaply: the SHA-256 of its
+// header region (metadata and tensor table, which name every tensor's type,
+// shape and offset) and its size. Two files with the same fingerprint hold
+// the same model unless tensor bytes were edited in place.
+func Fingerprint(f *gguf.File) string {
+	h := sha256.New()
+	end := min(f.Layout.DataOffset, int64(len(f.Bytes())))
+	h.Write(f.Bytes()[:end])
+	var size [8]byte
+	binary.LittleEndian.PutUint64(size[:], uint64(f.Size))
+	h.Write(size[:])
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// pageIn touches every page of the tensor data so the first reply does not
+// stall on disk reads, reporting progress as it goes.
+func pageIn(ctx context.Context, f *gguf.File, progress func(float64)) error {
+	data := f.Bytes()
+	start := min(int(f.Layout.DataOffset), len(data))
+	data = data[start:]
+	const page, chunk = 4096, 8 << 20
+	var sink byte
+	last := -1.0
+	for off := 0; off < len(data); off += chunk {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		end := min(off+chunk, len(data))
+		for i := off; i < end; i += page {
+			sink ^= data[i]
+		}
+		if p := float64(end) / float64(len(data)); p-last >= 0.01 || end == len(data) {
+			progress(p)
+			last = p
+		}
+	}
+	if len(data) == 0 {
+		progress(1)
+	}
+	pageSink = sink
+	return nil
+}
+
+// pageSink keeps the page-in loop from being optimized away.
+var pageSink byte

@@ -1,0 +1,109 @@
+package inference
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"burrow/inference/chat"
+)
+
+// ErrTurnsDropped is the notice an EventDone carries in Err (the reply is
+// complete; this is not a failure) when ContextDropOldest removed turns.
+var ErrTurnsDropped = errors.New("oldest turns dropped to fit the context")
+
+// prompt is a rendered, tokenized conversation.
+type prompt struct {
+	tokens   []int
+	text     string
+	template string // name of the template used
+	fellBack error  // why the model's template was replaced by a built-in
+	dropped  int    // messages dropped by ContextDropOldest
+}
+
+// buildPrompt renders the conversation for the model and tokenizes it,
+// applying the context policy. reserve is the room the reply needs.
+func (m *loadedModel) buildPrompt(req GenerateRequest, ctxLen, reserve int, policy ContextPolicy) (prompt, error) {
+	p := m.prompter
+	if req.Template != "" {
+		var err error
+		if p, err = chat.NewPrompter(m.meta, req.Template); err != nil {
+			return prompt{}, err
+		}
+	}
+	msgs := req.Messages
+	dropped := 0
+	for {
+		pr, err := m.renderTokens(p, msgs)
+		if err != nil {
+			return prompt{}, err
+		}
+		pr.dropped = dropped
+		if len(pr.tokens)+reserve <= ctxLen {
+			return pr, nil
+		}
+		rest, n := dropOldestTurn(msgs)
+		if policy != ContextDropOldest || n == 0 {
+			if len(pr.tokens) < ctxLen && policy != ContextDropOldest {
+				// It fits, but without the room asked for: the reply stops at the end of the context.
+				return pr, nil
+			}
+			return prompt{}, fmt.Errorf("%w: the prompt is %d tokens and the context holds %d; start a new conversation, shorten it, or load the model with a larger context",
+				ErrContextFull, len(pr.tokens), ctxLen)
+		}
+		msgs, dropped = rest, dropped+n
+	}
+}
+
+// renderTokens renders msgs and tokenizes the text with special tokens
+// parsed, adding the BOS token only when the template did not write it.
+func (m *loadedModel) renderTokens(p *chat.Prompter, msgs []chat.Message) (prompt, error) {
+	r, err := p.Render(msgs, chat.RenderOptions{AddGenerationPrompt: true})
+	if err != nil {
+		return prompt{}, fmt.Errorf("chat template: %w", err)
+	}
+	bosText := m.meta.BOS
+	addSpecial := bosText == "" || !strings.HasPrefix(r.Text, bosText)
+	tokens := m.tok.Encode(r.Text, addSpecial, true)
+	// Never two BOS tokens in a row, whatever the template and vocabulary did.
+	if bos := m.tok.BOS(); len(tokens) >= 2 && tokens[0] == bos && tokens[1] == bos {
+		tokens = tokens[1:]
+	}
+	if len(tokens) == 0 {
+		return prompt{}, errors.New("the conversation renders to no tokens")
+	}
+	return prompt{tokens: tokens, text: r.Text, template: r.Template, fellBack: r.FellBack}, nil
+}
+
+// dropOldestTurn removes the oldest turn after the system prompt: the first
+// non-system message and the replies up to the next user message, so the
+// conversation still alternates. It never removes the last message; it
+// reports how many it removed.
+func dropOldestTurn(msgs []chat.Message) ([]chat.Message, int) {
+	first := 0
+	for first < len(msgs) && msgs[first].Role == "system" {
+		first++
+	}
+	end := first + 1
+	for end < len(msgs) && msgs[end].Role != "user" {
+		end++
+	}
+	if end >= len(msgs) {
+		return msgs, 0
+	}
+	out := make([]chat.Message, 0, len(msgs)-(end-first))
+	out = append(out, msgs[:first]...)
+	out = append(out, msgs[end:]...)
+	return out, end - first
+}
+
+// commonPrefix is the number of leading tokens a and b share.
+func commonPrefix(a, b []int) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}

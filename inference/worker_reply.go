@@ -1,0 +1,176 @@
+package inference
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"burrow/inference/llama"
+	"burrow/inference/sample"
+)
+
+// evalChunk is how many prompt tokens run between cancellation checks.
+const evalChunk = 32
+
+// NoToken is the Token of an EventPiece that carries held-back text at the
+// end of a reply rather than a new token.
+const NoToken = -1
+
+// serveGenerate runs one reply: render and tokenize the conversation, keep
+// the cached prefix it shares with the KV cache, evaluate the rest, then
+// sample token by token until a stop condition.
+func (w *Worker) serveGenerate(r *request) {
+	start := time.Now()
+	req := r.gen
+	if r.ctx.Err() != nil {
+		w.finish(r, Event{Kind: EventDone, StopReason: StopCancelled, Stats: &Stats{}})
+		return
+	}
+	m, s := w.model, w.session
+	if m == nil || s == nil {
+		w.finish(r, Event{Kind: EventError, Err: ErrNoModel})
+		return
+	}
+	w.mu.Lock()
+	policy := w.policy
+	w.mu.Unlock()
+
+	params := req.Params
+	if params.Seed == 0 {
+		params.Seed = rand.Uint64() | 1 // 0 asks for a random seed; the receipt reports it
+	}
+	ctxLen := s.st.ContextLen()
+	reserve := ctxLen / 4
+	if req.MaxTokens > 0 {
+		reserve = min(req.MaxTokens, ctxLen/2)
+	}
+	pr, err := m.buildPrompt(req, ctxLen, max(reserve, 1), policy)
+	if err != nil {
+		w.finish(r, Event{Kind: EventError, Err: err})
+		return
+	}
+	stats := &Stats{
+		PromptTokens: len(pr.tokens),
+		ContextSize:  ctxLen,
+		Receipt: Receipt{
+			ModelFingerprint: m.info.Fingerprint,
+			Params:           params,
+			MaxTokens:        req.MaxTokens,
+			Stop:             req.Stop,
+			ContextLength:    ctxLen,
+		},
+	}
+	var notices []error
+	if pr.fellBack != nil {
+		notices = append(notices, fmt.Errorf("the model's chat template failed, used the built-in %q: %w", pr.template, pr.fellBack))
+	}
+	if pr.dropped > 0 {
+		notices = append(notices, fmt.Errorf("%w: %d messages", ErrTurnsDropped, pr.dropped))
+	}
+	done := func(reason string) {
+		stats.ContextUsed = s.st.Len()
+		w.finish(r, Event{Kind: EventDone, StopReason: reason, Stats: stats, Err: errors.Join(notices...)})
+	}
+
+	// Keep the longest prefix the cache shares with this prompt; at least
+	// one token must be evaluated to get the logits for the reply.
+	keep := commonPrefix(s.tokens, pr.tokens)
+	if keep == len(pr.tokens) {
+		keep--
+	}
+	s.st.Truncate(keep)
+	s.tokens = s.tokens[:keep]
+	rest := pr.tokens[keep:]
+	var logits []float32
+	for len(rest) > 0 {
+		if r.ctx.Err() != nil {
+			stats.PromptTime = time.Since(start)
+			done(StopCancelled)
+			return
+		}
+		n := min(len(rest), evalChunk)
+		if logits, err = s.st.Eval(rest[:n]); err != nil {
+			w.finish(r, Event{Kind: EventError, Err: fmt.Errorf("evaluate the prompt: %w", err)})
+			return
+		}
+		s.tokens = append(s.tokens, rest[:n]...)
+		stats.EvaluatedTokens += n
+		rest = rest[n:]
+	}
+	stats.PromptTime = time.Since(start)
+
+	sampler := sample.New(params, m.tok.VocabSize())
+	if n := params.PenaltyLastN; n != 0 {
+		from := 0
+		if n > 0 {
+			from = max(0, len(pr.tokens)-n)
+		}
+		for _, id := range pr.tokens[from:] {
+			sampler.Accept(id)
+		}
+	}
+	dec := m.tok.NewStreamDecoder()
+	stop := newStopMatcher(req.Stop)
+	var cands []sample.Candidate
+	genStart := time.Now()
+	reason := ""
+	for reason == "" {
+		if r.ctx.Err() != nil {
+			reason = StopCancelled
+			break
+		}
+		id := sampler.Sample(logits)
+		var top []TokenProb
+		if req.TopLogprobs > 0 {
+			cands = sampler.TopProbs(cands[:0], req.TopLogprobs)
+			top = make([]TokenProb, len(cands))
+			for i, c := range cands {
+				top[i] = TokenProb{Token: int(c.ID), Piece: string(m.tok.Piece(int(c.ID))), Prob: c.P}
+			}
+		}
+		sampler.Accept(id)
+		if stats.GenTokens == 0 {
+			stats.TimeToFirst = time.Since(start)
+		}
+		stats.GenTokens++
+		if m.tok.IsEOG(id) {
+			reason = StopEOS
+			break
+		}
+		out, hit := stop.push(dec.Add(id))
+		w.send(r, Event{Kind: EventPiece, Piece: out, Token: id, Top: top})
+		switch {
+		case hit:
+			reason = StopString
+		case req.MaxTokens > 0 && stats.GenTokens >= req.MaxTokens:
+			reason = StopMaxTokens
+		case s.st.Len() >= ctxLen:
+			reason = StopLength
+		default:
+			logits, err = s.st.Eval([]int{id})
+			if errors.Is(err, llama.ErrContextFull) {
+				reason = StopLength
+			} else if err != nil {
+				w.finish(r, Event{Kind: EventError, Err: fmt.Errorf("evaluate token %d: %w", id, err)})
+				return
+			} else {
+				s.tokens = append(s.tokens, id)
+			}
+		}
+	}
+	stats.GenTime = time.Since(genStart)
+	if reason != StopString {
+		// A character cut off at the end cannot complete any more.
+		tail := strings.ToValidUTF8(dec.Flush(), "\uFFFD")
+		out, hit := stop.push(tail)
+		if !hit {
+			out += stop.flush()
+		}
+		if out != "" {
+			w.send(r, Event{Kind: EventPiece, Piece: out, Token: NoToken})
+		}
+	}
+	done(reason)
+}
