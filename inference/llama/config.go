@@ -1,0 +1,110 @@
+// Package llama runs llama-family transformers (llama, Mistral, qwen2) from
+// GGUF files: hyperparameters, weights that are views of the mapped file,
+// the KV cache and the forward pass, in the style of llama2.c.
+package llama
+
+import (
+	"fmt"
+
+	"burrow/inference/gguf"
+)
+
+// Config holds the hyperparameters of a model, read from the GGUF keys
+// "{arch}.*" with llama.cpp's defaults where a key is absent.
+type Config struct {
+	Arch        string // "llama" or "qwen2"
+	Dim         int    // embedding_length
+	HiddenDim   int    // feed_forward_length
+	Layers      int    // block_count
+	Heads       int    // attention.head_count
+	KVHeads     int    // attention.head_count_kv (default Heads)
+	HeadDim     int    // attention.key_length (default Dim/Heads)
+	RopeDim     int    // rope.dimension_count (default HeadDim)
+	VocabSize   int    // rows of token_embd.weight
+	ContextLen  int    // context_length: the trained context
+	RopeBase    float32
+	RopeScale   float32 // position multiplier: 1/rope.scaling.factor for linear scaling, else 1
+	RopeNeoX    bool    // qwen2 rotates (i, i+d/2) pairs; llama rotates adjacent pairs
+	NormEps     float32 // attention.layer_norm_rms_epsilon
+	QKVBias     bool    // qwen2 adds biases to Q, K and V
+	TiedOutput  bool    // no output.weight: the embedding doubles as the classifier
+	RopeFactors bool    // rope_freqs.weight present (Llama 3.1/3.2 scaling)
+}
+
+// QDim is the width of the concatenated query heads.
+func (c *Config) QDim() int { return c.Heads * c.HeadDim }
+
+// KVDim is the width of one position's keys (or values) in the cache.
+func (c *Config) KVDim() int { return c.KVHeads * c.HeadDim }
+
+// ConfigFromGGUF reads the hyperparameters of a llama-family file.
+func ConfigFromGGUF(f *gguf.File) (Config, error) {
+	arch := f.Architecture()
+	if _, ok := archs[arch]; !ok {
+		return Config{}, unsupportedArch(arch)
+	}
+	key := func(s string) string { return arch + "." + s }
+	need := func(s string) (int, error) {
+		v, ok := f.Uint(key(s))
+		if !ok || v == 0 || v > 1<<24 {
+			return 0, fmt.Errorf("llama: %s is missing or invalid", key(s))
+		}
+		return int(v), nil
+	}
+	var c Config
+	var err error
+	c.Arch = arch
+	if c.Dim, err = need("embedding_length"); err != nil {
+		return c, err
+	}
+	if c.HiddenDim, err = need("feed_forward_length"); err != nil {
+		return c, err
+	}
+	if c.Layers, err = need("block_count"); err != nil {
+		return c, err
+	}
+	if c.Heads, err = need("attention.head_count"); err != nil {
+		return c, err
+	}
+	c.KVHeads = int(f.UintOr(key("attention.head_count_kv"), uint64(c.Heads)))
+	if c.KVHeads <= 0 || c.Heads%c.KVHeads != 0 {
+		return c, fmt.Errorf("llama: %d query heads cannot share %d KV heads", c.Heads, c.KVHeads)
+	}
+	c.HeadDim = int(f.UintOr(key("attention.key_length"), uint64(c.Dim/c.Heads)))
+	if vl := int(f.UintOr(key("attention.value_length"), uint64(c.HeadDim))); vl != c.HeadDim {
+		return c, fmt.Errorf("llama: key length %d differs from value length %d", c.HeadDim, vl)
+	}
+	c.RopeDim = int(f.UintOr(key("rope.dimension_count"), uint64(c.HeadDim)))
+	if c.HeadDim <= 0 || c.HeadDim%2 != 0 || c.RopeDim <= 0 || c.RopeDim > c.HeadDim || c.RopeDim%2 != 0 {
+		return c, fmt.Errorf("llama: head size %d with rope dimension %d is not supported", c.HeadDim, c.RopeDim)
+	}
+	c.ContextLen = int(f.UintOr(key("context_length"), 0))
+	c.RopeBase = float32(f.FloatOr(key("rope.freq_base"), 10000))
+	c.NormEps = float32(f.FloatOr(key("attention.layer_norm_rms_epsilon"), 1e-5))
+	c.RopeScale = 1
+	switch st := f.StringOr(key("rope.scaling.type"), "none"); st {
+	case "none", "":
+	case "linear":
+		if factor := f.FloatOr(key("rope.scaling.factor"), 1); factor > 0 {
+			c.RopeScale = float32(1 / factor)
+		}
+	default:
+		return c, fmt.Errorf("llama: rope scaling %q is not supported yet; supported: none, linear, llama3 (rope_freqs)", st)
+	}
+	a := archs[arch]
+	c.RopeNeoX = a.neox
+	c.QKVBias = a.qkvBias
+
+	emb, ok := f.Tensor("token_embd.weight")
+	if !ok || len(emb.Shape) != 2 {
+		return c, fmt.Errorf("llama: token_embd.weight is missing or not a matrix")
+	}
+	if int(emb.Shape[0]) != c.Dim {
+		return c, fmt.Errorf("llama: token_embd.weight rows have %d values, want embedding_length %d", emb.Shape[0], c.Dim)
+	}
+	c.VocabSize = int(emb.Shape[1])
+	_, hasOutput := f.Tensor("output.weight")
+	c.TiedOutput = !hasOutput
+	_, c.RopeFactors = f.Tensor("rope_freqs.weight")
+	return c, nil
+}

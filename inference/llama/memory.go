@@ -1,0 +1,20 @@
+package llama
+
+import "fmt"
+
+// availableMemory reports the memory the system can give a new allocation
+// without swapping, and whether it knows. A variable so tests can pretend.
+var availableMemory = systemAvailableMemory
+
+const gib = 1 << 30
+
+// checkMemory fails, before anything is allocated, when a context of
+// ctxLen tokens needs more memory than the system has available.
+func checkMemory(ctxLen int, need uint64) error {
+	avail, ok := availableMemory()
+	if !ok || need <= avail {
+		return nil
+	}
+	return fmt.Errorf("not enough memory for a context of %d tokens: needs %.1f GiB, %.1f GiB available",
+		ctxLen, float64(need)/gib, float64(avail)/gib)
+}

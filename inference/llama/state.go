@@ -1,0 +1,177 @@
+package llama
+
+import (
+	"errors"
+	"fmt"
+
+	"burrow/inference/tensor"
+)
+
+// ErrContextFull is returned by Eval when the tokens would not fit in the
+// context the State was made for.
+var ErrContextFull = errors.New("llama: the context is full")
+
+// maxBatch is the most prompt tokens one pass of the forward function
+// takes; longer inputs run in slices of this size (llama.cpp's ubatch is 512).
+const maxBatch = 256
+
+// maxContext bounds the context so sizes cannot overflow on a machine
+// where the memory check is skipped.
+const maxContext = 1 << 24
+
+// State is the run state of one sequence: the KV cache and the scratch
+// buffers of the forward pass, made once so decoding allocates nothing.
+// A State is used by one goroutine at a time.
+type State struct {
+	m      *Model
+	ctxLen int
+	pos    int // tokens in the cache
+	batch  int // rows of the scratch buffers
+	pool   *tensor.Pool
+	cache  kvCache
+
+	// Scratch, batch-major: row t of x is x[t*Dim:(t+1)*Dim].
+	x      []float32 // residual stream [batch][Dim]
+	xb     []float32 // normed input / block output [batch][Dim]
+	q      []float32 // queries [batch][QDim]
+	k, v   []float32 // new keys and values [batch][KVDim]
+	att    []float32 // attention output [batch][QDim]
+	gate   []float32 // [batch][HiddenDim]
+	up     []float32 // [batch][HiddenDim]
+	scores []float32 // attention weights [Heads][ctxLen]
+	logits []float32 // [Vocab], of the last token
+
+	inDim *tensor.Activations // matmul inputs of width Dim
+	inQ   *tensor.Activations // ... of width QDim
+	inFF  *tensor.Activations // ... of width HiddenDim
+
+	// Fixed argument arrays for MatMulMulti, so a call allocates nothing.
+	outs3 [3][]float32
+	mats3 [3]*tensor.Matrix
+}
+
+// stateBytes estimates the memory NewState allocates for ctxLen tokens.
+func stateBytes(c *Config, ctxLen, batch int) uint64 {
+	perRow := uint64(2*c.Dim + 2*c.QDim() + 2*c.KVDim() + 2*c.HiddenDim)
+	// Activations keep F32 plus at most an F16 copy (the larger form).
+	act := uint64(c.Dim+c.QDim()+c.HiddenDim) * 6
+	return kvCacheBytes(c, ctxLen) +
+		uint64(batch)*(perRow*4+act) +
+		uint64(c.Heads)*uint64(ctxLen)*4 +
+		uint64(c.VocabSize)*4
+}
+
+// NewState makes a run state with a KV cache for ctxLen tokens, running
+// the kernels on threads threads (<= 0: tensor.DefaultThreads). It checks
+// that the memory is available before allocating.
+func (m *Model) NewState(ctxLen, threads int) (*State, error) {
+	c := &m.Config
+	if ctxLen <= 0 {
+		return nil, fmt.Errorf("llama: context length %d must be positive", ctxLen)
+	}
+	batch := min(maxBatch, ctxLen)
+	if err := checkMemory(ctxLen, stateBytes(c, ctxLen, batch)); err != nil {
+		return nil, err
+	}
+	if ctxLen > maxContext {
+		return nil, fmt.Errorf("llama: a context of %d tokens is larger than the %d supported", ctxLen, maxContext)
+	}
+	if threads <= 0 {
+		threads = tensor.DefaultThreads()
+	}
+	s := &State{
+		m:      m,
+		ctxLen: ctxLen,
+		batch:  batch,
+		pool:   tensor.NewPool(threads),
+		cache:  newKVCache(c, ctxLen),
+		x:      make([]float32, batch*c.Dim),
+		xb:     make([]float32, batch*c.Dim),
+		q:      make([]float32, batch*c.QDim()),
+		k:      make([]float32, batch*c.KVDim()),
+		v:      make([]float32, batch*c.KVDim()),
+		att:    make([]float32, batch*c.QDim()),
+		gate:   make([]float32, batch*c.HiddenDim),
+		up:     make([]float32, batch*c.HiddenDim),
+		scores: make([]float32, c.Heads*ctxLen),
+		logits: make([]float32, c.VocabSize),
+		inDim:  tensor.NewActivations(batch, c.Dim),
+		inQ:    tensor.NewActivations(batch, c.QDim()),
+		inFF:   tensor.NewActivations(batch, c.HiddenDim),
+	}
+	return s, nil
+}
+
+// Model is the model this state runs.
+func (s *State) Model() *Model { return s.m }
+
+// ContextLen is the number of tokens the cache holds at most.
+func (s *State) ContextLen() int { return s.ctxLen }
+
+// Len is the number of tokens in the cache.
+func (s *State) Len() int { return s.pos }
+
+// Threads is the number of threads the kernels run on.
+func (s *State) Threads() int { return s.pool.Threads() }
+
+// Truncate rolls the cache back to its first n tokens (n >= Len keeps all).
+func (s *State) Truncate(n int) {
+	if n < 0 {
+		n = 0
+	}
+	if n < s.pos {
+		s.pos = n
+	}
+}
+
+// Close stops the state's worker threads.
+func (s *State) Close() { s.pool.Close() }
+
+// Eval appends tokens to the sequence and returns the logits after the
+// last one. The slice belongs to the state and is overwritten by the next
+// call. It fails, leaving the cache as it was, when a token is out of
+// range or the tokens would overflow the context.
+func (s *State) Eval(tokens []int) ([]float32, error) {
+	if len(tokens) == 0 {
+		return nil, errors.New("llama: Eval of no tokens")
+	}
+	if err := s.checkTokens(tokens); err != nil {
+		return nil, err
+	}
+	for len(tokens) > 0 {
+		n := min(len(tokens), s.batch)
+		s.forward(tokens[:n], nil, n == len(tokens))
+		tokens = tokens[n:]
+	}
+	return s.logits, nil
+}
+
+// EvalAll appends tokens like Eval and writes the logits after every one of
+// them to out (len(tokens) rows of Vocab values): what perplexity needs.
+func (s *State) EvalAll(tokens []int, out []float32) error {
+	vocab := s.m.Config.VocabSize
+	if len(out) < len(tokens)*vocab {
+		return fmt.Errorf("llama: EvalAll needs %d logits of room, have %d", len(tokens)*vocab, len(out))
+	}
+	if err := s.checkTokens(tokens); err != nil {
+		return err
+	}
+	for len(tokens) > 0 {
+		n := min(len(tokens), s.batch)
+		s.forward(tokens[:n], out[:n*vocab], false)
+		tokens, out = tokens[n:], out[n*vocab:]
+	}
+	return nil
+}
+
+func (s *State) checkTokens(tokens []int) error {
+	if s.pos+len(tokens) > s.ctxLen {
+		return fmt.Errorf("%w: %d tokens cached + %d new > %d", ErrContextFull, s.pos, len(tokens), s.ctxLen)
+	}
+	for _, id := range tokens {
+		if id < 0 || id >= s.m.Config.VocabSize {
+			return fmt.Errorf("llama: token id %d is outside the vocabulary of %d", id, s.m.Config.VocabSize)
+		}
+	}
+	return nil
+}
