@@ -26,6 +26,11 @@ type Worker struct {
 	// Owned by the worker goroutine only.
 	model   *loadedModel
 	session *session
+
+	// pickHook, set by tests before the first request, sees each sampled
+	// token (n counts from 1) and may replace it, so tests can force
+	// outputs or act at an exact token.
+	pickHook func(n, id int) int
 }
 
 // ContextPolicy says what a generation does when the conversation does not

@@ -122,6 +122,9 @@ func (w *Worker) serveGenerate(r *request) {
 			break
 		}
 		id := sampler.Sample(logits)
+		if w.pickHook != nil {
+			id = w.pickHook(stats.GenTokens+1, id)
+		}
 		var top []TokenProb
 		if req.TopLogprobs > 0 {
 			cands = sampler.TopProbs(cands[:0], req.TopLogprobs)
