@@ -232,7 +232,7 @@ func (w *Worker) unload() {
 		w.session = nil
 	}
 	if w.model != nil {
-		w.model.close()
+		w.model.Close()
 		w.model = nil
 	}
 }

@@ -6,32 +6,17 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"burrow/inference/chat"
 	"burrow/inference/gguf"
 	"burrow/inference/llama"
-	"burrow/inference/tensor"
-	"burrow/inference/tokenizer"
 )
 
-// TODO(integration): loadedModel bundles what inference.LoadModel (the
-// engine helper's model.go) will return; switch to it once it lands.
+// loadedModel is the engine's Model plus what chat needs.
 type loadedModel struct {
-	file     *gguf.File
-	lm       *llama.Model
-	tok      *tokenizer.Tokenizer
+	*Model
 	meta     chat.Meta
 	prompter *chat.Prompter
-	info     ModelInfo
-	threads  int
-}
-
-func (m *loadedModel) close() {
-	if m.file != nil {
-		m.file.Close()
-	}
 }
 
 // session is the KV cache and the tokens it holds.
@@ -41,9 +26,6 @@ type session struct {
 }
 
 func (s *session) close() { s.st.Close() }
-
-// defaultContextCap bounds the context when LoadOptions leave it to the model.
-const defaultContextCap = 4096
 
 func (w *Worker) serveLoad(r *request) {
 	if err := r.ctx.Err(); err != nil {
@@ -57,54 +39,30 @@ func (w *Worker) serveLoad(r *request) {
 		return
 	}
 	w.model, w.session = m, s
-	info := m.info
+	info := m.Info
 	w.finish(r, Event{Kind: EventLoaded, Progress: 1, Model: &info})
 }
 
-func (w *Worker) load(r *request) (m *loadedModel, s *session, err error) {
+func (w *Worker) load(r *request) (*loadedModel, *session, error) {
 	path := r.path
-	defer func() {
-		if err != nil && m != nil {
-			m.close()
-		}
-	}()
-	f, err := gguf.Open(path)
+	lm, err := LoadModel(path, r.load)
 	if err != nil {
+		return nil, nil, err
+	}
+	m := &loadedModel{Model: lm, meta: chat.MetaFromGGUF(lm.File)}
+	fail := func(err error) (*loadedModel, *session, error) {
+		lm.Close()
 		return nil, nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	m = &loadedModel{file: f}
-	if m.lm, err = llama.Load(f); err != nil {
-		return m, nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	if m.tok, err = tokenizer.FromGGUF(f); err != nil {
-		return m, nil, fmt.Errorf("load %s: tokenizer: %w", path, err)
-	}
-	m.meta = chat.MetaFromGGUF(f)
 	if m.prompter, err = chat.NewPrompter(m.meta, ""); err != nil {
-		return m, nil, fmt.Errorf("load %s: %w", path, err)
+		return fail(err)
 	}
-	if err := pageIn(r.ctx, f, func(p float64) { w.send(r, Event{Kind: EventProgress, Progress: p}) }); err != nil {
-		return m, nil, fmt.Errorf("load %s: %w", path, err)
+	if err := pageIn(r.ctx, lm.File, func(p float64) { w.send(r, Event{Kind: EventProgress, Progress: p}) }); err != nil {
+		return fail(err)
 	}
-
-	ctxLen := r.load.ContextLength
-	if ctxLen <= 0 {
-		ctxLen = min(m.lm.Config.ContextLen, defaultContextCap)
-	}
-	m.threads = r.load.Threads
-	if m.threads <= 0 {
-		m.threads = tensor.DefaultThreads()
-	}
-	st, err := m.lm.NewState(ctxLen, m.threads)
+	st, err := lm.NewState()
 	if err != nil {
-		return m, nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	m.info = ModelInfo{
-		Path:          path,
-		Name:          f.StringOr("general.name", strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))),
-		Architecture:  f.Architecture(),
-		ContextLength: ctxLen,
-		Fingerprint:   Fingerprint(f),
+		return fail(err)
 	}
 	return m, &session{st: st}, nil
 }

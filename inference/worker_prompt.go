@@ -64,9 +64,9 @@ func (m *loadedModel) renderTokens(p *chat.Prompter, msgs []chat.Message) (promp
 	}
 	bosText := m.meta.BOS
 	addSpecial := bosText == "" || !strings.HasPrefix(r.Text, bosText)
-	tokens := m.tok.Encode(r.Text, addSpecial, true)
+	tokens := m.Tok.Encode(r.Text, addSpecial, true)
 	// Never two BOS tokens in a row, whatever the template and vocabulary did.
-	if bos := m.tok.BOS(); len(tokens) >= 2 && tokens[0] == bos && tokens[1] == bos {
+	if bos := m.Tok.BOS(); len(tokens) >= 2 && tokens[0] == bos && tokens[1] == bos {
 		tokens = tokens[1:]
 	}
 	if len(tokens) == 0 {

@@ -55,7 +55,7 @@ func (w *Worker) serveGenerate(r *request) {
 		PromptTokens: len(pr.tokens),
 		ContextSize:  ctxLen,
 		Receipt: Receipt{
-			ModelFingerprint: m.info.Fingerprint,
+			ModelFingerprint: m.Info.Fingerprint,
 			Params:           params,
 			MaxTokens:        req.MaxTokens,
 			Stop:             req.Stop,
@@ -101,7 +101,7 @@ func (w *Worker) serveGenerate(r *request) {
 	}
 	stats.PromptTime = time.Since(start)
 
-	sampler := sample.New(params, m.tok.VocabSize())
+	sampler := sample.New(params, m.Tok.VocabSize())
 	if n := params.PenaltyLastN; n != 0 {
 		from := 0
 		if n > 0 {
@@ -111,7 +111,7 @@ func (w *Worker) serveGenerate(r *request) {
 			sampler.Accept(id)
 		}
 	}
-	dec := m.tok.NewStreamDecoder()
+	dec := m.Tok.NewStreamDecoder()
 	stop := newStopMatcher(req.Stop)
 	var cands []sample.Candidate
 	genStart := time.Now()
@@ -130,7 +130,7 @@ func (w *Worker) serveGenerate(r *request) {
 			cands = sampler.TopProbs(cands[:0], req.TopLogprobs)
 			top = make([]TokenProb, len(cands))
 			for i, c := range cands {
-				top[i] = TokenProb{Token: int(c.ID), Piece: string(m.tok.Piece(int(c.ID))), Prob: c.P}
+				top[i] = TokenProb{Token: int(c.ID), Piece: string(m.Tok.Piece(int(c.ID))), Prob: c.P}
 			}
 		}
 		sampler.Accept(id)
@@ -138,7 +138,7 @@ func (w *Worker) serveGenerate(r *request) {
 			stats.TimeToFirst = time.Since(start)
 		}
 		stats.GenTokens++
-		if m.tok.IsEOG(id) {
+		if m.Tok.IsEOG(id) {
 			reason = StopEOS
 			break
 		}

@@ -106,7 +106,7 @@ func promptTokens(t *testing.T, path string, msgs []chat.Message) []int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &loadedModel{tok: tok, meta: chat.MetaFromGGUF(f)}
+	m := &loadedModel{Model: &Model{Tok: tok}, meta: chat.MetaFromGGUF(f)}
 	if m.prompter, err = chat.NewPrompter(m.meta, ""); err != nil {
 		t.Fatal(err)
 	}
