@@ -94,9 +94,18 @@ func matmulRows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
 	switch m.Type {
 	case gguf.TypeQ8_0:
 		nb := m.Cols / q8Block
+		stride := Q8_0RowSize(a.Cols)
+		var four [4]float32
 		for r := r0; r < r1; r++ {
 			w := m.Row(r)
-			for t := 0; t < n; t++ {
+			t := 0
+			// Tiles of four input rows share each weight block load.
+			for ; t+4 <= n; t += 4 {
+				dotQ8_0x4(w, a.q8[t*stride:], stride, nb, &four)
+				out[t*rows+r], out[(t+1)*rows+r] = four[0], four[1]
+				out[(t+2)*rows+r], out[(t+3)*rows+r] = four[2], four[3]
+			}
+			for ; t < n; t++ {
 				out[t*rows+r] = dotQ8_0(w, a.q8Row(t), nb)
 			}
 		}
@@ -169,9 +178,28 @@ func dotBF16Plain(x, y []uint16) float32 {
 }
 
 // The dot products matmul uses: the plain ones, replaced at init by
-// assembly where the CPU has it.
+// assembly where the CPU has it (see useFast).
 var (
-	dotQ8_0 = dotQ8_0Plain
-	dotF16  = dotF16Plain
-	dotF32  = dotF32Plain
+	dotQ8_0   = dotQ8_0Plain
+	dotQ8_0x4 = dotQ8_0x4Plain
+	dotF16    = dotF16Plain
+	dotF32    = dotF32Plain
+
+	fastKernels = "plain" // which set is in use, for benchmarks and reports
 )
+
+// usePlain points the kernels at the Go twins (tests and benchmarks).
+func usePlain() {
+	dotQ8_0, dotQ8_0x4, dotF16, dotF32 = dotQ8_0Plain, dotQ8_0x4Plain, dotF16Plain, dotF32Plain
+	fastKernels = "plain"
+}
+
+// Kernels names the dot-product kernels in use: "avx2" or "plain".
+func Kernels() string { return fastKernels }
+
+// dotQ8_0x4Plain is four dotQ8_0Plain calls, the twin of the tiled kernel.
+func dotQ8_0x4Plain(w, a []byte, stride, nb int, out *[4]float32) {
+	for t := range out {
+		out[t] = dotQ8_0Plain(w, a[t*stride:], nb)
+	}
+}

@@ -46,7 +46,29 @@ func matmulRef(typ gguf.Type, w []byte, rows, cols int, x []float32, n int) (out
 	return out, mag
 }
 
-func TestMatMul(t *testing.T) {
+// kernelSets runs f with the plain twins and then with the fast kernels.
+func kernelSets(t *testing.T, f func(t *testing.T)) {
+	t.Cleanup(useFastIfAvailable)
+	for _, set := range []string{"plain", "fast"} {
+		if set == "plain" {
+			usePlain()
+		} else {
+			useFastIfAvailable()
+		}
+		t.Run(set, f)
+	}
+}
+
+func useFastIfAvailable() {
+	usePlain()
+	if haveAVX2 {
+		useFast()
+	}
+}
+
+func TestMatMul(t *testing.T) { kernelSets(t, testMatMul) }
+
+func testMatMul(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	shapes := []struct{ rows, cols, n int }{
 		{1, 32, 1}, {3, 64, 1}, {17, 96, 2}, {33, 32 * 7, 5}, {16, 256, 3}, {100, 512, 1}, {5, 32 * 33, 9},

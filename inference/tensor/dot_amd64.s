@@ -1,0 +1,170 @@
+#include "textflag.h"
+
+// The AVX2 kernels accumulate exactly as llama.cpp's x86 code does (ggml's
+// ggml_vec_dot_q8_0_q8_0 and llamafile's tinyBLAS): one 8-lane float
+// accumulator updated by FMA, then the same horizontal sum, so results match
+// llama.cpp bit for bit on AVX2 machines.
+
+// HSUM8 reduces the 8 lanes of Y(r) to its low lane: (lo+hi), then
+// movehl, then movehdup, as ggml's hsum_float_8. Clobbers X(t).
+#define HSUM8(Yr, Xr, Xt) \
+	VEXTRACTF128 $1, Yr, Xt \
+	VADDPS       Xt, Xr, Xr \
+	VMOVHLPS     Xr, Xr, Xt \
+	VADDPS       Xt, Xr, Xr \
+	VMOVSHDUP    Xr, Xt     \
+	VADDSS       Xt, Xr, Xr
+
+// func dotQ8_0AVX2(x, y *byte, nb int) float32
+TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPS    Y0, Y0, Y0
+	VPCMPEQW  Y15, Y15, Y15
+	VPSRLW    $15, Y15, Y15 // sixteen int16 ones
+	TESTQ     CX, CX
+	JLE       q8done
+
+q8loop:
+	MOVWLZX   (SI), AX
+	MOVWLZX   (DI), BX
+	VMOVD     AX, X1
+	VMOVD     BX, X2
+	VCVTPH2PS X1, X1
+	VCVTPH2PS X2, X2
+	VMULSS    X2, X1, X1
+	VBROADCASTSS X1, Y1 // d = dx*dy in all lanes
+
+	VMOVDQU    2(SI), Y2 // qx
+	VMOVDQU    2(DI), Y3 // qy
+	VPSIGNB    Y2, Y2, Y4 // |qx|
+	VPSIGNB    Y2, Y3, Y5 // qy * sign(qx)
+	VPMADDUBSW Y5, Y4, Y4 // pairs -> int16
+	VPMADDWD   Y15, Y4, Y4 // pairs -> int32
+	VCVTDQ2PS  Y4, Y4
+	VFMADD231PS Y4, Y1, Y0
+
+	ADDQ $34, SI
+	ADDQ $34, DI
+	DECQ CX
+	JNZ  q8loop
+
+q8done:
+	HSUM8(Y0, X0, X1)
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dotQ8_0x4AVX2(w, a *byte, stride, nb int, out *[4]float32)
+// Dots one weight row w with four activation rows a, a+stride, a+2*stride,
+// a+3*stride; each weight block is loaded once for the four.
+TEXT ·dotQ8_0x4AVX2(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ a+8(FP), DI
+	MOVQ stride+16(FP), DX
+	MOVQ nb+24(FP), CX
+	LEAQ (DI)(DX*2), R8 // row 2
+	VXORPS    Y0, Y0, Y0
+	VXORPS    Y1, Y1, Y1
+	VXORPS    Y2, Y2, Y2
+	VXORPS    Y3, Y3, Y3
+	VPCMPEQW  Y15, Y15, Y15
+	VPSRLW    $15, Y15, Y15
+	TESTQ     CX, CX
+	JLE       x4done
+
+x4loop:
+	MOVWLZX   (SI), AX
+	VMOVD     AX, X4
+	VCVTPH2PS X4, X4 // dw
+	VMOVDQU   2(SI), Y5 // qw
+	VPSIGNB   Y5, Y5, Y6 // |qw|
+
+#define X4ROW(base, qs, Yacc) \
+	MOVWLZX   base, AX \
+	VMOVD     AX, X7 \
+	VCVTPH2PS X7, X7 \
+	VMULSS    X7, X4, X7 \
+	VBROADCASTSS X7, Y7 \
+	VMOVDQU   qs, Y8 \
+	VPSIGNB   Y5, Y8, Y8 \
+	VPMADDUBSW Y8, Y6, Y8 \
+	VPMADDWD  Y15, Y8, Y8 \
+	VCVTDQ2PS Y8, Y8 \
+	VFMADD231PS Y8, Y7, Yacc
+
+	X4ROW((DI), 2(DI), Y0)
+	X4ROW((DI)(DX*1), 2(DI)(DX*1), Y1)
+	X4ROW((R8), 2(R8), Y2)
+	X4ROW((R8)(DX*1), 2(R8)(DX*1), Y3)
+
+	ADDQ $34, SI
+	ADDQ $34, DI
+	ADDQ $34, R8
+	DECQ CX
+	JNZ  x4loop
+
+x4done:
+	MOVQ out+32(FP), DI
+	HSUM8(Y0, X0, X8)
+	HSUM8(Y1, X1, X8)
+	HSUM8(Y2, X2, X8)
+	HSUM8(Y3, X3, X8)
+	VZEROUPPER
+	MOVSS X0, 0(DI)
+	MOVSS X1, 4(DI)
+	MOVSS X2, 8(DI)
+	MOVSS X3, 12(DI)
+	RET
+
+// func dotF32AVX2(x, y *float32, n int) float32
+// n is a multiple of 8.
+TEXT ·dotF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	VXORPS Y0, Y0, Y0
+	TESTQ  CX, CX
+	JLE    f32done
+
+f32loop:
+	VMOVUPS     (SI), Y1
+	VFMADD231PS (DI), Y1, Y0
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  f32loop
+
+f32done:
+	HSUM8(Y0, X0, X1)
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dotF16AVX2(x, y *uint16, n int) float32
+// n is a multiple of 8.
+TEXT ·dotF16AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	VXORPS Y0, Y0, Y0
+	TESTQ  CX, CX
+	JLE    f16done
+
+f16loop:
+	VCVTPH2PS   (SI), Y1
+	VCVTPH2PS   (DI), Y2
+	VFMADD231PS Y2, Y1, Y0
+	ADDQ $16, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ  f16loop
+
+f16done:
+	HSUM8(Y0, X0, X1)
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET

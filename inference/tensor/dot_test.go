@@ -1,0 +1,149 @@
+package tensor
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The plain twins are always available as dotXPlain; these tests compare
+// them with whatever useFast installed (assembly on AVX2 machines, the
+// twins themselves elsewhere, where the tests pass trivially).
+
+// randQ8 makes nb random Q8_0 blocks; quants stay in -127..127 as the
+// quantizer makes them.
+func randQ8(r *rand.Rand, nb int, unitScale bool) []byte {
+	b := make([]byte, nb*q8BlockSize)
+	for i := 0; i < nb; i++ {
+		d := F32ToF16(float32(r.ExpFloat64() * 0.01))
+		if unitScale {
+			d = 0x3c00 // 1.0
+		}
+		binary.LittleEndian.PutUint16(b[i*q8BlockSize:], d)
+		for j := 2; j < q8BlockSize; j++ {
+			b[i*q8BlockSize+j] = byte(int8(r.IntN(255) - 127))
+		}
+	}
+	return b
+}
+
+// q8Magnitude is sum |dx*dy*qx*qy|, the scale rounding errors are relative to.
+func q8Magnitude(x, y []byte, nb int) float64 {
+	var m float64
+	for i := 0; i < nb; i++ {
+		dx := float64(F16ToF32(binary.LittleEndian.Uint16(x[i*q8BlockSize:])))
+		dy := float64(F16ToF32(binary.LittleEndian.Uint16(y[i*q8BlockSize:])))
+		for j := 2; j < q8BlockSize; j++ {
+			m += math.Abs(dx * dy * float64(int8(x[i*q8BlockSize+j])) * float64(int8(y[i*q8BlockSize+j])))
+		}
+	}
+	return m
+}
+
+// dotQ8_0Lanes models llama.cpp's AVX2 order (eight FMA lanes, then
+// ggml's horizontal sum) in Go, to hold the assembly to it bit for bit.
+func dotQ8_0Lanes(x, y []byte, nb int) float32 {
+	var acc [8]float32
+	for i := 0; i < nb; i++ {
+		bx, by := x[i*q8BlockSize:], y[i*q8BlockSize:]
+		d := F16ToF32(binary.LittleEndian.Uint16(bx)) * F16ToF32(binary.LittleEndian.Uint16(by))
+		for l := 0; l < 8; l++ {
+			var s int32
+			for j := 4 * l; j < 4*l+4; j++ {
+				s += int32(int8(bx[2+j])) * int32(int8(by[2+j]))
+			}
+			acc[l] = float32(math.FMA(float64(d), float64(s), float64(acc[l])))
+		}
+	}
+	return hsum8(acc)
+}
+
+func hsum8(a [8]float32) float32 {
+	r := [4]float32{a[0] + a[4], a[1] + a[5], a[2] + a[6], a[3] + a[7]}
+	return (r[0] + r[2]) + (r[1] + r[3])
+}
+
+func TestDotQ8_0FastMatchesPlain(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, nb := range []int{0, 1, 2, 3, 7, 8, 64, 65, 256} {
+		for trial := 0; trial < 20; trial++ {
+			// Unit scales: the result is the integer dot, exactly.
+			x, y := randQ8(r, nb, true), randQ8(r, nb, true)
+			if got, want := dotQ8_0(x, y, nb), dotQ8_0Plain(x, y, nb); got != want {
+				t.Fatalf("nb=%d unit scales: fast %v, plain %v", nb, got, want)
+			}
+			x, y = randQ8(r, nb, false), randQ8(r, nb, false)
+			got, want := dotQ8_0(x, y, nb), dotQ8_0Plain(x, y, nb)
+			if !closeRel(float64(got), float64(want), q8Magnitude(x, y, nb), 1e-6) {
+				t.Fatalf("nb=%d: fast %v, plain %v", nb, got, want)
+			}
+			if haveAVX2 {
+				if lanes := dotQ8_0Lanes(x, y, nb); got != lanes {
+					t.Fatalf("nb=%d: assembly %v, llama.cpp order %v", nb, got, lanes)
+				}
+			}
+			// The four-row tile gives each row what the single kernel gives.
+			stride := nb*q8BlockSize + 1 // rows need not be adjacent
+			a := make([]byte, 4*stride)
+			for k := 0; k < 4; k++ {
+				copy(a[k*stride:], randQ8(r, nb, false))
+			}
+			var four [4]float32
+			dotQ8_0x4(x, a, stride, nb, &four)
+			for k := range four {
+				if one := dotQ8_0(x, a[k*stride:], nb); four[k] != one {
+					t.Fatalf("nb=%d tile row %d: %v, single %v", nb, k, four[k], one)
+				}
+			}
+		}
+	}
+}
+
+func FuzzDotQ8_0(f *testing.F) {
+	f.Add([]byte{1, 2, 3}, uint16(0x3c00), uint16(0x2000))
+	f.Fuzz(func(t *testing.T, data []byte, dx, dy uint16) {
+		nb := len(data) / 64
+		if nb == 0 || dx&0x7c00 == 0x7c00 || dy&0x7c00 == 0x7c00 {
+			return
+		}
+		x, y := make([]byte, nb*q8BlockSize), make([]byte, nb*q8BlockSize)
+		for i := 0; i < nb; i++ {
+			binary.LittleEndian.PutUint16(x[i*q8BlockSize:], dx)
+			binary.LittleEndian.PutUint16(y[i*q8BlockSize:], dy)
+			for j := 0; j < 32; j++ {
+				x[i*q8BlockSize+2+j] = data[i*64+j] // weights: any int8
+				q := int8(data[i*64+32+j])
+				if q == -128 { // the activation quantizer never makes -128
+					q = -127
+				}
+				y[i*q8BlockSize+2+j] = byte(q)
+			}
+		}
+		got, want := dotQ8_0(x, y, nb), dotQ8_0Plain(x, y, nb)
+		if !closeRel(float64(got), float64(want), q8Magnitude(x, y, nb), 1e-6) {
+			t.Fatalf("nb=%d: fast %v, plain %v", nb, got, want)
+		}
+	})
+}
+
+func TestDotF32F16FastMatchPlain(t *testing.T) {
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, n := range []int{0, 1, 7, 8, 9, 64, 100, 2048} {
+		x, y := randF32(r, n, 1), randF32(r, n, 1)
+		var mag float64
+		for i := range x {
+			mag += math.Abs(float64(x[i] * y[i]))
+		}
+		if got, want := dotF32(x, y), dotF32Plain(x, y); !closeRel(float64(got), float64(want), mag, 1e-6) {
+			t.Fatalf("F32 n=%d: fast %v, plain %v", n, got, want)
+		}
+		hx, hy := make([]uint16, n), make([]uint16, n)
+		for i := range x {
+			hx[i], hy[i] = F32ToF16(x[i]), F32ToF16(y[i])
+		}
+		if got, want := dotF16(hx, hy), dotF16Plain(hx, hy); !closeRel(float64(got), float64(want), mag, 1e-5) {
+			t.Fatalf("F16 n=%d: fast %v, plain %v", n, got, want)
+		}
+	}
+}
