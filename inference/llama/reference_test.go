@@ -14,9 +14,9 @@ import (
 
 // reference is one greedy run of llama.cpp (../shared/testdata/reference).
 type reference struct {
-	PromptIDs    []int       `json:"prompt_ids"`
-	GeneratedIDs []int       `json:"generated_ids"`
-	LastLogits   []float32   `json:"last_prompt_position_logits"`
+	PromptIDs    []int          `json:"prompt_ids"`
+	GeneratedIDs []int          `json:"generated_ids"`
+	LastLogits   []float32      `json:"last_prompt_position_logits"`
 	Top5         [][][2]float64 `json:"top5_per_step"`
 }
 
