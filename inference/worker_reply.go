@@ -142,7 +142,9 @@ func (w *Worker) serveGenerate(r *request) {
 			reason = StopEOS
 			break
 		}
-		out, hit := stop.push(dec.Add(id))
+		// The decoder holds back an unfinished character; bytes that can
+		// never form one are shown as U+FFFD, so every piece is valid UTF-8.
+		out, hit := stop.push(strings.ToValidUTF8(dec.Add(id), "\uFFFD"))
 		w.send(r, Event{Kind: EventPiece, Piece: out, Token: id, Top: top})
 		switch {
 		case hit:

@@ -3,14 +3,17 @@ package inference
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
 	"burrow/inference/chat"
 	"burrow/inference/gguf"
 	"burrow/inference/sample"
+	"burrow/inference/synth"
 	"burrow/inference/tokenizer"
 	"burrow/internal/testenv"
 )
@@ -93,10 +96,26 @@ func ask(msgs ...string) []chat.Message {
 	return out
 }
 
-// promptTokens tokenizes a conversation the way the worker does, from the
-// file, without a worker.
+// promptModels caches, per file, the tokenizer and template the worker
+// would use, so tests can tokenize conversations without a worker.
+var promptModels sync.Map // path -> *loadedModel
+
+// promptTokens tokenizes a conversation the way the worker does.
 func promptTokens(t *testing.T, path string, msgs []chat.Message) []int {
 	t.Helper()
+	m := promptModel(t, path)
+	pr, err := m.renderTokens(m.prompter, msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pr.tokens
+}
+
+func promptModel(t *testing.T, path string) *loadedModel {
+	t.Helper()
+	if m, ok := promptModels.Load(path); ok {
+		return m.(*loadedModel)
+	}
 	f, err := gguf.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -110,11 +129,8 @@ func promptTokens(t *testing.T, path string, msgs []chat.Message) []int {
 	if m.prompter, err = chat.NewPrompter(m.meta, ""); err != nil {
 		t.Fatal(err)
 	}
-	pr, err := m.renderTokens(m.prompter, msgs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pr.tokens
+	promptModels.Store(path, m)
+	return m
 }
 
 func TestLoadReportsProgressAndInfo(t *testing.T) {
@@ -336,15 +352,7 @@ func TestStopStringAcrossTokens(t *testing.T) {
 func TestUTF8SplitAcrossTokens(t *testing.T) {
 	path := storiesPath(t)
 	want := "Hi 🦫 né"
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := tokenizer.FromGGUF(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := promptModel(t, path).Tok
 	forced := tok.Encode(want, false, false)
 	if len(forced) < len(want)-4 {
 		t.Fatalf("%q encodes to %d tokens; expected byte tokens for the emoji", want, len(forced))
@@ -498,5 +506,68 @@ func TestStopMatcher(t *testing.T) {
 		if got != c.want || hit != c.hit {
 			t.Errorf("%q on %q: %q %v, want %q %v", c.stops, c.pieces, got, hit, c.want, c.hit)
 		}
+	}
+}
+
+// synthLlama3 writes a small random model with the real Llama 3 vocabulary
+// and chat template (from the llama-bpe vocabulary file).
+func synthLlama3(t *testing.T) string {
+	t.Helper()
+	vocab := testenv.Path(t, "vocab", "ggml-vocab-llama-bpe.gguf")
+	path := filepath.Join(t.TempDir(), "llama3-synth.gguf")
+	if err := synth.Write(path, synth.Options{Preset: "tiny", VocabFrom: vocab, Std: 0.5, Seed: 7, Context: 512}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestLlama3TemplateConversation runs a conversation through the Llama 3
+// template of a real vocabulary: one BOS, special tokens parsed, and the
+// second turn evaluates only what follows the cached first turn.
+func TestLlama3TemplateConversation(t *testing.T) {
+	path := synthLlama3(t)
+	msgs := []chat.Message{{Role: "system", Content: "You are terse."}, {Role: "user", Content: "Hello there!"}}
+	p1 := promptTokens(t, path, msgs)
+	tok := promptModel(t, path).Tok
+	header, _ := tok.TokenID("<|start_header_id|>")
+	eot, _ := tok.TokenID("<|eot_id|>")
+	if p1[0] != tok.BOS() || p1[1] == tok.BOS() || p1[1] != header || slices.Index(p1, eot) < 0 {
+		t.Fatalf("prompt tokens %v: want one BOS, then <|start_header_id|> (%d), and <|eot_id|> (%d) parsed as special tokens", p1[:min(8, len(p1))], header, eot)
+	}
+
+	w, info := startWorker(t, path, LoadOptions{Threads: 1})
+	if info.ContextLength != 512 {
+		t.Errorf("context %d", info.ContextLength)
+	}
+	r1 := collect(t, w.Generate(context.Background(), GenerateRequest{Conversation: "c", Messages: msgs, Params: greedy(), MaxTokens: 6}))
+	if r1.done.Stats.EvaluatedTokens != len(p1) {
+		t.Errorf("turn 1 evaluated %d of %d", r1.done.Stats.EvaluatedTokens, len(p1))
+	}
+	// The reply of a random model may not survive re-tokenization, so the
+	// next turn's expected count is worked out from the tokens themselves.
+	turn2 := append(slices.Clone(msgs), chat.Message{Role: "assistant", Content: r1.text}, chat.Message{Role: "user", Content: "And then?"})
+	p2 := promptTokens(t, path, turn2)
+	cached := append(slices.Clone(p1), r1.ids[:len(r1.ids)-1]...)
+	shared := commonPrefix(cached, p2)
+	if shared < len(p1) {
+		t.Errorf("turn 2 shares %d tokens with the cache, less than turn 1's prompt (%d)", shared, len(p1))
+	}
+	r2 := collect(t, w.Generate(context.Background(), GenerateRequest{Conversation: "c", Messages: turn2, Params: greedy(), MaxTokens: 6}))
+	if got := r2.done.Stats.EvaluatedTokens; got != len(p2)-shared {
+		t.Errorf("turn 2 evaluated %d tokens, want %d", got, len(p2)-shared)
+	}
+	for _, r := range []reply{r1, r2} {
+		for _, p := range r.pieces {
+			if !utf8.ValidString(p) {
+				t.Errorf("piece %q is not valid UTF-8", p)
+			}
+		}
+	}
+	t.Logf("turn 1 %d tokens, reply %q; turn 2 %d tokens, %d evaluated", len(p1), r1.text, len(p2), r2.done.Stats.EvaluatedTokens)
+
+	w.Unload()
+	ev := <-w.Generate(context.Background(), GenerateRequest{Messages: msgs})
+	if !errors.Is(ev.Err, ErrNoModel) {
+		t.Errorf("after Unload: %+v", ev)
 	}
 }
