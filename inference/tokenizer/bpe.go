@@ -1,9 +1,6 @@
 package tokenizer
 
-import (
-	"container/heap"
-	"unicode/utf8"
-)
+import "unicode/utf8"
 
 type bpeSymbol struct {
 	start, n   int
@@ -16,23 +13,12 @@ type bpeBigram struct {
 	ln, rn      int // sizes when queued: a changed size means a stale entry
 }
 
-// bpeQueue pops the lowest merge rank first, then the leftmost pair.
-type bpeQueue []bpeBigram
-
-func (q bpeQueue) Len() int { return len(q) }
-func (q bpeQueue) Less(i, j int) bool {
-	if q[i].rank != q[j].rank {
-		return q[i].rank < q[j].rank
+// bpeFirst pops the lowest merge rank first, then the leftmost pair.
+func bpeFirst(a, b *bpeBigram) bool {
+	if a.rank != b.rank {
+		return a.rank < b.rank
 	}
-	return q[i].left < q[j].left
-}
-func (q bpeQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *bpeQueue) Push(x any)   { *q = append(*q, x.(bpeBigram)) }
-func (q *bpeQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
+	return a.left < b.left
 }
 
 // encodeBPE is llama.cpp's llm_tokenizer_bpe_session::tokenize: split into
@@ -43,7 +29,7 @@ func (t *Tokenizer) encodeBPE(text string, out []int) []int {
 	var word []byte
 	var key []byte
 	var syms []bpeSymbol
-	var q bpeQueue
+	q := queue[bpeBigram]{less: bpeFirst}
 	start := 0
 	for _, n := range lens {
 		// Re-encode the codepoints (invalid input became U+FFFD), then map
@@ -74,7 +60,7 @@ func (t *Tokenizer) encodeBPE(text string, out []int) []int {
 			syms = append(syms, bpeSymbol{start: off, n: l, prev: idx - 1, next: next})
 			off += l
 		}
-		q = q[:0]
+		q.reset()
 		tryAdd := func(l, r int) {
 			if l < 0 || r < 0 {
 				return
@@ -85,13 +71,13 @@ func (t *Tokenizer) encodeBPE(text string, out []int) []int {
 			if !ok {
 				return
 			}
-			heap.Push(&q, bpeBigram{left: l, right: r, rank: rank, ln: a.n, rn: b.n})
+			q.push(bpeBigram{left: l, right: r, rank: rank, ln: a.n, rn: b.n})
 		}
 		for i := 1; i < len(syms); i++ {
 			tryAdd(i-1, i)
 		}
-		for q.Len() > 0 {
-			b := heap.Pop(&q).(bpeBigram)
+		for q.len() > 0 {
+			b := q.pop()
 			l, r := &syms[b.left], &syms[b.right]
 			if l.n == 0 || r.n == 0 || l.n != b.ln || r.n != b.rn {
 				continue

@@ -56,30 +56,37 @@ func (t *Tokenizer) piece(id int, special bool) []byte {
 }
 
 // Decode turns ids back into text; control tokens give nothing. For SPM
-// vocabularies the space the encoder put before the text (add_space_prefix)
-// is removed again: from the first piece, or the first piece after a
-// leading BOS. So Decode(Encode(s, addSpecial, false)) == s whenever the
-// vocabulary can represent s. Invalid UTF-8 in pieces is kept as is.
+// vocabularies the space the encoder put in front of the text
+// (add_space_prefix) is removed again: from the first piece and from the
+// piece after a BOS. So Decode(Encode(s, addSpecial, false)) == s whenever
+// the vocabulary can represent s. Invalid UTF-8 in pieces is kept as is.
+// Decode equals a StreamDecoder fed a BOS and then ids.
 func (t *Tokenizer) Decode(ids []int) string { return t.decode(ids, false) }
 
 // DecodeSpecial is Decode with control tokens rendered as their text.
 func (t *Tokenizer) DecodeSpecial(ids []int) string { return t.decode(ids, true) }
 
 func (t *Tokenizer) decode(ids []int, special bool) string {
-	var b strings.Builder
+	var b []byte
 	strip := t.addSpacePrefix
-	for i, id := range ids {
-		if i == 0 && id == t.bos && t.bos != null && !special {
-			continue // BOS renders as nothing and keeps the strip pending
-		}
-		p := t.piece(id, special)
-		if strip && len(p) > 0 && p[0] == ' ' {
-			p = p[1:]
-		}
-		strip = false
-		b.Write(p)
+	for _, id := range ids {
+		b, strip = t.appendPiece(b, id, special, strip)
 	}
-	return b.String()
+	return string(b)
+}
+
+// appendPiece appends a token's bytes, dropping one leading space when
+// strip is set, and says whether the next piece should be stripped (only
+// after a BOS, for vocabularies that add a space prefix).
+func (t *Tokenizer) appendPiece(b []byte, id int, special, strip bool) ([]byte, bool) {
+	p := t.piece(id, special)
+	if id == t.bos && t.bos != null {
+		return append(b, p...), t.addSpacePrefix
+	}
+	if strip && len(p) > 0 && p[0] == ' ' {
+		p = p[1:]
+	}
+	return append(b, p...), false
 }
 
 // StreamDecoder turns ids into text as they are generated, emitting only
@@ -93,29 +100,16 @@ type StreamDecoder struct {
 	Special bool
 }
 
-// NewStreamDecoder starts a decoder. Like llama.cpp for SentencePiece
-// vocabularies, the leading space of the piece right after a BOS is
-// dropped (it is the encoder's space prefix, not the model's text).
+// NewStreamDecoder starts a decoder. For SentencePiece vocabularies the
+// leading space of the piece right after a BOS is dropped (it is the
+// encoder's space prefix, not the model's text); other pieces keep theirs,
+// so generated text can be streamed after a prompt.
 func (t *Tokenizer) NewStreamDecoder() *StreamDecoder { return &StreamDecoder{t: t} }
 
 // Add feeds one token and returns the text that is now complete ("" while a
 // character is still incomplete).
 func (d *StreamDecoder) Add(id int) string {
-	t := d.t
-	if id == t.bos && t.bos != null {
-		d.afterBOS = true
-		if !d.Special {
-			return d.take()
-		}
-	}
-	p := t.piece(id, d.Special)
-	if d.afterBOS && id != t.bos && len(p) > 0 {
-		if t.addSpacePrefix && p[0] == ' ' {
-			p = p[1:]
-		}
-		d.afterBOS = false
-	}
-	d.pending = append(d.pending, p...)
+	d.pending, d.afterBOS = d.t.appendPiece(d.pending, id, d.Special, d.afterBOS)
 	return d.take()
 }
 

@@ -1,7 +1,5 @@
 package tokenizer
 
-import "container/heap"
-
 // spmSymbol is a piece of the text in a doubly linked list; n == 0 once
 // merged into its left neighbour.
 type spmSymbol struct {
@@ -15,23 +13,12 @@ type spmBigram struct {
 	size        int
 }
 
-// spmQueue pops the highest score first, then the leftmost pair.
-type spmQueue []spmBigram
-
-func (q spmQueue) Len() int { return len(q) }
-func (q spmQueue) Less(i, j int) bool {
-	if q[i].score != q[j].score {
-		return q[i].score > q[j].score
+// spmFirst pops the highest score first, then the leftmost pair.
+func spmFirst(a, b *spmBigram) bool {
+	if a.score != b.score {
+		return a.score > b.score
 	}
-	return q[i].left < q[j].left
-}
-func (q spmQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *spmQueue) Push(x any)   { *q = append(*q, x.(spmBigram)) }
-func (q *spmQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
+	return a.left < b.left
 }
 
 // encodeSPM is llama.cpp's llm_tokenizer_spm_session: start from UTF-8
@@ -52,7 +39,7 @@ func (t *Tokenizer) encodeSPM(text string, out []int) []int {
 		syms = append(syms, spmSymbol{start: off, n: n, prev: idx - 1, next: next})
 		off += n
 	}
-	q := make(spmQueue, 0, len(syms))
+	q := queue[spmBigram]{items: make([]spmBigram, 0, len(syms)), less: spmFirst}
 	tryAdd := func(l, r int) {
 		if l < 0 || r < 0 {
 			return
@@ -62,13 +49,13 @@ func (t *Tokenizer) encodeSPM(text string, out []int) []int {
 		if !ok {
 			return
 		}
-		heap.Push(&q, spmBigram{left: l, right: r, score: t.scores[id], size: len(s)})
+		q.push(spmBigram{left: l, right: r, score: t.scores[id], size: len(s)})
 	}
 	for i := 1; i < len(syms); i++ {
 		tryAdd(i-1, i)
 	}
-	for q.Len() > 0 {
-		b := heap.Pop(&q).(spmBigram)
+	for q.len() > 0 {
+		b := q.pop()
 		l, r := &syms[b.left], &syms[b.right]
 		if l.n == 0 || r.n == 0 || l.n+r.n != b.size {
 			continue // stale: one side was merged since

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"burrow/inference/gguf"
@@ -45,17 +46,25 @@ func readCases(t *testing.T, inp, out string) (inputs []string, want [][]int) {
 	return inputs, want
 }
 
+// loaded caches tokenizers across tests: building a 150k-token vocabulary
+// takes a moment and tokenizers are immutable.
+var loaded sync.Map
+
 func loadTokenizer(t testing.TB, path string) *Tokenizer {
 	t.Helper()
+	if tok, ok := loaded.Load(path); ok {
+		return tok.(*Tokenizer)
+	}
 	f, err := gguf.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
+	defer f.Close()
 	tok, err := FromGGUF(f)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	loaded.Store(path, tok)
 	return tok
 }
 
