@@ -39,13 +39,13 @@ func dotQ8_0Fast(x, y []byte, nb int) float32 {
 }
 
 // dotQ8_0x4Fast dots w with rows a[0:], a[stride:], a[2*stride:], a[3*stride:].
-func dotQ8_0x4Fast(w, a []byte, stride, nb int, out *[4]float32) {
+func dotQ8_0x4Fast(w, a []byte, stride, nb int) (out [4]float32) {
 	if nb == 0 {
-		*out = [4]float32{}
-		return
+		return out
 	}
 	_, _ = w[nb*q8BlockSize-1], a[3*stride+nb*q8BlockSize-1]
-	dotQ8_0x4AVX2(&w[0], &a[0], stride, nb, out)
+	dotQ8_0x4AVX2(&w[0], &a[0], stride, nb, &out)
+	return out
 }
 
 func dotF32Fast(x, y []float32) float32 {

@@ -89,8 +89,7 @@ func TestDotQ8_0FastMatchesPlain(t *testing.T) {
 			for k := 0; k < 4; k++ {
 				copy(a[k*stride:], randQ8(r, nb, false))
 			}
-			var four [4]float32
-			dotQ8_0x4(x, a, stride, nb, &four)
+			four := dotQ8_0x4(x, a, stride, nb)
 			for k := range four {
 				if one := dotQ8_0(x, a[k*stride:], nb); four[k] != one {
 					t.Fatalf("nb=%d tile row %d: %v, single %v", nb, k, four[k], one)

@@ -95,13 +95,12 @@ func matmulRows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
 	case gguf.TypeQ8_0:
 		nb := m.Cols / q8Block
 		stride := Q8_0RowSize(a.Cols)
-		var four [4]float32
 		for r := r0; r < r1; r++ {
 			w := m.Row(r)
 			t := 0
 			// Tiles of four input rows share each weight block load.
 			for ; t+4 <= n; t += 4 {
-				dotQ8_0x4(w, a.q8[t*stride:], stride, nb, &four)
+				four := dotQ8_0x4(w, a.q8[t*stride:], stride, nb)
 				out[t*rows+r], out[(t+1)*rows+r] = four[0], four[1]
 				out[(t+2)*rows+r], out[(t+3)*rows+r] = four[2], four[3]
 			}
@@ -198,8 +197,9 @@ func usePlain() {
 func Kernels() string { return fastKernels }
 
 // dotQ8_0x4Plain is four dotQ8_0Plain calls, the twin of the tiled kernel.
-func dotQ8_0x4Plain(w, a []byte, stride, nb int, out *[4]float32) {
+func dotQ8_0x4Plain(w, a []byte, stride, nb int) (out [4]float32) {
 	for t := range out {
 		out[t] = dotQ8_0Plain(w, a[t*stride:], nb)
 	}
+	return out
 }

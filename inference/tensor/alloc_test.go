@@ -1,0 +1,54 @@
+package tensor
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"burrow/inference/gguf"
+)
+
+// TestKernelsAllocateNothing: the per-token kernels make no heap
+// allocations once their buffers exist (a decode loop calls them hundreds
+// of times per token).
+func TestKernelsAllocateNothing(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	const cols, n = 256, 5
+	var ms []*Matrix
+	for _, typ := range SupportedTypes() {
+		m, err := NewMatrix(typ, 48, cols, encodeRows(t, typ, randF32(r, 48*cols, 1), cols))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	a := NewActivations(n, cols)
+	x := randF32(r, n*cols, 1)
+	outs := make([][]float32, len(ms))
+	for i := range outs {
+		outs[i] = make([]float32, n*48)
+	}
+	q, k, v := randF32(r, 8*32, 1), randF32(r, 20*2*32, 1), randF32(r, 20*2*32, 1)
+	attOut, scratch := make([]float32, 8*32), make([]float32, 8*20)
+	w := randF32(r, cols, 1)
+	ff := randF32(r, 16, 1)
+	for _, threads := range []int{1, 2} {
+		p := NewPool(threads)
+		allocs := testing.AllocsPerRun(20, func() {
+			a.Set(x, n)
+			MatMulMulti(p, outs, ms, a)
+			MatMul(p, outs[0], ms[0], a)
+			RMSNorm(x[:cols], x[:cols], w, 1e-5)
+			RoPE(q, 8, 32, 32, 7, 10000, false, ff)
+			RoPE(q, 8, 32, 32, 7, 10000, true, nil)
+			Attention(p, attOut, q, k, v, 20, 8, 2, 32, scratch)
+			Softmax(scratch)
+			SwiGLU(x[:cols], x[:cols], w)
+		})
+		p.Close()
+		if allocs != 0 {
+			t.Errorf("threads=%d: %v allocations per run, want 0", threads, allocs)
+		}
+	}
+}
+
+var _ = gguf.TypeF32
