@@ -1,0 +1,613 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"burrow/inference"
+	"burrow/models"
+)
+
+// Engine is what the Controller needs from the inference goroutine:
+// inference.Worker in the app, FakeEngine in tests.
+type Engine interface {
+	Load(ctx context.Context, path string, opts inference.LoadOptions) <-chan inference.Event
+	Generate(ctx context.Context, req inference.GenerateRequest) <-chan inference.Event
+	Unload()
+	Close()
+}
+
+// Library is what the Controller needs from the model library
+// (models.Library): list the models and register a file used in place.
+type Library interface {
+	Scan() ([]models.Entry, error)
+	Register(path string) error
+}
+
+// ModelState is the model the engine has, or is loading.
+type ModelState struct {
+	Path     string               // "" when no model
+	Info     *inference.ModelInfo // set once loaded
+	Loading  bool
+	Progress float64 // 0..1 while loading
+	Err      error   // why the last load failed
+}
+
+// Loaded reports whether a model is ready to chat.
+func (m ModelState) Loaded() bool { return m.Info != nil && !m.Loading }
+
+// ChangeKind says what a Change is about.
+type ChangeKind int
+
+const (
+	ChangeModel        ChangeKind = iota // ModelState changed (progress, loaded, ejected, failed)
+	ChangeList                           // the conversation list changed
+	ChangeConversation                   // ConvID's messages or settings changed wholesale
+	ChangePiece                          // Piece was appended to message Index of ConvID
+	ChangeReplyDone                      // the reply at Index of ConvID finished
+	ChangeError                          // Err is for the user
+)
+
+// Change tells listeners what changed. Listeners run on the Controller's
+// goroutines: a UI must hand them to its own thread (fyne.Do).
+type Change struct {
+	Kind   ChangeKind
+	ConvID string
+	Index  int
+	Piece  string
+	Err    error
+}
+
+// Errors the UI may show as they are.
+var (
+	ErrBusy        = errors.New("a reply is being written; stop it first")
+	ErrNoModel     = errors.New("no model is loaded: load one from the model picker, open a .gguf or drop one on the window")
+	ErrUnknownConv = errors.New("no such conversation")
+	ErrNotGGUF     = errors.New("not a GGUF model file (Burrow loads .gguf files)")
+)
+
+// Controller is the app core the window (and tests) drive: the loaded
+// model, the conversations, the reply being written. It holds no UI code.
+type Controller struct {
+	engine       Engine
+	lib          Library
+	store        ConversationStore
+	settingsPath string
+
+	mu         sync.Mutex
+	settings   Settings
+	convs      []*Conversation // newest first
+	active     string
+	model      ModelState
+	loadCancel context.CancelFunc
+	loadSeq    int
+	gen        *generation
+	listeners  []func(Change)
+	problems   []error
+}
+
+// generation is the reply in flight.
+type generation struct {
+	convID string
+	index  int
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewController starts the app core on engine, with the settings and the
+// conversations found under the XDG folders. lib may be nil (no library).
+// Files that could not be read are listed by Problems.
+func NewController(engine Engine, lib Library) *Controller {
+	c := &Controller{
+		engine:       engine,
+		lib:          lib,
+		store:        ConversationStore{Dir: ConversationsDir()},
+		settingsPath: SettingsPath(),
+	}
+	var err error
+	if c.settings, err = LoadSettings(c.settingsPath); err != nil {
+		c.problems = append(c.problems, err)
+	}
+	var errs []error
+	c.convs, errs = c.store.LoadAll()
+	c.problems = append(c.problems, errs...)
+	return c
+}
+
+// Problems lists files that could not be read at start.
+func (c *Controller) Problems() []error { return c.problems }
+
+// Subscribe adds a listener for changes.
+func (c *Controller) Subscribe(f func(Change)) {
+	c.mu.Lock()
+	c.listeners = append(c.listeners, f)
+	c.mu.Unlock()
+}
+
+func (c *Controller) emit(ch Change) {
+	c.mu.Lock()
+	ls := append([]func(Change){}, c.listeners...)
+	c.mu.Unlock()
+	for _, f := range ls {
+		f(ch)
+	}
+}
+
+// Close stops any reply or load, saves the settings and ends the engine.
+func (c *Controller) Close() {
+	c.Stop()
+	c.mu.Lock()
+	if c.loadCancel != nil {
+		c.loadCancel()
+	}
+	g := c.gen
+	c.mu.Unlock()
+	if g != nil {
+		<-g.done
+	}
+	c.engine.Close()
+}
+
+// ---- settings ----
+
+// Settings returns the app settings.
+func (c *Controller) Settings() Settings {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.settings
+}
+
+// UpdateSettings changes the settings and saves them.
+func (c *Controller) UpdateSettings(edit func(*Settings)) error {
+	c.mu.Lock()
+	edit(&c.settings)
+	s := c.settings
+	c.mu.Unlock()
+	return SaveSettings(c.settingsPath, s)
+}
+
+// ---- model ----
+
+// Model returns the model state.
+func (c *Controller) Model() ModelState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.model
+}
+
+// Models lists the library (nil without one).
+func (c *Controller) Models() ([]models.Entry, error) {
+	if c.lib == nil {
+		return nil, nil
+	}
+	return c.lib.Scan()
+}
+
+// LoadModel loads the .gguf at path in place (no copy), replacing the
+// current model, and registers it in the library. It returns at once;
+// progress and the outcome arrive as ChangeModel. The context length and
+// threads come from the active conversation's settings.
+func (c *Controller) LoadModel(path string) error {
+	if !strings.EqualFold(filepath.Ext(path), ".gguf") {
+		return fmt.Errorf("%s: %w", filepath.Base(path), ErrNotGGUF)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", path, err)
+	}
+	if st, err := os.Stat(abs); err != nil {
+		return fmt.Errorf("load %s: %w", path, err)
+	} else if st.IsDir() {
+		return fmt.Errorf("load %s: is a folder", path)
+	}
+	if c.lib != nil {
+		if err := c.lib.Register(abs); err != nil {
+			c.mu.Lock()
+			c.problems = append(c.problems, err)
+			c.mu.Unlock()
+		}
+	}
+	c.mu.Lock()
+	if c.loadCancel != nil {
+		c.loadCancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.loadCancel = cancel
+	c.loadSeq++
+	seq := c.loadSeq
+	opts := c.activeSettingsLocked().LoadOptions()
+	c.model = ModelState{Path: abs, Loading: true}
+	c.mu.Unlock()
+	c.emit(Change{Kind: ChangeModel})
+
+	events := c.engine.Load(ctx, abs, opts)
+	go c.followLoad(seq, abs, events)
+	return nil
+}
+
+func (c *Controller) followLoad(seq int, path string, events <-chan inference.Event) {
+	for ev := range events {
+		c.mu.Lock()
+		current := seq == c.loadSeq
+		if current {
+			switch ev.Kind {
+			case inference.EventProgress:
+				c.model.Progress = ev.Progress
+			case inference.EventLoaded:
+				c.model = ModelState{Path: path, Info: ev.Model, Progress: 1}
+				c.settings.LastModel = path
+			case inference.EventError:
+				c.model = ModelState{Err: ev.Err}
+			}
+		}
+		s := c.settings
+		c.mu.Unlock()
+		if !current {
+			continue
+		}
+		if ev.Kind == inference.EventLoaded {
+			if err := SaveSettings(c.settingsPath, s); err != nil {
+				c.emit(Change{Kind: ChangeError, Err: err})
+			}
+		}
+		c.emit(Change{Kind: ChangeModel})
+	}
+}
+
+// Eject stops any reply, frees the model and forgets it as the last model.
+func (c *Controller) Eject() {
+	c.Stop()
+	c.mu.Lock()
+	if c.loadCancel != nil {
+		c.loadCancel()
+		c.loadCancel = nil
+	}
+	c.loadSeq++
+	c.model = ModelState{}
+	c.settings.LastModel = ""
+	s := c.settings
+	c.mu.Unlock()
+	c.emit(Change{Kind: ChangeModel})
+	go c.engine.Unload() // it waits for the worker; never block the caller
+	SaveSettings(c.settingsPath, s)
+}
+
+// ---- conversations ----
+
+// Conversations returns the conversations, newest first.
+func (c *Controller) Conversations() []Conversation {
+	return c.Search("")
+}
+
+// Search returns the conversations whose title or messages contain q.
+func (c *Controller) Search(q string) []Conversation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Conversation
+	for _, cv := range c.convs {
+		if cv.matches(q) {
+			out = append(out, cv.clone())
+		}
+	}
+	return out
+}
+
+// Conversation returns a copy of one conversation.
+func (c *Controller) Conversation(id string) (Conversation, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cv := c.findLocked(id); cv != nil {
+		return cv.clone(), true
+	}
+	return Conversation{}, false
+}
+
+// SetActive tells the controller which conversation the user is looking
+// at: its settings choose the context length and threads of the next load.
+func (c *Controller) SetActive(id string) {
+	c.mu.Lock()
+	c.active = id
+	c.mu.Unlock()
+}
+
+func (c *Controller) activeSettingsLocked() ChatSettings {
+	if cv := c.findLocked(c.active); cv != nil {
+		return cv.Settings
+	}
+	return c.settings.Defaults
+}
+
+func (c *Controller) findLocked(id string) *Conversation {
+	for _, cv := range c.convs {
+		if cv.ID == id {
+			return cv
+		}
+	}
+	return nil
+}
+
+// NewConversation starts an empty conversation with the default settings.
+func (c *Controller) NewConversation() (string, error) {
+	now := time.Now()
+	c.mu.Lock()
+	cv := &Conversation{ID: newConversationID(), Title: defaultTitle, Created: now, Updated: now, Settings: c.settings.Defaults}
+	c.convs = append([]*Conversation{cv}, c.convs...)
+	snap := cv.clone()
+	c.mu.Unlock()
+	err := c.store.Save(&snap)
+	c.emit(Change{Kind: ChangeList, ConvID: cv.ID})
+	return cv.ID, err
+}
+
+// Rename sets a conversation's title.
+func (c *Controller) Rename(id, title string) error {
+	title = strings.TrimSpace(title)
+	if title == "" {
+		return errors.New("a conversation needs a title")
+	}
+	return c.edit(id, ChangeList, func(cv *Conversation) error {
+		cv.Title = title
+		return nil
+	})
+}
+
+// Delete removes a conversation and its file, stopping its reply first.
+func (c *Controller) Delete(id string) error {
+	c.mu.Lock()
+	g := c.gen
+	c.mu.Unlock()
+	if g != nil && g.convID == id {
+		g.cancel()
+		<-g.done
+	}
+	c.mu.Lock()
+	idx := -1
+	for i, cv := range c.convs {
+		if cv.ID == id {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		c.mu.Unlock()
+		return ErrUnknownConv
+	}
+	c.convs = append(c.convs[:idx], c.convs[idx+1:]...)
+	c.mu.Unlock()
+	err := c.store.Delete(id)
+	c.emit(Change{Kind: ChangeList, ConvID: id})
+	return err
+}
+
+// UpdateChatSettings replaces a conversation's settings; new conversations
+// start from the last settings chosen.
+func (c *Controller) UpdateChatSettings(id string, s ChatSettings) error {
+	err := c.edit(id, ChangeConversation, func(cv *Conversation) error {
+		cv.Settings = s
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.UpdateSettings(func(st *Settings) { st.Defaults = s })
+}
+
+// edit changes a conversation under the lock, saves it and tells listeners.
+func (c *Controller) edit(id string, kind ChangeKind, f func(*Conversation) error) error {
+	c.mu.Lock()
+	cv := c.findLocked(id)
+	if cv == nil {
+		c.mu.Unlock()
+		return ErrUnknownConv
+	}
+	if err := f(cv); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	cv.Updated = time.Now()
+	snap := cv.clone()
+	c.mu.Unlock()
+	err := c.store.Save(&snap)
+	c.emit(Change{Kind: kind, ConvID: id})
+	return err
+}
+
+// ---- chatting ----
+
+// Generating returns the conversation whose reply is being written.
+func (c *Controller) Generating() (convID string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == nil {
+		return "", false
+	}
+	return c.gen.convID, true
+}
+
+// Send adds a user message and starts the reply.
+func (c *Controller) Send(id, text string) error {
+	if strings.TrimSpace(text) == "" {
+		return errors.New("the message is empty")
+	}
+	return c.startReply(id, func(cv *Conversation) error {
+		if len(cv.Messages) == 0 && cv.Title == defaultTitle {
+			cv.Title = titleFrom(text)
+		}
+		cv.Messages = append(cv.Messages, Message{Role: "user", Content: text})
+		return nil
+	})
+}
+
+// Regenerate replaces the last reply with a new one.
+func (c *Controller) Regenerate(id string) error {
+	return c.startReply(id, func(cv *Conversation) error {
+		last := lastUser(cv.Messages)
+		if last < 0 {
+			return errors.New("nothing to regenerate: the conversation has no message yet")
+		}
+		cv.Messages = cv.Messages[:last+1]
+		return nil
+	})
+}
+
+// EditMessage changes the user message at index and continues the
+// conversation from there: later turns are dropped and a new reply starts.
+func (c *Controller) EditMessage(id string, index int, text string) error {
+	if strings.TrimSpace(text) == "" {
+		return errors.New("the message is empty")
+	}
+	return c.startReply(id, func(cv *Conversation) error {
+		if index < 0 || index >= len(cv.Messages) || cv.Messages[index].Role != "user" {
+			return fmt.Errorf("message %d is not a user message", index)
+		}
+		cv.Messages[index].Content = text
+		cv.Messages = cv.Messages[:index+1]
+		return nil
+	})
+}
+
+func lastUser(ms []Message) int {
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].Role == "user" {
+			return i
+		}
+	}
+	return -1
+}
+
+// Stop cancels the reply being written; what was written stays.
+func (c *Controller) Stop() {
+	c.mu.Lock()
+	if c.gen != nil {
+		c.gen.cancel()
+	}
+	c.mu.Unlock()
+}
+
+// startReply applies change to the conversation, appends an empty reply and
+// streams the engine's pieces into it.
+func (c *Controller) startReply(id string, change func(*Conversation) error) error {
+	c.mu.Lock()
+	if c.gen != nil {
+		c.mu.Unlock()
+		return ErrBusy
+	}
+	if c.model.Path == "" || (!c.model.Loading && c.model.Info == nil) {
+		c.mu.Unlock()
+		return ErrNoModel
+	}
+	cv := c.findLocked(id)
+	if cv == nil {
+		c.mu.Unlock()
+		return ErrUnknownConv
+	}
+	if err := change(cv); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	cv.Messages = append(cv.Messages, Message{Role: "assistant"})
+	cv.Updated = time.Now()
+	c.moveToFrontLocked(cv)
+	req := inference.GenerateRequest{
+		Conversation: cv.ID,
+		Messages:     cv.ChatMessages(),
+		Params:       cv.Settings.Params(),
+		MaxTokens:    cv.Settings.MaxTokens,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &generation{convID: id, index: len(cv.Messages) - 1, cancel: cancel, done: make(chan struct{})}
+	c.gen = g
+	snap := cv.clone()
+	c.mu.Unlock()
+
+	if err := c.store.Save(&snap); err != nil {
+		c.emit(Change{Kind: ChangeError, Err: err})
+	}
+	c.emit(Change{Kind: ChangeList, ConvID: id})
+	c.emit(Change{Kind: ChangeConversation, ConvID: id})
+	events := c.engine.Generate(ctx, req)
+	go c.followReply(g, events)
+	return nil
+}
+
+func (c *Controller) moveToFrontLocked(cv *Conversation) {
+	for i, x := range c.convs {
+		if x == cv {
+			copy(c.convs[1:i+1], c.convs[:i])
+			c.convs[0] = cv
+			return
+		}
+	}
+}
+
+// reply returns the message being written, or nil if its conversation is gone.
+func (c *Controller) replyLocked(g *generation) *Message {
+	cv := c.findLocked(g.convID)
+	if cv == nil || g.index >= len(cv.Messages) {
+		return nil
+	}
+	return &cv.Messages[g.index]
+}
+
+func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
+	defer g.cancel()
+	for ev := range events {
+		switch ev.Kind {
+		case inference.EventPiece:
+			if ev.Piece == "" {
+				continue
+			}
+			c.mu.Lock()
+			if m := c.replyLocked(g); m != nil {
+				m.Content += ev.Piece
+			}
+			c.mu.Unlock()
+			c.emit(Change{Kind: ChangePiece, ConvID: g.convID, Index: g.index, Piece: ev.Piece})
+		case inference.EventDone:
+			c.mu.Lock()
+			if m := c.replyLocked(g); m != nil {
+				m.StopReason = ev.StopReason
+				m.Stats = ev.Stats
+			}
+			c.mu.Unlock()
+		case inference.EventError:
+			c.mu.Lock()
+			if m := c.replyLocked(g); m != nil {
+				m.Err = ev.Err.Error()
+			}
+			c.mu.Unlock()
+			c.emit(Change{Kind: ChangeError, ConvID: g.convID, Err: ev.Err})
+		}
+	}
+	c.mu.Lock()
+	var snap *Conversation
+	if cv := c.findLocked(g.convID); cv != nil {
+		cv.Updated = time.Now()
+		s := cv.clone()
+		snap = &s
+	}
+	c.gen = nil
+	c.mu.Unlock()
+	if snap != nil {
+		if err := c.store.Save(snap); err != nil {
+			c.emit(Change{Kind: ChangeError, Err: err})
+		}
+	}
+	close(g.done)
+	c.emit(Change{Kind: ChangeReplyDone, ConvID: g.convID, Index: g.index})
+}
+
+// WaitReply blocks until no reply is being written (tests, screenshot mode).
+func (c *Controller) WaitReply() {
+	c.mu.Lock()
+	g := c.gen
+	c.mu.Unlock()
+	if g != nil {
+		<-g.done
+	}
+}

@@ -1,0 +1,223 @@
+package app
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/adrg/xdg"
+
+	"burrow/inference"
+)
+
+// useTempXDG points the XDG folders at a fresh temp dir for one test.
+func useTempXDG(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
+	xdg.Reload()
+	t.Cleanup(xdg.Reload)
+}
+
+// fakeModel makes a file with a .gguf name (the fake engine never reads it).
+func fakeGGUF(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "tiny-model-Q8_0.gguf")
+	if err := os.WriteFile(p, []byte("GGUF"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// loaded starts a controller on a fake engine with a model loaded.
+func loaded(t *testing.T, eng *FakeEngine) *Controller {
+	t.Helper()
+	c := NewController(eng, nil)
+	waitLoad(t, c, fakeGGUF(t))
+	return c
+}
+
+func waitLoad(t *testing.T, c *Controller, path string) {
+	t.Helper()
+	done := make(chan struct{}, 1)
+	c.Subscribe(func(ch Change) {
+		if ch.Kind == ChangeModel && !c.Model().Loading {
+			select {
+			case done <- struct{}{}:
+			default:
+			}
+		}
+	})
+	if err := c.LoadModel(path); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+}
+
+func TestReplyStreamsPiecesInOrder(t *testing.T) {
+	useTempXDG(t)
+	eng := NewFakeEngine()
+	c := loaded(t, eng)
+	var got []string
+	c.Subscribe(func(ch Change) {
+		if ch.Kind == ChangePiece {
+			got = append(got, ch.Piece)
+		}
+	})
+	id, _ := c.NewConversation()
+	if err := c.Send(id, "Tell me a story"); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitReply()
+	if strings.Join(got, "|") != strings.Join(eng.Pieces, "|") {
+		t.Fatalf("pieces %q, want %q", got, eng.Pieces)
+	}
+	cv, _ := c.Conversation(id)
+	if len(cv.Messages) != 2 || cv.Messages[1].Content != strings.Join(eng.Pieces, "") || cv.Messages[1].StopReason != inference.StopEOS {
+		t.Fatalf("messages %+v", cv.Messages)
+	}
+	if cv.Title != "Tell me a story" {
+		t.Errorf("title %q", cv.Title)
+	}
+	req := eng.Requests()[0]
+	if req.Messages[0].Role != "system" || req.Messages[len(req.Messages)-1].Content != "Tell me a story" {
+		t.Errorf("request messages %+v", req.Messages)
+	}
+}
+
+func TestStopKeepsWhatWasWritten(t *testing.T) {
+	useTempXDG(t)
+	eng := NewFakeEngine()
+	eng.Gate = make(chan struct{})
+	c := loaded(t, eng)
+	id, _ := c.NewConversation()
+	if err := c.Send(id, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	eng.Gate <- struct{}{}
+	eng.Gate <- struct{}{}
+	if err := c.Send(id, "again"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("second send while busy: %v", err)
+	}
+	c.Stop()
+	c.WaitReply()
+	cv, _ := c.Conversation(id)
+	m := cv.Messages[1]
+	if m.StopReason != inference.StopCancelled || !strings.HasPrefix("Once upon", m.Content) || m.Content == "" {
+		t.Fatalf("after stop: %+v", m)
+	}
+}
+
+func TestEditAndRegenerate(t *testing.T) {
+	useTempXDG(t)
+	eng := NewFakeEngine()
+	c := loaded(t, eng)
+	id, _ := c.NewConversation()
+	for _, s := range []string{"first", "second"} {
+		if err := c.Send(id, s); err != nil {
+			t.Fatal(err)
+		}
+		c.WaitReply()
+	}
+	eng.Pieces = []string{"new", " reply"}
+	if err := c.Regenerate(id); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitReply()
+	cv, _ := c.Conversation(id)
+	if len(cv.Messages) != 4 || cv.Messages[3].Content != "new reply" {
+		t.Fatalf("after regenerate: %+v", cv.Messages)
+	}
+	if err := c.EditMessage(id, 1, "not a user message"); err == nil {
+		t.Fatal("editing a reply should fail")
+	}
+	eng.Pieces = []string{"edited"}
+	if err := c.EditMessage(id, 0, "changed first"); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitReply()
+	cv, _ = c.Conversation(id)
+	if len(cv.Messages) != 2 || cv.Messages[0].Content != "changed first" || cv.Messages[1].Content != "edited" {
+		t.Fatalf("after edit: %+v", cv.Messages)
+	}
+	last := eng.Requests()[len(eng.Requests())-1]
+	if n := len(last.Messages); last.Messages[n-1].Content != "changed first" {
+		t.Errorf("edit request ends with %+v", last.Messages[n-1])
+	}
+}
+
+func TestSendNeedsAModel(t *testing.T) {
+	useTempXDG(t)
+	c := NewController(NewFakeEngine(), nil)
+	id, _ := c.NewConversation()
+	if err := c.Send(id, "hi"); !errors.Is(err, ErrNoModel) {
+		t.Fatalf("send without a model: %v", err)
+	}
+}
+
+func TestLoadFailureCarriesEngineMessage(t *testing.T) {
+	useTempXDG(t)
+	eng := NewFakeEngine()
+	eng.LoadErr = ErrFakeLoad
+	c := NewController(eng, nil)
+	waitLoad(t, c, fakeGGUF(t))
+	if m := c.Model(); !errors.Is(m.Err, ErrFakeLoad) || m.Loaded() {
+		t.Fatalf("model state %+v", m)
+	}
+	if err := c.LoadModel(filepath.Join(t.TempDir(), "notes.txt")); !errors.Is(err, ErrNotGGUF) {
+		t.Fatalf("loading a .txt: %v", err)
+	}
+}
+
+func TestPersistAcrossRestart(t *testing.T) {
+	useTempXDG(t)
+	eng := NewFakeEngine()
+	c := loaded(t, eng)
+	model := c.Model().Path
+	id, _ := c.NewConversation()
+	if err := c.Send(id, "remember me"); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitReply()
+	s := DefaultChatSettings()
+	s.SystemPrompt, s.Temperature, s.Seed, s.ContextLength = "Be brief.", 0.2, 42, 1024
+	if err := c.UpdateChatSettings(id, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rename(id, "Kept"); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := c.NewConversation()
+	if err := c.Delete(other); err != nil {
+		t.Fatal(err)
+	}
+	c.UpdateSettings(func(st *Settings) { st.WindowWidth, st.WindowHeight = 900, 600 })
+	c.Close()
+
+	c2 := NewController(NewFakeEngine(), nil)
+	if p := c2.Problems(); len(p) > 0 {
+		t.Fatalf("problems: %v", p)
+	}
+	convs := c2.Conversations()
+	if len(convs) != 1 {
+		t.Fatalf("%d conversations after restart", len(convs))
+	}
+	cv := convs[0]
+	if cv.ID != id || cv.Title != "Kept" || cv.Settings != s || len(cv.Messages) != 2 || cv.Messages[1].Stats == nil {
+		t.Fatalf("after restart: %+v", cv)
+	}
+	st := c2.Settings()
+	if st.WindowWidth != 900 || st.WindowHeight != 600 || st.LastModel != model || st.Defaults != s {
+		t.Fatalf("settings after restart: %+v", st)
+	}
+	if got := c2.Search("REMEMBER"); len(got) != 1 {
+		t.Errorf("search found %d", len(got))
+	}
+	if got := c2.Search("absent"); len(got) != 0 {
+		t.Errorf("search for absent found %d", len(got))
+	}
+}

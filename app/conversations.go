@@ -1,0 +1,232 @@
+package app
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"burrow/inference"
+	"burrow/inference/chat"
+	"burrow/inference/sample"
+)
+
+// Message is one turn of a conversation as the app keeps it: the chat
+// message plus, for replies, how it was made.
+type Message struct {
+	Role       string           `json:"role"` // "user" or "assistant"
+	Content    string           `json:"content"`
+	StopReason string           `json:"stop_reason,omitempty"`
+	Stats      *inference.Stats `json:"stats,omitempty"`
+	Err        string           `json:"error,omitempty"` // why the reply failed, if it did
+}
+
+// ChatSettings are the per-conversation settings, saved with it. Zero
+// ContextLength and Threads mean the engine's defaults; Seed 0 is random.
+type ChatSettings struct {
+	SystemPrompt  string  `json:"system_prompt"`
+	Temperature   float32 `json:"temperature"`
+	TopK          int     `json:"top_k"`
+	TopP          float32 `json:"top_p"`
+	MinP          float32 `json:"min_p"`
+	RepeatPenalty float32 `json:"repeat_penalty"`
+	MaxTokens     int     `json:"max_tokens"`
+	Seed          uint64  `json:"seed"`
+	ContextLength int     `json:"context_length"`
+	Threads       int     `json:"threads"`
+}
+
+// DefaultChatSettings are llama.cpp's defaults (DESIGN.md).
+func DefaultChatSettings() ChatSettings {
+	p := sample.DefaultParams()
+	return ChatSettings{
+		SystemPrompt:  "You are a helpful assistant.",
+		Temperature:   p.Temperature,
+		TopK:          p.TopK,
+		TopP:          p.TopP,
+		MinP:          p.MinP,
+		RepeatPenalty: p.RepeatPenalty,
+	}
+}
+
+// Params are the sampler parameters these settings ask for.
+func (s ChatSettings) Params() sample.Params {
+	p := sample.DefaultParams()
+	p.Temperature = s.Temperature
+	p.TopK = s.TopK
+	p.TopP = s.TopP
+	p.MinP = s.MinP
+	p.RepeatPenalty = s.RepeatPenalty
+	p.Seed = s.Seed
+	return p
+}
+
+// LoadOptions are the engine options these settings ask for.
+func (s ChatSettings) LoadOptions() inference.LoadOptions {
+	return inference.LoadOptions{ContextLength: s.ContextLength, Threads: s.Threads}
+}
+
+// Conversation is one chat, saved as one JSON file.
+type Conversation struct {
+	ID       string       `json:"id"`
+	Title    string       `json:"title"`
+	Created  time.Time    `json:"created"`
+	Updated  time.Time    `json:"updated"`
+	Settings ChatSettings `json:"settings"`
+	Messages []Message    `json:"messages"`
+}
+
+// defaultTitle names a conversation until its first message names it.
+const defaultTitle = "New chat"
+
+// clone returns a deep enough copy for another goroutine to read.
+func (c *Conversation) clone() Conversation {
+	out := *c
+	out.Messages = append([]Message(nil), c.Messages...)
+	return out
+}
+
+// ChatMessages is the conversation as the engine takes it: the system
+// prompt, then the turns (failed or empty replies left out).
+func (c *Conversation) ChatMessages() []chat.Message {
+	var msgs []chat.Message
+	if s := strings.TrimSpace(c.Settings.SystemPrompt); s != "" {
+		msgs = append(msgs, chat.Message{Role: "system", Content: s})
+	}
+	for _, m := range c.Messages {
+		if m.Role == "assistant" && m.Content == "" {
+			continue
+		}
+		msgs = append(msgs, chat.Message{Role: m.Role, Content: m.Content})
+	}
+	return msgs
+}
+
+// matches reports whether the title or any message contains q (any case).
+func (c *Conversation) matches(q string) bool {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" || strings.Contains(strings.ToLower(c.Title), q) {
+		return true
+	}
+	for _, m := range c.Messages {
+		if strings.Contains(strings.ToLower(m.Content), q) {
+			return true
+		}
+	}
+	return false
+}
+
+// titleFrom makes a short title from the first user message.
+func titleFrom(text string) string {
+	t := strings.Join(strings.Fields(text), " ")
+	if r := []rune(t); len(r) > 40 {
+		t = strings.TrimSpace(string(r[:40])) + "…"
+	}
+	if t == "" {
+		return defaultTitle
+	}
+	return t
+}
+
+// newConversationID is sortable by creation time and unique.
+func newConversationID() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// validID keeps ids (which become file names) free of path tricks.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ConversationStore keeps conversations in a folder, one <id>.json each.
+type ConversationStore struct {
+	Dir string
+}
+
+func (s ConversationStore) path(id string) string { return filepath.Join(s.Dir, id+".json") }
+
+// Save writes the conversation atomically.
+func (s ConversationStore) Save(c *Conversation) error {
+	if !validID(c.ID) {
+		return fmt.Errorf("save conversation: invalid id %q", c.ID)
+	}
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save conversation %s: %w", c.ID, err)
+	}
+	return writeFileAtomic(s.path(c.ID), data, 0o600)
+}
+
+// Delete removes the conversation's file.
+func (s ConversationStore) Delete(id string) error {
+	if !validID(id) {
+		return fmt.Errorf("delete conversation: invalid id %q", id)
+	}
+	if err := os.Remove(s.path(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("delete conversation %s: %w", id, err)
+	}
+	return nil
+}
+
+// LoadAll reads every conversation, newest first. Unreadable files are
+// skipped and reported in the error list rather than hiding the others;
+// temp files left by a crash are ignored.
+func (s ConversationStore) LoadAll() ([]*Conversation, []error) {
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, []error{fmt.Errorf("read conversations: %w", err)}
+	}
+	var out []*Conversation
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || filepath.Ext(name) != ".json" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(s.Dir, name))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read conversation %s: %w", name, err))
+			continue
+		}
+		c := new(Conversation)
+		if err := json.Unmarshal(data, c); err != nil {
+			errs = append(errs, fmt.Errorf("read conversation %s: %w", name, err))
+			continue
+		}
+		if c.ID != strings.TrimSuffix(name, ".json") || !validID(c.ID) {
+			errs = append(errs, fmt.Errorf("read conversation %s: id %q does not match the file", name, c.ID))
+			continue
+		}
+		out = append(out, c)
+	}
+	sortNewestFirst(out)
+	return out, errs
+}
+
+func sortNewestFirst(cs []*Conversation) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if !cs[i].Updated.Equal(cs[j].Updated) {
+			return cs[i].Updated.After(cs[j].Updated)
+		}
+		return cs[i].ID > cs[j].ID
+	})
+}

@@ -1,0 +1,63 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/adrg/xdg"
+)
+
+// Settings are the app-wide preferences, saved in
+// $XDG_CONFIG_HOME/burrow/settings.json. The theme is not here: it follows
+// the platform's light/dark choice.
+type Settings struct {
+	WindowWidth  float32 `json:"window_width,omitempty"`
+	WindowHeight float32 `json:"window_height,omitempty"`
+	// LastModel is loaded again at start when it still exists.
+	LastModel string `json:"last_model,omitempty"`
+	// Defaults seed every new conversation's settings.
+	Defaults ChatSettings `json:"defaults"`
+	// SettingsPanelOpen remembers whether the chat settings panel is shown.
+	SettingsPanelOpen bool `json:"settings_panel_open"`
+}
+
+// DefaultSettings are used on first run.
+func DefaultSettings() Settings {
+	return Settings{WindowWidth: 1200, WindowHeight: 780, Defaults: DefaultChatSettings(), SettingsPanelOpen: true}
+}
+
+// SettingsPath is where the settings live (read when called, so tests can
+// point XDG_CONFIG_HOME elsewhere and call xdg.Reload).
+func SettingsPath() string { return filepath.Join(xdg.ConfigHome, "burrow", "settings.json") }
+
+// ConversationsDir is where conversations live.
+func ConversationsDir() string { return filepath.Join(xdg.DataHome, "burrow", "conversations") }
+
+// LoadSettings reads the settings file; a missing file gives the defaults,
+// and so does a damaged one (with the error, so the UI can say so).
+func LoadSettings(path string) (Settings, error) {
+	s := DefaultSettings()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("read settings %s: %w", path, err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return DefaultSettings(), fmt.Errorf("read settings %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// SaveSettings writes the settings atomically.
+func SaveSettings(path string, s Settings) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	return writeFileAtomic(path, data, 0o600)
+}
