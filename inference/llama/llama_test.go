@@ -1,0 +1,319 @@
+package llama
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"burrow/inference/gguf"
+	"burrow/inference/sample"
+	"burrow/inference/synth"
+	"burrow/internal/testenv"
+)
+
+// writeTiny writes a minimal llama-shaped file (zero weights) whose
+// architecture and tensor types the test chooses.
+func writeTiny(t *testing.T, arch string, typeOf func(name string) gguf.Type) string {
+	t.Helper()
+	const dim, ff, vocab, heads, kvHeads = 32, 64, 40, 2, 1
+	w := gguf.NewWriter()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(w.Set("general.architecture", arch))
+	for k, v := range map[string]uint32{
+		"context_length": 64, "embedding_length": dim, "feed_forward_length": ff, "block_count": 1,
+		"attention.head_count": heads, "attention.head_count_kv": kvHeads,
+	} {
+		must(w.Set(arch+"."+k, v))
+	}
+	must(w.Set(arch+".attention.layer_norm_rms_epsilon", float32(1e-5)))
+	add := func(name string, shape ...int64) {
+		typ := gguf.TypeF32
+		if typeOf != nil {
+			typ = typeOf(name)
+		}
+		n := int64(1)
+		for _, d := range shape {
+			n *= d
+		}
+		_, err := w.AddTensorData(name, typ, shape, make([]byte, typ.RowSize(n)))
+		must(err)
+	}
+	add("token_embd.weight", dim, vocab)
+	add("output_norm.weight", dim)
+	add("blk.0.attn_norm.weight", dim)
+	add("blk.0.attn_q.weight", dim, dim)
+	add("blk.0.attn_k.weight", dim, dim/heads*kvHeads)
+	add("blk.0.attn_v.weight", dim, dim/heads*kvHeads)
+	add("blk.0.attn_output.weight", dim, dim)
+	add("blk.0.ffn_norm.weight", dim)
+	add("blk.0.ffn_gate.weight", dim, ff)
+	add("blk.0.ffn_up.weight", dim, ff)
+	add("blk.0.ffn_down.weight", ff, dim)
+	p := filepath.Join(t.TempDir(), arch+".gguf")
+	must(w.WriteFile(p, nil))
+	return p
+}
+
+func openGGUF(t *testing.T, path string) *gguf.File {
+	t.Helper()
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestUnsupportedFilesSayWhy(t *testing.T) {
+	tests := []struct {
+		name   string
+		arch   string
+		typeOf func(string) gguf.Type
+		want   string
+	}{
+		{"architecture", "gemma3", nil, "gemma3 is not supported yet; supported: llama, qwen2"},
+		{"tensor type", "llama", func(n string) gguf.Type {
+			if n == "blk.0.attn_q.weight" {
+				return gguf.TypeQ4_0
+			}
+			return gguf.TypeF32
+		}, "tensor blk.0.attn_q.weight has type Q4_0, which is not supported yet; supported: F32, F16, BF16, Q8_0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := openGGUF(t, writeTiny(t, tt.arch, tt.typeOf))
+			for _, err := range []error{CheckSupported(f), func() error { _, err := Load(f); return err }()} {
+				if err == nil || err.Error() != tt.want {
+					t.Fatalf("error %v, want %q", err, tt.want)
+				}
+				if !errors.Is(err, ErrUnsupported) {
+					t.Fatalf("error %v does not wrap ErrUnsupported", err)
+				}
+			}
+		})
+	}
+	// The tiny file itself is fine.
+	if err := CheckSupported(openGGUF(t, writeTiny(t, "llama", nil))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNotEnoughMemoryForContext(t *testing.T) {
+	m := loadModel(t, "models", "stories260K-f32.gguf")
+	old := availableMemory
+	availableMemory = func() (uint64, bool) { return 1 << 30, true }
+	t.Cleanup(func() { availableMemory = old })
+
+	_, err := m.NewState(1<<22, 1)
+	want := "not enough memory for a context of 4194304 tokens: needs 5.1 GiB, 1.0 GiB available"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %q", err, want)
+	}
+	if s, err := m.NewState(128, 1); err != nil {
+		t.Fatalf("a small context fails: %v", err)
+	} else {
+		s.Close()
+	}
+}
+
+func TestParseMemAvailable(t *testing.T) {
+	in := "MemTotal:       16314344 kB\nMemFree:         1234 kB\nMemAvailable:    8000000 kB\n"
+	if got, ok := parseMemAvailable([]byte(in)); !ok || got != 8000000*1024 {
+		t.Fatalf("got %d %v", got, ok)
+	}
+	if _, ok := parseMemAvailable([]byte("MemTotal: 1 kB\n")); ok {
+		t.Fatal("found MemAvailable where there is none")
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	tests := []struct {
+		file string
+		want Config
+	}{
+		{"stories260K-f32.gguf", Config{Arch: "llama", Dim: 64, HiddenDim: 172, Layers: 5, Heads: 8, KVHeads: 4, HeadDim: 8,
+			RopeDim: 8, VocabSize: 512, ContextLen: 128, RopeBase: 10000, RopeScale: 1, NormEps: 1e-5}},
+		{"synth/synth-qwen2-f32.gguf", Config{Arch: "qwen2", Dim: 128, HiddenDim: 256, Layers: 2, Heads: 4, KVHeads: 2, HeadDim: 32,
+			RopeDim: 32, VocabSize: 512, ContextLen: 256, RopeBase: 1e6, RopeScale: 1, RopeNeoX: true, NormEps: 1e-6, QKVBias: true}},
+		{"synth/synth-llama3rope-f32.gguf", Config{Arch: "llama", Dim: 128, HiddenDim: 384, Layers: 2, Heads: 4, KVHeads: 1, HeadDim: 32,
+			RopeDim: 32, VocabSize: 512, ContextLen: 256, RopeBase: 5e5, RopeScale: 1, NormEps: 1e-5, TiedOutput: true, RopeFactors: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			m := loadModel(t, "models", tt.file)
+			if m.Config != tt.want {
+				t.Fatalf("config\n got %+v\nwant %+v", m.Config, tt.want)
+			}
+			if tt.want.TiedOutput && m.Output != m.Embedding {
+				t.Fatal("tied output does not use the embedding")
+			}
+			if tt.want.RopeFactors && len(m.RopeFactors) != tt.want.RopeDim/2 {
+				t.Fatalf("%d rope factors", len(m.RopeFactors))
+			}
+		})
+	}
+}
+
+// sampleRun generates n tokens with a seeded sampler on the given thread
+// count, failing on a NaN or Inf logit.
+func sampleRun(t *testing.T, m *Model, threads, n int) []int {
+	t.Helper()
+	s := newState(t, m, 64, threads)
+	p := sample.DefaultParams()
+	p.Seed = 1234
+	sm := sample.New(p, m.Config.VocabSize)
+	tok := []int{1, 2, 3, 4, 5}
+	var out []int
+	for range n {
+		logits, err := s.Eval(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range logits {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("logit %d is %v after %d tokens", i, v, s.Len())
+			}
+		}
+		id := sm.Sample(logits)
+		sm.Accept(id)
+		out = append(out, id)
+		tok = []int{id}
+	}
+	return out
+}
+
+// Synthesized models of several shapes, llama and qwen2, F32 and Q8_0: no
+// NaN or Inf, and the same seed gives the same tokens on 1 and 2 threads.
+func TestSynthModelsFiniteAndThreadIndependent(t *testing.T) {
+	type model struct{ name, path string }
+	var models []model
+	dir := t.TempDir()
+	for _, preset := range []string{"tiny", "small"} {
+		for _, arch := range []string{"llama", "qwen2"} {
+			for _, typ := range []gguf.Type{gguf.TypeF32, gguf.TypeQ8_0} {
+				name := fmt.Sprintf("%s-%s-%s", arch, preset, typ)
+				p := filepath.Join(dir, name+".gguf")
+				if err := synth.Write(p, synth.Options{Arch: arch, Preset: preset, Type: typ, Seed: 7, Std: 0.5}); err != nil {
+					t.Fatal(err)
+				}
+				models = append(models, model{name, p})
+			}
+		}
+	}
+	for _, rel := range []string{"synth-qwen2-f32.gguf", "synth-llama3rope-f32.gguf", "synth-llama-q8_0.gguf"} {
+		models = append(models, model{rel, testenv.Path(t, "models", "synth", rel)})
+	}
+	if os.Getenv("BURROW_TEST_LARGE") != "" {
+		// Llama-3.2-1B shape in Q8_0: about 1.3 GB written and run.
+		p := filepath.Join(dir, "llama-3.2-1b.gguf")
+		if err := synth.Write(p, synth.Options{Preset: "llama-3.2-1b", Type: gguf.TypeQ8_0, Seed: 7, Context: 256}); err != nil {
+			t.Fatal(err)
+		}
+		models = append(models, model{"llama-3.2-1b-q8_0", p})
+	}
+	for _, mm := range models {
+		t.Run(mm.name, func(t *testing.T) {
+			f := openGGUF(t, mm.path)
+			m, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := sampleRun(t, m, 1, 12)
+			b := sampleRun(t, m, 2, 12)
+			if !slices.Equal(a, b) {
+				t.Fatalf("1 thread %v, 2 threads %v", a, b)
+			}
+		})
+	}
+}
+
+// Prompt evaluation in one batch or token by token gives the same logits.
+func TestBatchEqualsOneByOne(t *testing.T) {
+	for _, file := range []string{"stories260K-f32.gguf", "synth/synth-qwen2-f32.gguf", "synth/synth-llama3rope-f32.gguf"} {
+		t.Run(file, func(t *testing.T) {
+			m := loadModel(t, "models", file)
+			prompt := []int{1, 403, 407, 261, 378, 432, 383, 286}
+			a := newState(t, m, 64, 2)
+			batch, err := a.Eval(prompt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := newState(t, m, 64, 2)
+			var one []float32
+			for _, id := range prompt {
+				if one, err = b.Eval([]int{id}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if d := maxAbsDiff(batch, one); d > 1e-4 {
+				t.Fatalf("batch and one-by-one logits differ by %g", d)
+			}
+		})
+	}
+}
+
+func TestTruncateRollsBack(t *testing.T) {
+	m := loadModel(t, "models", "stories260K-f32.gguf")
+	s := newState(t, m, 32, 1)
+	first, err := s.Eval([]int{1, 403, 407})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first = slices.Clone(first)
+	if _, err := s.Eval([]int{261, 378}); err != nil {
+		t.Fatal(err)
+	}
+	s.Truncate(2)
+	if s.Len() != 2 {
+		t.Fatalf("Len = %d after Truncate(2)", s.Len())
+	}
+	again, err := s.Eval([]int{407})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(first, again); d != 0 {
+		t.Fatalf("logits after rollback differ by %g", d)
+	}
+}
+
+func TestEvalErrors(t *testing.T) {
+	m := loadModel(t, "models", "stories260K-f32.gguf")
+	s := newState(t, m, 4, 1)
+	if _, err := s.Eval([]int{1, 2, 3, 4, 5}); !errors.Is(err, ErrContextFull) {
+		t.Fatalf("overflow: %v", err)
+	}
+	if s.Len() != 0 {
+		t.Fatalf("a failed Eval left %d tokens", s.Len())
+	}
+	if _, err := s.Eval([]int{512}); err == nil {
+		t.Fatal("token 512 of a 512-token vocabulary was accepted")
+	}
+}
+
+func TestDecodeDoesNotAllocate(t *testing.T) {
+	for _, file := range []string{"stories260K-q8_0.gguf", "synth/synth-qwen2-f32.gguf"} {
+		m := loadModel(t, "models", file)
+		s := newState(t, m, 128, 2)
+		if _, err := s.Eval([]int{1, 2, 3}); err != nil {
+			t.Fatal(err)
+		}
+		tok := []int{42}
+		allocs := testing.AllocsPerRun(20, func() {
+			if _, err := s.Eval(tok); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %.1f allocations per decoded token", file, allocs)
+		}
+	}
+}
