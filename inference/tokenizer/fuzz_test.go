@@ -10,7 +10,7 @@ import (
 // FuzzEncodeDecode: encoding and decoding never panic, on any bytes
 // (invalid UTF-8 included), with every option and several vocabularies.
 // SentencePiece with byte fallback and byte-level BPE must also round trip
-// (BPE only for valid UTF-8: llama.cpp turns bad bytes into U+FFFD).
+// valid UTF-8 (llama.cpp mangles invalid bytes in both, on purpose here).
 func FuzzEncodeDecode(f *testing.F) {
 	spm := loadTokenizer(f, testenv.Path(f, "models", "stories260K-f32.gguf"))
 	gpt2 := loadTokenizer(f, testenv.Path(f, "vocab", "ggml-vocab-gpt-2.gguf"))
@@ -49,7 +49,10 @@ func FuzzEncodeDecode(f *testing.F) {
 				}
 				switch tok {
 				case spm:
-					if back != s {
+					// Invalid UTF-8 need not survive: llama.cpp's SPM takes a
+					// lead byte plus the next bytes as one symbol, even when
+					// those belong to the "▁" that replaced a space.
+					if utf8.ValidString(s) && back != s {
 						t.Fatalf("SPM round trip %q -> %q", s, back)
 					}
 				case gpt2:
