@@ -118,8 +118,8 @@ func (w *Worker) Unload() {
 	}
 }
 
-// Close ends the worker after the request running now; queued requests end
-// with ErrClosed. The model is freed.
+// Close ends the worker: a running reply stops within a token (cancelled),
+// queued requests end with ErrClosed, and the model is freed.
 func (w *Worker) Close() {
 	w.once.Do(func() { close(w.closed) })
 	<-w.stopped

@@ -42,16 +42,19 @@ func (m *loadedModel) buildPrompt(req GenerateRequest, ctxLen, reserve int, poli
 		if len(pr.tokens)+reserve <= ctxLen {
 			return pr, nil
 		}
-		rest, n := dropOldestTurn(msgs)
-		if policy != ContextDropOldest || n == 0 {
-			if len(pr.tokens) < ctxLen && policy != ContextDropOldest {
-				// It fits, but without the room asked for: the reply stops at the end of the context.
-				return pr, nil
+		if policy == ContextDropOldest {
+			if rest, n := dropOldestTurn(msgs); n > 0 {
+				msgs, dropped = rest, dropped+n
+				continue
 			}
-			return prompt{}, fmt.Errorf("%w: the prompt is %d tokens and the context holds %d; start a new conversation, shorten it, or load the model with a larger context",
-				ErrContextFull, len(pr.tokens), ctxLen)
 		}
-		msgs, dropped = rest, dropped+n
+		if len(pr.tokens) < ctxLen {
+			// It fits without all the room asked for: the reply stops
+			// with StopLength when the context fills.
+			return pr, nil
+		}
+		return prompt{}, fmt.Errorf("%w: the prompt is %d tokens and the context holds %d; start a new conversation, shorten it, or load the model with a larger context",
+			ErrContextFull, len(pr.tokens), ctxLen)
 	}
 }
 

@@ -24,7 +24,7 @@ const NoToken = -1
 func (w *Worker) serveGenerate(r *request) {
 	start := time.Now()
 	req := r.gen
-	if r.ctx.Err() != nil {
+	if w.stopping(r) {
 		w.finish(r, Event{Kind: EventDone, StopReason: StopCancelled, Stats: &Stats{}})
 		return
 	}
@@ -85,7 +85,7 @@ func (w *Worker) serveGenerate(r *request) {
 	rest := pr.tokens[keep:]
 	var logits []float32
 	for len(rest) > 0 {
-		if r.ctx.Err() != nil {
+		if w.stopping(r) {
 			stats.PromptTime = time.Since(start)
 			done(StopCancelled)
 			return
@@ -117,7 +117,7 @@ func (w *Worker) serveGenerate(r *request) {
 	genStart := time.Now()
 	reason := ""
 	for reason == "" {
-		if r.ctx.Err() != nil {
+		if w.stopping(r) {
 			reason = StopCancelled
 			break
 		}
@@ -178,4 +178,17 @@ func (w *Worker) serveGenerate(r *request) {
 		}
 	}
 	done(reason)
+}
+
+// stopping reports whether the request was cancelled or the worker is closing.
+func (w *Worker) stopping(r *request) bool {
+	if r.ctx.Err() != nil {
+		return true
+	}
+	select {
+	case <-w.closed:
+		return true
+	default:
+		return false
+	}
 }

@@ -571,3 +571,96 @@ func TestLlama3TemplateConversation(t *testing.T) {
 		t.Errorf("after Unload: %+v", ev)
 	}
 }
+
+// TestCloseStopsARunningReply: Close cancels the reply in progress, ends
+// queued requests with ErrClosed, and later requests fail the same way.
+func TestCloseStopsARunningReply(t *testing.T) {
+	w := NewWorker()
+	for ev := range w.Load(context.Background(), storiesPath(t), LoadOptions{ContextLength: 128, Threads: 1}) {
+		if ev.Kind == EventError {
+			t.Fatal(ev.Err)
+		}
+	}
+	started := make(chan struct{})
+	release := make(chan struct{})
+	w.pickHook = func(n, id int) int {
+		if n == 2 {
+			close(started)
+			<-release
+		}
+		return id
+	}
+	running := w.Generate(context.Background(), GenerateRequest{Messages: ask("Once"), Params: greedy()})
+	queued := w.Generate(context.Background(), GenerateRequest{Messages: ask("Twice"), Params: greedy()})
+	<-started
+	closed := make(chan struct{})
+	go func() { w.Close(); close(closed) }()
+	<-w.closed // Close has marked the worker closed
+	close(release)
+	r := collect(t, running)
+	if r.done.StopReason != StopCancelled || r.done.Stats.GenTokens != 2 {
+		t.Errorf("running reply: %q after %d tokens", r.done.StopReason, r.done.Stats.GenTokens)
+	}
+	if ev := <-queued; !errors.Is(ev.Err, ErrClosed) {
+		t.Errorf("queued request: %+v", ev)
+	}
+	<-closed
+	if ev := <-w.Generate(context.Background(), GenerateRequest{Messages: ask("late")}); !errors.Is(ev.Err, ErrClosed) {
+		t.Errorf("after Close: %+v", ev)
+	}
+}
+
+func TestTopLogprobsAndTemplateOverride(t *testing.T) {
+	path := storiesPath(t)
+	w, _ := startWorker(t, path, LoadOptions{ContextLength: 128, Threads: 1})
+	var tops [][]TokenProb
+	var ids []int
+	for ev := range w.Generate(context.Background(), GenerateRequest{Messages: ask("Hi"), Params: greedy(), MaxTokens: 5, TopLogprobs: 3}) {
+		if ev.Kind == EventPiece && ev.Token != NoToken {
+			tops = append(tops, ev.Top)
+			ids = append(ids, ev.Token)
+		}
+	}
+	if len(tops) != 5 {
+		t.Fatalf("%d pieces", len(tops))
+	}
+	for i, top := range tops {
+		if len(top) != 3 || top[0].Token != ids[i] || top[0].Prob < top[1].Prob || top[1].Prob < top[2].Prob || top[0].Prob > 1 {
+			t.Errorf("token %d (%d): top %+v", i, ids[i], top)
+		}
+	}
+
+	// A per-request template replaces the model's (here the Llama 2 built-in).
+	plain := "{% for m in messages %}{{ m.content }}{% endfor %}"
+	r := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Once upon a time"), Template: plain, Params: greedy(), MaxTokens: 2}))
+	want := len(promptModel(t, path).Tok.Encode("Once upon a time", true, true))
+	if r.done.Stats.PromptTokens != want {
+		t.Errorf("override prompt is %d tokens, want %d", r.done.Stats.PromptTokens, want)
+	}
+	bad := collect2(w.Generate(context.Background(), GenerateRequest{Messages: ask("x"), Template: "{% for %}", Params: greedy()}))
+	if bad == nil || !chat.IsTemplateError(bad) {
+		t.Errorf("a broken override: %v", bad)
+	}
+}
+
+// collect2 drains a request and returns its error, if any.
+func collect2(ch <-chan Event) error {
+	var err error
+	for ev := range ch {
+		if ev.Kind == EventError {
+			err = ev.Err
+		}
+	}
+	return err
+}
+
+func TestLoadCancelled(t *testing.T) {
+	w := NewWorker()
+	defer w.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := collect2(w.Load(ctx, storiesPath(t), LoadOptions{}))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled load: %v", err)
+	}
+}
