@@ -50,12 +50,13 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 		s.cache.store(l, pos0, n, k, v)
 
 		// Attention with grouped KV heads; token t sees positions 0..pos0+t
-		// (the causal mask).
-		kc, vc := s.cache.k[l], s.cache.v[l]
+		// (the causal mask). The heads run on the pool's threads.
 		for t := 0; t < n; t++ {
-			tensor.Attention(p, att[t*qDim:(t+1)*qDim], q[t*qDim:(t+1)*qDim], kc, vc,
-				pos0+t+1, c.Heads, c.KVHeads, hd, s.scores)
+			s.job = attentionJob{layer: l, nPos: pos0 + t + 1, q: q[t*qDim : (t+1)*qDim],
+				out: att[t*qDim : (t+1)*qDim], scale: s.attnScale}
+			p.Run(c.Heads, s.attendFn)
 		}
+		s.job = attentionJob{}
 
 		// Output projection and residual.
 		s.inQ.Set(att, n)

@@ -3,6 +3,7 @@ package llama
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"burrow/inference/tensor"
 )
@@ -38,8 +39,15 @@ type State struct {
 	att    []float32 // attention output [batch][QDim]
 	gate   []float32 // [batch][HiddenDim]
 	up     []float32 // [batch][HiddenDim]
-	scores []float32 // attention weights [Heads][ctxLen]
+	scores []float32 // attention weights [Heads][scoreStride] (F32 cache)
+	q16    []uint16  // queries rounded to F16 [Heads][HeadDim] (F16 cache)
+	acc16  []float32 // F16 accumulators of the weighted values [Heads][HeadDim]
 	logits []float32 // [Vocab], of the last token
+
+	scoreStride int              // ctxLen rounded up to 16 (llama.cpp's softmax groups)
+	attnScale   float32          // 1/sqrt(HeadDim), computed as llama.cpp does
+	job         attentionJob     // the token whose attention the pool computes
+	attendFn    func(lo, hi int) // s.attendHeads, bound once so dispatching allocates nothing
 
 	inDim *tensor.Activations // matmul inputs of width Dim
 	inQ   *tensor.Activations // ... of width QDim
@@ -50,27 +58,43 @@ type State struct {
 	mats3 [3]*tensor.Matrix
 }
 
+// StateOptions configure NewStateWith.
+type StateOptions struct {
+	Context int    // tokens the KV cache holds
+	Threads int    // <= 0: tensor.DefaultThreads
+	KV      KVType // KVF32 (default) or KVF16
+}
+
 // stateBytes estimates the memory NewState allocates for ctxLen tokens.
-func stateBytes(c *Config, ctxLen, batch int) uint64 {
+func stateBytes(c *Config, ctxLen, batch int, kv KVType) uint64 {
 	perRow := uint64(2*c.Dim + 2*c.QDim() + 2*c.KVDim() + 2*c.HiddenDim)
 	// Activations keep F32 plus at most an F16 copy (the larger form).
 	act := uint64(c.Dim+c.QDim()+c.HiddenDim) * 6
-	return kvCacheBytes(c, ctxLen) +
+	return kvCacheBytes(c, ctxLen, kv) +
 		uint64(batch)*(perRow*4+act) +
 		uint64(c.Heads)*uint64(ctxLen)*4 +
 		uint64(c.VocabSize)*4
 }
 
-// NewState makes a run state with a KV cache for ctxLen tokens, running
-// the kernels on threads threads (<= 0: tensor.DefaultThreads). It checks
-// that the memory is available before allocating.
+// NewState makes a run state with an F32 KV cache for ctxLen tokens,
+// running the kernels on threads threads (<= 0: tensor.DefaultThreads). It
+// checks that the memory is available before allocating.
 func (m *Model) NewState(ctxLen, threads int) (*State, error) {
+	return m.NewStateWith(StateOptions{Context: ctxLen, Threads: threads})
+}
+
+// NewStateWith is NewState with a choice of KV cache type.
+func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	c := &m.Config
+	ctxLen, threads := o.Context, o.Threads
+	if o.KV != KVF32 && o.KV != KVF16 {
+		return nil, fmt.Errorf("llama: unknown KV cache type %v", o.KV)
+	}
 	if ctxLen <= 0 {
 		return nil, fmt.Errorf("llama: context length %d must be positive", ctxLen)
 	}
 	batch := min(maxBatch, ctxLen)
-	if err := checkMemory(ctxLen, stateBytes(c, ctxLen, batch)); err != nil {
+	if err := checkMemory(ctxLen, stateBytes(c, ctxLen, batch, o.KV)); err != nil {
 		return nil, err
 	}
 	if ctxLen > maxContext {
@@ -84,7 +108,7 @@ func (m *Model) NewState(ctxLen, threads int) (*State, error) {
 		ctxLen: ctxLen,
 		batch:  batch,
 		pool:   tensor.NewPool(threads),
-		cache:  newKVCache(c, ctxLen),
+		cache:  newKVCache(c, ctxLen, o.KV),
 		x:      make([]float32, batch*c.Dim),
 		xb:     make([]float32, batch*c.Dim),
 		q:      make([]float32, batch*c.QDim()),
@@ -93,12 +117,19 @@ func (m *Model) NewState(ctxLen, threads int) (*State, error) {
 		att:    make([]float32, batch*c.QDim()),
 		gate:   make([]float32, batch*c.HiddenDim),
 		up:     make([]float32, batch*c.HiddenDim),
-		scores: make([]float32, c.Heads*ctxLen),
+		q16:    make([]uint16, c.QDim()),
+		acc16:  make([]float32, c.QDim()),
 		logits: make([]float32, c.VocabSize),
 		inDim:  tensor.NewActivations(batch, c.Dim),
 		inQ:    tensor.NewActivations(batch, c.QDim()),
 		inFF:   tensor.NewActivations(batch, c.HiddenDim),
 	}
+	s.scoreStride = (ctxLen + 15) &^ 15
+	if o.KV == KVF32 {
+		s.scores = make([]float32, c.Heads*s.scoreStride)
+	}
+	s.attendFn = s.attendHeads
+	s.attnScale = 1 / float32(math.Sqrt(float64(c.HeadDim)))
 	return s, nil
 }
 
@@ -110,6 +141,14 @@ func (s *State) ContextLen() int { return s.ctxLen }
 
 // Len is the number of tokens in the cache.
 func (s *State) Len() int { return s.pos }
+
+// KV is the type of the KV cache.
+func (s *State) KV() KVType {
+	if s.cache.f16 {
+		return KVF16
+	}
+	return KVF32
+}
 
 // Threads is the number of threads the kernels run on.
 func (s *State) Threads() int { return s.pool.Threads() }
