@@ -49,6 +49,13 @@ func (t *Tokenizer) encodeBPE(text string, out []int) []int {
 				continue
 			}
 		}
+		if ids, ok := t.cache.get(w); ok {
+			for _, id := range ids {
+				out = append(out, int(id))
+			}
+			continue
+		}
+		first := len(out)
 		syms = syms[:0]
 		for off := 0; off < len(w); {
 			l := min(utf8Len(w[off]), len(w)-off)
@@ -108,6 +115,7 @@ func (t *Tokenizer) encodeBPE(text string, out []int) []int {
 				}
 			}
 		}
+		t.cache.put(w, out[first:])
 	}
 	return out
 }

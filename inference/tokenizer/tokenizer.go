@@ -72,6 +72,7 @@ type Tokenizer struct {
 	// BPE only.
 	ranks    map[string]int32 // "left\x00right" -> merge rank
 	splitter *preTokenizer
+	cache    wordCache
 
 	pieces [][]byte // token_to_piece(special=true), precomputed
 }
