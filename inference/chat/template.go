@@ -80,6 +80,7 @@ func renderData(msgs []Message, opts RenderOptions) map[string]jinja.Value {
 		"tools":                 jinja.None(),
 		"documents":             jinja.None(),
 		"add_generation_prompt": jinja.NewBool(opts.AddGenerationPrompt),
+		"range":                 jinja.NewCallable("range", safeRange),
 		"strftime_now": jinja.NewCallable("strftime_now", func(args []jinja.Value, _ map[string]jinja.Value) (jinja.Value, error) {
 			format := "%Y-%m-%d"
 			if len(args) > 0 && args[0].IsString() {
@@ -98,4 +99,45 @@ func renderData(msgs []Message, opts RenderOptions) map[string]jinja.Value {
 		data[k] = jinja.FromGoValue(v)
 	}
 	return data
+}
+
+// maxRange is Jinja2's sandbox limit on range(), which HF renders under: a
+// template (from any downloaded file) cannot make the app allocate without bound.
+const maxRange = 100000
+
+// safeRange is Python's range with the sandbox's size limit.
+func safeRange(args []jinja.Value, _ map[string]jinja.Value) (jinja.Value, error) {
+	var bounds [3]int64
+	for i, a := range args {
+		if i >= 3 || !a.IsInt() {
+			return jinja.Undefined(), fmt.Errorf("range: want 1 to 3 integers")
+		}
+		bounds[i] = a.AsInt()
+	}
+	start, stop, step := int64(0), bounds[0], int64(1)
+	switch len(args) {
+	case 0:
+		return jinja.Undefined(), fmt.Errorf("range: want 1 to 3 integers")
+	case 2:
+		start, stop = bounds[0], bounds[1]
+	case 3:
+		start, stop, step = bounds[0], bounds[1], bounds[2]
+	}
+	if step == 0 {
+		return jinja.Undefined(), fmt.Errorf("range: step must not be zero")
+	}
+	n := int64(0)
+	if step > 0 && stop > start {
+		n = (stop - start + step - 1) / step
+	} else if step < 0 && start > stop {
+		n = (start - stop - step - 1) / -step
+	}
+	if n > maxRange {
+		return jinja.Undefined(), fmt.Errorf("range too big: the sandbox blocks ranges larger than %d", maxRange)
+	}
+	items := make([]jinja.Value, n)
+	for i := range items {
+		items[i] = jinja.NewInt(start + int64(i)*step)
+	}
+	return jinja.NewList(items), nil
 }

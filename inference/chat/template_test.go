@@ -168,3 +168,27 @@ func mustDate(t *testing.T, s string) time.Time {
 	}
 	return d
 }
+
+func TestRangeMatchesPythonWithTheSandboxLimit(t *testing.T) {
+	cases := map[string]string{
+		"{{ range(3) | list }}":              "[0, 1, 2]",
+		"{{ range(1, 4) | join(',') }}":      "1,2,3",
+		"{{ range(10, 0, -3) | join(',') }}": "10,7,4,1",
+		"{{ range(5, 2) | length }}":         "0",
+		"{{ range(0, 7, 2) | join(',') }}":   "0,2,4,6",
+	}
+	for src, want := range cases {
+		tmpl, err := Parse("range", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tmpl.Render(nil, RenderOptions{})
+		if err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %q", src, got, err, want)
+		}
+	}
+	tmpl, _ := Parse("range", "{% for i in range(1000000000000) %}{% endfor %}")
+	if _, err := tmpl.Render(nil, RenderOptions{}); err == nil || !errors.Is(err, ErrTemplate) {
+		t.Errorf("a huge range: %v", err)
+	}
+}
