@@ -16,13 +16,15 @@ func newPerplexityCmd() *cobra.Command {
 	var (
 		modelPath, file string
 		ctxLen, threads int
+		kvType          string
 	)
 	cmd := &cobra.Command{
 		Use:   "perplexity --model FILE.gguf --file TEXT --ctx N",
 		Short: "Measure a model's perplexity on a text, as llama-perplexity does",
 		Long: "Tokenizes the whole text with BOS, cuts it into chunks of --ctx tokens (each starting\n" +
 			"with BOS), evaluates each chunk from an empty cache and scores the second half of it.\n" +
-			"Prints the running estimate after each chunk ([1]x,[2]y,...) and a last line PPL = X.",
+			"Prints the running estimate after each chunk ([1]x,[2]y,...) and a last line PPL = X.\n" +
+			"The default F16 KV cache reproduces llama-perplexity's default (flash attention, F16 cache).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if modelPath == "" || file == "" {
@@ -37,6 +39,9 @@ func newPerplexityCmd() *cobra.Command {
 				return err
 			}
 			defer m.Close()
+			if m.KV, err = llama.ParseKVType(kvType); err != nil {
+				return fmt.Errorf("perplexity: %w", err)
+			}
 			st, err := m.NewState()
 			if err != nil {
 				return err
@@ -69,5 +74,6 @@ func newPerplexityCmd() *cobra.Command {
 	fl.StringVarP(&file, "file", "f", "", "text file to score")
 	fl.IntVarP(&ctxLen, "ctx", "c", 512, "tokens per chunk")
 	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
+	fl.StringVar(&kvType, "kv-type", "f16", "KV cache type: f16 (llama-perplexity's default arithmetic) or f32")
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"burrow/inference"
+	"burrow/inference/llama"
 	"burrow/inference/sample"
 )
 
@@ -39,6 +40,7 @@ func newRunCmd() *cobra.Command {
 		maxTokens         int
 		threads, ctxLen   int
 		seed              uint64
+		kvType            string
 		asJSON            bool
 	)
 	p := sample.DefaultParams()
@@ -64,6 +66,9 @@ func newRunCmd() *cobra.Command {
 				return err
 			}
 			defer m.Close()
+			if m.KV, err = llama.ParseKVType(kvType); err != nil {
+				return fmt.Errorf("run: %w", err)
+			}
 			st, err := m.NewState()
 			if err != nil {
 				return err
@@ -110,6 +115,7 @@ func newRunCmd() *cobra.Command {
 	fl.Uint64Var(&seed, "seed", 0, "random seed (default: random, reported)")
 	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
 	fl.IntVarP(&ctxLen, "ctx", "c", 0, "context length (default: the model's, at most 4096)")
+	fl.StringVar(&kvType, "kv-type", "f32", "KV cache type: f32, or f16 (half the memory, llama.cpp's default arithmetic)")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object at the end instead of streaming")
 	return cmd
 }

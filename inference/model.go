@@ -21,6 +21,8 @@ type Model struct {
 	// Threads and ContextLength resolve the LoadOptions (0 = automatic).
 	Threads       int
 	ContextLength int
+	// KV is the KV cache type NewState makes (default F32).
+	KV llama.KVType
 }
 
 // maxDefaultContext caps the context when LoadOptions leave it to the model.
@@ -81,7 +83,7 @@ func newModel(path string, f *gguf.File, opts LoadOptions) (*Model, error) {
 // NewState makes a KV cache for the model's context length, checking
 // first that the memory is available.
 func (m *Model) NewState() (*llama.State, error) {
-	return m.LM.NewState(m.ContextLength, m.Threads)
+	return m.LM.NewStateWith(llama.StateOptions{Context: m.ContextLength, Threads: m.Threads, KV: m.KV})
 }
 
 // Tokenize encodes a plain-text prompt the way llama.cpp does by default:
