@@ -151,3 +151,36 @@ func TestStoriesPrompts(t *testing.T) {
 		}
 	}
 }
+
+// TestStoriesPerplexityText checks a 3 kB text file tokenized whole by
+// llama-tokenize (BOS included): newlines, punctuation and long runs.
+func TestStoriesPerplexityText(t *testing.T) {
+	tok := loadTokenizer(t, testenv.Path(t, "models", "stories260K-f32.gguf"))
+	text, err := os.ReadFile(testenv.Path(t, "reference", "ppl-stories.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := os.ReadFile(testenv.Path(t, "reference", "ppl-stories.tokens.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int
+	for _, f := range strings.Split(strings.Trim(strings.TrimSpace(string(ref)), "[]"), ",") {
+		id, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			t.Fatalf("bad id %q", f)
+		}
+		want = append(want, id)
+	}
+	got := tok.Encode(string(text), true, false)
+	if idsString(got) != idsString(want) {
+		n := 0
+		for n < len(got) && n < len(want) && got[n] == want[n] {
+			n++
+		}
+		t.Fatalf("got %d tokens, want %d; first difference at %d", len(got), len(want), n)
+	}
+	if back := tok.Decode(got); back != string(text) {
+		t.Fatal("Decode(Encode(text)) differs from the text")
+	}
+}
