@@ -12,7 +12,7 @@ import (
 )
 
 // evalChunk is how many prompt tokens run between cancellation checks.
-const evalChunk = 32
+const evalChunk = 64
 
 // NoToken is the Token of an EventPiece that carries held-back text at the
 // end of a reply rather than a new token.
