@@ -180,7 +180,8 @@ func TestStoriesMetadataDefaults(t *testing.T) {
 	}
 }
 
-// minimalGGUF writes a GGUF v3 header with string metadata only.
+// minimalGGUF writes a GGUF v3 header with string metadata only; a value
+// holding "|" is written as an array of strings split there.
 func minimalGGUF(kvs map[string]string) []byte {
 	var b []byte
 	b = append(b, "GGUF"...)
@@ -198,10 +199,53 @@ func minimalGGUF(kvs map[string]string) []byte {
 	slices.Sort(keys)
 	for _, k := range keys {
 		str(k)
+		if strings.Contains(kvs[k], "|") {
+			parts := strings.Split(kvs[k], "|")
+			b = binary.LittleEndian.AppendUint32(b, 9) // array
+			b = binary.LittleEndian.AppendUint32(b, 8) // of strings
+			b = binary.LittleEndian.AppendUint64(b, uint64(len(parts)))
+			for _, p := range parts {
+				str(p)
+			}
+			continue
+		}
 		b = binary.LittleEndian.AppendUint32(b, 8) // string
 		str(kvs[k])
 	}
 	return b
+}
+
+// TestTinySyntheticVocab builds a BPE vocabulary from scratch: merges
+// apply by rank and bytes without a token are dropped, as in llama.cpp.
+func TestTinySyntheticVocab(t *testing.T) {
+	f, err := gguf.Parse(minimalGGUF(map[string]string{
+		"tokenizer.ggml.model":  "gpt2",
+		"tokenizer.ggml.pre":    "gpt-2",
+		"tokenizer.ggml.tokens": "a|b|c|ab|abc|Ġ|Ġa",
+		"tokenizer.ggml.merges": "a b|ab c|Ġ a",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := FromGGUF(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text string
+		want string
+	}{
+		{"abc", " 4"},
+		{"ab", " 3"},
+		{"abcab a", " 4 3 6"},
+		{"cba", " 2 1 0"},
+		{"xyz", ""},
+	}
+	for _, tc := range tests {
+		if got := idsString(tok.Encode(tc.text, false, false)); got != tc.want {
+			t.Errorf("%q: got%q want%q", tc.text, got, tc.want)
+		}
+	}
 }
 
 func TestUnsupportedModels(t *testing.T) {
@@ -214,6 +258,8 @@ func TestUnsupportedModels(t *testing.T) {
 		{map[string]string{"general.architecture": "llama"}, "no tokenizer.ggml.model"},
 		{map[string]string{"tokenizer.ggml.model": "llama"}, "no tokenizer.ggml.tokens"},
 		{map[string]string{"tokenizer.ggml.model": "gpt2"}, "without tokenizer.ggml.merges"},
+		{map[string]string{"tokenizer.ggml.model": "gpt2", "tokenizer.ggml.merges": "a b|c d", "tokenizer.ggml.pre": "martian"},
+			`unsupported BPE pre-tokenizer "martian"`},
 	}
 	for _, tc := range tests {
 		f, err := gguf.Parse(minimalGGUF(tc.kvs))
