@@ -6,7 +6,13 @@ import "golang.org/x/sys/cpu"
 func dotQ8_0AVX2(x, y *byte, nb int) float32
 
 //go:noescape
-func dotQ8_0x4AVX2(w, a *byte, stride, nb int, out *[4]float32)
+func dotQ8_0SAVX2(w, a *byte, s *float32, sstride, nb int) float32
+
+//go:noescape
+func dotQ8_0x4SAVX2(w, a *byte, stride int, s *float32, sstride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ8_0x8WAVX2(w *byte, a *int16, stride int, s *float32, sstride, nb int, out *[8]float32)
 
 //go:noescape
 func dotF32AVX2(x, y *float32, n int) float32
@@ -26,7 +32,8 @@ func init() {
 
 // useFast points the kernels at the assembly; usePlain back at the Go twins.
 func useFast() {
-	dotQ8_0, dotQ8_0x4, dotF32, dotF16 = dotQ8_0Fast, dotQ8_0x4Fast, dotF32Fast, dotF16Fast
+	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32Fast, dotF16Fast
+	mulQ8_0, mulQ8_0x4, mulQ8_0x8 = mulQ8_0Fast, mulQ8_0x4Fast, mulQ8_0x8Fast
 	fastKernels = "avx2"
 }
 
@@ -38,13 +45,40 @@ func dotQ8_0Fast(x, y []byte, nb int) float32 {
 	return dotQ8_0AVX2(&x[0], &y[0], nb)
 }
 
-// dotQ8_0x4Fast dots w with rows a[0:], a[stride:], a[2*stride:], a[3*stride:].
-func dotQ8_0x4Fast(w, a []byte, stride, nb int) (out [4]float32) {
+// mulQ8_0Fast dots weight row w with input row t of a.
+func mulQ8_0Fast(w []byte, a *Activations, t, nb int) float32 {
+	if nb == 0 {
+		return 0
+	}
+	x := a.q8Row(t)
+	_, _ = w[nb*q8BlockSize-1], x[nb*q8BlockSize-1]
+	_ = a.q8s[(nb-1)*a.maxRows+t]
+	return dotQ8_0SAVX2(&w[0], &x[0], &a.q8s[t], 4*a.maxRows, nb)
+}
+
+// mulQ8_0x4Fast dots weight row w with input rows t..t+3 of a, loading
+// each weight block once for the four.
+func mulQ8_0x4Fast(w []byte, a *Activations, t, nb int) (out [4]float32) {
 	if nb == 0 {
 		return out
 	}
-	_, _ = w[nb*q8BlockSize-1], a[3*stride+nb*q8BlockSize-1]
-	dotQ8_0x4AVX2(&w[0], &a[0], stride, nb, &out)
+	stride := Q8_0RowSize(a.Cols)
+	_, _ = w[nb*q8BlockSize-1], a.q8[(t+3)*stride+nb*q8BlockSize-1]
+	_ = a.q8s[(nb-1)*a.maxRows+t+3]
+	dotQ8_0x4SAVX2(&w[0], &a.q8[t*stride], stride, &a.q8s[t], 4*a.maxRows, nb, &out)
+	return out
+}
+
+// mulQ8_0x8Fast dots weight row w with input rows t..t+7 of a, from their
+// widened form.
+func mulQ8_0x8Fast(w []byte, a *Activations, t, nb int) (out [8]float32) {
+	if nb == 0 {
+		return out
+	}
+	c := a.Cols
+	_, _ = w[nb*q8BlockSize-1], a.q16[(t+8)*c-1]
+	_ = a.q8s[(nb-1)*a.maxRows+t+7]
+	dotQ8_0x8WAVX2(&w[0], &a.q16[t*c], 2*c, &a.q8s[t], 4*a.maxRows, nb, &out)
 	return out
 }
 

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"burrow/inference/gguf"
 )
 
 // The plain twins are always available as dotXPlain; these tests compare
@@ -83,16 +85,46 @@ func TestDotQ8_0FastMatchesPlain(t *testing.T) {
 					t.Fatalf("nb=%d: assembly %v, llama.cpp order %v", nb, got, lanes)
 				}
 			}
-			// The four-row tile gives each row what the single kernel gives.
-			stride := nb*q8BlockSize + 1 // rows need not be adjacent
-			a := make([]byte, 4*stride)
-			for k := 0; k < 4; k++ {
-				copy(a[k*stride:], randQ8(r, nb, false))
+		}
+	}
+}
+
+// TestMulQ8_0 holds the matmul kernels (float32 scales from Activations,
+// single row and four-row tile) to the plain twin, and on AVX2 to
+// llama.cpp's accumulation order bit for bit.
+func TestMulQ8_0(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	for _, cols := range []int{32, 64, 96, 2048, 32 * 41} {
+		nb := cols / 32
+		const n = 11
+		a := NewActivations(n+1, cols)
+		a.Set(randF32(r, n*cols, 1), n)
+		a.prepare(gguf.TypeQ8_0)
+		w := randQ8(r, nb, false)
+		for tok := 0; tok < n; tok++ {
+			got, want := mulQ8_0(w, a, tok, nb), dotQ8_0Plain(w, a.q8Row(tok), nb)
+			if !closeRel(float64(got), float64(want), q8Magnitude(w, a.q8Row(tok), nb), 1e-6) {
+				t.Fatalf("cols=%d row %d: fast %v, plain %v", cols, tok, got, want)
 			}
-			four := dotQ8_0x4(x, a, stride, nb)
-			for k := range four {
-				if one := dotQ8_0(x, a[k*stride:], nb); four[k] != one {
-					t.Fatalf("nb=%d tile row %d: %v, single %v", nb, k, four[k], one)
+			if haveAVX2 {
+				if lanes := dotQ8_0Lanes(w, a.q8Row(tok), nb); got != lanes {
+					t.Fatalf("cols=%d row %d: assembly %v, llama.cpp order %v", cols, tok, got, lanes)
+				}
+			}
+			if tok+8 <= n {
+				eight := mulQ8_0x8(w, a, tok, nb)
+				for k := range eight {
+					if one := mulQ8_0(w, a, tok+k, nb); eight[k] != one {
+						t.Fatalf("cols=%d 8-tile row %d: %v, single %v", cols, tok+k, eight[k], one)
+					}
+				}
+			}
+			if tok+4 <= n {
+				four := mulQ8_0x4(w, a, tok, nb)
+				for k := range four {
+					if one := mulQ8_0(w, a, tok+k, nb); four[k] != one {
+						t.Fatalf("cols=%d tile row %d: %v, single %v", cols, tok+k, four[k], one)
+					}
 				}
 			}
 		}

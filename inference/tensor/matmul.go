@@ -94,18 +94,24 @@ func matmulRows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
 	switch m.Type {
 	case gguf.TypeQ8_0:
 		nb := m.Cols / q8Block
-		stride := Q8_0RowSize(a.Cols)
 		for r := r0; r < r1; r++ {
 			w := m.Row(r)
 			t := 0
-			// Tiles of four input rows share each weight block load.
+			// Tiles of eight, then four, input rows share each weight
+			// block load.
+			for ; t+8 <= n; t += 8 {
+				eight := mulQ8_0x8(w, a, t, nb)
+				for k, v := range eight {
+					out[(t+k)*rows+r] = v
+				}
+			}
 			for ; t+4 <= n; t += 4 {
-				four := dotQ8_0x4(w, a.q8[t*stride:], stride, nb)
+				four := mulQ8_0x4(w, a, t, nb)
 				out[t*rows+r], out[(t+1)*rows+r] = four[0], four[1]
 				out[(t+2)*rows+r], out[(t+3)*rows+r] = four[2], four[3]
 			}
 			for ; t < n; t++ {
-				out[t*rows+r] = dotQ8_0(w, a.q8Row(t), nb)
+				out[t*rows+r] = mulQ8_0(w, a, t, nb)
 			}
 		}
 	case gguf.TypeF16:
@@ -180,26 +186,42 @@ func dotBF16Plain(x, y []uint16) float32 {
 // assembly where the CPU has it (see useFast).
 var (
 	dotQ8_0   = dotQ8_0Plain
-	dotQ8_0x4 = dotQ8_0x4Plain
 	dotF16    = dotF16Plain
 	dotF32    = dotF32Plain
+	mulQ8_0   = mulQ8_0Plain
+	mulQ8_0x4 = mulQ8_0x4Plain
+	mulQ8_0x8 = mulQ8_0x8Plain
 
 	fastKernels = "plain" // which set is in use, for benchmarks and reports
 )
 
 // usePlain points the kernels at the Go twins (tests and benchmarks).
 func usePlain() {
-	dotQ8_0, dotQ8_0x4, dotF16, dotF32 = dotQ8_0Plain, dotQ8_0x4Plain, dotF16Plain, dotF32Plain
+	dotQ8_0, dotF16, dotF32 = dotQ8_0Plain, dotF16Plain, dotF32Plain
+	mulQ8_0, mulQ8_0x4, mulQ8_0x8 = mulQ8_0Plain, mulQ8_0x4Plain, mulQ8_0x8Plain
 	fastKernels = "plain"
 }
 
 // Kernels names the dot-product kernels in use: "avx2" or "plain".
 func Kernels() string { return fastKernels }
 
-// dotQ8_0x4Plain is four dotQ8_0Plain calls, the twin of the tiled kernel.
-func dotQ8_0x4Plain(w, a []byte, stride, nb int) (out [4]float32) {
-	for t := range out {
-		out[t] = dotQ8_0Plain(w, a[t*stride:], nb)
+// mulQ8_0Plain dots weight row w with input row t of a.
+func mulQ8_0Plain(w []byte, a *Activations, t, nb int) float32 {
+	return dotQ8_0Plain(w, a.q8Row(t), nb)
+}
+
+// mulQ8_0x8Plain is eight mulQ8_0Plain calls, the twin of the 8-row tile.
+func mulQ8_0x8Plain(w []byte, a *Activations, t, nb int) (out [8]float32) {
+	for k := range out {
+		out[k] = dotQ8_0Plain(w, a.q8Row(t+k), nb)
+	}
+	return out
+}
+
+// mulQ8_0x4Plain is four mulQ8_0Plain calls, the twin of the tiled kernel.
+func mulQ8_0x4Plain(w []byte, a *Activations, t, nb int) (out [4]float32) {
+	for k := range out {
+		out[k] = dotQ8_0Plain(w, a.q8Row(t+k), nb)
 	}
 	return out
 }
