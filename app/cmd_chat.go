@@ -126,6 +126,7 @@ func runChat(in io.Reader, out, errOut io.Writer, sigs <-chan os.Signal, o chatO
 		history = append(history, chat.Message{Role: "system", Content: o.system})
 	}
 	system := len(history)
+	shown := map[string]bool{} // notes already printed
 	for {
 		fmt.Fprint(out, "> ")
 		var line string
@@ -152,7 +153,7 @@ func runChat(in io.Reader, out, errOut io.Writer, sigs <-chan os.Signal, o chatO
 			continue
 		}
 		history = append(history, chat.Message{Role: "user", Content: line})
-		text, err := chatReply(w, history, tmpl, o, out, errOut, sigs)
+		text, err := chatReply(w, history, tmpl, o, out, errOut, sigs, shown)
 		if err != nil {
 			// The turn failed (e.g. the context is full): forget it and let the user go on.
 			history = history[:len(history)-1]
@@ -206,7 +207,8 @@ func loadForChat(w *inference.Worker, o chatOptions, errOut io.Writer, sigs <-ch
 
 // chatReply streams one reply to out and prints its statistics to errOut.
 // It returns the text shown; Ctrl+C stops the reply and keeps what came.
-func chatReply(w *inference.Worker, history []chat.Message, tmpl string, o chatOptions, out, errOut io.Writer, sigs <-chan os.Signal) (string, error) {
+// A note (a template fallback, dropped turns) is printed the first time only.
+func chatReply(w *inference.Worker, history []chat.Message, tmpl string, o chatOptions, out, errOut io.Writer, sigs <-chan os.Signal, shown map[string]bool) (string, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	p := o.params
@@ -242,7 +244,8 @@ func chatReply(w *inference.Worker, history []chat.Message, tmpl string, o chatO
 				return "", ev.Err
 			case inference.EventDone:
 				fmt.Fprintln(out)
-				if ev.Err != nil {
+				if ev.Err != nil && !shown[ev.Err.Error()] {
+					shown[ev.Err.Error()] = true
 					fmt.Fprintln(errOut, "note:", ev.Err)
 				}
 				printChatStats(errOut, ev)
