@@ -1,7 +1,16 @@
 // Package tokenizer turns text into token ids and back, using the vocabulary
 // stored in a GGUF file (the tokenizer.ggml.* keys). It follows llama.cpp's
 // llama-vocab.cpp token for token, because a model must see exactly the ids
-// it was trained on: SentencePiece ("llama") and byte-level BPE ("gpt2").
+// it was trained on: SentencePiece ("llama") and byte-level BPE ("gpt2"),
+// with the BPE pre-tokenizer chosen by tokenizer.ggml.pre (see
+// preConfigFor). Other models (bert, t5, rwkv, gemma4, ...) and the
+// pre-tokenizers that need their own splitter (kimi-k2, afmoe, ...) are
+// reported as unsupported.
+//
+// Encoding matches llama.cpp exactly, including its handling of invalid
+// UTF-8. Decoding renders pieces like llama_token_to_piece but does not
+// apply llama.cpp's clean_spaces rewriting (" ." -> "."), so text survives
+// a round trip unchanged.
 package tokenizer
 
 import (

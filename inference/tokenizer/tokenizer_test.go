@@ -295,6 +295,9 @@ func TestLongInputs(t *testing.T) {
 		strings.Repeat("ab1.", 25000),
 		strings.Repeat(" ", 100000) + "x",
 	}
+	if testing.Short() {
+		inputs = inputs[:1]
+	}
 	for _, name := range []string{"ggml-vocab-llama-bpe.gguf", "ggml-vocab-qwen2.gguf", "ggml-vocab-deepseek-llm.gguf", "ggml-vocab-llama-spm.gguf"} {
 		tok := loadTokenizer(t, testenv.Path(t, "vocab", name))
 		for _, s := range inputs {
