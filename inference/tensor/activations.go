@@ -23,7 +23,6 @@ type Activations struct {
 	f32  []float32
 	q8   []byte
 	q8s  []float32 // Q8_0 scales as float32, block-major: [block*maxRows + row]
-	q16  []int16   // Q8_0 quants widened for the 8-row tile (see widenQ8_0)
 	f16  []uint16
 	bf16 []uint16
 
@@ -77,14 +76,7 @@ func (a *Activations) prepare(wt gguf.Type) {
 				a.q8s[b*a.maxRows+t] = F16ToF32(binary.LittleEndian.Uint16(row[b*q8BlockSize:]))
 			}
 		}
-		if n >= 8 { // batches: the tiled kernel reads quants widened to int16
-			if a.q16 == nil {
-				a.q16 = make([]int16, a.maxRows*c)
-			}
-			for t := 0; t < n; t++ {
-				widenQ8_0(a.q16[t*c:(t+1)*c], a.q8[t*rb:(t+1)*rb])
-			}
-		}
+
 		a.haveQ8 = true
 	case gguf.TypeF16:
 		if a.haveF16 {
@@ -115,21 +107,6 @@ func (a *Activations) q8Row(t int) []byte {
 }
 func (a *Activations) f16Row(t int) []uint16  { return a.f16[t*a.Cols : (t+1)*a.Cols] }
 func (a *Activations) bf16Row(t int) []uint16 { return a.bf16[t*a.Cols : (t+1)*a.Cols] }
-
-// widenQ8_0 stores each block's 32 quants as int16 in the order the 8-row
-// tile multiplies them: first the "even pairs" (bytes 4l, 4l+1 for l=0..7),
-// then the "odd pairs" (4l+2, 4l+3), so that adding the two pair products
-// gives lane l the bytes 4l..4l+3, the grouping of llama.cpp's kernel.
-func widenQ8_0(dst []int16, src []byte) {
-	for b := 0; b < len(dst)/q8Block; b++ {
-		q := src[b*q8BlockSize+2 : (b+1)*q8BlockSize]
-		d := dst[b*q8Block : (b+1)*q8Block]
-		for l := 0; l < 8; l++ {
-			d[2*l], d[2*l+1] = int16(int8(q[4*l])), int16(int8(q[4*l+1]))
-			d[16+2*l], d[16+2*l+1] = int16(int8(q[4*l+2])), int16(int8(q[4*l+3]))
-		}
-	}
-}
 
 // convertF16 rounds src to half precision.
 func convertF16(dst []uint16, src []float32) {

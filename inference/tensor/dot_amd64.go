@@ -12,9 +12,6 @@ func dotQ8_0SAVX2(w, a *byte, s *float32, sstride, nb int) float32
 func dotQ8_0x4SAVX2(w, a *byte, stride int, s *float32, sstride, nb int, out *[4]float32)
 
 //go:noescape
-func dotQ8_0x8WAVX2(w *byte, a *int16, stride int, s *float32, sstride, nb int, out *[8]float32)
-
-//go:noescape
 func dotF32AVX2(x, y *float32, n int) float32
 
 //go:noescape
@@ -33,7 +30,7 @@ func init() {
 // useFast points the kernels at the assembly; usePlain back at the Go twins.
 func useFast() {
 	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32Fast, dotF16Fast
-	mulQ8_0, mulQ8_0x4, mulQ8_0x8 = mulQ8_0Fast, mulQ8_0x4Fast, mulQ8_0x8Fast
+	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
 	fastKernels = "avx2"
 }
 
@@ -66,19 +63,6 @@ func mulQ8_0x4Fast(w []byte, a *Activations, t, nb int) (out [4]float32) {
 	_, _ = w[nb*q8BlockSize-1], a.q8[(t+3)*stride+nb*q8BlockSize-1]
 	_ = a.q8s[(nb-1)*a.maxRows+t+3]
 	dotQ8_0x4SAVX2(&w[0], &a.q8[t*stride], stride, &a.q8s[t], 4*a.maxRows, nb, &out)
-	return out
-}
-
-// mulQ8_0x8Fast dots weight row w with input rows t..t+7 of a, from their
-// widened form.
-func mulQ8_0x8Fast(w []byte, a *Activations, t, nb int) (out [8]float32) {
-	if nb == 0 {
-		return out
-	}
-	c := a.Cols
-	_, _ = w[nb*q8BlockSize-1], a.q16[(t+8)*c-1]
-	_ = a.q8s[(nb-1)*a.maxRows+t+7]
-	dotQ8_0x8WAVX2(&w[0], &a.q16[t*c], 2*c, &a.q8s[t], 4*a.maxRows, nb, &out)
 	return out
 }
 

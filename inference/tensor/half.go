@@ -3,7 +3,19 @@ package tensor
 import "math"
 
 // F16ToF32 widens an IEEE 754 half-precision value; exact for every input.
-func F16ToF32(h uint16) float32 {
+// A table lookup, as ggml does (256 KiB, filled at start-up).
+func F16ToF32(h uint16) float32 { return f16Table[h] }
+
+var f16Table = func() *[1 << 16]float32 {
+	t := new([1 << 16]float32)
+	for i := range t {
+		t[i] = f16ToF32Calc(uint16(i))
+	}
+	return t
+}()
+
+// f16ToF32Calc is the conversion done bit by bit.
+func f16ToF32Calc(h uint16) float32 {
 	sign := uint32(h>>15) << 31
 	exp := uint32(h>>10) & 0x1f
 	man := uint32(h) & 0x3ff

@@ -30,6 +30,9 @@ func TestF16ToF32Exhaustive(t *testing.T) {
 	for i := 0; i < 1<<16; i++ {
 		h := uint16(i)
 		got, want := F16ToF32(h), f16Ref(h)
+		if calc := f16ToF32Calc(h); math.Float32bits(calc) != math.Float32bits(got) {
+			t.Fatalf("table and calculation differ at %#04x: %v, %v", h, got, calc)
+		}
 		if math.IsNaN(want) {
 			if !math.IsNaN(float64(got)) {
 				t.Fatalf("F16ToF32(%#04x) = %v, want NaN", h, got)

@@ -25,7 +25,6 @@ func BenchmarkKernelQ8_0(b *testing.B) {
 		{"plain", 1, func() float32 { return dotQ8_0Plain(w, a.q8Row(0), nb) }},
 		{"fast", 1, func() float32 { return mulQ8_0(w, a, 0, nb) }},
 		{"fast-tile4", 4, func() float32 { return mulQ8_0x4(w, a, 0, nb)[0] }},
-		{"fast-tile8", 8, func() float32 { return mulQ8_0x8(w, a, 0, nb)[0] }},
 	}
 	for _, k := range kernels {
 		b.Run(k.name, func(b *testing.B) {

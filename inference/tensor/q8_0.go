@@ -68,14 +68,15 @@ func dequantizeQ8_0(dst []float32, src []byte) {
 func dotQ8_0Plain(x, y []byte, nb int) float32 {
 	var sum float32
 	for i := 0; i < nb; i++ {
-		bx := x[i*q8BlockSize : (i+1)*q8BlockSize]
-		by := y[i*q8BlockSize : (i+1)*q8BlockSize]
+		// Fixed-size views let the compiler drop the bounds checks.
+		bx := (*[q8BlockSize]byte)(x[i*q8BlockSize:])
+		by := (*[q8BlockSize]byte)(y[i*q8BlockSize:])
 		var sumi int32
 		for j := 2; j < q8BlockSize; j++ {
 			sumi += int32(int8(bx[j])) * int32(int8(by[j]))
 		}
-		dx := F16ToF32(binary.LittleEndian.Uint16(bx))
-		dy := F16ToF32(binary.LittleEndian.Uint16(by))
+		dx := F16ToF32(uint16(bx[0]) | uint16(bx[1])<<8)
+		dy := F16ToF32(uint16(by[0]) | uint16(by[1])<<8)
 		sum += float32(sumi) * float32(dx*dy)
 	}
 	return sum
