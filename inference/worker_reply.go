@@ -74,40 +74,64 @@ func (w *Worker) serveGenerate(r *request) {
 		w.finish(r, Event{Kind: EventDone, StopReason: reason, Stats: stats, Err: errors.Join(notices...)})
 	}
 
-	// Keep the longest prefix the cache shares with this prompt; at least
-	// one token must be evaluated to get the logits for the reply.
-	keep := commonPrefix(s.tokens, pr.tokens)
-	if keep == len(pr.tokens) {
-		keep--
+	logits, err := w.evalPrompt(r, s, pr.tokens, stats)
+	stats.PromptTime = time.Since(start)
+	switch {
+	case err != nil:
+		w.finish(r, Event{Kind: EventError, Err: err})
+		return
+	case logits == nil:
+		done(StopCancelled)
+		return
+	}
+	reason, err := w.decode(r, m, s, pr.tokens, params, logits, stats, start)
+	if err != nil {
+		w.finish(r, Event{Kind: EventError, Err: err})
+		return
+	}
+	done(reason)
+}
+
+// evalPrompt keeps the longest prefix the cache shares with the prompt and
+// evaluates the rest in chunks, checking for cancellation between them. It
+// returns the logits after the prompt, or nil when cancelled.
+func (w *Worker) evalPrompt(r *request, s *session, prompt []int, stats *Stats) ([]float32, error) {
+	keep := commonPrefix(s.tokens, prompt)
+	if keep == len(prompt) {
+		keep-- // at least one token must run to give the logits for the reply
 	}
 	s.st.Truncate(keep)
 	s.tokens = s.tokens[:keep]
-	rest := pr.tokens[keep:]
 	var logits []float32
-	for len(rest) > 0 {
+	for rest := prompt[keep:]; len(rest) > 0; {
 		if w.stopping(r) {
-			stats.PromptTime = time.Since(start)
-			done(StopCancelled)
-			return
+			return nil, nil
 		}
 		n := min(len(rest), evalChunk)
+		var err error
 		if logits, err = s.st.Eval(rest[:n]); err != nil {
-			w.finish(r, Event{Kind: EventError, Err: fmt.Errorf("evaluate the prompt: %w", err)})
-			return
+			return nil, fmt.Errorf("evaluate the prompt: %w", err)
 		}
 		s.tokens = append(s.tokens, rest[:n]...)
 		stats.EvaluatedTokens += n
 		rest = rest[n:]
 	}
-	stats.PromptTime = time.Since(start)
+	return logits, nil
+}
 
+// decode samples the reply token by token, sending each piece, until a
+// stop condition; it returns the stop reason. Every sampled token but the
+// last is evaluated into the cache (and recorded in s.tokens).
+func (w *Worker) decode(r *request, m *loadedModel, s *session, prompt []int, params sample.Params, logits []float32, stats *Stats, start time.Time) (string, error) {
+	req := r.gen
 	sampler := sample.New(params, m.Tok.VocabSize())
+	// The penalties look back over the prompt too, as in llama.cpp.
 	if n := params.PenaltyLastN; n != 0 {
 		from := 0
 		if n > 0 {
-			from = max(0, len(pr.tokens)-n)
+			from = max(0, len(prompt)-n)
 		}
-		for _, id := range pr.tokens[from:] {
+		for _, id := range prompt[from:] {
 			sampler.Accept(id)
 		}
 	}
@@ -115,6 +139,7 @@ func (w *Worker) serveGenerate(r *request) {
 	stop := newStopMatcher(req.Stop)
 	var cands []sample.Candidate
 	genStart := time.Now()
+	defer func() { stats.GenTime = time.Since(genStart) }()
 	reason := ""
 	for reason == "" {
 		if w.stopping(r) {
@@ -148,36 +173,36 @@ func (w *Worker) serveGenerate(r *request) {
 		w.send(r, Event{Kind: EventPiece, Piece: out, Token: id, Top: top})
 		switch {
 		case hit:
-			reason = StopString
+			return StopString, nil
 		case req.MaxTokens > 0 && stats.GenTokens >= req.MaxTokens:
 			reason = StopMaxTokens
-		case s.st.Len() >= ctxLen:
+		case s.st.Len() >= s.st.ContextLen():
 			reason = StopLength
 		default:
+			var err error
 			logits, err = s.st.Eval([]int{id})
-			if errors.Is(err, llama.ErrContextFull) {
+			switch {
+			case errors.Is(err, llama.ErrContextFull):
 				reason = StopLength
-			} else if err != nil {
-				w.finish(r, Event{Kind: EventError, Err: fmt.Errorf("evaluate token %d: %w", id, err)})
-				return
-			} else {
+			case err != nil:
+				return "", fmt.Errorf("evaluate token %d: %w", id, err)
+			default:
 				s.tokens = append(s.tokens, id)
 			}
 		}
 	}
-	stats.GenTime = time.Since(genStart)
-	if reason != StopString {
-		// A character cut off at the end cannot complete any more.
-		tail := strings.ToValidUTF8(dec.Flush(), "\uFFFD")
-		out, hit := stop.push(tail)
-		if !hit {
-			out += stop.flush()
-		}
-		if out != "" {
-			w.send(r, Event{Kind: EventPiece, Piece: out, Token: NoToken})
-		}
+	// Text held back for a stop string that never came, and a character
+	// cut off at the end, are released now.
+	out, hit := stop.push(strings.ToValidUTF8(dec.Flush(), "\uFFFD"))
+	if hit {
+		reason = StopString
+	} else {
+		out += stop.flush()
 	}
-	done(reason)
+	if out != "" {
+		w.send(r, Event{Kind: EventPiece, Piece: out, Token: NoToken})
+	}
+	return reason, nil
 }
 
 // stopping reports whether the request was cancelled or the worker is closing.
