@@ -664,3 +664,40 @@ func TestLoadCancelled(t *testing.T) {
 		t.Errorf("cancelled load: %v", err)
 	}
 }
+
+// TestPromptTokensFromRealVocabularies tokenizes a conversation rendered
+// by each vocabulary file's own template (or its family's built-in): the
+// turn markers are single special tokens and BOS appears exactly once when
+// the vocabulary uses one.
+func TestPromptTokensFromRealVocabularies(t *testing.T) {
+	msgs := []chat.Message{{Role: "system", Content: "Be brief."}, {Role: "user", Content: "Hi!"}}
+	cases := []struct {
+		file    string
+		first   string   // text of the first token
+		markers []string // must each be one token in the prompt
+	}{
+		{"ggml-vocab-llama-bpe.gguf", "<|begin_of_text|>", []string{"<|start_header_id|>", "<|eot_id|>"}},
+		{"ggml-vocab-qwen2.gguf", "<|im_start|>", []string{"<|im_start|>", "<|im_end|>"}},
+		{"ggml-vocab-phi-3.gguf", "<s>", []string{"<|user|>", "<|end|>", "<|assistant|>"}},
+		{"ggml-vocab-llama-spm.gguf", "<s>", nil}, // no template: the Llama 2 built-in
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			path := testenv.Path(t, "vocab", c.file)
+			tokens := promptTokens(t, path, msgs)
+			tok := promptModel(t, path).Tok
+			if got := tok.TokenText(tokens[0]); got != c.first {
+				t.Errorf("first token %q, want %q", got, c.first)
+			}
+			if bos := tok.BOS(); slices.Index(tokens[1:], bos) >= 0 && c.first == tok.TokenText(bos) {
+				t.Errorf("BOS (%d) appears twice: %v", bos, tokens)
+			}
+			for _, mk := range c.markers {
+				id, ok := tok.TokenID(mk)
+				if !ok || slices.Index(tokens, id) < 0 {
+					t.Errorf("%s is not a single token in %v", mk, tokens)
+				}
+			}
+		})
+	}
+}
