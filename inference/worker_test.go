@@ -701,3 +701,64 @@ func TestPromptTokensFromRealVocabularies(t *testing.T) {
 		})
 	}
 }
+
+// withTemplate copies a model file, replacing its chat template.
+func withTemplate(t *testing.T, src, template string) string {
+	t.Helper()
+	f, err := gguf.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gw := gguf.NewWriter()
+	for _, kv := range f.KVs {
+		if err := gw.SetKV(kv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := gw.Set("tokenizer.chat_template", template); err != nil {
+		t.Fatal(err)
+	}
+	for i := range f.Tensors {
+		ti := &f.Tensors[i]
+		if _, err := gw.AddTensorData(ti.Name, ti.Type, ti.Shape, f.TensorData(ti)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "templated.gguf")
+	if err := gw.WriteFile(out, nil); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestFileTemplateFallsBack: a model whose own template breaks still
+// answers, through its family's built-in, and the reply says why.
+func TestFileTemplateFallsBack(t *testing.T) {
+	stories := storiesPath(t)
+	cases := []struct{ name, template string }{
+		{"does not parse", "{% for m in messages %}{{ m.content }"},
+		{"raises", "{{ raise_exception('this template needs tools') }}"},
+	}
+	fresh, _ := startWorker(t, stories, LoadOptions{ContextLength: 128, Threads: 1})
+	want := collect(t, fresh.Generate(context.Background(), GenerateRequest{Messages: ask("Hi"), Params: greedy(), MaxTokens: 6}))
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w, _ := startWorker(t, withTemplate(t, stories, c.template), LoadOptions{ContextLength: 128, Threads: 1})
+			r := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Hi"), Params: greedy(), MaxTokens: 6}))
+			if !chat.IsTemplateError(r.done.Err) || !strings.Contains(r.done.Err.Error(), "built-in") {
+				t.Errorf("notice %v, want the template error", r.done.Err)
+			}
+			if r.text != want.text {
+				t.Errorf("reply %q, want the built-in's %q", r.text, want.text)
+			}
+		})
+	}
+	// A working template in the file is used as is.
+	plain := withTemplate(t, stories, "{% for m in messages %}{{ m.content }}{% endfor %}")
+	w, _ := startWorker(t, plain, LoadOptions{ContextLength: 128, Threads: 1})
+	r := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Once upon a time"), Params: greedy(), MaxTokens: 2}))
+	if r.done.Err != nil || r.done.Stats.PromptTokens != len(promptModel(t, stories).Tok.Encode("Once upon a time", true, true)) {
+		t.Errorf("file template: notice %v, %d prompt tokens", r.done.Err, r.done.Stats.PromptTokens)
+	}
+}
