@@ -3,20 +3,85 @@
 package ui
 
 import (
+	"fmt"
+	"os"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
+
+	"burrow/app"
+	"burrow/assets"
+	"burrow/inference"
+	"burrow/models"
 )
+
+// options are the window's command line (DESIGN.md): `burrow [FILE.gguf]`
+// or `burrow --model F --prompt P --screenshot OUT.png`.
+type options struct {
+	model      string
+	prompt     string
+	screenshot string
+}
+
+func parseArgs(args []string) (options, error) {
+	var o options
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(a, "=")
+		target := map[string]*string{"--model": &o.model, "-m": &o.model, "--prompt": &o.prompt, "-p": &o.prompt, "--screenshot": &o.screenshot}[name]
+		switch {
+		case target != nil && hasVal:
+			*target = val
+		case target != nil:
+			if i+1 >= len(args) {
+				return o, fmt.Errorf("%s needs a value", a)
+			}
+			i++
+			*target = args[i]
+		case strings.HasPrefix(a, "-"):
+			return o, fmt.Errorf("unknown option %s (try burrow --help)", a)
+		case o.model == "":
+			o.model = a
+		default:
+			return o, fmt.Errorf("unexpected argument %q", a)
+		}
+	}
+	if o.screenshot != "" && o.model == "" {
+		return o, fmt.Errorf("--screenshot needs --model")
+	}
+	return o, nil
+}
 
 // Main opens the window and returns the exit code when it closes.
 func Main(args []string) int {
+	opts, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "burrow:", err)
+		return 2
+	}
 	a := fyneapp.NewWithID("app.burrow")
-	w := a.NewWindow("Burrow")
-	msg := widget.NewLabel("Your model library is empty.\nDrag a .gguf file onto this window, open one, or download one from Hugging Face.")
-	msg.Alignment = fyne.TextAlignCenter
-	w.SetContent(container.NewCenter(msg))
-	w.Resize(fyne.NewSize(1100, 720))
-	w.ShowAndRun()
-	return 0
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
+	c := app.NewController(inference.NewWorker(), models.OpenLibrary())
+	defer c.Close()
+	w := NewWindow(a, c)
+	w.win.SetIcon(a.Icon())
+	w.win.SetMaster()
+
+	model := opts.model
+	if model == "" {
+		if last := c.Settings().LastModel; last != "" {
+			if _, err := os.Stat(last); err == nil {
+				model = last
+			}
+		}
+	}
+	code := 0
+	if opts.screenshot != "" {
+		go func() { code = runDemo(w, opts) }()
+	} else if model != "" {
+		w.loadModel(model)
+	}
+	w.win.ShowAndRun()
+	return code
 }

@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"burrow/app"
+	"burrow/models"
+)
+
+// modelBar is the top bar: the model picker (library models with size,
+// quant and whether they fit), load progress, memory estimate, eject, open.
+type modelBar struct {
+	win         *Window
+	pickBtn     *widget.Button
+	progress    *widget.ProgressBar
+	info        *widget.Label
+	ejectBtn    *widget.Button
+	openBtn     *widget.Button
+	settingsBtn *widget.Button
+	object      fyne.CanvasObject
+}
+
+func newModelBar(w *Window) *modelBar {
+	b := &modelBar{win: w}
+	b.pickBtn = widget.NewButtonWithIcon("Select a model to load", theme.MenuDropDownIcon(), b.showPicker)
+	b.pickBtn.IconPlacement = widget.ButtonIconTrailingText
+	b.pickBtn.Alignment = widget.ButtonAlignLeading
+	b.progress = widget.NewProgressBar()
+	b.progress.Hide()
+	b.info = widget.NewLabel("")
+	b.info.Importance = widget.LowImportance
+	b.ejectBtn = widget.NewButtonWithIcon("Eject", theme.LogoutIcon(), w.c.Eject)
+	b.ejectBtn.Hide()
+	b.openBtn = widget.NewButtonWithIcon("Open model…", theme.FolderOpenIcon(), w.openModel)
+	b.settingsBtn = widget.NewButtonWithIcon("", theme.SettingsIcon(), w.toggleSettings)
+	b.settingsBtn.Importance = widget.LowImportance
+
+	picker := container.NewGridWrap(fyne.NewSize(420, b.pickBtn.MinSize().Height), b.pickBtn)
+	left := container.NewHBox(picker, b.ejectBtn, b.info)
+	right := container.NewHBox(b.openBtn, b.settingsBtn)
+	b.object = container.NewVBox(container.NewBorder(nil, nil, left, right), b.progress)
+	return b
+}
+
+// refresh shows the model state.
+func (b *modelBar) refresh(m app.ModelState) {
+	switch {
+	case m.Loading:
+		b.pickBtn.SetText("Loading " + filepath.Base(m.Path) + "…")
+		b.progress.SetValue(m.Progress)
+		b.progress.Show()
+		b.ejectBtn.Show()
+		b.info.SetText("")
+	case m.Info != nil:
+		b.pickBtn.SetText(m.Info.Name)
+		b.progress.Hide()
+		b.ejectBtn.Show()
+		b.info.SetText(b.describeLoaded(m))
+	default:
+		b.pickBtn.SetText("Select a model to load")
+		b.progress.Hide()
+		b.ejectBtn.Hide()
+		b.info.SetText("")
+	}
+}
+
+// describeLoaded is the line next to the picker: family, context, memory.
+func (b *modelBar) describeLoaded(m app.ModelState) string {
+	parts := []string{}
+	if m.Info.Architecture != "" {
+		parts = append(parts, m.Info.Architecture)
+	}
+	if m.Info.ContextLength > 0 {
+		parts = append(parts, fmt.Sprintf("ctx %d", m.Info.ContextLength))
+	}
+	if e, ok := b.entryFor(m.Path); ok {
+		if e.Quant != "" {
+			parts = append(parts, e.Quant)
+		}
+		if e.MemoryEstimate > 0 {
+			parts = append(parts, "≈"+byteSize(e.MemoryEstimate)+" RAM")
+		}
+	}
+	return strings.Join(parts, "  ·  ")
+}
+
+func (b *modelBar) entryFor(path string) (models.Entry, bool) {
+	entries, _ := b.win.c.Models()
+	for _, e := range entries {
+		if e.Path == path {
+			return e, true
+		}
+	}
+	return models.Entry{}, false
+}
+
+// showPicker pops up the library as a menu; choosing an entry loads it.
+func (b *modelBar) showPicker() {
+	entries, err := b.win.c.Models()
+	avail := availableMemory()
+	var items []*fyne.MenuItem
+	for _, e := range entries {
+		e := e
+		item := fyne.NewMenuItem(entryLabel(e, avail), func() { b.win.loadModel(e.Path) })
+		if e.Err != "" || !e.Supported {
+			item.Disabled = true
+		}
+		items = append(items, item)
+	}
+	if len(items) == 0 {
+		msg := "Your library is empty"
+		if err != nil {
+			msg = "Could not read the library: " + err.Error()
+		}
+		empty := fyne.NewMenuItem(msg, nil)
+		empty.Disabled = true
+		items = append(items, empty)
+	}
+	items = append(items, fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItemWithIcon("Open model…", theme.FolderOpenIcon(), b.win.openModel),
+		fyne.NewMenuItemWithIcon("Download models…", theme.DownloadIcon(), b.win.showDownloads))
+	widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", items...), b.win.win.Canvas(),
+		fyne.NewPos(0, b.pickBtn.Size().Height), b.pickBtn)
+}
+
+// entryLabel is one library row: name · size · quant · file size · fit.
+func entryLabel(e models.Entry, avail uint64) string {
+	name := e.Name
+	if name == "" {
+		name = filepath.Base(e.Path)
+	}
+	if e.Err != "" {
+		return name + "  —  " + e.Err
+	}
+	parts := []string{name}
+	for _, p := range []string{e.SizeLabel, e.Quant, byteSize(e.FileSize)} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	switch {
+	case !e.Supported:
+		parts = append(parts, "not supported: "+e.Reason)
+	case avail > 0 && e.MemoryEstimate > 0 && uint64(e.MemoryEstimate) > avail:
+		parts = append(parts, "⚠ needs "+byteSize(e.MemoryEstimate)+", may not fit")
+	case e.MemoryEstimate > 0:
+		parts = append(parts, "✓ fits ("+byteSize(e.MemoryEstimate)+")")
+	}
+	return strings.Join(parts, "  ·  ")
+}

@@ -1,0 +1,281 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"burrow/app"
+)
+
+// Window is Burrow's main window: the model bar on top, then tabs (Chat,
+// Downloads); the Chat tab holds the conversation sidebar, the chat pane
+// and the collapsible settings panel.
+type Window struct {
+	app fyne.App
+	win fyne.Window
+	c   *app.Controller
+
+	current  string // the conversation shown
+	bar      *modelBar
+	side     *sidebar
+	chat     *chatPane
+	settings *settingsPanel
+	tabs     *container.AppTabs
+	dlTab    *container.TabItem
+	rightBox *fyne.Container
+	lastErr  error // last model error shown, so one failure is one dialog
+
+	// lastNotice is the text of the last message dialog (tests read it).
+	lastNotice string
+}
+
+// NewWindow builds the window on a controller. It does not show it.
+func NewWindow(a fyne.App, c *app.Controller) *Window {
+	w := &Window{app: a, c: c, win: a.NewWindow("Burrow")}
+	w.bar = newModelBar(w)
+	w.side = newSidebar(w)
+	w.chat = newChatPane(w)
+	w.settings = newSettingsPanel(w)
+
+	w.rightBox = container.NewStack(w.settings.object)
+	if !c.Settings().SettingsPanelOpen {
+		w.rightBox.Hide()
+	}
+	chatArea := container.NewBorder(nil, nil, nil, w.rightBox, w.chat.object)
+	split := container.NewHSplit(w.side.object, chatArea)
+	split.Offset = 0.2
+	chatTab := container.NewTabItemWithIcon("Chat", theme.MailComposeIcon(), split)
+	w.dlTab = container.NewTabItemWithIcon("Downloads", theme.DownloadIcon(), newDownloadsPlaceholder(w))
+	w.tabs = container.NewAppTabs(chatTab, w.dlTab)
+	w.tabs.SetTabLocation(container.TabLocationLeading)
+
+	w.win.SetContent(container.NewBorder(container.NewPadded(w.bar.object), nil, nil, nil, w.tabs))
+	s := c.Settings()
+	w.win.Resize(fyne.NewSize(max(s.WindowWidth, 640), max(s.WindowHeight, 420)))
+	w.win.SetOnDropped(w.onDropped)
+	w.win.SetOnClosed(w.saveWindow)
+
+	c.Subscribe(func(ch app.Change) { fyne.Do(func() { w.apply(ch) }) })
+
+	convs := c.Conversations()
+	if len(convs) > 0 {
+		w.selectConversation(convs[0].ID)
+	} else {
+		w.showConversation(nil)
+	}
+	w.side.refresh()
+	w.bar.refresh(c.Model())
+	return w
+}
+
+// Window is the Fyne window (to show, run or capture).
+func (w *Window) Window() fyne.Window { return w.win }
+
+// downloadsPlaceholder stands in for the models helper's Downloads view.
+//
+// TODO(integration): replace with NewDownloadsView (ui/downloads.go).
+func newDownloadsPlaceholder(w *Window) fyne.CanvasObject {
+	l := widget.NewLabel("Downloads: search Hugging Face and download models here.")
+	l.Alignment = fyne.TextAlignCenter
+	return container.NewCenter(l)
+}
+
+// apply shows a controller change; it runs on the UI thread.
+func (w *Window) apply(ch app.Change) {
+	switch ch.Kind {
+	case app.ChangeModel:
+		m := w.c.Model()
+		w.bar.refresh(m)
+		if m.Err != nil && m.Err != w.lastErr {
+			w.lastErr = m.Err
+			w.showErrorTitled("Could not load the model", m.Err)
+		}
+		cv, ok := w.c.Conversation(w.current)
+		if ok {
+			w.chat.updateCenter(&cv)
+			w.chat.updateMeter(&cv)
+		} else {
+			w.chat.updateCenter(nil)
+			w.chat.updateMeter(nil)
+		}
+	case app.ChangeList:
+		if _, ok := w.c.Conversation(w.current); !ok && ch.ConvID == w.current {
+			w.current = ""
+			convs := w.c.Conversations()
+			if len(convs) > 0 {
+				w.selectConversation(convs[0].ID)
+			} else {
+				w.showConversation(nil)
+			}
+		}
+		w.side.refresh()
+	case app.ChangeConversation:
+		if ch.ConvID == w.current {
+			cv, _ := w.c.Conversation(ch.ConvID)
+			w.chat.show(&cv)
+		}
+	case app.ChangePiece:
+		if ch.ConvID == w.current {
+			w.chat.appendPiece(ch.Index, ch.Piece)
+		}
+	case app.ChangeReplyDone:
+		if ch.ConvID == w.current {
+			cv, _ := w.c.Conversation(ch.ConvID)
+			w.chat.finish(&cv, ch.Index)
+		}
+	case app.ChangeError:
+		w.showError(ch.Err)
+	}
+}
+
+// selectConversation shows a conversation and its settings.
+func (w *Window) selectConversation(id string) {
+	cv, ok := w.c.Conversation(id)
+	if !ok {
+		return
+	}
+	w.showConversation(&cv)
+}
+
+func (w *Window) showConversation(cv *app.Conversation) {
+	if cv == nil {
+		w.current = ""
+		w.settings.fill(w.c.Settings().Defaults)
+	} else {
+		w.current = cv.ID
+		w.settings.fill(cv.Settings)
+	}
+	w.c.SetActive(w.current)
+	w.chat.show(cv)
+	w.side.markSelected()
+}
+
+func (w *Window) newConversation() {
+	id, err := w.c.NewConversation()
+	if err != nil {
+		w.showError(err)
+	}
+	w.selectConversation(id)
+	w.side.refresh()
+	w.tabs.SelectIndex(0)
+	w.win.Canvas().Focus(w.chat.input)
+}
+
+func (w *Window) deleteConversation(id string) {
+	if err := w.c.Delete(id); err != nil {
+		w.showError(err)
+	}
+}
+
+// send posts text to the current conversation, starting one if needed.
+func (w *Window) send(text string) error {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	if w.current == "" {
+		id, err := w.c.NewConversation()
+		if err != nil {
+			return err
+		}
+		w.selectConversation(id)
+	}
+	return w.c.Send(w.current, text)
+}
+
+func (w *Window) regenerate() {
+	if err := w.c.Regenerate(w.current); err != nil {
+		w.showError(err)
+	}
+}
+
+func (w *Window) editMessage(index int, text string) {
+	if err := w.c.EditMessage(w.current, index, text); err != nil {
+		w.showError(err)
+	}
+}
+
+// loadModel loads a model and reports a refusal (not a .gguf, missing file).
+func (w *Window) loadModel(path string) {
+	w.lastErr = nil
+	if err := w.c.LoadModel(path); err != nil {
+		w.showErrorTitled("Could not load the model", err)
+	}
+}
+
+// onDropped loads the first dropped .gguf in place; anything else gets a
+// message saying what Burrow can open.
+func (w *Window) onDropped(_ fyne.Position, uris []fyne.URI) {
+	for _, u := range uris {
+		if strings.EqualFold(filepath.Ext(u.Path()), ".gguf") {
+			w.loadModel(u.Path())
+			return
+		}
+	}
+	names := make([]string, 0, len(uris))
+	for _, u := range uris {
+		names = append(names, "“"+filepath.Base(u.Path())+"”")
+	}
+	w.showNotice("Not a model file",
+		fmt.Sprintf("%s is not a GGUF model.\nBurrow loads .gguf files: drop one here, open one, or download one from the Downloads tab.", strings.Join(names, ", ")))
+}
+
+func (w *Window) showDownloads() { w.tabs.Select(w.dlTab) }
+
+func (w *Window) toggleSettings() {
+	open := !w.rightBox.Visible()
+	if open {
+		w.rightBox.Show()
+	} else {
+		w.rightBox.Hide()
+	}
+	w.c.UpdateSettings(func(s *app.Settings) { s.SettingsPanelOpen = open })
+}
+
+func (w *Window) copyText(s string) {
+	w.app.Clipboard().SetContent(s)
+}
+
+func (w *Window) saveWindow() {
+	size := w.win.Canvas().Size()
+	if size.Width > 0 && size.Height > 0 {
+		w.c.UpdateSettings(func(s *app.Settings) { s.WindowWidth, s.WindowHeight = size.Width, size.Height })
+	}
+}
+
+func (w *Window) showNotice(title, text string) {
+	w.lastNotice = text
+	dialog.ShowInformation(title, text, w.win)
+}
+
+func (w *Window) showError(err error) {
+	if err == nil {
+		return
+	}
+	title := "Something went wrong"
+	if errors.Is(err, app.ErrNoModel) {
+		title = "No model loaded"
+	}
+	w.showErrorTitled(title, err)
+}
+
+func (w *Window) showErrorTitled(title string, err error) {
+	w.lastNotice = err.Error()
+	msg := widget.NewLabel(err.Error())
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(title, "OK", container.New(fixedWidth(420), msg), w.win)
+	d.Show()
+}
+
+// SetDownloadsView puts the Downloads view (ui.NewDownloadsView) in its tab.
+func (w *Window) SetDownloadsView(view fyne.CanvasObject) {
+	w.dlTab.Content = view
+	w.tabs.Refresh()
+}
