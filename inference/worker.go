@@ -100,10 +100,23 @@ func (w *Worker) Load(ctx context.Context, path string, opts LoadOptions) <-chan
 }
 
 // Generate queues one assistant reply. Events: EventPiece per generated
-// token (the text that became complete, maybe ""), then EventDone with the
-// stop reason and Stats, or EventError. Cancelling ctx stops the reply
-// within one token (StopCancelled); a request cancelled while queued ends
-// with StopCancelled without running.
+// token (the text that became complete, maybe "", always valid UTF-8; a
+// last piece with Token NoToken may release held-back text), then
+// EventDone with the stop reason and Stats, or EventError. EventDone.Err,
+// when set, is a notice, not a failure: the template fell back to a
+// built-in (wraps chat.ErrTemplate) or turns were dropped (ErrTurnsDropped).
+//
+// Params.Seed 0 draws a random seed; Stats.Receipt reports the one used, and
+// a request with the receipt's settings and the same messages on a model
+// with the same fingerprint and context length gives the same reply.
+//
+// There is one KV cache: every request keeps the longest token prefix it
+// shares with what the cache holds, whatever its Conversation, so turns,
+// regenerations and edits of one conversation evaluate only what changed,
+// and switching conversations re-evaluates from where they differ.
+//
+// Cancelling ctx stops the reply within one token (StopCancelled); a
+// request cancelled while queued ends with StopCancelled without running.
 func (w *Worker) Generate(ctx context.Context, req GenerateRequest) <-chan Event {
 	return w.submit(&request{kind: reqGenerate, ctx: ctx, gen: req})
 }
