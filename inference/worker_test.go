@@ -446,12 +446,18 @@ func TestContextFull(t *testing.T) {
 		t.Errorf("drop policy: %d prompt tokens", n)
 	}
 
-	r = collect(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Hi"), Params: greedy()}))
-	if r.done.StopReason != StopLength && r.done.StopReason != StopEOS {
-		t.Errorf("unbounded reply stopped with %q", r.done.StopReason)
+	// An unbounded reply (end-of-generation tokens replaced, so it cannot
+	// end early) stops when the context is full, and says so.
+	tok := promptModel(t, path).Tok
+	w.pickHook = func(n, id int) int {
+		if tok.IsEOG(id) {
+			return 300
+		}
+		return id
 	}
-	if r.done.StopReason == StopLength && r.done.Stats.ContextUsed != 64 {
-		t.Errorf("StopLength with %d of 64 tokens used", r.done.Stats.ContextUsed)
+	r = collect(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Hi"), Params: greedy()}))
+	if s := r.done.Stats; r.done.StopReason != StopLength || s.ContextUsed != 64 || s.PromptTokens+s.GenTokens != 65 {
+		t.Errorf("unbounded reply: stop %q, %d of 64 used, %d prompt + %d generated", r.done.StopReason, s.ContextUsed, s.PromptTokens, s.GenTokens)
 	}
 }
 
