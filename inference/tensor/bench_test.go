@@ -89,3 +89,25 @@ func BenchmarkMatMulF32_2048x2048(b *testing.B)  { benchMatMul(b, gguf.TypeF32, 
 func BenchmarkMatMulQ8_0_2048x2048_Prompt64(b *testing.B) {
 	benchMatMul(b, gguf.TypeQ8_0, 2048, 2048, 64)
 }
+
+// Attention for one token over 1024 cached positions, Llama-3.2-1B heads.
+func BenchmarkAttention1024(b *testing.B) {
+	const nHead, nKV, hd, nPos = 32, 8, 64, 1024
+	r := rand.New(rand.NewPCG(3, 3))
+	q, k, v := randF32(r, nHead*hd, 1), randF32(r, nPos*nKV*hd, 1), randF32(r, nPos*nKV*hd, 1)
+	out, scratch := make([]float32, nHead*hd), make([]float32, nHead*nPos)
+	for _, set := range []string{"plain", "fast"} {
+		b.Run(set, func(b *testing.B) {
+			useFastIfAvailable()
+			if set == "plain" {
+				usePlain()
+			}
+			defer useFastIfAvailable()
+			cpu0 := cpuSeconds()
+			for i := 0; i < b.N; i++ {
+				Attention(nil, out, q, k, v, nPos, nHead, nKV, hd, scratch)
+			}
+			b.ReportMetric((cpuSeconds()-cpu0)*1e6/float64(b.N), "cpu-us/op")
+		})
+	}
+}

@@ -12,6 +12,12 @@ func dotQ8_0SAVX2(w, a *byte, s *float32, sstride, nb int) float32
 func dotQ8_0x4SAVX2(w, a *byte, stride int, s *float32, sstride, nb int, out *[4]float32)
 
 //go:noescape
+func dotsF32AVX2(k *float32, kstride int, q *float32, n, npos int, out *float32, scale float32)
+
+//go:noescape
+func wsumAVX2(out, v *float32, vstride int, w *float32, npos, ncols int)
+
+//go:noescape
 func dotF32AVX2(x, y *float32, n int) float32
 
 //go:noescape
@@ -31,6 +37,7 @@ func init() {
 func useFast() {
 	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32Fast, dotF16Fast
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
+	scaledDots, weightedSum = scaledDotsFast, weightedSumFast
 	fastKernels = "avx2"
 }
 
@@ -92,4 +99,27 @@ func dotF16Fast(x, y []uint16) float32 {
 		s += F16ToF32(x[i]) * F16ToF32(y[i])
 	}
 	return s
+}
+
+func scaledDotsFast(out, k []float32, stride int, q []float32, scale float32) {
+	n := len(q)
+	if n == 0 || n%8 != 0 {
+		scaledDotsPlain(out, k, stride, q, scale)
+		return
+	}
+	if len(out) == 0 {
+		return
+	}
+	_ = k[(len(out)-1)*stride+n-1]
+	dotsF32AVX2(&k[0], 4*stride, &q[0], n, len(out), &out[0], scale)
+}
+
+func weightedSumFast(out, v []float32, stride int, w []float32) {
+	n := len(out)
+	if n == 0 || n%32 != 0 || len(w) == 0 {
+		weightedSumPlain(out, v, stride, w)
+		return
+	}
+	_ = v[(len(w)-1)*stride+n-1]
+	wsumAVX2(&out[0], &v[0], 4*stride, &w[0], len(w), n)
 }

@@ -225,3 +225,131 @@ s4done:
 	MOVSS X2, 8(DI)
 	MOVSS X3, 12(DI)
 	RET
+
+// func dotsF32AVX2(k *float32, kstride int, q *float32, n, npos int, out *float32, scale float32)
+// out[j] = (k[j*kstride : j*kstride+n] . q) * scale for j < npos, n a
+// multiple of 8, kstride in bytes; four positions at a time so their FMA
+// chains overlap.
+TEXT ·dotsF32AVX2(SB), NOSPLIT, $0-52
+	MOVQ         k+0(FP), SI
+	MOVQ         kstride+8(FP), DX
+	MOVQ         q+16(FP), R8
+	MOVQ         n+24(FP), R9
+	MOVQ         npos+32(FP), CX
+	MOVQ         out+40(FP), DI
+	VBROADCASTSS scale+48(FP), Y15
+	SHRQ         $3, R9
+
+ds4:
+	CMPQ CX, $4
+	JLT  ds1
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	LEAQ   (SI)(DX*1), R11  // position j+1
+	LEAQ   (SI)(DX*2), R10  // position j+2
+	LEAQ   (R10)(DX*1), R12 // position j+3
+	XORQ   AX, AX           // byte offset within the rows
+	MOVQ   R9, BX
+
+ds4loop:
+	VMOVUPS     (R8)(AX*1), Y4
+	VFMADD231PS (SI)(AX*1), Y4, Y0
+	VFMADD231PS (R11)(AX*1), Y4, Y1
+	VFMADD231PS (R10)(AX*1), Y4, Y2
+	VFMADD231PS (R12)(AX*1), Y4, Y3
+	ADDQ        $32, AX
+	DECQ        BX
+	JNZ         ds4loop
+
+	HSUM8(Y0, X0, X5)
+	HSUM8(Y1, X1, X5)
+	HSUM8(Y2, X2, X5)
+	HSUM8(Y3, X3, X5)
+	VMULSS X15, X0, X0
+	VMULSS X15, X1, X1
+	VMULSS X15, X2, X2
+	VMULSS X15, X3, X3
+	MOVSS  X0, 0(DI)
+	MOVSS  X1, 4(DI)
+	MOVSS  X2, 8(DI)
+	MOVSS  X3, 12(DI)
+	ADDQ   $16, DI
+	LEAQ   (SI)(DX*4), SI
+	SUBQ   $4, CX
+	JMP    ds4
+
+ds1:
+	TESTQ CX, CX
+	JLE   dsdone
+	VXORPS Y0, Y0, Y0
+	XORQ   AX, AX
+	MOVQ   R9, BX
+
+ds1loop:
+	VMOVUPS     (R8)(AX*1), Y4
+	VFMADD231PS (SI)(AX*1), Y4, Y0
+	ADDQ        $32, AX
+	DECQ        BX
+	JNZ         ds1loop
+
+	HSUM8(Y0, X0, X5)
+	VMULSS X15, X0, X0
+	MOVSS  X0, 0(DI)
+	ADDQ   $4, DI
+	ADDQ   DX, SI
+	DECQ   CX
+	JMP    ds1
+
+dsdone:
+	VZEROUPPER
+	RET
+
+// func wsumAVX2(out, v *float32, vstride int, w *float32, npos, ncols int)
+// out[c] += sum_j w[j] * v[j*vstride + c] for c < ncols (a multiple of 32,
+// vstride in bytes), 32 columns at a time held in four accumulators.
+TEXT ·wsumAVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ v+8(FP), SI
+	MOVQ vstride+16(FP), DX
+	MOVQ w+24(FP), R8
+	MOVQ npos+32(FP), R9
+	MOVQ ncols+40(FP), CX
+	SHRQ $5, CX
+
+wscol:
+	TESTQ   CX, CX
+	JLE     wsdone
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	MOVQ    SI, R10 // row j of this column chunk
+	XORQ    AX, AX
+
+wspos:
+	CMPQ         AX, R9
+	JGE          wsstore
+	VBROADCASTSS (R8)(AX*4), Y4
+	VFMADD231PS  (R10), Y4, Y0
+	VFMADD231PS  32(R10), Y4, Y1
+	VFMADD231PS  64(R10), Y4, Y2
+	VFMADD231PS  96(R10), Y4, Y3
+	ADDQ         DX, R10
+	INCQ         AX
+	JMP          wspos
+
+wsstore:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, DI
+	ADDQ    $128, SI
+	DECQ    CX
+	JMP     wscol
+
+wsdone:
+	VZEROUPPER
+	RET

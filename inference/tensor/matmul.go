@@ -192,6 +192,7 @@ var (
 func usePlain() {
 	dotQ8_0, dotF16, dotF32 = dotQ8_0Plain, dotF16Plain, dotF32Plain
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Plain, mulQ8_0x4Plain
+	scaledDots, weightedSum = scaledDotsPlain, weightedSumPlain
 	fastKernels = "plain"
 }
 

@@ -181,10 +181,12 @@ func attentionRef(q, k, v []float32, nPos, nHead, nKVHead, hd int) []float64 {
 	return out
 }
 
-func TestAttention(t *testing.T) {
+func TestAttention(t *testing.T) { kernelSets(t, testAttention) }
+
+func testAttention(t *testing.T) {
 	r := rand.New(rand.NewPCG(29, 30))
 	tests := []struct{ nHead, nKVHead, hd, nPos, maxPos int }{
-		{1, 1, 4, 1, 3}, {4, 4, 8, 5, 9}, {6, 2, 8, 7, 10}, {8, 1, 16, 3, 4}, {32, 8, 64, 40, 41},
+		{1, 1, 4, 1, 3}, {4, 4, 8, 5, 9}, {2, 1, 12, 6, 6}, {4, 2, 16, 9, 9}, {6, 2, 8, 7, 10}, {8, 1, 16, 3, 4}, {32, 8, 64, 40, 41},
 	}
 	p := NewPool(2)
 	defer p.Close()
