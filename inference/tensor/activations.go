@@ -9,8 +9,8 @@ import (
 
 // Activations holds n rows of Cols float32 inputs to a matrix multiplication,
 // plus the forms weight types need, made lazily and at most once per Set:
-// Q8_0 blocks for Q8_0 weights, F16 for F16 weights, BF16 for BF16 weights
-// (llama.cpp's vec_dot_type scheme). Matrices sharing an input (Q/K/V,
+// Q8_0 blocks for Q8_0 weights, F16 for F16 weights (single rows only, see
+// f16FromF32), BF16 for BF16 weights (llama.cpp's vec_dot_type scheme). Matrices sharing an input (Q/K/V,
 // gate/up) thus share one quantization.
 //
 // Not safe for concurrent Set; MatMul prepares the needed form before it
@@ -79,7 +79,7 @@ func (a *Activations) prepare(wt gguf.Type) {
 
 		a.haveQ8 = true
 	case gguf.TypeF16:
-		if a.haveF16 {
+		if a.haveF16 || a.f16FromF32() {
 			return
 		}
 		if a.f16 == nil {
@@ -100,6 +100,11 @@ func (a *Activations) prepare(wt gguf.Type) {
 		a.haveBF16 = true
 	}
 }
+
+// f16FromF32 reports whether F16 weights read the float32 input directly:
+// llama.cpp on x86 does so for batches (tinyBLAS, rows a multiple of 8)
+// and rounds the input to F16 for single rows (ggml_vec_dot_f16).
+func (a *Activations) f16FromF32() bool { return a.n >= 2 && a.Cols%8 == 0 }
 
 func (a *Activations) q8Row(t int) []byte {
 	rb := Q8_0RowSize(a.Cols)

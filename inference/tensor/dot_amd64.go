@@ -18,6 +18,15 @@ func dotsF32AVX2(k *float32, kstride int, q *float32, n, npos int, out *float32,
 func wsumAVX2(out, v *float32, vstride int, w *float32, npos, ncols int)
 
 //go:noescape
+func dotF32Acc4AVX2(x, y *float32, n int) float32
+
+//go:noescape
+func dotF16Acc4AVX2(x, y *uint16, n int) float32
+
+//go:noescape
+func dotF16F32AVX2(x *uint16, y *float32, n int) float32
+
+//go:noescape
 func dotF32AVX2(x, y *float32, n int) float32
 
 //go:noescape
@@ -35,7 +44,8 @@ func init() {
 
 // useFast points the kernels at the assembly; usePlain back at the Go twins.
 func useFast() {
-	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32Fast, dotF16Fast
+	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32VecFast, dotF16VecFast
+	dotF32Tile, dotF16F32 = dotF32Fast, dotF16F32Fast
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
 	scaledDots, weightedSum = scaledDotsFast, weightedSumFast
 	fastKernels = "avx2"
@@ -87,16 +97,49 @@ func dotF32Fast(x, y []float32) float32 {
 	return s
 }
 
-func dotF16Fast(x, y []uint16) float32 {
+// dotF32VecFast is ggml_vec_dot_f32's order: four accumulators over
+// steps of 32, the rest added in float64.
+func dotF32VecFast(x, y []float32) float32 {
+	n := len(x)
+	y = y[:n]
+	m := n &^ 31
+	var s float64
+	if m > 0 {
+		s = float64(dotF32Acc4AVX2(&x[0], &y[0], m))
+	}
+	for i := m; i < n; i++ {
+		s += float64(x[i] * y[i])
+	}
+	return float32(s)
+}
+
+// dotF16VecFast is ggml_vec_dot_f16's order, as dotF32VecFast.
+func dotF16VecFast(x, y []uint16) float32 {
+	n := len(x)
+	y = y[:n]
+	m := n &^ 31
+	var s float64
+	if m > 0 {
+		s = float64(dotF16Acc4AVX2(&x[0], &y[0], m))
+	}
+	for i := m; i < n; i++ {
+		s += float64(F16ToF32(x[i]) * F16ToF32(y[i]))
+	}
+	return float32(s)
+}
+
+// dotF16F32Fast is tinyBLAS's order for F16 weights and float32 inputs;
+// callers pass lengths that are multiples of 8.
+func dotF16F32Fast(x []uint16, y []float32) float32 {
 	n := len(x)
 	y = y[:n]
 	m := n &^ 7
 	var s float32
 	if m > 0 {
-		s = dotF16AVX2(&x[0], &y[0], m)
+		s = dotF16F32AVX2(&x[0], &y[0], m)
 	}
 	for i := m; i < n; i++ {
-		s += F16ToF32(x[i]) * F16ToF32(y[i])
+		s += F16ToF32(x[i]) * y[i]
 	}
 	return s
 }

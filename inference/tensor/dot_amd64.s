@@ -353,3 +353,113 @@ wsstore:
 wsdone:
 	VZEROUPPER
 	RET
+
+// ggml's ggml_vec_dot_f32/f16 order for single rows (decode): four 8-lane
+// FMA accumulators over steps of 32, reduced (0+2, 1+3, then 0+1), the two
+// 128-bit halves added, then two horizontal adds.
+#define REDUCE4(Xr) \
+	VADDPS       Y2, Y0, Y0 \
+	VADDPS       Y3, Y1, Y1 \
+	VADDPS       Y1, Y0, Y0 \
+	VEXTRACTF128 $1, Y0, X1 \
+	VADDPS       X1, X0, X0 \
+	VHADDPS      X0, X0, X0 \
+	VHADDPS      X0, X0, X0
+
+// func dotF32Acc4AVX2(x, y *float32, n int) float32
+// n is a multiple of 32.
+TEXT ·dotF32Acc4AVX2(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DI
+	MOVQ   n+16(FP), CX
+	SHRQ   $5, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	TESTQ  CX, CX
+	JLE    a4done
+
+a4loop:
+	VMOVUPS     (SI), Y4
+	VMOVUPS     32(SI), Y5
+	VMOVUPS     64(SI), Y6
+	VMOVUPS     96(SI), Y7
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS 64(DI), Y6, Y2
+	VFMADD231PS 96(DI), Y7, Y3
+	ADDQ        $128, SI
+	ADDQ        $128, DI
+	DECQ        CX
+	JNZ         a4loop
+
+a4done:
+	REDUCE4(X0)
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dotF16Acc4AVX2(x, y *uint16, n int) float32
+// n is a multiple of 32.
+TEXT ·dotF16Acc4AVX2(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DI
+	MOVQ   n+16(FP), CX
+	SHRQ   $5, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	TESTQ  CX, CX
+	JLE    h4done
+
+h4loop:
+	VCVTPH2PS   (SI), Y4
+	VCVTPH2PS   16(SI), Y5
+	VCVTPH2PS   32(SI), Y6
+	VCVTPH2PS   48(SI), Y7
+	VCVTPH2PS   (DI), Y8
+	VCVTPH2PS   16(DI), Y9
+	VCVTPH2PS   32(DI), Y10
+	VCVTPH2PS   48(DI), Y11
+	VFMADD231PS Y8, Y4, Y0
+	VFMADD231PS Y9, Y5, Y1
+	VFMADD231PS Y10, Y6, Y2
+	VFMADD231PS Y11, Y7, Y3
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	DECQ        CX
+	JNZ         h4loop
+
+h4done:
+	REDUCE4(X0)
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dotF16F32AVX2(x *uint16, y *float32, n int) float32
+// F16 weights against float32 inputs (llama.cpp's prompt path for F16
+// weights on x86: tinyBLAS with one accumulator). n is a multiple of 8.
+TEXT ·dotF16F32AVX2(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DI
+	MOVQ   n+16(FP), CX
+	SHRQ   $3, CX
+	VXORPS Y0, Y0, Y0
+	TESTQ  CX, CX
+	JLE    hfdone
+
+hfloop:
+	VCVTPH2PS   (SI), Y1
+	VFMADD231PS (DI), Y1, Y0
+	ADDQ        $16, SI
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         hfloop
+
+hfdone:
+	HSUM8(Y0, X0, X1)
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET

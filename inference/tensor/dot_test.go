@@ -152,7 +152,7 @@ func FuzzDotQ8_0(f *testing.F) {
 
 func TestDotF32F16FastMatchPlain(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
-	for _, n := range []int{0, 1, 7, 8, 9, 64, 100, 2048} {
+	for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 64, 100, 2048} {
 		x, y := randF32(r, n, 1), randF32(r, n, 1)
 		var mag float64
 		for i := range x {
@@ -167,6 +167,12 @@ func TestDotF32F16FastMatchPlain(t *testing.T) {
 		}
 		if got, want := dotF16(hx, hy), dotF16Plain(hx, hy); !closeRel(float64(got), float64(want), mag, 1e-5) {
 			t.Fatalf("F16 n=%d: fast %v, plain %v", n, got, want)
+		}
+		if got, want := dotF32Tile(x, y), dotF32Plain(x, y); !closeRel(float64(got), float64(want), mag, 1e-6) {
+			t.Fatalf("F32 tile n=%d: fast %v, plain %v", n, got, want)
+		}
+		if got, want := dotF16F32(hx, y), dotF16F32Plain(hx, y); !closeRel(float64(got), float64(want), mag, 1e-5) {
+			t.Fatalf("F16xF32 n=%d: fast %v, plain %v", n, got, want)
 		}
 	}
 }

@@ -109,10 +109,15 @@ func matmulRows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
 			}
 		}
 	case gguf.TypeF16:
+		f32In := a.f16FromF32()
 		for r := r0; r < r1; r++ {
 			w := u16s(m.Row(r))
 			for t := 0; t < n; t++ {
-				out[t*rows+r] = dotF16(w, a.f16Row(t))
+				if f32In {
+					out[t*rows+r] = dotF16F32(w, a.F32(t))
+				} else {
+					out[t*rows+r] = dotF16(w, a.f16Row(t))
+				}
 			}
 		}
 	case gguf.TypeBF16:
@@ -123,10 +128,16 @@ func matmulRows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
 			}
 		}
 	case gguf.TypeF32:
+		// llama.cpp: ggml_vec_dot_f32 for one row, tinyBLAS for batches
+		// (when the row length is a multiple of 8).
+		dot := dotF32
+		if n >= 2 && m.Cols%8 == 0 {
+			dot = dotF32Tile
+		}
 		for r := r0; r < r1; r++ {
 			w := f32s(m.Row(r))
 			for t := 0; t < n; t++ {
-				out[t*rows+r] = dotF32(w, a.F32(t))
+				out[t*rows+r] = dot(w, a.F32(t))
 			}
 		}
 	default:
@@ -168,6 +179,14 @@ func dotF16Plain(x, y []uint16) float32 {
 	return float32(s)
 }
 
+func dotF16F32Plain(x []uint16, y []float32) float32 {
+	var s float64
+	for i, v := range x {
+		s += float64(F16ToF32(v) * y[i])
+	}
+	return float32(s)
+}
+
 func dotBF16Plain(x, y []uint16) float32 {
 	var s float64
 	for i, v := range x {
@@ -179,11 +198,13 @@ func dotBF16Plain(x, y []uint16) float32 {
 // The dot products matmul uses: the plain ones, replaced at init by
 // assembly where the CPU has it (see useFast).
 var (
-	dotQ8_0   = dotQ8_0Plain
-	dotF16    = dotF16Plain
-	dotF32    = dotF32Plain
-	mulQ8_0   = mulQ8_0Plain
-	mulQ8_0x4 = mulQ8_0x4Plain
+	dotQ8_0    = dotQ8_0Plain
+	dotF16     = dotF16Plain
+	dotF32     = dotF32Plain
+	dotF32Tile = dotF32Plain
+	dotF16F32  = dotF16F32Plain
+	mulQ8_0    = mulQ8_0Plain
+	mulQ8_0x4  = mulQ8_0x4Plain
 
 	fastKernels = "plain" // which set is in use, for benchmarks and reports
 )
@@ -191,6 +212,7 @@ var (
 // usePlain points the kernels at the Go twins (tests and benchmarks).
 func usePlain() {
 	dotQ8_0, dotF16, dotF32 = dotQ8_0Plain, dotF16Plain, dotF32Plain
+	dotF32Tile, dotF16F32 = dotF32Plain, dotF16F32Plain
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Plain, mulQ8_0x4Plain
 	scaledDots, weightedSum = scaledDotsPlain, weightedSumPlain
 	fastKernels = "plain"

@@ -23,8 +23,11 @@ func matmulRef(typ gguf.Type, w []byte, rows, cols int, x []float32, n int) (out
 			QuantizeQ8_0(q, in)
 			_ = DequantizeRow(typ, xr, q)
 		case gguf.TypeF16:
-			for i, v := range in {
-				xr[i] = F16ToF32(F32ToF16(v))
+			copy(xr, in)
+			if n == 1 || cols%8 != 0 { // batches read float32 inputs
+				for i, v := range in {
+					xr[i] = F16ToF32(F32ToF16(v))
+				}
 			}
 		case gguf.TypeBF16:
 			for i, v := range in {
