@@ -3,10 +3,33 @@
 // multiplication over weights mapped straight from a GGUF file, RMSNorm, RoPE,
 // softmax, SwiGLU, attention, and the worker pool that spreads them across cores.
 //
-// The kernels follow ggml's arithmetic (llama.cpp's CPU backend) so that a model
-// run here gives the same tokens as llama.cpp on the same file: activations are
-// quantized to Q8_0 for Q8_0 weights and rounded to F16/BF16 for F16/BF16 weights,
-// and sums that ggml accumulates in double are accumulated in float64 here too.
+// # Following llama.cpp
 //
-// Every fast kernel has a plain Go twin; the tests hold them equal.
+// The arithmetic is ggml's (llama.cpp's CPU backend), so a model run here gives
+// the same tokens as llama.cpp on the same file:
+//
+//   - Q8_0 weights: the input row is quantized to Q8_0 once (Activations) and
+//     each block pair gives an exact integer dot, scaled by both block scales.
+//     The AVX2 kernels accumulate in the same order as llama.cpp's x86 code
+//     (ggml_vec_dot_q8_0_q8_0 for one row, tinyBLAS for batches), so their
+//     results are bit-identical to it; TestMulQ8_0 holds them to a Go model of
+//     that order.
+//   - F16 weights: one input row is rounded to F16 (ggml_vec_dot_f16); batches
+//     read the float32 input (tinyBLAS on x86). F32 weights likewise use
+//     ggml_vec_dot_f32's order for one row and tinyBLAS's for batches.
+//   - RMSNorm, softmax and the plain dot products sum in float64 where ggml
+//     does; RoPE builds its angles by ggml's float32 recurrence.
+//
+// # Speed
+//
+// Decoding reads every weight once per token, so MatMul is built to run at
+// memory bandwidth: weights stay in the mapping, the input is quantized once
+// per Set and shared by all matrices reading it (MatMulMulti fuses Q/K/V or
+// gate/up into one dispatch), rows are split across a persistent Pool, and
+// nothing allocates per call. Batches (prompt processing) go through a tile
+// that loads each weight block once for four input rows.
+//
+// Every fast kernel has a plain Go twin, used on CPUs without AVX2/FMA/F16C
+// (arm64 included) and held equal to the assembly by the tests and by
+// FuzzDotQ8_0.
 package tensor
