@@ -84,7 +84,7 @@ func TestReplyStreamsPiecesInOrder(t *testing.T) {
 		t.Errorf("title %q", cv.Title)
 	}
 	req := eng.Requests()[0]
-	if req.Messages[0].Role != "system" || req.Messages[len(req.Messages)-1].Content != "Tell me a story" {
+	if len(req.Messages) != 1 || req.Messages[0].Role != "user" || req.Messages[0].Content != "Tell me a story" {
 		t.Errorf("request messages %+v", req.Messages)
 	}
 }

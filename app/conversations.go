@@ -42,11 +42,12 @@ type ChatSettings struct {
 	Threads       int     `json:"threads"`
 }
 
-// DefaultChatSettings are llama.cpp's defaults (DESIGN.md).
+// DefaultChatSettings are llama.cpp's sampler defaults (DESIGN.md) and no
+// system prompt: small models have little context to spare, and base
+// models (no chat training) are confused by one.
 func DefaultChatSettings() ChatSettings {
 	p := sample.DefaultParams()
 	return ChatSettings{
-		SystemPrompt:  "You are a helpful assistant.",
 		Temperature:   p.Temperature,
 		TopK:          p.TopK,
 		TopP:          p.TopP,

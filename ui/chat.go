@@ -15,20 +15,19 @@ import (
 // chatPane shows the messages of the current conversation, the composer
 // (Enter sends, Shift+Enter new line), Send/Stop and the context meter.
 type chatPane struct {
-	win      *Window
-	views    []*messageView
-	list     *fyne.Container
-	scroll   *container.Scroll
-	follow   bool // keep scrolled to the bottom unless the user scrolled up
-	input    *composeEntry
-	sendBtn  *widget.Button
-	stopBtn  *widget.Button
-	meter    *widget.ProgressBar
-	meterMax int
-	center   *fyne.Container // the messages, or an empty state
-	empty    fyne.CanvasObject
-	hello    *widget.Label
-	object   fyne.CanvasObject
+	win     *Window
+	views   []*messageView
+	list    *fyne.Container
+	scroll  *container.Scroll
+	follow  bool // keep scrolled to the bottom unless the user scrolled up
+	input   *composeEntry
+	sendBtn *widget.Button
+	stopBtn *widget.Button
+	meter   *contextMeter
+	center  *fyne.Container // the messages, or an empty state
+	empty   fyne.CanvasObject
+	hello   *widget.Label
+	object  fyne.CanvasObject
 }
 
 func newChatPane(w *Window) *chatPane {
@@ -45,15 +44,9 @@ func newChatPane(w *Window) *chatPane {
 	p.stopBtn = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { w.c.Stop() })
 	p.stopBtn.Importance = widget.DangerImportance
 	p.stopBtn.Hide()
-	p.meter = widget.NewProgressBar()
-	p.meter.TextFormatter = func() string {
-		if p.meterMax == 0 {
-			return "Context: no model"
-		}
-		return fmt.Sprintf("Context: %d / %d tokens", int(p.meter.Value), p.meterMax)
-	}
+	p.meter = newContextMeter()
 	buttons := container.NewVBox(layout.NewSpacer(), container.NewStack(p.sendBtn, p.stopBtn))
-	composer := container.NewBorder(nil, p.meter, nil, buttons, p.input)
+	composer := container.NewBorder(nil, p.meter.object, nil, buttons, p.input)
 
 	p.hello = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	p.hello.Importance = widget.LowImportance
@@ -106,7 +99,7 @@ func (p *chatPane) updateCenter(cv *app.Conversation) {
 	case cv == nil || len(cv.Messages) == 0:
 		name := "the model"
 		if model.Info != nil {
-			name = model.Info.Name
+			name = modelTitle(model)
 		}
 		p.hello.SetText(fmt.Sprintf("Start chatting with %s: type below and press Enter.", name))
 		obj = container.NewCenter(p.hello)
@@ -167,9 +160,7 @@ func (p *chatPane) updateMeter(cv *app.Conversation) {
 			}
 		}
 	}
-	p.meterMax = size
-	p.meter.Max = float64(max(size, 1))
-	p.meter.SetValue(float64(used))
+	p.meter.set(used, size)
 }
 
 // text returns what message index shows (tests).

@@ -3,11 +3,13 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
 	"os"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/software"
 
 	"burrow/app"
 )
@@ -31,6 +33,7 @@ func runDemo(w *Window, o options) (code int) {
 		}
 	})
 	time.Sleep(300 * time.Millisecond) // let the window appear first
+	fyne.DoAndWait(func() { w.win.Resize(fyne.NewSize(1200, 780)) })
 	var loadErr error
 	fyne.DoAndWait(func() {
 		loadErr = w.c.LoadModel(o.model)
@@ -63,7 +66,7 @@ func runDemo(w *Window, o options) (code int) {
 	time.Sleep(700 * time.Millisecond) // let the last frame render
 	var err error
 	fyne.DoAndWait(func() {
-		img := w.win.Canvas().Capture()
+		img := captureWindow(w.win)
 		var f *os.File
 		if f, err = os.Create(o.screenshot); err != nil {
 			return
@@ -80,4 +83,46 @@ func runDemo(w *Window, o options) (code int) {
 	fmt.Fprintln(os.Stderr, "burrow: saved", o.screenshot)
 	fyne.Do(w.app.Quit)
 	return 0
+}
+
+// captureWindow returns the window's pixels. Where the GL front buffer
+// cannot be read back (Xvfb's software GL gives a blank image), the same
+// widget tree is drawn by Fyne's software painter at the window's size.
+func captureWindow(win fyne.Window) image.Image {
+	img := win.Canvas().Capture()
+	if !blank(img) {
+		return img
+	}
+	content := win.Content()
+	size := win.Canvas().Size()
+	c := software.NewCanvas()
+	c.SetPadded(false)
+	c.SetContent(content)
+	c.Resize(size)
+	img = c.Capture()
+	c.SetContent(nil)
+	win.SetContent(content)
+	return img
+}
+
+// blank reports whether every pixel has the same colour.
+func blank(img image.Image) bool {
+	if img == nil {
+		return true
+	}
+	b := img.Bounds()
+	if b.Empty() {
+		return true
+	}
+	first := img.At(b.Min.X, b.Min.Y)
+	r0, g0, b0, a0 := first.RGBA()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bb, a := img.At(x, y).RGBA()
+			if r != r0 || g != g0 || bb != b0 || a != a0 {
+				return false
+			}
+		}
+	}
+	return true
 }

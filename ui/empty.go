@@ -22,26 +22,25 @@ func newEmptyState(w *Window) fyne.CanvasObject {
 
 	download := wayCard(theme.DownloadIcon(), "Download", "Pick a model from Hugging Face in the Downloads tab.",
 		widget.NewButton("Browse models", w.showDownloads))
-	drop := wayCard(theme.UploadIcon(), "Drag and drop", "Drop a .gguf file anywhere on this window to load it in place.", nil)
+	drop := wayCard(theme.UploadIcon(), "Drag and drop", "Drop a .gguf file anywhere on this window: it loads in place.", nil)
 	open := wayCard(theme.FolderOpenIcon(), "Open a file", "Choose a .gguf file already on this computer.",
 		widget.NewButton("Open model…", w.openModel))
-	ways := container.NewGridWithColumns(3, download, drop, open)
-	return container.NewCenter(container.NewVBox(container.NewCenter(logo), title, sub, container.NewPadded(ways)))
+	ways := container.NewVBox(download, drop, open)
+	return container.NewCenter(container.NewVBox(container.NewCenter(logo), title, sub, container.NewCenter(ways)))
 }
 
-// wayCard is one of the three ways, as a card with an optional button.
+// wayCard is one of the three ways: icon, title and text, and a button.
 func wayCard(icon fyne.Resource, title, text string, action *widget.Button) fyne.CanvasObject {
+	head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	label := widget.NewLabel(text)
 	label.Wrapping = fyne.TextWrapWord
-	label.Alignment = fyne.TextAlignCenter
-	head := widget.NewLabelWithStyle(title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	ic := widget.NewIcon(icon)
-	box := container.NewVBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(40, 40), ic)), head, label)
+	ic := container.NewCenter(container.NewGridWrap(fyne.NewSize(36, 36), widget.NewIcon(icon)))
+	var right fyne.CanvasObject
 	if action != nil {
-		box.Add(container.NewCenter(action))
+		right = container.NewCenter(action)
 	}
+	row := container.NewBorder(nil, nil, container.NewPadded(ic), right, container.NewVBox(head, label))
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	bg.CornerRadius = 12
-	card := container.NewStack(bg, container.NewPadded(box))
-	return container.NewGridWrap(fyne.NewSize(230, 210), card)
+	return container.New(fixedWidth(520), container.NewStack(bg, container.NewPadded(row)))
 }

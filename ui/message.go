@@ -24,18 +24,18 @@ type messageView struct {
 	role  string
 	text  string
 
-	md         *markdownView
-	stats      *widget.Label
-	copyBtn    *widget.Button
-	editBtn    *widget.Button
-	regenBtn   *widget.Button
-	typing     *widget.Label
-	body       *fyne.Container // markdown, or the editor while editing
-	editor     *widget.Entry
-	saveBtn    *widget.Button
-	cancelBtn  *widget.Button
-	object     fyne.CanvasObject
-	streaming  bool
+	md        *markdownView
+	stats     *widget.Label
+	copyBtn   *widget.Button
+	editBtn   *widget.Button
+	regenBtn  *widget.Button
+	typing    *widget.Label
+	body      *fyne.Container // markdown, or the editor while editing
+	editor    *widget.Entry
+	saveBtn   *widget.Button
+	cancelBtn *widget.Button
+	object    fyne.CanvasObject
+	streaming bool
 }
 
 func newMessageView(p *chatPane, index int, m app.Message) *messageView {

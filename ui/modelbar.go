@@ -59,7 +59,7 @@ func (b *modelBar) refresh(m app.ModelState) {
 		b.ejectBtn.Show()
 		b.info.SetText("")
 	case m.Info != nil:
-		b.pickBtn.SetText(m.Info.Name)
+		b.pickBtn.SetText(modelTitle(m))
 		b.progress.Hide()
 		b.ejectBtn.Show()
 		b.info.SetText(b.describeLoaded(m))
@@ -154,4 +154,14 @@ func entryLabel(e models.Entry, avail uint64) string {
 		parts = append(parts, "✓ fits ("+byteSize(e.MemoryEstimate)+")")
 	}
 	return strings.Join(parts, "  ·  ")
+}
+
+// modelTitle names the loaded model: its own name, or the file's when the
+// name is missing or only repeats the architecture.
+func modelTitle(m app.ModelState) string {
+	name := m.Info.Name
+	if name == "" || strings.EqualFold(name, m.Info.Architecture) {
+		name = strings.TrimSuffix(filepath.Base(m.Path), filepath.Ext(m.Path))
+	}
+	return name
 }

@@ -19,11 +19,11 @@ type settingsPanel struct {
 	win     *Window
 	loading bool // set while fields are filled from a conversation
 
-	system                          *widget.Entry
-	temp, topP, minP, repeat        *floatField
+	system                           *widget.Entry
+	temp, topP, minP, repeat         *floatField
 	topK, maxTokens, ctxLen, threads *widget.Entry
-	seed                            *widget.Entry
-	object                          fyne.CanvasObject
+	seed                             *widget.Entry
+	object                           fyne.CanvasObject
 }
 
 // floatField is a slider with its value shown.
@@ -62,6 +62,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.system = widget.NewMultiLineEntry()
 	p.system.Wrapping = fyne.TextWrapWord
 	p.system.SetMinRowsVisible(4)
+	p.system.SetPlaceHolder("Optional: instructions for the model, e.g. \"Answer briefly.\"")
 	p.system.OnChanged = func(string) { changed() }
 	p.temp = newFloatField(0, 2, 0.05, "%.2f", changed)
 	p.topP = newFloatField(0, 1, 0.01, "%.2f", changed)
@@ -106,7 +107,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 		widget.NewLabelWithStyle("Sampling", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), form,
 		widget.NewLabelWithStyle("Engine", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), engine, note, reload)
 	scroll := container.NewVScroll(container.NewPadded(box))
-	p.object = container.New(fixedWidth(310), scroll)
+	p.object = container.New(fixedWidth(300), container.New(minHeight(100), scroll))
 	return p
 }
 

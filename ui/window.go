@@ -50,8 +50,8 @@ func NewWindow(a fyne.App, c *app.Controller) *Window {
 		w.rightBox.Hide()
 	}
 	chatArea := container.NewBorder(nil, nil, nil, w.rightBox, w.chat.object)
-	split := container.NewHSplit(w.side.object, chatArea)
-	split.Offset = 0.2
+	split := container.NewHSplit(container.New(minWidth(230), w.side.object), chatArea)
+	split.Offset = 0.22
 	chatTab := container.NewTabItemWithIcon("Chat", theme.MailComposeIcon(), split)
 	w.dlTab = container.NewTabItemWithIcon("Downloads", theme.DownloadIcon(), newDownloadsPlaceholder(w))
 	w.tabs = container.NewAppTabs(chatTab, w.dlTab)

@@ -151,7 +151,7 @@ func TestPromptStreamsTokensInOrder(t *testing.T) {
 	if !strings.Contains(stats, "tok/s") || !strings.Contains(stats, "10 tokens") || !strings.Contains(stats, "end of text") {
 		t.Errorf("stats line %q", stats)
 	}
-	if got := h.w.chat.meter.Value; got == 0 {
+	if got := h.w.chat.meter.Value(); got == 0 {
 		t.Error("context meter not updated")
 	}
 	if len(h.w.side.items) != 1 || h.w.side.items[0].Title != "Tell me a story" {
@@ -250,7 +250,10 @@ func TestEditAndRegenerate(t *testing.T) {
 	h := newHarness(t, eng)
 	h.load(t)
 	h.typeAndEnter("first question")
-	waitFor(t, "the first reply", func() bool { _, busy := h.c.Generating(); return !busy && len(h.w.chat.views) == 2 && h.w.chat.sendBtn.Visible() })
+	waitFor(t, "the first reply", func() bool {
+		_, busy := h.c.Generating()
+		return !busy && len(h.w.chat.views) == 2 && h.w.chat.sendBtn.Visible()
+	})
 
 	eng.Pieces = []string{"another", " answer"}
 	test.Tap(h.w.chat.views[1].regenBtn)
