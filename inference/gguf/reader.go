@@ -14,6 +14,8 @@ import (
 	"math/bits"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Sentinel errors; every error from this package wraps one of them.
@@ -204,14 +206,15 @@ func Parse(data []byte) (*File, error) {
 	// Each key-value takes at least 12 bytes (key length, type, a 1-byte value
 	// would be 13), each tensor info at least 8+4+8+4+8 bytes.
 	if nKV > uint64(d.remaining())/12 {
-		return nil, fmt.Errorf("%w: metadata count %d does not fit in a %d-byte file", ErrCorrupt, nKV, len(data))
+		return nil, fmt.Errorf("%w: metadata count %d at offset 16 does not fit in a %d-byte file", ErrCorrupt, nKV, len(data))
 	}
 	if nTensors > uint64(d.remaining())/32 {
-		return nil, fmt.Errorf("%w: tensor count %d does not fit in a %d-byte file", ErrCorrupt, nTensors, len(data))
+		return nil, fmt.Errorf("%w: tensor count %d at offset 8 does not fit in a %d-byte file", ErrCorrupt, nTensors, len(data))
 	}
 
 	// Counts only bound the loops; slices grow with what is actually read,
 	// so a lying count cannot make Parse allocate more than the file holds.
+	alignAt := 0
 	f.KVs = make([]KV, 0, min(nKV, 256))
 	f.kvIndex = make(map[string]int, min(nKV, 256))
 	for i := uint64(0); i < nKV; i++ {
@@ -231,6 +234,9 @@ func Parse(data []byte) (*File, error) {
 		if err != nil {
 			return nil, err
 		}
+		if key == "general.alignment" {
+			alignAt = at
+		}
 		f.kvIndex[key] = len(f.KVs)
 		f.KVs = append(f.KVs, KV{Key: key, Type: ValueType(vt), Value: val})
 	}
@@ -239,7 +245,7 @@ func Parse(data []byte) (*File, error) {
 	if kv, ok := f.kvIndex["general.alignment"]; ok {
 		a, ok := asUint(f.KVs[kv].Value)
 		if !ok || a == 0 || a&(a-1) != 0 || a > 1<<20 {
-			return nil, fmt.Errorf("%w: general.alignment %v is not a power of two", ErrCorrupt, f.KVs[kv].Value)
+			return nil, fmt.Errorf("%w: general.alignment %v (key at offset %d) is not a power of two up to 1 MiB", ErrCorrupt, f.KVs[kv].Value, alignAt)
 		}
 		f.Alignment = int64(a)
 	}
@@ -279,17 +285,17 @@ func (f *File) checkTensorData() error {
 	for _, i := range order {
 		t := &f.Tensors[i]
 		if t.Offset%f.Alignment != 0 {
-			return fmt.Errorf("%w: tensor %q: data offset %d is not aligned to %d", ErrCorrupt, t.Name, t.Offset, f.Alignment)
+			return fmt.Errorf("%w: tensor %q (info at offset %d): data offset %d is not aligned to %d", ErrCorrupt, t.Name, t.InfoOffset, t.Offset, f.Alignment)
 		}
 		if t.Offset > avail || t.Size > avail-t.Offset {
-			return fmt.Errorf("%w: tensor %q: data [%d, +%d) lies past the end of the file (truncated?)", ErrCorrupt, t.Name, f.Layout.DataOffset+t.Offset, t.Size)
+			return fmt.Errorf("%w: tensor %q (info at offset %d): data at offset %d, %d bytes, lies past the end of the %d-byte file (truncated?)", ErrCorrupt, t.Name, t.InfoOffset, f.Layout.DataOffset+t.Offset, t.Size, f.Size)
 		}
 	}
 	sort.Slice(order, func(a, b int) bool { return f.Tensors[order[a]].Offset < f.Tensors[order[b]].Offset })
 	for k := 1; k < len(order); k++ {
 		prev, cur := &f.Tensors[order[k-1]], &f.Tensors[order[k]]
 		if prev.Offset+prev.Size > cur.Offset {
-			return fmt.Errorf("%w: tensors %q and %q overlap", ErrCorrupt, prev.Name, cur.Name)
+			return fmt.Errorf("%w: tensors %q and %q overlap at offset %d", ErrCorrupt, prev.Name, cur.Name, f.Layout.DataOffset+cur.Offset)
 		}
 	}
 	return nil
@@ -331,16 +337,37 @@ func (d *decoder) u64(what string) (uint64, error) {
 }
 
 func (d *decoder) str(what string) (string, error) {
-	n, err := d.u64(what + " length")
-	if err != nil {
-		return "", err
+	b, err := d.strBytes(what, "")
+	return string(b), err
+}
+
+// strBytes reads a length-prefixed string in place. The error message is
+// what (plus " of "+key when key is set), built only on failure so hot
+// loops over token arrays do not allocate it.
+func (d *decoder) strBytes(what, key string) ([]byte, error) {
+	at := d.pos
+	if d.remaining() < 8 {
+		return nil, d.strErr(what, key, at, 8, "length")
 	}
-	if err := d.need(n, what); err != nil {
-		return "", err
+	n := binary.LittleEndian.Uint64(d.buf[d.pos:])
+	if n > uint64(d.remaining()-8) {
+		return nil, d.strErr(what, key, at, n, "string")
 	}
-	s := string(d.buf[d.pos : d.pos+int(n)])
+	d.pos += 8
+	b := d.buf[d.pos : d.pos+int(n)]
 	d.pos += int(n)
-	return s, nil
+	return b, nil
+}
+
+func (d *decoder) strErr(what, key string, at int, n uint64, part string) error {
+	if key != "" {
+		what += fmt.Sprintf(" of %q", key)
+	}
+	left := len(d.buf) - at
+	if part == "length" {
+		return fmt.Errorf("%w: %s at offset %d: file ends after %d bytes, before the 8-byte length (truncated?)", ErrCorrupt, what, at, left)
+	}
+	return fmt.Errorf("%w: %s at offset %d: length %d exceeds the %d bytes left in the file (truncated?)", ErrCorrupt, what, at, n, left-8)
 }
 
 func (d *decoder) value(vt ValueType, key string, depth int) (any, error) {
@@ -392,7 +419,7 @@ func scalar(vt ValueType, b []byte) any {
 
 func (d *decoder) array(key string, depth int) (any, error) {
 	if depth >= maxArrayDepth {
-		return nil, fmt.Errorf("%w: key %q: arrays nested deeper than %d", ErrCorrupt, key, maxArrayDepth)
+		return nil, fmt.Errorf("%w: key %q: arrays nested deeper than %d at offset %d", ErrCorrupt, key, maxArrayDepth, d.pos)
 	}
 	et32, err := d.u32("array type of " + key)
 	if err != nil {
@@ -412,7 +439,7 @@ func (d *decoder) array(key string, depth int) (any, error) {
 		minSize = 12
 	}
 	if minSize == 0 {
-		return nil, fmt.Errorf("%w: key %q: array of unknown type %d", ErrCorrupt, key, et32)
+		return nil, fmt.Errorf("%w: key %q: array of unknown type %d at offset %d", ErrCorrupt, key, et32, d.pos-12)
 	}
 	if n > uint64(d.remaining())/minSize {
 		return nil, fmt.Errorf("%w: key %q: array of %d %s at offset %d does not fit in the file", ErrCorrupt, key, n, et, d.pos)
@@ -421,15 +448,7 @@ func (d *decoder) array(key string, depth int) (any, error) {
 	// smallest encoding, so these slices start small and grow as elements
 	// are actually read.
 	if et == ValString {
-		out := make([]string, 0, min(n, 4096))
-		for range n {
-			s, err := d.str("element of " + key)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, s)
-		}
-		return Array{et, out}, nil
+		return d.stringArray(key, n)
 	}
 	if et == ValArray {
 		out := make([]Array, 0, min(n, 256))
@@ -445,6 +464,42 @@ func (d *decoder) array(key string, depth int) (any, error) {
 	b := d.buf[d.pos : d.pos+int(n*minSize)]
 	d.pos += int(n * minSize)
 	return Array{et, decodeScalars(et, b, int(n))}, nil
+}
+
+// stringArray reads n strings. A first pass checks that every element lies
+// in the file and sums their lengths; then all the text is copied into one
+// string and the elements are slices of it: two allocations, sized by bytes
+// actually present, however many tokens a vocabulary holds.
+func (d *decoder) stringArray(key string, n uint64) (any, error) {
+	start, total := d.pos, 0
+	for i := uint64(0); i < n; i++ {
+		b, err := d.strBytes("", "")
+		if err != nil {
+			// Read again (pos has not moved) to build the message with names.
+			_, err = d.strBytes("element "+strconv.FormatUint(i, 10), key)
+			return nil, err
+		}
+		total += len(b)
+	}
+	end := d.pos
+	var sb strings.Builder
+	sb.Grow(total)
+	d.pos = start
+	for i := uint64(0); i < n; i++ {
+		b, _ := d.strBytes("", "")
+		sb.Write(b)
+	}
+	all := sb.String()
+	out := make([]string, n)
+	d.pos = start
+	off := 0
+	for i := range out {
+		b, _ := d.strBytes("", "")
+		out[i] = all[off : off+len(b)]
+		off += len(b)
+	}
+	d.pos = end
+	return Array{ValString, out}, nil
 }
 
 func decodeScalars(et ValueType, b []byte, n int) any {
@@ -530,7 +585,7 @@ func (d *decoder) tensorInfo() (TensorInfo, error) {
 		return t, err
 	}
 	if nd == 0 || nd > maxDims {
-		return t, fmt.Errorf("%w: tensor %q at offset %d has %d dimensions (1 to %d allowed)", ErrCorrupt, name, t.InfoOffset, nd, maxDims)
+		return t, fmt.Errorf("%w: tensor %q (info at offset %d) has %d dimensions (1 to %d allowed)", ErrCorrupt, name, t.InfoOffset, nd, maxDims)
 	}
 	t.Shape = make([]int64, nd)
 	elems := uint64(1)
@@ -540,11 +595,11 @@ func (d *decoder) tensorInfo() (TensorInfo, error) {
 			return t, err
 		}
 		if v == 0 || v > math.MaxInt64 {
-			return t, fmt.Errorf("%w: tensor %q has dimension %d of size %d", ErrCorrupt, name, i, v)
+			return t, fmt.Errorf("%w: tensor %q (info at offset %d): dimension %d has size %d", ErrCorrupt, name, t.InfoOffset, i, v)
 		}
 		hi, lo := bits.Mul64(elems, v)
 		if hi != 0 || lo > math.MaxInt64/8 {
-			return t, fmt.Errorf("%w: tensor %q: element count overflows", ErrCorrupt, name)
+			return t, fmt.Errorf("%w: tensor %q (info at offset %d): element count overflows at dimension %d", ErrCorrupt, name, t.InfoOffset, i)
 		}
 		elems = lo
 		t.Shape[i] = int64(v)
@@ -555,17 +610,17 @@ func (d *decoder) tensorInfo() (TensorInfo, error) {
 	}
 	t.Type = Type(ty)
 	if !t.Type.Known() {
-		return t, fmt.Errorf("%w: tensor %q has unknown ggml type %d", ErrUnsupported, name, ty)
+		return t, fmt.Errorf("%w: tensor %q (info at offset %d) has unknown ggml type %d", ErrUnsupported, name, t.InfoOffset, ty)
 	}
 	if t.Shape[0]%int64(t.Type.BlockSize()) != 0 {
-		return t, fmt.Errorf("%w: tensor %q: row length %d is not a multiple of the %s block size %d", ErrCorrupt, name, t.Shape[0], t.Type, t.Type.BlockSize())
+		return t, fmt.Errorf("%w: tensor %q (info at offset %d): row length %d is not a multiple of the %s block size %d", ErrCorrupt, name, t.InfoOffset, t.Shape[0], t.Type, t.Type.BlockSize())
 	}
 	off, err := d.u64("data offset of tensor " + name)
 	if err != nil {
 		return t, err
 	}
 	if off > math.MaxInt64/2 {
-		return t, fmt.Errorf("%w: tensor %q: data offset %d is absurd", ErrCorrupt, name, off)
+		return t, fmt.Errorf("%w: tensor %q (info at offset %d): data offset %d is absurd", ErrCorrupt, name, t.InfoOffset, off)
 	}
 	t.Offset = int64(off)
 	t.Size = t.Type.RowSize(int64(elems))

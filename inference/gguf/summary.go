@@ -1,6 +1,7 @@
 package gguf
 
 import (
+	"math"
 	"sort"
 )
 
@@ -235,19 +236,28 @@ func (s Summary) MemoryEstimate(ctx int) Memory {
 		ctx = s.ContextLength
 	}
 	m := Memory{Context: ctx, Weights: s.TensorBytes}
-	c := int64(max(ctx, 0))
-	kvDimK := int64(s.KVHeads) * int64(s.KeyLength)
-	kvDimV := int64(s.KVHeads) * int64(s.ValueLength)
-	m.KVCache = int64(s.Layers) * c * (kvDimK + kvDimV) * 4
+	// Computed in float64 and clamped, so absurd header values give a huge
+	// estimate rather than an overflowed one.
+	c := float64(max(ctx, 0))
+	kvDimK := float64(s.KVHeads) * float64(s.KeyLength)
+	kvDimV := float64(s.KVHeads) * float64(s.ValueLength)
+	m.KVCache = clampBytes(float64(s.Layers) * c * (kvDimK + kvDimV) * 4)
 	if s.Layers > 0 {
 		batch := min(c, computeBatch)
-		dim, ff := int64(s.EmbeddingLength), int64(s.FeedForward)
-		q := int64(s.Heads) * int64(s.KeyLength)
+		dim, ff := float64(s.EmbeddingLength), float64(s.FeedForward)
+		q := float64(s.Heads) * float64(s.KeyLength)
 		perRow := (2*dim+2*q+kvDimK+kvDimV+2*ff)*4 + (dim+q+ff)*6
-		m.Compute = batch*perRow + int64(s.Heads)*c*4 + int64(s.VocabSize)*4
+		m.Compute = clampBytes(batch*perRow + float64(s.Heads)*c*4 + float64(s.VocabSize)*4)
 	}
-	m.Total = m.Weights + m.KVCache + m.Compute
+	m.Total = clampBytes(float64(m.Weights) + float64(m.KVCache) + float64(m.Compute))
 	return m
+}
+
+func clampBytes(v float64) int64 {
+	if v >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(v)
 }
 
 // MemoryEstimate is f.Summary().MemoryEstimate(ctx).

@@ -180,7 +180,7 @@ func (w *Writer) WriteFile(path string, fill FillFunc) (err error) {
 // the data of each tensor (from memory, or from fill) padded to the
 // alignment. It returns the number of bytes written.
 func (w *Writer) WriteTo(out io.Writer, fill FillFunc) (int64, error) {
-	bw := bufio.NewWriterSize(out, 1<<20)
+	bw := bufio.NewWriterSize(out, 256<<10)
 	e := &encoder{w: bw}
 	e.u32(magic)
 	e.u32(3)
