@@ -156,6 +156,9 @@ func (s *Server) streamChat(w http.ResponseWriter, head chatResponse, first infe
 	for ev := range eventsFrom(first, ch) {
 		switch ev.Kind {
 		case inference.EventPiece:
+			if ev.Piece == "" && !logprobs {
+				continue // text held back by a stop string; nothing to show yet
+			}
 			c := chatChoice{Delta: &chatMessage{Content: strPtr(ev.Piece)}}
 			if logprobs {
 				c.Logprobs = &chatLogprobs{Content: []tokenLogprob{tokenLogprobOf(ev, top)}}

@@ -139,6 +139,9 @@ func (s *Server) streamCompletion(w http.ResponseWriter, head completionResponse
 	for ev := range eventsFrom(first, ch) {
 		switch ev.Kind {
 		case inference.EventPiece:
+			if ev.Piece == "" && top < 0 {
+				continue // text held back by a stop string; nothing to show yet
+			}
 			c := completionChoice{Text: ev.Piece}
 			if top >= 0 {
 				c.Logprobs = newCompletionLogprobs()

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"burrow/inference"
 )
 
 // apiError is an error in OpenAI's shape, with the HTTP status to send.
@@ -49,8 +51,22 @@ func errUnknownModel(id string) *apiError {
 		"the model %q does not exist or is not loaded", id)
 }
 
-// errGeneration wraps a failure reported by the engine mid-request.
+// errGeneration maps a failure the engine reported to a status: the
+// prompt too long for the context is the client's to fix (400, OpenAI's
+// context_length_exceeded), no model or a closed worker is 503, a remote
+// server's refusal keeps its status, anything else is 500.
 func errGeneration(err error) *apiError {
+	var remote *RemoteError
+	switch {
+	case errors.Is(err, inference.ErrContextFull):
+		return newAPIError(http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", "messages", "%v", err)
+	case errors.Is(err, inference.ErrNoModel):
+		return errNoModel()
+	case errors.Is(err, inference.ErrClosed):
+		return newAPIError(http.StatusServiceUnavailable, "server_error", "engine_closed", "", "%v", err)
+	case errors.As(err, &remote) && remote.Status >= 400 && remote.Status < 600:
+		return newAPIError(remote.Status, "upstream_error", "upstream_error", "", "%v", err)
+	}
 	return newAPIError(http.StatusInternalServerError, "server_error", "generation_failed", "",
 		"generation failed: %v", err)
 }

@@ -73,8 +73,8 @@ func (f *samplingFields) params() (sample.Params, *apiError) {
 		p.Temperature = float32(*v)
 	}
 	if v := f.TopP; v != nil {
-		if *v <= 0 || *v > 1 {
-			return p, badRequest("top_p", "top_p must be greater than 0 and at most 1")
+		if *v < 0 || *v > 1 {
+			return p, badRequest("top_p", "top_p must be between 0 and 1")
 		}
 		p.TopP = float32(*v)
 	}
