@@ -263,6 +263,9 @@ func TestMaliciousNamesRefused(t *testing.T) {
 		{repo, "./x.gguf"},
 		{repo, "a//b.gguf"},
 		{repo, "evil\x00.gguf"},
+		{repo, "NUL.gguf"},
+		{repo, "com1.Q8_0.gguf"},
+		{repo, "dir./m.gguf"},
 		{"../x", "m.gguf"},
 		{"owner/..", "m.gguf"},
 		{"/abs/x", "m.gguf"},
@@ -435,5 +438,64 @@ func TestConcurrentControl(t *testing.T) {
 	e.m.Resume(st.ID)
 	if got, err := e.m.Wait(ctx, st.ID); err != nil || got.State != StateDone {
 		t.Fatalf("%+v %v", got, err)
+	}
+}
+
+// Two processes (the app's queue and a `burrow pull`) must not write the same
+// part file; the second is told plainly.
+func TestSecondWriterRefused(t *testing.T) {
+	e := newEnv(t)
+	e.srv.Add(repo, "Tiny-Q8_0.gguf", randomBytes(10_000, 18))
+	st := e.add(t, repo, "Tiny-Q8_0.gguf")
+	os.MkdirAll(strings.TrimSuffix(st.Path, "Tiny-Q8_0.gguf"), 0o755)
+	unlock, err := lockPart(st.Path + ".part") // "the other process"
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.m.Run(context.Background(), st.ID)
+	if !errors.Is(err, errBusy) || !strings.Contains(err.Error(), "another Burrow process") {
+		t.Fatalf("err = %v", err)
+	}
+	unlock()
+	if err := e.m.Resume(st.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Run(context.Background(), st.ID); err != nil {
+		t.Fatalf("after the other process let go: %v", err)
+	}
+}
+
+// The app and a `burrow pull` each hold a Manager on the same queue file:
+// neither erases the other's jobs, and a cancel is not undone by the merge.
+func TestTwoProcessesShareTheQueue(t *testing.T) {
+	e := newEnv(t)
+	e.srv.Add(repo, "A-Q8_0.gguf", randomBytes(1000, 19))
+	e.srv.Add(repo, "B-Q8_0.gguf", randomBytes(1000, 20))
+	app := e.m
+	cli := NewManager(e.opt)
+	a := e.add(t, repo, "A-Q8_0.gguf") // by the app
+	b, err := cli.AddFromHub(context.Background(), repo, "B-Q8_0.gguf", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Pause(a.ID); err != nil { // the app saves after the CLI did
+		t.Fatal(err)
+	}
+	ids := func() string {
+		var out []string
+		for _, j := range NewManager(e.opt).Jobs() {
+			out = append(out, j.ID)
+		}
+		return strings.Join(out, ",")
+	}
+	if got := ids(); got != a.ID+","+b.ID {
+		t.Fatalf("queue after both saved: %s", got)
+	}
+	if err := cli.Cancel(b.ID); err != nil {
+		t.Fatal(err)
+	}
+	app.Resume(a.ID) // another save by the app must not bring B back
+	if got := ids(); got != a.ID {
+		t.Fatalf("queue after cancel: %s", got)
 	}
 }

@@ -29,6 +29,7 @@ var (
 	ErrHashMismatch = errors.New("downloaded file is corrupt (sha256 mismatch)")
 	ErrExists       = errors.New("model already in the library")
 	ErrCancelled    = errors.New("download cancelled")
+	errBusy         = errors.New("being downloaded by another Burrow process")
 )
 
 // JobFile is one file of a job (a split model has several), as persisted.

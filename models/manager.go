@@ -42,6 +42,9 @@ type Manager struct {
 	closed bool
 	loop   sync.Once
 	loadEr error
+	// forgotten are jobs this process finished, cancelled or removed: not
+	// to be resurrected from the file when merging with other processes.
+	forgotten map[string]bool
 }
 
 // NewManager loads the saved queue. Jobs that were running when the process
@@ -72,7 +75,7 @@ func NewManager(opts Options) *Manager {
 	if opts.MaxBackoff == 0 {
 		opts.MaxBackoff = time.Minute
 	}
-	m := &Manager{opts: opts, hub: opts.Hub, lib: opts.Library, subs: map[int]chan Status{}, wake: make(chan struct{}, 1)}
+	m := &Manager{opts: opts, hub: opts.Hub, lib: opts.Library, subs: map[int]chan Status{}, wake: make(chan struct{}, 1), forgotten: map[string]bool{}}
 	m.loadEr = m.load()
 	return m
 }
@@ -121,12 +124,24 @@ func (m *Manager) validJob(j *job) error {
 	return nil
 }
 
-// save writes the queue atomically; callers hold m.mu.
+// save writes the queue atomically; callers hold m.mu. Jobs another
+// process (a `burrow pull` beside the app) added to the file are kept, so
+// neither process erases the other's queue.
 func (m *Manager) save() error {
 	q := queueFile{Version: 1}
 	for _, j := range m.jobs {
-		if j.State != StateDone && j.State != StateCancelled {
-			q.Jobs = append(q.Jobs, j)
+		if j.State == StateDone || j.State == StateCancelled {
+			m.forgotten[j.ID] = true
+			continue
+		}
+		q.Jobs = append(q.Jobs, j)
+	}
+	var disk queueFile
+	if readJSON(m.opts.StatePath, &disk) == nil {
+		for _, j := range disk.Jobs {
+			if j != nil && m.find(j.ID) == nil && !m.forgotten[j.ID] && m.validJob(j) == nil {
+				q.Jobs = append(q.Jobs, j)
+			}
 		}
 	}
 	return writeJSONAtomic(m.opts.StatePath, q)
@@ -157,6 +172,7 @@ func (m *Manager) Enqueue(rm RemoteModel, overwrite bool) (Status, error) {
 		}
 	}
 	m.mu.Lock()
+	delete(m.forgotten, j.ID)
 	if old := m.find(j.ID); old != nil {
 		if old.State == StateFailed || old.State == StateDone || old.State == StateCancelled {
 			old.State, old.Error, old.Overwrite = StateQueued, "", overwrite
@@ -334,6 +350,7 @@ func (m *Manager) Remove(id string) {
 	for i, j := range m.jobs {
 		if j.ID == id && j.State != StateRunning {
 			m.jobs = append(m.jobs[:i], m.jobs[i+1:]...)
+			m.forgotten[id] = true
 			m.save()
 			return
 		}

@@ -57,6 +57,10 @@ func validSegment(s string) error {
 		return errors.New("backslash or colon in name")
 	case len(s) > 255:
 		return errors.New("name too long")
+	case strings.HasSuffix(s, ".") || strings.HasSuffix(s, " "):
+		return errors.New("name ends with a dot or space")
+	case windowsReserved(s):
+		return errors.New("reserved device name")
 	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
@@ -64,4 +68,15 @@ func validSegment(s string) error {
 		}
 	}
 	return nil
+}
+
+// windowsReserved reports names Windows maps to devices (NUL, COM1, ...),
+// whatever the extension, so a file list cannot make Burrow write to one.
+func windowsReserved(s string) bool {
+	base, _, _ := strings.Cut(strings.ToUpper(s), ".")
+	switch base {
+	case "CON", "PRN", "AUX", "NUL":
+		return true
+	}
+	return len(base) == 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) && base[3] >= '0' && base[3] <= '9'
 }

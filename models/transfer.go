@@ -47,7 +47,14 @@ func (m *Manager) runJob(ctx context.Context, j *job) error {
 		if f.Done {
 			continue
 		}
-		if err := m.fetchWithRetry(ctx, j, i); err != nil {
+		dest, _ := m.lib.PathFor(j.Repo, f.Path)
+		unlock, err := lockPart(dest + ".part")
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Path, err)
+		}
+		err = m.fetchWithRetry(ctx, j, i)
+		unlock()
+		if err != nil {
 			return err
 		}
 	}
