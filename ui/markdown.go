@@ -98,7 +98,7 @@ func (m *markdownView) update(i int, b block) {
 		m.blocks[i] = b
 		return
 	}
-	m.texts[i].ParseMarkdown(b.text)
+	setMarkdown(m.texts[i], b.text)
 	m.blocks[i] = b
 }
 
@@ -118,8 +118,9 @@ func (m *markdownView) add(b block) {
 		bg.CornerRadius = theme.InputRadiusSize() * 2
 		view = container.NewStack(bg, container.NewBorder(header, nil, nil, nil, rt))
 	} else {
-		rt = widget.NewRichTextFromMarkdown(b.text)
+		rt = widget.NewRichText()
 		rt.Wrapping = fyne.TextWrapWord
+		setMarkdown(rt, b.text)
 		view = rt
 	}
 	m.texts = append(m.texts, rt)
@@ -136,4 +137,37 @@ func langLabel(lang string) string {
 		return "code"
 	}
 	return lang
+}
+
+// setMarkdown shows prose. Models write line breaks meaning line breaks
+// (stories, poems, lists) while Markdown would join the lines, and Fyne
+// ignores Markdown's hard breaks, so each line becomes a paragraph. The
+// empty paragraph Fyne appends at the end is dropped so no gap follows.
+func setMarkdown(rt *widget.RichText, text string) {
+	rt.ParseMarkdown(lineBreaks(text))
+	segs := rt.Segments
+	for len(segs) > 0 {
+		t, ok := segs[len(segs)-1].(*widget.TextSegment)
+		if !ok || strings.TrimSpace(t.Text) != "" || t.Style != widget.RichTextStyleParagraph {
+			break
+		}
+		segs = segs[:len(segs)-1]
+	}
+	if len(segs) != len(rt.Segments) {
+		rt.Segments = segs
+		rt.Refresh()
+	}
+}
+
+// lineBreaks turns single newlines into paragraph breaks.
+func lineBreaks(text string) string {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	var out []string
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n\n")
 }

@@ -62,7 +62,11 @@ func Main(args []string) int {
 	}
 	a := fyneapp.NewWithID("app.burrow")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
-	c := app.NewController(inference.NewWorker(), models.OpenLibrary())
+	worker := inference.NewWorker()
+	// A chat continues past a full context by dropping its oldest turns,
+	// as chat apps do, rather than refusing the next message.
+	worker.SetContextPolicy(inference.ContextDropOldest)
+	c := app.NewController(worker, models.OpenLibrary())
 	defer c.Close()
 	w := NewWindow(a, c)
 	w.win.SetIcon(a.Icon())
