@@ -121,4 +121,4 @@ func convertF16(dst []uint16, src []float32) {
 }
 
 // quantizeQ8_0 is the activation quantizer; a seam for a faster version.
-var quantizeQ8_0 = QuantizeQ8_0
+var quantizeQ8_0 = quantizeQ8_0Act

@@ -16,8 +16,9 @@ const (
 func Q8_0RowSize(n int) int { return n / q8Block * q8BlockSize }
 
 // QuantizeQ8_0 quantizes x (length a multiple of 32) into dst, which must hold
-// Q8_0RowSize(len(x)) bytes. It follows ggml's quantize_row_q8_0_ref:
-// d = max|x|/127, q = round(x/d) with halves away from zero.
+// Q8_0RowSize(len(x)) bytes. It follows ggml's quantize_row_q8_0_ref, which
+// llama-quantize uses to write Q8_0 files: d = max|x|/127, q = round(x*(1/d))
+// with halves away from zero. (Activations use quantizeQ8_0Act instead.)
 func QuantizeQ8_0(dst []byte, x []float32) {
 	if len(x)%q8Block != 0 {
 		panic("tensor: QuantizeQ8_0 length is not a multiple of 32")
@@ -41,6 +42,36 @@ func QuantizeQ8_0(dst []byte, x []float32) {
 		binary.LittleEndian.PutUint16(blk, F32ToF16(d))
 		for j, v := range xb {
 			blk[2+j] = byte(int8(roundAway(v * id)))
+		}
+	}
+}
+
+// quantizeQ8_0Act is how llama.cpp on x86 quantizes activations
+// (quantize_row_q8_0 for AVX/AVX2/AVX-512): the same scale d, but
+// multiplied by 127/max|x| rather than 1/d, and rounded half to even. It
+// differs from QuantizeQ8_0 in rare last-place cases, enough to move a
+// small model's logits by 0.1; following it keeps Burrow's Q8_0 results
+// bit-identical to llama.cpp's.
+func quantizeQ8_0Act(dst []byte, x []float32) {
+	nb := len(x) / q8Block
+	_ = dst[nb*q8BlockSize-1]
+	for i := 0; i < nb; i++ {
+		xb := (*[q8Block]float32)(x[i*q8Block:])
+		blk := (*[q8BlockSize]byte)(dst[i*q8BlockSize:])
+		var amax float32
+		for _, v := range xb {
+			if a := abs32(v); a > amax {
+				amax = a
+			}
+		}
+		d := amax / 127
+		var id float32
+		if amax != 0 {
+			id = 127 / amax
+		}
+		binary.LittleEndian.PutUint16(blk[:], F32ToF16(d))
+		for j, v := range xb {
+			blk[2+j] = byte(int8(math.RoundToEven(float64(v * id))))
 		}
 	}
 }

@@ -150,3 +150,34 @@ func TestRowF32(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeQ8_0Act: the activation quantizer (llama.cpp's x86 one) keeps
+// the reference scale and differs from QuantizeQ8_0 only in rounding ties
+// (to even) and in multiplying by 127/max rather than 1/d.
+func TestQuantizeQ8_0Act(t *testing.T) {
+	x := make([]float32, 32)
+	x[0] = 127 // d = 1, id = 1: ties stay ties
+	x[1], x[2], x[3] = 2.5, -2.5, 3.5
+	ref, act := make([]byte, 34), make([]byte, 34)
+	QuantizeQ8_0(ref, x)
+	quantizeQ8_0Act(act, x)
+	if ref[0] != act[0] || ref[1] != act[1] {
+		t.Fatalf("scales differ: %x %x", ref[:2], act[:2])
+	}
+	want := map[int][2]int8{1: {3, 2}, 2: {-3, -2}, 3: {4, 4}}
+	for i, w := range want {
+		if got := [2]int8{int8(ref[2+i]), int8(act[2+i])}; got != w {
+			t.Errorf("x[%d]=%v: reference, activation quants %v, want %v", i, x[i], got, w)
+		}
+	}
+	r := rand.New(rand.NewPCG(15, 16))
+	y := randF32(r, 32*64, 1)
+	ref, act = make([]byte, Q8_0RowSize(len(y))), make([]byte, Q8_0RowSize(len(y)))
+	QuantizeQ8_0(ref, y)
+	quantizeQ8_0Act(act, y)
+	for i := range ref {
+		if d := int(int8(ref[i])) - int(int8(act[i])); i%34 >= 2 && (d > 1 || d < -1) {
+			t.Fatalf("byte %d: reference %d, activation %d", i, int8(ref[i]), int8(act[i]))
+		}
+	}
+}
