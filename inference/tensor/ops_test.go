@@ -273,3 +273,45 @@ func TestPhysicalCores(t *testing.T) {
 }
 
 func itoa(i int) string { return string(rune('0' + i)) }
+
+func TestExpV(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for i := 0; i < 200000; i++ {
+		x := float32(r.Float64()*190 - 100) // -100 .. 90
+		got, want := float64(expV(x)), math.Exp(float64(x))
+		if math.IsInf(want, 0) || want < 1.2e-38 { // overflow, subnormal results
+			continue
+		}
+		ulp := float64(math.Nextafter32(float32(want), float32(math.Inf(1))) - float32(want))
+		if math.Abs(got-want) > 2.5*ulp { // documented: 1.45 ulp + 0.5 for rounding
+			t.Fatalf("expV(%v) = %v, exp = %v (%.2f ulp)", x, got, want, math.Abs(got-want)/ulp)
+		}
+	}
+	tests := []struct{ in, want float32 }{
+		{0, 1}, {float32(math.Inf(-1)), 0}, {-200, 0}, {200, float32(math.Inf(1))}, {float32(math.Inf(1)), float32(math.Inf(1))},
+	}
+	for _, tc := range tests {
+		if got := expV(tc.in); got != tc.want {
+			t.Errorf("expV(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+	if got := expV(float32(math.NaN())); got == got {
+		t.Errorf("expV(NaN) = %v", got)
+	}
+}
+
+// TestReduce16 checks the lane order with values whose float32 sums depend on it.
+func TestReduce16(t *testing.T) {
+	var a [16]float32
+	for i := range a {
+		a[i] = float32(i + 1)
+	}
+	if got := reduce16(&a); got != 136 {
+		t.Fatalf("reduce16(1..16) = %v", got)
+	}
+	a = [16]float32{}
+	a[0], a[8], a[4] = 1e8, -1e8, 1 // (a0+a8) first: exact cancellation keeps the 1
+	if got := reduce16(&a); got != 1 {
+		t.Fatalf("reduce16 order: got %v, want 1", got)
+	}
+}

@@ -2,8 +2,10 @@ package tensor
 
 import "math"
 
-// Softmax replaces x with exp(x - max) / sum, as ggml's soft_max: the sum
-// in float64, the normalization a float32 multiply.
+// Softmax replaces x with exp(x - max) / sum, as ggml's soft_max on the
+// x86 AVX-512 build: groups of 16 through expV, each group summed in
+// reduce16 order into a float64, the rest through libm exp; the
+// normalization a float32 multiply by 1/sum.
 func Softmax(x []float32) {
 	if len(x) == 0 {
 		return
@@ -15,8 +17,16 @@ func Softmax(x []float32) {
 		}
 	}
 	var sum float64
-	for i, v := range x {
-		e := exp32(v - mx)
+	i := 0
+	for ; i+16 <= len(x); i += 16 {
+		g := (*[16]float32)(x[i:])
+		for l, v := range g {
+			g[l] = expV(v - mx)
+		}
+		sum += float64(reduce16(g))
+	}
+	for ; i < len(x); i++ {
+		e := exp32(x[i] - mx)
 		x[i] = e
 		sum += float64(e)
 	}
@@ -39,10 +49,15 @@ func SiLUInPlace(x []float32) {
 }
 
 // SwiGLU sets out[i] = SiLU(gate[i]) * up[i] over len(out) values; out may
-// alias gate or up.
+// alias gate or up. As ggml_vec_swiglu_f32 on the x86 AVX-512 build: groups
+// of 16 through ggml_v_silu (expV), the rest through SiLU (libm exp).
 func SwiGLU(out, gate, up []float32) {
 	gate, up = gate[:len(out)], up[:len(out)]
-	for i := range out {
+	n16 := len(out) &^ 15
+	for i := 0; i < n16; i++ {
+		out[i] = siluV(gate[i]) * up[i]
+	}
+	for i := n16; i < len(out); i++ {
 		out[i] = SiLU(gate[i]) * up[i]
 	}
 }
