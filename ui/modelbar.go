@@ -62,7 +62,17 @@ func (b *modelBar) refresh(m app.ModelState) {
 		b.pickBtn.SetText(modelTitle(m))
 		b.progress.Hide()
 		b.ejectBtn.Show()
-		b.info.SetText(b.describeLoaded(m))
+		b.info.SetText(b.describeLoaded(m, models.Entry{}))
+		// The library scan reads files: do it off the UI thread.
+		go func() {
+			if e, ok := b.entryFor(m.Path); ok {
+				fyne.Do(func() {
+					if cur := b.win.c.Model(); cur.Info != nil && cur.Path == m.Path {
+						b.info.SetText(b.describeLoaded(cur, e))
+					}
+				})
+			}
+		}()
 	default:
 		b.pickBtn.SetText("Select a model to load")
 		b.progress.Hide()
@@ -72,7 +82,7 @@ func (b *modelBar) refresh(m app.ModelState) {
 }
 
 // describeLoaded is the line next to the picker: family, context, memory.
-func (b *modelBar) describeLoaded(m app.ModelState) string {
+func (b *modelBar) describeLoaded(m app.ModelState, e models.Entry) string {
 	parts := []string{}
 	if m.Info.Architecture != "" {
 		parts = append(parts, m.Info.Architecture)
@@ -80,13 +90,11 @@ func (b *modelBar) describeLoaded(m app.ModelState) string {
 	if m.Info.ContextLength > 0 {
 		parts = append(parts, fmt.Sprintf("ctx %d", m.Info.ContextLength))
 	}
-	if e, ok := b.entryFor(m.Path); ok {
-		if e.Quant != "" {
-			parts = append(parts, e.Quant)
-		}
-		if e.MemoryEstimate > 0 {
-			parts = append(parts, "≈"+byteSize(e.MemoryEstimate)+" RAM")
-		}
+	if e.Quant != "" {
+		parts = append(parts, e.Quant)
+	}
+	if e.MemoryEstimate > 0 {
+		parts = append(parts, "≈"+byteSize(e.MemoryEstimate)+" RAM")
 	}
 	return strings.Join(parts, "  ·  ")
 }
@@ -102,13 +110,25 @@ func (b *modelBar) entryFor(path string) (models.Entry, bool) {
 }
 
 // showPicker pops up the library as a menu; choosing an entry loads it.
+// The library is scanned off the UI thread.
 func (b *modelBar) showPicker() {
-	entries, err := b.win.c.Models()
-	avail := availableMemory()
+	go func() {
+		entries, err := b.win.c.Models()
+		avail := availableMemory()
+		fyne.Do(func() { b.popup(entries, err, avail) })
+	}()
+}
+
+func (b *modelBar) popup(entries []models.Entry, err error, avail uint64) {
+	loaded := b.win.c.Model().Path
 	var items []*fyne.MenuItem
 	for _, e := range entries {
 		e := e
-		item := fyne.NewMenuItem(entryLabel(e, avail), func() { b.win.loadModel(e.Path) })
+		label := entryLabel(e, avail)
+		if e.Path == loaded {
+			label = "● " + label
+		}
+		item := fyne.NewMenuItem(label, func() { b.win.loadModel(e.Path) })
 		if e.Err != "" || !e.Supported {
 			item.Disabled = true
 		}

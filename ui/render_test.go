@@ -139,3 +139,49 @@ func TestProseKeepsLineBreaksWithoutTrailingGap(t *testing.T) {
 		t.Errorf("text %q", got)
 	}
 }
+
+// tappableWithText finds the innermost tappable widget under o whose
+// rendered text contains s.
+func tappableWithText(o fyne.CanvasObject, s string) fyne.Tappable {
+	var found fyne.Tappable
+	var visit func(o fyne.CanvasObject, owner fyne.Tappable)
+	visit = func(o fyne.CanvasObject, owner fyne.Tappable) {
+		if t, ok := o.(fyne.Tappable); ok {
+			owner = t
+		}
+		if owner != nil && strings.Contains(textOf(o), s) {
+			found = owner
+		}
+		switch x := o.(type) {
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				visit(c, owner)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				visit(c, owner)
+			}
+		}
+	}
+	visit(o, nil)
+	return found
+}
+
+func TestPickerListsLibraryAndLoads(t *testing.T) {
+	useTempXDG(t)
+	h := newHarness(t, app.NewFakeEngine())
+	p := modelFile(t, "tiny-260K-Q8_0.gguf")
+	h.lib.Register(p)
+	test.Tap(h.w.bar.pickBtn)
+	var item fyne.Tappable
+	waitFor(t, "the picker menu", func() bool {
+		top := h.w.win.Canvas().Overlays().Top()
+		if top == nil {
+			return false
+		}
+		item = tappableWithText(top, "tiny-260K-Q8_0.gguf  ·  260K  ·  Q8_0  ·  1.0 MB")
+		return item != nil
+	})
+	test.Tap(item)
+	waitFor(t, "the picked model to load", func() bool { return h.c.Model().Loaded() && h.c.Model().Path == p })
+}
