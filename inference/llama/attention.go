@@ -44,7 +44,7 @@ func (s *State) attendHeads(lo, hi int) {
 				s.q16[h*hd:(h+1)*hd], s.acc16[h*hd:(h+1)*hd], j.scale)
 		} else {
 			attendF32(out, q, s.cache.k[j.layer], s.cache.v[j.layer], j.nPos, kvDim, off,
-				s.scores[h*s.scoreStride:(h+1)*s.scoreStride], j.scale)
+				s.scores[h*s.scoreStride:(h+1)*s.scoreStride], s.vlanes[h*16*hd:(h+1)*16*hd], j.scale)
 		}
 	}
 }
@@ -56,7 +56,8 @@ type attentionJob struct {
 	scale       float32
 }
 
-func attendF32(out, q, k, v []float32, nPos, kvDim, off int, scores []float32, scale float32) {
+// lanes holds 16 partial sums per output value (16*len(q) floats).
+func attendF32(out, q, k, v []float32, nPos, kvDim, off int, scores, lanes []float32, scale float32) {
 	hd := len(q)
 	n16 := (nPos + 15) &^ 15
 	sc := scores[:n16]
@@ -70,28 +71,34 @@ func attendF32(out, q, k, v []float32, nPos, kvDim, off int, scores []float32, s
 		}
 	}
 	var sum float64
-	var lanes [16]float32
+	var group [16]float32
 	for c := 0; c < n16; c += 16 {
-		for l := range lanes {
+		for l := range group {
 			e := float32(0) // masked positions: exp(-inf) = 0
 			if c+l < nPos {
 				e = expV(sc[c+l] - max)
 			}
 			sc[c+l] = e
-			lanes[l] = e
+			group[l] = e
 		}
-		sum += float64(reduce16(&lanes))
+		sum += float64(reduce16(&group))
 	}
 	inv := float32(1 / sum)
 	for p := range sc[:nPos] {
 		sc[p] *= inv
 	}
-	for d := 0; d < hd; d++ {
-		lanes = [16]float32{}
-		for p := 0; p < nPos; p++ {
-			lanes[p&15] = fma32(sc[p], v[p*kvDim+off+d], lanes[p&15])
+	// Lane p%16 of each output value sums positions p, p+16, ... in order;
+	// walking positions in the outer loop reads V row by row.
+	lanes = lanes[:16*hd]
+	clear(lanes)
+	for p := 0; p < nPos; p++ {
+		w, vr, l := sc[p], v[p*kvDim+off:p*kvDim+off+hd], p&15
+		for d, x := range vr {
+			lanes[d*16+l] = fma32(w, x, lanes[d*16+l])
 		}
-		out[d] = reduce16(&lanes)
+	}
+	for d := range out[:hd] {
+		out[d] = reduce16((*[16]float32)(lanes[d*16 : d*16+16]))
 	}
 }
 

@@ -40,6 +40,7 @@ type State struct {
 	gate   []float32 // [batch][HiddenDim]
 	up     []float32 // [batch][HiddenDim]
 	scores []float32 // attention weights [Heads][scoreStride] (F32 cache)
+	vlanes []float32 // partial sums of the weighted values [Heads][HeadDim][16] (F32 cache)
 	q16    []uint16  // queries rounded to F16 [Heads][HeadDim] (F16 cache)
 	acc16  []float32 // F16 accumulators of the weighted values [Heads][HeadDim]
 	logits []float32 // [Vocab], of the last token
@@ -68,11 +69,12 @@ type StateOptions struct {
 // stateBytes estimates the memory NewState allocates for ctxLen tokens.
 func stateBytes(c *Config, ctxLen, batch int, kv KVType) uint64 {
 	perRow := uint64(2*c.Dim + 2*c.QDim() + 2*c.KVDim() + 2*c.HiddenDim)
+	// Attention scratch: scores and 16 lanes per value for each head.
 	// Activations keep F32 plus at most an F16 copy (the larger form).
 	act := uint64(c.Dim+c.QDim()+c.HiddenDim) * 6
 	return kvCacheBytes(c, ctxLen, kv) +
 		uint64(batch)*(perRow*4+act) +
-		uint64(c.Heads)*uint64(ctxLen)*4 +
+		uint64(c.Heads)*uint64(ctxLen+16)*4 + uint64(c.QDim())*16*4 +
 		uint64(c.VocabSize)*4
 }
 
@@ -127,6 +129,7 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	s.scoreStride = (ctxLen + 15) &^ 15
 	if o.KV == KVF32 {
 		s.scores = make([]float32, c.Heads*s.scoreStride)
+		s.vlanes = make([]float32, c.QDim()*16)
 	}
 	s.attendFn = s.attendHeads
 	s.attnScale = 1 / float32(math.Sqrt(float64(c.HeadDim)))
