@@ -14,11 +14,19 @@
 //     (ggml_vec_dot_q8_0_q8_0 for one row, tinyBLAS for batches), so their
 //     results are bit-identical to it; TestMulQ8_0 holds them to a Go model of
 //     that order.
+//     The input is quantized as llama.cpp's x86 quantize_row_q8_0 does
+//     (127/max, ties to even); QuantizeQ8_0 is the reference quantizer that
+//     llama-quantize uses for files. This Q8_0 arithmetic is the same in
+//     llama.cpp's AVX2 and AVX-512 builds.
 //   - F16 weights: one input row is rounded to F16 (ggml_vec_dot_f16); batches
 //     read the float32 input (tinyBLAS on x86). F32 weights likewise use
-//     ggml_vec_dot_f32's order for one row and tinyBLAS's for batches.
-//   - RMSNorm, softmax and the plain dot products sum in float64 where ggml
-//     does; RoPE builds its angles by ggml's float32 recurrence.
+//     ggml_vec_dot_f32's order for one row and tinyBLAS's for batches. These
+//     orders are the AVX2 build's (AVX-512 builds use 16 lanes), equal to
+//     rounding.
+//   - SwiGLU and Softmax use ggml_v_expf in groups of 16 as the AVX-512
+//     build (the one that made the shared references) does; RMSNorm and the
+//     plain dot products sum in float64 where ggml does; RoPE builds its
+//     angles by ggml's float32 recurrence.
 //
 // # Speed
 //
