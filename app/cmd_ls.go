@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -58,7 +59,7 @@ func printLs(w io.Writer, root string, entries []models.Entry, jobs []models.Sta
 	for _, e := range entries {
 		name := e.Name
 		if e.Repo != "" {
-			name = e.Repo
+			name = e.Repo + "/" + filepath.Base(e.Path)
 		}
 		status := "ok"
 		switch {

@@ -97,6 +97,10 @@ func runPull(ctx context.Context, stdout, stderr io.Writer, ref, quant string, f
 	}()
 	final, err := m.Run(ctx, st.ID)
 	stop()
+	if err == nil {
+		bar.last = time.Time{} // draw the full bar whatever the throttle
+		bar.update(final)
+	}
 	bar.finish()
 	if err != nil {
 		if ctx.Err() != nil {

@@ -97,7 +97,7 @@ func (h *Hub) get(ctx context.Context, u string) (*http.Response, error) {
 	h.authorize(req)
 	resp, err := h.client().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("hub: %w", err)
+		return nil, fmt.Errorf("cannot reach the Hub at %s (check the network, a proxy in HTTPS_PROXY, or HF_ENDPOINT): %w", h.Endpoint, err)
 	}
 	return resp, nil
 }

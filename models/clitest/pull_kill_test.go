@@ -150,6 +150,7 @@ func TestPullSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	first.Wait()
+	t.Logf("first run's stderr (killed):\n%s", firstErr.String())
 	st, err := os.Stat(part)
 	if err != nil || st.Size() == 0 || st.Size() >= int64(len(data)) {
 		t.Fatalf("after kill: part %v %v", st, err)
@@ -179,6 +180,7 @@ func TestPullSurvivesSIGKILL(t *testing.T) {
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("model differs from the Hub's (%v)", err)
 	}
+	t.Logf("second run's stderr:\n%s", errOut.String())
 	if !strings.Contains(errOut.String(), "sha256 verified") || !strings.Contains(errOut.String(), "resuming") {
 		t.Fatalf("stderr:\n%s", errOut.String())
 	}
