@@ -13,14 +13,14 @@ import (
 // dot as in "mistral-7b-instruct-v0.2.Q4_K_M.gguf", no size label).
 // Fields that the name does not show are empty (Shard and ShardCount 0).
 type NameInfo struct {
-	BaseName   string // "Meta-Llama-3.1", "qwen2.5", "Mixtral"
-	SizeLabel  string // "8B", "0.5B", "8x7B", "30B-A3B"; the suffix letter upper-cased
-	FineTune   string // "Instruct", "chat", "it", "Instruct-2407"
-	Version    string // "v0.2", "v1.0"
-	Encoding   string // "Q4_K_M", "F16", "IQ2_XS"; upper-cased
-	Type       string // "LoRA" or "vocab" when the name ends with it
-	Shard      int    // 1-based shard number
-	ShardCount int
+	BaseName   string `json:"base_name,omitempty"`  // "Meta-Llama-3.1", "qwen2.5", "Mixtral"
+	SizeLabel  string `json:"size_label,omitempty"` // "8B", "0.5B", "8x7B", "30B-A3B"; the suffix letter upper-cased
+	FineTune   string `json:"fine_tune,omitempty"`  // "Instruct", "chat", "it", "Instruct-2407"
+	Version    string `json:"version,omitempty"`    // "v0.2", "v1.0"
+	Encoding   string `json:"encoding,omitempty"`   // "Q4_K_M", "F16", "IQ2_XS"; upper-cased
+	Type       string `json:"type,omitempty"`       // "LoRA" or "vocab" when the name ends with it
+	Shard      int    `json:"shard,omitempty"`      // 1-based shard number
+	ShardCount int    `json:"shard_count,omitempty"`
 }
 
 var (

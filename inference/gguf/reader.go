@@ -104,10 +104,10 @@ func (t *TensorInfo) Elements() int64 {
 
 // Layout records where the parts of the file lie, for viewers.
 type Layout struct {
-	HeaderEnd   int64 // end of magic, version and the two counts
-	MetadataEnd int64 // end of the key-value section
-	InfosEnd    int64 // end of the tensor-info section
-	DataOffset  int64 // start of the (aligned) tensor data section
+	HeaderEnd   int64 `json:"header_end"`   // end of magic, version and the two counts
+	MetadataEnd int64 `json:"metadata_end"` // end of the key-value section
+	InfosEnd    int64 `json:"infos_end"`    // end of the tensor-info section
+	DataOffset  int64 `json:"data_offset"`  // start of the (aligned) tensor data section
 }
 
 // File is a parsed GGUF file.
