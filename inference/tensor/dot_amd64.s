@@ -142,6 +142,9 @@ TEXT ·dotQ8_0SAVX2(SB), NOSPLIT, $0-44
 	JLT      s1tail
 
 s1loop:
+	// Weights stream from memory once per token; asking ~30 blocks ahead
+	// measured 5-10% faster than the hardware prefetcher alone.
+	PREFETCHT0 1024(SI)
 	BLOCK1(0, (R9))
 	BLOCK1(34, (R9)(R10*1))
 	ADDQ $68, SI
