@@ -81,11 +81,12 @@ func buildInspectReport(path string, f *gguf.File, ctx int) inspectReport {
 	s := f.Summary()
 	rep := inspectReport{Path: path, Summary: s, Layout: f.Layout}
 	rep.FileName, _ = gguf.ParseFileName(path)
-	if s.ContextLength > 0 {
+	// A file without tensors (a vocabulary) does not run: no estimate.
+	if s.ContextLength > 0 && s.TensorCount > 0 {
 		rep.Memory = append(rep.Memory, s.MemoryEstimate(s.ContextLength))
 	}
 	for _, c := range []int{min(s.ContextLength, defaultRunContext), ctx} {
-		if c > 0 && !hasContext(rep.Memory, c) {
+		if c > 0 && s.TensorCount > 0 && !hasContext(rep.Memory, c) {
 			rep.Memory = append(rep.Memory, s.MemoryEstimate(c))
 		}
 	}
@@ -208,7 +209,11 @@ func printInspectReport(out io.Writer, r inspectReport) error {
 		ft += " (" + s.FileTypeDesc + ")"
 	}
 	row("file type", orDash(ft))
-	row("parameters", fmt.Sprintf("%d (%s)", s.ParamCount, gguf.SizeLabel(s.ParamCount)))
+	if s.ParamCount > 0 {
+		row("parameters", fmt.Sprintf("%d (%s)", s.ParamCount, gguf.SizeLabel(s.ParamCount)))
+	} else {
+		row("parameters", "-")
+	}
 	row("context length", orDash(s.ContextLength))
 	row("embedding length", orDash(s.EmbeddingLength))
 	row("feed forward", orDash(s.FeedForward))
@@ -220,7 +225,11 @@ func printInspectReport(out io.Writer, r inspectReport) error {
 	}
 	row("vocab", fmt.Sprintf("%d (%s)", s.VocabSize, orDash(tok)))
 	row("chat template", map[bool]string{true: "yes", false: "no"}[s.ChatTemplate])
-	row("tensors", fmt.Sprintf("%d, %s of data from offset %d", s.TensorCount, humanBytes(s.TensorBytes), r.Layout.DataOffset))
+	if s.TensorCount > 0 {
+		row("tensors", fmt.Sprintf("%d, %s of data from offset %d", s.TensorCount, humanBytes(s.TensorBytes), r.Layout.DataOffset))
+	} else {
+		row("tensors", "none (a vocabulary-only file: it cannot run)")
+	}
 	if err := w.Flush(); err != nil {
 		return err
 	}

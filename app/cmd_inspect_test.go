@@ -129,6 +129,10 @@ func TestInspectEverySharedFile(t *testing.T) {
 				if rep.Summary.TensorCount != len(rep.Tensors) || rep.Summary.VocabSize == 0 {
 					t.Errorf("summary %+v", rep.Summary)
 				}
+				// Vocabulary-only files get no memory estimate; models do.
+				if (len(rep.Tensors) == 0) != (len(rep.Memory) == 0) {
+					t.Errorf("%d tensors but %d memory estimates", len(rep.Tensors), len(rep.Memory))
+				}
 			}
 			if _, err := runCLI(t, "inspect", p); err != nil {
 				t.Fatal(err)
