@@ -129,8 +129,18 @@ func (h *Hub) statusError(resp *http.Response, repo, what string) error {
 }
 
 func (h *Hub) gatedError(repo string) error {
-	return fmt.Errorf("%w: %s is gated: accept its license at %s/%s and set HF_TOKEN", ErrGated, repo, h.Endpoint, repo)
+	return sentinelError{fmt.Sprintf("%s is gated: accept its license at %s/%s and set HF_TOKEN", repo, h.Endpoint, repo), ErrGated}
 }
+
+// sentinelError reads as its message alone but matches a sentinel with
+// errors.Is, for messages where the sentinel's words would repeat.
+type sentinelError struct {
+	msg string
+	is  error
+}
+
+func (e sentinelError) Error() string { return e.msg }
+func (e sentinelError) Unwrap() error { return e.is }
 
 // Search lists GGUF repos matching query, most downloaded first.
 func (h *Hub) Search(ctx context.Context, query string, limit int) ([]RepoInfo, error) {
@@ -254,6 +264,19 @@ func Models(files []RemoteFile) []RemoteModel {
 		out = append(out, *m)
 	}
 	return out
+}
+
+// AvailableMemory is the memory a new process can use without swapping
+// (MemAvailable on Linux); an error where the platform does not say.
+func AvailableMemory() (uint64, error) { return availableMemory() }
+
+// FitFor says whether a download of size bytes should fit in memory now.
+func FitFor(size int64) Fit {
+	avail, err := availableMemory()
+	if err != nil {
+		return FitUnknown
+	}
+	return fitFor(size, avail)
 }
 
 // fitFor allows a fifth of the file for the KV cache and the runtime.

@@ -99,7 +99,7 @@ func (v *downloadsView) showStarters() {
 		btn := widget.NewButtonWithIcon("Download", theme.DownloadIcon(), nil)
 		btn.OnTapped = func() { v.addFromHub(s.Repo, s.File, false) }
 		v.starterBtns[s.Repo+"/"+s.File] = btn
-		v.results.Add(container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(badge(quantOf(s.File), widget.MediumImportance), btn)),
+		v.results.Add(container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(badge(quantOf(s.File), widget.MediumImportance), fitBadge(models.FitFor(s.ApproxSize)), btn)),
 			container.NewVBox(title, info)))
 	}
 	v.results.Refresh()
@@ -205,12 +205,7 @@ func (v *downloadsView) fileRow(rm models.RemoteModel) fyne.CanvasObject {
 		badges.Add(badge(rm.Quant, widget.MediumImportance))
 	}
 	badges.Add(widget.NewLabel(models.FormatBytes(rm.Size)))
-	switch rm.Fit {
-	case models.FitYes:
-		badges.Add(badge("fits in memory", widget.SuccessImportance))
-	case models.FitNo:
-		badges.Add(badge("too big for free memory", widget.WarningImportance))
-	}
+	badges.Add(fitBadge(rm.Fit))
 	btn := widget.NewButtonWithIcon("Download", theme.DownloadIcon(), func() { v.enqueue(rm, false) })
 	v.fileBtns[rm.Repo+"/"+rm.Name] = btn
 	return container.NewBorder(nil, nil, nil, container.NewCenter(container.NewHBox(badges, btn)), label)
@@ -380,6 +375,17 @@ func badge(text string, imp widget.Importance) fyne.CanvasObject {
 	l := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	l.Importance = imp
 	return l
+}
+
+// fitBadge says whether a model fits in the memory free now.
+func fitBadge(f models.Fit) fyne.CanvasObject {
+	switch f {
+	case models.FitYes:
+		return badge("fits in memory", widget.SuccessImportance)
+	case models.FitNo:
+		return badge("too big for free memory", widget.WarningImportance)
+	}
+	return badge("", widget.LowImportance)
 }
 
 func errorLabel(text string) fyne.CanvasObject {

@@ -184,3 +184,17 @@ func saveScreenshot(t *testing.T, w fyne.Window, name string) {
 		t.Fatal(err)
 	}
 }
+
+func TestDownloadsViewGatedRepoExplains(t *testing.T) {
+	e := newDLEnv(t)
+	s := models.Starters[1]
+	e.srv.Add(s.Repo, s.File, []byte("x"))
+	e.srv.Gate(s.Repo)
+	test.Tap(e.v.starterBtns[s.Repo+"/"+s.File])
+	want := s.Repo + " is gated: accept its license at " + e.srv.URL + "/" + s.Repo + " and set HF_TOKEN"
+	eventually(t, "gated message", func() bool {
+		top := e.win.Canvas().Overlays().Top()
+		return top != nil && strings.Contains(strings.Join(labels(top), " "), want)
+	})
+	saveScreenshot(t, e.win, "downloads-gated.png")
+}
