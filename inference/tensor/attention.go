@@ -97,10 +97,14 @@ var (
 	weightedSum = weightedSumPlain
 )
 
-// weightedSumPlain adds w[j] * v[j*stride:][:len(out)] to out for every j.
+// weightedSumPlain adds w[j] * v[j*stride:][:len(out)] to out for every j,
+// one fused multiply-add at a time (as the assembly, bit for bit).
 func weightedSumPlain(out, v []float32, stride int, w []float32) {
 	for j, wj := range w {
-		axpyPlain(out, v[j*stride:j*stride+len(out)], wj)
+		row := v[j*stride : j*stride+len(out)]
+		for i, x := range row {
+			out[i] = fma32(wj, x, out[i])
+		}
 	}
 }
 
@@ -108,13 +112,5 @@ func weightedSumPlain(out, v []float32, stride int, w []float32) {
 func scaledDotsPlain(out, k []float32, stride int, q []float32, scale float32) {
 	for j := range out {
 		out[j] = dotF32Plain(k[j*stride:j*stride+len(q)], q) * scale
-	}
-}
-
-// axpyPlain adds a*x to y.
-func axpyPlain(y, x []float32, a float32) {
-	x = x[:len(y)]
-	for i := range y {
-		y[i] += a * x[i]
 	}
 }

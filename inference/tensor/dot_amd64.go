@@ -27,6 +27,9 @@ func dotF16Acc4AVX2(x, y *uint16, n int) float32
 func dotF16F32AVX2(x *uint16, y *float32, n int) float32
 
 //go:noescape
+func dotF32GGML512AVX2(x, y *float32, n int) float32
+
+//go:noescape
 func dotF32AVX2(x, y *float32, n int) float32
 
 //go:noescape
@@ -46,6 +49,7 @@ func init() {
 func useFast() {
 	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32VecFast, dotF16VecFast
 	dotF32Tile, dotF16F32 = dotF32Fast, dotF16F32Fast
+	dotF32GGML512 = dotF32GGML512Fast
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
 	scaledDots, weightedSum = scaledDotsFast, weightedSumFast
 	fastKernels = "avx2"
@@ -165,4 +169,18 @@ func weightedSumFast(out, v []float32, stride int, w []float32) {
 	}
 	_ = v[(len(w)-1)*stride+n-1]
 	wsumAVX2(&out[0], &v[0], 4*stride, &w[0], len(w), n)
+}
+
+func dotF32GGML512Fast(x, y []float32) float32 {
+	n := len(x)
+	y = y[:n]
+	np := n &^ 63
+	var s float32
+	if np > 0 {
+		s = dotF32GGML512AVX2(&x[0], &y[0], np)
+	}
+	for i := np; i < n; i++ {
+		s = fma32(x[i], y[i], s)
+	}
+	return s
 }

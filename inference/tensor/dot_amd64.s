@@ -466,3 +466,59 @@ hfdone:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
+
+// func dotF32GGML512AVX2(x, y *float32, n int) float32
+// ggml_vec_dot_f32 as llama.cpp's AVX-512 build runs it, on AVX2: four
+// 16-lane FMA accumulators (two YMM each) over steps of 64, folded 0+2,
+// 1+3, 0+1, then _mm512_reduce_add_ps's order (halves, quarters, pairs).
+// n is a multiple of 64.
+TEXT ·dotF32GGML512AVX2(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DI
+	MOVQ   n+16(FP), CX
+	SHRQ   $6, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	TESTQ  CX, CX
+	JLE    g5done
+
+g5loop:
+	VMOVUPS     (SI), Y8
+	VFMADD231PS (DI), Y8, Y0
+	VMOVUPS     32(SI), Y9
+	VFMADD231PS 32(DI), Y9, Y1
+	VMOVUPS     64(SI), Y10
+	VFMADD231PS 64(DI), Y10, Y2
+	VMOVUPS     96(SI), Y11
+	VFMADD231PS 96(DI), Y11, Y3
+	VMOVUPS     128(SI), Y12
+	VFMADD231PS 128(DI), Y12, Y4
+	VMOVUPS     160(SI), Y13
+	VFMADD231PS 160(DI), Y13, Y5
+	VMOVUPS     192(SI), Y14
+	VFMADD231PS 192(DI), Y14, Y6
+	VMOVUPS     224(SI), Y15
+	VFMADD231PS 224(DI), Y15, Y7
+	ADDQ        $256, SI
+	ADDQ        $256, DI
+	DECQ        CX
+	JNZ         g5loop
+
+g5done:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y1, Y0, Y0 // lanes i+8 and i of the 16
+	HSUM8(Y0, X0, X1)
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET

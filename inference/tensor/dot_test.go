@@ -206,3 +206,49 @@ func TestAttentionKernelsFastMatchPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestDotF32GGML: the assembly keeps the AVX-512 build's 16-lane order bit
+// for bit (its Go model is the plain twin).
+func TestDotF32GGML(t *testing.T) {
+	r := rand.New(rand.NewPCG(49, 50))
+	for _, n := range []int{0, 1, 8, 63, 64, 65, 100, 128, 200, 2048} {
+		for trial := 0; trial < 20; trial++ {
+			x, y := randF32(r, n, 1), randF32(r, n, 1)
+			got, want := DotF32GGML(x, y), dotF32GGML512Plain(x, y)
+			if math.Float32bits(got) != math.Float32bits(want) {
+				t.Fatalf("n=%d: %v, model %v", n, got, want)
+			}
+		}
+	}
+}
+
+// weightedSumGGMLModel is the plain statement of WeightedSumGGML's order.
+func weightedSumGGMLModel(out, v []float32, stride int, w []float32) {
+	hd := len(out)
+	lanes := make([]float32, 16*hd)
+	for p, wp := range w {
+		for d := 0; d < hd; d++ {
+			lanes[d*16+p%16] = fma32(wp, v[p*stride+d], lanes[d*16+p%16])
+		}
+	}
+	for d := range out {
+		out[d] = reduce16((*[16]float32)(lanes[d*16 : d*16+16]))
+	}
+}
+
+func TestWeightedSumGGML(t *testing.T) { kernelSets(t, testWeightedSumGGML) }
+
+func testWeightedSumGGML(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, tc := range []struct{ hd, stride, n int }{{8, 32, 5}, {64, 512, 1}, {64, 512, 37}, {64, 64, 300}, {128, 256, 17}, {12, 12, 40}} {
+		v, w := randF32(r, tc.n*tc.stride, 1), randF32(r, tc.n, 1)
+		got, want := make([]float32, tc.hd), make([]float32, tc.hd)
+		WeightedSumGGML(got, v, tc.stride, w, make([]float32, WeightedSumScratch(tc.hd, tc.n)))
+		weightedSumGGMLModel(want, v, tc.stride, w)
+		for d := range got {
+			if math.Float32bits(got[d]) != math.Float32bits(want[d]) {
+				t.Fatalf("%+v: out[%d] = %v, model %v", tc, d, got[d], want[d])
+			}
+		}
+	}
+}

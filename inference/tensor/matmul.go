@@ -203,8 +203,10 @@ var (
 	dotF32     = dotF32Plain
 	dotF32Tile = dotF32Plain
 	dotF16F32  = dotF16F32Plain
-	mulQ8_0    = mulQ8_0Plain
-	mulQ8_0x4  = mulQ8_0x4Plain
+
+	dotF32GGML512 = dotF32GGML512Plain
+	mulQ8_0       = mulQ8_0Plain
+	mulQ8_0x4     = mulQ8_0x4Plain
 
 	fastKernels = "plain" // which set is in use, for benchmarks and reports
 )
@@ -213,6 +215,7 @@ var (
 func usePlain() {
 	dotQ8_0, dotF16, dotF32 = dotQ8_0Plain, dotF16Plain, dotF32Plain
 	dotF32Tile, dotF16F32 = dotF32Plain, dotF16F32Plain
+	dotF32GGML512 = dotF32GGML512Plain
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Plain, mulQ8_0x4Plain
 	scaledDots, weightedSum = scaledDotsPlain, weightedSumPlain
 	fastKernels = "plain"

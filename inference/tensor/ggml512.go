@@ -1,0 +1,79 @@
+package tensor
+
+// Arithmetic of llama.cpp's x86 AVX-512 build (the build that made the
+// shared references), for callers that must reproduce it bit for bit, such
+// as attention over an F32 KV cache. On AVX2 machines the assembly keeps the
+// 16-lane order with pairs of 8-lane registers.
+
+// DotF32GGML is ggml_vec_dot_f32 of the AVX-512 build: four 16-lane FMA
+// accumulators over steps of 64, folded (0+2, 1+3, 0+1) and summed in
+// _mm512_reduce_add_ps order; the values past the last multiple of 64 are
+// added with FMAs into that float sum.
+func DotF32GGML(x, y []float32) float32 { return dotF32GGML512(x, y[:len(x)]) }
+
+// dotF32GGML512Plain is the Go model of DotF32GGML.
+func dotF32GGML512Plain(x, y []float32) float32 {
+	n := len(x)
+	np := n &^ 63
+	var s float32
+	if np > 0 {
+		var acc [4][16]float32
+		for i := 0; i < np; i += 64 {
+			for a := range acc {
+				for l := range acc[a] {
+					k := i + 16*a + l
+					acc[a][l] = fma32(x[k], y[k], acc[a][l])
+				}
+			}
+		}
+		for l := 0; l < 16; l++ {
+			acc[0][l] += acc[2][l]
+			acc[1][l] += acc[3][l]
+		}
+		for l := 0; l < 16; l++ {
+			acc[0][l] += acc[1][l]
+		}
+		s = reduce16(&acc[0])
+	}
+	for i := np; i < n; i++ {
+		s = fma32(x[i], y[i], s)
+	}
+	return s
+}
+
+// WeightedSumGGML sets out[d] to the sum over positions p of w[p]*v[p*stride+d]
+// in the order of llama.cpp's AVX-512 tinyBLAS (weights times V in
+// attention with an F32 cache): position p feeds lane p%16 by FMA, in order,
+// and the 16 lanes are added in _mm512_reduce_add_ps order. scratch holds
+// at least WeightedSumScratch(len(out), len(w)) floats.
+func WeightedSumGGML(out, v []float32, stride int, w, scratch []float32) {
+	hd, n := len(out), len(w)
+	if len(scratch) < WeightedSumScratch(hd, n) {
+		panic("tensor: WeightedSumGGML scratch too small")
+	}
+	if n > 0 {
+		_ = v[(n-1)*stride+hd-1]
+	}
+	lanes, wl := scratch[:16*hd], scratch[16*hd:]
+	clear(lanes)
+	for l := 0; l < 16 && l < n; l++ {
+		// Positions l, l+16, ... in order, into lane l's accumulators.
+		m := 0
+		for p := l; p < n; p += 16 {
+			wl[m] = w[p]
+			m++
+		}
+		weightedSum(lanes[l*hd:(l+1)*hd], v[l*stride:], 16*stride, wl[:m])
+	}
+	for d := range out {
+		var a [16]float32
+		for l := range a {
+			a[l] = lanes[l*hd+d]
+		}
+		out[d] = reduce16(&a)
+	}
+}
+
+// WeightedSumScratch is the scratch WeightedSumGGML needs for hd output
+// values over n positions.
+func WeightedSumScratch(hd, n int) int { return 16*hd + (n+15)/16 }
