@@ -111,3 +111,31 @@ func BenchmarkAttention1024(b *testing.B) {
 		})
 	}
 }
+
+// The llama.cpp-exact attention pieces for one head over 1024 positions
+// (Llama-3.2-1B head size): scores by DotF32GGML, weights times V by
+// WeightedSumGGML.
+func BenchmarkAttentionGGMLHead1024(b *testing.B) {
+	const hd, kvDim, nPos = 64, 512, 1024
+	r := rand.New(rand.NewPCG(5, 5))
+	q, k, v := randF32(r, hd, 1), randF32(r, nPos*kvDim, 1), randF32(r, nPos*kvDim, 1)
+	s, out := make([]float32, nPos), make([]float32, hd)
+	scratch := make([]float32, WeightedSumScratch(hd, nPos))
+	for _, set := range []string{"plain", "fast"} {
+		b.Run(set, func(b *testing.B) {
+			useFastIfAvailable()
+			if set == "plain" {
+				usePlain()
+			}
+			defer useFastIfAvailable()
+			cpu0 := cpuSeconds()
+			for i := 0; i < b.N; i++ {
+				for p := range s {
+					s[p] = DotF32GGML(k[p*kvDim:p*kvDim+hd], q) * 0.125
+				}
+				WeightedSumGGML(out, v, kvDim, s, scratch)
+			}
+			b.ReportMetric((cpuSeconds()-cpu0)*1e6/float64(b.N), "cpu-us/op")
+		})
+	}
+}
