@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"burrow/inference"
+	"burrow/models"
 )
 
 func init() { register(newServeCmd) }
@@ -71,6 +72,7 @@ func runServe(ctx context.Context, log io.Writer, path string, load inference.Lo
 		return err
 	}
 	opts.Model = func() *inference.ModelInfo { return info }
+	opts.Library = LibraryModelIDs(models.OpenLibrary())
 	srv := NewServer(w, opts)
 	if err := srv.Start(); err != nil {
 		return err

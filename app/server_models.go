@@ -2,6 +2,10 @@ package app
 
 import (
 	"net/http"
+	"path/filepath"
+	"strings"
+
+	"burrow/models"
 )
 
 // modelObject is one entry of GET /v1/models.
@@ -56,4 +60,32 @@ func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
 	}
 	writeError(w, newAPIError(http.StatusNotFound, "invalid_request_error", "model_not_found", "model",
 		"the model %q does not exist", id))
+}
+
+// LibraryModelIDs lists a models library for ServerOptions.Library: a
+// download is named "owner/repo/file.gguf" (its place under the library
+// root), any other file by its name. Unreadable files are left out.
+func LibraryModelIDs(lib *models.Library) func() []string {
+	root, err := filepath.Abs(lib.Root) // Scan reports absolute paths
+	if err != nil {
+		root = lib.Root
+	}
+	return func() []string {
+		entries, err := lib.Scan()
+		if err != nil {
+			return nil
+		}
+		ids := make([]string, 0, len(entries))
+		for _, e := range entries {
+			if e.Err != "" {
+				continue
+			}
+			id := filepath.Base(e.Path)
+			if rel, err := filepath.Rel(root, e.Path); err == nil && root != "" && !strings.HasPrefix(rel, "..") {
+				id = filepath.ToSlash(rel)
+			}
+			ids = append(ids, id)
+		}
+		return ids
+	}
 }
