@@ -40,7 +40,7 @@ func (s *syncBuffer) String() string {
 // (here, its context).
 func TestServeCommand(t *testing.T) {
 	path := testenv.Path(t, "models", "stories260K-f32.gguf")
-	home := t.TempDir() // the library GET /v1/models lists is this test's own
+	home := t.TempDir()   // the library GET /v1/models lists is this test's own
 	t.Cleanup(xdg.Reload) // runs after the variables are restored
 	for _, v := range []string{"XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"} {
 		t.Setenv(v, filepath.Join(home, v))
