@@ -190,7 +190,7 @@ func (c *Controller) Models() ([]models.Entry, error) {
 }
 
 // LoadModel loads the .gguf at path in place (no copy), replacing the
-// current model, and registers it in the library. It returns at once;
+// current model, and once it has loaded registers it in the library. It returns at once;
 // progress and the outcome arrive as ChangeModel. The context length and
 // threads come from the active conversation's settings.
 func (c *Controller) LoadModel(path string) error {
@@ -205,13 +205,6 @@ func (c *Controller) LoadModel(path string) error {
 		return fmt.Errorf("load %s: %w", path, err)
 	} else if st.IsDir() {
 		return fmt.Errorf("load %s: is a folder", path)
-	}
-	if c.lib != nil {
-		if err := c.lib.Register(abs); err != nil {
-			c.mu.Lock()
-			c.problems = append(c.problems, err)
-			c.mu.Unlock()
-		}
 	}
 	c.mu.Lock()
 	if c.loadCancel != nil {
@@ -252,6 +245,13 @@ func (c *Controller) followLoad(seq int, path string, events <-chan inference.Ev
 			continue
 		}
 		if ev.Kind == inference.EventLoaded {
+			// Only a file that loads joins the library, so a bad drop
+			// leaves no broken entry behind.
+			if c.lib != nil {
+				if err := c.lib.Register(path); err != nil {
+					c.emit(Change{Kind: ChangeError, Err: err})
+				}
+			}
 			if err := SaveSettings(c.settingsPath, s); err != nil {
 				c.emit(Change{Kind: ChangeError, Err: err})
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/adrg/xdg"
 
 	"burrow/inference"
+	"burrow/models"
 )
 
 // useTempXDG points the XDG folders at a fresh temp dir for one test.
@@ -163,10 +164,14 @@ func TestLoadFailureCarriesEngineMessage(t *testing.T) {
 	useTempXDG(t)
 	eng := NewFakeEngine()
 	eng.LoadErr = ErrFakeLoad
-	c := NewController(eng, nil)
+	lib := &recordingLibrary{}
+	c := NewController(eng, lib)
 	waitLoad(t, c, fakeGGUF(t))
 	if m := c.Model(); !errors.Is(m.Err, ErrFakeLoad) || m.Loaded() {
 		t.Fatalf("model state %+v", m)
+	}
+	if len(lib.paths) != 0 {
+		t.Errorf("a file that failed to load was registered: %v", lib.paths)
 	}
 	if err := c.LoadModel(filepath.Join(t.TempDir(), "notes.txt")); !errors.Is(err, ErrNotGGUF) {
 		t.Fatalf("loading a .txt: %v", err)
@@ -221,3 +226,9 @@ func TestPersistAcrossRestart(t *testing.T) {
 		t.Errorf("search for absent found %d", len(got))
 	}
 }
+
+// recordingLibrary records registrations (read after the load settled).
+type recordingLibrary struct{ paths []string }
+
+func (l *recordingLibrary) Scan() ([]models.Entry, error) { return nil, nil }
+func (l *recordingLibrary) Register(p string) error       { l.paths = append(l.paths, p); return nil }
