@@ -1,0 +1,261 @@
+package filemap
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+)
+
+// Grid places cells on a picture: row-major, Cols cells a row, each a
+// square of CellPx pixels.
+type Grid struct {
+	Cells, Cols, Rows, CellPx int
+}
+
+// LayoutGrid picks the largest cell size (up to 32 px) at which cells fit
+// in width × maxHeight pixels (maxHeight 0: as tall as wide).
+func LayoutGrid(cells, width, maxHeight int) Grid {
+	if width <= 0 {
+		width = 1024
+	}
+	if maxHeight <= 0 {
+		maxHeight = width
+	}
+	cells = max(cells, 1)
+	for px := 32; px > 1; px-- {
+		cols := max(width/px, 1)
+		rows := (cells + cols - 1) / cols
+		if rows*px <= maxHeight {
+			return Grid{Cells: cells, Cols: cols, Rows: rows, CellPx: px}
+		}
+	}
+	cols := max(width, 1)
+	return Grid{Cells: cells, Cols: cols, Rows: (cells + cols - 1) / cols, CellPx: 1}
+}
+
+// Size is the grid's size in pixels.
+func (g Grid) Size() image.Point { return image.Pt(g.Cols*g.CellPx, g.Rows*g.CellPx) }
+
+// CellAt is the cell under pixel (x, y), if any.
+func (g Grid) CellAt(x, y int) (int, bool) {
+	if g.CellPx <= 0 || x < 0 || y < 0 {
+		return 0, false
+	}
+	col, row := x/g.CellPx, y/g.CellPx
+	if col >= g.Cols {
+		return 0, false
+	}
+	i := row*g.Cols + col
+	return i, i < g.Cells
+}
+
+// CellRect is cell i's square in pixels.
+func (g Grid) CellRect(i int) image.Rectangle {
+	x, y := (i%g.Cols)*g.CellPx, (i/g.Cols)*g.CellPx
+	return image.Rect(x, y, x+g.CellPx, y+g.CellPx)
+}
+
+// RenderOptions shape the picture.
+type RenderOptions struct {
+	Width     int  // pixels; 1024 when 0
+	MaxHeight int  // pixels for the grid; as tall as wide when 0
+	Legend    bool // add a strip below with the colour scale and cell size
+}
+
+// Render draws the map: cells coloured by entropy, region boundaries as
+// light lines, and region names where they fit inside their region.
+func Render(m *Map, opts RenderOptions) (*image.RGBA, Grid) {
+	g := LayoutGrid(m.Cells(), opts.Width, opts.MaxHeight)
+	size := g.Size()
+	legendH := 0
+	if opts.Legend {
+		legendH = 22
+	}
+	img := image.NewRGBA(image.Rect(0, 0, size.X, size.Y+legendH))
+	draw.Draw(img, img.Bounds(), &image.Uniform{color.RGBA{24, 24, 28, 255}}, image.Point{}, draw.Src)
+	owner := cellOwners(m)
+	for i, e := range m.Entropy {
+		draw.Draw(img, g.CellRect(i), &image.Uniform{EntropyColor(e)}, image.Point{}, draw.Src)
+	}
+	drawBoundaries(img, g, owner)
+	drawLabels(img, g, m, owner)
+	if opts.Legend {
+		drawLegend(img, image.Rect(0, size.Y, size.X, size.Y+legendH), m)
+	}
+	return img, g
+}
+
+// cellOwners gives each cell the index of the region holding its first byte.
+func cellOwners(m *Map) []int {
+	owner := make([]int, m.Cells())
+	r := 0
+	for i := range owner {
+		start, _ := m.CellRange(i)
+		for r < len(m.Regions)-1 && m.Regions[r].End <= start {
+			r++
+		}
+		owner[i] = r
+	}
+	return owner
+}
+
+var boundary = color.RGBA{235, 235, 245, 255}
+
+// drawBoundaries draws a line on every cell edge between two regions.
+func drawBoundaries(img *image.RGBA, g Grid, owner []int) {
+	if len(owner) == 0 || g.CellPx < 2 {
+		return
+	}
+	for i := range owner {
+		r := g.CellRect(i)
+		right, below := i+1, i+g.Cols
+		if (i+1)%g.Cols != 0 && right < len(owner) && owner[right] != owner[i] {
+			draw.Draw(img, image.Rect(r.Max.X-1, r.Min.Y, r.Max.X, r.Max.Y), &image.Uniform{boundary}, image.Point{}, draw.Src)
+		}
+		if below < len(owner) && owner[below] != owner[i] {
+			draw.Draw(img, image.Rect(r.Min.X, r.Max.Y-1, r.Max.X, r.Max.Y), &image.Uniform{boundary}, image.Point{}, draw.Src)
+		}
+		if below >= len(owner) { // the picture's last cells: close the bottom
+			draw.Draw(img, image.Rect(r.Min.X, r.Max.Y-1, r.Max.X, r.Max.Y), &image.Uniform{boundary}, image.Point{}, draw.Src)
+		}
+	}
+}
+
+var face = basicfont.Face7x13
+
+const (
+	glyphW = 7
+	textH  = 13
+	labelH = textH + 2
+)
+
+// drawLabels names each region at the first place inside it where its
+// name (or a shortened one) fits without covering another region.
+func drawLabels(img *image.RGBA, g Grid, m *Map, owner []int) {
+	if len(owner) == 0 {
+		return
+	}
+	first := 0
+	for ri, reg := range m.Regions {
+		for first < len(owner) && owner[first] < ri {
+			first++
+		}
+		if first >= len(owner) || owner[first] != ri {
+			continue // too small to own a cell
+		}
+		name := reg.Name
+		if reg.Kind == KindPadding {
+			continue // many tiny ones; the hover names them
+		}
+		// Try the region's first cell, then the start of each following row.
+		spots := []int{first}
+		for c := (first/g.Cols + 1) * g.Cols; c < len(owner) && owner[c] == ri && len(spots) < 4; c += g.Cols {
+			spots = append(spots, c)
+		}
+		for _, text := range []string{name, shorten(name)} {
+			placed := false
+			for _, c := range spots {
+				r := g.CellRect(c)
+				box := image.Rect(r.Min.X+1, r.Min.Y+1, r.Min.X+1+len(text)*glyphW+4, r.Min.Y+1+labelH)
+				if insideRegion(g, owner, ri, box) {
+					drawText(img, box, text)
+					placed = true
+					break
+				}
+			}
+			if placed {
+				break
+			}
+		}
+	}
+}
+
+// shorten keeps what tells tensors apart: "blk.3.attn_q.weight" → "3.attn_q".
+func shorten(name string) string {
+	const blk, weight = "blk.", ".weight"
+	s := name
+	if len(s) > len(blk) && s[:len(blk)] == blk {
+		s = s[len(blk):]
+	}
+	if len(s) > len(weight) && s[len(s)-len(weight):] == weight {
+		s = s[:len(s)-len(weight)]
+	}
+	return s
+}
+
+// insideRegion reports whether every cell the box touches belongs to region ri.
+func insideRegion(g Grid, owner []int, ri int, box image.Rectangle) bool {
+	if box.Max.X > g.Cols*g.CellPx {
+		return false
+	}
+	for y := box.Min.Y; y < box.Max.Y+g.CellPx-1; y += g.CellPx {
+		yy := min(y, box.Max.Y-1)
+		for x := box.Min.X; x < box.Max.X+g.CellPx-1; x += g.CellPx {
+			xx := min(x, box.Max.X-1)
+			c, ok := g.CellAt(xx, yy)
+			if !ok || owner[c] != ri {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func drawText(img *image.RGBA, box image.Rectangle, text string) {
+	draw.Draw(img, box, &image.Uniform{color.RGBA{0, 0, 0, 170}}, image.Point{}, draw.Over)
+	d := font.Drawer{Dst: img, Src: image.White, Face: face,
+		Dot: fixed.P(box.Min.X+2, box.Min.Y+1+face.Ascent)}
+	d.DrawString(text)
+}
+
+func drawLegend(img *image.RGBA, r image.Rectangle, m *Map) {
+	draw.Draw(img, r, &image.Uniform{color.RGBA{24, 24, 28, 255}}, image.Point{}, draw.Src)
+	barW := min(160, r.Dx()/3)
+	x0 := r.Min.X + 4 + 6*glyphW + 4
+	for x := 0; x < barW; x++ {
+		c := EntropyColor(float32(8 * float64(x) / float64(max(barW-1, 1))))
+		draw.Draw(img, image.Rect(x0+x, r.Min.Y+5, x0+x+1, r.Max.Y-5), &image.Uniform{c}, image.Point{}, draw.Src)
+	}
+	d := font.Drawer{Dst: img, Src: image.White, Face: face}
+	d.Dot = fixed.P(r.Min.X+4, r.Min.Y+15)
+	d.DrawString("0 bits")
+	d.Dot = fixed.P(x0+barW+6, r.Min.Y+15)
+	d.DrawString(fmt.Sprintf("8 bits/byte   1 cell = %s   %d cells", HumanBytes(m.Chunk), m.Cells()))
+}
+
+// HumanBytes writes n as "4.2 MiB".
+func HumanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n), -1
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[i])
+}
+
+// inferno is a perceptual scale from black (no entropy: zeros, padding)
+// through purple and red (text, structure) to pale yellow (compressed or
+// quantized weights).
+var inferno = []color.RGBA{
+	{0, 0, 4, 255}, {40, 11, 84, 255}, {101, 21, 110, 255}, {159, 42, 99, 255},
+	{212, 72, 66, 255}, {245, 125, 21, 255}, {250, 193, 39, 255}, {252, 255, 164, 255},
+}
+
+// EntropyColor maps 0..8 bits per byte onto the scale.
+func EntropyColor(bits float32) color.RGBA {
+	t := min(max(float64(bits)/8, 0), 1) * float64(len(inferno)-1)
+	i := min(int(t), len(inferno)-2)
+	f := t - float64(i)
+	a, b := inferno[i], inferno[i+1]
+	mix := func(x, y uint8) uint8 { return uint8(float64(x) + (float64(y)-float64(x))*f + 0.5) }
+	return color.RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 255}
+}
