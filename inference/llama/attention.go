@@ -29,34 +29,41 @@ import (
 // follow llama.cpp this closely. tensor.Attention differs in the summation
 // order and exp, which flips one Q8_0 rounding on reference prompt 3.
 
-// attendHeads computes heads [lo,hi) of the current attention job.
+// attendHeads computes items [lo,hi) of the current attention job, item
+// i being head i%Heads of the job's token i/Heads.
 func (s *State) attendHeads(lo, hi int) {
 	j := &s.job
 	c := &s.m.Config
-	hd, kvDim := c.HeadDim, c.KVDim()
+	hd, kvDim, qDim := c.HeadDim, c.KVDim(), c.QDim()
 	group := c.Heads / c.KVHeads
-	for h := lo; h < hi; h++ {
+	// At most one call per thread runs at a time: each takes a free
+	// scratch slot for its range.
+	slot := <-s.freeSlots
+	defer func() { s.freeSlots <- slot }()
+	for i := lo; i < hi; i++ {
+		t, h := i/c.Heads, i%c.Heads
+		nPos := j.pos0 + t + 1 // the causal mask: token t sees positions 0..pos0+t
 		off := (h / group) * hd
-		q := j.q[h*hd : (h+1)*hd]
-		out := j.out[h*hd : (h+1)*hd]
+		q := j.q[t*qDim+h*hd : t*qDim+(h+1)*hd]
+		out := j.out[t*qDim+h*hd : t*qDim+(h+1)*hd]
 		if s.cache.f16 {
-			attendF16(out, q, s.cache.k16[j.layer], s.cache.v16[j.layer], j.nPos, kvDim, off,
-				s.q16[h*hd:(h+1)*hd], s.acc16[h*hd:(h+1)*hd], j.scale)
+			attendF16(out, q, s.cache.k16[j.layer], s.cache.v16[j.layer], nPos, kvDim, off,
+				s.q16[slot*hd:(slot+1)*hd], s.acc16[slot*hd:(slot+1)*hd], j.scale)
 		} else {
-			attendF32(out, q, s.cache.k[j.layer], s.cache.v[j.layer], j.nPos, kvDim, off,
-				s.scores[h*s.scoreStride:(h+1)*s.scoreStride], s.vlanes[h*16*hd:(h+1)*16*hd], j.scale)
+			attendF32(out, q, s.cache.k[j.layer], s.cache.v[j.layer], nPos, kvDim, off,
+				s.scores[slot*s.scoreStride:(slot+1)*s.scoreStride], s.vlanes[slot*16*hd:(slot+1)*16*hd], j.scale)
 		}
 	}
 }
 
-// attentionJob is one token's attention, shared by the pool's threads.
+// attentionJob is the attention of a batch of tokens in one layer, shared
+// by the pool's threads.
 type attentionJob struct {
-	layer, nPos int
-	q, out      []float32
+	layer, pos0 int
+	q, out      []float32 // [tokens][QDim]
 	scale       float32
 }
 
-// lanes holds 16 partial sums per output value (16*len(q) floats).
 func attendF32(out, q, k, v []float32, nPos, kvDim, off int, scores, lanes []float32, scale float32) {
 	hd := len(q)
 	n16 := (nPos + 15) &^ 15

@@ -49,13 +49,10 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 		// KV cache store.
 		s.cache.store(l, pos0, n, k, v)
 
-		// Attention with grouped KV heads; token t sees positions 0..pos0+t
-		// (the causal mask). The heads run on the pool's threads.
-		for t := 0; t < n; t++ {
-			s.job = attentionJob{layer: l, nPos: pos0 + t + 1, q: q[t*qDim : (t+1)*qDim],
-				out: att[t*qDim : (t+1)*qDim], scale: s.attnScale}
-			p.Run(c.Heads, s.attendFn)
-		}
+		// Attention with grouped KV heads and the causal mask, every
+		// (token, head) pair of the batch spread over the threads.
+		s.job = attentionJob{layer: l, pos0: pos0, q: q, out: att, scale: s.attnScale}
+		p.Run(n*c.Heads, s.attendFn)
 		s.job = attentionJob{}
 
 		// Output projection and residual.

@@ -32,18 +32,20 @@ type State struct {
 	cache  kvCache
 
 	// Scratch, batch-major: row t of x is x[t*Dim:(t+1)*Dim].
-	x      []float32 // residual stream [batch][Dim]
-	xb     []float32 // normed input / block output [batch][Dim]
-	q      []float32 // queries [batch][QDim]
-	k, v   []float32 // new keys and values [batch][KVDim]
-	att    []float32 // attention output [batch][QDim]
-	gate   []float32 // [batch][HiddenDim]
-	up     []float32 // [batch][HiddenDim]
-	scores []float32 // attention weights [Heads][scoreStride] (F32 cache)
-	vlanes []float32 // partial sums of the weighted values [Heads][HeadDim][16] (F32 cache)
-	q16    []uint16  // queries rounded to F16 [Heads][HeadDim] (F16 cache)
-	acc16  []float32 // F16 accumulators of the weighted values [Heads][HeadDim]
-	logits []float32 // [Vocab], of the last token
+	x    []float32 // residual stream [batch][Dim]
+	xb   []float32 // normed input / block output [batch][Dim]
+	q    []float32 // queries [batch][QDim]
+	k, v []float32 // new keys and values [batch][KVDim]
+	att  []float32 // attention output [batch][QDim]
+	gate []float32 // [batch][HiddenDim]
+	up   []float32 // [batch][HiddenDim]
+	// Attention scratch, one slot per thread (freeSlots hands them out).
+	scores    []float32 // attention weights [slot][scoreStride] (F32 cache)
+	vlanes    []float32 // partial sums of the weighted values [slot][HeadDim][16] (F32 cache)
+	q16       []uint16  // a query rounded to F16 [slot][HeadDim] (F16 cache)
+	acc16     []float32 // F16 accumulator of the weighted values [slot][HeadDim]
+	freeSlots chan int
+	logits    []float32 // [Vocab], of the last token
 
 	scoreStride int              // ctxLen rounded up to 16 (llama.cpp's softmax groups)
 	attnScale   float32          // 1/sqrt(HeadDim), computed as llama.cpp does
@@ -67,14 +69,14 @@ type StateOptions struct {
 }
 
 // stateBytes estimates the memory NewState allocates for ctxLen tokens.
-func stateBytes(c *Config, ctxLen, batch int, kv KVType) uint64 {
+func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	perRow := uint64(2*c.Dim + 2*c.QDim() + 2*c.KVDim() + 2*c.HiddenDim)
 	// Attention scratch: scores and 16 lanes per value for each head.
 	// Activations keep F32 plus at most an F16 copy (the larger form).
 	act := uint64(c.Dim+c.QDim()+c.HiddenDim) * 6
 	return kvCacheBytes(c, ctxLen, kv) +
 		uint64(batch)*(perRow*4+act) +
-		uint64(c.Heads)*uint64(ctxLen+16)*4 + uint64(c.QDim())*16*4 +
+		uint64(threads)*(uint64(ctxLen+16)+uint64(c.HeadDim)*16)*4 +
 		uint64(c.VocabSize)*4
 }
 
@@ -96,14 +98,14 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		return nil, fmt.Errorf("llama: context length %d must be positive", ctxLen)
 	}
 	batch := min(maxBatch, ctxLen)
-	if err := checkMemory(ctxLen, stateBytes(c, ctxLen, batch, o.KV)); err != nil {
+	if threads <= 0 {
+		threads = tensor.DefaultThreads()
+	}
+	if err := checkMemory(ctxLen, stateBytes(c, ctxLen, batch, threads, o.KV)); err != nil {
 		return nil, err
 	}
 	if ctxLen > maxContext {
 		return nil, fmt.Errorf("llama: a context of %d tokens is larger than the %d supported", ctxLen, maxContext)
-	}
-	if threads <= 0 {
-		threads = tensor.DefaultThreads()
 	}
 	s := &State{
 		m:      m,
@@ -119,17 +121,23 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		att:    make([]float32, batch*c.QDim()),
 		gate:   make([]float32, batch*c.HiddenDim),
 		up:     make([]float32, batch*c.HiddenDim),
-		q16:    make([]uint16, c.QDim()),
-		acc16:  make([]float32, c.QDim()),
 		logits: make([]float32, c.VocabSize),
 		inDim:  tensor.NewActivations(batch, c.Dim),
 		inQ:    tensor.NewActivations(batch, c.QDim()),
 		inFF:   tensor.NewActivations(batch, c.HiddenDim),
 	}
 	s.scoreStride = (ctxLen + 15) &^ 15
+	slots := s.pool.Threads()
+	s.freeSlots = make(chan int, slots)
+	for i := 0; i < slots; i++ {
+		s.freeSlots <- i
+	}
 	if o.KV == KVF32 {
-		s.scores = make([]float32, c.Heads*s.scoreStride)
-		s.vlanes = make([]float32, c.QDim()*16)
+		s.scores = make([]float32, slots*s.scoreStride)
+		s.vlanes = make([]float32, slots*c.HeadDim*16)
+	} else {
+		s.q16 = make([]uint16, slots*c.HeadDim)
+		s.acc16 = make([]float32, slots*c.HeadDim)
 	}
 	s.attendFn = s.attendHeads
 	s.attnScale = 1 / float32(math.Sqrt(float64(c.HeadDim)))
