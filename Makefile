@@ -45,9 +45,14 @@ cross:
 	@for t in windows/amd64 darwin/arm64 darwin/amd64 linux/arm64; do \
 	  echo "cross: $$t"; CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./inference/... ./models/... ./internal/... || exit 1; done
 
+# Each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m for the long run).
+FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokenizer/ \
+	FuzzDotQ8_0:./inference/tensor/ FuzzTemplate:./inference/chat/ \
+	FuzzStopMatcher:./inference/ FuzzPathFor:./models/
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./inference/gguf/
-	$(GO) test -run='^$$' -fuzz=FuzzEncode -fuzztime=$(FUZZTIME) ./inference/tokenizer/
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz: $${t%%:*}"; \
+	  $(GO) test -run='^$$' -fuzz="^$${t%%:*}$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=200x $${t#*:} || exit 1; done
 
 # llama.cpp as the peer, from npm's prebuilt node-llama-cpp (git-ignored folder).
 peer:
