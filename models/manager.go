@@ -480,6 +480,10 @@ func (m *Manager) run(ctx context.Context, id string, onlyQueued bool) (Status, 
 	err := m.runJob(jctx, j)
 
 	m.mu.Lock()
+	if j.State == StateCancelled {
+		// Remove the parts before anyone hears "cancelled".
+		m.removeParts(j)
+	}
 	close(j.done)
 	j.cancel, j.speed = nil, 0
 	switch {
