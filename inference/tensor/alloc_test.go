@@ -28,7 +28,7 @@ func TestKernelsAllocateNothing(t *testing.T) {
 		outs[i] = make([]float32, n*48)
 	}
 	q, k, v := randF32(r, 8*32, 1), randF32(r, 20*2*32, 1), randF32(r, 20*2*32, 1)
-	attOut, scratch := make([]float32, 8*32), make([]float32, 8*20)
+	attOut, scratch := make([]float32, 8*32), make([]float32, AttentionScratch(8, 32, 20))
 	w := randF32(r, cols, 1)
 	ff := randF32(r, 16, 1)
 	for _, threads := range []int{1, 2} {

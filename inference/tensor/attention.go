@@ -15,79 +15,90 @@ import (
 // k[j*kvDim:(j+1)*kvDim] with kvDim = nKVHead*headDim, KV head g at offset
 // g*headDim. The query at position nPos-1 sees positions 0..nPos-1 only, so
 // the causal mask is the choice of nPos (its own K/V must already be stored).
-// scratch holds at least nHead*nPos floats. Heads run on p's threads.
+// scratch holds at least AttentionScratch(nHead, headDim, nPos) floats.
+// Heads run on p's threads (p may be nil).
+//
+// The arithmetic is llama.cpp's for an F32 cache without flash attention,
+// as its x86 AVX-512 build runs it (the build that made the shared
+// references): scores by DotF32GGML times 1/sqrtf(headDim), a softmax over
+// the row padded to a multiple of 16 (ggml_v_expf, _mm512_reduce_add_ps
+// order), and the weighted sum of V by WeightedSumGGML.
 func Attention(p *Pool, out, q, k, v []float32, nPos, nHead, nKVHead, headDim int, scratch []float32) {
-	if nHead <= 0 || nKVHead <= 0 || nHead%nKVHead != 0 || nPos <= 0 {
+	if nHead <= 0 || nKVHead <= 0 || nHead%nKVHead != 0 || nPos <= 0 || headDim <= 0 {
 		panic(fmt.Sprintf("tensor: Attention with %d heads, %d KV heads, %d positions", nHead, nKVHead, nPos))
 	}
 	kvDim := nKVHead * headDim
-	if len(q) < nHead*headDim || len(out) < nHead*headDim || len(k) < nPos*kvDim || len(v) < nPos*kvDim || len(scratch) < nHead*nPos {
+	if len(q) < nHead*headDim || len(out) < nHead*headDim || len(k) < nPos*kvDim || len(v) < nPos*kvDim ||
+		len(scratch) < AttentionScratch(nHead, headDim, nPos) {
 		panic(fmt.Sprintf("tensor: Attention buffers too small for %d heads x %d, %d KV heads, %d positions", nHead, headDim, nKVHead, nPos))
 	}
 	job := attentionJob{out: out, q: q, k: k, v: v, nPos: nPos, nHead: nHead, nKVHead: nKVHead, headDim: headDim, scratch: scratch}
-	// Work splits by KV head, so the query heads sharing one read its cache
-	// rows while they are in L1; with fewer KV heads than threads, by head.
-	job.byKV = p != nil && nKVHead >= p.threads
-	units := nHead
-	if job.byKV {
-		units = nKVHead
-	}
 	if p == nil || p.threads == 1 {
-		job.byKV = true
-		job.run(0, nKVHead)
+		job.run(0, nHead)
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.att = job
 	defer func() { p.att = attentionJob{} }()
-	p.runLocked(units, p.attFn)
+	// Heads in order: neighbouring heads share a KV head, whose rows then
+	// come from cache.
+	p.runLocked(nHead, p.attFn)
 }
+
+// AttentionScratch is the scratch Attention needs, in floats.
+func AttentionScratch(nHead, headDim, nPos int) int {
+	return nHead * headScratch(headDim, nPos)
+}
+
+func headScratch(headDim, nPos int) int { return nPos + WeightedSumScratch(headDim, nPos) }
 
 type attentionJob struct {
 	out, q, k, v, scratch         []float32
 	nPos, nHead, nKVHead, headDim int
-	byKV                          bool
 }
 
-// attBlock is the number of cache positions handled together: their K or
-// V rows for one KV head (attBlock*headDim floats) stay in L1 while every
-// query head of the group uses them.
-const attBlock = 32
-
-// run does units [lo,hi): KV heads (all their query heads) when byKV, else
-// single query heads.
+// run computes heads [lo,hi).
 func (j *attentionJob) run(lo, hi int) {
+	hd, kvDim, nPos := j.headDim, j.nKVHead*j.headDim, j.nPos
 	group := j.nHead / j.nKVHead
-	for u := lo; u < hi; u++ {
-		if j.byKV {
-			j.heads(u*group, (u+1)*group, u)
-		} else {
-			j.heads(u, u+1, u/group)
+	scale := 1 / float32(math.Sqrt(float64(hd))) // 1.0f/sqrtf(hd), as llama.cpp
+	hs := headScratch(hd, nPos)
+	for h := lo; h < hi; h++ {
+		off := (h / group) * hd
+		qh := j.q[h*hd : (h+1)*hd]
+		s := j.scratch[h*hs : h*hs+nPos]
+		ws := j.scratch[h*hs+nPos : (h+1)*hs]
+		for t := range s {
+			s[t] = dotF32GGML512(j.k[t*kvDim+off:t*kvDim+off+hd], qh) * scale
 		}
+		softmaxPadded(s)
+		WeightedSumGGML(j.out[h*hd:(h+1)*hd], j.v[off:], kvDim, s, ws)
 	}
 }
 
-// heads computes query heads [h0,h1), which all read KV head g.
-func (j *attentionJob) heads(h0, h1, g int) {
-	hd, kvDim, nPos := j.headDim, j.nKVHead*j.headDim, j.nPos
-	off := g * hd
-	scale := float32(1 / math.Sqrt(float64(hd)))
-	for b := 0; b < nPos; b += attBlock {
-		e := min(b+attBlock, nPos)
-		for h := h0; h < h1; h++ {
-			scaledDots(j.scratch[h*nPos+b:h*nPos+e], j.k[b*kvDim+off:], kvDim, j.q[h*hd:(h+1)*hd], scale)
-		}
+// softmaxPadded is ggml's soft_max over a row that llama.cpp pads with
+// masked (-inf) entries to a multiple of 16: every value goes through expV,
+// in groups of 16 summed in reduce16 order into a float64.
+func softmaxPadded(x []float32) {
+	mx := float32(math.Inf(-1))
+	for _, v := range x {
+		mx = max(mx, v)
 	}
-	for h := h0; h < h1; h++ {
-		Softmax(j.scratch[h*nPos : (h+1)*nPos])
-		clear(j.out[h*hd : (h+1)*hd])
-	}
-	for b := 0; b < nPos; b += attBlock {
-		e := min(b+attBlock, nPos)
-		for h := h0; h < h1; h++ {
-			weightedSum(j.out[h*hd:(h+1)*hd], j.v[b*kvDim+off:], kvDim, j.scratch[h*nPos+b:h*nPos+e])
+	var sum float64
+	for c := 0; c < len(x); c += 16 {
+		var g [16]float32 // the padding's exp(-inf) = 0
+		for l := range g {
+			if c+l < len(x) {
+				g[l] = expV(x[c+l] - mx)
+				x[c+l] = g[l]
+			}
 		}
+		sum += float64(reduce16(&g))
+	}
+	inv := float32(1 / sum)
+	for i := range x {
+		x[i] *= inv
 	}
 }
 

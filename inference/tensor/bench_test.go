@@ -95,7 +95,7 @@ func BenchmarkAttention1024(b *testing.B) {
 	const nHead, nKV, hd, nPos = 32, 8, 64, 1024
 	r := rand.New(rand.NewPCG(3, 3))
 	q, k, v := randF32(r, nHead*hd, 1), randF32(r, nPos*nKV*hd, 1), randF32(r, nPos*nKV*hd, 1)
-	out, scratch := make([]float32, nHead*hd), make([]float32, nHead*nPos)
+	out, scratch := make([]float32, nHead*hd), make([]float32, AttentionScratch(nHead, hd, nPos))
 	for _, set := range []string{"plain", "fast"} {
 		b.Run(set, func(b *testing.B) {
 			useFastIfAvailable()

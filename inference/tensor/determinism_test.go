@@ -30,7 +30,7 @@ func TestThreadCountDoesNotChangeResults(t *testing.T) {
 			out := make([]float32, 6*rows)
 			MatMul(p, out, m, a)
 			att := make([]float32, 8*32)
-			Attention(p, att, q, k, v, 50, 8, 4, 32, make([]float32, 8*50))
+			Attention(p, att, q, k, v, 50, 8, 4, 32, make([]float32, AttentionScratch(8, 32, 50)))
 			got[typ] = result{out, att}
 		}
 		p.Close()

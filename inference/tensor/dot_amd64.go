@@ -12,9 +12,6 @@ func dotQ8_0SAVX2(w, a *byte, s *float32, sstride, nb int) float32
 func dotQ8_0x4SAVX2(w, a *byte, stride int, s *float32, sstride, nb int, out *[4]float32)
 
 //go:noescape
-func dotsF32AVX2(k *float32, kstride int, q *float32, n, npos int, out *float32, scale float32)
-
-//go:noescape
 func wsumAVX2(out, v *float32, vstride int, w *float32, npos, ncols int)
 
 //go:noescape
@@ -51,7 +48,7 @@ func useFast() {
 	dotF32Tile, dotF16F32 = dotF32Fast, dotF16F32Fast
 	dotF32GGML512 = dotF32GGML512Fast
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
-	scaledDots, weightedSum = scaledDotsFast, weightedSumFast
+	weightedSum = weightedSumFast
 	fastKernels = "avx2"
 }
 
@@ -146,19 +143,6 @@ func dotF16F32Fast(x []uint16, y []float32) float32 {
 		s += F16ToF32(x[i]) * y[i]
 	}
 	return s
-}
-
-func scaledDotsFast(out, k []float32, stride int, q []float32, scale float32) {
-	n := len(q)
-	if n == 0 || n%8 != 0 {
-		scaledDotsPlain(out, k, stride, q, scale)
-		return
-	}
-	if len(out) == 0 {
-		return
-	}
-	_ = k[(len(out)-1)*stride+n-1]
-	dotsF32AVX2(&k[0], 4*stride, &q[0], n, len(out), &out[0], scale)
 }
 
 func weightedSumFast(out, v []float32, stride int, w []float32) {

@@ -217,7 +217,7 @@ func usePlain() {
 	dotF32Tile, dotF16F32 = dotF32Plain, dotF16F32Plain
 	dotF32GGML512 = dotF32GGML512Plain
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Plain, mulQ8_0x4Plain
-	scaledDots, weightedSum = scaledDotsPlain, weightedSumPlain
+	weightedSum = weightedSumPlain
 	fastKernels = "plain"
 }
 

@@ -197,7 +197,7 @@ func testAttention(t *testing.T) {
 		want := attentionRef(q, k, v, tc.nPos, tc.nHead, tc.nKVHead, tc.hd)
 		for _, pool := range []*Pool{nil, p} {
 			out := make([]float32, tc.nHead*tc.hd)
-			scratch := make([]float32, tc.nHead*tc.nPos)
+			scratch := make([]float32, AttentionScratch(tc.nHead, tc.hd, tc.nPos))
 			// Positions at and beyond nPos must not matter (causality).
 			for i := tc.nPos * kvDim; i < len(k); i++ {
 				k[i], v[i] = float32(math.NaN()), float32(math.NaN())
