@@ -112,26 +112,26 @@ func attendF32(out, q, k, v []float32, nPos, kvDim, off int, scores, lanes []flo
 // dotF32GGML is ggml_vec_dot_f32 of the AVX-512 build.
 func dotF32GGML(x, y []float32) float32 {
 	n := len(x)
+	y = y[:n]
 	np := n &^ 63
 	var sumf float32
 	if np > 0 {
+		// Four accumulators of 16 lanes. The first step's FMA onto zero is
+		// the rounded product, so it needs no fused operation.
 		var acc [4][16]float32
-		for i := 0; i < np; i += 64 {
-			for a := 0; a < 4; a++ {
-				for l := 0; l < 16; l++ {
-					k := i + 16*a + l
-					acc[a][l] = fma32(x[k], y[k], acc[a][l])
-				}
+		for k := 0; k < 64; k++ {
+			acc[k>>4][k&15] = x[k] * y[k]
+		}
+		for i := 64; i < np; i += 64 {
+			for k := 0; k < 64; k++ {
+				acc[k>>4][k&15] = fma32(x[i+k], y[i+k], acc[k>>4][k&15])
 			}
 		}
-		for l := 0; l < 16; l++ {
-			acc[0][l] += acc[2][l]
-			acc[1][l] += acc[3][l]
+		var r [16]float32
+		for l := range r {
+			r[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l])
 		}
-		for l := 0; l < 16; l++ {
-			acc[0][l] += acc[1][l]
-		}
-		sumf = float32(float64(reduce16(&acc[0])))
+		sumf = reduce16(&r)
 	}
 	for i := np; i < n; i++ {
 		sumf = fma32(x[i], y[i], sumf)
