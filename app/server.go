@@ -102,6 +102,7 @@ func (s *Server) Start() error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute, // no write timeout: streams last as long as replies
 		BaseContext:       func(net.Listener) context.Context { return base },
 	}
 	done := make(chan struct{})
@@ -153,8 +154,8 @@ func (s *Server) Stop(ctx context.Context) error {
 	return nil
 }
 
-// Handler is the server's routes wrapped in its middleware (recover, CORS,
-// key check, body limit). Tests serve it with httptest.
+// Handler is the server's routes wrapped in its middleware (recover, host
+// check, CORS, key check, body limit). Tests serve it with httptest.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
@@ -162,7 +163,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/models", s.handleModels)
 	mux.HandleFunc("GET /v1/models/{id...}", s.handleModel)
 	mux.HandleFunc("/", s.handleUnknown)
-	return s.recoverMiddleware(s.corsMiddleware(s.authMiddleware(s.limitMiddleware(mux))))
+	return s.recoverMiddleware(s.hostMiddleware(s.corsMiddleware(s.authMiddleware(s.limitMiddleware(mux)))))
 }
 
 // admit reserves a place for one generation, or reports the queue is full.

@@ -3,6 +3,7 @@ package app
 import (
 	"crypto/subtle"
 	"log"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -51,6 +52,38 @@ func (s *Server) corsMiddleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// hostMiddleware refuses requests whose Host is a domain name while the
+// server listens on loopback only: a web page cannot then reach the local
+// model by rebinding its own domain to 127.0.0.1 (DNS rebinding). localhost
+// and IP addresses are fine.
+func (s *Server) hostMiddleware(next http.Handler) http.Handler {
+	if !isLoopbackHost(s.opts.Host) {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.TrimSuffix(strings.ToLower(host), ".")
+		if host != "localhost" && !strings.HasSuffix(host, ".localhost") && net.ParseIP(strings.Trim(host, "[]")) == nil {
+			writeError(w, newAPIError(http.StatusForbidden, "invalid_request_error", "forbidden_host", "",
+				"host %q is not allowed: this server answers on localhost or an IP address only", r.Host))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isLoopbackHost reports whether a listen address stays on this machine.
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(h, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // authMiddleware checks "Authorization: Bearer <key>" when a key is set.

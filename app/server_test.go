@@ -582,3 +582,61 @@ func TestStartStop(t *testing.T) {
 	}
 	_ = srv.Stop(context.Background())
 }
+
+func TestHostCheck(t *testing.T) {
+	ts := newTestServer(t, newFakeGen(), ServerOptions{}) // 127.0.0.1 by default
+	for host, want := range map[string]int{
+		"": 200, "localhost:1234": 200, "LOCALHOST": 200, "app.localhost": 200, "127.0.0.1:1": 200, "[::1]:1234": 200,
+		"evil.example.com": 403, "evil.example.com:1234": 403,
+	} {
+		req, _ := http.NewRequest("GET", ts.URL+"/v1/models", nil)
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %q: status %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+	// Listening on every interface, names are the operator's business.
+	open := newTestServer(t, newFakeGen(), ServerOptions{Host: "0.0.0.0"})
+	req, _ := http.NewRequest("GET", open.URL+"/v1/models", nil)
+	req.Host = "gpu-box.lan:1234"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("0.0.0.0 with a name: %v %v", resp, err)
+	}
+}
+
+// TestStopCancelsStreams: Stop waits for replies until its context ends,
+// then cancels the generations still running.
+func TestStopCancelsStreams(t *testing.T) {
+	gen := newFakeGen("x")
+	gen.hold = make(chan struct{})
+	srv := NewServer(gen, ServerOptions{Port: -1, Model: loadedFake})
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := http.Post(srv.Addr()+"/chat/completions", "application/json",
+			strings.NewReader(`{"stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	<-gen.started
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // no grace: cancel at once
+	_ = srv.Stop(ctx)
+	<-gen.cancelled
+	<-errc // the client sees the end of the stream, whatever its error
+	if srv.Running() {
+		t.Error("still running")
+	}
+}
