@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"burrow/models/hubtest"
 )
@@ -497,5 +498,23 @@ func TestTwoProcessesShareTheQueue(t *testing.T) {
 	app.Resume(a.ID) // another save by the app must not bring B back
 	if got := ids(); got != a.ID {
 		t.Fatalf("queue after cancel: %s", got)
+	}
+}
+
+// A connection that goes silent without closing is cut and resumed.
+func TestStalledConnectionIsResumed(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.StallTimeout = 300 * time.Millisecond })
+	data := randomBytes(400_000, 21)
+	e.srv.Add(repo, "Tiny-Q8_0.gguf", data)
+	e.srv.Set(func(s *hubtest.Server) { s.StallAfter = 150_000 })
+	st := e.add(t, repo, "Tiny-Q8_0.gguf")
+	if _, err := e.m.Run(context.Background(), st.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(mustRead(t, st.Path), data) {
+		t.Fatal("file differs")
+	}
+	if fmt.Sprint(e.srv.Ranges) != "[ bytes=150000-]" {
+		t.Fatalf("ranges %q", e.srv.Ranges)
 	}
 }

@@ -25,6 +25,9 @@ type Options struct {
 	Retries int
 	// Backoff is the first retry delay, doubled each time up to MaxBackoff.
 	Backoff, MaxBackoff time.Duration
+	// StallTimeout cuts a connection that sends nothing for that long (the
+	// download then resumes on a new one); default one minute.
+	StallTimeout time.Duration
 }
 
 // Manager runs the download queue. One download runs at a time; the queue is
@@ -74,6 +77,9 @@ func NewManager(opts Options) *Manager {
 	}
 	if opts.MaxBackoff == 0 {
 		opts.MaxBackoff = time.Minute
+	}
+	if opts.StallTimeout == 0 {
+		opts.StallTimeout = time.Minute
 	}
 	m := &Manager{opts: opts, hub: opts.Hub, lib: opts.Library, subs: map[int]chan Status{}, wake: make(chan struct{}, 1), forgotten: map[string]bool{}}
 	m.loadEr = m.load()
@@ -408,7 +414,7 @@ func (m *Manager) kick() {
 func (m *Manager) Start(ctx context.Context) {
 	m.loop.Do(func() {
 		go func() {
-			for {
+			for ctx.Err() == nil {
 				if id, ok := m.nextQueued(); ok {
 					m.run(ctx, id, true)
 					continue

@@ -155,7 +155,13 @@ func (m *Manager) fetchOnce(ctx context.Context, j *job, i int, run *fileRun) er
 		return m.finish(j, i, part, dest, run)
 	}
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.hub.ResolveURL(j.Repo, f.Path), nil)
+	// A connection that stops sending without closing is cut after
+	// StallTimeout and retried, rather than hanging the queue forever.
+	reqCtx, cancelReq := context.WithCancel(ctx)
+	defer cancelReq()
+	stall := time.AfterFunc(m.opts.StallTimeout, cancelReq)
+	defer stall.Stop()
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, m.hub.ResolveURL(j.Repo, f.Path), nil)
 	if err != nil {
 		return err
 	}
@@ -168,7 +174,10 @@ func (m *Manager) fetchOnce(ctx context.Context, j *job, i int, run *fileRun) er
 	}
 	resp, err := m.hub.client().Do(req)
 	if err != nil {
-		return retryableError{fmt.Errorf("download %s: %w", f.Path, err)}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return retryableError{fmt.Errorf("download %s: cannot reach %s: %w", f.Path, m.hub.Endpoint, err)}
 	}
 	defer resp.Body.Close()
 
@@ -212,7 +221,7 @@ func (m *Manager) fetchOnce(ctx context.Context, j *job, i int, run *fileRun) er
 	if err != nil {
 		return fmt.Errorf("open %s: %w", part, err)
 	}
-	err = m.copyBody(ctx, j, out, resp.Body, run, part)
+	err = m.copyBody(ctx, j, out, &stallReader{resp.Body, stall, m.opts.StallTimeout}, run, part)
 	if serr := out.Sync(); err == nil && serr != nil {
 		err = writeError(part, serr)
 	}
@@ -229,6 +238,21 @@ func (m *Manager) fetchOnce(ctx context.Context, j *job, i int, run *fileRun) er
 		return retryableError{fmt.Errorf("download %s: connection closed at byte %d of %d", f.Path, run.n, f.Size)}
 	}
 	return m.finish(j, i, part, dest, run)
+}
+
+// stallReader pushes the stall deadline back whenever bytes arrive.
+type stallReader struct {
+	r     io.Reader
+	t     *time.Timer
+	after time.Duration
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.t.Reset(s.after)
+	}
+	return n, err
 }
 
 // catchUp hashes the part file's first n bytes when this process has not
@@ -318,6 +342,9 @@ func (m *Manager) copyBody(ctx context.Context, j *job, out PartFile, body io.Re
 		if rerr != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if errors.Is(rerr, context.Canceled) {
+				rerr = fmt.Errorf("no data for %s", m.opts.StallTimeout)
 			}
 			return retryableError{fmt.Errorf("download %s: %w", filepath.Base(part), rerr)}
 		}

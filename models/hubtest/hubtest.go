@@ -41,6 +41,10 @@ type Server struct {
 	Throttle int64
 	// IgnoreRange serves whole files, as servers without range support do.
 	IgnoreRange bool
+	// StallAfter, when > 0, stops sending (without closing) after that many
+	// body bytes of the next download response, once, until the client
+	// gives up.
+	StallAfter int64
 	// Fail5xx answers the next N download requests with 503.
 	Fail5xx int
 	// Ranges records the Range header of each download request ("" for none).
@@ -189,8 +193,8 @@ func (s *Server) cdn(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	f, ok := s.repos[repo][r.PathValue("file")]
 	s.Ranges = append(s.Ranges, r.Header.Get("Range"))
-	cut, throttle, ignore := s.CutAfter, s.Throttle, s.IgnoreRange
-	s.CutAfter = 0
+	cut, throttle, ignore, stallAt := s.CutAfter, s.Throttle, s.IgnoreRange, s.StallAfter
+	s.CutAfter, s.StallAfter = 0, 0
 	fail := s.Fail5xx > 0
 	if fail {
 		s.Fail5xx--
@@ -209,8 +213,8 @@ func (s *Server) cdn(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", `"`+SHA256(f.Data)[:16]+`"`)
 	var out http.ResponseWriter = w
-	if cut > 0 || throttle > 0 {
-		out = &slowWriter{ResponseWriter: w, cut: cut, rate: throttle}
+	if cut > 0 || throttle > 0 || stallAt > 0 {
+		out = &slowWriter{ResponseWriter: w, cut: cut, rate: throttle, stall: stallAt, done: r.Context().Done()}
 	}
 	http.ServeContent(out, r, "", time.Time{}, bytes.NewReader(f.Data))
 }
@@ -218,7 +222,8 @@ func (s *Server) cdn(w http.ResponseWriter, r *http.Request) {
 // slowWriter throttles and cuts a response body.
 type slowWriter struct {
 	http.ResponseWriter
-	cut, rate, sent int64
+	cut, rate, sent, stall int64
+	done                   <-chan struct{}
 }
 
 func (s *slowWriter) Write(p []byte) (int, error) {
@@ -231,6 +236,9 @@ func (s *slowWriter) Write(p []byte) (int, error) {
 		if s.cut > 0 && s.sent+int64(n) > s.cut {
 			n = int(s.cut - s.sent)
 		}
+		if s.stall > 0 && s.sent+int64(n) > s.stall {
+			n = int(s.stall - s.sent)
+		}
 		if n > 0 {
 			m, err := s.ResponseWriter.Write(p[:n])
 			written += m
@@ -239,6 +247,11 @@ func (s *slowWriter) Write(p []byte) (int, error) {
 				return written, err
 			}
 			p = p[n:]
+		}
+		if s.stall > 0 && s.sent >= s.stall {
+			s.ResponseWriter.(http.Flusher).Flush()
+			<-s.done // hold the connection open, silent, until the client leaves
+			panic(http.ErrAbortHandler)
 		}
 		if s.cut > 0 && s.sent >= s.cut {
 			s.ResponseWriter.(http.Flusher).Flush()
