@@ -518,3 +518,20 @@ func TestStalledConnectionIsResumed(t *testing.T) {
 		t.Fatalf("ranges %q", e.srv.Ranges)
 	}
 }
+
+func TestGivesUpAfterRetries(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Retries = 2 })
+	e.srv.Add(repo, "Tiny-Q8_0.gguf", randomBytes(1000, 22))
+	e.srv.Set(func(s *hubtest.Server) { s.Fail5xx = 10 })
+	st := e.add(t, repo, "Tiny-Q8_0.gguf")
+	got, err := e.m.Run(context.Background(), st.ID)
+	if err == nil || !strings.Contains(err.Error(), "gave up after 3 attempts") || got.State != StateFailed {
+		t.Fatalf("%+v %v", got, err)
+	}
+	// Retry (the UI's button) starts over with a fresh count.
+	e.srv.Set(func(s *hubtest.Server) { s.Fail5xx = 0 })
+	e.m.Resume(st.ID)
+	if _, err := e.m.Run(context.Background(), st.ID); err != nil {
+		t.Fatal(err)
+	}
+}

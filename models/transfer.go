@@ -18,7 +18,10 @@ import (
 
 // retryableError marks failures worth another attempt: the network, a 5xx,
 // a body cut short.
-type retryableError struct{ err error }
+type retryableError struct {
+	err  error
+	wait time.Duration // the server's Retry-After, when it gave one
+}
 
 func (e retryableError) Error() string { return e.err.Error() }
 func (e retryableError) Unwrap() error { return e.err }
@@ -116,6 +119,10 @@ func (m *Manager) fetchWithRetry(ctx context.Context, j *job, i int) error {
 			return fmt.Errorf("gave up after %d attempts: %w", attempt, err)
 		}
 		delay := m.opts.Backoff << (attempt - 1)
+		var re retryableError
+		if errors.As(err, &re) && re.wait > delay {
+			delay = re.wait // the server said when
+		}
 		if delay > m.opts.MaxBackoff || delay <= 0 {
 			delay = m.opts.MaxBackoff
 		}
@@ -177,7 +184,7 @@ func (m *Manager) fetchOnce(ctx context.Context, j *job, i int, run *fileRun) er
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return retryableError{fmt.Errorf("download %s: cannot reach %s: %w", f.Path, m.hub.Endpoint, err)}
+		return retryableError{err: fmt.Errorf("download %s: cannot reach %s: %w", f.Path, m.hub.Endpoint, err)}
 	}
 	defer resp.Body.Close()
 
@@ -195,7 +202,7 @@ func (m *Manager) fetchOnce(ctx context.Context, j *job, i int, run *fileRun) er
 		if !ok || start != offset || (f.Size > 0 && total > 0 && total != f.Size) {
 			os.Remove(part)
 			run.h, run.n = nil, 0
-			return retryableError{fmt.Errorf("download %s: server resumed at the wrong place (%q); starting over", f.Path, resp.Header.Get("Content-Range"))}
+			return retryableError{err: fmt.Errorf("download %s: server resumed at the wrong place (%q); starting over", f.Path, resp.Header.Get("Content-Range"))}
 		}
 	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
 		// Our part is as long as (or longer than) the file: let the hash decide,
@@ -205,13 +212,17 @@ func (m *Manager) fetchOnce(ctx context.Context, j *job, i int, run *fileRun) er
 		}
 		os.Remove(part)
 		run.h, run.n = nil, 0
-		return retryableError{fmt.Errorf("download %s: range not satisfiable; starting over", f.Path)}
+		return retryableError{err: fmt.Errorf("download %s: range not satisfiable; starting over", f.Path)}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return m.hub.gatedError(j.Repo)
 	case resp.StatusCode == http.StatusNotFound:
 		return fmt.Errorf("%s/%s: %w", j.Repo, f.Path, ErrNotFound)
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return retryableError{fmt.Errorf("download %s: hub answered %s", f.Path, resp.Status)}
+		re := retryableError{err: fmt.Errorf("download %s: hub answered %s", f.Path, resp.Status)}
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+			re.wait = time.Duration(secs) * time.Second
+		}
+		return re
 	default:
 		return fmt.Errorf("download %s: hub answered %s", f.Path, resp.Status)
 	}
@@ -235,7 +246,7 @@ func (m *Manager) fetchOnce(ctx context.Context, j *job, i int, run *fileRun) er
 	f = j.Files[i]
 	m.mu.Unlock()
 	if f.Size > 0 && run.n != f.Size {
-		return retryableError{fmt.Errorf("download %s: connection closed at byte %d of %d", f.Path, run.n, f.Size)}
+		return retryableError{err: fmt.Errorf("download %s: connection closed at byte %d of %d", f.Path, run.n, f.Size)}
 	}
 	return m.finish(j, i, part, dest, run)
 }
@@ -346,7 +357,7 @@ func (m *Manager) copyBody(ctx context.Context, j *job, out PartFile, body io.Re
 			if errors.Is(rerr, context.Canceled) {
 				rerr = fmt.Errorf("no data for %s", m.opts.StallTimeout)
 			}
-			return retryableError{fmt.Errorf("download %s: %w", filepath.Base(part), rerr)}
+			return retryableError{err: fmt.Errorf("download %s: %w", filepath.Base(part), rerr)}
 		}
 	}
 }
