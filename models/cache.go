@@ -27,6 +27,7 @@ type cacheFile struct {
 type cacheEntry struct {
 	Size    int64 `json:"size"`
 	ModTime int64 `json:"mtime_ns"`
+	Total   int64 `json:"total"` // all shards, which the memory estimate counts
 	Meta    Meta  `json:"meta"`
 }
 
@@ -42,20 +43,20 @@ func loadMetaCache(stateDir string) *metaCache {
 	return c
 }
 
-func (c *metaCache) get(path string, size, mtime int64) (Meta, bool) {
+func (c *metaCache) get(path string, size, mtime, total int64) (Meta, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.data.Entries[path]
-	if !ok || e.Size != size || e.ModTime != mtime {
+	if !ok || e.Size != size || e.ModTime != mtime || e.Total != total {
 		return Meta{}, false
 	}
 	return e.Meta, true
 }
 
-func (c *metaCache) put(path string, size, mtime int64, m Meta) {
+func (c *metaCache) put(path string, size, mtime, total int64, m Meta) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.data.Entries[path] = cacheEntry{Size: size, ModTime: mtime, Meta: m}
+	c.data.Entries[path] = cacheEntry{Size: size, ModTime: mtime, Total: total, Meta: m}
 	c.dirty = true
 }
 

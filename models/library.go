@@ -263,14 +263,14 @@ func (l *Library) group(cands []candidate) []Entry {
 // meta reads (or recalls) a file's Meta.
 func (l *Library) meta(c candidate, total int64) (Meta, string) {
 	size, mtime := c.info.Size(), c.info.ModTime().UnixNano()
-	if m, ok := l.cache.get(c.path, size, mtime); ok {
+	if m, ok := l.cache.get(c.path, size, mtime, total); ok {
 		return m, ""
 	}
 	m, err := readMeta(c.path, total)
 	if err != nil {
 		return Meta{Name: filepath.Base(c.path), Reason: errText(err)}, errText(err)
 	}
-	l.cache.put(c.path, size, mtime, m)
+	l.cache.put(c.path, size, mtime, total, m)
 	return m, ""
 }
 

@@ -86,6 +86,15 @@ func TestLibraryScanFindsEveryKindOfEntry(t *testing.T) {
 	if _, ok := got[split2]; ok {
 		t.Error("second shard listed on its own")
 	}
+	// Deleting a split model deletes every shard.
+	if err := lib.Delete(split2); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{split1, split2} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s kept", p)
+		}
+	}
 }
 
 func TestLibraryRealModelIsSupported(t *testing.T) {
