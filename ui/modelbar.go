@@ -114,17 +114,20 @@ func (b *modelBar) entryFor(path string) (models.Entry, bool) {
 func (b *modelBar) showPicker() {
 	go func() {
 		entries, err := b.win.c.Models()
-		avail := availableMemory()
-		fyne.Do(func() { b.popup(entries, err, avail) })
+		fits := make([]models.Fit, len(entries))
+		for i, e := range entries {
+			fits[i] = models.FitFor(e.MemoryEstimate)
+		}
+		fyne.Do(func() { b.popup(entries, fits, err) })
 	}()
 }
 
-func (b *modelBar) popup(entries []models.Entry, err error, avail uint64) {
+func (b *modelBar) popup(entries []models.Entry, fits []models.Fit, err error) {
 	loaded := b.win.c.Model().Path
 	var items []*fyne.MenuItem
-	for _, e := range entries {
+	for i, e := range entries {
 		e := e
-		label := entryLabel(e, avail)
+		label := entryLabel(e, fits[i])
 		if e.Path == loaded {
 			label = "● " + label
 		}
@@ -151,7 +154,7 @@ func (b *modelBar) popup(entries []models.Entry, err error, avail uint64) {
 }
 
 // entryLabel is one library row: name · size · quant · file size · fit.
-func entryLabel(e models.Entry, avail uint64) string {
+func entryLabel(e models.Entry, fit models.Fit) string {
 	name := e.Name
 	if name == "" {
 		name = filepath.Base(e.Path)
@@ -168,7 +171,7 @@ func entryLabel(e models.Entry, avail uint64) string {
 	switch {
 	case !e.Supported:
 		parts = append(parts, "not supported: "+e.Reason)
-	case avail > 0 && e.MemoryEstimate > 0 && uint64(e.MemoryEstimate) > avail:
+	case e.MemoryEstimate > 0 && fit == models.FitNo:
 		parts = append(parts, "⚠ needs "+byteSize(e.MemoryEstimate)+", may not fit")
 	case e.MemoryEstimate > 0:
 		parts = append(parts, "✓ fits ("+byteSize(e.MemoryEstimate)+")")

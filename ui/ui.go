@@ -66,11 +66,17 @@ func Main(args []string) int {
 	// A chat continues past a full context by dropping its oldest turns,
 	// as chat apps do, rather than refusing the next message.
 	worker.SetContextPolicy(inference.ContextDropOldest)
-	c := app.NewController(worker, models.OpenLibrary())
+	lib := models.OpenLibrary()
+	c := app.NewController(worker, lib)
 	defer c.Close()
 	w := NewWindow(a, c)
 	w.win.SetIcon(a.Icon())
 	w.win.SetMaster()
+	downloads := models.NewManager(models.Options{Library: lib})
+	w.SetDownloadsView(NewDownloadsView(w.win, downloads, func(path string) {
+		w.tabs.SelectIndex(0)
+		w.loadModel(path)
+	}))
 
 	model := opts.model
 	if model == "" {
