@@ -33,17 +33,22 @@ func Attention(p *Pool, out, q, k, v []float32, nPos, nHead, nKVHead, headDim in
 		panic(fmt.Sprintf("tensor: Attention buffers too small for %d heads x %d, %d KV heads, %d positions", nHead, headDim, nKVHead, nPos))
 	}
 	job := attentionJob{out: out, q: q, k: k, v: v, nPos: nPos, nHead: nHead, nKVHead: nKVHead, headDim: headDim, scratch: scratch}
+	// Work splits by KV head, so the query heads sharing one read its cache
+	// rows while they are in L1; with fewer KV heads than threads, by head.
+	job.byKV = p == nil || nKVHead >= p.threads
+	units := nHead
+	if job.byKV {
+		units = nKVHead
+	}
 	if p == nil || p.threads == 1 {
-		job.run(0, nHead)
+		job.run(0, units)
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.att = job
 	defer func() { p.att = attentionJob{} }()
-	// Heads in order: neighbouring heads share a KV head, whose rows then
-	// come from cache.
-	p.runLocked(nHead, p.attFn)
+	p.runLocked(units, p.attFn)
 }
 
 // AttentionScratch is the scratch Attention needs, in floats.
@@ -56,24 +61,53 @@ func headScratch(headDim, nPos int) int { return nPos + WeightedSumScratch(headD
 type attentionJob struct {
 	out, q, k, v, scratch         []float32
 	nPos, nHead, nKVHead, headDim int
+	byKV                          bool
 }
 
-// run computes heads [lo,hi).
+// attBlock is the number of cache positions whose K rows for one KV head
+// (attBlock*headDim floats) stay in L1 while every query head of the group
+// scores them.
+const attBlock = 32
+
+// run does units [lo,hi): KV heads (all their query heads) when byKV, else
+// single query heads.
 func (j *attentionJob) run(lo, hi int) {
-	hd, kvDim, nPos := j.headDim, j.nKVHead*j.headDim, j.nPos
 	group := j.nHead / j.nKVHead
+	for u := lo; u < hi; u++ {
+		if j.byKV {
+			j.heads(u*group, (u+1)*group, u)
+		} else {
+			j.heads(u, u+1, u/group)
+		}
+	}
+}
+
+// heads computes query heads [h0,h1), which all read KV head g. Loops run
+// over cache rows outside and heads inside, so each row is fetched once
+// for the group; every value is still computed in llama.cpp's order.
+func (j *attentionJob) heads(h0, h1, g int) {
+	hd, kvDim, nPos := j.headDim, j.nKVHead*j.headDim, j.nPos
+	off := g * hd
 	scale := 1 / float32(math.Sqrt(float64(hd))) // 1.0f/sqrtf(hd), as llama.cpp
 	hs := headScratch(hd, nPos)
-	for h := lo; h < hi; h++ {
-		off := (h / group) * hd
-		qh := j.q[h*hd : (h+1)*hd]
-		s := j.scratch[h*hs : h*hs+nPos]
-		ws := j.scratch[h*hs+nPos : (h+1)*hs]
-		for t := range s {
-			s[t] = dotF32GGML512(j.k[t*kvDim+off:t*kvDim+off+hd], qh) * scale
+	scores := func(h int) []float32 { return j.scratch[h*hs : h*hs+nPos] }
+	for b := 0; b < nPos; b += attBlock {
+		e := min(b+attBlock, nPos)
+		for h := h0; h < h1; h++ {
+			scoresGGML(scores(h)[b:e], j.k[b*kvDim+off:], kvDim, j.q[h*hd:(h+1)*hd], scale)
 		}
-		softmaxPadded(s)
-		WeightedSumGGML(j.out[h*hd:(h+1)*hd], j.v[off:], kvDim, s, ws)
+	}
+	for h := h0; h < h1; h++ {
+		softmaxPadded(scores(h))
+	}
+	// Weights times V: lane p%16 of every output sums positions p in order.
+	for h := h0; h < h1; h++ {
+		lanes := j.scratch[h*hs+nPos : h*hs+nPos+16*hd]
+		clear(lanes)
+		wsumLanes(lanes, j.v[off:], kvDim, scores(h))
+	}
+	for h := h0; h < h1; h++ {
+		reduceLanes(j.out[h*hd:(h+1)*hd], j.scratch[h*hs+nPos:h*hs+nPos+16*hd])
 	}
 }
 
@@ -99,29 +133,5 @@ func softmaxPadded(x []float32) {
 	inv := float32(1 / sum)
 	for i := range x {
 		x[i] *= inv
-	}
-}
-
-// The attention kernels, replaced by assembly where the CPU has it.
-var (
-	scaledDots  = scaledDotsPlain
-	weightedSum = weightedSumPlain
-)
-
-// weightedSumPlain adds w[j] * v[j*stride:][:len(out)] to out for every j,
-// one fused multiply-add at a time (as the assembly, bit for bit).
-func weightedSumPlain(out, v []float32, stride int, w []float32) {
-	for j, wj := range w {
-		row := v[j*stride : j*stride+len(out)]
-		for i, x := range row {
-			out[i] = fma32(wj, x, out[i])
-		}
-	}
-}
-
-// scaledDotsPlain sets out[j] = (k[j*stride:][:len(q)] . q) * scale.
-func scaledDotsPlain(out, k []float32, stride int, q []float32, scale float32) {
-	for j := range out {
-		out[j] = dotF32Plain(k[j*stride:j*stride+len(q)], q) * scale
 	}
 }

@@ -12,9 +12,6 @@ func dotQ8_0SAVX2(w, a *byte, s *float32, sstride, nb int) float32
 func dotQ8_0x4SAVX2(w, a *byte, stride int, s *float32, sstride, nb int, out *[4]float32)
 
 //go:noescape
-func wsumAVX2(out, v *float32, vstride int, w *float32, npos, ncols int)
-
-//go:noescape
 func dotF32Acc4AVX2(x, y *float32, n int) float32
 
 //go:noescape
@@ -27,10 +24,13 @@ func dotF16F32AVX2(x *uint16, y *float32, n int) float32
 func dotF32GGML512AVX2(x, y *float32, n int) float32
 
 //go:noescape
-func dotF32AVX2(x, y *float32, n int) float32
+func dotsF32GGML512AVX2(k *float32, kstride int, q *float32, n, npos int, out *float32, scale float32)
 
 //go:noescape
-func dotF16AVX2(x, y *uint16, n int) float32
+func wsumLanesAVX2(lanes, v *float32, vstride int, w *float32, npos, ncols int)
+
+//go:noescape
+func dotF32AVX2(x, y *float32, n int) float32
 
 // haveAVX2 reports whether the assembly kernels can run here: AVX2 with
 // FMA and F16C, and an OS that saves the YMM registers (cpu checks that).
@@ -46,9 +46,8 @@ func init() {
 func useFast() {
 	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32VecFast, dotF16VecFast
 	dotF32Tile, dotF16F32 = dotF32Fast, dotF16F32Fast
-	dotF32GGML512 = dotF32GGML512Fast
+	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Fast, scoresGGMLFast, wsumLanesFast
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
-	weightedSum = weightedSumFast
 	fastKernels = "avx2"
 }
 
@@ -145,16 +144,6 @@ func dotF16F32Fast(x []uint16, y []float32) float32 {
 	return s
 }
 
-func weightedSumFast(out, v []float32, stride int, w []float32) {
-	n := len(out)
-	if n == 0 || n%32 != 0 || len(w) == 0 {
-		weightedSumPlain(out, v, stride, w)
-		return
-	}
-	_ = v[(len(w)-1)*stride+n-1]
-	wsumAVX2(&out[0], &v[0], 4*stride, &w[0], len(w), n)
-}
-
 func dotF32GGML512Fast(x, y []float32) float32 {
 	n := len(x)
 	y = y[:n]
@@ -167,4 +156,24 @@ func dotF32GGML512Fast(x, y []float32) float32 {
 		s = fma32(x[i], y[i], s)
 	}
 	return s
+}
+
+func scoresGGMLFast(out, k []float32, stride int, q []float32, scale float32) {
+	n := len(q)
+	if n == 0 || n%64 != 0 || len(out) == 0 {
+		scoresGGMLPlain(out, k, stride, q, scale)
+		return
+	}
+	_ = k[(len(out)-1)*stride+n-1]
+	dotsF32GGML512AVX2(&k[0], 4*stride, &q[0], n, len(out), &out[0], scale)
+}
+
+func wsumLanesFast(lanes, v []float32, stride int, w []float32) {
+	hd := len(lanes) / 16
+	if hd == 0 || hd%8 != 0 || len(w) == 0 {
+		wsumLanesPlain(lanes, v, stride, w)
+		return
+	}
+	_ = v[(len(w)-1)*stride+hd-1]
+	wsumLanesAVX2(&lanes[0], &v[0], 4*stride, &w[0], len(w), hd)
 }

@@ -81,32 +81,6 @@ f32done:
 	MOVSS X0, ret+24(FP)
 	RET
 
-// func dotF16AVX2(x, y *uint16, n int) float32
-// n is a multiple of 8.
-TEXT ·dotF16AVX2(SB), NOSPLIT, $0-28
-	MOVQ x+0(FP), SI
-	MOVQ y+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $3, CX
-	VXORPS Y0, Y0, Y0
-	TESTQ  CX, CX
-	JLE    f16done
-
-f16loop:
-	VCVTPH2PS   (SI), Y1
-	VCVTPH2PS   (DI), Y2
-	VFMADD231PS Y2, Y1, Y0
-	ADDQ $16, SI
-	ADDQ $16, DI
-	DECQ CX
-	JNZ  f16loop
-
-f16done:
-	HSUM8(Y0, X0, X1)
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
-	RET
-
 // The matmul kernels take the activation scales as float32 (converted once
 // per input by Activations) at s, s+sstride, ... (sstride in bytes), instead
 // of reading them from the blocks; the products and sums are unchanged.
@@ -227,54 +201,6 @@ s4done:
 	MOVSS X1, 4(DI)
 	MOVSS X2, 8(DI)
 	MOVSS X3, 12(DI)
-	RET
-
-// func wsumAVX2(out, v *float32, vstride int, w *float32, npos, ncols int)
-// out[c] += sum_j w[j] * v[j*vstride + c] for c < ncols (a multiple of 32,
-// vstride in bytes), 32 columns at a time held in four accumulators.
-TEXT ·wsumAVX2(SB), NOSPLIT, $0-48
-	MOVQ out+0(FP), DI
-	MOVQ v+8(FP), SI
-	MOVQ vstride+16(FP), DX
-	MOVQ w+24(FP), R8
-	MOVQ npos+32(FP), R9
-	MOVQ ncols+40(FP), CX
-	SHRQ $5, CX
-
-wscol:
-	TESTQ   CX, CX
-	JLE     wsdone
-	VMOVUPS (DI), Y0
-	VMOVUPS 32(DI), Y1
-	VMOVUPS 64(DI), Y2
-	VMOVUPS 96(DI), Y3
-	MOVQ    SI, R10 // row j of this column chunk
-	XORQ    AX, AX
-
-wspos:
-	CMPQ         AX, R9
-	JGE          wsstore
-	VBROADCASTSS (R8)(AX*4), Y4
-	VFMADD231PS  (R10), Y4, Y0
-	VFMADD231PS  32(R10), Y4, Y1
-	VFMADD231PS  64(R10), Y4, Y2
-	VFMADD231PS  96(R10), Y4, Y3
-	ADDQ         DX, R10
-	INCQ         AX
-	JMP          wspos
-
-wsstore:
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	ADDQ    $128, DI
-	ADDQ    $128, SI
-	DECQ    CX
-	JMP     wscol
-
-wsdone:
-	VZEROUPPER
 	RET
 
 // ggml's ggml_vec_dot_f32/f16 order for single rows (decode): four 8-lane
@@ -441,4 +367,112 @@ g5done:
 	HSUM8(Y0, X0, X1)
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
+	RET
+
+// func dotsF32GGML512AVX2(k *float32, kstride int, q *float32, n, npos int, out *float32, scale float32)
+// out[j] = DotF32GGML(k[j*kstride:][:n], q) * scale for j < npos (kstride in
+// bytes, n a multiple of 64): the scores of one head, one call per block.
+TEXT ·dotsF32GGML512AVX2(SB), NOSPLIT, $0-52
+	MOVQ         k+0(FP), SI
+	MOVQ         kstride+8(FP), DX
+	MOVQ         q+16(FP), R8
+	MOVQ         n+24(FP), R9
+	MOVQ         npos+32(FP), CX
+	MOVQ         out+40(FP), DI
+	SHRQ         $6, R9
+	TESTQ        CX, CX
+	JLE          gsdone
+
+gspos:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   SI, R10
+	MOVQ   R8, R11
+	MOVQ   R9, BX
+
+gsstep:
+	VMOVUPS     (R10), Y8
+	VFMADD231PS (R11), Y8, Y0
+	VMOVUPS     32(R10), Y9
+	VFMADD231PS 32(R11), Y9, Y1
+	VMOVUPS     64(R10), Y10
+	VFMADD231PS 64(R11), Y10, Y2
+	VMOVUPS     96(R10), Y11
+	VFMADD231PS 96(R11), Y11, Y3
+	VMOVUPS     128(R10), Y12
+	VFMADD231PS 128(R11), Y12, Y4
+	VMOVUPS     160(R10), Y13
+	VFMADD231PS 160(R11), Y13, Y5
+	VMOVUPS     192(R10), Y14
+	VFMADD231PS 192(R11), Y14, Y6
+	VMOVUPS     224(R10), Y15
+	VFMADD231PS 224(R11), Y15, Y7
+	ADDQ        $256, R10
+	ADDQ        $256, R11
+	DECQ        BX
+	JNZ         gsstep
+
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y1, Y0, Y0
+	HSUM8(Y0, X0, X1)
+	VMULSS scale+48(FP), X0, X0
+	MOVSS  X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   DX, SI
+	DECQ   CX
+	JNZ    gspos
+
+gsdone:
+	VZEROUPPER
+	RET
+
+// func wsumLanesAVX2(lanes, v *float32, vstride int, w *float32, npos, ncols int)
+// For p < npos: lanes[(p%16)*ncols + c] = fma(w[p], v[p*vstride + c], same)
+// for c < ncols (a multiple of 8, vstride in bytes): the 16 lane sums of
+// llama.cpp's AVX-512 tinyBLAS, walking V row by row.
+TEXT ·wsumLanesAVX2(SB), NOSPLIT, $0-48
+	MOVQ lanes+0(FP), DI
+	MOVQ v+8(FP), SI
+	MOVQ vstride+16(FP), DX
+	MOVQ w+24(FP), R8
+	MOVQ npos+32(FP), R9
+	MOVQ ncols+40(FP), CX
+	SHLQ $2, CX // lane row in bytes
+	XORQ AX, AX // position
+
+wlpos:
+	CMPQ         AX, R9
+	JGE          wldone
+	VBROADCASTSS (R8)(AX*4), Y1
+	MOVQ         AX, R10
+	ANDQ         $15, R10
+	IMULQ        CX, R10
+	ADDQ         DI, R10 // this position's lane row
+	XORQ         BX, BX  // byte offset within the row
+
+wlcol:
+	VMOVUPS     (R10)(BX*1), Y0
+	VFMADD231PS (SI)(BX*1), Y1, Y0
+	VMOVUPS     Y0, (R10)(BX*1)
+	ADDQ        $32, BX
+	CMPQ        BX, CX
+	JLT         wlcol
+
+	ADDQ DX, SI
+	INCQ AX
+	JMP  wlpos
+
+wldone:
+	VZEROUPPER
 	RET

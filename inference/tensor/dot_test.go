@@ -177,25 +177,6 @@ func TestDotF32F16FastMatchPlain(t *testing.T) {
 	}
 }
 
-// TestWeightedSumFastMatchesPlain: both are one FMA per value in position
-// order, so they agree bit for bit.
-func TestWeightedSumFastMatchesPlain(t *testing.T) {
-	r := rand.New(rand.NewPCG(47, 48))
-	for _, tc := range []struct{ hd, stride, npos int }{{8, 8, 1}, {64, 512, 7}, {128, 256, 4}, {12, 24, 5}, {64, 64, 33}, {32, 40, 3}, {96, 96, 2}} {
-		k := randF32(r, tc.npos*tc.stride, 1)
-		o1 := randF32(r, tc.hd, 1)
-		o2 := append([]float32(nil), o1...)
-		wts := randF32(r, tc.npos, 1)
-		weightedSum(o1, k, tc.stride, wts)
-		weightedSumPlain(o2, k, tc.stride, wts)
-		for i := range o1 {
-			if math.Float32bits(o1[i]) != math.Float32bits(o2[i]) {
-				t.Fatalf("%+v: weightedSum[%d] = %v, plain %v", tc, i, o1[i], o2[i])
-			}
-		}
-	}
-}
-
 // TestDotF32GGML: the assembly keeps the AVX-512 build's 16-lane order bit
 // for bit (its Go model is the plain twin).
 func TestDotF32GGML(t *testing.T) {
@@ -237,6 +218,22 @@ func testWeightedSumGGML(t *testing.T) {
 		for d := range got {
 			if math.Float32bits(got[d]) != math.Float32bits(want[d]) {
 				t.Fatalf("%+v: out[%d] = %v, model %v", tc, d, got[d], want[d])
+			}
+		}
+	}
+}
+
+// TestScoresGGML: the block kernel gives each position what DotF32GGML gives.
+func TestScoresGGML(t *testing.T) {
+	r := rand.New(rand.NewPCG(53, 54))
+	for _, tc := range []struct{ hd, stride, n int }{{64, 64, 1}, {64, 512, 33}, {128, 256, 7}, {8, 32, 5}, {192, 200, 3}} {
+		q, k := randF32(r, tc.hd, 1), randF32(r, tc.n*tc.stride, 1)
+		got := make([]float32, tc.n)
+		scoresGGML(got, k, tc.stride, q, 0.125)
+		for j := range got {
+			want := DotF32GGML(k[j*tc.stride:j*tc.stride+tc.hd], q) * 0.125
+			if math.Float32bits(got[j]) != math.Float32bits(want) {
+				t.Fatalf("%+v: score[%d] = %v, want %v", tc, j, got[j], want)
 			}
 		}
 	}

@@ -54,17 +54,16 @@ func WeightedSumGGML(out, v []float32, stride int, w, scratch []float32) {
 	if n > 0 {
 		_ = v[(n-1)*stride+hd-1]
 	}
-	lanes, wl := scratch[:16*hd], scratch[16*hd:]
+	lanes := scratch[:16*hd]
 	clear(lanes)
-	for l := 0; l < 16 && l < n; l++ {
-		// Positions l, l+16, ... in order, into lane l's accumulators.
-		m := 0
-		for p := l; p < n; p += 16 {
-			wl[m] = w[p]
-			m++
-		}
-		weightedSum(lanes[l*hd:(l+1)*hd], v[l*stride:], 16*stride, wl[:m])
-	}
+	wsumLanes(lanes, v, stride, w)
+	reduceLanes(out, lanes)
+}
+
+// reduceLanes sets out[d] to the reduce16 sum of lanes[l*len(out)+d] over
+// the 16 lanes l.
+func reduceLanes(out, lanes []float32) {
+	hd := len(out)
 	for d := range out {
 		var a [16]float32
 		for l := range a {
@@ -76,4 +75,23 @@ func WeightedSumGGML(out, v []float32, stride int, w, scratch []float32) {
 
 // WeightedSumScratch is the scratch WeightedSumGGML needs for hd output
 // values over n positions.
-func WeightedSumScratch(hd, n int) int { return 16*hd + (n+15)/16 }
+func WeightedSumScratch(hd, n int) int { return 16 * hd }
+
+// wsumLanesPlain adds w[p]*v[p*stride:][:hd] into lane row p%16 of lanes
+// (16 rows of hd = len(lanes)/16), one FMA per value, positions in order.
+func wsumLanesPlain(lanes, v []float32, stride int, w []float32) {
+	hd := len(lanes) / 16
+	for p, wp := range w {
+		row := lanes[(p%16)*hd : (p%16+1)*hd]
+		for d, x := range v[p*stride : p*stride+hd] {
+			row[d] = fma32(wp, x, row[d])
+		}
+	}
+}
+
+// scoresGGMLPlain sets out[j] = DotF32GGML(k[j*stride:][:len(q)], q) * scale.
+func scoresGGMLPlain(out, k []float32, stride int, q []float32, scale float32) {
+	for j := range out {
+		out[j] = dotF32GGML512(k[j*stride:j*stride+len(q)], q) * scale
+	}
+}

@@ -205,6 +205,8 @@ var (
 	dotF16F32  = dotF16F32Plain
 
 	dotF32GGML512 = dotF32GGML512Plain
+	scoresGGML    = scoresGGMLPlain
+	wsumLanes     = wsumLanesPlain
 	mulQ8_0       = mulQ8_0Plain
 	mulQ8_0x4     = mulQ8_0x4Plain
 
@@ -215,9 +217,8 @@ var (
 func usePlain() {
 	dotQ8_0, dotF16, dotF32 = dotQ8_0Plain, dotF16Plain, dotF32Plain
 	dotF32Tile, dotF16F32 = dotF32Plain, dotF16F32Plain
-	dotF32GGML512 = dotF32GGML512Plain
+	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Plain, scoresGGMLPlain, wsumLanesPlain
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Plain, mulQ8_0x4Plain
-	weightedSum = weightedSumPlain
 	fastKernels = "plain"
 }
 
