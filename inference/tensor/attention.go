@@ -119,15 +119,11 @@ func softmaxPadded(x []float32) {
 	for _, v := range x {
 		mx = max(mx, v)
 	}
+	expSub(x, mx)
 	var sum float64
 	for c := 0; c < len(x); c += 16 {
 		var g [16]float32 // the padding's exp(-inf) = 0
-		for l := range g {
-			if c+l < len(x) {
-				g[l] = expV(x[c+l] - mx)
-				x[c+l] = g[l]
-			}
-		}
+		copy(g[:], x[c:min(c+16, len(x))])
 		sum += float64(reduce16(&g))
 	}
 	inv := float32(1 / sum)

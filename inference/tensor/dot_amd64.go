@@ -30,6 +30,9 @@ func dotsF32GGML512AVX2(k *float32, kstride int, q *float32, n, npos int, out *f
 func wsumLanesAVX2(lanes, v *float32, vstride int, w *float32, npos, ncols int)
 
 //go:noescape
+func expSubAVX2(x *float32, n int, m float32)
+
+//go:noescape
 func dotF32AVX2(x, y *float32, n int) float32
 
 // haveAVX2 reports whether the assembly kernels can run here: AVX2 with
@@ -47,6 +50,7 @@ func useFast() {
 	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32VecFast, dotF16VecFast
 	dotF32Tile, dotF16F32 = dotF32Fast, dotF16F32Fast
 	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Fast, scoresGGMLFast, wsumLanesFast
+	expSub = expSubFast
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
 	fastKernels = "avx2"
 }
@@ -176,4 +180,14 @@ func wsumLanesFast(lanes, v []float32, stride int, w []float32) {
 	}
 	_ = v[(len(w)-1)*stride+hd-1]
 	wsumLanesAVX2(&lanes[0], &v[0], 4*stride, &w[0], len(w), hd)
+}
+
+func expSubFast(x []float32, m float32) {
+	n := len(x) &^ 7
+	if n > 0 {
+		expSubAVX2(&x[0], n, m)
+	}
+	for i := n; i < len(x); i++ {
+		x[i] = expV(x[i] - m)
+	}
 }

@@ -476,3 +476,89 @@ wlcol:
 wldone:
 	VZEROUPPER
 	RET
+
+// Constants of ggml_v_expf (and of the scaling around it), one float each.
+DATA expc<>+0(SB)/4, $0x3fb8aa3b  // log2(e)      0x1.715476p+0
+DATA expc<>+4(SB)/4, $0x4b400000  // shift        0x1.8p23
+DATA expc<>+8(SB)/4, $0x3f317200  // ln2 high     0x1.62e4p-1
+DATA expc<>+12(SB)/4, $0x35bfbe8e // ln2 low      0x1.7f7d1cp-20
+DATA expc<>+16(SB)/4, $0x3c072010 // c5           0x1.0e4020p-7
+DATA expc<>+20(SB)/4, $0x3d2b9f17 // c4           0x1.573e2ep-5
+DATA expc<>+24(SB)/4, $0x3e2aaf33 // c3           0x1.555e66p-3
+DATA expc<>+28(SB)/4, $0x3efffedb // c2           0x1.fffdb6p-2
+DATA expc<>+32(SB)/4, $0x3f7ffff6 // c1           0x1.ffffecp-1
+DATA expc<>+36(SB)/4, $0x3f800000 // 1.0
+DATA expc<>+40(SB)/4, $0xc3400000 // -192.0
+DATA expc<>+44(SB)/4, $0xffffff82 // -126 (int)
+DATA expc<>+48(SB)/4, $100        // 100 (int)
+DATA expc<>+52(SB)/4, $127        // 127 (int)
+DATA expc<>+56(SB)/4, $0x0d800000 // 2^-100
+GLOBL expc<>(SB), RODATA|NOPTR, $60
+
+// func expSubAVX2(x *float32, n int, m float32)
+// x[i] = expV(x[i] - m) for i < n (a multiple of 8), eight lanes at a time,
+// each lane exactly as ggml_v_expf's AVX-512 build: float32 FMAs, then
+// scalef(j, n) (done as one or two exact-then-rounding multiplies). Only
+// for x[i] <= m (softmax), where n <= 0.
+TEXT ·expSubAVX2(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), DI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS m+16(FP), Y15
+	SHRQ         $3, CX
+	TESTQ        CX, CX
+	JLE          exdone
+
+exloop:
+	VMOVUPS      (DI), Y0
+	VSUBPS       Y15, Y0, Y0 // x - m
+	VBROADCASTSS expc<>+4(SB), Y1
+	VBROADCASTSS expc<>+0(SB), Y2
+	VFMADD231PS  Y2, Y0, Y1 // z = x*log2e + shift
+	VBROADCASTSS expc<>+4(SB), Y2
+	VSUBPS       Y2, Y1, Y1 // n = z - shift
+	VMOVAPS      Y0, Y3
+	VBROADCASTSS expc<>+8(SB), Y2
+	VFNMADD231PS Y2, Y1, Y3 // x - n*ln2hi
+	VBROADCASTSS expc<>+12(SB), Y2
+	VFNMADD231PS Y2, Y1, Y3 // b = that - n*ln2lo
+	VMULPS       Y3, Y3, Y4 // u = b*b
+	VBROADCASTSS expc<>+20(SB), Y5
+	VBROADCASTSS expc<>+16(SB), Y2
+	VFMADD231PS  Y2, Y3, Y5 // p1 = c5*b + c4
+	VBROADCASTSS expc<>+28(SB), Y6
+	VBROADCASTSS expc<>+24(SB), Y2
+	VFMADD231PS  Y2, Y3, Y6 // p2 = c3*b + c2
+	VBROADCASTSS expc<>+36(SB), Y7
+	VBROADCASTSS expc<>+32(SB), Y2
+	VFMADD231PS  Y2, Y3, Y7 // p3 = c1*b + 1
+	VFMADD231PS  Y4, Y5, Y6 // q = p1*u + p2
+	VFMADD231PS  Y4, Y6, Y7 // j = q*u + p3
+
+	// scalef(j, n): 2^n as a float when n >= -126; else j*2^(n+100) (exact)
+	// then *2^-100 (the one rounding).
+	VCVTTPS2DQ     Y1, Y8
+	VPBROADCASTD   expc<>+44(SB), Y9
+	VPCMPGTD       Y8, Y9, Y9 // mask: n < -126
+	VPBROADCASTD   expc<>+48(SB), Y10
+	VPAND          Y9, Y10, Y10
+	VPADDD         Y10, Y8, Y8
+	VPBROADCASTD   expc<>+52(SB), Y10
+	VPADDD         Y10, Y8, Y8
+	VPSLLD         $23, Y8, Y8 // 2^(n or n+100)
+	VMULPS         Y8, Y7, Y7
+	VBROADCASTSS   expc<>+56(SB), Y10
+	VBROADCASTSS   expc<>+36(SB), Y11
+	VBLENDVPS      Y9, Y10, Y11, Y10 // 2^-100 where masked, else 1
+	VMULPS         Y10, Y7, Y7
+	// n < -192: 0 (NaN compares false and stays NaN).
+	VBROADCASTSS   expc<>+40(SB), Y10
+	VCMPPS         $1, Y10, Y1, Y10
+	VANDNPS        Y7, Y10, Y7
+	VMOVUPS        Y7, (DI)
+	ADDQ           $32, DI
+	DECQ           CX
+	JNZ            exloop
+
+exdone:
+	VZEROUPPER
+	RET

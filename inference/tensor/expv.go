@@ -49,3 +49,10 @@ func reduce16(a *[16]float32) float32 {
 	q := [4]float32{h[4] + h[0], h[5] + h[1], h[6] + h[2], h[7] + h[3]}
 	return (q[0] + q[2]) + (q[1] + q[3])
 }
+
+// expSubPlain sets x[i] = expV(x[i] - m); the softmax's exponentials (x[i] <= m).
+func expSubPlain(x []float32, m float32) {
+	for i, v := range x {
+		x[i] = expV(v - m)
+	}
+}

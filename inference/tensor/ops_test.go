@@ -315,3 +315,34 @@ func TestReduce16(t *testing.T) {
 		t.Fatalf("reduce16 order: got %v, want 1", got)
 	}
 }
+
+// TestExpSub: the eight-lane assembly gives expV's bits on softmax inputs,
+// including results that are subnormal or flush to zero.
+func TestExpSub(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	x := make([]float32, 4096+5)
+	for i := range x {
+		switch i % 4 {
+		case 0:
+			x[i] = -float32(r.Float64() * 5)
+		case 1:
+			x[i] = -float32(r.Float64() * 90)
+		case 2:
+			x[i] = -85 - float32(r.Float64()*50) // subnormal results and zeros
+		default:
+			x[i] = -float32(r.ExpFloat64())
+		}
+	}
+	x[7], x[8] = float32(math.Inf(-1)), 0
+	want := make([]float32, len(x))
+	for i, v := range x {
+		want[i] = expV(v - 0.5)
+	}
+	got := append([]float32(nil), x...)
+	expSub(got, 0.5)
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("x=%v: %v (%#x), expV %v (%#x)", x[i], got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
