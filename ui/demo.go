@@ -98,6 +98,11 @@ func captureWindow(win fyne.Window) image.Image {
 	c := software.NewCanvas()
 	c.SetPadded(false)
 	c.SetContent(content)
+	// Wrapped text learns its height from the width it was last given, so
+	// lay out twice more (a width change forces every container to redo it)
+	// before painting.
+	c.Resize(size)
+	c.Resize(size.AddWidthHeight(1, 0))
 	c.Resize(size)
 	img = c.Capture()
 	c.SetContent(nil)
