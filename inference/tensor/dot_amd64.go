@@ -50,7 +50,7 @@ func useFast() {
 	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32VecFast, dotF16VecFast
 	dotF32Tile, dotF16F32 = dotF32Fast, dotF16F32Fast
 	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Fast, scoresGGMLFast, wsumLanesFast
-	expSub = expSubFast
+	expSub, vectorExp = expSubFast, true
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
 	fastKernels = "avx2"
 }
@@ -181,6 +181,10 @@ func wsumLanesFast(lanes, v []float32, stride int, w []float32) {
 	_ = v[(len(w)-1)*stride+hd-1]
 	wsumLanesAVX2(&lanes[0], &v[0], 4*stride, &w[0], len(w), hd)
 }
+
+// expSubAsm is expSubFast called directly, so buffers passed to it can stay
+// on the stack.
+func expSubAsm(x []float32, m float32) { expSubFast(x, m) }
 
 func expSubFast(x []float32, m float32) {
 	n := len(x) &^ 7

@@ -208,6 +208,7 @@ var (
 	scoresGGML    = scoresGGMLPlain
 	wsumLanes     = wsumLanesPlain
 	expSub        = expSubPlain
+	vectorExp     = false // expSubAsm may be called directly
 	mulQ8_0       = mulQ8_0Plain
 	mulQ8_0x4     = mulQ8_0x4Plain
 
@@ -219,7 +220,7 @@ func usePlain() {
 	dotQ8_0, dotF16, dotF32 = dotQ8_0Plain, dotF16Plain, dotF32Plain
 	dotF32Tile, dotF16F32 = dotF32Plain, dotF16F32Plain
 	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Plain, scoresGGMLPlain, wsumLanesPlain
-	expSub = expSubPlain
+	expSub, vectorExp = expSubPlain, false
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Plain, mulQ8_0x4Plain
 	fastKernels = "plain"
 }

@@ -346,3 +346,28 @@ func TestExpSub(t *testing.T) {
 		}
 	}
 }
+
+// TestSwiGLUMatchesSiluV: the chunked vector path gives siluV(g)*u's bits,
+// also around overflow (|g| near 88) and for NaN-free extremes.
+func TestSwiGLUMatchesSiluV(t *testing.T) { kernelSets(t, testSwiGLUMatchesSiluV) }
+
+func testSwiGLUMatchesSiluV(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	for _, n := range []int{16, 17, 64, 100, 1000} {
+		g, u := randF32(r, n, 6), randF32(r, n, 1)
+		if n > 20 {
+			g[3], g[19], g[5] = -95, 95, -87.9
+		}
+		got := make([]float32, n)
+		SwiGLU(got, g, u)
+		for i := range got {
+			want := siluV(g[i]) * u[i]
+			if i >= n&^15 {
+				want = SiLU(g[i]) * u[i]
+			}
+			if math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("n=%d g=%v: %v, want %v", n, g[i], got[i], want)
+			}
+		}
+	}
+}

@@ -54,8 +54,24 @@ func SiLUInPlace(x []float32) {
 func SwiGLU(out, gate, up []float32) {
 	gate, up = gate[:len(out)], up[:len(out)]
 	n16 := len(out) &^ 15
-	for i := 0; i < n16; i++ {
-		out[i] = siluV(gate[i]) * up[i]
+	var e [64]float32 // exp(-gate) for a chunk, through the vector kernel
+	for c := 0; c < n16; c += len(e) {
+		m := min(len(e), n16-c)
+		fast := true
+		for k, g := range gate[c : c+m] {
+			e[k] = 0 - g
+			fast = fast && e[k] <= 88 // the kernel's range: no overflow
+		}
+		if fast && vectorExp {
+			expSubAsm(e[:m], 0)
+		} else {
+			for k := range e[:m] {
+				e[k] = expV(e[k])
+			}
+		}
+		for k, g := range gate[c : c+m] {
+			out[c+k] = g / (1 + e[k]) * up[c+k]
+		}
 	}
 	for i := n16; i < len(out); i++ {
 		out[i] = SiLU(gate[i]) * up[i]
