@@ -49,11 +49,19 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 		// KV cache store.
 		s.cache.store(l, pos0, n, k, v)
 
-		// Attention with grouped KV heads and the causal mask, every
-		// (token, head) pair of the batch spread over the threads.
-		s.job = attentionJob{layer: l, pos0: pos0, q: q, out: att, scale: s.attnScale}
-		p.Run(n*c.Heads, s.attendFn)
-		s.job = attentionJob{}
+		// Attention with grouped KV heads; token t sees positions
+		// 0..pos0+t (the causal mask).
+		if s.cache.f16 {
+			// Every (token, head) pair of the batch spread over the threads.
+			s.job = attentionJob{layer: l, pos0: pos0, q: q, out: att, scale: s.attnScale}
+			p.Run(n*c.Heads, s.attendFn)
+			s.job = attentionJob{}
+		} else {
+			for t := 0; t < n; t++ {
+				tensor.Attention(p, att[t*qDim:(t+1)*qDim], q[t*qDim:(t+1)*qDim], s.cache.k[l], s.cache.v[l],
+					pos0+t+1, c.Heads, c.KVHeads, hd, s.scores)
+			}
+		}
 
 		// Output projection and residual.
 		s.inQ.Set(att, n)

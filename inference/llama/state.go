@@ -32,25 +32,24 @@ type State struct {
 	cache  kvCache
 
 	// Scratch, batch-major: row t of x is x[t*Dim:(t+1)*Dim].
-	x    []float32 // residual stream [batch][Dim]
-	xb   []float32 // normed input / block output [batch][Dim]
-	q    []float32 // queries [batch][QDim]
-	k, v []float32 // new keys and values [batch][KVDim]
-	att  []float32 // attention output [batch][QDim]
-	gate []float32 // [batch][HiddenDim]
-	up   []float32 // [batch][HiddenDim]
-	// Attention scratch, one slot per thread (freeSlots hands them out).
-	scores    []float32 // attention weights [slot][scoreStride] (F32 cache)
-	vlanes    []float32 // partial sums of the weighted values [slot][HeadDim][16] (F32 cache)
-	q16       []uint16  // a query rounded to F16 [slot][HeadDim] (F16 cache)
+	x      []float32 // residual stream [batch][Dim]
+	xb     []float32 // normed input / block output [batch][Dim]
+	q      []float32 // queries [batch][QDim]
+	k, v   []float32 // new keys and values [batch][KVDim]
+	att    []float32 // attention output [batch][QDim]
+	gate   []float32 // [batch][HiddenDim]
+	up     []float32 // [batch][HiddenDim]
+	scores []float32 // tensor.Attention's scratch (F32 cache)
+
+	// F16-cache attention scratch, one slot per thread (freeSlots hands them out).
+	q16       []uint16  // a query rounded to F16 [slot][HeadDim]
 	acc16     []float32 // F16 accumulator of the weighted values [slot][HeadDim]
 	freeSlots chan int
 	logits    []float32 // [Vocab], of the last token
 
-	scoreStride int              // ctxLen rounded up to 16 (llama.cpp's softmax groups)
-	attnScale   float32          // 1/sqrt(HeadDim), computed as llama.cpp does
-	job         attentionJob     // the token whose attention the pool computes
-	attendFn    func(lo, hi int) // s.attendHeads, bound once so dispatching allocates nothing
+	attnScale float32          // 1/sqrt(HeadDim), computed as llama.cpp does
+	job       attentionJob     // the token whose attention the pool computes
+	attendFn  func(lo, hi int) // s.attendHeads, bound once so dispatching allocates nothing
 
 	inDim *tensor.Activations // matmul inputs of width Dim
 	inQ   *tensor.Activations // ... of width QDim
@@ -76,7 +75,7 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	act := uint64(c.Dim+c.QDim()+c.HiddenDim) * 6
 	return kvCacheBytes(c, ctxLen, kv) +
 		uint64(batch)*(perRow*4+act) +
-		uint64(threads)*(uint64(ctxLen+16)+uint64(c.HeadDim)*16)*4 +
+		uint64(tensor.AttentionScratch(c.Heads, c.HeadDim, ctxLen))*4 + uint64(threads*c.HeadDim)*6 +
 		uint64(c.VocabSize)*4
 }
 
@@ -126,15 +125,13 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		inQ:    tensor.NewActivations(batch, c.QDim()),
 		inFF:   tensor.NewActivations(batch, c.HiddenDim),
 	}
-	s.scoreStride = (ctxLen + 15) &^ 15
 	slots := s.pool.Threads()
 	s.freeSlots = make(chan int, slots)
 	for i := 0; i < slots; i++ {
 		s.freeSlots <- i
 	}
 	if o.KV == KVF32 {
-		s.scores = make([]float32, slots*s.scoreStride)
-		s.vlanes = make([]float32, slots*c.HeadDim*16)
+		s.scores = make([]float32, tensor.AttentionScratch(c.Heads, c.HeadDim, ctxLen))
 	} else {
 		s.q16 = make([]uint16, slots*c.HeadDim)
 		s.acc16 = make([]float32, slots*c.HeadDim)
