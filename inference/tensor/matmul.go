@@ -195,39 +195,6 @@ func dotBF16Plain(x, y []uint16) float32 {
 	return float32(s)
 }
 
-// The dot products matmul uses: the plain ones, replaced at init by
-// assembly where the CPU has it (see useFast).
-var (
-	dotQ8_0    = dotQ8_0Plain
-	dotF16     = dotF16Plain
-	dotF32     = dotF32Plain
-	dotF32Tile = dotF32Plain
-	dotF16F32  = dotF16F32Plain
-
-	dotF32GGML512 = dotF32GGML512Plain
-	scoresGGML    = scoresGGMLPlain
-	wsumLanes     = wsumLanesPlain
-	expSub        = expSubPlain
-	vectorExp     = false // expSubAsm may be called directly
-	mulQ8_0       = mulQ8_0Plain
-	mulQ8_0x4     = mulQ8_0x4Plain
-
-	fastKernels = "plain" // which set is in use, for benchmarks and reports
-)
-
-// usePlain points the kernels at the Go twins (tests and benchmarks).
-func usePlain() {
-	dotQ8_0, dotF16, dotF32 = dotQ8_0Plain, dotF16Plain, dotF32Plain
-	dotF32Tile, dotF16F32 = dotF32Plain, dotF16F32Plain
-	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Plain, scoresGGMLPlain, wsumLanesPlain
-	expSub, vectorExp = expSubPlain, false
-	mulQ8_0, mulQ8_0x4 = mulQ8_0Plain, mulQ8_0x4Plain
-	fastKernels = "plain"
-}
-
-// Kernels names the dot-product kernels in use: "avx2" or "plain".
-func Kernels() string { return fastKernels }
-
 // mulQ8_0Plain dots weight row w with input row t of a.
 func mulQ8_0Plain(w []byte, a *Activations, t, nb int) float32 {
 	return dotQ8_0Plain(w, a.q8Row(t), nb)
