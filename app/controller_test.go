@@ -232,3 +232,25 @@ type recordingLibrary struct{ paths []string }
 
 func (l *recordingLibrary) Scan() ([]models.Entry, error) { return nil, nil }
 func (l *recordingLibrary) Register(p string) error       { l.paths = append(l.paths, p); return nil }
+
+func TestDamagedFilesDoNotHideTheRest(t *testing.T) {
+	useTempXDG(t)
+	c := NewController(NewFakeEngine(), nil)
+	id, _ := c.NewConversation()
+	c.Rename(id, "survivor")
+	c.Close()
+	os.WriteFile(filepath.Join(ConversationsDir(), "garbage.json"), []byte(`{"id": "garb`), 0o600)
+	os.MkdirAll(filepath.Dir(SettingsPath()), 0o755)
+	os.WriteFile(SettingsPath(), []byte(`{not json`), 0o600)
+
+	c2 := NewController(NewFakeEngine(), nil)
+	if n := len(c2.Problems()); n != 2 {
+		t.Errorf("%d problems reported, want 2 (settings, garbage.json): %v", n, c2.Problems())
+	}
+	if convs := c2.Conversations(); len(convs) != 1 || convs[0].Title != "survivor" {
+		t.Errorf("conversations %+v", convs)
+	}
+	if s := c2.Settings(); s.Defaults != DefaultChatSettings() || s.WindowWidth == 0 {
+		t.Errorf("damaged settings should give the defaults: %+v", s)
+	}
+}
