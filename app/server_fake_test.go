@@ -76,6 +76,6 @@ func (f *fakeGen) lastRequest() inference.GenerateRequest {
 	return f.reqs[len(f.reqs)-1]
 }
 
-var fakeModel = &inference.ModelInfo{Path: "/models/acme/tiny/tiny-q8_0.gguf", Name: "tiny", Fingerprint: "fp1234"}
+var fakeModel = &inference.ModelInfo{Path: "/models/acme/tiny/tiny.gguf", Name: "Tiny Llama", Fingerprint: "fp1234"}
 
 func loadedFake() *inference.ModelInfo { return fakeModel }

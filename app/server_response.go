@@ -95,12 +95,17 @@ func (s *Server) resolveModel(requested string) (*inference.ModelInfo, *apiError
 	return nil, errUnknownModel(requested)
 }
 
-// modelID is the id the API shows for the loaded model.
+// modelID is the id the API shows for the loaded model: its file name
+// without ".gguf" (unique and free of spaces, unlike general.name, which is
+// often just "llama"), else its name.
 func modelID(info *inference.ModelInfo) string {
+	if strings.HasSuffix(strings.ToLower(info.Path), ".gguf") {
+		return filepath.Base(info.Path[:len(info.Path)-len(".gguf")])
+	}
 	if info.Name != "" {
 		return info.Name
 	}
-	return strings.TrimSuffix(filepath.Base(info.Path), ".gguf")
+	return filepath.Base(info.Path)
 }
 
 // modelMatches accepts the model's id, its file name with or without

@@ -301,7 +301,7 @@ func TestCompletions(t *testing.T) {
 	gen := newFakeGen(" upon", " a", " time")
 	ts := newTestServer(t, gen, ServerOptions{})
 	status, _, b := call(t, "POST", ts.URL+"/v1/completions",
-		`{"model":"tiny-q8_0.gguf","prompt":"Once","echo":true,"logprobs":1,"seed":3}`, nil)
+		`{"model":"tiny.gguf","prompt":"Once","echo":true,"logprobs":1,"seed":3}`, nil)
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, b)
 	}
@@ -338,7 +338,7 @@ func TestCompletions(t *testing.T) {
 
 func TestModels(t *testing.T) {
 	ts := newTestServer(t, newFakeGen(), ServerOptions{Library: func() []string {
-		return []string{"acme/tiny/tiny-q8_0.gguf", "acme/big/big-q4_k_m.gguf"}
+		return []string{"acme/tiny/tiny.gguf", "acme/big/big-q4_k_m.gguf"}
 	}})
 	status, _, b := call(t, "GET", ts.URL+"/v1/models", "", nil)
 	type model struct {
@@ -355,7 +355,7 @@ func TestModels(t *testing.T) {
 		t.Errorf("models %d = %s", status, b)
 	}
 	for id, wantStatus := range map[string]int{
-		"tiny": 200, "tiny-q8_0.gguf": 200, "acme/big/big-q4_k_m.gguf": 200, "nope": 404,
+		"tiny": 200, "tiny.gguf": 200, "Tiny Llama": 200, "acme/tiny/tiny.gguf": 200, "acme/big/big-q4_k_m.gguf": 200, "nope": 404,
 	} {
 		status, _, b := call(t, "GET", ts.URL+"/v1/models/"+id, "", nil)
 		if status != wantStatus {
