@@ -71,6 +71,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	intEntry := func(place string) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetPlaceHolder(place)
+		e.Validator = wholeNumber // shows a bad value in red; it is not saved
 		e.OnChanged = func(string) { changed() }
 		return e
 	}
@@ -178,4 +179,16 @@ func (p *settingsPanel) save() {
 	if err := p.win.c.UpdateChatSettings(p.win.current, s); err != nil {
 		p.win.showError(err)
 	}
+}
+
+// wholeNumber accepts "" (the default) or an integer ≥ 0.
+func wholeNumber(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	if _, err := strconv.ParseUint(s, 10, 64); err != nil {
+		return fmt.Errorf("a whole number ≥ 0, or empty for the default")
+	}
+	return nil
 }

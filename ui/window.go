@@ -73,6 +73,14 @@ func NewWindow(a fyne.App, c *app.Controller) *Window {
 	}
 	w.side.refresh()
 	w.bar.refresh(c.Model())
+	if probs := c.Problems(); len(probs) > 0 {
+		lines := make([]string, len(probs))
+		for i, p := range probs {
+			lines[i] = "• " + p.Error()
+		}
+		w.showNotice("Some saved files could not be read",
+			"They were left untouched on disk:\n"+strings.Join(lines, "\n"))
+	}
 	return w
 }
 

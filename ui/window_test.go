@@ -367,3 +367,30 @@ func containsText(o fyne.CanvasObject, s string) bool {
 	})
 	return found
 }
+
+func TestUnreadableFilesAreReported(t *testing.T) {
+	useTempXDG(t)
+	dir := app.ConversationsDir()
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "torn.json"), []byte(`{"id":`), 0o600)
+	h := newHarness(t, app.NewFakeEngine())
+	top := h.w.win.Canvas().Overlays().Top()
+	if top == nil || !containsText(top, "torn.json") {
+		t.Fatalf("no notice naming the unreadable file (%q)", h.w.lastNotice)
+	}
+}
+
+func TestBadNumberIsNotSaved(t *testing.T) {
+	useTempXDG(t)
+	h := newHarness(t, app.NewFakeEngine())
+	h.w.newConversation()
+	h.w.settings.topK.SetText("12")
+	h.w.settings.topK.SetText("12x")
+	if h.w.settings.topK.Validate() == nil {
+		t.Error("12x accepted")
+	}
+	cv, _ := h.c.Conversation(h.w.current)
+	if cv.Settings.TopK != 12 {
+		t.Errorf("top-k saved as %d, want the last good value 12", cv.Settings.TopK)
+	}
+}
