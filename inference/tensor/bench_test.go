@@ -139,3 +139,9 @@ func BenchmarkAttentionGGMLHead1024(b *testing.B) {
 		})
 	}
 }
+
+// Prompt processing through ffn_down's shape: 64 input rows of 8192 values
+// (557 KB quantized, more than L2) against a 2048x8192 matrix.
+func BenchmarkMatMulQ8_0_8192x2048_Prompt64(b *testing.B) {
+	benchMatMul(b, gguf.TypeQ8_0, 2048, 8192, 64)
+}
