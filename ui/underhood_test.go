@@ -1,0 +1,322 @@
+package ui
+
+import (
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"burrow/inference"
+	"burrow/inference/chat"
+	"burrow/inference/filemap"
+	"burrow/inference/sample"
+	"burrow/internal/testenv"
+)
+
+// hoodWait polls cond; the deadline is a safety net, not a measurement.
+func hoodWait(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// hoodShot saves the window to $BURROW_UI_SHOTS/name.png when that is set.
+func hoodShot(t *testing.T, w fyne.Window, name string) {
+	dir := os.Getenv("BURROW_UI_SHOTS")
+	if dir == "" {
+		return
+	}
+	f, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, w.Canvas().Capture()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hoodWalk visits o and everything drawn inside it.
+func hoodWalk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	visit(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			hoodWalk(c, visit)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			hoodWalk(c, visit)
+		}
+	}
+}
+
+func stories(t *testing.T) string { return testenv.Path(t, "models", "stories260K-q8_0.gguf") }
+
+func TestInspectViewStories(t *testing.T) {
+	test.NewTempApp(t)
+	v, err := newInspectView(stories(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.close()
+	w := test.NewTempWindow(t, v.object)
+	w.Resize(fyne.NewSize(1200, 800))
+
+	// Summary and memory at a chosen context.
+	if v.summary.Layers != 5 || v.summary.TensorCount != 48 {
+		t.Fatalf("summary %+v", v.summary)
+	}
+	v.memCtx.SetValue(64)
+	if got := v.memLabel.Text; !strings.Contains(got, "At 64 tokens") {
+		t.Errorf("memory label %q", got)
+	}
+
+	// The file map is computed off the UI thread, then hovering names regions.
+	<-v.fmap.done
+	hoodWait(t, "the map", func() bool { return v.fmap.view.pic != nil })
+	fm := v.fmap.view
+	var firstTensor filemap.Region
+	for _, r := range fm.m.Regions {
+		if r.Kind == filemap.KindTensor {
+			firstTensor = r
+			break
+		}
+	}
+	cell := int(firstTensor.Start/fm.m.Chunk) + 1 // a cell wholly inside it
+	rect := fm.grid.CellRect(cell)
+	origin, _ := fm.picRect()
+	ox, oy := origin.X, origin.Y
+	pos := fyne.NewPos(ox+(float32(rect.Min.X)+float32(rect.Dx())/2)/fm.scale, oy+(float32(rect.Min.Y)+float32(rect.Dy())/2)/fm.scale)
+	fm.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: pos}})
+	if got := v.fmap.hover.Text; !strings.HasPrefix(got, firstTensor.Name+" ") {
+		t.Errorf("hover over %s says %q", firstTensor.Name, got)
+	}
+	fm.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(ox+1, oy+1)}})
+	if got := v.fmap.hover.Text; !strings.HasPrefix(got, "header") {
+		t.Errorf("hover at the first cell says %q", got)
+	}
+	v.memCtx.SetValue(128)
+	hoodShot(t, w, "inspect")
+
+	// Tensors sort by any column; tapping a header sorts by it.
+	v.tabs.SelectIndex(1)
+	var bytesHdr *widget.Button
+	hoodWalk(v.tensorTable, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && strings.HasPrefix(b.Text, "Bytes") {
+			bytesHdr = b
+		}
+	})
+	if bytesHdr == nil {
+		t.Fatal("no Bytes header button")
+	}
+	test.Tap(bytesHdr)
+	if v.sortCol != 3 || !sort.SliceIsSorted(v.tensors, func(i, j int) bool { return v.tensors[i].bytes < v.tensors[j].bytes }) {
+		t.Errorf("tensors not sorted by bytes after tapping the header")
+	}
+	test.Tap(bytesHdr)
+	if !v.sortDesc || v.tensors[0].bytes < v.tensors[len(v.tensors)-1].bytes {
+		t.Error("second tap did not reverse the order")
+	}
+	for col := range tensorColumns {
+		v.sortBy(col)
+		if v.tensorCell(0, col) > v.tensorCell(1, col) && col < 3 {
+			t.Errorf("column %d not ascending: %q > %q", col, v.tensorCell(0, col), v.tensorCell(1, col))
+		}
+	}
+
+	// Metadata search; long arrays show a count and a preview.
+	v.tabs.SelectIndex(2)
+	test.Type(v.metaSearch, "tokenizer.ggml.tokens")
+	if len(v.metaShown) != 1 {
+		t.Fatalf("%d rows match tokenizer.ggml.tokens", len(v.metaShown))
+	}
+	if r := v.meta[v.metaShown[0]]; !strings.HasPrefix(r.value, "512 items: ") || !strings.HasSuffix(r.value, "…") || r.typ != "[string]" {
+		t.Errorf("tokens row %+v", r)
+	}
+	v.metaSearch.SetText("")
+	if len(v.metaShown) != len(v.meta) {
+		t.Errorf("empty search shows %d of %d", len(v.metaShown), len(v.meta))
+	}
+}
+
+func TestInspectMapCancel(t *testing.T) {
+	test.NewTempApp(t)
+	v, err := newInspectView(stories(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(v.fmap.stopBtn) // may land before or after the small file is read
+	<-v.fmap.done
+	hoodWait(t, "the panel to settle", func() bool { return !v.fmap.stopBtn.Visible() })
+	if _, err := newInspectView(filepath.Join(t.TempDir(), "missing.gguf")); err == nil {
+		t.Error("a missing file opened")
+	}
+}
+
+func TestTokensViewStories(t *testing.T) {
+	test.NewTempApp(t)
+	conv := []chat.Message{{Role: "user", Content: "Tell me a story"}}
+	v, err := newTokensViewForFile(stories(t), func() []chat.Message { return conv })
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := test.NewTempWindow(t, v.object)
+	w.Resize(fyne.NewSize(900, 600))
+
+	test.Type(v.input, "Once upon a time, there was a little dog.")
+	want := v.tok.Encode(v.input.Text, false, false)
+	if len(v.ids) != len(want) || len(v.flow.Objects) != len(want) || !strings.HasPrefix(v.count.Text, itoa(len(want))+" tokens") {
+		t.Fatalf("%d ids, %d chips, count %q; want %d", len(v.ids), len(v.flow.Objects), v.count.Text, len(want))
+	}
+	if got := strings.Join(v.pieces, ""); strings.TrimPrefix(got, " ") != v.input.Text { // SentencePiece adds a leading space
+		t.Errorf("pieces join to %q", got)
+	}
+	chip := v.flow.Objects[1].(*tokenChip)
+	chip.MouseIn(&desktop.MouseEvent{})
+	if !strings.Contains(v.detail.Text, "id "+itoa(want[1])) || !strings.Contains(v.detail.Text, "bytes ") {
+		t.Errorf("detail %q", v.detail.Text)
+	}
+	hoodShot(t, w, "tokens")
+
+	// Special tokens: BOS is added and <s> is read as the token.
+	v.input.SetText("<s>hi")
+	plain := len(v.ids)
+	test.Tap(v.special)
+	if len(v.ids) >= plain+1 || v.ids[0] != v.tok.BOS() {
+		// <s> as text is several tokens; as a special token it is one, plus BOS.
+		if v.ids[0] != v.tok.BOS() {
+			t.Errorf("special on: ids %v do not start with BOS %d", v.ids, v.tok.BOS())
+		}
+	}
+	if got := v.tok.Encode("<s>hi", true, true); len(got) != len(v.ids) {
+		t.Errorf("special on: %v, want %v", v.ids, got)
+	}
+	first := v.flow.Objects[0].(*tokenChip)
+	if !first.special {
+		t.Error("BOS chip not marked special")
+	}
+
+	// What the model sees: the conversation through the chat template.
+	v.mode.SetSelected(tokensModeModel)
+	if v.input.Visible() || len(v.ids) == 0 || !strings.Contains(strings.Join(v.pieces, ""), "Tell me a story") {
+		t.Errorf("model view: %d tokens, text %q", len(v.ids), strings.Join(v.pieces, ""))
+	}
+	hoodShot(t, w, "tokens-model")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// generateWithChoices runs the real engine on stories260K asking for the
+// top 5 candidates of each token.
+func generateWithChoices(t *testing.T, prompt string, n int) []choiceToken {
+	t.Helper()
+	w := inference.NewWorker()
+	defer w.Close()
+	for ev := range w.Load(context.Background(), stories(t), inference.LoadOptions{}) {
+		if ev.Kind == inference.EventError {
+			t.Fatal(ev.Err)
+		}
+	}
+	p := sample.DefaultParams()
+	p.Seed = 7
+	var out []choiceToken
+	for ev := range w.Generate(context.Background(), inference.GenerateRequest{Messages: []chat.Message{{Role: "user", Content: prompt}},
+		Params: p, MaxTokens: n, TopLogprobs: 5}) {
+		switch ev.Kind {
+		case inference.EventError:
+			t.Fatal(ev.Err)
+		case inference.EventPiece:
+			out = append(out, choiceToken{Piece: ev.Piece, Token: ev.Token, Top: ev.Top})
+		}
+	}
+	return out
+}
+
+func TestChoicesViewStories(t *testing.T) {
+	toks := generateWithChoices(t, "Once upon a time", 40)
+	test.NewTempApp(t)
+	if len(toks) == 0 {
+		t.Fatal("no tokens")
+	}
+	v := newChoicesView()
+	w := test.NewTempWindow(t, v.object)
+	w.Resize(fyne.NewSize(900, 560))
+	v.set(toks)
+	if len(v.flow.Objects) != len(toks) {
+		t.Fatalf("%d chips for %d tokens", len(v.flow.Objects), len(toks))
+	}
+	// Tap the least likely token: its candidates are listed, most likely first.
+	low, lowP := -1, float32(2)
+	for i, tk := range toks {
+		if p, _ := tk.prob(); len(tk.Top) > 0 && p < lowP {
+			low, lowP = i, p
+		}
+	}
+	if low < 0 {
+		t.Fatal("no token carried candidates")
+	}
+	test.Tap(v.flow.Objects[low].(*choiceChip))
+	if v.selected != low || len(v.candidates.Objects) != len(toks[low].Top) || len(toks[low].Top) != 5 {
+		t.Fatalf("selected %d, %d candidate rows", v.selected, len(v.candidates.Objects))
+	}
+	if !strings.Contains(v.caption.Text, "The candidates") {
+		t.Errorf("caption %q", v.caption.Text)
+	}
+	var sum float32
+	for i, c := range toks[low].Top {
+		sum += c.Prob
+		if i > 0 && c.Prob > toks[low].Top[i-1].Prob {
+			t.Errorf("candidates not in order: %+v", toks[low].Top)
+		}
+	}
+	if sum > 1.0001 || sum <= 0 {
+		t.Errorf("candidate probabilities sum to %v", sum)
+	}
+	// For the picture: a token the model was torn about.
+	best, bestD := low, float32(2)
+	for i, tk := range toks {
+		if p, listed := tk.prob(); listed && abs32(p-0.4) < bestD {
+			best, bestD = i, abs32(p-0.4)
+		}
+	}
+	test.Tap(v.flow.Objects[best].(*choiceChip))
+	hoodShot(t, w, "choices")
+}
+
+func TestChoiceProbAndColour(t *testing.T) {
+	top := []inference.TokenProb{{Token: 1, Prob: 0.6}, {Token: 2, Prob: 0.3}}
+	for _, tc := range []struct {
+		tok    choiceToken
+		p      float32
+		listed bool
+	}{
+		{choiceToken{Token: 2, Top: top}, 0.3, true},
+		{choiceToken{Token: 9, Top: top}, 0.3, false},
+		{choiceToken{Token: inference.NoToken}, 1, false},
+	} {
+		if p, listed := tc.tok.prob(); p != tc.p || listed != tc.listed {
+			t.Errorf("prob(%+v) = %v, %v", tc.tok, p, listed)
+		}
+	}
+	if hot, cool := confidenceColor(0, 255), confidenceColor(1, 255); hot.R <= cool.R || hot.G >= cool.G {
+		t.Errorf("low confidence %v is not warmer than high %v", hot, cool)
+	}
+}
+
+func abs32(x float32) float32 { return max(x, -x) }
