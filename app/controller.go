@@ -61,7 +61,12 @@ type Change struct {
 	ConvID string
 	Index  int
 	Piece  string
-	Err    error
+	// Token and Top describe a ChangePiece's token when the conversation
+	// asks for token choices (Top is empty otherwise; Token is
+	// inference.NoToken for text released at the end of a reply).
+	Token int
+	Top   []inference.TokenProb
+	Err   error
 }
 
 // Errors the UI may show as they are.
@@ -518,6 +523,7 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 		Messages:     cv.ChatMessages(),
 		Params:       cv.Settings.Params(),
 		MaxTokens:    cv.Settings.MaxTokens,
+		TopLogprobs:  cv.Settings.TopLogprobs,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &generation{convID: id, index: len(cv.Messages) - 1, cancel: cancel, done: make(chan struct{})}
@@ -559,15 +565,20 @@ func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 	for ev := range events {
 		switch ev.Kind {
 		case inference.EventPiece:
-			if ev.Piece == "" {
+			if ev.Piece == "" && len(ev.Top) == 0 {
 				continue
 			}
 			c.mu.Lock()
 			if m := c.replyLocked(g); m != nil {
 				m.Content += ev.Piece
+				if len(ev.Top) > 0 {
+					m.Choices = append(m.Choices, Choice{Piece: ev.Piece, Token: ev.Token, Top: ev.Top})
+				} else if n := len(m.Choices); n > 0 && ev.Token == inference.NoToken {
+					m.Choices[n-1].Piece += ev.Piece // held-back text belongs to the last token
+				}
 			}
 			c.mu.Unlock()
-			c.emit(Change{Kind: ChangePiece, ConvID: g.convID, Index: g.index, Piece: ev.Piece})
+			c.emit(Change{Kind: ChangePiece, ConvID: g.convID, Index: g.index, Piece: ev.Piece, Token: ev.Token, Top: ev.Top})
 		case inference.EventDone:
 			c.mu.Lock()
 			if m := c.replyLocked(g); m != nil {

@@ -254,3 +254,39 @@ func TestDamagedFilesDoNotHideTheRest(t *testing.T) {
 		t.Errorf("damaged settings should give the defaults: %+v", s)
 	}
 }
+
+func TestTokenChoicesAreKeptWhenAsked(t *testing.T) {
+	useTempXDG(t)
+	eng := NewFakeEngine()
+	c := loaded(t, eng)
+	id, _ := c.NewConversation()
+	if err := c.Send(id, "plain"); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitReply()
+	cv, _ := c.Conversation(id)
+	if len(cv.Messages[1].Choices) != 0 || eng.Requests()[0].TopLogprobs != 0 {
+		t.Fatal("choices recorded without being asked for")
+	}
+	s := cv.Settings
+	s.TopLogprobs = 3
+	c.UpdateChatSettings(id, s)
+	var tops int
+	c.Subscribe(func(ch Change) {
+		if ch.Kind == ChangePiece && len(ch.Top) == 3 {
+			tops++
+		}
+	})
+	if err := c.Send(id, "with choices"); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitReply()
+	cv, _ = c.Conversation(id)
+	ch := cv.Messages[3].Choices
+	if len(ch) != len(eng.Pieces) || tops != len(eng.Pieces) || ch[1].Piece != " upon" || len(ch[1].Top) != 3 || ch[1].Top[0].Token != ch[1].Token {
+		t.Fatalf("choices %+v (%d piece changes with Top)", ch, tops)
+	}
+	if got := eng.Requests()[1].TopLogprobs; got != 3 {
+		t.Errorf("request TopLogprobs %d", got)
+	}
+}

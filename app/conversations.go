@@ -25,6 +25,16 @@ type Message struct {
 	StopReason string           `json:"stop_reason,omitempty"`
 	Stats      *inference.Stats `json:"stats,omitempty"`
 	Err        string           `json:"error,omitempty"` // why the reply failed, if it did
+	// Choices are the reply's tokens with the alternatives the sampler saw,
+	// kept when the conversation's TopLogprobs asks for them.
+	Choices []Choice `json:"choices,omitempty"`
+}
+
+// Choice is one generated token and its top alternatives.
+type Choice struct {
+	Piece string                `json:"piece"` // the text it completed ("" inside a UTF-8 sequence)
+	Token int                   `json:"token"`
+	Top   []inference.TokenProb `json:"top,omitempty"`
 }
 
 // ChatSettings are the per-conversation settings, saved with it. Zero
@@ -40,6 +50,9 @@ type ChatSettings struct {
 	Seed          uint64  `json:"seed"`
 	ContextLength int     `json:"context_length"`
 	Threads       int     `json:"threads"`
+	// TopLogprobs > 0 keeps that many alternatives per generated token
+	// (the "token choices" view); 0 is off and costs nothing.
+	TopLogprobs int `json:"top_logprobs,omitempty"`
 }
 
 // DefaultChatSettings are llama.cpp's sampler defaults (DESIGN.md) and no

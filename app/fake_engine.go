@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -95,8 +96,17 @@ func (f *FakeEngine) Generate(ctx context.Context, req inference.GenerateRequest
 				stats.TimeToFirst = time.Since(start)
 			}
 			stats.GenTokens++
+			ev := inference.Event{Kind: inference.EventPiece, Piece: p, Token: i}
+			for k := 0; k < req.TopLogprobs; k++ {
+				// The chosen token first, then made-up runners-up.
+				alt := inference.TokenProb{Token: i + 1000*k, Piece: p, Prob: 0.6 / float32(k+1)}
+				if k > 0 {
+					alt.Piece = fmt.Sprintf(" alt%d", k)
+				}
+				ev.Top = append(ev.Top, alt)
+			}
 			select {
-			case ch <- inference.Event{Kind: inference.EventPiece, Piece: p, Token: i}:
+			case ch <- ev:
 			case <-ctx.Done():
 				done(inference.StopCancelled)
 				return

@@ -36,7 +36,16 @@ type messageView struct {
 	cancelBtn *widget.Button
 	object    fyne.CanvasObject
 	streaming bool
+	// choicesBtn swaps the text for the token choices view.
+	choicesBtn *widget.Button
+	choices    []app.Choice
+	showing    bool
 }
+
+// tokenChoicesView draws a reply's tokens with their alternatives. The
+// "under the hood" view (choices.go) sets it; without it the button stays
+// hidden.
+var tokenChoicesView func([]app.Choice) fyne.CanvasObject
 
 func newMessageView(p *chatPane, index int, m app.Message) *messageView {
 	v := &messageView{pane: p, index: index, role: m.Role}
@@ -57,6 +66,9 @@ func newMessageView(p *chatPane, index int, m app.Message) *messageView {
 		actions.Add(v.editBtn)
 	} else {
 		v.regenBtn = iconButton(theme.ViewRefreshIcon(), func() { p.win.regenerate() })
+		v.choicesBtn = iconButton(theme.ListIcon(), v.toggleChoices)
+		v.choicesBtn.Hide()
+		actions.Objects = append([]fyne.CanvasObject{v.choicesBtn}, actions.Objects...)
 		actions.Add(v.regenBtn)
 	}
 	roleLabel := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -88,6 +100,14 @@ func iconButton(icon fyne.Resource, tapped func()) *widget.Button {
 func (v *messageView) set(m app.Message) {
 	v.text = m.Content
 	v.md.Set(m.Content)
+	v.choices = m.Choices
+	if v.choicesBtn != nil {
+		if len(m.Choices) > 0 && tokenChoicesView != nil {
+			v.choicesBtn.Show()
+		} else {
+			v.choicesBtn.Hide()
+		}
+	}
 	v.stats.SetText(statsLine(m))
 	if v.stats.Text == "" {
 		v.stats.Hide()
@@ -111,7 +131,7 @@ func (v *messageView) setStreaming(on bool) {
 	} else {
 		v.typing.Hide()
 	}
-	for _, b := range []*widget.Button{v.copyBtn, v.editBtn, v.regenBtn} {
+	for _, b := range []*widget.Button{v.copyBtn, v.editBtn, v.regenBtn, v.choicesBtn} {
 		if b == nil {
 			continue
 		}
@@ -191,4 +211,18 @@ func shortDuration(d time.Duration) string {
 		return fmt.Sprintf("%d ms", d.Milliseconds())
 	}
 	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+// toggleChoices switches the reply between its text and its token choices.
+func (v *messageView) toggleChoices() {
+	if tokenChoicesView == nil || len(v.choices) == 0 {
+		return
+	}
+	v.showing = !v.showing
+	if v.showing {
+		v.body.Objects = []fyne.CanvasObject{tokenChoicesView(v.choices)}
+	} else {
+		v.body.Objects = []fyne.CanvasObject{v.md.box}
+	}
+	v.body.Refresh()
 }

@@ -185,3 +185,36 @@ func TestPickerListsLibraryAndLoads(t *testing.T) {
 	test.Tap(item)
 	waitFor(t, "the picked model to load", func() bool { return h.c.Model().Loaded() && h.c.Model().Path == p })
 }
+
+func TestTokenChoicesOption(t *testing.T) {
+	useTempXDG(t)
+	saved := tokenChoicesView
+	defer func() { tokenChoicesView = saved }()
+	var shown []app.Choice
+	tokenChoicesView = func(cs []app.Choice) fyne.CanvasObject {
+		shown = cs
+		return widget.NewLabel("token choices view")
+	}
+	eng := app.NewFakeEngine()
+	h := newHarness(t, eng)
+	h.load(t)
+	h.w.newConversation()
+	test.Tap(h.w.settings.choices)
+	h.typeAndEnter("hello")
+	waitFor(t, "the reply", func() bool { return len(h.w.chat.views) == 2 && h.w.chat.sendBtn.Visible() })
+	if got := eng.Requests()[0].TopLogprobs; got != choicesTopK {
+		t.Fatalf("TopLogprobs %d, want %d", got, choicesTopK)
+	}
+	v := h.w.chat.views[1]
+	if !v.choicesBtn.Visible() {
+		t.Fatal("no choices button on a reply with choices")
+	}
+	test.Tap(v.choicesBtn)
+	if len(shown) != len(eng.Pieces) || !containsText(v.body, "token choices view") {
+		t.Fatalf("choices view not shown (%d tokens)", len(shown))
+	}
+	test.Tap(v.choicesBtn)
+	if containsText(v.body, "token choices view") || !containsText(v.body, "Once upon") {
+		t.Fatal("did not switch back to the text")
+	}
+}

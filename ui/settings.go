@@ -23,6 +23,7 @@ type settingsPanel struct {
 	temp, topP, minP, repeat         *floatField
 	topK, maxTokens, ctxLen, threads *widget.Entry
 	seed                             *widget.Entry
+	choices                          *widget.Check
 	object                           fyne.CanvasObject
 }
 
@@ -81,6 +82,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.ctxLen = intEntry("model's, ≤ 4096")
 	p.threads = intEntry("all cores")
 
+	p.choices = widget.NewCheck("Keep token choices (top 5 per token)", func(bool) { changed() })
 	heading := widget.NewLabelWithStyle("Chat settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	note := widget.NewLabel("Context length and threads apply when a model is loaded.")
 	note.Wrapping = fyne.TextWrapWord
@@ -99,13 +101,14 @@ func newSettingsPanel(w *Window) *settingsPanel {
 		widget.NewFormItem("Max tokens", p.maxTokens),
 		widget.NewFormItem("Seed", p.seed),
 	)
+	formBox := container.NewVBox(form, p.choices)
 	engine := widget.NewForm(
 		widget.NewFormItem("Context", p.ctxLen),
 		widget.NewFormItem("Threads", p.threads),
 	)
 	box := container.NewVBox(heading,
 		widget.NewLabelWithStyle("System prompt", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.system,
-		widget.NewLabelWithStyle("Sampling", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), form,
+		widget.NewLabelWithStyle("Sampling", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), formBox,
 		widget.NewLabelWithStyle("Engine", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), engine, note, reload)
 	scroll := container.NewVScroll(container.NewPadded(box))
 	p.object = container.New(fixedWidth(300), container.New(minHeight(100), scroll))
@@ -127,6 +130,7 @@ func (p *settingsPanel) fill(s app.ChatSettings) {
 	if s.Seed == 0 {
 		p.seed.SetText("")
 	}
+	p.choices.SetChecked(s.TopLogprobs > 0)
 	p.ctxLen.SetText(intText(s.ContextLength))
 	p.threads.SetText(intText(s.Threads))
 }
@@ -159,6 +163,9 @@ func (p *settingsPanel) read() (app.ChatSettings, error) {
 	s.MaxTokens = num("max tokens", p.maxTokens.Text)
 	s.ContextLength = num("context", p.ctxLen.Text)
 	s.Threads = num("threads", p.threads.Text)
+	if p.choices.Checked {
+		s.TopLogprobs = choicesTopK
+	}
 	if t := strings.TrimSpace(p.seed.Text); t != "" && err == nil {
 		if s.Seed, err = strconv.ParseUint(t, 10, 64); err != nil {
 			err = fmt.Errorf("seed must be a whole number ≥ 0")
@@ -192,3 +199,6 @@ func wholeNumber(s string) error {
 	}
 	return nil
 }
+
+// choicesTopK is how many alternatives per token the choices option keeps.
+const choicesTopK = 5
