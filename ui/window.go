@@ -287,3 +287,19 @@ func (w *Window) SetDownloadsView(view fyne.CanvasObject) {
 	w.dlTab.Content = view
 	w.tabs.Refresh()
 }
+
+// AddTab adds a view to the window's side rail (after Chat and Downloads),
+// for views such as Inspect and Tokens.
+func (w *Window) AddTab(title string, icon fyne.Resource, content fyne.CanvasObject) *container.TabItem {
+	item := container.NewTabItemWithIcon(title, icon, content)
+	w.tabs.Append(item)
+	return item
+}
+
+// Controller is the app core behind the window (for other views).
+func (w *Window) Controller() *app.Controller { return w.c }
+
+// CurrentConversation returns the conversation shown in the chat pane.
+func (w *Window) CurrentConversation() (app.Conversation, bool) {
+	return w.c.Conversation(w.current)
+}
