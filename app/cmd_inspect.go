@@ -45,6 +45,7 @@ func newInspectCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().IntVar(&ctx, "ctx", 0, "also estimate the memory for this context length")
+	addMapFlag(cmd) // --map OUT.png (cmd_inspect_map.go)
 	return cmd
 }
 

@@ -10,21 +10,6 @@ import (
 	"burrow/inference/filemap"
 )
 
-// The --map flag of burrow inspect lives here, so the file map's CLI side
-// is one file: it decorates the inspect command when the tree is built.
-// TODO(integration): cmd_inspect.go could call addMapFlag(cmd) itself.
-func init() {
-	for i, mk := range commands {
-		commands[i] = func() *cobra.Command {
-			cmd := mk()
-			if cmd.Name() == "inspect" {
-				addMapFlag(cmd)
-			}
-			return cmd
-		}
-	}
-}
-
 // addMapFlag adds `--map OUT.png`: write the file map before the report.
 func addMapFlag(cmd *cobra.Command) {
 	var out string
