@@ -24,6 +24,7 @@ type settingsPanel struct {
 	topK, maxTokens, ctxLen, threads *widget.Entry
 	seed                             *widget.Entry
 	choices                          *widget.Check
+	problem                          *widget.Label // why the fields are not saved
 	object                           fyne.CanvasObject
 }
 
@@ -72,7 +73,6 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	intEntry := func(place string) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetPlaceHolder(place)
-		e.Validator = wholeNumber // shows a bad value in red; it is not saved
 		e.OnChanged = func(string) { changed() }
 		return e
 	}
@@ -101,7 +101,11 @@ func newSettingsPanel(w *Window) *settingsPanel {
 		widget.NewFormItem("Max tokens", p.maxTokens),
 		widget.NewFormItem("Seed", p.seed),
 	)
-	formBox := container.NewVBox(form, p.choices)
+	p.problem = widget.NewLabel("")
+	p.problem.Importance = widget.DangerImportance
+	p.problem.Wrapping = fyne.TextWrapWord
+	p.problem.Hide()
+	formBox := container.NewVBox(form, p.problem, p.choices)
 	engine := widget.NewForm(
 		widget.NewFormItem("Context", p.ctxLen),
 		widget.NewFormItem("Threads", p.threads),
@@ -181,23 +185,15 @@ func (p *settingsPanel) save() {
 	}
 	s, err := p.read()
 	if err != nil {
-		return // the field still shows what was typed; nothing is saved
+		// The field keeps what was typed; nothing is saved until it is fixed.
+		p.problem.SetText(err.Error() + " (not saved)")
+		p.problem.Show()
+		return
 	}
+	p.problem.Hide()
 	if err := p.win.c.UpdateChatSettings(p.win.current, s); err != nil {
 		p.win.showError(err)
 	}
-}
-
-// wholeNumber accepts "" (the default) or an integer ≥ 0.
-func wholeNumber(s string) error {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil
-	}
-	if _, err := strconv.ParseUint(s, 10, 64); err != nil {
-		return fmt.Errorf("a whole number ≥ 0, or empty for the default")
-	}
-	return nil
 }
 
 // choicesTopK is how many alternatives per token the choices option keeps.
