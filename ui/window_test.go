@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/adrg/xdg"
 
 	"burrow/app"
@@ -392,5 +393,41 @@ func TestBadNumberIsNotSaved(t *testing.T) {
 	cv, _ := h.c.Conversation(h.w.current)
 	if cv.Settings.TopK != 12 {
 		t.Errorf("top-k saved as %d, want the last good value 12", cv.Settings.TopK)
+	}
+}
+
+func TestCopyMessageAndDeleteWithConfirmation(t *testing.T) {
+	useTempXDG(t)
+	h := newHarness(t, app.NewFakeEngine())
+	h.load(t)
+	h.typeAndEnter("copy me")
+	waitFor(t, "reply", func() bool { _, busy := h.c.Generating(); return !busy && h.w.chat.sendBtn.Visible() })
+	test.Tap(h.w.chat.views[1].copyBtn)
+	if got := fyne.CurrentApp().Clipboard().Content(); got != h.w.chat.text(1) {
+		t.Errorf("clipboard %q", got)
+	}
+	id := h.w.current
+	h.w.side.confirmDelete(h.w.side.items[0])
+	top := h.w.win.Canvas().Overlays().Top()
+	del := tappableWithText(top, "Yes")
+	if del == nil {
+		t.Fatal("no confirmation button")
+	}
+	test.Tap(del)
+	waitFor(t, "the chat to be deleted", func() bool { _, ok := h.c.Conversation(id); return !ok })
+	if len(h.w.side.items) != 0 || h.w.current != "" {
+		t.Errorf("after delete: items %d, current %q", len(h.w.side.items), h.w.current)
+	}
+	if _, err := os.Stat(filepath.Join(app.ConversationsDir(), id+".json")); !os.IsNotExist(err) {
+		t.Errorf("file still there: %v", err)
+	}
+}
+
+func TestAddTab(t *testing.T) {
+	useTempXDG(t)
+	h := newHarness(t, app.NewFakeEngine())
+	item := h.w.AddTab("Inspect", nil, widget.NewLabel("inside the file"))
+	if len(h.w.tabs.Items) != 3 || h.w.tabs.Items[2] != item {
+		t.Fatalf("tabs %d", len(h.w.tabs.Items))
 	}
 }
