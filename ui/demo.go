@@ -17,10 +17,15 @@ import (
 // runDemo is screenshot mode: load the model, send the prompt in a new
 // conversation, wait for the whole reply, save the window as a PNG, quit.
 // It runs on its own goroutine and touches widgets only through fyne.Do.
-func runDemo(w *Window, o options) (code int) {
+// The exit code goes to exit before the app is told to quit.
+func runDemo(w *Window, o options, exit chan<- int) {
+	exit <- demo(w, o)
+	fyne.Do(w.app.Quit)
+}
+
+func demo(w *Window, o options) int {
 	fail := func(err error) int {
 		fmt.Fprintln(os.Stderr, "burrow:", err)
-		fyne.Do(w.app.Quit)
 		return 1
 	}
 	loaded := make(chan app.ModelState, 1)
@@ -81,7 +86,6 @@ func runDemo(w *Window, o options) (code int) {
 		return fail(fmt.Errorf("screenshot: %w", err))
 	}
 	fmt.Fprintln(os.Stderr, "burrow: saved", o.screenshot)
-	fyne.Do(w.app.Quit)
 	return 0
 }
 

@@ -86,12 +86,17 @@ func Main(args []string) int {
 			}
 		}
 	}
-	code := 0
+	exit := make(chan int, 1)
 	if opts.screenshot != "" {
-		go func() { code = runDemo(w, opts) }()
+		go runDemo(w, opts, exit)
 	} else if model != "" {
 		w.loadModel(model)
 	}
 	w.win.ShowAndRun()
-	return code
+	select {
+	case code := <-exit:
+		return code
+	default:
+		return 0
+	}
 }
