@@ -59,7 +59,6 @@ func newChoicesView() *choicesView {
 	v.candidates = container.NewVBox()
 	legend := widget.NewLabel("Each token is tinted by the probability the model gave it: green when it was sure, red when it was a long shot.")
 	legend.Truncation = fyne.TextTruncateEllipsis
-	legend.Importance = widget.LowImportance
 	v.object = container.NewBorder(legend, container.NewVBox(widget.NewSeparator(), v.caption, v.candidates), nil, nil,
 		container.NewVScroll(container.NewPadded(v.flow)))
 	return v

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/inference"
@@ -66,10 +67,19 @@ func hoodWalk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 	}
 }
 
+// hoodApp starts a test app; when screenshots are asked for, with the
+// window's real dark theme rather than the test theme.
+func hoodApp(t *testing.T) {
+	test.NewTempApp(t)
+	if os.Getenv("BURROW_UI_SHOTS") != "" {
+		fyne.CurrentApp().Settings().SetTheme(theme.DarkTheme()) //nolint:staticcheck // the look of the shipped window
+	}
+}
+
 func stories(t *testing.T) string { return testenv.Path(t, "models", "stories260K-q8_0.gguf") }
 
 func TestInspectViewStories(t *testing.T) {
-	test.NewTempApp(t)
+	hoodApp(t)
 	v, err := newInspectView(stories(t))
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +166,7 @@ func TestInspectViewStories(t *testing.T) {
 }
 
 func TestInspectMapCancel(t *testing.T) {
-	test.NewTempApp(t)
+	hoodApp(t)
 	v, err := newInspectView(stories(t))
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +180,7 @@ func TestInspectMapCancel(t *testing.T) {
 }
 
 func TestTokensViewStories(t *testing.T) {
-	test.NewTempApp(t)
+	hoodApp(t)
 	conv := []chat.Message{{Role: "user", Content: "Tell me a story"}}
 	v, err := newTokensViewForFile(stories(t), func() []chat.Message { return conv })
 	if err != nil {
@@ -179,7 +189,7 @@ func TestTokensViewStories(t *testing.T) {
 	w := test.NewTempWindow(t, v.object)
 	w.Resize(fyne.NewSize(900, 600))
 
-	test.Type(v.input, "Once upon a time, there was a little dog.")
+	test.Type(v.input, "Once upon a time, there was a little dog named Max.\nHe loved to play in the park with his friends!")
 	want := v.tok.Encode(v.input.Text, false, false)
 	if len(v.ids) != len(want) || len(v.flow.Objects) != len(want) || !strings.HasPrefix(v.count.Text, itoa(len(want))+" tokens") {
 		t.Fatalf("%d ids, %d chips, count %q; want %d", len(v.ids), len(v.flow.Objects), v.count.Text, len(want))
@@ -249,8 +259,8 @@ func generateWithChoices(t *testing.T, prompt string, n int) []choiceToken {
 }
 
 func TestChoicesViewStories(t *testing.T) {
-	toks := generateWithChoices(t, "Once upon a time", 40)
-	test.NewTempApp(t)
+	toks := generateWithChoices(t, "Once upon a time", 80)
+	hoodApp(t)
 	if len(toks) == 0 {
 		t.Fatal("no tokens")
 	}
