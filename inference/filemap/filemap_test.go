@@ -192,3 +192,38 @@ func TestEntropyColorEnds(t *testing.T) {
 type zeroReader struct{}
 
 func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+func BenchmarkScan(b *testing.B) {
+	data := make([]byte, 64<<20)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range data[len(data)/2:] { // half zeros, half random
+		data[len(data)/2+i] = byte(r.Uint32())
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		// 1024 cells of 64 KiB: the chunk size of a 4 GiB file at the default budget.
+		if _, err := Scan(context.Background(), bytes.NewReader(data), int64(len(data)), Options{Cells: 1024}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkHistogramOneTable(b *testing.B) {
+	data := make([]byte, 1<<20)
+	b.SetBytes(int64(len(data)))
+	var h [256]uint32
+	for b.Loop() {
+		for _, c := range data {
+			h[c]++
+		}
+	}
+}
+
+func BenchmarkHistogramFourTables(b *testing.B) {
+	data := make([]byte, 1<<20)
+	b.SetBytes(int64(len(data)))
+	var h histogram
+	for b.Loop() {
+		h.add(data)
+	}
+}
