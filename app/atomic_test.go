@@ -62,3 +62,27 @@ func TestBadIDsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestFileWriterKeepsNewestAndOrder(t *testing.T) {
+	dir := t.TempDir()
+	var errs []error
+	w := newFileWriter(func(err error) { errs = append(errs, err) })
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	for i := 0; i < 50; i++ {
+		w.put(a, []byte(strings.Repeat("a", i+1)))
+	}
+	w.put(b, []byte("b"))
+	w.put(b, nil) // deleted after being queued: never appears
+	w.flush()
+	if got, _ := os.ReadFile(a); len(got) != 50 {
+		t.Errorf("a holds %d bytes, want the newest (50)", len(got))
+	}
+	if _, err := os.Stat(b); !os.IsNotExist(err) {
+		t.Errorf("b exists: %v", err)
+	}
+	w.put(a, nil)
+	w.flush()
+	if _, err := os.Stat(a); !os.IsNotExist(err) || len(errs) > 0 {
+		t.Errorf("a after delete: %v, errors %v", err, errs)
+	}
+}

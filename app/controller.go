@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -84,6 +85,7 @@ type Controller struct {
 	lib          Library
 	store        ConversationStore
 	settingsPath string
+	files        *fileWriter // saves off the caller's thread
 
 	mu         sync.Mutex
 	settings   Settings
@@ -115,6 +117,7 @@ func NewController(engine Engine, lib Library) *Controller {
 		store:        ConversationStore{Dir: ConversationsDir()},
 		settingsPath: SettingsPath(),
 	}
+	c.files = newFileWriter(func(err error) { c.emit(Change{Kind: ChangeError, Err: err}) })
 	var err error
 	if c.settings, err = LoadSettings(c.settingsPath); err != nil {
 		c.problems = append(c.problems, err)
@@ -156,7 +159,32 @@ func (c *Controller) Close() {
 	if g != nil {
 		<-g.done
 	}
+	c.files.flush()
 	c.engine.Close()
+}
+
+// Flush waits until every change is saved (the Controller saves in the
+// background; Close flushes too).
+func (c *Controller) Flush() { c.files.flush() }
+
+// saveConv queues a conversation's file.
+func (c *Controller) saveConv(cv *Conversation) error {
+	path, data, err := c.store.encode(cv)
+	if err != nil {
+		return err
+	}
+	c.files.put(path, data)
+	return nil
+}
+
+// saveSettings queues the settings file.
+func (c *Controller) saveSettings(s Settings) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	c.files.put(c.settingsPath, data)
+	return nil
 }
 
 // ---- settings ----
@@ -174,7 +202,7 @@ func (c *Controller) UpdateSettings(edit func(*Settings)) error {
 	edit(&c.settings)
 	s := c.settings
 	c.mu.Unlock()
-	return SaveSettings(c.settingsPath, s)
+	return c.saveSettings(s)
 }
 
 // ---- model ----
@@ -257,7 +285,7 @@ func (c *Controller) followLoad(seq int, path string, events <-chan inference.Ev
 					c.emit(Change{Kind: ChangeError, Err: err})
 				}
 			}
-			if err := SaveSettings(c.settingsPath, s); err != nil {
+			if err := c.saveSettings(s); err != nil {
 				c.emit(Change{Kind: ChangeError, Err: err})
 			}
 		}
@@ -280,7 +308,7 @@ func (c *Controller) Eject() {
 	c.mu.Unlock()
 	c.emit(Change{Kind: ChangeModel})
 	go c.engine.Unload() // it waits for the worker; never block the caller
-	SaveSettings(c.settingsPath, s)
+	c.saveSettings(s)
 }
 
 // ---- conversations ----
@@ -345,7 +373,7 @@ func (c *Controller) NewConversation() (string, error) {
 	c.convs = append([]*Conversation{cv}, c.convs...)
 	snap := cv.clone()
 	c.mu.Unlock()
-	err := c.store.Save(&snap)
+	err := c.saveConv(&snap)
 	c.emit(Change{Kind: ChangeList, ConvID: cv.ID})
 	return cv.ID, err
 }
@@ -384,7 +412,12 @@ func (c *Controller) Delete(id string) error {
 	}
 	c.convs = append(c.convs[:idx], c.convs[idx+1:]...)
 	c.mu.Unlock()
-	err := c.store.Delete(id)
+	var err error
+	if validID(id) {
+		c.files.put(c.store.path(id), nil)
+	} else {
+		err = fmt.Errorf("delete conversation: invalid id %q", id)
+	}
 	c.emit(Change{Kind: ChangeList, ConvID: id})
 	return err
 }
@@ -417,7 +450,7 @@ func (c *Controller) edit(id string, kind ChangeKind, f func(*Conversation) erro
 	cv.Updated = time.Now()
 	snap := cv.clone()
 	c.mu.Unlock()
-	err := c.store.Save(&snap)
+	err := c.saveConv(&snap)
 	c.emit(Change{Kind: kind, ConvID: id})
 	return err
 }
@@ -531,7 +564,7 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 	snap := cv.clone()
 	c.mu.Unlock()
 
-	if err := c.store.Save(&snap); err != nil {
+	if err := c.saveConv(&snap); err != nil {
 		c.emit(Change{Kind: ChangeError, Err: err})
 	}
 	c.emit(Change{Kind: ChangeList, ConvID: id})
@@ -605,7 +638,7 @@ func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 	c.gen = nil
 	c.mu.Unlock()
 	if snap != nil {
-		if err := c.store.Save(snap); err != nil {
+		if err := c.saveConv(snap); err != nil {
 			c.emit(Change{Kind: ChangeError, Err: err})
 		}
 	}

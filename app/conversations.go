@@ -177,14 +177,23 @@ func (s ConversationStore) path(id string) string { return filepath.Join(s.Dir, 
 
 // Save writes the conversation atomically.
 func (s ConversationStore) Save(c *Conversation) error {
+	path, data, err := s.encode(c)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, data, 0o600)
+}
+
+// encode returns a conversation's file and content.
+func (s ConversationStore) encode(c *Conversation) (string, []byte, error) {
 	if !validID(c.ID) {
-		return fmt.Errorf("save conversation: invalid id %q", c.ID)
+		return "", nil, fmt.Errorf("save conversation: invalid id %q", c.ID)
 	}
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
-		return fmt.Errorf("save conversation %s: %w", c.ID, err)
+		return "", nil, fmt.Errorf("save conversation %s: %w", c.ID, err)
 	}
-	return writeFileAtomic(s.path(c.ID), data, 0o600)
+	return s.path(c.ID), data, nil
 }
 
 // Delete removes the conversation's file.

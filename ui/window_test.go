@@ -74,7 +74,7 @@ func newHarness(t *testing.T, eng *app.FakeEngine) *harness {
 	c := app.NewController(eng, lib)
 	w := NewWindow(fyne.CurrentApp(), c)
 	w.win.Resize(fyne.NewSize(1100, 720))
-	t.Cleanup(func() { c.Close(); w.win.Close() })
+	t.Cleanup(func() { w.win.Close(); c.Close() }) // closing saves the size: flush after
 	return &harness{w: w, c: c, eng: eng, lib: lib}
 }
 
@@ -418,6 +418,7 @@ func TestCopyMessageAndDeleteWithConfirmation(t *testing.T) {
 	if len(h.w.side.items) != 0 || h.w.current != "" {
 		t.Errorf("after delete: items %d, current %q", len(h.w.side.items), h.w.current)
 	}
+	h.c.Flush()
 	if _, err := os.Stat(filepath.Join(app.ConversationsDir(), id+".json")); !os.IsNotExist(err) {
 		t.Errorf("file still there: %v", err)
 	}
