@@ -87,9 +87,8 @@ func NewWindow(a fyne.App, c *app.Controller) *Window {
 // Window is the Fyne window (to show, run or capture).
 func (w *Window) Window() fyne.Window { return w.win }
 
-// downloadsPlaceholder stands in for the models helper's Downloads view.
-//
-// TODO(integration): replace with NewDownloadsView (ui/downloads.go).
+// newDownloadsPlaceholder fills the Downloads tab until SetDownloadsView
+// puts the real view there (Main does; tests may not need it).
 func newDownloadsPlaceholder(w *Window) fyne.CanvasObject {
 	l := widget.NewLabel("Downloads: search Hugging Face and download models here.")
 	l.Alignment = fyne.TextAlignCenter
