@@ -135,44 +135,88 @@ const (
 )
 
 // drawLabels names each region at the first place inside it where its
-// name (or a shortened one) fits without covering another region.
+// name (or a shortened one) fits without covering another region. Where a
+// layer's tensors are each too thin for a name, the layer ("blk.3") is
+// named across them instead.
 func drawLabels(img *image.RGBA, g Grid, m *Map, owner []int) {
 	if len(owner) == 0 {
 		return
 	}
-	first := 0
+	firstCell := make([]int, len(m.Regions))
+	for i := range firstCell {
+		firstCell[i] = -1
+	}
+	for c := len(owner) - 1; c >= 0; c-- {
+		firstCell[owner[c]] = c
+	}
+	labelled := make([]bool, len(m.Regions))
 	for ri, reg := range m.Regions {
-		for first < len(owner) && owner[first] < ri {
-			first++
+		if reg.Kind == KindPadding || firstCell[ri] < 0 {
+			continue // padding: many tiny ones, the hover names them
 		}
-		if first >= len(owner) || owner[first] != ri {
-			continue // too small to own a cell
+		labelled[ri] = placeLabel(img, g, owner, ri, ri, firstCell[ri], reg.Name, shorten(reg.Name))
+	}
+	// Layers: runs of regions named blk.N.*, padding between them included.
+	for lo := 0; lo < len(m.Regions); {
+		layer := layerOf(m.Regions[lo].Name)
+		hi := lo
+		for hi+1 < len(m.Regions) && (layerOf(m.Regions[hi+1].Name) == layer || m.Regions[hi+1].Kind == KindPadding) {
+			hi++
 		}
-		name := reg.Name
-		if reg.Kind == KindPadding {
-			continue // many tiny ones; the hover names them
+		any := false
+		for i := lo; i <= hi; i++ {
+			any = any || labelled[i]
 		}
-		// Try the region's first cell, then the start of each following row.
-		spots := []int{first}
-		for c := (first/g.Cols + 1) * g.Cols; c < len(owner) && owner[c] == ri && len(spots) < 4; c += g.Cols {
-			spots = append(spots, c)
-		}
-		for _, text := range []string{name, shorten(name)} {
-			placed := false
-			for _, c := range spots {
-				r := g.CellRect(c)
-				box := image.Rect(r.Min.X+1, r.Min.Y+1, r.Min.X+1+len(text)*glyphW+4, r.Min.Y+1+labelH)
-				if insideRegion(g, owner, ri, box) {
-					drawText(img, box, text)
-					placed = true
-					break
-				}
+		if layer != "" && !any {
+			first := -1
+			for i := lo; i <= hi && first < 0; i++ {
+				first = firstCell[i]
 			}
-			if placed {
-				break
+			if first >= 0 {
+				placeLabel(img, g, owner, lo, hi, first, layer, "")
+			}
+		}
+		lo = hi + 1
+	}
+}
+
+// placeLabel draws text (or the alternative) inside the cells owned by
+// regions lo..hi, trying the first cell and then the start of the next
+// rows. It reports whether a label was drawn.
+func placeLabel(img *image.RGBA, g Grid, owner []int, lo, hi, first int, texts ...string) bool {
+	in := func(c int) bool { return c < len(owner) && owner[c] >= lo && owner[c] <= hi }
+	spots := []int{first}
+	for c := (first/g.Cols + 1) * g.Cols; in(c) && len(spots) < 4; c += g.Cols {
+		spots = append(spots, c)
+	}
+	for _, text := range texts {
+		if text == "" {
+			continue
+		}
+		for _, c := range spots {
+			r := g.CellRect(c)
+			box := image.Rect(r.Min.X+1, r.Min.Y+1, r.Min.X+1+len(text)*glyphW+4, r.Min.Y+1+labelH)
+			if insideRegions(g, owner, lo, hi, box) {
+				drawText(img, box, text)
+				return true
 			}
 		}
 	}
+	return false
+}
+
+// layerOf is "blk.3" for "blk.3.attn_q.weight", else "".
+func layerOf(name string) string {
+	const blk = "blk."
+	if len(name) <= len(blk) || name[:len(blk)] != blk {
+		return ""
+	}
+	for i := len(blk); i < len(name); i++ {
+		if name[i] == '.' {
+			return name[:i]
+		}
+	}
+	return ""
 }
 
 // shorten keeps what tells tensors apart: "blk.3.attn_q.weight" → "3.attn_q".
@@ -188,8 +232,9 @@ func shorten(name string) string {
 	return s
 }
 
-// insideRegion reports whether every cell the box touches belongs to region ri.
-func insideRegion(g Grid, owner []int, ri int, box image.Rectangle) bool {
+// insideRegions reports whether every cell the box touches belongs to one
+// of the regions lo..hi.
+func insideRegions(g Grid, owner []int, lo, hi int, box image.Rectangle) bool {
 	if box.Max.X > g.Cols*g.CellPx {
 		return false
 	}
@@ -198,7 +243,7 @@ func insideRegion(g Grid, owner []int, ri int, box image.Rectangle) bool {
 		for x := box.Min.X; x < box.Max.X+g.CellPx-1; x += g.CellPx {
 			xx := min(x, box.Max.X-1)
 			c, ok := g.CellAt(xx, yy)
-			if !ok || owner[c] != ri {
+			if !ok || owner[c] < lo || owner[c] > hi {
 				return false
 			}
 		}
