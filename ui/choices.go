@@ -12,8 +12,24 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"burrow/app"
 	"burrow/inference"
 )
+
+// The chat pane's reply button shows a message's choices with this view
+// (ui/message.go calls tokenChoicesView).
+func init() { tokenChoicesView = messageChoicesView }
+
+// messageChoicesView is the inline choices view of a reply's recorded tokens.
+func messageChoicesView(cs []app.Choice) fyne.CanvasObject {
+	v := newChoicesView(true)
+	toks := make([]choiceToken, len(cs))
+	for i, c := range cs {
+		toks[i] = choiceToken{Piece: c.Piece, Token: c.Token, Top: c.Top}
+	}
+	v.set(toks)
+	return v.object
+}
 
 // choiceToken is one generated token and the alternatives the sampler saw
 // (inference.Event's Piece, Token and Top for an EventPiece).
@@ -51,12 +67,18 @@ type choicesView struct {
 	selected   int
 }
 
-func newChoicesView() *choicesView {
+// newChoicesView builds the view: with its own scroller and a legend, or
+// inline (for a chat message, which scrolls with the conversation).
+func newChoicesView(inline bool) *choicesView {
 	v := &choicesView{selected: -1}
 	v.flow = container.New(layout.NewRowWrapLayoutWithCustomPadding(1, 4))
 	v.caption = widget.NewLabel("Tap a token to see the candidates the model chose from.")
 	v.caption.Truncation = fyne.TextTruncateEllipsis
 	v.candidates = container.NewVBox()
+	if inline {
+		v.object = container.NewVBox(v.flow, v.caption, v.candidates)
+		return v
+	}
 	legend := widget.NewLabel("Each token is tinted by the probability the model gave it: green when it was sure, red when it was a long shot.")
 	legend.Truncation = fyne.TextTruncateEllipsis
 	v.object = container.NewBorder(legend, container.NewVBox(widget.NewSeparator(), v.caption, v.candidates), nil, nil,
@@ -108,7 +130,7 @@ func (v *choicesView) show(i int) {
 		}
 	}
 	if r, ok := v.object.(*fyne.Container); ok {
-		r.Refresh() // the candidate list changes the height of the bottom area
+		r.Refresh() // the candidate list changes the height around it
 	}
 }
 

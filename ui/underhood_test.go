@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"burrow/app"
 	"burrow/inference"
 	"burrow/inference/chat"
 	"burrow/inference/filemap"
@@ -264,7 +266,7 @@ func TestChoicesViewStories(t *testing.T) {
 	if len(toks) == 0 {
 		t.Fatal("no tokens")
 	}
-	v := newChoicesView()
+	v := newChoicesView(false)
 	w := test.NewTempWindow(t, v.object)
 	w.Resize(fyne.NewSize(900, 560))
 	v.set(toks)
@@ -307,6 +309,40 @@ func TestChoicesViewStories(t *testing.T) {
 	}
 	test.Tap(v.flow.Objects[best].(*choiceChip))
 	hoodShot(t, w, "choices")
+}
+
+// The chat pane's choices button (ui/message.go) draws through this view.
+func TestMessageChoicesView(t *testing.T) {
+	hoodApp(t)
+	cs := []app.Choice{
+		{Piece: " Once", Token: 1, Top: []inference.TokenProb{{Token: 1, Piece: " Once", Prob: 0.9}, {Token: 2, Piece: " One", Prob: 0.05}}},
+		{Piece: " upon", Token: 3, Top: []inference.TokenProb{{Token: 4, Piece: " there", Prob: 0.5}, {Token: 3, Piece: " upon", Prob: 0.2}}},
+	}
+	if tokenChoicesView == nil {
+		t.Fatal("the chat pane's hook is not set")
+	}
+	obj := tokenChoicesView(cs)
+	w := test.NewTempWindow(t, container.NewVScroll(obj))
+	w.Resize(fyne.NewSize(600, 400))
+	var chips []*choiceChip
+	hoodWalk(obj, func(o fyne.CanvasObject) {
+		if c, ok := o.(*choiceChip); ok {
+			chips = append(chips, c)
+		}
+	})
+	if len(chips) != 2 {
+		t.Fatalf("%d chips, want 2", len(chips))
+	}
+	test.Tap(chips[1])
+	var rows int
+	hoodWalk(obj, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && strings.HasSuffix(l.Text, "%") {
+			rows++
+		}
+	})
+	if rows != 2 {
+		t.Errorf("%d candidate rows, want 2", rows)
+	}
 }
 
 func TestChoiceProbAndColour(t *testing.T) {
