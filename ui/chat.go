@@ -58,6 +58,9 @@ func newChatPane(w *Window) *chatPane {
 
 // send posts the composer's text to the current conversation.
 func (p *chatPane) send() {
+	if _, busy := p.win.c.Generating(); busy {
+		return // Enter while a reply streams keeps the draft; Stop is the button
+	}
 	text := p.input.Text
 	if err := p.win.send(text); err != nil {
 		p.win.showError(err)

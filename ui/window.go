@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -61,6 +62,7 @@ func NewWindow(a fyne.App, c *app.Controller) *Window {
 	s := c.Settings()
 	w.win.Resize(fyne.NewSize(max(s.WindowWidth, 640), max(s.WindowHeight, 420)))
 	w.win.SetOnDropped(w.onDropped)
+	w.addShortcuts()
 	w.win.SetOnClosed(w.saveWindow)
 
 	c.Subscribe(func(ch app.Change) { fyne.Do(func() { w.apply(ch) }) })
@@ -301,4 +303,11 @@ func (w *Window) Controller() *app.Controller { return w.c }
 // CurrentConversation returns the conversation shown in the chat pane.
 func (w *Window) CurrentConversation() (app.Conversation, bool) {
 	return w.c.Conversation(w.current)
+}
+
+// addShortcuts: Ctrl/Cmd+N starts a chat, Ctrl/Cmd+O opens a model.
+func (w *Window) addShortcuts() {
+	mod := fyne.KeyModifierShortcutDefault
+	w.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: mod}, func(fyne.Shortcut) { w.newConversation() })
+	w.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: mod}, func(fyne.Shortcut) { w.openModel() })
 }

@@ -141,6 +141,10 @@ func TestPromptStreamsTokensInOrder(t *testing.T) {
 	if !h.w.chat.stopBtn.Visible() || h.w.chat.sendBtn.Visible() {
 		t.Fatal("Stop should replace Send while generating")
 	}
+	h.typeAndEnter("a draft")
+	if h.w.chat.input.Text != "a draft" || len(eng.Requests()) != 1 {
+		t.Fatalf("Enter while busy: composer %q, %d requests", h.w.chat.input.Text, len(eng.Requests()))
+	}
 	want := ""
 	for _, p := range eng.Pieces {
 		eng.Gate <- struct{}{}
