@@ -436,3 +436,12 @@ func TestAddTab(t *testing.T) {
 		t.Fatalf("tabs %d", len(h.w.tabs.Items))
 	}
 }
+
+func TestFyneOpenDialogFallback(t *testing.T) {
+	useTempXDG(t)
+	h := newHarness(t, app.NewFakeEngine())
+	h.w.openWithFyne()
+	if h.w.win.Canvas().Overlays().Top() == nil {
+		t.Fatal("no file dialog shown")
+	}
+}
