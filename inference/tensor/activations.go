@@ -102,9 +102,9 @@ func (a *Activations) prepare(wt gguf.Type) {
 }
 
 // f16FromF32 reports whether F16 weights read the float32 input directly:
-// llama.cpp on x86 does so for batches (tinyBLAS, rows a multiple of 8)
-// and rounds the input to F16 for single rows (ggml_vec_dot_f16).
-func (a *Activations) f16FromF32() bool { return a.n >= 2 && a.Cols%8 == 0 }
+// llama.cpp's AVX-512 build does so for batches (tinyBLAS, rows a multiple
+// of 16) and rounds the input to F16 otherwise (ggml_vec_dot_f16).
+func (a *Activations) f16FromF32() bool { return a.n >= 2 && a.Cols%16 == 0 }
 
 func (a *Activations) q8Row(t int) []byte {
 	rb := Q8_0RowSize(a.Cols)

@@ -19,10 +19,13 @@
 //     llama-quantize uses for files. This Q8_0 arithmetic is the same in
 //     llama.cpp's AVX2 and AVX-512 builds.
 //   - F16 weights: one input row is rounded to F16 (ggml_vec_dot_f16); batches
-//     read the float32 input (tinyBLAS on x86). F32 weights likewise use
-//     ggml_vec_dot_f32's order for one row and tinyBLAS's for batches. These
-//     orders are the AVX2 build's (AVX-512 builds use 16 lanes), equal to
-//     rounding.
+//     with rows a multiple of 16 read the float32 input (tinyBLAS). F32
+//     weights likewise use ggml_vec_dot_f32's order for one row and
+//     tinyBLAS's for batches. All follow the AVX-512 build that made the
+//     shared references (16-lane accumulators, emulated with pairs of AVX2
+//     registers; leftovers as ggml adds them), so results are bit-identical
+//     to it: one F16 ffn_down summed in the AVX2 order moved a q8_0 logit by
+//     0.1.
 //   - SwiGLU and Softmax use ggml_v_expf in groups of 16 as the AVX-512
 //     build (the one that made the shared references) does; RMSNorm and the
 //     plain dot products sum in float64 where ggml does; RoPE builds its

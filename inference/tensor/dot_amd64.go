@@ -12,16 +12,16 @@ func dotQ8_0SAVX2(w, a *byte, s *float32, sstride, nb int) float32
 func dotQ8_0x4SAVX2(w, a *byte, stride int, s *float32, sstride, nb int, out *[4]float32)
 
 //go:noescape
-func dotF32Acc4AVX2(x, y *float32, n int) float32
-
-//go:noescape
-func dotF16Acc4AVX2(x, y *uint16, n int) float32
-
-//go:noescape
-func dotF16F32AVX2(x *uint16, y *float32, n int) float32
-
-//go:noescape
 func dotF32GGML512AVX2(x, y *float32, n int) float32
+
+//go:noescape
+func dotF16GGML512AVX2(x, y *uint16, n int) float32
+
+//go:noescape
+func dotF32L16AVX2(x, y *float32, n int) float32
+
+//go:noescape
+func dotF16F32L16AVX2(x *uint16, y *float32, n int) float32
 
 //go:noescape
 func dotsF32GGML512AVX2(k *float32, kstride int, q *float32, n, npos int, out *float32, scale float32)
@@ -31,9 +31,6 @@ func wsumLanesAVX2(lanes, v *float32, vstride int, w *float32, npos, ncols int)
 
 //go:noescape
 func expSubAVX2(x *float32, n int, m float32)
-
-//go:noescape
-func dotF32AVX2(x, y *float32, n int) float32
 
 // haveAVX2 reports whether the assembly kernels can run here: AVX2 with
 // FMA and F16C, and an OS that saves the YMM registers (cpu checks that).
@@ -47,8 +44,8 @@ func init() {
 
 // useFast points the kernels at the assembly; usePlain back at the Go twins.
 func useFast() {
-	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32VecFast, dotF16VecFast
-	dotF32Tile, dotF16F32 = dotF32Fast, dotF16F32Fast
+	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32GGML512Fast, dotF16GGML512Fast
+	dotF32Tile, dotF16F32 = dotF32L16Fast, dotF16F32L16Fast
 	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Fast, scoresGGMLFast, wsumLanesFast
 	expSub, vectorExp = expSubFast, true
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
@@ -87,65 +84,40 @@ func mulQ8_0x4Fast(w []byte, a *Activations, t, nb int) (out [4]float32) {
 	return out
 }
 
-func dotF32Fast(x, y []float32) float32 {
+// dotF16GGML512Fast is ggml_vec_dot_f16 of the AVX-512 build: the
+// 16-lane kernel over the multiple of 64, the rest added in float64.
+func dotF16GGML512Fast(x, y []uint16) float32 {
 	n := len(x)
 	y = y[:n]
-	m := n &^ 7
-	var s float32
-	if m > 0 {
-		s = dotF32AVX2(&x[0], &y[0], m)
-	}
-	for i := m; i < n; i++ {
-		s += x[i] * y[i]
-	}
-	return s
-}
-
-// dotF32VecFast is ggml_vec_dot_f32's order: four accumulators over
-// steps of 32, the rest added in float64.
-func dotF32VecFast(x, y []float32) float32 {
-	n := len(x)
-	y = y[:n]
-	m := n &^ 31
+	np := n &^ 63
 	var s float64
-	if m > 0 {
-		s = float64(dotF32Acc4AVX2(&x[0], &y[0], m))
+	if np > 0 {
+		s = float64(dotF16GGML512AVX2(&x[0], &y[0], np))
 	}
-	for i := m; i < n; i++ {
-		s += float64(x[i] * y[i])
-	}
-	return float32(s)
-}
-
-// dotF16VecFast is ggml_vec_dot_f16's order, as dotF32VecFast.
-func dotF16VecFast(x, y []uint16) float32 {
-	n := len(x)
-	y = y[:n]
-	m := n &^ 31
-	var s float64
-	if m > 0 {
-		s = float64(dotF16Acc4AVX2(&x[0], &y[0], m))
-	}
-	for i := m; i < n; i++ {
+	for i := np; i < n; i++ {
 		s += float64(F16ToF32(x[i]) * F16ToF32(y[i]))
 	}
 	return float32(s)
 }
 
-// dotF16F32Fast is tinyBLAS's order for F16 weights and float32 inputs;
-// callers pass lengths that are multiples of 8.
-func dotF16F32Fast(x []uint16, y []float32) float32 {
+// dotF32L16Fast and dotF16F32L16Fast are AVX-512 tinyBLAS's order; callers
+// pass lengths that are multiples of 16 (others go to the plain twins).
+func dotF32L16Fast(x, y []float32) float32 {
 	n := len(x)
 	y = y[:n]
-	m := n &^ 7
-	var s float32
-	if m > 0 {
-		s = dotF16F32AVX2(&x[0], &y[0], m)
+	if n == 0 || n%16 != 0 {
+		return dotF32L16Plain(x, y)
 	}
-	for i := m; i < n; i++ {
-		s += F16ToF32(x[i]) * y[i]
+	return dotF32L16AVX2(&x[0], &y[0], n)
+}
+
+func dotF16F32L16Fast(x []uint16, y []float32) float32 {
+	n := len(x)
+	y = y[:n]
+	if n == 0 || n%16 != 0 {
+		return dotF16F32L16Plain(x, y)
 	}
-	return s
+	return dotF16F32L16AVX2(&x[0], &y[0], n)
 }
 
 func dotF32GGML512Fast(x, y []float32) float32 {

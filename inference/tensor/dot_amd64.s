@@ -56,31 +56,6 @@ q8done:
 	MOVSS X0, ret+24(FP)
 	RET
 
-// func dotF32AVX2(x, y *float32, n int) float32
-// n is a multiple of 8.
-TEXT ·dotF32AVX2(SB), NOSPLIT, $0-28
-	MOVQ x+0(FP), SI
-	MOVQ y+8(FP), DI
-	MOVQ n+16(FP), CX
-	SHRQ $3, CX
-	VXORPS Y0, Y0, Y0
-	TESTQ  CX, CX
-	JLE    f32done
-
-f32loop:
-	VMOVUPS     (SI), Y1
-	VFMADD231PS (DI), Y1, Y0
-	ADDQ $32, SI
-	ADDQ $32, DI
-	DECQ CX
-	JNZ  f32loop
-
-f32done:
-	HSUM8(Y0, X0, X1)
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
-	RET
-
 // The matmul kernels take the activation scales as float32 (converted once
 // per input by Activations) at s, s+sstride, ... (sstride in bytes), instead
 // of reading them from the blocks; the products and sums are unchanged.
@@ -201,116 +176,6 @@ s4done:
 	MOVSS X1, 4(DI)
 	MOVSS X2, 8(DI)
 	MOVSS X3, 12(DI)
-	RET
-
-// ggml's ggml_vec_dot_f32/f16 order for single rows (decode): four 8-lane
-// FMA accumulators over steps of 32, reduced (0+2, 1+3, then 0+1), the two
-// 128-bit halves added, then two horizontal adds.
-#define REDUCE4(Xr) \
-	VADDPS       Y2, Y0, Y0 \
-	VADDPS       Y3, Y1, Y1 \
-	VADDPS       Y1, Y0, Y0 \
-	VEXTRACTF128 $1, Y0, X1 \
-	VADDPS       X1, X0, X0 \
-	VHADDPS      X0, X0, X0 \
-	VHADDPS      X0, X0, X0
-
-// func dotF32Acc4AVX2(x, y *float32, n int) float32
-// n is a multiple of 32.
-TEXT ·dotF32Acc4AVX2(SB), NOSPLIT, $0-28
-	MOVQ   x+0(FP), SI
-	MOVQ   y+8(FP), DI
-	MOVQ   n+16(FP), CX
-	SHRQ   $5, CX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	TESTQ  CX, CX
-	JLE    a4done
-
-a4loop:
-	VMOVUPS     (SI), Y4
-	VMOVUPS     32(SI), Y5
-	VMOVUPS     64(SI), Y6
-	VMOVUPS     96(SI), Y7
-	VFMADD231PS (DI), Y4, Y0
-	VFMADD231PS 32(DI), Y5, Y1
-	VFMADD231PS 64(DI), Y6, Y2
-	VFMADD231PS 96(DI), Y7, Y3
-	ADDQ        $128, SI
-	ADDQ        $128, DI
-	DECQ        CX
-	JNZ         a4loop
-
-a4done:
-	REDUCE4(X0)
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
-	RET
-
-// func dotF16Acc4AVX2(x, y *uint16, n int) float32
-// n is a multiple of 32.
-TEXT ·dotF16Acc4AVX2(SB), NOSPLIT, $0-28
-	MOVQ   x+0(FP), SI
-	MOVQ   y+8(FP), DI
-	MOVQ   n+16(FP), CX
-	SHRQ   $5, CX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	TESTQ  CX, CX
-	JLE    h4done
-
-h4loop:
-	VCVTPH2PS   (SI), Y4
-	VCVTPH2PS   16(SI), Y5
-	VCVTPH2PS   32(SI), Y6
-	VCVTPH2PS   48(SI), Y7
-	VCVTPH2PS   (DI), Y8
-	VCVTPH2PS   16(DI), Y9
-	VCVTPH2PS   32(DI), Y10
-	VCVTPH2PS   48(DI), Y11
-	VFMADD231PS Y8, Y4, Y0
-	VFMADD231PS Y9, Y5, Y1
-	VFMADD231PS Y10, Y6, Y2
-	VFMADD231PS Y11, Y7, Y3
-	ADDQ        $64, SI
-	ADDQ        $64, DI
-	DECQ        CX
-	JNZ         h4loop
-
-h4done:
-	REDUCE4(X0)
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
-	RET
-
-// func dotF16F32AVX2(x *uint16, y *float32, n int) float32
-// F16 weights against float32 inputs (llama.cpp's prompt path for F16
-// weights on x86: tinyBLAS with one accumulator). n is a multiple of 8.
-TEXT ·dotF16F32AVX2(SB), NOSPLIT, $0-28
-	MOVQ   x+0(FP), SI
-	MOVQ   y+8(FP), DI
-	MOVQ   n+16(FP), CX
-	SHRQ   $3, CX
-	VXORPS Y0, Y0, Y0
-	TESTQ  CX, CX
-	JLE    hfdone
-
-hfloop:
-	VCVTPH2PS   (SI), Y1
-	VFMADD231PS (DI), Y1, Y0
-	ADDQ        $16, SI
-	ADDQ        $32, DI
-	DECQ        CX
-	JNZ         hfloop
-
-hfdone:
-	HSUM8(Y0, X0, X1)
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
 	RET
 
 // func dotF32GGML512AVX2(x, y *float32, n int) float32
@@ -561,4 +426,134 @@ exloop:
 
 exdone:
 	VZEROUPPER
+	RET
+
+// The AVX-512 build's fold of four 16-lane accumulators (Y0:Y1, Y2:Y3,
+// Y4:Y5, Y6:Y7 hold lanes 0-7 : 8-15 of each): GGML_F32x16_REDUCE adds
+// 0+2 and 1+3, then 0+1, and _mm512_reduce_add_ps sums the 16 lanes
+// (lane i with i+8, then halves, then (0+2)+(1+3)). Result in X0.
+#define FOLD4X16 \
+	VADDPS Y4, Y0, Y0 \
+	VADDPS Y5, Y1, Y1 \
+	VADDPS Y6, Y2, Y2 \
+	VADDPS Y7, Y3, Y3 \
+	VADDPS Y2, Y0, Y0 \
+	VADDPS Y3, Y1, Y1 \
+	VADDPS Y1, Y0, Y0 \
+	HSUM8(Y0, X0, X1)
+
+// func dotF16GGML512AVX2(x, y *uint16, n int) float32
+// ggml_vec_dot_f16 of the AVX-512 build on AVX2: halves widened, four
+// 16-lane FMA accumulators over steps of 64, folded as FOLD4X16. n is a
+// multiple of 64.
+TEXT ·dotF16GGML512AVX2(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DI
+	MOVQ   n+16(FP), CX
+	SHRQ   $6, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	TESTQ  CX, CX
+	JLE    h5done
+
+h5loop:
+	VCVTPH2PS   (SI), Y8
+	VCVTPH2PS   (DI), Y9
+	VFMADD231PS Y9, Y8, Y0
+	VCVTPH2PS   16(SI), Y10
+	VCVTPH2PS   16(DI), Y11
+	VFMADD231PS Y11, Y10, Y1
+	VCVTPH2PS   32(SI), Y12
+	VCVTPH2PS   32(DI), Y13
+	VFMADD231PS Y13, Y12, Y2
+	VCVTPH2PS   48(SI), Y14
+	VCVTPH2PS   48(DI), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VCVTPH2PS   64(SI), Y8
+	VCVTPH2PS   64(DI), Y9
+	VFMADD231PS Y9, Y8, Y4
+	VCVTPH2PS   80(SI), Y10
+	VCVTPH2PS   80(DI), Y11
+	VFMADD231PS Y11, Y10, Y5
+	VCVTPH2PS   96(SI), Y12
+	VCVTPH2PS   96(DI), Y13
+	VFMADD231PS Y13, Y12, Y6
+	VCVTPH2PS   112(SI), Y14
+	VCVTPH2PS   112(DI), Y15
+	VFMADD231PS Y15, Y14, Y7
+	ADDQ        $128, SI
+	ADDQ        $128, DI
+	DECQ        CX
+	JNZ         h5loop
+
+h5done:
+	FOLD4X16
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dotF32L16AVX2(x, y *float32, n int) float32
+// AVX-512 tinyBLAS for F32 weights: one 16-lane FMA accumulator (Y0:Y1)
+// over steps of 16, summed in _mm512_reduce_add_ps order. n is a multiple
+// of 16.
+TEXT ·dotF32L16AVX2(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DI
+	MOVQ   n+16(FP), CX
+	SHRQ   $4, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	TESTQ  CX, CX
+	JLE    t16done
+
+t16loop:
+	VMOVUPS     (SI), Y2
+	VFMADD231PS (DI), Y2, Y0
+	VMOVUPS     32(SI), Y3
+	VFMADD231PS 32(DI), Y3, Y1
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	DECQ        CX
+	JNZ         t16loop
+
+t16done:
+	VADDPS Y1, Y0, Y0
+	HSUM8(Y0, X0, X1)
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dotF16F32L16AVX2(x *uint16, y *float32, n int) float32
+// AVX-512 tinyBLAS for F16 weights and float32 inputs, as dotF32L16AVX2.
+TEXT ·dotF16F32L16AVX2(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DI
+	MOVQ   n+16(FP), CX
+	SHRQ   $4, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	TESTQ  CX, CX
+	JLE    u16done
+
+u16loop:
+	VCVTPH2PS   (SI), Y2
+	VFMADD231PS (DI), Y2, Y0
+	VCVTPH2PS   16(SI), Y3
+	VFMADD231PS 32(DI), Y3, Y1
+	ADDQ        $32, SI
+	ADDQ        $64, DI
+	DECQ        CX
+	JNZ         u16loop
+
+u16done:
+	VADDPS Y1, Y0, Y0
+	HSUM8(Y0, X0, X1)
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
 	RET

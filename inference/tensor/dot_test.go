@@ -150,29 +150,42 @@ func FuzzDotQ8_0(f *testing.F) {
 	})
 }
 
+// TestDotF32F16FastMatchPlain: the F32 and F16 matmul dots (single rows in
+// ggml_vec_dot's AVX-512 order, batches in AVX-512 tinyBLAS's) equal their
+// plain twins bit for bit, and stay close to the exact sum.
 func TestDotF32F16FastMatchPlain(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
-	for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 64, 100, 2048} {
-		x, y := randF32(r, n, 1), randF32(r, n, 1)
-		var mag float64
-		for i := range x {
-			mag += math.Abs(float64(x[i] * y[i]))
-		}
-		if got, want := dotF32(x, y), dotF32Plain(x, y); !closeRel(float64(got), float64(want), mag, 1e-6) {
-			t.Fatalf("F32 n=%d: fast %v, plain %v", n, got, want)
-		}
-		hx, hy := make([]uint16, n), make([]uint16, n)
-		for i := range x {
-			hx[i], hy[i] = F32ToF16(x[i]), F32ToF16(y[i])
-		}
-		if got, want := dotF16(hx, hy), dotF16Plain(hx, hy); !closeRel(float64(got), float64(want), mag, 1e-5) {
-			t.Fatalf("F16 n=%d: fast %v, plain %v", n, got, want)
-		}
-		if got, want := dotF32Tile(x, y), dotF32Plain(x, y); !closeRel(float64(got), float64(want), mag, 1e-6) {
-			t.Fatalf("F32 tile n=%d: fast %v, plain %v", n, got, want)
-		}
-		if got, want := dotF16F32(hx, y), dotF16F32Plain(hx, y); !closeRel(float64(got), float64(want), mag, 1e-5) {
-			t.Fatalf("F16xF32 n=%d: fast %v, plain %v", n, got, want)
+	for _, n := range []int{0, 1, 7, 8, 9, 16, 31, 32, 33, 48, 64, 100, 128, 172, 200, 2048, 8192} {
+		for trial := 0; trial < 10; trial++ {
+			x, y := randF32(r, n, 1), randF32(r, n, 1)
+			hx, hy := make([]uint16, n), make([]uint16, n)
+			for i := range x {
+				hx[i], hy[i] = F32ToF16(x[i]), F32ToF16(y[i])
+			}
+			var mag, exact, exactH, exactHF float64
+			for i := range x {
+				mag += math.Abs(float64(x[i] * y[i]))
+				exact += float64(x[i]) * float64(y[i])
+				exactH += float64(F16ToF32(hx[i])) * float64(F16ToF32(hy[i]))
+				exactHF += float64(F16ToF32(hx[i])) * float64(y[i])
+			}
+			for _, c := range []struct {
+				name      string
+				got, want float32
+				exact     float64
+			}{
+				{"F32", dotF32(x, y), dotF32GGML512Plain(x, y), exact},
+				{"F16", dotF16(hx, hy), dotF16GGML512Plain(hx, hy), exactH},
+				{"F32 tile", dotF32Tile(x, y), dotF32L16Plain(x, y), exact},
+				{"F16xF32 tile", dotF16F32(hx, y), dotF16F32L16Plain(hx, y), exactHF},
+			} {
+				if math.Float32bits(c.got) != math.Float32bits(c.want) {
+					t.Fatalf("%s n=%d: fast %v, plain %v", c.name, n, c.got, c.want)
+				}
+				if !closeRel(float64(c.got), c.exact, mag, 1e-6) {
+					t.Fatalf("%s n=%d: %v, exact %v", c.name, n, c.got, c.exact)
+				}
+			}
 		}
 	}
 }

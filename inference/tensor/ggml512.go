@@ -95,3 +95,56 @@ func scoresGGMLPlain(out, k []float32, stride int, q []float32, scale float32) {
 		out[j] = dotF32GGML512(k[j*stride:j*stride+len(q)], q) * scale
 	}
 }
+
+// dotF16GGML512Plain is ggml_vec_dot_f16 of the AVX-512 build (F16 weights,
+// one input row rounded to F16): widened values in four 16-lane FMA
+// accumulators over steps of 64, folded and reduced as DotF32GGML, then the
+// values past the last multiple of 64 added in float64 (ggml_float).
+func dotF16GGML512Plain(x, y []uint16) float32 {
+	n := len(x)
+	np := n &^ 63
+	var s float64
+	if np > 0 {
+		var acc [4][16]float32
+		for i := 0; i < np; i += 64 {
+			for a := range acc {
+				for l := range acc[a] {
+					k := i + 16*a + l
+					acc[a][l] = fma32(F16ToF32(x[k]), F16ToF32(y[k]), acc[a][l])
+				}
+			}
+		}
+		for l := 0; l < 16; l++ {
+			acc[0][l] += acc[2][l]
+			acc[1][l] += acc[3][l]
+		}
+		for l := 0; l < 16; l++ {
+			acc[0][l] += acc[1][l]
+		}
+		s = float64(reduce16(&acc[0]))
+	}
+	for i := np; i < n; i++ {
+		s += float64(F16ToF32(x[i]) * F16ToF32(y[i]))
+	}
+	return float32(s)
+}
+
+// dotF32L16Plain is AVX-512 tinyBLAS's dot for F32 weights (batches, rows a
+// multiple of 16): element i feeds lane i%16 by FMA, and the lanes are
+// summed in _mm512_reduce_add_ps order.
+func dotF32L16Plain(x, y []float32) float32 {
+	var acc [16]float32
+	for i, v := range x {
+		acc[i%16] = fma32(v, y[i], acc[i%16])
+	}
+	return reduce16(&acc)
+}
+
+// dotF16F32L16Plain is dotF32L16Plain for F16 weights and float32 inputs.
+func dotF16F32L16Plain(x []uint16, y []float32) float32 {
+	var acc [16]float32
+	for i, v := range x {
+		acc[i%16] = fma32(F16ToF32(v), y[i], acc[i%16])
+	}
+	return reduce16(&acc)
+}

@@ -6,10 +6,10 @@ package tensor
 
 var (
 	dotQ8_0    = dotQ8_0Plain
-	dotF16     = dotF16Plain
-	dotF32     = dotF32Plain
-	dotF32Tile = dotF32Plain
-	dotF16F32  = dotF16F32Plain
+	dotF16     = dotF16GGML512Plain
+	dotF32     = dotF32GGML512Plain
+	dotF32Tile = dotF32L16Plain
+	dotF16F32  = dotF16F32L16Plain
 
 	dotF32GGML512 = dotF32GGML512Plain
 	scoresGGML    = scoresGGMLPlain
@@ -24,8 +24,8 @@ var (
 
 // usePlain points the kernels at the Go twins (tests and benchmarks).
 func usePlain() {
-	dotQ8_0, dotF16, dotF32 = dotQ8_0Plain, dotF16Plain, dotF32Plain
-	dotF32Tile, dotF16F32 = dotF32Plain, dotF16F32Plain
+	dotQ8_0, dotF16, dotF32 = dotQ8_0Plain, dotF16GGML512Plain, dotF32GGML512Plain
+	dotF32Tile, dotF16F32 = dotF32L16Plain, dotF16F32L16Plain
 	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Plain, scoresGGMLPlain, wsumLanesPlain
 	expSub, vectorExp = expSubPlain, false
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Plain, mulQ8_0x4Plain

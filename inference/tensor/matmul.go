@@ -129,9 +129,9 @@ func matmulRows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
 		}
 	case gguf.TypeF32:
 		// llama.cpp: ggml_vec_dot_f32 for one row, tinyBLAS for batches
-		// (when the row length is a multiple of 8).
+		// (when the row length is a multiple of 16, on AVX-512).
 		dot := dotF32
-		if n >= 2 && m.Cols%8 == 0 {
+		if n >= 2 && m.Cols%16 == 0 {
 			dot = dotF32Tile
 		}
 		for r := r0; r < r1; r++ {
@@ -161,32 +161,7 @@ func u16s(b []byte) []uint16 {
 	return unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), len(b)/2)
 }
 
-// The plain dot products, as ggml's scalar code: float32 products summed in
-// float64.
-func dotF32Plain(x, y []float32) float32 {
-	var s float64
-	for i, v := range x {
-		s += float64(v * y[i])
-	}
-	return float32(s)
-}
-
-func dotF16Plain(x, y []uint16) float32 {
-	var s float64
-	for i, v := range x {
-		s += float64(F16ToF32(v) * F16ToF32(y[i]))
-	}
-	return float32(s)
-}
-
-func dotF16F32Plain(x []uint16, y []float32) float32 {
-	var s float64
-	for i, v := range x {
-		s += float64(F16ToF32(v) * y[i])
-	}
-	return float32(s)
-}
-
+// dotBF16Plain is ggml's scalar BF16 dot: float32 products summed in float64.
 func dotBF16Plain(x, y []uint16) float32 {
 	var s float64
 	for i, v := range x {
