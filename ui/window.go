@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -36,6 +37,11 @@ type Window struct {
 
 	// lastNotice is the text of the last message dialog (tests read it).
 	lastNotice string
+
+	// pieces buffers streamed text between UI frames (see receive).
+	piecesMu  sync.Mutex
+	pieces    []app.Change
+	scheduled bool
 }
 
 // NewWindow builds the window on a controller. It does not show it.
@@ -65,7 +71,7 @@ func NewWindow(a fyne.App, c *app.Controller) *Window {
 	w.addShortcuts()
 	w.win.SetOnClosed(w.saveWindow)
 
-	c.Subscribe(func(ch app.Change) { fyne.Do(func() { w.apply(ch) }) })
+	c.Subscribe(w.receive)
 
 	convs := c.Conversations()
 	if len(convs) > 0 {
@@ -95,6 +101,45 @@ func newDownloadsPlaceholder(w *Window) fyne.CanvasObject {
 	l := widget.NewLabel("Downloads: search Hugging Face and download models here.")
 	l.Alignment = fyne.TextAlignCenter
 	return container.NewCenter(l)
+}
+
+// receive takes a change on the Controller's goroutine. A fast model makes
+// thousands of pieces a second: they are buffered and shown together once
+// per turn of the UI thread, in order; any other change first shows the
+// pieces before it.
+func (w *Window) receive(ch app.Change) {
+	if ch.Kind == app.ChangePiece {
+		w.piecesMu.Lock()
+		w.pieces = append(w.pieces, ch)
+		schedule := !w.scheduled
+		w.scheduled = true
+		w.piecesMu.Unlock()
+		if schedule {
+			fyne.Do(w.flushPieces)
+		}
+		return
+	}
+	fyne.Do(func() {
+		w.flushPieces()
+		w.apply(ch)
+	})
+}
+
+// flushPieces shows the buffered pieces, joined per message.
+func (w *Window) flushPieces() {
+	w.piecesMu.Lock()
+	pending := w.pieces
+	w.pieces, w.scheduled = nil, false
+	w.piecesMu.Unlock()
+	for i := 0; i < len(pending); {
+		ch := pending[i]
+		var text strings.Builder
+		for ; i < len(pending) && pending[i].ConvID == ch.ConvID && pending[i].Index == ch.Index; i++ {
+			text.WriteString(pending[i].Piece)
+		}
+		ch.Piece = text.String()
+		w.apply(ch)
+	}
 }
 
 // apply shows a controller change; it runs on the UI thread.
