@@ -54,25 +54,48 @@ type tensorRow struct {
 // tensorColumns are the tensor table's columns.
 var tensorColumns = []string{"Name", "Type", "Shape", "Bytes", "Offset"}
 
-// newInspectView reads the file's header and starts mapping the file. Call
-// close when the view goes away (it stops the scan).
-func newInspectView(path string) (*inspectView, error) {
+// inspectData is what the view shows, read from the file's header (off
+// the UI thread for a big model).
+type inspectData struct {
+	path    string
+	summary gguf.Summary
+	meta    []metaRow
+	tensors []tensorRow
+}
+
+func readInspectData(path string) (*inspectData, error) {
 	f, err := gguf.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close() // everything shown is copied out of the header
-	v := &inspectView{path: path, summary: f.Summary()}
+	d := &inspectData{path: path, summary: f.Summary()}
 	for _, kv := range f.KVs {
-		v.meta = append(v.meta, metaRow{kv.Key, kvTypeText(kv), kvValueText(kv)})
+		d.meta = append(d.meta, metaRow{kv.Key, kvTypeText(kv), kvValueText(kv)})
 	}
 	for _, t := range f.Tensors {
-		v.tensors = append(v.tensors, tensorRow{t.Name, t.Type.String(), shapeText(t.Shape), t.Size, f.Layout.DataOffset + t.Offset})
+		d.tensors = append(d.tensors, tensorRow{t.Name, t.Type.String(), shapeText(t.Shape), t.Size, f.Layout.DataOffset + t.Offset})
 	}
+	return d, nil
+}
+
+// newInspectView reads the file's header and builds the view. Call
+// startMap when it is shown and close when it goes away.
+func newInspectView(path string) (*inspectView, error) {
+	d, err := readInspectData(path)
+	if err != nil {
+		return nil, err
+	}
+	return d.build(), nil
+}
+
+// build makes the widgets (UI thread).
+func (d *inspectData) build() *inspectView {
+	v := &inspectView{path: d.path, summary: d.summary, meta: d.meta, tensors: d.tensors}
 	v.sortCol = 4 // file order
 	v.sortTensors()
 
-	v.fmap = newFileMapPanel(path)
+	v.fmap = newFileMapPanel(d.path)
 	v.tabs = container.NewAppTabs(
 		container.NewTabItem("File map", v.fmap.object),
 		container.NewTabItem(fmt.Sprintf("Tensors (%d)", len(v.tensors)), v.buildTensorTable()),
@@ -82,11 +105,16 @@ func newInspectView(path string) (*inspectView, error) {
 	split := container.NewHSplit(container.New(minWidth(300), left), v.tabs)
 	split.Offset = 0.3
 	v.object = split
-	return v, nil
+	return v
 }
 
 // close stops the file map's scan if it is still running.
 func (v *inspectView) close() { v.fmap.cancel() }
+
+// startMap begins scanning the file for its map (once): the owner calls it
+// when the view is first shown, so loading a model does not also read the
+// whole file a second time unasked.
+func (v *inspectView) startMap() { v.fmap.start() }
 
 func (v *inspectView) buildSummary() fyne.CanvasObject {
 	s := v.summary
@@ -415,22 +443,32 @@ type fileMapPanel struct {
 	stopBtn  *widget.Button
 	hover    *widget.Label
 	view     *fileMapWidget
+	path     string
+	ctx      context.Context
 	stop     context.CancelFunc
+	started  bool
 	done     chan struct{}
 }
 
 func newFileMapPanel(path string) *fileMapPanel {
-	p := &fileMapPanel{progress: widget.NewProgressBar(), status: widget.NewLabel("Reading the file…"),
+	p := &fileMapPanel{path: path, progress: widget.NewProgressBar(), status: widget.NewLabel("Reading the file…"),
 		hover: widget.NewLabel("Hover over the map to see what lies there."), done: make(chan struct{})}
 	p.hover.Truncation = fyne.TextTruncateEllipsis
-	ctx, cancel := context.WithCancel(context.Background())
-	p.stop = cancel
-	p.stopBtn = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)
+	p.ctx, p.stop = context.WithCancel(context.Background())
+	p.stopBtn = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.stop)
 	p.view = newFileMapWidget(p.hover)
 	top := container.NewBorder(nil, nil, nil, p.stopBtn, p.progress)
 	p.object = container.NewBorder(container.NewVBox(p.status, top), p.hover, nil, nil, p.view)
-	go p.scan(ctx, path)
 	return p
+}
+
+// start begins the scan on a goroutine, once (UI thread).
+func (p *fileMapPanel) start() {
+	if p.started {
+		return
+	}
+	p.started = true
+	go p.scan(p.ctx, p.path)
 }
 
 func (p *fileMapPanel) cancel() { p.stop() }

@@ -48,9 +48,14 @@ const (
 // maxTokenChips bounds the chips drawn for a long paste; the count stays exact.
 const maxTokenChips = 3000
 
-// newTokensViewForFile reads the tokenizer and chat template of a model file.
-// conversation gives the messages "What the model sees" renders (nil: a sample).
-func newTokensViewForFile(path string, conversation func() []chat.Message) (*tokensView, error) {
+// tokensData is a model's tokenizer and chat template, read off the UI thread.
+type tokensData struct {
+	tok      *tokenizer.Tokenizer
+	prompter *chat.Prompter
+	bosText  string
+}
+
+func readTokensData(path string) (*tokensData, error) {
 	f, err := gguf.Open(path)
 	if err != nil {
 		return nil, err
@@ -65,7 +70,22 @@ func newTokensViewForFile(path string, conversation func() []chat.Message) (*tok
 	if err != nil {
 		return nil, err
 	}
-	return newTokensView(tok, p, meta.BOS, conversation), nil
+	return &tokensData{tok: tok, prompter: p, bosText: meta.BOS}, nil
+}
+
+// build makes the view (UI thread).
+func (d *tokensData) build(conversation func() []chat.Message) *tokensView {
+	return newTokensView(d.tok, d.prompter, d.bosText, conversation)
+}
+
+// newTokensViewForFile reads the tokenizer and chat template of a model file.
+// conversation gives the messages "What the model sees" renders (nil: a sample).
+func newTokensViewForFile(path string, conversation func() []chat.Message) (*tokensView, error) {
+	d, err := readTokensData(path)
+	if err != nil {
+		return nil, err
+	}
+	return d.build(conversation), nil
 }
 
 func newTokensView(tok *tokenizer.Tokenizer, p *chat.Prompter, bosText string, conversation func() []chat.Message) *tokensView {

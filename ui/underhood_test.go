@@ -89,6 +89,8 @@ func TestInspectViewStories(t *testing.T) {
 	defer v.close()
 	w := test.NewTempWindow(t, v.object)
 	w.Resize(fyne.NewSize(1200, 800))
+	v.startMap()
+	v.startMap() // once only
 
 	// Summary and memory at a chosen context.
 	if v.summary.Layers != 5 || v.summary.TensorCount != 48 {
@@ -173,6 +175,7 @@ func TestInspectMapCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	v.startMap()
 	test.Tap(v.fmap.stopBtn) // may land before or after the small file is read
 	<-v.fmap.done
 	hoodWait(t, "the panel to settle", func() bool { return !v.fmap.stopBtn.Visible() })
@@ -366,3 +369,52 @@ func TestChoiceProbAndColour(t *testing.T) {
 }
 
 func abs32(x float32) float32 { return max(x, -x) }
+
+func TestUnderHoodFollowsTheModel(t *testing.T) {
+	hoodApp(t)
+	msgs := []chat.Message{{Role: "user", Content: "Hi"}}
+	u := newUnderHood(func() []chat.Message { return msgs })
+	w := test.NewTempWindow(t, container.NewAppTabs(container.NewTabItem("Inspect", u.inspectTab), container.NewTabItem("Tokens", u.tokensTab)))
+	w.Resize(fyne.NewSize(1000, 700))
+	if !hoodHasText(u.inspectTab, "Load a model") {
+		t.Fatal("no hint without a model")
+	}
+	u.showInspect()
+	u.setModel(stories(t))
+	hoodWait(t, "the views", func() bool {
+		var ok bool
+		fyne.DoAndWait(func() { ok = u.inspect != nil && u.tokens != nil })
+		return ok
+	})
+	<-u.inspect.fmap.done // shown before the model came: the map starts with it
+	fyne.DoAndWait(func() {
+		u.tokens.mode.SetSelected(tokensModeModel)
+		before := len(u.tokens.ids)
+		msgs = append(msgs, chat.Message{Role: "assistant", Content: "Hello there, friend"})
+		u.conversationChanged()
+		if len(u.tokens.ids) <= before {
+			t.Errorf("what the model sees did not grow with the conversation: %d -> %d tokens", before, len(u.tokens.ids))
+		}
+	})
+	fyne.DoAndWait(func() { u.setModel(filepath.Join(t.TempDir(), "gone.gguf")) })
+	hoodWait(t, "the error", func() bool {
+		var ok bool
+		fyne.DoAndWait(func() { ok = hoodHasText(u.inspectTab, "Cannot inspect") })
+		return ok
+	})
+	fyne.DoAndWait(func() { u.setModel("") })
+	if u.inspect != nil || !hoodHasText(u.tokensTab, "Load a model") {
+		t.Error("views kept after the model went")
+	}
+}
+
+// hoodHasText reports whether a label under o contains s.
+func hoodHasText(o fyne.CanvasObject, s string) bool {
+	found := false
+	hoodWalk(o, func(x fyne.CanvasObject) {
+		if l, ok := x.(*widget.Label); ok && strings.Contains(l.Text, s) {
+			found = true
+		}
+	})
+	return found
+}

@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"burrow/inference/chat"
+)
+
+// underHood holds the views that look inside the loaded model, Inspect and
+// Tokens, as two tab contents that follow the model. The window owns one:
+//
+//	u := newUnderHood(conversationFunc)
+//	tabs: container.NewTabItem("Inspect", u.inspectTab), ("Tokens", u.tokensTab)
+//	on a model change:         u.setModel(path)   ("" when none is loaded)
+//	when the Inspect tab shows: u.showInspect()   (starts the file map once)
+//	on conversation changes:   u.conversationChanged()
+//
+// Everything runs on the UI thread except reading the file, which a
+// goroutine does before posting the views with fyne.Do.
+type underHood struct {
+	conversation func() []chat.Message
+	inspectTab   *fyne.Container
+	tokensTab    *fyne.Container
+	path         string
+	inspect      *inspectView
+	tokens       *tokensView
+	shown        bool // the Inspect tab has been shown since the model changed
+}
+
+func newUnderHood(conversation func() []chat.Message) *underHood {
+	u := &underHood{conversation: conversation, inspectTab: container.NewStack(), tokensTab: container.NewStack()}
+	u.path = "\x00" // not a path: the first setModel always builds
+	u.setModel("")
+	return u
+}
+
+// setModel rebuilds both views for the model at path ("" shows a hint).
+func (u *underHood) setModel(path string) {
+	if path == u.path {
+		return
+	}
+	u.path = path
+	if u.inspect != nil {
+		u.inspect.close()
+		u.inspect = nil
+	}
+	u.tokens = nil
+	if path == "" {
+		u.inspectTab.Objects = []fyne.CanvasObject{hoodHint("Load a model to see inside its file: metadata, tensors and a map of its bytes.")}
+		u.tokensTab.Objects = []fyne.CanvasObject{hoodHint("Load a model to see how its tokenizer splits text.")}
+		u.inspectTab.Refresh()
+		u.tokensTab.Refresh()
+		return
+	}
+	u.inspectTab.Objects = []fyne.CanvasObject{hoodHint("Reading the model file…")}
+	u.tokensTab.Objects = []fyne.CanvasObject{hoodHint("Reading the tokenizer…")}
+	u.inspectTab.Refresh()
+	u.tokensTab.Refresh()
+	go func() {
+		iv, ierr := readInspectData(path)
+		tv, terr := readTokensData(path)
+		fyne.Do(func() {
+			if u.path != path { // another model came meanwhile
+				return
+			}
+			if ierr != nil {
+				u.inspectTab.Objects = []fyne.CanvasObject{hoodHint("Cannot inspect this file: " + ierr.Error())}
+			} else {
+				u.inspect = iv.build()
+				u.inspectTab.Objects = []fyne.CanvasObject{u.inspect.object}
+				if u.shown {
+					u.inspect.startMap()
+				}
+			}
+			if terr != nil {
+				u.tokensTab.Objects = []fyne.CanvasObject{hoodHint("No tokenizer playground: " + terr.Error())}
+			} else {
+				u.tokens = tv.build(u.conversation)
+				u.tokensTab.Objects = []fyne.CanvasObject{u.tokens.object}
+			}
+			u.inspectTab.Refresh()
+			u.tokensTab.Refresh()
+		})
+	}()
+}
+
+// showInspect starts the file map when the Inspect tab is first shown.
+func (u *underHood) showInspect() {
+	u.shown = true
+	if u.inspect != nil {
+		u.inspect.startMap()
+	}
+}
+
+// conversationChanged re-renders "What the model sees".
+func (u *underHood) conversationChanged() {
+	if u.tokens != nil && u.tokens.mode.Selected == tokensModeModel {
+		u.tokens.update()
+	}
+}
+
+func hoodHint(text string) fyne.CanvasObject {
+	l := widget.NewLabel(text)
+	l.Alignment = fyne.TextAlignCenter
+	l.Wrapping = fyne.TextWrapWord
+	return container.NewCenter(container.New(minWidth(420), l))
+}
