@@ -51,7 +51,7 @@ func TestAttentionAgreesWithMath(t *testing.T) {
 		}
 		k16, v16 := make([]uint16, len(k)), make([]uint16, len(v))
 		for i := range k {
-			k16[i], v16[i] = f32ToF16(k[i]), f32ToF16(v[i])
+			k16[i], v16[i] = tensor.F32ToF16(k[i]), tensor.F32ToF16(v[i])
 		}
 		got32 := make([]float32, heads*hd)
 		tensor.Attention(nil, got32, q, k, v, nPos, heads, heads, hd, make([]float32, tensor.AttentionScratch(heads, hd, nPos)))
@@ -59,7 +59,7 @@ func TestAttentionAgreesWithMath(t *testing.T) {
 			qh := q[h*hd : (h+1)*hd]
 			want := naiveAttention(qh, k, v, nPos, kvDim, h*hd)
 			got16 := make([]float32, hd)
-			attendF16(got16, qh, k16, v16, nPos, kvDim, h*hd, make([]uint16, hd), make([]float32, hd), 1/float32(math.Sqrt(hd)))
+			tensor.AttentionF16(got16, qh, k16[h*hd:], v16[h*hd:], kvDim, nPos, 1/float32(math.Sqrt(hd)), make([]uint16, hd), make([]float32, hd))
 			for d := range want {
 				if e := math.Abs(float64(got32[h*hd+d]) - want[d]); e > 1e-5 {
 					t.Fatalf("F32 cache, %d positions: head %d out[%d] = %v, want %v", nPos, h, d, got32[h*hd+d], want[d])

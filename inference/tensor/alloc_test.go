@@ -29,6 +29,10 @@ func TestKernelsAllocateNothing(t *testing.T) {
 	}
 	q, k, v := randF32(r, 8*32, 1), randF32(r, 20*2*32, 1), randF32(r, 20*2*32, 1)
 	attOut, scratch := make([]float32, 8*32), make([]float32, AttentionScratch(8, 32, 20))
+	k16, v16 := make([]uint16, len(k)), make([]uint16, len(v))
+	convertF16(k16, k)
+	convertF16(v16, v)
+	q16, acc16 := make([]uint16, 64), make([]float32, 64)
 	w := randF32(r, cols, 1)
 	ff := randF32(r, 16, 1)
 	for _, threads := range []int{1, 2} {
@@ -41,6 +45,8 @@ func TestKernelsAllocateNothing(t *testing.T) {
 			RoPE(q, 8, 32, 32, 7, 10000, false, ff)
 			RoPE(q, 8, 32, 32, 7, 10000, true, nil)
 			Attention(p, attOut, q, k, v, 20, 8, 2, 32, scratch)
+			AttentionF16(attOut, q[:32], k16, v16, 64, 20, 0.17, q16, acc16)
+			AttentionF16(attOut, q[:64], k16, v16, 64, 20, 0.17, q16, acc16) // hd 64: assembly scores
 			Softmax(scratch)
 			SwiGLU(x[:cols], x[:cols], w)
 		})

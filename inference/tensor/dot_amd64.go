@@ -49,6 +49,7 @@ func useFast() {
 	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Fast, scoresGGMLFast, wsumLanesFast
 	expSub, vectorExp = expSubFast, true
 	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
+	f16AttFast = true
 	fastKernels = "avx2"
 }
 
@@ -166,4 +167,31 @@ func expSubFast(x []float32, m float32) {
 	for i := n; i < len(x); i++ {
 		x[i] = expV(x[i] - m)
 	}
+}
+
+//go:noescape
+func dotsF16GGML512AVX2(k *uint16, kstride int, q *uint16, n, npos int, out *float32, scale float32)
+
+//go:noescape
+func madF16AVX2(acc *float32, v *uint16, vstride int, ms, vs *float32, npos, ncols int)
+
+func scoresF16Fast(out []float32, k []uint16, stride int, q []uint16, scale float32) {
+	n := len(q)
+	if n == 0 || n%64 != 0 || len(out) == 0 {
+		scoresF16Plain(out, k, stride, q, scale)
+		return
+	}
+	_ = k[(len(out)-1)*stride+n-1]
+	dotsF16GGML512AVX2(&k[0], 2*stride, &q[0], n, len(out), &out[0], scale)
+}
+
+func madF16Fast(acc []float32, v []uint16, stride int, ms, vs []float32) {
+	hd := len(acc)
+	if hd == 0 || hd%8 != 0 || len(vs) == 0 {
+		madF16Plain(acc, v, stride, ms, vs)
+		return
+	}
+	_ = ms[len(vs)-1]
+	_ = v[(len(vs)-1)*stride+hd-1]
+	madF16AVX2(&acc[0], &v[0], 2*stride, &ms[0], &vs[0], len(vs), hd)
 }

@@ -557,3 +557,137 @@ u16done:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
+
+// func dotsF16GGML512AVX2(k *uint16, kstride int, q *uint16, n, npos int, out *float32, scale float32)
+// out[j] = dotF16(k[j*kstride:][:n], q) * scale for j < npos (kstride in
+// bytes, n a multiple of 64): one head's scores over an F16 cache, in
+// ggml_vec_dot_f16's AVX-512 order.
+TEXT ·dotsF16GGML512AVX2(SB), NOSPLIT, $0-52
+	MOVQ  k+0(FP), SI
+	MOVQ  kstride+8(FP), DX
+	MOVQ  q+16(FP), R8
+	MOVQ  n+24(FP), R9
+	MOVQ  npos+32(FP), CX
+	MOVQ  out+40(FP), DI
+	SHRQ  $6, R9
+	TESTQ CX, CX
+	JLE   hsdone
+
+hspos:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   SI, R10
+	MOVQ   R8, R11
+	MOVQ   R9, BX
+
+hsstep:
+	VCVTPH2PS   (R10), Y8
+	VCVTPH2PS   (R11), Y9
+	VFMADD231PS Y9, Y8, Y0
+	VCVTPH2PS   16(R10), Y10
+	VCVTPH2PS   16(R11), Y11
+	VFMADD231PS Y11, Y10, Y1
+	VCVTPH2PS   32(R10), Y12
+	VCVTPH2PS   32(R11), Y13
+	VFMADD231PS Y13, Y12, Y2
+	VCVTPH2PS   48(R10), Y14
+	VCVTPH2PS   48(R11), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VCVTPH2PS   64(R10), Y8
+	VCVTPH2PS   64(R11), Y9
+	VFMADD231PS Y9, Y8, Y4
+	VCVTPH2PS   80(R10), Y10
+	VCVTPH2PS   80(R11), Y11
+	VFMADD231PS Y11, Y10, Y5
+	VCVTPH2PS   96(R10), Y12
+	VCVTPH2PS   96(R11), Y13
+	VFMADD231PS Y13, Y12, Y6
+	VCVTPH2PS   112(R10), Y14
+	VCVTPH2PS   112(R11), Y15
+	VFMADD231PS Y15, Y14, Y7
+	ADDQ        $128, R10
+	ADDQ        $128, R11
+	DECQ        BX
+	JNZ         hsstep
+
+	FOLD4X16
+	VMULSS scale+48(FP), X0, X0
+	MOVSS  X0, (DI)
+	ADDQ   $4, DI
+	ADDQ   DX, SI
+	DECQ   CX
+	JNZ    hspos
+
+hsdone:
+	VZEROUPPER
+	RET
+
+// func madF16AVX2(acc *float32, v *uint16, vstride int, ms, vs *float32, npos, ncols int)
+// For each position p < npos in order: acc = f16(acc * ms[p]) unless
+// ms[p] == 1, then acc = f16(fma(v[p*vstride:], vs[p], acc)) (vstride in
+// bytes, ncols a multiple of 8; acc holds F16 values widened): flash
+// attention's ggml_vec_scale_f16 and ggml_vec_mad_f16 on its F16 sum.
+TEXT ·madF16AVX2(SB), NOSPLIT, $0-56
+	MOVQ         acc+0(FP), DI
+	MOVQ         v+8(FP), SI
+	MOVQ         vstride+16(FP), DX
+	MOVQ         ms+24(FP), R8
+	MOVQ         vs+32(FP), R9
+	MOVQ         npos+40(FP), CX
+	MOVQ         ncols+48(FP), R11
+	SHLQ         $2, R11 // acc row in bytes
+	VBROADCASTSS expc<>+36(SB), X15 // 1.0
+	XORQ         AX, AX
+
+mfpos:
+	CMPQ         AX, CX
+	JGE          mfdone
+	VBROADCASTSS (R9)(AX*4), Y1
+	VMOVSS       (R8)(AX*4), X2
+	VUCOMISS     X15, X2
+	JNE          mfscale
+	JPS          mfscale
+	JMP          mfadd
+
+mfscale:
+	VBROADCASTSS X2, Y2
+	XORQ         BX, BX
+
+mfscol:
+	VMULPS    (DI)(BX*1), Y2, Y0
+	VCVTPS2PH $0, Y0, X0
+	VCVTPH2PS X0, Y0
+	VMOVUPS   Y0, (DI)(BX*1)
+	ADDQ      $32, BX
+	CMPQ      BX, R11
+	JLT       mfscol
+
+mfadd:
+	XORQ BX, BX
+	XORQ R10, R10
+
+mfacol:
+	VCVTPH2PS   (SI)(R10*1), Y0
+	VMOVUPS     (DI)(BX*1), Y3
+	VFMADD231PS Y1, Y0, Y3
+	VCVTPS2PH   $0, Y3, X3
+	VCVTPH2PS   X3, Y3
+	VMOVUPS     Y3, (DI)(BX*1)
+	ADDQ        $16, R10
+	ADDQ        $32, BX
+	CMPQ        BX, R11
+	JLT         mfacol
+
+	ADDQ DX, SI
+	INCQ AX
+	JMP  mfpos
+
+mfdone:
+	VZEROUPPER
+	RET
