@@ -488,6 +488,7 @@ func (p *fileMapPanel) scan(ctx context.Context, path string) {
 		fyne.Do(func() {
 			p.stopBtn.Hide()
 			p.status.SetText("No file map: " + err.Error())
+			p.object.Refresh()
 		})
 		return
 	}
@@ -497,5 +498,6 @@ func (p *fileMapPanel) scan(ctx context.Context, path string) {
 		p.status.SetText(fmt.Sprintf("%d cells of %s, coloured by byte entropy (black 0 bits, pale yellow 8 bits per byte)",
 			m.Cells(), filemap.HumanBytes(m.Chunk)))
 		p.view.set(m)
+		p.object.Refresh() // lay out again without the progress row
 	})
 }
