@@ -227,3 +227,20 @@ func BenchmarkHistogramFourTables(b *testing.B) {
 		h.add(data)
 	}
 }
+
+// BenchmarkRender draws a full map (65536 cells, 300 regions) at a window's
+// size, as the UI does on every resize.
+func BenchmarkRender(b *testing.B) {
+	m := &Map{Size: 1 << 30, Chunk: 1 << 14, Entropy: make([]float32, 1<<16)}
+	for i := range m.Entropy {
+		m.Entropy[i] = float32(i%9) * 0.9
+	}
+	step := m.Size / 300
+	for i := int64(0); i < 300; i++ {
+		m.Regions = append(m.Regions, Region{Kind: KindTensor, Name: "blk." + string(rune('0'+i%10)) + ".attn_q.weight", Start: i * step, End: min((i+1)*step, m.Size)})
+	}
+	m.Regions[len(m.Regions)-1].End = m.Size
+	for b.Loop() {
+		Render(m, RenderOptions{Width: 830, MaxHeight: 660})
+	}
+}

@@ -80,7 +80,7 @@ func Render(m *Map, opts RenderOptions) (*image.RGBA, Grid) {
 	draw.Draw(img, img.Bounds(), &image.Uniform{color.RGBA{24, 24, 28, 255}}, image.Point{}, draw.Src)
 	owner := cellOwners(m)
 	for i, e := range m.Entropy {
-		draw.Draw(img, g.CellRect(i), &image.Uniform{EntropyColor(e)}, image.Point{}, draw.Src)
+		fill(img, g.CellRect(i), EntropyColor(e))
 	}
 	drawBoundaries(img, g, owner)
 	drawLabels(img, g, m, owner)
@@ -115,13 +115,22 @@ func drawBoundaries(img *image.RGBA, g Grid, owner []int) {
 		r := g.CellRect(i)
 		right, below := i+1, i+g.Cols
 		if (i+1)%g.Cols != 0 && right < len(owner) && owner[right] != owner[i] {
-			draw.Draw(img, image.Rect(r.Max.X-1, r.Min.Y, r.Max.X, r.Max.Y), &image.Uniform{boundary}, image.Point{}, draw.Src)
+			fill(img, image.Rect(r.Max.X-1, r.Min.Y, r.Max.X, r.Max.Y), boundary)
 		}
-		if below < len(owner) && owner[below] != owner[i] {
-			draw.Draw(img, image.Rect(r.Min.X, r.Max.Y-1, r.Max.X, r.Max.Y), &image.Uniform{boundary}, image.Point{}, draw.Src)
+		if below >= len(owner) || owner[below] != owner[i] { // the last cells close the bottom
+			fill(img, image.Rect(r.Min.X, r.Max.Y-1, r.Max.X, r.Max.Y), boundary)
 		}
-		if below >= len(owner) { // the picture's last cells: close the bottom
-			draw.Draw(img, image.Rect(r.Min.X, r.Max.Y-1, r.Max.X, r.Max.Y), &image.Uniform{boundary}, image.Point{}, draw.Src)
+	}
+}
+
+// fill paints a rectangle straight into the pixels (draw.Draw with a
+// Uniform source costs more per call than a small cell takes to fill).
+func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {
+	r = r.Intersect(img.Rect)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := img.Pix[img.PixOffset(r.Min.X, y):img.PixOffset(r.Max.X, y)]
+		for x := 0; x < len(row); x += 4 {
+			row[x], row[x+1], row[x+2], row[x+3] = c.R, c.G, c.B, c.A
 		}
 	}
 }
