@@ -239,6 +239,7 @@ func (c *Controller) LoadModel(path string) error {
 	} else if st.IsDir() {
 		return fmt.Errorf("load %s: is a folder", path)
 	}
+	c.Stop() // a new model replaces the conversation's engine: end the reply now
 	c.mu.Lock()
 	if c.loadCancel != nil {
 		c.loadCancel()
@@ -390,16 +391,14 @@ func (c *Controller) Rename(id, title string) error {
 	})
 }
 
-// Delete removes a conversation and its file, stopping its reply first.
+// Delete removes a conversation and its file, stopping its reply. It does
+// not wait for the engine to notice: the reply's goroutine finds the
+// conversation gone and saves nothing.
 func (c *Controller) Delete(id string) error {
 	c.mu.Lock()
-	g := c.gen
-	c.mu.Unlock()
-	if g != nil && g.convID == id {
-		g.cancel()
-		<-g.done
+	if c.gen != nil && c.gen.convID == id {
+		c.gen.cancel()
 	}
-	c.mu.Lock()
 	idx := -1
 	for i, cv := range c.convs {
 		if cv.ID == id {

@@ -24,7 +24,16 @@ func useTempXDG(t *testing.T) {
 	t.Cleanup(xdg.Reload)
 }
 
-// fakeModel makes a file with a .gguf name (the fake engine never reads it).
+// startController starts a controller and makes sure its background
+// saves are done before the test's temp folders are removed.
+func startController(t *testing.T, eng Engine, lib Library) *Controller {
+	t.Helper()
+	c := NewController(eng, lib)
+	t.Cleanup(c.Flush)
+	return c
+}
+
+// fakeGGUF makes a file with a .gguf name (the fake engine never reads it).
 func fakeGGUF(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "tiny-model-Q8_0.gguf")
@@ -37,7 +46,7 @@ func fakeGGUF(t *testing.T) string {
 // loaded starts a controller on a fake engine with a model loaded.
 func loaded(t *testing.T, eng *FakeEngine) *Controller {
 	t.Helper()
-	c := NewController(eng, nil)
+	c := startController(t, eng, nil)
 	waitLoad(t, c, fakeGGUF(t))
 	return c
 }
@@ -153,7 +162,7 @@ func TestEditAndRegenerate(t *testing.T) {
 
 func TestSendNeedsAModel(t *testing.T) {
 	useTempXDG(t)
-	c := NewController(NewFakeEngine(), nil)
+	c := startController(t, NewFakeEngine(), nil)
 	id, _ := c.NewConversation()
 	if err := c.Send(id, "hi"); !errors.Is(err, ErrNoModel) {
 		t.Fatalf("send without a model: %v", err)
@@ -165,7 +174,7 @@ func TestLoadFailureCarriesEngineMessage(t *testing.T) {
 	eng := NewFakeEngine()
 	eng.LoadErr = ErrFakeLoad
 	lib := &recordingLibrary{}
-	c := NewController(eng, lib)
+	c := startController(t, eng, lib)
 	waitLoad(t, c, fakeGGUF(t))
 	if m := c.Model(); !errors.Is(m.Err, ErrFakeLoad) || m.Loaded() {
 		t.Fatalf("model state %+v", m)
@@ -203,7 +212,7 @@ func TestPersistAcrossRestart(t *testing.T) {
 	c.UpdateSettings(func(st *Settings) { st.WindowWidth, st.WindowHeight = 900, 600 })
 	c.Close()
 
-	c2 := NewController(NewFakeEngine(), nil)
+	c2 := startController(t, NewFakeEngine(), nil)
 	if p := c2.Problems(); len(p) > 0 {
 		t.Fatalf("problems: %v", p)
 	}
@@ -235,7 +244,7 @@ func (l *recordingLibrary) Register(p string) error       { l.paths = append(l.p
 
 func TestDamagedFilesDoNotHideTheRest(t *testing.T) {
 	useTempXDG(t)
-	c := NewController(NewFakeEngine(), nil)
+	c := startController(t, NewFakeEngine(), nil)
 	id, _ := c.NewConversation()
 	c.Rename(id, "survivor")
 	c.Close()
@@ -243,7 +252,7 @@ func TestDamagedFilesDoNotHideTheRest(t *testing.T) {
 	os.MkdirAll(filepath.Dir(SettingsPath()), 0o755)
 	os.WriteFile(SettingsPath(), []byte(`{not json`), 0o600)
 
-	c2 := NewController(NewFakeEngine(), nil)
+	c2 := startController(t, NewFakeEngine(), nil)
 	if n := len(c2.Problems()); n != 2 {
 		t.Errorf("%d problems reported, want 2 (settings, garbage.json): %v", n, c2.Problems())
 	}
@@ -288,5 +297,44 @@ func TestTokenChoicesAreKeptWhenAsked(t *testing.T) {
 	}
 	if got := eng.Requests()[1].TopLogprobs; got != 3 {
 		t.Errorf("request TopLogprobs %d", got)
+	}
+}
+
+func TestDeleteWhileReplyingDoesNotWaitOrResurrect(t *testing.T) {
+	useTempXDG(t)
+	eng := NewFakeEngine()
+	eng.Gate = make(chan struct{}) // the engine never gets to reply
+	c := loaded(t, eng)
+	id, _ := c.NewConversation()
+	if err := c.Send(id, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(id); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitReply()
+	c.Flush()
+	if _, ok := c.Conversation(id); ok {
+		t.Fatal("deleted conversation still listed")
+	}
+	if _, err := os.Stat(filepath.Join(ConversationsDir(), id+".json")); !os.IsNotExist(err) {
+		t.Fatalf("deleted conversation's file: %v", err)
+	}
+}
+
+func TestLoadingAnotherModelStopsTheReply(t *testing.T) {
+	useTempXDG(t)
+	eng := NewFakeEngine()
+	eng.Gate = make(chan struct{})
+	c := loaded(t, eng)
+	id, _ := c.NewConversation()
+	c.Send(id, "hi")
+	if err := c.LoadModel(fakeGGUF(t)); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitReply()
+	cv, _ := c.Conversation(id)
+	if r := cv.Messages[1].StopReason; r != inference.StopCancelled {
+		t.Fatalf("stop reason %q", r)
 	}
 }
