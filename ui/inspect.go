@@ -29,6 +29,7 @@ type inspectView struct {
 	tabs    *container.AppTabs
 
 	memCtx   *widget.Slider
+	memEntry *widget.Entry // the same context, typed
 	memLabel *widget.Label
 
 	meta       []metaRow
@@ -158,9 +159,20 @@ func (v *inspectView) buildSummary() fyne.CanvasObject {
 	v.memCtx = widget.NewSlider(min(64, maxCtx), maxCtx)
 	v.memCtx.Step = max(1, float64(int(maxCtx/256)))
 	v.memCtx.OnChanged = func(float64) { v.updateMemory() }
+	v.memEntry = widget.NewEntry()
+	v.memEntry.OnChanged = func(text string) {
+		// Typed values may lie between the slider's steps; the estimate
+		// uses them exactly.
+		if n, err := strconv.Atoi(strings.TrimSpace(text)); err == nil && n > 0 && n <= int(maxCtx) && n != int(v.memCtx.Value) {
+			v.memCtx.Value = float64(n)
+			v.memCtx.Refresh()
+			v.updateMemory()
+		}
+	}
 	v.memCtx.SetValue(float64(min(s.ContextLength, defaultUIContext)))
 	v.updateMemory()
-	mem := []fyne.CanvasObject{memTitle, v.memCtx, v.memLabel}
+	ctxRow := container.NewBorder(nil, nil, nil, container.NewHBox(container.New(minWidth(90), v.memEntry), widget.NewLabel("tokens")), v.memCtx)
+	mem := []fyne.CanvasObject{memTitle, ctxRow, v.memLabel}
 	if s.TensorCount == 0 || s.ContextLength == 0 {
 		mem = []fyne.CanvasObject{memTitle, widget.NewLabel("This file holds no weights (or no context length): it cannot run.")}
 	}
@@ -177,6 +189,9 @@ func (v *inspectView) updateMemory() {
 		return
 	}
 	m := v.summary.MemoryEstimate(int(v.memCtx.Value))
+	if v.memEntry != nil && v.memEntry.Text != strconv.Itoa(m.Context) {
+		v.memEntry.SetText(strconv.Itoa(m.Context))
+	}
 	v.memLabel.SetText(fmt.Sprintf("At %d tokens of context: %s\nweights %s · KV cache %s · compute %s",
 		m.Context, filemap.HumanBytes(m.Total), filemap.HumanBytes(m.Weights), filemap.HumanBytes(m.KVCache), filemap.HumanBytes(m.Compute)))
 }

@@ -97,8 +97,16 @@ func TestInspectViewStories(t *testing.T) {
 		t.Fatalf("summary %+v", v.summary)
 	}
 	v.memCtx.SetValue(64)
-	if got := v.memLabel.Text; !strings.Contains(got, "At 64 tokens") {
-		t.Errorf("memory label %q", got)
+	if got := v.memLabel.Text; !strings.Contains(got, "At 64 tokens") || v.memEntry.Text != "64" {
+		t.Errorf("memory label %q, entry %q", got, v.memEntry.Text)
+	}
+	v.memEntry.SetText("100") // typed: between the slider's steps too
+	if got := v.memLabel.Text; !strings.Contains(got, "At 100 tokens") || v.memCtx.Value != 100 {
+		t.Errorf("typed 100: label %q, slider %v", got, v.memCtx.Value)
+	}
+	v.memEntry.SetText("oops")
+	if v.memCtx.Value != 100 {
+		t.Errorf("a bad entry moved the slider to %v", v.memCtx.Value)
 	}
 
 	// The file map is computed off the UI thread, then hovering names regions.
