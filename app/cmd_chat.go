@@ -244,9 +244,9 @@ func chatReply(w *inference.Worker, history []chat.Message, tmpl string, o chatO
 				return "", ev.Err
 			case inference.EventDone:
 				fmt.Fprintln(out)
-				if ev.Err != nil && !shown[ev.Err.Error()] {
-					shown[ev.Err.Error()] = true
-					fmt.Fprintln(errOut, "note:", ev.Err)
+				if ev.Notice != "" && !shown[ev.Notice] {
+					shown[ev.Notice] = true
+					fmt.Fprintln(errOut, "note:", ev.Notice)
 				}
 				printChatStats(errOut, ev)
 				return text.String(), nil

@@ -77,10 +77,10 @@ func newRunCmd() *cobra.Command {
 			ids := m.Tokenize(prompt)
 			fmt.Fprintf(stderr, "seed %d, %d prompt tokens, context %d, %d threads\n", seed, len(ids), st.ContextLen(), st.Threads())
 
-			var onPiece func(string, int)
+			var onPiece func(inference.Event)
 			if !asJSON {
 				out := cmd.OutOrStdout()
-				onPiece = func(piece string, _ int) { io.WriteString(out, piece) }
+				onPiece = func(ev inference.Event) { io.WriteString(out, ev.Piece) }
 			}
 			res, err := inference.Generate(cmd.Context(), st, m, ids, inference.GenOptions{Params: p, MaxTokens: maxTokens}, onPiece)
 			if err != nil {

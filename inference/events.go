@@ -38,7 +38,27 @@ type GenerateRequest struct {
 	Stop      []string
 	// TopLogprobs > 0 asks for that many alternatives per generated token.
 	TopLogprobs int
+	// ContextPolicy says what to do when the conversation outgrows the
+	// context; ContextDefault uses the worker's (Worker.SetContextPolicy).
+	ContextPolicy ContextPolicy
 }
+
+// ContextPolicy says what a generation does when the conversation does not
+// fit in the context. Whatever the policy, a reply that fills the context
+// stops with StopLength: nothing is cut silently.
+type ContextPolicy int
+
+const (
+	// ContextDefault is the worker's policy (ContextStop unless set).
+	ContextDefault ContextPolicy = iota
+	// ContextStop refuses a prompt that does not fit (EventError wrapping
+	// ErrContextFull).
+	ContextStop
+	// ContextDropOldest drops the oldest turns after the system prompt
+	// until the prompt fits with room for the reply, and says so in
+	// EventDone.Notice.
+	ContextDropOldest
+)
 
 // EventKind tells what an Event carries.
 type EventKind int
@@ -62,7 +82,13 @@ type Event struct {
 	Top        []TokenProb // alternatives for this token, when asked for
 	StopReason string
 	Stats      *Stats
-	Err        error
+	// Err is why the request failed (EventError only).
+	Err error
+	// Notice, on EventDone, is something the user should know about a
+	// reply that still succeeded: the model's chat template failed and a
+	// built-in was used, or the oldest turns were dropped to fit the
+	// context. Empty when there is nothing to say.
+	Notice string
 }
 
 // TokenProb is a candidate token and its probability after the sampler's temperature.
@@ -109,4 +135,7 @@ type Receipt struct {
 	MaxTokens        int           `json:"max_tokens"`
 	Stop             []string      `json:"stop,omitempty"`
 	ContextLength    int           `json:"context_length"`
+	// PromptHash identifies the prompt's tokens (PromptHash), so a replay
+	// can tell whether it rendered the same prompt.
+	PromptHash string `json:"prompt_hash,omitempty"`
 }

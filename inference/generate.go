@@ -2,20 +2,41 @@ package inference
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
 	"burrow/inference/llama"
 	"burrow/inference/sample"
+	"burrow/inference/tokenizer"
 )
 
 // GenOptions are the settings of one Generate call.
 type GenOptions struct {
-	Params    sample.Params
-	MaxTokens int      // 0: until the end of generation or a full context
-	Stop      []string // stop strings; the text stops before the first one
+	Params    sample.Params // Seed 0 draws a random seed (Stats.Receipt reports it)
+	MaxTokens int           // 0: until the end of generation or a full context
+	Stop      []string      // stop strings; the text stops before the first one
+	// TopLogprobs > 0 fills each piece's Event.Top with that many
+	// candidates; 0 costs nothing.
+	TopLogprobs int
+	// Cached is how many leading prompt tokens st already holds, as the
+	// caller checked (the longest common prefix of the cache and the
+	// prompt): they are kept, st is rolled back to them, and only the rest
+	// is evaluated. 0 starts from an empty cache.
+	Cached int
+	// Start is when the request began (zero: when Generate is called), so
+	// the prompt time and the time to first token include what the caller
+	// did first, such as rendering the prompt.
+	Start time.Time
+
+	// pick, set by the worker's tests, sees each sampled token (n counts
+	// from 1) and may replace it.
+	pick func(n, id int) int
 }
 
 // Result is what Generate produced.
@@ -30,13 +51,28 @@ type Result struct {
 // ctx, so cancelling a long prompt does not wait for all of it.
 const promptChunk = 64
 
-// Generate evaluates prompt from an empty cache in st, then samples token
-// by token until an end-of-generation token, a stop string, MaxTokens, a
-// full context, or ctx is cancelled (checked before every token). Each
-// piece of complete UTF-8 text goes to onPiece (if not nil) as soon as it
-// cannot be part of a stop string; id is the token that completed it, or
-// -1 for text released at the end.
-func Generate(ctx context.Context, st *llama.State, m *Model, prompt []int, opts GenOptions, onPiece func(piece string, id int)) (*Result, error) {
+// NoToken is the Token of an EventPiece that carries held-back text at the
+// end of a reply rather than a new token.
+const NoToken = -1
+
+// Generate continues the prompt: it keeps the opts.Cached prompt tokens st
+// holds, evaluates the rest, then samples token by token until an
+// end-of-generation token, a stop string, MaxTokens, a full context, or
+// ctx is cancelled (checked before every token and every prompt chunk).
+//
+// onPiece (if not nil) gets one EventPiece per generated token but the
+// end-of-generation one, the worker's stream: Piece is the text that became
+// complete with the token (valid UTF-8, maybe "", never part of a possible
+// stop string), Token the id, Top the candidates when asked for. A last
+// EventPiece with Token NoToken may release text held back at the end.
+//
+// When it returns, st holds the prompt followed by the generated tokens
+// but the last (sampled, not evaluated): CachedTokens says so in ids.
+func Generate(ctx context.Context, st *llama.State, m *Model, prompt []int, opts GenOptions, onPiece func(Event)) (*Result, error) {
+	start := opts.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
 	if len(prompt) == 0 {
 		return nil, errors.New("generate: the prompt has no tokens")
 	}
@@ -44,31 +80,58 @@ func Generate(ctx context.Context, st *llama.State, m *Model, prompt []int, opts
 		return nil, fmt.Errorf("generate: %w: the prompt is %d tokens and the context holds %d",
 			llama.ErrContextFull, len(prompt), st.ContextLen())
 	}
+	if opts.Cached < 0 || opts.Cached > st.Len() {
+		return nil, fmt.Errorf("generate: %d cached tokens claimed, the cache holds %d", opts.Cached, st.Len())
+	}
+	params := opts.Params
+	if params.Seed == 0 {
+		params.Seed = rand.Uint64() | 1 // 0 asks for a random seed; the receipt reports it
+	}
 	res := &Result{}
 	stats := &res.Stats
 	stats.PromptTokens = len(prompt)
 	stats.ContextSize = st.ContextLen()
 	stats.Receipt = Receipt{
 		ModelFingerprint: m.Info.Fingerprint,
-		Params:           opts.Params,
+		Params:           params,
 		MaxTokens:        opts.MaxTokens,
 		Stop:             opts.Stop,
 		ContextLength:    st.ContextLen(),
+		PromptHash:       PromptHash(prompt),
 	}
-	start := time.Now()
 	finish := func(reason string) (*Result, error) {
 		res.StopReason = reason
 		stats.ContextUsed = st.Len()
 		return res, nil
 	}
 
-	// Prompt: evaluated in chunks so cancellation is prompt.
-	st.Truncate(0)
+	logits, err := evalPrompt(ctx, st, prompt, opts.Cached, stats)
+	stats.PromptTime = time.Since(start)
+	switch {
+	case err != nil:
+		return nil, err
+	case logits == nil:
+		return finish(StopCancelled)
+	}
+
+	d := decoder{m: m, st: st, opts: opts, stats: stats, onPiece: onPiece, start: start}
+	reason, err := d.run(ctx, prompt, params, logits, res)
+	if err != nil {
+		return nil, err
+	}
+	return finish(reason)
+}
+
+// evalPrompt rolls st back to the cached prefix (at least one token must
+// run to give the logits for the reply) and evaluates the rest in chunks.
+// It returns the logits after the prompt, or nil when ctx was cancelled.
+func evalPrompt(ctx context.Context, st *llama.State, prompt []int, cached int, stats *Stats) ([]float32, error) {
+	keep := min(cached, len(prompt)-1)
+	st.Truncate(keep)
 	var logits []float32
-	for rest := prompt; len(rest) > 0; {
+	for rest := prompt[keep:]; len(rest) > 0; {
 		if ctx.Err() != nil {
-			stats.PromptTime = time.Since(start)
-			return finish(StopCancelled)
+			return nil, nil
 		}
 		n := min(len(rest), promptChunk)
 		var err error
@@ -78,72 +141,140 @@ func Generate(ctx context.Context, st *llama.State, m *Model, prompt []int, opts
 		stats.EvaluatedTokens += n
 		rest = rest[n:]
 	}
-	stats.PromptTime = time.Since(start)
+	return logits, nil
+}
 
-	// The penalties look back over the prompt too, as in llama.cpp.
-	sampler := sample.New(opts.Params, m.LM.Config.VocabSize)
-	for _, id := range prompt {
-		sampler.Accept(id)
+// decoder is the sampling loop of one Generate call.
+type decoder struct {
+	m       *Model
+	st      *llama.State
+	opts    GenOptions
+	stats   *Stats
+	onPiece func(Event)
+	start   time.Time
+	text    strings.Builder
+}
+
+func (d *decoder) emit(ev Event) {
+	d.text.WriteString(ev.Piece)
+	if d.onPiece != nil {
+		d.onPiece(ev)
+	}
+}
+
+// run samples until a stop condition and returns the stop reason. Every
+// sampled token but the last is evaluated into st.
+func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, logits []float32, res *Result) (string, error) {
+	m, st, stats := d.m, d.st, d.stats
+	// Sampling is limited to the vocabulary's tokens: embedding rows past it
+	// (padding) have no text.
+	sampler := sample.New(params, m.Tok.VocabSize())
+	// The penalties look back over the prompt too, as in llama.cpp; the
+	// sampler keeps only the last PenaltyLastN, so only those are fed.
+	if n := params.PenaltyLastN; n != 0 {
+		from := 0
+		if n > 0 {
+			from = max(0, len(prompt)-n)
+		}
+		for _, id := range prompt[from:] {
+			sampler.Accept(id)
+		}
 	}
 	dec := m.Tok.NewStreamDecoder()
-	stop := newStopMatcher(opts.Stop)
-	var text strings.Builder
-	emit := func(piece string, id int) {
-		if piece == "" {
-			return
-		}
-		text.WriteString(piece)
-		if onPiece != nil {
-			onPiece(piece, id)
-		}
-	}
-
+	stop := newStopMatcher(d.opts.Stop)
+	var cands []sample.Candidate
 	genStart := time.Now()
-	reason := ""
-	for reason == "" {
+	defer func() {
+		stats.GenTime = time.Since(genStart)
+		res.Text = d.text.String()
+	}()
+	for {
 		if ctx.Err() != nil {
-			reason = StopCancelled
-			break
+			return d.release(dec, stop, StopCancelled), nil
 		}
 		id := sampler.Sample(logits)
+		if d.opts.pick != nil {
+			id = d.opts.pick(stats.GenTokens+1, id)
+		}
+		var top []TokenProb
+		if n := d.opts.TopLogprobs; n > 0 {
+			cands = sampler.TopProbs(cands[:0], n)
+			top = make([]TokenProb, len(cands))
+			for i, c := range cands {
+				top[i] = TokenProb{Token: int(c.ID), Piece: string(m.Tok.Piece(int(c.ID))), Prob: c.P}
+			}
+		}
 		sampler.Accept(id)
 		if stats.GenTokens == 0 {
-			stats.TimeToFirst = time.Since(start)
+			stats.TimeToFirst = time.Since(d.start)
 		}
 		stats.GenTokens++
 		res.Tokens = append(res.Tokens, id)
 		if id < m.Tok.VocabSize() && m.Tok.IsEOG(id) {
-			reason = StopEOS
-			break
+			return d.release(dec, stop, StopEOS), nil
 		}
-		out, hit := stop.push(dec.Add(id))
-		emit(out, id)
+		// The decoder holds back an unfinished character; bytes that can
+		// never form one are shown as U+FFFD, so every piece is valid UTF-8.
+		out, hit := stop.push(strings.ToValidUTF8(dec.Add(id), "\uFFFD"))
+		d.emit(Event{Kind: EventPiece, Piece: out, Token: id, Top: top})
 		switch {
 		case hit:
-			reason = StopString
-		case opts.MaxTokens > 0 && stats.GenTokens >= opts.MaxTokens:
-			reason = StopMaxTokens
+			return StopString, nil
+		case d.opts.MaxTokens > 0 && stats.GenTokens >= d.opts.MaxTokens:
+			return d.release(dec, stop, StopMaxTokens), nil
 		case st.Len() >= st.ContextLen():
-			reason = StopLength
-		default:
-			var err error
-			if logits, err = st.Eval([]int{id}); err != nil {
-				return nil, fmt.Errorf("generate: evaluate token %d: %w", id, err)
-			}
+			return d.release(dec, stop, StopLength), nil
+		}
+		var err error
+		logits, err = st.Eval([]int{id})
+		switch {
+		case errors.Is(err, llama.ErrContextFull):
+			return d.release(dec, stop, StopLength), nil
+		case err != nil:
+			return "", fmt.Errorf("generate: evaluate token %d: %w", id, err)
 		}
 	}
-	stats.GenTime = time.Since(genStart)
-	if reason != StopString {
-		// Text held back for a stop string that never came, and a
-		// character cut off by the end, are released now.
-		out, hit := stop.push(strings.ToValidUTF8(dec.Flush(), "\uFFFD"))
-		if !hit {
-			out += stop.flush()
-		} else {
-			reason = StopString
-		}
-		emit(out, -1)
+}
+
+// release sends the text held back for a stop string that never came, and
+// a character cut off by the end; the stop string may still complete in it.
+func (d *decoder) release(dec *tokenizer.StreamDecoder, stop *stopMatcher, reason string) string {
+	out, hit := stop.push(strings.ToValidUTF8(dec.Flush(), "\uFFFD"))
+	if hit {
+		reason = StopString
+	} else {
+		out += stop.flush()
 	}
-	res.Text = text.String()
-	return finish(reason)
+	if out != "" {
+		d.emit(Event{Kind: EventPiece, Piece: out, Token: NoToken})
+	}
+	return reason
+}
+
+// CachedTokens is what st holds after a Generate call with this prompt and
+// result (or nil after an error): the prompt, then the generated tokens
+// that were evaluated, cut to st.Len().
+func CachedTokens(st *llama.State, prompt []int, res *Result) []int {
+	n := st.Len()
+	if n <= len(prompt) {
+		return prompt[:n:n]
+	}
+	if res == nil {
+		return nil // unknown: the caller should roll the cache back
+	}
+	out := make([]int, 0, n)
+	out = append(out, prompt...)
+	return append(out, res.Tokens[:min(n-len(prompt), len(res.Tokens))]...)
+}
+
+// PromptHash identifies a prompt's tokens: the SHA-256 of the ids as
+// little-endian 32-bit integers.
+func PromptHash(tokens []int) string {
+	h := sha256.New()
+	var b [4]byte
+	for _, id := range tokens {
+		binary.LittleEndian.PutUint32(b[:], uint32(int32(id)))
+		h.Write(b[:])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"burrow/inference/gguf"
+	"burrow/inference/llama"
 	"burrow/inference/sample"
 	"burrow/internal/testenv"
 )
@@ -34,7 +35,13 @@ func greedyOpts(max int, stop ...string) GenOptions {
 
 type pieces []string
 
-func (p *pieces) add(s string, _ int) { *p = append(*p, s) }
+// add records the text pieces; empty ones (a token that completed no
+// character yet) are left out.
+func (p *pieces) add(ev Event) {
+	if ev.Piece != "" {
+		*p = append(*p, ev.Piece)
+	}
+}
 
 func TestGenerateGreedyMatchesReference(t *testing.T) {
 	data, err := os.ReadFile(testenv.Path(t, "reference", "greedy-q8_0-p1-kvf32.json"))
@@ -99,8 +106,8 @@ func TestGenerateStops(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var got pieces
-			res, err := Generate(ctx, st, m, m.Tokenize("Once upon a time"), tt.opts, func(s string, id int) {
-				got.add(s, id)
+			res, err := Generate(ctx, st, m, m.Tokenize("Once upon a time"), tt.opts, func(ev Event) {
+				got.add(ev)
 				if len(got) == tt.cancelAt {
 					cancel()
 				}
@@ -252,5 +259,107 @@ func TestLoadModelErrors(t *testing.T) {
 	m := loadStories(t, "stories260K-f32.gguf", 0)
 	if m.ContextLength != 128 || m.Info.ContextLength != 128 || m.Info.Architecture != "llama" {
 		t.Fatalf("default context %d, info %+v", m.ContextLength, m.Info)
+	}
+}
+
+// TestGenerateContinuesFromCache: with Cached set, Generate keeps the
+// cached prefix, evaluates only the rest, and replies as from an empty
+// cache; the receipt names the prompt.
+func TestGenerateContinuesFromCache(t *testing.T) {
+	m := loadStories(t, "stories260K-f32.gguf", 128)
+	newState := func() *llama.State {
+		st, err := m.NewState()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(st.Close)
+		return st
+	}
+	st := newState()
+	p1 := m.Tokenize("Once upon a time")
+	r1, err := Generate(context.Background(), st, m, p1, greedyOpts(8), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := CachedTokens(st, p1, r1)
+	if len(cached) != len(p1)+7 || st.Len() != len(cached) || !slices.Equal(cached[len(p1):], r1.Tokens[:7]) {
+		t.Fatalf("cache holds %d tokens (%v), want the prompt and 7 of %v", st.Len(), cached, r1.Tokens)
+	}
+
+	p2 := append(append(slices.Clone(p1), r1.Tokens...), m.Tok.Encode(" They played.", false, false)...)
+	cases := []struct {
+		name      string
+		prompt    []int
+		evaluated int
+	}{
+		{"continue", p2, len(p2) - len(cached)},
+		{"regenerate", slices.Clone(p1), 1},
+		{"edit", append(slices.Clone(p1[:3]), m.Tok.Encode(" day", false, false)...), 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			keep := commonPrefix(CachedTokens(st, p1, r1), c.prompt)
+			want := c.evaluated
+			if want == 0 {
+				want = len(c.prompt) - keep
+			}
+			fresh, err := Generate(context.Background(), newState(), m, c.prompt, greedyOpts(8), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Each case starts from turn 1's cache.
+			if _, err := Generate(context.Background(), st, m, p1, greedyOpts(8), nil); err != nil {
+				t.Fatal(err)
+			}
+			opts := greedyOpts(8)
+			opts.Cached = keep
+			got, err := Generate(context.Background(), st, m, c.prompt, opts, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Stats.EvaluatedTokens != want || got.Stats.PromptTokens != len(c.prompt) {
+				t.Errorf("evaluated %d of %d prompt tokens, want %d", got.Stats.EvaluatedTokens, len(c.prompt), want)
+			}
+			if !slices.Equal(got.Tokens, fresh.Tokens) {
+				t.Errorf("reply %v, from an empty cache %v", got.Tokens, fresh.Tokens)
+			}
+			if got.Stats.Receipt.PromptHash != PromptHash(c.prompt) || got.Stats.Receipt.PromptHash != fresh.Stats.Receipt.PromptHash {
+				t.Errorf("prompt hash %q, fresh %q", got.Stats.Receipt.PromptHash, fresh.Stats.Receipt.PromptHash)
+			}
+		})
+	}
+	if PromptHash(p1) == PromptHash(p2) {
+		t.Error("two prompts share a hash")
+	}
+	opts := greedyOpts(1)
+	opts.Cached = st.Len() + 1
+	if _, err := Generate(context.Background(), st, m, p2, opts, nil); err == nil {
+		t.Error("claiming more cached tokens than the cache holds is not an error")
+	}
+}
+
+// TestGenerateTopLogprobs: candidates come with each token only when asked.
+func TestGenerateTopLogprobs(t *testing.T) {
+	m := loadStories(t, "stories260K-f32.gguf", 128)
+	st, err := m.NewState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, n := range []int{0, 3} {
+		opts := greedyOpts(4)
+		opts.TopLogprobs = n
+		var evs []Event
+		if _, err := Generate(context.Background(), st, m, m.Tokenize("Once"), opts, func(ev Event) { evs = append(evs, ev) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Token == NoToken {
+				continue
+			}
+			if len(ev.Top) != n || (n > 0 && ev.Top[0].Token != ev.Token) {
+				t.Errorf("top %d: token %d has candidates %+v", n, ev.Token, ev.Top)
+			}
+		}
 	}
 }

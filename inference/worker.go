@@ -20,6 +20,9 @@ type Worker struct {
 	closed  chan struct{} // closed by Close
 	stopped chan struct{} // closed when the goroutine has returned
 	once    sync.Once
+	// life is cancelled by Close, so a running reply stops within a token.
+	life     context.Context
+	stopLife context.CancelFunc
 
 	policy ContextPolicy // guarded by mu; read when a generation starts
 
@@ -32,20 +35,6 @@ type Worker struct {
 	// outputs or act at an exact token.
 	pickHook func(n, id int) int
 }
-
-// ContextPolicy says what a generation does when the conversation does not
-// fit in the context.
-type ContextPolicy int
-
-const (
-	// ContextStop refuses a prompt that does not fit (EventError wrapping
-	// ErrContextFull) and stops a reply that fills the context (StopLength).
-	ContextStop ContextPolicy = iota
-	// ContextDropOldest drops the oldest turns after the system prompt
-	// until the prompt fits with room for the reply. A reply that fills
-	// the context still stops with StopLength.
-	ContextDropOldest
-)
 
 // ErrContextFull is the error of a prompt that does not fit in the context.
 var ErrContextFull = errors.New("the conversation does not fit in the context")
@@ -81,11 +70,13 @@ func NewWorker() *Worker {
 		closed:  make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
+	w.life, w.stopLife = context.WithCancel(context.Background())
 	go w.run()
 	return w
 }
 
-// SetContextPolicy chooses what later generations do when the context is full.
+// SetContextPolicy chooses what later generations whose request says
+// ContextDefault do when the context is full (initially ContextStop).
 func (w *Worker) SetContextPolicy(p ContextPolicy) {
 	w.mu.Lock()
 	w.policy = p
@@ -102,9 +93,8 @@ func (w *Worker) Load(ctx context.Context, path string, opts LoadOptions) <-chan
 // Generate queues one assistant reply. Events: EventPiece per generated
 // token (the text that became complete, maybe "", always valid UTF-8; a
 // last piece with Token NoToken may release held-back text), then
-// EventDone with the stop reason and Stats, or EventError. EventDone.Err,
-// when set, is a notice, not a failure: the template fell back to a
-// built-in (wraps chat.ErrTemplate) or turns were dropped (ErrTurnsDropped).
+// EventDone with the stop reason, Stats and maybe a Notice (the template
+// fell back to a built-in, or turns were dropped), or EventError.
 //
 // Params.Seed 0 draws a random seed; Stats.Receipt reports the one used, and
 // a request with the receipt's settings and the same messages on a model
@@ -134,7 +124,10 @@ func (w *Worker) Unload() {
 // Close ends the worker: a running reply stops within a token (cancelled),
 // queued requests end with ErrClosed, and the model is freed.
 func (w *Worker) Close() {
-	w.once.Do(func() { close(w.closed) })
+	w.once.Do(func() {
+		close(w.closed)
+		w.stopLife()
+	})
 	<-w.stopped
 }
 

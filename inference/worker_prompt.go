@@ -8,8 +8,8 @@ import (
 	"burrow/inference/chat"
 )
 
-// ErrTurnsDropped is the notice an EventDone carries in Err (the reply is
-// complete; this is not a failure) when ContextDropOldest removed turns.
+// ErrTurnsDropped's text starts the EventDone.Notice of a reply for which
+// ContextDropOldest removed turns (the reply is complete: not a failure).
 var ErrTurnsDropped = errors.New("oldest turns dropped to fit the context")
 
 // prompt is a rendered, tokenized conversation.

@@ -436,10 +436,19 @@ func TestContextFull(t *testing.T) {
 		t.Errorf("stop policy: error %v, want ErrContextFull", got)
 	}
 
+	// The request's policy, then the worker's default, which a request's
+	// own ContextStop still overrides.
+	r := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: long, Params: greedy(), MaxTokens: 8, ContextPolicy: ContextDropOldest}))
+	if !strings.HasPrefix(r.done.Notice, ErrTurnsDropped.Error()) {
+		t.Errorf("request's drop policy: notice %q", r.done.Notice)
+	}
 	w.SetContextPolicy(ContextDropOldest)
-	r := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: long, Params: greedy(), MaxTokens: 8}))
-	if !errors.Is(r.done.Err, ErrTurnsDropped) {
-		t.Errorf("drop policy: notice %v, want ErrTurnsDropped", r.done.Err)
+	if err := collect2(w.Generate(context.Background(), GenerateRequest{Messages: long, Params: greedy(), ContextPolicy: ContextStop})); !errors.Is(err, ErrContextFull) {
+		t.Errorf("request's stop policy over the worker's drop: error %v, want ErrContextFull", err)
+	}
+	r = collect(t, w.Generate(context.Background(), GenerateRequest{Messages: long, Params: greedy(), MaxTokens: 8}))
+	if !strings.HasPrefix(r.done.Notice, ErrTurnsDropped.Error()) || r.done.Err != nil {
+		t.Errorf("drop policy: notice %q, err %v; want the ErrTurnsDropped notice", r.done.Notice, r.done.Err)
 	}
 	kept := []chat.Message{long[0], long[len(long)-1]}
 	if n := r.done.Stats.PromptTokens; n > 64-8 || n < len(promptTokens(t, path, kept)) {
@@ -752,8 +761,8 @@ func TestFileTemplateFallsBack(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w, _ := startWorker(t, withTemplate(t, stories, c.template), LoadOptions{ContextLength: 128, Threads: 1})
 			r := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Hi"), Params: greedy(), MaxTokens: 6}))
-			if !chat.IsTemplateError(r.done.Err) || !strings.Contains(r.done.Err.Error(), "built-in") {
-				t.Errorf("notice %v, want the template error", r.done.Err)
+			if !strings.Contains(r.done.Notice, "built-in") || !strings.Contains(r.done.Notice, "template") || r.done.Err != nil {
+				t.Errorf("notice %q, err %v; want the template fallback notice", r.done.Notice, r.done.Err)
 			}
 			if r.text != want.text {
 				t.Errorf("reply %q, want the built-in's %q", r.text, want.text)
@@ -764,7 +773,7 @@ func TestFileTemplateFallsBack(t *testing.T) {
 	plain := withTemplate(t, stories, "{% for m in messages %}{{ m.content }}{% endfor %}")
 	w, _ := startWorker(t, plain, LoadOptions{ContextLength: 128, Threads: 1})
 	r := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Once upon a time"), Params: greedy(), MaxTokens: 2}))
-	if r.done.Err != nil || r.done.Stats.PromptTokens != len(promptModel(t, stories).Tok.Encode("Once upon a time", true, true)) {
-		t.Errorf("file template: notice %v, %d prompt tokens", r.done.Err, r.done.Stats.PromptTokens)
+	if r.done.Notice != "" || r.done.Stats.PromptTokens != len(promptModel(t, stories).Tok.Encode("Once upon a time", true, true)) {
+		t.Errorf("file template: notice %q, %d prompt tokens", r.done.Notice, r.done.Stats.PromptTokens)
 	}
 }
