@@ -645,7 +645,7 @@ func TestTopLogprobsAndTemplateOverride(t *testing.T) {
 		}
 	}
 
-	// A per-request template replaces the model's (here the Llama 2 built-in).
+	// A per-request template replaces the model's (here the completion built-in).
 	plain := "{% for m in messages %}{{ m.content }}{% endfor %}"
 	r := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Once upon a time"), Template: plain, Params: greedy(), MaxTokens: 2}))
 	want := len(promptModel(t, path).Tok.Encode("Once upon a time", true, true))
@@ -694,7 +694,7 @@ func TestPromptTokensFromRealVocabularies(t *testing.T) {
 		{"ggml-vocab-llama-bpe.gguf", "<|begin_of_text|>", []string{"<|start_header_id|>", "<|eot_id|>"}},
 		{"ggml-vocab-qwen2.gguf", "<|im_start|>", []string{"<|im_start|>", "<|im_end|>"}},
 		{"ggml-vocab-phi-3.gguf", "<s>", []string{"<|user|>", "<|end|>", "<|assistant|>"}},
-		{"ggml-vocab-llama-spm.gguf", "<s>", nil}, // no template: the Llama 2 built-in
+		{"ggml-vocab-llama-spm.gguf", "<s>", nil}, // no template, no markers: plain completion
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {

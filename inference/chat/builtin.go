@@ -22,6 +22,11 @@ const (
 	Mistral = "mistral"
 	Gemma   = "gemma"
 	Phi3    = "phi3"
+	// Completion is no chat format at all: the messages' text in order,
+	// each user or system message on a new line and each reply right after
+	// the text it continues, for base models (a story model continues the
+	// user's text) and vocabularies without any family's turn markers.
+	Completion = "completion"
 )
 
 // BuiltinNames lists the built-in templates.

@@ -14,6 +14,7 @@ type Meta struct {
 	Pre           string          // tokenizer.ggml.pre
 	TokenizerKind string          // tokenizer.ggml.model: "llama" (SentencePiece), "gpt2" (BPE), ...
 	Template      string          // tokenizer.chat_template; "" when the file has none
+	Name          string          // general.name, general.basename and general.finetune, space-separated
 	BOS, EOS      string          // texts of the BOS and EOS tokens
 	Markers       map[string]bool // which family marker tokens the vocabulary has
 }
@@ -36,6 +37,13 @@ func MetaFromGGUF(f *gguf.File) Meta {
 		Template:      f.StringOr("tokenizer.chat_template", ""),
 		Markers:       map[string]bool{},
 	}
+	var names []string
+	for _, k := range []string{"general.name", "general.basename", "general.finetune"} {
+		if v := f.StringOr(k, ""); v != "" {
+			names = append(names, v)
+		}
+	}
+	m.Name = strings.Join(names, " ")
 	tokens, _ := f.Strings("tokenizer.ggml.tokens")
 	text := func(key string) string {
 		id, ok := f.Uint(key)
@@ -59,7 +67,10 @@ func MetaFromGGUF(f *gguf.File) Meta {
 }
 
 // Family names the built-in template for a model that carries none: first
-// by the marker tokens its vocabulary holds, then by its architecture.
+// by the marker tokens its vocabulary holds; with none of those, by its
+// architecture when its name says it was tuned for chat (Llama 2 and early
+// Mistral write their [INST] markers as plain text), else Completion: a
+// base model would only see another family's markers spelled out in bytes.
 func Family(m Meta) string {
 	has := func(s string) bool { return m.Markers[s] }
 	switch {
@@ -73,6 +84,9 @@ func Family(m Meta) string {
 		return Phi3
 	case has("[INST]"):
 		return Mistral
+	}
+	if len(m.Markers) == 0 && !chatTuned(m.Name) {
+		return Completion
 	}
 	arch := strings.ToLower(m.Architecture)
 	switch {
@@ -89,6 +103,21 @@ func Family(m Meta) string {
 		return Llama2
 	}
 	return ChatML
+}
+
+// chatTuned reports whether a model's name says it was tuned to chat or
+// follow instructions ("Llama-2-7b-chat", "Mistral-7B-Instruct", "gemma-2-9b-it").
+func chatTuned(name string) bool {
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+	for _, w := range words {
+		switch w {
+		case "chat", "instruct", "it", "sft", "dpo", "rlhf", "assistant":
+			return true
+		}
+	}
+	return false
 }
 
 // Prompter renders conversations for one model: the override if given, else

@@ -17,8 +17,9 @@ func TestFamilyFromVocabularies(t *testing.T) {
 		{"ggml-vocab-llama-bpe.gguf", Llama3},
 		{"ggml-vocab-qwen2.gguf", ChatML},
 		{"ggml-vocab-phi-3.gguf", Phi3},
-		{"ggml-vocab-llama-spm.gguf", Llama2},
-		{"ggml-vocab-gpt-2.gguf", ChatML},
+		// No template, no markers, no chat in the name: base models.
+		{"ggml-vocab-llama-spm.gguf", Completion},
+		{"ggml-vocab-gpt-2.gguf", Completion},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -42,10 +43,14 @@ func TestFamilyFromMarkersAndArchitecture(t *testing.T) {
 	}{
 		{"gemma markers", Meta{Markers: map[string]bool{"<start_of_turn>": true}}, Gemma},
 		{"mistral control tokens", Meta{Architecture: "llama", TokenizerKind: "llama", Markers: map[string]bool{"[INST]": true}}, Mistral},
-		{"gemma arch", Meta{Architecture: "gemma2"}, Gemma},
-		{"qwen arch", Meta{Architecture: "qwen3"}, ChatML},
-		{"llama spm", Meta{Architecture: "llama", TokenizerKind: "llama"}, Llama2},
-		{"unknown", Meta{Architecture: "mamba"}, ChatML},
+		{"gemma arch", Meta{Architecture: "gemma2", Name: "gemma-2-9b-it"}, Gemma},
+		{"qwen arch", Meta{Architecture: "qwen3", Name: "Qwen3 8B Instruct"}, ChatML},
+		{"llama 2 chat", Meta{Architecture: "llama", TokenizerKind: "llama", Name: "Llama-2-7b-chat-hf"}, Llama2},
+		{"llama 2 base", Meta{Architecture: "llama", TokenizerKind: "llama", Name: "Llama-2-7b-hf"}, Completion},
+		{"story model", Meta{Architecture: "llama", TokenizerKind: "llama", Name: "llama"}, Completion},
+		{"unknown chat", Meta{Architecture: "mamba", Name: "mamba chat"}, ChatML},
+		{"unknown base", Meta{Architecture: "mamba"}, Completion},
+		{"some marker, no family", Meta{Architecture: "llama", TokenizerKind: "llama", Markers: map[string]bool{"<|end|>": true}}, Llama2},
 	}
 	for _, c := range cases {
 		if got := Family(c.meta); got != c.want {
@@ -126,5 +131,43 @@ func TestStrftime(t *testing.T) {
 		if got := strftime(tm, f); got != want {
 			t.Errorf("strftime(%q) = %q, want %q", f, got, want)
 		}
+	}
+}
+
+// TestCompletionRendersTheText: the completion built-in writes the turns'
+// text as they are (a reply right after the text it continues), nothing
+// else; the expected strings are Python Jinja2's renders of the same source.
+func TestCompletionRendersTheText(t *testing.T) {
+	tmpl, err := Builtin(Completion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		msgs []Message
+		want string
+	}{
+		{[]Message{{Role: "user", Content: "Once upon a time"}}, "Once upon a time"},
+		{[]Message{{Role: "system", Content: "Tell a story."}, {Role: "user", Content: "Once upon a time"},
+			{Role: "assistant", Content: ", there was a girl."}, {Role: "user", Content: "She liked cats."}},
+			"Tell a story.\nOnce upon a time, there was a girl.\nShe liked cats."},
+	}
+	for _, c := range cases {
+		got, err := tmpl.Render(c.msgs, RenderOptions{AddGenerationPrompt: true, BOS: "<s>", EOS: "</s>"})
+		if err != nil || got != c.want {
+			t.Errorf("%+v: %q, %v; want %q", c.msgs, got, err, c.want)
+		}
+	}
+	// A story model's file selects it.
+	f, err := gguf.Open(testenv.Path(t, "models", "stories260K-f32.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := NewPrompter(MetaFromGGUF(f), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := p.Render(cases[0].msgs, RenderOptions{AddGenerationPrompt: true}); err != nil || r.Text != "Once upon a time" || r.Template != Completion {
+		t.Errorf("stories260K renders %q with %q (%v), want the completion built-in", r.Text, r.Template, err)
 	}
 }
