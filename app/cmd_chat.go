@@ -22,14 +22,14 @@ func init() { register(newChatCmd) }
 // chatOptions are burrow chat's flags.
 type chatOptions struct {
 	model, system, template, onFull string
-	params                          sample.Params
-	seed                            uint64
-	seedSet                         bool
+	sampler                         samplerFlags
+	params                          sample.Params // resolved from sampler; Seed 0: random per reply
+	policy                          inference.ContextPolicy
 	maxTokens, ctxLen, threads      int
 }
 
 func newChatCmd() *cobra.Command {
-	o := chatOptions{params: sample.DefaultParams()}
+	var o chatOptions
 	cmd := &cobra.Command{
 		Use:   "chat --model FILE.gguf",
 		Short: "Chat with a model in the terminal",
@@ -45,7 +45,13 @@ func newChatCmd() *cobra.Command {
 			if o.model == "" {
 				return errors.New("chat: --model is required")
 			}
-			o.seedSet = cmd.Flags().Changed("seed")
+			var err error
+			if o.params, err = o.sampler.params(); err != nil {
+				return fmt.Errorf("chat: %w", err)
+			}
+			if o.policy, err = contextPolicy(o.onFull); err != nil {
+				return err
+			}
 			// Ctrl+C is ours from here on: it stops a reply, or quits at the prompt.
 			sigs := make(chan os.Signal, 1)
 			signal.Notify(sigs, os.Interrupt)
@@ -54,24 +60,26 @@ func newChatCmd() *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	p := &o.params
 	fl.StringVarP(&o.model, "model", "m", "", "GGUF model file")
 	fl.StringVarP(&o.system, "system", "s", "", "system prompt")
 	fl.StringVar(&o.template, "template", "", "chat template: a built-in ("+strings.Join(chat.BuiltinNames(), ", ")+") or a Jinja file, instead of the model's")
 	fl.StringVar(&o.onFull, "context-full", "stop", "when the conversation outgrows the context: stop, or drop (the oldest turns, keeping the system prompt)")
 	fl.IntVarP(&o.maxTokens, "max-tokens", "n", 0, "most tokens per reply (0: until the end or the context is full)")
-	fl.Float32Var(&p.Temperature, "temp", p.Temperature, "temperature (0: greedy)")
-	fl.IntVar(&p.TopK, "top-k", p.TopK, "keep the K most likely tokens (0: off)")
-	fl.Float32Var(&p.TopP, "top-p", p.TopP, "nucleus sampling threshold (1: off)")
-	fl.Float32Var(&p.MinP, "min-p", p.MinP, "drop tokens less likely than this times the most likely (0: off)")
-	fl.Float32Var(&p.RepeatPenalty, "repeat-penalty", p.RepeatPenalty, "penalty for tokens in the last --repeat-last-n (1: off)")
-	fl.IntVar(&p.PenaltyLastN, "repeat-last-n", p.PenaltyLastN, "tokens the penalties look back over (-1: all)")
-	fl.Float32Var(&p.FrequencyPenalty, "frequency-penalty", p.FrequencyPenalty, "frequency penalty (0: off)")
-	fl.Float32Var(&p.PresencePenalty, "presence-penalty", p.PresencePenalty, "presence penalty (0: off)")
-	fl.Uint64Var(&o.seed, "seed", 0, "random seed for every reply (default: random per reply, reported)")
+	addSamplerFlags(cmd, &o.sampler)
 	fl.IntVarP(&o.threads, "threads", "t", 0, "threads (default: physical cores)")
 	fl.IntVarP(&o.ctxLen, "ctx", "c", 0, "context length (default: the model's, at most 4096)")
 	return cmd
+}
+
+// contextPolicy resolves --context-full.
+func contextPolicy(arg string) (inference.ContextPolicy, error) {
+	switch arg {
+	case "stop":
+		return inference.ContextStop, nil
+	case "drop":
+		return inference.ContextDropOldest, nil
+	}
+	return 0, fmt.Errorf("chat: --context-full %q: want stop or drop", arg)
 }
 
 // chatTemplate resolves --template: a built-in's name, else a file to read.
@@ -96,13 +104,6 @@ func runChat(in io.Reader, out, errOut io.Writer, sigs <-chan os.Signal, o chatO
 	}
 	w := inference.NewWorker()
 	defer w.Close()
-	switch o.onFull {
-	case "stop":
-	case "drop":
-		w.SetContextPolicy(inference.ContextDropOldest)
-	default:
-		return fmt.Errorf("chat: --context-full %q: want stop or drop", o.onFull)
-	}
 
 	info, err := loadForChat(w, o, errOut, sigs)
 	if err != nil {
@@ -211,18 +212,13 @@ func loadForChat(w *inference.Worker, o chatOptions, errOut io.Writer, sigs <-ch
 func chatReply(w *inference.Worker, history []chat.Message, tmpl string, o chatOptions, out, errOut io.Writer, sigs <-chan os.Signal, shown map[string]bool) (string, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p := o.params
-	if o.seedSet {
-		p.Seed = o.seed
-	} else {
-		p.Seed = 0 // the worker draws one and reports it in the receipt
-	}
 	events := w.Generate(ctx, inference.GenerateRequest{
-		Conversation: "terminal",
-		Messages:     history,
-		Template:     tmpl,
-		Params:       p,
-		MaxTokens:    o.maxTokens,
+		Conversation:  "terminal",
+		Messages:      history,
+		Template:      tmpl,
+		Params:        o.params, // Seed 0 without --seed: the worker draws one per reply and reports it
+		MaxTokens:     o.maxTokens,
+		ContextPolicy: o.policy,
 	})
 	var text strings.Builder
 	for {

@@ -3,14 +3,12 @@ package app
 import (
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"burrow/inference"
 	"burrow/inference/llama"
-	"burrow/inference/sample"
 )
 
 func init() { register(newRunCmd) }
@@ -39,11 +37,10 @@ func newRunCmd() *cobra.Command {
 		modelPath, prompt string
 		maxTokens         int
 		threads, ctxLen   int
-		seed              uint64
 		kvType            string
 		asJSON            bool
+		sampler           samplerFlags
 	)
-	p := sample.DefaultParams()
 	cmd := &cobra.Command{
 		Use:   "run --model FILE.gguf --prompt TEXT",
 		Short: "Generate text from a prompt (no chat template)",
@@ -56,10 +53,11 @@ func newRunCmd() *cobra.Command {
 			if modelPath == "" {
 				return fmt.Errorf("run: --model is required")
 			}
-			if !cmd.Flags().Changed("seed") {
-				seed = rand.Uint64()
+			p, err := sampler.seededParams()
+			if err != nil {
+				return fmt.Errorf("run: %w", err)
 			}
-			p.Seed = seed
+			seed := p.Seed
 			stderr := cmd.ErrOrStderr()
 			m, err := inference.LoadModel(modelPath, inference.LoadOptions{ContextLength: ctxLen, Threads: threads})
 			if err != nil {
@@ -104,15 +102,7 @@ func newRunCmd() *cobra.Command {
 	fl.StringVarP(&modelPath, "model", "m", "", "GGUF model file")
 	fl.StringVarP(&prompt, "prompt", "p", "", "prompt text")
 	fl.IntVarP(&maxTokens, "max-tokens", "n", 0, "most tokens to generate (0: until the end or the context is full)")
-	fl.Float32Var(&p.Temperature, "temp", p.Temperature, "temperature (0: greedy)")
-	fl.IntVar(&p.TopK, "top-k", p.TopK, "keep the K most likely tokens (0: off)")
-	fl.Float32Var(&p.TopP, "top-p", p.TopP, "nucleus sampling threshold (1: off)")
-	fl.Float32Var(&p.MinP, "min-p", p.MinP, "drop tokens less likely than this times the most likely (0: off)")
-	fl.Float32Var(&p.RepeatPenalty, "repeat-penalty", p.RepeatPenalty, "penalty for tokens in the last --repeat-last-n (1: off)")
-	fl.IntVar(&p.PenaltyLastN, "repeat-last-n", p.PenaltyLastN, "tokens the penalties look back over (-1: all)")
-	fl.Float32Var(&p.FrequencyPenalty, "frequency-penalty", p.FrequencyPenalty, "frequency penalty (0: off)")
-	fl.Float32Var(&p.PresencePenalty, "presence-penalty", p.PresencePenalty, "presence penalty (0: off)")
-	fl.Uint64Var(&seed, "seed", 0, "random seed (default: random, reported)")
+	addSamplerFlags(cmd, &sampler)
 	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
 	fl.IntVarP(&ctxLen, "ctx", "c", 0, "context length (default: the model's, at most 4096)")
 	fl.StringVar(&kvType, "kv-type", "f32", "KV cache type: f32, or f16 (half the memory, llama.cpp's default arithmetic)")
