@@ -21,7 +21,13 @@ const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLeve
 const t0 = performance.now();
 const model = await llama.loadModel({modelPath: a.model, gpuLayers: 0});
 const loadMs = performance.now() - t0;
-const context = await model.createContext({contextSize: Number(a.ctx ?? 512), threads, batchSize: 512, flashAttention: false});
+// --kv f32 makes llama.cpp keep an F32 KV cache, like Burrow's default, so the
+// two engines compare like for like; the default (f16) is llama.cpp's own.
+const kv = (a.kv ?? "f16").toUpperCase();
+const context = await model.createContext({
+    contextSize: Number(a.ctx ?? 512), threads, batchSize: 512, flashAttention: a.flash === "true",
+    experimentalKvCacheKeyType: kv, experimentalKvCacheValueType: kv,
+});
 const seq = context.getSequence();
 
 if (mode === "greedy") {
