@@ -77,6 +77,7 @@ func Main(args []string) int {
 		w.tabs.SelectIndex(0)
 		w.loadModel(path)
 	}))
+	attachUnderHood(w) // Inspect and Tokens tabs (underhood.go)
 
 	model := opts.model
 	if model == "" {

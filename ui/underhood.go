@@ -3,19 +3,20 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"burrow/app"
 	"burrow/inference/chat"
 )
 
 // underHood holds the views that look inside the loaded model, Inspect and
-// Tokens, as two tab contents that follow the model. The window owns one:
+// Tokens, as two tab contents that follow the model; attachUnderHood puts
+// them in the window:
 //
-//	u := newUnderHood(conversationFunc)
-//	tabs: container.NewTabItem("Inspect", u.inspectTab), ("Tokens", u.tokensTab)
-//	on a model change:         u.setModel(path)   ("" when none is loaded)
-//	when the Inspect tab shows: u.showInspect()   (starts the file map once)
-//	on conversation changes:   u.conversationChanged()
+//	on a model change:          u.setModel(path)   ("" when none is loaded)
+//	when the Inspect tab shows: u.showInspect()    (starts the file map once)
+//	on conversation changes:    u.conversationChanged()
 //
 // Everything runs on the UI thread except reading the file, which a
 // goroutine does before posting the views with fyne.Do.
@@ -106,4 +107,49 @@ func hoodHint(text string) fyne.CanvasObject {
 	l.Alignment = fyne.TextAlignCenter
 	l.Wrapping = fyne.TextWrapWord
 	return container.NewCenter(container.New(minWidth(420), l))
+}
+
+// attachUnderHood adds the Inspect and Tokens tabs to the window and keeps
+// them on the loaded model and the conversation shown.
+func attachUnderHood(w *Window) *underHood {
+	c := w.Controller()
+	u := newUnderHood(func() []chat.Message {
+		cv, ok := w.CurrentConversation()
+		if !ok {
+			return nil
+		}
+		return cv.ChatMessages()
+	})
+	inspectTab := w.AddTab("Inspect", theme.InfoIcon(), u.inspectTab)
+	tokensTab := w.AddTab("Tokens", theme.ListIcon(), u.tokensTab)
+	prev := w.tabs.OnSelected
+	w.tabs.OnSelected = func(t *container.TabItem) {
+		if prev != nil {
+			prev(t)
+		}
+		switch t {
+		case inspectTab:
+			u.showInspect()
+		case tokensTab:
+			u.conversationChanged() // the chat shown may have changed meanwhile
+		}
+	}
+	follow := func() {
+		switch m := c.Model(); {
+		case m.Loaded():
+			u.setModel(m.Path)
+		case !m.Loading:
+			u.setModel("")
+		}
+	}
+	follow()
+	c.Subscribe(func(ch app.Change) {
+		switch ch.Kind {
+		case app.ChangeModel:
+			fyne.Do(follow)
+		case app.ChangeConversation, app.ChangeReplyDone:
+			fyne.Do(u.conversationChanged)
+		}
+	})
+	return u
 }
