@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"os"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -143,6 +146,15 @@ func attachUnderHood(w *Window) *underHood {
 		}
 	}
 	follow()
+	// BURROW_TAB=Inspect opens on that tab (for screenshots of the views
+	// with --screenshot and no --prompt).
+	if name := os.Getenv("BURROW_TAB"); name != "" {
+		for _, it := range w.tabs.Items {
+			if strings.EqualFold(it.Text, name) {
+				w.tabs.Select(it)
+			}
+		}
+	}
 	c.Subscribe(func(ch app.Change) {
 		switch ch.Kind {
 		case app.ChangeModel:
