@@ -66,8 +66,10 @@ const NoToken = -1
 // stop string), Token the id, Top the candidates when asked for. A last
 // EventPiece with Token NoToken may release text held back at the end.
 //
-// When it returns, st holds the prompt followed by the generated tokens
-// but the last (sampled, not evaluated): CachedTokens says so in ids.
+// When it returns, st holds the prompt followed by every generated token
+// but the last (sampled, not evaluated), or only part of the prompt when
+// cancelled during it. CachedTokens lists them, so the next call can pass
+// their common prefix with its prompt as Cached.
 func Generate(ctx context.Context, st *llama.State, m *Model, prompt []int, opts GenOptions, onPiece func(Event)) (*Result, error) {
 	start := opts.Start
 	if start.IsZero() {
