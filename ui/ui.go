@@ -60,6 +60,19 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "burrow:", err)
 		return 2
 	}
+	// One window per user: a launch while Burrow runs (a file manager's
+	// "Open with Burrow") hands its file to that window and exits.
+	var inst *app.Instance
+	if opts.screenshot == "" {
+		var handed bool
+		inst, handed, err = app.ClaimInstance(opts.model)
+		if handed {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "burrow:", err)
+		}
+	}
 	a := fyneapp.NewWithID("app.burrow")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	worker := inference.NewWorker()
@@ -78,6 +91,21 @@ func Main(args []string) int {
 		w.loadModel(path)
 	}))
 	attachUnderHood(w) // Inspect and Tokens tabs (underhood.go)
+	if inst != nil {
+		defer inst.Close()
+		go func() {
+			for path := range inst.Paths() { // "" only asks for the window
+				fyne.Do(func() {
+					w.win.Show()
+					w.win.RequestFocus()
+					if path != "" {
+						w.tabs.SelectIndex(0)
+						w.loadModel(path)
+					}
+				})
+			}
+		}()
+	}
 
 	model := opts.model
 	if model == "" {
