@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"iter"
 	"net/http"
 	"strings"
@@ -90,7 +91,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if body.TopLogprobs != nil {
 		top = *body.TopLogprobs
 	}
-	ch, e := s.generate(r.Context(), req)
+	// Returning, for whatever reason, ends the generation.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	ch, e := s.generate(ctx, req)
 	if e != nil {
 		writeError(w, e)
 		return

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -74,7 +75,10 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 	if body.Logprobs != nil {
 		top = *body.Logprobs
 	}
-	ch, e := s.generate(r.Context(), req)
+	// Returning, for whatever reason, ends the generation.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	ch, e := s.generate(ctx, req)
 	if e != nil {
 		writeError(w, e)
 		return

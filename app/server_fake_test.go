@@ -34,7 +34,7 @@ func (f *fakeGen) Generate(ctx context.Context, req inference.GenerateRequest) <
 	f.mu.Lock()
 	f.reqs = append(f.reqs, req)
 	f.mu.Unlock()
-	f.started <- struct{}{}
+	notify(f.started)
 	ch := make(chan inference.Event)
 	go func() {
 		defer close(ch)
@@ -42,7 +42,7 @@ func (f *fakeGen) Generate(ctx context.Context, req inference.GenerateRequest) <
 			select {
 			case <-f.hold:
 			case <-ctx.Done():
-				f.cancelled <- struct{}{}
+				notify(f.cancelled)
 				ch <- inference.Event{Kind: inference.EventDone, StopReason: inference.StopCancelled}
 				return
 			}
@@ -59,7 +59,7 @@ func (f *fakeGen) Generate(ctx context.Context, req inference.GenerateRequest) <
 			select {
 			case ch <- ev:
 			case <-ctx.Done():
-				f.cancelled <- struct{}{}
+				notify(f.cancelled)
 				ch <- inference.Event{Kind: inference.EventDone, StopReason: inference.StopCancelled}
 				return
 			}
@@ -79,3 +79,12 @@ func (f *fakeGen) lastRequest() inference.GenerateRequest {
 var fakeModel = &inference.ModelInfo{Path: "/models/acme/tiny/tiny.gguf", Name: "Tiny Llama", Fingerprint: "fp1234"}
 
 func loadedFake() *inference.ModelInfo { return fakeModel }
+
+// notify notes an event without ever blocking the engine (fuzzing makes
+// more calls than the buffer holds; nobody reads them there).
+func notify(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
