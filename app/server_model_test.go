@@ -149,6 +149,25 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 		}
 	})
 
+	t.Run("remote engine", func(t *testing.T) {
+		r, err := NewRemoteEngine(srv.Addr(), "test-key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		loadRemote(t, r, modelID(info))
+		req := ref
+		req.TopLogprobs = 2
+		pieces, done := collect(r.Generate(ctx, req))
+		if got := textOf(pieces); got != wantChat || done.StopReason != last.StopReason || done.Stats.GenTokens != last.Stats.GenTokens {
+			t.Errorf("remote %q (%s, %d tokens)\nworker %q (%s, %d tokens)", got, done.StopReason, done.Stats.GenTokens,
+				wantChat, last.StopReason, last.Stats.GenTokens)
+		}
+		if len(pieces) == 0 || len(pieces[0].Top) != 2 {
+			t.Errorf("remote pieces carry no alternatives: %+v", pieces)
+		}
+	})
+
 	t.Run("openai-go errors", func(t *testing.T) {
 		_, err := client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
 			Model:    "no-such-model",
