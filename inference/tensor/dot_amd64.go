@@ -48,7 +48,7 @@ func useFast() {
 	dotF32Tile, dotF16F32 = dotF32L16Fast, dotF16F32L16Fast
 	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Fast, scoresGGMLFast, wsumLanesFast
 	expSub, vectorExp = expSubFast, true
-	mulQ8_0, mulQ8_0x4 = mulQ8_0Fast, mulQ8_0x4Fast
+	mulQ8_0, mulQ8_0x4, mulQ8_0x2x4 = mulQ8_0Fast, mulQ8_0x4Fast, mulQ8_0x2x4Fast
 	f16AttFast = true
 	fastKernels = "avx2"
 }
@@ -194,4 +194,21 @@ func madF16Fast(acc []float32, v []uint16, stride int, ms, vs []float32) {
 	_ = ms[len(vs)-1]
 	_ = v[(len(vs)-1)*stride+hd-1]
 	madF16AVX2(&acc[0], &v[0], 2*stride, &ms[0], &vs[0], len(vs), hd)
+}
+
+//go:noescape
+func dotQ8_0x2x4SAVX2(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[8]float32)
+
+// mulQ8_0x2x4Fast dots weight rows w[:wstride] and w[wstride:] with input
+// rows t..t+3 of a: out[k] for the first row and token t+k, out[4+k] for
+// the second.
+func mulQ8_0x2x4Fast(w []byte, wstride int, a *Activations, t, nb int) (out [8]float32) {
+	if nb == 0 {
+		return out
+	}
+	stride := Q8_0RowSize(a.Cols)
+	_, _ = w[wstride+nb*q8BlockSize-1], a.q8[(t+3)*stride+nb*q8BlockSize-1]
+	_ = a.q8s[(nb-1)*a.maxRows+t+3]
+	dotQ8_0x2x4SAVX2(&w[0], wstride, &a.q8[t*stride], stride, &a.q8s[t], 4*a.maxRows, nb, &out)
+	return out
 }

@@ -691,3 +691,102 @@ mfacol:
 mfdone:
 	VZEROUPPER
 	RET
+
+// One (weight row, activation row) pair of the 2x4 tile: Y12 holds the
+// activation quants, absw the weight row's |quants|, wmem its quants, P the
+// four scale products of the weight row (twice); imm picks this token's.
+#define PAIR24(absw, wmem, P, imm, Yacc) \
+	VPSIGNB     wmem, Y12, Y13 \
+	VPMADDUBSW  Y13, absw, Y13 \
+	VPMADDWD    Y15, Y13, Y13 \
+	VCVTDQ2PS   Y13, Y13 \
+	VPERMILPS   imm, P, Y14 \
+	VFMADD231PS Y13, Y14, Yacc
+
+// func dotQ8_0x2x4SAVX2(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[8]float32)
+// Weight rows w and w+wstride against activation rows a, a+astride, ...,
+// a+3*astride (scales for block b: the four floats at s + b*sstride).
+// Each weight block and activation block is loaded once for the 8 pairs;
+// every pair accumulates exactly as the single-row kernel does. out[k] is
+// row 0 with token k, out[4+k] row 1 with token k.
+TEXT ·dotQ8_0x2x4SAVX2(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), SI
+	MOVQ wstride+8(FP), R12
+	MOVQ a+16(FP), DI
+	MOVQ astride+24(FP), DX
+	MOVQ s+32(FP), R9
+	MOVQ sstride+40(FP), R10
+	MOVQ nb+48(FP), CX
+	LEAQ (SI)(R12*1), R13
+	LEAQ (DI)(DX*2), R8
+	VXORPS   Y0, Y0, Y0
+	VXORPS   Y1, Y1, Y1
+	VXORPS   Y2, Y2, Y2
+	VXORPS   Y3, Y3, Y3
+	VXORPS   Y4, Y4, Y4
+	VXORPS   Y5, Y5, Y5
+	VXORPS   Y6, Y6, Y6
+	VXORPS   Y7, Y7, Y7
+	VPCMPEQW Y15, Y15, Y15
+	VPSRLW   $15, Y15, Y15
+	TESTQ    CX, CX
+	JLE      t24done
+
+t24loop:
+	MOVWLZX        (SI), AX
+	VMOVD          AX, X10
+	VCVTPH2PS      X10, X10
+	VBROADCASTSS   X10, Y10
+	MOVWLZX        (R13), AX
+	VMOVD          AX, X11
+	VCVTPH2PS      X11, X11
+	VBROADCASTSS   X11, Y11
+	VBROADCASTF128 (R9), Y12
+	VMULPS         Y12, Y10, Y10
+	VMULPS         Y12, Y11, Y11
+	VMOVDQU        2(SI), Y8
+	VPSIGNB        Y8, Y8, Y8
+	VMOVDQU        2(R13), Y9
+	VPSIGNB        Y9, Y9, Y9
+
+	VMOVDQU 2(DI), Y12
+	PAIR24(Y8, 2(SI), Y10, $0x00, Y0)
+	PAIR24(Y9, 2(R13), Y11, $0x00, Y4)
+	VMOVDQU 2(DI)(DX*1), Y12
+	PAIR24(Y8, 2(SI), Y10, $0x55, Y1)
+	PAIR24(Y9, 2(R13), Y11, $0x55, Y5)
+	VMOVDQU 2(R8), Y12
+	PAIR24(Y8, 2(SI), Y10, $0xAA, Y2)
+	PAIR24(Y9, 2(R13), Y11, $0xAA, Y6)
+	VMOVDQU 2(R8)(DX*1), Y12
+	PAIR24(Y8, 2(SI), Y10, $0xFF, Y3)
+	PAIR24(Y9, 2(R13), Y11, $0xFF, Y7)
+
+	ADDQ $34, SI
+	ADDQ $34, R13
+	ADDQ $34, DI
+	ADDQ $34, R8
+	ADDQ R10, R9
+	DECQ CX
+	JNZ  t24loop
+
+t24done:
+	MOVQ out+56(FP), DI
+	HSUM8(Y0, X0, X8)
+	HSUM8(Y1, X1, X8)
+	HSUM8(Y2, X2, X8)
+	HSUM8(Y3, X3, X8)
+	HSUM8(Y4, X4, X8)
+	HSUM8(Y5, X5, X8)
+	HSUM8(Y6, X6, X8)
+	HSUM8(Y7, X7, X8)
+	VZEROUPPER
+	MOVSS X0, 0(DI)
+	MOVSS X1, 4(DI)
+	MOVSS X2, 8(DI)
+	MOVSS X3, 12(DI)
+	MOVSS X4, 16(DI)
+	MOVSS X5, 20(DI)
+	MOVSS X6, 24(DI)
+	MOVSS X7, 28(DI)
+	RET

@@ -112,6 +112,13 @@ func TestMulQ8_0(t *testing.T) {
 				}
 			}
 			if tok+4 <= n {
+				w2 := append(append([]byte{}, w...), randQ8(r, nb, false)...) // two rows
+				eight := mulQ8_0x2x4(w2, len(w), a, tok, nb)
+				for k := 0; k < 8; k++ {
+					if one := mulQ8_0(w2[k/4*len(w):], a, tok+k%4, nb); eight[k] != one {
+						t.Fatalf("cols=%d 2x4 tile row %d token %d: %v, single %v", cols, k/4, tok+k%4, eight[k], one)
+					}
+				}
 				four := mulQ8_0x4(w, a, tok, nb)
 				for k := range four {
 					if one := mulQ8_0(w, a, tok+k, nb); four[k] != one {

@@ -19,6 +19,7 @@ var (
 	mulQ8_0       = mulQ8_0Plain
 	f16AttFast    = false // attendF16Blocks calls the *Fast kernels directly
 	mulQ8_0x4     = mulQ8_0x4Plain
+	mulQ8_0x2x4   = mulQ8_0x2x4Plain
 
 	fastKernels = "plain" // which set is in use, for benchmarks and reports
 )
@@ -29,7 +30,7 @@ func usePlain() {
 	dotF32Tile, dotF16F32 = dotF32L16Plain, dotF16F32L16Plain
 	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Plain, scoresGGMLPlain, wsumLanesPlain
 	expSub, vectorExp = expSubPlain, false
-	mulQ8_0, mulQ8_0x4 = mulQ8_0Plain, mulQ8_0x4Plain
+	mulQ8_0, mulQ8_0x4, mulQ8_0x2x4 = mulQ8_0Plain, mulQ8_0x4Plain, mulQ8_0x2x4Plain
 	f16AttFast = false
 	fastKernels = "plain"
 }

@@ -94,7 +94,28 @@ func matmulRows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
 	switch m.Type {
 	case gguf.TypeQ8_0:
 		nb := m.Cols / q8Block
-		for r := r0; r < r1; r++ {
+		r := r0
+		if n >= 4 {
+			// Tiles of two weight rows by four input rows: each block
+			// loaded once serves eight dot products.
+			rb := Q8_0RowSize(m.Cols)
+			for ; r+2 <= r1; r += 2 {
+				w := m.Data[r*rb : (r+2)*rb]
+				t := 0
+				for ; t+4 <= n; t += 4 {
+					e := mulQ8_0x2x4(w, rb, a, t, nb)
+					out[t*rows+r], out[(t+1)*rows+r] = e[0], e[1]
+					out[(t+2)*rows+r], out[(t+3)*rows+r] = e[2], e[3]
+					out[t*rows+r+1], out[(t+1)*rows+r+1] = e[4], e[5]
+					out[(t+2)*rows+r+1], out[(t+3)*rows+r+1] = e[6], e[7]
+				}
+				for ; t < n; t++ {
+					out[t*rows+r] = mulQ8_0(w[:rb], a, t, nb)
+					out[t*rows+r+1] = mulQ8_0(w[rb:], a, t, nb)
+				}
+			}
+		}
+		for ; r < r1; r++ {
 			w := m.Row(r)
 			t := 0
 			// Tiles of four input rows share each weight block load. (An
@@ -179,6 +200,16 @@ func mulQ8_0Plain(w []byte, a *Activations, t, nb int) float32 {
 func mulQ8_0x4Plain(w []byte, a *Activations, t, nb int) (out [4]float32) {
 	for k := range out {
 		out[k] = dotQ8_0Plain(w, a.q8Row(t+k), nb)
+	}
+	return out
+}
+
+// mulQ8_0x2x4Plain is eight mulQ8_0Plain calls, the twin of the 2x4 tile.
+func mulQ8_0x2x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [8]float32) {
+	for i := 0; i < 2; i++ {
+		for k := 0; k < 4; k++ {
+			out[4*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
+		}
 	}
 	return out
 }
