@@ -21,6 +21,9 @@ type runOutput struct {
 	StopReason   string   `json:"stop_reason"`
 	Seed         uint64   `json:"seed"`
 	Stats        runStats `json:"stats"`
+	// TopPerStep holds, with --top N, the N likeliest tokens at each step
+	// (temperature 1 when greedy), as llama.cpp's reference files do.
+	TopPerStep [][]inference.TokenProb `json:"top_per_step,omitempty"`
 }
 
 type runStats struct {
@@ -39,6 +42,7 @@ func newRunCmd() *cobra.Command {
 		threads, ctxLen   int
 		kvType            string
 		asJSON            bool
+		top               int
 		sampler           samplerFlags
 	)
 	cmd := &cobra.Command{
@@ -75,12 +79,17 @@ func newRunCmd() *cobra.Command {
 			ids := m.Tokenize(prompt)
 			fmt.Fprintf(stderr, "seed %d, %d prompt tokens, context %d, %d threads\n", seed, len(ids), st.ContextLen(), st.Threads())
 
-			var onPiece func(inference.Event)
-			if !asJSON {
-				out := cmd.OutOrStdout()
-				onPiece = func(ev inference.Event) { io.WriteString(out, ev.Piece) }
+			var tops [][]inference.TokenProb
+			out := cmd.OutOrStdout()
+			onPiece := func(ev inference.Event) {
+				if ev.Token != inference.NoToken && top > 0 {
+					tops = append(tops, ev.Top)
+				}
+				if !asJSON {
+					io.WriteString(out, ev.Piece)
+				}
 			}
-			res, err := inference.Generate(cmd.Context(), st, m, ids, inference.GenOptions{Params: p, MaxTokens: maxTokens}, onPiece)
+			res, err := inference.Generate(cmd.Context(), st, m, ids, inference.GenOptions{Params: p, MaxTokens: maxTokens, TopLogprobs: top}, onPiece)
 			if err != nil {
 				return err
 			}
@@ -88,7 +97,7 @@ func newRunCmd() *cobra.Command {
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), runOutput{
 					PromptIDs: ids, GeneratedIDs: idsOrEmpty(res.Tokens), Text: res.Text,
-					StopReason: res.StopReason, Seed: seed,
+					StopReason: res.StopReason, Seed: seed, TopPerStep: tops,
 					Stats: runStats{PromptTokens: s.PromptTokens, PromptMS: durationMS(s.PromptTime), GenTokens: s.GenTokens, GenMS: durationMS(s.GenTime)},
 				})
 			}
@@ -107,6 +116,7 @@ func newRunCmd() *cobra.Command {
 	fl.IntVarP(&ctxLen, "ctx", "c", 0, "context length (default: the model's, at most 4096)")
 	fl.StringVar(&kvType, "kv-type", "f32", "KV cache type: f32, or f16 (half the memory, llama.cpp's default arithmetic)")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object at the end instead of streaming")
+	fl.IntVar(&top, "top", 0, "with --json, list the N likeliest tokens at each step")
 	return cmd
 }
 

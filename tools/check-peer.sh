@@ -20,26 +20,42 @@ for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f1
   models+=("$f")
 done
 prompts=("Once upon a time" "One day, a little bird" "Tom and his mom went to the park.")
-pass=0 fail=0
+pass=0 tie=0 fail=0
 printf '%-40s %-36s %s\n' model prompt result
 for m in "${models[@]}"; do
   for p in "${prompts[@]}"; do
-    ours=$("$bin" run --model "$m" --prompt "$p" --temp 0 --max-tokens $n --threads 2 --json 2>/dev/null)
+    ours=$("$bin" run --model "$m" --prompt "$p" --temp 0 --max-tokens $n --threads 2 --top 2 --json 2>/dev/null)
     theirs=$(node "$here/peer/peer.mjs" greedy --model "$m" --prompt "$p" --n $n --threads 2 --kv f32 2>/dev/null)
     verdict=$(python3 - "$ours" "$theirs" <<'PY'
-import json, sys
+import json, math, sys
+TIE = 0.1  # logits
 o, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 a, b = o["generated_ids"], t["generated_ids"]
 if o["prompt_ids"] != t["prompt_ids"]:
     print("FAIL prompt ids differ"); sys.exit()
+# node-llama-cpp ends at an end-of-generation token without yielding it;
+# Burrow reports it as the last id with stop reason eos.
+if o["stop_reason"] == "eos" and len(b) == len(a) - 1:
+    a = a[:-1]
 k = len(a)
-ok = a == b[:k]
-print(("PASS" if ok else "FAIL") + f" {k} ids identical ({o['stop_reason']})" if ok else f"FAIL first difference at step {next(i for i in range(k) if i >= len(b) or a[i] != b[i])}")
+if a == b[:k]:
+    print(f"PASS {k} ids identical ({o['stop_reason']})")
+else:
+    i = next(i for i in range(k) if i >= len(b) or a[i] != b[i])
+    top = o["top_per_step"][i]
+    margin = math.log(top[0]["prob"] / top[1]["prob"]) if len(top) > 1 else float("inf")
+    # Two correct engines may round differently in the last bits; where our two
+    # best logits are closer than that, the pick is a tie, not a disagreement.
+    # (The shared references show such differences up to 0.3 logits on Q8_0.)
+    if i < len(b) and len(top) > 1 and b[i] == top[1]["token"] and margin < TIE:
+        print(f"TIE at step {i} after {i} identical ids: llama.cpp took our runner-up, logits {margin:.3f} apart")
+    else:
+        print(f"FAIL first difference at step {i} (our top-2 margin {margin:.3f})")
 PY
 )
     printf '%-40s %-36s %s\n' "$(basename "$m")" "$p" "$verdict"
-    case $verdict in PASS*) pass=$((pass+1));; *) fail=$((fail+1));; esac
+    case $verdict in PASS*) pass=$((pass+1));; TIE*) tie=$((tie+1));; *) fail=$((fail+1));; esac
   done
 done
-echo "check-peer: $pass passed, $fail failed"
+echo "check-peer: $pass identical, $tie near-ties (top two logits < 0.1 apart), $fail failed"
 [ "$fail" = 0 ]
