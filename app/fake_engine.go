@@ -69,7 +69,7 @@ func (f *FakeEngine) Generate(ctx context.Context, req inference.GenerateRequest
 	go func() {
 		defer close(ch)
 		start := time.Now()
-		prompt := 0
+		prompt := len(strings.Fields(req.Prompt))
 		for _, m := range req.Messages {
 			prompt += len(strings.Fields(m.Content)) + 4
 		}

@@ -290,11 +290,6 @@ type completionRequest struct {
 // defaultCompletionMaxTokens is OpenAI's documented default for /v1/completions.
 const defaultCompletionMaxTokens = 16
 
-// rawPromptTemplate renders a single message's content verbatim, so the
-// chat path can carry a plain-text prompt.
-// TODO(integration): use a raw-prompt field if GenerateRequest gains one.
-const rawPromptTemplate = "{% for message in messages %}{{ message.content }}{% endfor %}"
-
 func (c *completionRequest) prompt() (string, *apiError) {
 	raw := bytes.TrimSpace(c.Prompt)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -345,8 +340,7 @@ func (c *completionRequest) toGenerate() (inference.GenerateRequest, string, *ap
 	}
 	return inference.GenerateRequest{
 		Conversation: apiConversation,
-		Messages:     []chat.Message{{Role: "user", Content: prompt}},
-		Template:     rawPromptTemplate,
+		Prompt:       prompt, // tokenized like burrow run: no template, special tokens as text
 		Params:       p,
 		MaxTokens:    limit,
 		Stop:         c.Stop,

@@ -313,7 +313,7 @@ func TestCompletions(t *testing.T) {
 		t.Errorf("logprobs = %s", b)
 	}
 	req := gen.lastRequest()
-	if req.Template != rawPromptTemplate || len(req.Messages) != 1 || req.Messages[0].Content != "Once" ||
+	if req.Prompt != "Once" || len(req.Messages) != 0 || req.Template != "" ||
 		req.MaxTokens != defaultCompletionMaxTokens || req.Params.Seed != 3 {
 		t.Errorf("request = %+v", req)
 	}

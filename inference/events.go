@@ -31,6 +31,13 @@ type GenerateRequest struct {
 	// conversation reuse the cached prefix.
 	Conversation string
 	Messages     []chat.Message
+	// Prompt, when set, is raw text to continue instead of a conversation:
+	// Messages and Template are ignored and the text is tokenized like
+	// `burrow run` (BOS when the vocabulary adds it, special tokens NOT
+	// parsed, so "<|im_start|>" in the text stays plain text). The context
+	// policy cannot drop anything from it: a prompt that does not fit is an
+	// error wrapping ErrContextFull.
+	Prompt string
 	// Template overrides the model's chat template (Jinja source), if set.
 	Template  string
 	Params    sample.Params

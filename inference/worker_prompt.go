@@ -24,6 +24,9 @@ type prompt struct {
 // buildPrompt renders the conversation for the model and tokenizes it,
 // applying the context policy. reserve is the room the reply needs.
 func (m *loadedModel) buildPrompt(req GenerateRequest, ctxLen, reserve int, policy ContextPolicy) (prompt, error) {
+	if req.Prompt != "" {
+		return m.rawPrompt(req.Prompt, ctxLen)
+	}
 	p := m.prompter
 	if req.Template != "" {
 		var err error
@@ -56,6 +59,22 @@ func (m *loadedModel) buildPrompt(req GenerateRequest, ctxLen, reserve int, poli
 		return prompt{}, fmt.Errorf("%w: the prompt is %d tokens and the context holds %d; start a new conversation, shorten it, or load the model with a larger context",
 			ErrContextFull, len(pr.tokens), ctxLen)
 	}
+}
+
+// rawPrompt tokenizes a plain-text prompt as `burrow run` does (Model.Tokenize:
+// BOS per the vocabulary, special tokens not parsed). Nothing can be dropped
+// from it, so it only has to fit in the context; the reply stops with
+// StopLength when the context fills.
+func (m *loadedModel) rawPrompt(text string, ctxLen int) (prompt, error) {
+	tokens := m.Tokenize(text)
+	if len(tokens) == 0 {
+		return prompt{}, errors.New("the prompt tokenizes to no tokens")
+	}
+	if len(tokens) >= ctxLen {
+		return prompt{}, fmt.Errorf("%w: the prompt is %d tokens and the context holds %d; shorten it or load the model with a larger context",
+			ErrContextFull, len(tokens), ctxLen)
+	}
+	return prompt{tokens: tokens, text: text, template: "raw"}, nil
 }
 
 // renderTokens renders msgs and tokenizes the text with special tokens
