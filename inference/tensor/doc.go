@@ -38,7 +38,15 @@
 // per Set and shared by all matrices reading it (MatMulMulti fuses Q/K/V or
 // gate/up into one dispatch), rows are split across a persistent Pool, and
 // nothing allocates per call. Batches (prompt processing) go through a tile
-// that loads each weight block once for four input rows.
+// of two weight rows by four input rows, so each block loaded serves eight
+// dot products. On the 2-core test machine a 1B-shaped Q8_0 decode step
+// reads its 1.32 GB at about 23 GB/s per two busy cores, the machine's
+// bandwidth; prompts are bound by the integer multiply ports (about 1 ns
+// per 32-value block pair on a shared core).
+//
+// Attention over an F16 cache (AttentionF16) is llama.cpp's flash
+// attention: scores for 32 positions per assembly call, the online
+// softmax in Go, the F16-rounded weighted sum in assembly.
 //
 // Every fast kernel has a plain Go twin, used on CPUs without AVX2/FMA/F16C
 // (arm64 included) and held equal to the assembly by the tests and by
