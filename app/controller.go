@@ -34,6 +34,7 @@ type Library interface {
 // ModelState is the model the engine has, or is loading.
 type ModelState struct {
 	Path     string               // "" when no model
+	Remote   string               // the server's API root when the model is remote ("" for a local file)
 	Info     *inference.ModelInfo // set once loaded
 	Loading  bool
 	Progress float64 // 0..1 while loading
@@ -53,6 +54,7 @@ const (
 	ChangePiece                          // Piece was appended to message Index of ConvID
 	ChangeReplyDone                      // the reply at Index of ConvID finished
 	ChangeError                          // Err is for the user
+	ChangeServer                         // the local API server started or stopped
 )
 
 // Change tells listeners what changed. Listeners run on the Controller's
@@ -68,6 +70,9 @@ type Change struct {
 	Token int
 	Top   []inference.TokenProb
 	Err   error
+	// Notice, on ChangeReplyDone, is what the user should know about the
+	// reply (template fallback, dropped turns); it is kept in Message.Notice.
+	Notice string
 }
 
 // Errors the UI may show as they are.
@@ -81,13 +86,16 @@ var (
 // Controller is the app core the window (and tests) drive: the loaded
 // model, the conversations, the reply being written. It holds no UI code.
 type Controller struct {
-	engine       Engine
+	local        Engine // the inference goroutine: local models and the API server
 	lib          Library
 	store        ConversationStore
 	settingsPath string
 	files        *fileWriter // saves off the caller's thread
 
 	mu         sync.Mutex
+	engine     Engine        // what conversations use: local, or remote
+	remote     *RemoteEngine // the remote server in use, if any
+	server     *Server       // the local API server, when running
 	settings   Settings
 	convs      []*Conversation // newest first
 	active     string
@@ -112,6 +120,7 @@ type generation struct {
 // Files that could not be read are listed by Problems.
 func NewController(engine Engine, lib Library) *Controller {
 	c := &Controller{
+		local:        engine,
 		engine:       engine,
 		lib:          lib,
 		store:        ConversationStore{Dir: ConversationsDir()},
@@ -147,20 +156,26 @@ func (c *Controller) emit(ch Change) {
 	}
 }
 
-// Close stops any reply or load, saves the settings and ends the engine.
+// Close stops the API server, any reply or load, saves the settings and
+// ends the engines.
 func (c *Controller) Close() {
+	c.StopServer()
 	c.Stop()
 	c.mu.Lock()
 	if c.loadCancel != nil {
 		c.loadCancel()
 	}
-	g := c.gen
+	g, remote := c.gen, c.remote
+	c.remote, c.engine = nil, c.local
 	c.mu.Unlock()
 	if g != nil {
 		<-g.done
 	}
 	c.files.flush()
-	c.engine.Close()
+	if remote != nil {
+		remote.Close()
+	}
+	c.local.Close()
 }
 
 // Flush waits until every change is saved (the Controller saves in the
@@ -250,10 +265,11 @@ func (c *Controller) LoadModel(path string) error {
 	seq := c.loadSeq
 	opts := c.activeSettingsLocked().LoadOptions()
 	c.model = ModelState{Path: abs, Loading: true}
+	c.dropRemoteLocked() // a local model: conversations go back to the worker
 	c.mu.Unlock()
 	c.emit(Change{Kind: ChangeModel})
 
-	events := c.engine.Load(ctx, abs, opts)
+	events := c.local.Load(ctx, abs, opts)
 	go c.followLoad(seq, abs, events)
 	return nil
 }
@@ -303,12 +319,16 @@ func (c *Controller) Eject() {
 		c.loadCancel = nil
 	}
 	c.loadSeq++
+	wasRemote := c.model.Remote != ""
 	c.model = ModelState{}
-	c.settings.LastModel = ""
+	c.dropRemoteLocked()
+	if !wasRemote { // a remote model never replaced the last local one
+		c.settings.LastModel = ""
+	}
 	s := c.settings
 	c.mu.Unlock()
 	c.emit(Change{Kind: ChangeModel})
-	go c.engine.Unload() // it waits for the worker; never block the caller
+	go c.local.Unload() // it waits for the worker; never block the caller
 	c.saveSettings(s)
 }
 
@@ -538,6 +558,10 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 		c.mu.Unlock()
 		return ErrNoModel
 	}
+	if c.model.Loading && c.model.Remote != "" {
+		c.mu.Unlock()
+		return fmt.Errorf("still connecting to %s: send again once it answers", c.model.Remote)
+	}
 	cv := c.findLocked(id)
 	if cv == nil {
 		c.mu.Unlock()
@@ -560,6 +584,7 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &generation{convID: id, index: len(cv.Messages) - 1, cancel: cancel, done: make(chan struct{})}
 	c.gen = g
+	engine := c.engine
 	snap := cv.clone()
 	c.mu.Unlock()
 
@@ -568,7 +593,7 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 	}
 	c.emit(Change{Kind: ChangeList, ConvID: id})
 	c.emit(Change{Kind: ChangeConversation, ConvID: id})
-	events := c.engine.Generate(ctx, req)
+	events := engine.Generate(ctx, req)
 	go c.followReply(g, events)
 	return nil
 }
@@ -594,6 +619,7 @@ func (c *Controller) replyLocked(g *generation) *Message {
 
 func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 	defer g.cancel()
+	notice := ""
 	for ev := range events {
 		switch ev.Kind {
 		case inference.EventPiece:
@@ -616,7 +642,9 @@ func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 			if m := c.replyLocked(g); m != nil {
 				m.StopReason = ev.StopReason
 				m.Stats = ev.Stats
+				m.Notice = ev.Notice
 			}
+			notice = ev.Notice
 			c.mu.Unlock()
 		case inference.EventError:
 			c.mu.Lock()
@@ -642,7 +670,7 @@ func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 		}
 	}
 	close(g.done)
-	c.emit(Change{Kind: ChangeReplyDone, ConvID: g.convID, Index: g.index})
+	c.emit(Change{Kind: ChangeReplyDone, ConvID: g.convID, Index: g.index, Notice: notice})
 }
 
 // WaitReply blocks until no reply is being written (tests, screenshot mode).

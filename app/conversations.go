@@ -25,6 +25,9 @@ type Message struct {
 	StopReason string           `json:"stop_reason,omitempty"`
 	Stats      *inference.Stats `json:"stats,omitempty"`
 	Err        string           `json:"error,omitempty"` // why the reply failed, if it did
+	// Notice is what the user should know about a reply that still
+	// succeeded (inference.Event.Notice: template fallback, dropped turns).
+	Notice string `json:"notice,omitempty"`
 	// Choices are the reply's tokens with the alternatives the sampler saw,
 	// kept when the conversation's TopLogprobs asks for them.
 	Choices []Choice `json:"choices,omitempty"`

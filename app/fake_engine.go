@@ -17,7 +17,8 @@ import (
 type FakeEngine struct {
 	Pieces  []string
 	Gate    chan struct{}
-	LoadErr error // returned by every Load when set
+	LoadErr error  // returned by every Load when set
+	Notice  string // sent with every EventDone (a template fallback, dropped turns)
 
 	mu       sync.Mutex
 	loads    []string
@@ -77,7 +78,7 @@ func (f *FakeEngine) Generate(ctx context.Context, req inference.GenerateRequest
 		done := func(reason string) {
 			stats.GenTime = time.Since(start)
 			stats.ContextUsed = prompt + stats.GenTokens
-			ch <- inference.Event{Kind: inference.EventDone, StopReason: reason, Stats: stats}
+			ch <- inference.Event{Kind: inference.EventDone, StopReason: reason, Stats: stats, Notice: f.Notice}
 		}
 		for i, p := range f.Pieces {
 			if f.Gate != nil {

@@ -22,6 +22,17 @@ type Settings struct {
 	Defaults ChatSettings `json:"defaults"`
 	// SettingsPanelOpen remembers whether the chat settings panel is shown.
 	SettingsPanelOpen bool `json:"settings_panel_open"`
+
+	// ServerPort and ServerAPIKey configure the local API server the window
+	// starts (0: DefaultServerPort; "": no key needed). The file is 0600.
+	ServerPort   int    `json:"server_port,omitempty"`
+	ServerAPIKey string `json:"server_api_key,omitempty"`
+
+	// RemoteURL, RemoteAPIKey and RemoteModel are the last remote server
+	// connected to, to fill "Connect to a server…" again.
+	RemoteURL    string `json:"remote_url,omitempty"`
+	RemoteAPIKey string `json:"remote_api_key,omitempty"`
+	RemoteModel  string `json:"remote_model,omitempty"`
 }
 
 // DefaultSettings are used on first run.
@@ -60,4 +71,9 @@ func SaveSettings(path string, s Settings) error {
 		return fmt.Errorf("save settings: %w", err)
 	}
 	return writeFileAtomic(path, data, 0o600)
+}
+
+// ServerOptions are the API server's options these settings ask for.
+func (s Settings) ServerOptions() ServerOptions {
+	return ServerOptions{Port: s.ServerPort, APIKey: s.ServerAPIKey}
 }
