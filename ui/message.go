@@ -53,6 +53,7 @@ func newMessageView(p *chatPane, index int, m app.Message) *messageView {
 	v.stats = widget.NewLabel("")
 	v.stats.Importance = widget.LowImportance
 	v.stats.TextStyle = fyne.TextStyle{Italic: true}
+	v.stats.Wrapping = fyne.TextWrapWord // a notice can be long
 	v.typing = widget.NewLabel("…")
 	v.typing.Importance = widget.LowImportance
 	v.typing.Hide()
@@ -187,7 +188,11 @@ func statsLine(m app.Message) string {
 	if m.StopReason != "" {
 		parts = append(parts, "stop: "+stopText(m.StopReason))
 	}
-	return strings.Join(parts, "  ·  ")
+	line := strings.Join(parts, "  ·  ")
+	if m.Notice != "" { // the reply is fine, but the user should know this
+		line += "\nNote: " + m.Notice
+	}
+	return line
 }
 
 func stopText(reason string) string {

@@ -44,7 +44,7 @@ func newModelBar(w *Window) *modelBar {
 
 	picker := container.NewGridWrap(fyne.NewSize(420, b.pickBtn.MinSize().Height), b.pickBtn)
 	left := container.NewHBox(picker, b.ejectBtn, b.info)
-	right := container.NewHBox(b.openBtn, b.settingsBtn)
+	right := container.NewHBox(w.server.bar, b.openBtn, b.settingsBtn)
 	b.object = container.NewVBox(container.NewBorder(nil, nil, left, right), b.progress)
 	return b
 }
@@ -52,6 +52,11 @@ func newModelBar(w *Window) *modelBar {
 // refresh shows the model state.
 func (b *modelBar) refresh(m app.ModelState) {
 	switch {
+	case m.Loading && m.Remote != "":
+		b.pickBtn.SetText("Connecting to " + m.Remote + "…")
+		b.progress.Hide()
+		b.ejectBtn.Show()
+		b.info.SetText("")
 	case m.Loading:
 		b.pickBtn.SetText("Loading " + filepath.Base(m.Path) + "…")
 		b.progress.SetValue(m.Progress)
@@ -83,6 +88,9 @@ func (b *modelBar) refresh(m app.ModelState) {
 
 // describeLoaded is the line next to the picker: family, context, memory.
 func (b *modelBar) describeLoaded(m app.ModelState, e models.Entry) string {
+	if m.Remote != "" {
+		return "remote  ·  " + m.Remote
+	}
 	parts := []string{}
 	if m.Info.Architecture != "" {
 		parts = append(parts, m.Info.Architecture)
@@ -148,6 +156,7 @@ func (b *modelBar) popup(entries []models.Entry, fits []models.Fit, err error) {
 	}
 	items = append(items, fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItemWithIcon("Open model…", theme.FolderOpenIcon(), b.win.openModel),
+		fyne.NewMenuItemWithIcon("Connect to a server…", theme.ComputerIcon(), b.win.connectRemote),
 		fyne.NewMenuItemWithIcon("Download models…", theme.DownloadIcon(), b.win.showDownloads))
 	widget.ShowPopUpMenuAtRelativePosition(fyne.NewMenu("", items...), b.win.win.Canvas(),
 		fyne.NewPos(0, b.pickBtn.Size().Height), b.pickBtn)

@@ -88,7 +88,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	note.Wrapping = fyne.TextWrapWord
 	note.Importance = widget.LowImportance
 	reload := widget.NewButtonWithIcon("Reload model", theme.ViewRefreshIcon(), func() {
-		if m := w.c.Model(); m.Path != "" {
+		if m := w.c.Model(); m.Path != "" && m.Remote == "" {
 			w.loadModel(m.Path)
 		}
 	})
@@ -113,7 +113,8 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	box := container.NewVBox(heading,
 		widget.NewLabelWithStyle("System prompt", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.system,
 		widget.NewLabelWithStyle("Sampling", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), formBox,
-		widget.NewLabelWithStyle("Engine", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), engine, note, reload)
+		widget.NewLabelWithStyle("Engine", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), engine, note, reload,
+		widget.NewSeparator(), w.server.form)
 	scroll := container.NewVScroll(container.NewPadded(box))
 	p.object = container.New(fixedWidth(300), container.New(minHeight(100), scroll))
 	return p

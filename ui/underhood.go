@@ -139,7 +139,7 @@ func attachUnderHood(w *Window) *underHood {
 	}
 	follow := func() {
 		switch m := c.Model(); {
-		case m.Loaded():
+		case m.Loaded() && m.Remote == "": // a remote model has no file to look into
 			u.setModel(m.Path)
 		case !m.Loading:
 			u.setModel("")

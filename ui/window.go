@@ -30,6 +30,7 @@ type Window struct {
 	side     *sidebar
 	chat     *chatPane
 	settings *settingsPanel
+	server   *serverControls
 	tabs     *container.AppTabs
 	dlTab    *container.TabItem
 	rightBox *fyne.Container
@@ -47,6 +48,7 @@ type Window struct {
 // NewWindow builds the window on a controller. It does not show it.
 func NewWindow(a fyne.App, c *app.Controller) *Window {
 	w := &Window{app: a, c: c, win: a.NewWindow("Burrow")}
+	w.server = newServerControls(w) // before the bar and panel that show it
 	w.bar = newModelBar(w)
 	w.side = newSidebar(w)
 	w.chat = newChatPane(w)
