@@ -36,6 +36,7 @@ func newModelBar(w *Window) *modelBar {
 	b.progress.Hide()
 	b.info = widget.NewLabel("")
 	b.info.Importance = widget.LowImportance
+	b.info.Truncation = fyne.TextTruncateEllipsis // gives way to the server address
 	b.ejectBtn = widget.NewButtonWithIcon("Eject", theme.LogoutIcon(), w.c.Eject)
 	b.ejectBtn.Hide()
 	b.openBtn = widget.NewButtonWithIcon("Open model…", theme.FolderOpenIcon(), w.openModel)
@@ -43,9 +44,9 @@ func newModelBar(w *Window) *modelBar {
 	b.settingsBtn.Importance = widget.LowImportance
 
 	picker := container.NewGridWrap(fyne.NewSize(420, b.pickBtn.MinSize().Height), b.pickBtn)
-	left := container.NewHBox(picker, b.ejectBtn, b.info)
+	left := container.NewHBox(picker, b.ejectBtn)
 	right := container.NewHBox(w.server.bar, b.openBtn, b.settingsBtn)
-	b.object = container.NewVBox(container.NewBorder(nil, nil, left, right), b.progress)
+	b.object = container.NewVBox(container.NewBorder(nil, nil, left, right, b.info), b.progress)
 	return b
 }
 
