@@ -223,6 +223,10 @@ func (c *chatRequest) toGenerate() (inference.GenerateRequest, *apiError) {
 		MaxTokens:    limit,
 		Stop:         c.Stop,
 		TopLogprobs:  top,
+		// Clients keep their own history: a long one is a 400
+		// (context_length_exceeded), never silently shortened, even on
+		// the window's worker whose chats drop their oldest turns.
+		ContextPolicy: inference.ContextStop,
 	}, nil
 }
 

@@ -157,7 +157,9 @@ func TestChatRequestFields(t *testing.T) {
 		}},
 		{"logprobs alone asks for the chosen token", `"logprobs":true`, func(r inference.GenerateRequest) bool { return r.TopLogprobs == 1 }},
 		{"top_logprobs", `"logprobs":true,"top_logprobs":4`, func(r inference.GenerateRequest) bool { return r.TopLogprobs == 4 }},
-		{"shared cache slot", ``, func(r inference.GenerateRequest) bool { return r.Conversation == apiConversation && r.Template == "" }},
+		{"shared cache slot", ``, func(r inference.GenerateRequest) bool {
+			return r.Conversation == apiConversation && r.Template == "" && r.ContextPolicy == inference.ContextStop
+		}},
 	}
 	gen := newFakeGen("x")
 	ts := newTestServer(t, gen, ServerOptions{})
