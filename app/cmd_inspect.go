@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"burrow/inference/gguf"
+	"burrow/internal/units"
 )
 
 func init() { register(newInspectCmd) }
@@ -201,7 +202,7 @@ func printInspectReport(out io.Writer, r inspectReport) error {
 		}
 		return v
 	}
-	row("file", fmt.Sprintf("%s (%s, GGUF v%d)", filepath.Base(r.Path), humanBytes(s.FileSize), s.Version))
+	row("file", fmt.Sprintf("%s (%s, GGUF v%d)", filepath.Base(r.Path), units.IBytes(s.FileSize), s.Version))
 	row("name", orDash(s.Name))
 	row("architecture", orDash(s.Architecture))
 	row("size label", orDash(s.SizeLabel))
@@ -227,7 +228,7 @@ func printInspectReport(out io.Writer, r inspectReport) error {
 	row("vocab", fmt.Sprintf("%d (%s)", s.VocabSize, orDash(tok)))
 	row("chat template", map[bool]string{true: "yes", false: "no"}[s.ChatTemplate])
 	if s.TensorCount > 0 {
-		row("tensors", fmt.Sprintf("%d, %s of data from offset %d", s.TensorCount, humanBytes(s.TensorBytes), r.Layout.DataOffset))
+		row("tensors", fmt.Sprintf("%d, %s of data from offset %d", s.TensorCount, units.IBytes(s.TensorBytes), r.Layout.DataOffset))
 	} else {
 		row("tensors", "none (a vocabulary-only file: it cannot run)")
 	}
@@ -239,7 +240,7 @@ func printInspectReport(out io.Writer, r inspectReport) error {
 		fmt.Fprintln(out, "\nquant mix")
 		fmt.Fprintln(w, "  TYPE\tTENSORS\tPARAMS\tBYTES\tSHARE")
 		for _, q := range s.QuantMix {
-			fmt.Fprintf(w, "  %s\t%d\t%d\t%s\t%.1f%%\n", q.Type, q.Tensors, q.Params, humanBytes(q.Bytes), 100*q.Share)
+			fmt.Fprintf(w, "  %s\t%d\t%d\t%s\t%.1f%%\n", q.Type, q.Tensors, q.Params, units.IBytes(q.Bytes), 100*q.Share)
 		}
 		w.Flush()
 	}
@@ -247,7 +248,7 @@ func printInspectReport(out io.Writer, r inspectReport) error {
 		fmt.Fprintln(out, "\nmemory to run (estimate)")
 		fmt.Fprintln(w, "  CONTEXT\tWEIGHTS\tKV CACHE (F32)\tCOMPUTE\tTOTAL")
 		for _, m := range r.Memory {
-			fmt.Fprintf(w, "  %d\t%s\t%s\t%s\t%s\n", m.Context, humanBytes(m.Weights), humanBytes(m.KVCache), humanBytes(m.Compute), humanBytes(m.Total))
+			fmt.Fprintf(w, "  %d\t%s\t%s\t%s\t%s\n", m.Context, units.IBytes(m.Weights), units.IBytes(m.KVCache), units.IBytes(m.Compute), units.IBytes(m.Total))
 		}
 		w.Flush()
 	}
@@ -308,17 +309,4 @@ func previewList(first []any, count int) string {
 		s += ", …"
 	}
 	return s + "]"
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n), -1
-	for v >= unit && i < 4 {
-		v /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[i])
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"burrow/inference/filemap"
+	"burrow/internal/units"
 )
 
 // addMapFlag adds `--map OUT.png`: write the file map before the report.
@@ -56,6 +57,6 @@ func writeFileMap(cmd *cobra.Command, path, out string, width int) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("file map: write %s: %w", out, err)
 	}
-	fmt.Fprintf(stderr, "wrote the file map to %s (%d cells of %s)\n", out, m.Cells(), filemap.HumanBytes(m.Chunk))
+	fmt.Fprintf(stderr, "wrote the file map to %s (%d cells of %s)\n", out, m.Cells(), units.IBytes(m.Chunk))
 	return nil
 }

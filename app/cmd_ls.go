@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"burrow/internal/units"
 	"burrow/models"
 )
 
@@ -69,14 +70,14 @@ func printLs(w io.Writer, root string, entries []models.Entry, jobs []models.Sta
 			status = "unsupported: " + e.Reason
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, dash(e.Architecture), dash(e.SizeLabel), dash(e.Quant),
-			models.FormatBytes(e.FileSize), models.FormatBytes(e.MemoryEstimate), status, e.Path)
+			units.Bytes(e.FileSize), units.Bytes(e.MemoryEstimate), status, e.Path)
 	}
 	tw.Flush()
 	if len(jobs) > 0 {
 		fmt.Fprintln(w, "\nDownloads:")
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, j := range jobs {
-			fmt.Fprintf(tw, "%s\t%s\t%s / %s\t%s\n", j.ID, j.State, models.FormatBytes(j.Bytes), models.FormatBytes(j.Total), j.Error)
+			fmt.Fprintf(tw, "%s\t%s\t%s / %s\t%s\n", j.ID, j.State, units.Bytes(j.Bytes), units.Bytes(j.Total), j.Error)
 		}
 		tw.Flush()
 	}

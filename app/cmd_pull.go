@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"burrow/internal/units"
 	"burrow/models"
 )
 
@@ -83,7 +84,7 @@ func runPull(ctx context.Context, stdout, stderr io.Writer, ref, quant string, f
 		return err
 	}
 	if st.Bytes > 0 && st.Bytes < st.Total {
-		fmt.Fprintf(stderr, "resuming %s at %s of %s\n", st.ID, models.FormatBytes(st.Bytes), models.FormatBytes(st.Total))
+		fmt.Fprintf(stderr, "resuming %s at %s of %s\n", st.ID, units.Bytes(st.Bytes), units.Bytes(st.Total))
 	}
 
 	events, stop := m.Subscribe()
@@ -104,12 +105,12 @@ func runPull(ctx context.Context, stdout, stderr io.Writer, ref, quant string, f
 	bar.finish()
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted at %s of %s; run the same command again to resume", models.FormatBytes(final.Bytes), models.FormatBytes(final.Total))
+			return fmt.Errorf("interrupted at %s of %s; run the same command again to resume", units.Bytes(final.Bytes), units.Bytes(final.Total))
 		}
 		return err
 	}
 	m.Remove(final.ID)
-	fmt.Fprintf(stderr, "downloaded %s (%s), sha256 verified\n", final.Path, models.FormatBytes(final.Total))
+	fmt.Fprintf(stderr, "downloaded %s (%s), sha256 verified\n", final.Path, units.Bytes(final.Total))
 	return printPulled(stdout, asJSON, pullReport{Repo: final.Repo, File: final.Name, Path: final.Path, Files: final.Files, Bytes: final.Total})
 }
 
@@ -194,9 +195,9 @@ func (p *progressBar) update(st models.Status) {
 	if n > 0 && n < width {
 		bar = strings.Repeat("=", n-1) + ">" + strings.Repeat(" ", width-n)
 	}
-	line := fmt.Sprintf("\r[%s] %3.0f%%  %s / %s", bar, frac*100, models.FormatBytes(st.Bytes), models.FormatBytes(st.Total))
+	line := fmt.Sprintf("\r[%s] %3.0f%%  %s / %s", bar, frac*100, units.Bytes(st.Bytes), units.Bytes(st.Total))
 	if st.Speed > 0 {
-		line += fmt.Sprintf("  %s/s  ETA %s", models.FormatBytes(int64(st.Speed)), st.ETA)
+		line += fmt.Sprintf("  %s/s  ETA %s", units.Bytes(int64(st.Speed)), st.ETA)
 	}
 	fmt.Fprintf(p.w, "%-100s", line)
 	p.drawn = true

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"burrow/internal/units"
 	"burrow/models"
 )
 
@@ -48,7 +49,7 @@ func confirm(in io.Reader, out io.Writer, e models.Entry) bool {
 	if len(files) == 0 {
 		files = []string{e.Path}
 	}
-	fmt.Fprintf(out, "Delete %s (%s)? [y/N] ", strings.Join(files, ", "), models.FormatBytes(e.FileSize))
+	fmt.Fprintf(out, "Delete %s (%s)? [y/N] ", strings.Join(files, ", "), units.Bytes(e.FileSize))
 	line, _ := bufio.NewReader(in).ReadString('\n')
 	ans := strings.ToLower(strings.TrimSpace(line))
 	return ans == "y" || ans == "yes"

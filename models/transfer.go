@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"burrow/internal/units"
 )
 
 // retryableError marks failures worth another attempt: the network, a 5xx,
@@ -91,7 +93,7 @@ func (m *Manager) checkSpace(j *job) error {
 	}
 	const margin = 32 << 20
 	if need > 0 && uint64(need)+margin > free {
-		return fmt.Errorf("%w in %s: %s needs %s more, %s free", ErrNoSpace, dir, j.ID, formatBytes(need), formatBytes(int64(free)))
+		return fmt.Errorf("%w in %s: %s needs %s more, %s free", ErrNoSpace, dir, j.ID, units.Bytes(need), units.Bytes(int64(free)))
 	}
 	return nil
 }
@@ -438,20 +440,3 @@ func parseContentRange(s string) (start, total int64, ok bool) {
 	}
 	return start, total, true
 }
-
-// formatBytes prints sizes the way people read them ("1.3 GB").
-func formatBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for x := n / unit; x >= unit; x /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}
-
-// FormatBytes is formatBytes for front ends.
-func FormatBytes(n int64) string { return formatBytes(n) }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"burrow/internal/units"
 	"burrow/models"
 )
 
@@ -94,7 +95,7 @@ func (v *downloadsView) showStarters() {
 	for _, s := range models.Starters {
 		s := s
 		title := widget.NewLabelWithStyle(s.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		info := widget.NewLabel(fmt.Sprintf("%s · about %s · %s", s.Repo, models.FormatBytes(s.ApproxSize), s.Note))
+		info := widget.NewLabel(fmt.Sprintf("%s · about %s · %s", s.Repo, units.Bytes(s.ApproxSize), s.Note))
 		info.Truncation = fyne.TextTruncateEllipsis
 		btn := widget.NewButtonWithIcon("Download", theme.DownloadIcon(), nil)
 		btn.OnTapped = func() { v.addFromHub(s.Repo, s.File, false) }
@@ -204,7 +205,7 @@ func (v *downloadsView) fileRow(rm models.RemoteModel) fyne.CanvasObject {
 	if rm.Quant != "" {
 		badges.Add(badge(rm.Quant, widget.MediumImportance))
 	}
-	badges.Add(widget.NewLabel(models.FormatBytes(rm.Size)))
+	badges.Add(widget.NewLabel(units.Bytes(rm.Size)))
 	badges.Add(fitBadge(rm.Fit))
 	btn := widget.NewButtonWithIcon("Download", theme.DownloadIcon(), func() { v.enqueue(rm, false) })
 	v.fileBtns[rm.Repo+"/"+rm.Name] = btn
@@ -340,11 +341,11 @@ func (v *downloadsView) newJobRow(st models.Status) *jobRow {
 
 // jobDetail is the line under a progress bar.
 func jobDetail(st models.Status) string {
-	amount := fmt.Sprintf("%s of %s", models.FormatBytes(st.Bytes), models.FormatBytes(st.Total))
+	amount := fmt.Sprintf("%s of %s", units.Bytes(st.Bytes), units.Bytes(st.Total))
 	switch st.State {
 	case models.StateRunning:
 		if st.Speed > 0 {
-			return fmt.Sprintf("%s · %s/s · %s left", amount, models.FormatBytes(int64(st.Speed)), st.ETA)
+			return fmt.Sprintf("%s · %s/s · %s left", amount, units.Bytes(int64(st.Speed)), st.ETA)
 		}
 		return amount + " · starting…"
 	case models.StateQueued:
@@ -354,7 +355,7 @@ func jobDetail(st models.Status) string {
 	case models.StateFailed:
 		return amount + " · failed: " + st.Error
 	case models.StateDone:
-		return "Done · " + models.FormatBytes(st.Total) + " · sha256 verified · in the library"
+		return "Done · " + units.Bytes(st.Total) + " · sha256 verified · in the library"
 	}
 	return amount
 }

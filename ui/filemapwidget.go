@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/inference/filemap"
+	"burrow/internal/units"
 )
 
 // fileMapWidget shows a file map drawn at the widget's own pixel size (so
@@ -101,7 +102,7 @@ func (w *fileMapWidget) describeAt(p fyne.Position) (string, bool) {
 		name += " (" + r.Type + ")"
 	}
 	return fmt.Sprintf("%s: bytes %d–%d (%s) · cell at offset %d–%d, entropy %.2f bits/byte",
-		name, r.Start, r.End, filemap.HumanBytes(r.Len()), start, end, w.m.Entropy[cell]), true
+		name, r.Start, r.End, units.IBytes(r.Len()), start, end, w.m.Entropy[cell]), true
 }
 
 func (w *fileMapWidget) MouseIn(e *desktop.MouseEvent) { w.MouseMoved(e) }

@@ -17,6 +17,7 @@ import (
 
 	"burrow/inference/filemap"
 	"burrow/inference/gguf"
+	"burrow/internal/units"
 )
 
 // inspectView is a model's "Inspect" view: what `burrow inspect` prints,
@@ -134,7 +135,7 @@ func (v *inspectView) buildSummary() fyne.CanvasObject {
 	if s.FileTypeDesc != "" && s.FileTypeDesc != s.FileType {
 		ft += " (" + s.FileTypeDesc + ")"
 	}
-	row("File", fmt.Sprintf("%s, GGUF v%d", filemap.HumanBytes(s.FileSize), s.Version))
+	row("File", fmt.Sprintf("%s, GGUF v%d", units.IBytes(s.FileSize), s.Version))
 	row("Architecture", orText(s.Architecture, "-"))
 	row("Parameters", fmt.Sprintf("%s (%d)", orText(s.SizeLabel, "-"), s.ParamCount))
 	row("File type", orText(ft, "-"))
@@ -193,7 +194,7 @@ func (v *inspectView) updateMemory() {
 		v.memEntry.SetText(strconv.Itoa(m.Context))
 	}
 	v.memLabel.SetText(fmt.Sprintf("At %d tokens of context: %s\nweights %s · KV cache %s · compute %s",
-		m.Context, filemap.HumanBytes(m.Total), filemap.HumanBytes(m.Weights), filemap.HumanBytes(m.KVCache), filemap.HumanBytes(m.Compute)))
+		m.Context, units.IBytes(m.Total), units.IBytes(m.Weights), units.IBytes(m.KVCache), units.IBytes(m.Compute)))
 }
 
 // quantPalette colours tensor types in the quant mix bar.
@@ -511,7 +512,7 @@ func (p *fileMapPanel) scan(ctx context.Context, path string) {
 		p.progress.Hide()
 		p.stopBtn.Hide()
 		p.status.SetText(fmt.Sprintf("%d cells of %s, coloured by byte entropy (black 0 bits, pale yellow 8 bits per byte)",
-			m.Cells(), filemap.HumanBytes(m.Chunk)))
+			m.Cells(), units.IBytes(m.Chunk)))
 		p.view.set(m)
 		p.object.Refresh() // lay out again without the progress row
 	})

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/app"
+	"burrow/internal/units"
 	"burrow/models"
 )
 
@@ -103,7 +104,7 @@ func (b *modelBar) describeLoaded(m app.ModelState, e models.Entry) string {
 		parts = append(parts, e.Quant)
 	}
 	if e.MemoryEstimate > 0 {
-		parts = append(parts, "≈"+byteSize(e.MemoryEstimate)+" RAM")
+		parts = append(parts, "≈"+units.Bytes(e.MemoryEstimate)+" RAM")
 	}
 	return strings.Join(parts, "  ·  ")
 }
@@ -173,7 +174,7 @@ func entryLabel(e models.Entry, fit models.Fit) string {
 		return name + "  —  " + e.Err
 	}
 	parts := []string{name}
-	for _, p := range []string{e.SizeLabel, e.Quant, byteSize(e.FileSize)} {
+	for _, p := range []string{e.SizeLabel, e.Quant, units.Bytes(e.FileSize)} {
 		if p != "" {
 			parts = append(parts, p)
 		}
@@ -182,9 +183,9 @@ func entryLabel(e models.Entry, fit models.Fit) string {
 	case !e.Supported:
 		parts = append(parts, "not supported: "+e.Reason)
 	case e.MemoryEstimate > 0 && fit == models.FitNo:
-		parts = append(parts, "⚠ needs "+byteSize(e.MemoryEstimate)+", may not fit")
+		parts = append(parts, "⚠ needs "+units.Bytes(e.MemoryEstimate)+", may not fit")
 	case e.MemoryEstimate > 0:
-		parts = append(parts, "✓ fits ("+byteSize(e.MemoryEstimate)+")")
+		parts = append(parts, "✓ fits ("+units.Bytes(e.MemoryEstimate)+")")
 	}
 	return strings.Join(parts, "  ·  ")
 }

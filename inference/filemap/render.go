@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"image/draw"
 
+	"burrow/internal/units"
+
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
@@ -279,21 +281,7 @@ func drawLegend(img *image.RGBA, r image.Rectangle, m *Map) {
 	d.Dot = fixed.P(r.Min.X+4, r.Min.Y+15)
 	d.DrawString("0 bits")
 	d.Dot = fixed.P(x0+barW+6, r.Min.Y+15)
-	d.DrawString(fmt.Sprintf("8 bits/byte   1 cell = %s   %d cells", HumanBytes(m.Chunk), m.Cells()))
-}
-
-// HumanBytes writes n as "4.2 MiB".
-func HumanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n), -1
-	for v >= unit && i < 4 {
-		v /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[i])
+	d.DrawString(fmt.Sprintf("8 bits/byte   1 cell = %s   %d cells", units.IBytes(m.Chunk), m.Cells()))
 }
 
 // inferno is a perceptual scale from black (no entropy: zeros, padding)
