@@ -144,37 +144,9 @@ func arrayHead(a gguf.Array, n int) []any {
 		return out
 	}
 	for i := 0; i < min(n, a.Len()); i++ {
-		out = append(out, jsonSafe(indexArray(a.Values, i)))
+		out = append(out, jsonSafe(a.Index(i)))
 	}
 	return out
-}
-
-func indexArray(values any, i int) any {
-	switch v := values.(type) {
-	case []uint8:
-		return v[i]
-	case []int8:
-		return v[i]
-	case []uint16:
-		return v[i]
-	case []int16:
-		return v[i]
-	case []uint32:
-		return v[i]
-	case []int32:
-		return v[i]
-	case []float32:
-		return v[i]
-	case []bool:
-		return v[i]
-	case []uint64:
-		return v[i]
-	case []int64:
-		return v[i]
-	case []float64:
-		return v[i]
-	}
-	return nil
 }
 
 // jsonSafe turns NaN and infinities (which JSON cannot hold) into strings.

@@ -72,6 +72,43 @@ func (a Array) Len() int {
 	return 0
 }
 
+// Index returns element i as a Go value of the element type (an Array for
+// nested arrays), or nil when i is out of range.
+func (a Array) Index(i int) any {
+	if i < 0 || i >= a.Len() {
+		return nil
+	}
+	switch v := a.Values.(type) {
+	case []uint8:
+		return v[i]
+	case []int8:
+		return v[i]
+	case []uint16:
+		return v[i]
+	case []int16:
+		return v[i]
+	case []uint32:
+		return v[i]
+	case []int32:
+		return v[i]
+	case []float32:
+		return v[i]
+	case []bool:
+		return v[i]
+	case []string:
+		return v[i]
+	case []uint64:
+		return v[i]
+	case []int64:
+		return v[i]
+	case []float64:
+		return v[i]
+	case []Array:
+		return v[i]
+	}
+	return nil
+}
+
 // KV is one metadata entry. Value is the Go value of Type: uint8, int8,
 // uint16, int16, uint32, int32, float32, bool, string, uint64, int64, float64
 // or Array.

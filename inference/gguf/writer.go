@@ -364,35 +364,9 @@ func (e *encoder) array(a Array) {
 		e.bytes(vs)
 	default:
 		for i := 0; i < a.Len(); i++ {
-			e.value(a.Type, elementAt(a.Values, i))
+			e.value(a.Type, a.Index(i))
 		}
 	}
-}
-
-func elementAt(values any, i int) any {
-	switch v := values.(type) {
-	case []int8:
-		return v[i]
-	case []bool:
-		return v[i]
-	case []uint16:
-		return v[i]
-	case []int16:
-		return v[i]
-	case []uint32:
-		return v[i]
-	case []int32:
-		return v[i]
-	case []float32:
-		return v[i]
-	case []uint64:
-		return v[i]
-	case []int64:
-		return v[i]
-	case []float64:
-		return v[i]
-	}
-	return nil
 }
 
 // inferValue maps a Go value to its metadata type.
