@@ -10,7 +10,9 @@
 # not root) and the fyne CLI into ./bin/tools, so nothing global is assumed.
 # The fyne tool writes files into the source folder while it builds (a metadata
 # .go file, a Windows .syso that would break everyone's Linux link, a bumped
-# build number), so it works on a private copy of the tree, never in place.
+# build number), so it works on a private copy of the tree in a temp folder,
+# never in place. Its release builds use -trimpath, so the copy's location
+# does not defeat the Go build cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -20,7 +22,8 @@ FYNE_VERSION=v1.7.4
 tools=$root/bin/tools
 fyne=$tools/fyne
 dist=$root/dist
-work=$root/bin/package
+work=$(mktemp -d "${TMPDIR:-/tmp}/burrow-package.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 appid=app.burrow
 version=$(sed -n 's/^ *Version *= *"\(.*\)".*/\1/p' FyneApp.toml)
 build=$(sed -n 's/^ *Build *= *\([0-9]*\).*/\1/p' FyneApp.toml)
@@ -43,7 +46,9 @@ need_debs() {
 }
 
 need_fyne() {
-  if [ -x "$fyne" ] && "$fyne" version 2>/dev/null | grep -q "${FYNE_VERSION#v}"; then return 0; fi
+  local have=""
+  [ -x "$fyne" ] && have=$("$fyne" version 2>/dev/null || true) # no pipe: grep -q would SIGPIPE it under pipefail
+  case "$have" in *"cli version: $FYNE_VERSION"*) return 0 ;; esac
   say "installing the fyne tool $FYNE_VERSION into ${tools#$root/}"
   mkdir -p "$tools"
   GOBIN=$tools $GO install "fyne.io/tools/cmd/fyne@$FYNE_VERSION"
@@ -96,10 +101,13 @@ package_linux() {
 # check_linux installs the archive into a temporary prefix the way a user
 # would and checks the desktop entry and the MIME registration.
 check_linux() {
-  local tmp; tmp=$(mktemp -d)
+  local tmp; tmp=$(mktemp -d "$work/check.XXXXXX")
   tar -xJf "$linux_archive" -C "$tmp"
-  make -s -C "$tmp/burrow" install PREFIX="$tmp/prefix" >/dev/null
   local p=$tmp/prefix
+  # The prefix on XDG_DATA_DIRS, as it would be for a real install, keeps
+  # update-mime-database from warning that nobody searches it.
+  XDG_DATA_DIRS="$p/share:${XDG_DATA_DIRS:-/usr/local/share:/usr/share}" \
+    make -s -C "$tmp/burrow" install PREFIX="$p" >/dev/null
   desktop-file-validate "$p/share/applications/$appid.desktop"
   grep -q "^Exec=$p/bin/burrow %f$" "$p/share/applications/$appid.desktop" ||
     { echo "package: check: Exec does not point at the installed binary" >&2; exit 1; }
@@ -109,7 +117,8 @@ check_linux() {
     grep -q '^application/x-gguf:\*\.gguf$' <(sed 's/^[0-9]*://' "$p/share/mime/globs2") ||
       { echo "package: check: *.gguf is not registered in the MIME database" >&2; exit 1; }
   fi
-  make -s -C "$tmp/burrow" uninstall PREFIX="$tmp/prefix" >/dev/null
+  XDG_DATA_DIRS="$p/share:${XDG_DATA_DIRS:-/usr/local/share:/usr/share}" \
+    make -s -C "$tmp/burrow" uninstall PREFIX="$p" >/dev/null
   [ ! -e "$p/bin/burrow" ] || { echo "package: check: uninstall left the binary" >&2; exit 1; }
   rm -rf "$tmp"
   say "linux: archive installs into a prefix, desktop entry valid, *.gguf registered"
@@ -138,7 +147,7 @@ package_windows() {
 install_user() {
   local prefix=${PREFIX:-$HOME/.local} tmp
   package_linux
-  tmp=$(mktemp -d)
+  tmp=$(mktemp -d "$work/install.XXXXXX")
   tar -xJf "$linux_archive" -C "$tmp"
   make -s -C "$tmp/burrow" install PREFIX="$prefix"
   rm -rf "$tmp"
