@@ -15,7 +15,6 @@ package tokenizer
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,7 +105,10 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 			return nil, fmt.Errorf("tokenizer: gpt2 vocabulary without tokenizer.ggml.merges")
 		}
 		t.ranks = make(map[string]int32, len(merges))
-		for i, m := range merges {
+		// Backwards, so that when a pair is listed twice the first (lowest)
+		// rank is the one left in the map, without a lookup per merge.
+		for i := len(merges) - 1; i >= 0; i-- {
+			m := merges[i]
 			// Split at the first space after the first byte, like llama.cpp
 			// (a merge may start with a space-like byte symbol).
 			first, second := "", ""
@@ -114,10 +116,7 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 				p += min(1, len(m))
 				first, second = m[:p], m[p+1:]
 			}
-			k := first + "\x00" + second
-			if _, dup := t.ranks[k]; !dup {
-				t.ranks[k] = int32(i)
-			}
+			t.ranks[first+"\x00"+second] = int32(i)
 		}
 		if err := t.configurePre(pre); err != nil {
 			return nil, err
@@ -255,30 +254,35 @@ var eotTexts = map[string]bool{
 // detectByText applies llama.cpp's text-based special token detection: EOT,
 // EOM, the EOG set and the tokens it forces to CONTROL or USER_DEFINED.
 func (t *Tokenizer) detectByText() {
-	for id, s := range t.texts {
-		if int(t.ids[s]) != id {
-			continue // shadowed duplicate: llama.cpp only sees the map entry
-		}
-		if t.eot == null && eotTexts[s] {
-			t.eot = id
-			t.attrs[id] |= attrControl
-		}
-		if t.eom == null && s == "<|eom_id|>" {
-			t.eom = id
-			t.attrs[id] |= attrControl
-		}
-		for slot, texts := range fimTexts {
-			if t.fim[slot] == null && slices.Contains(texts, s) {
-				t.fim[slot] = id
-				t.attrs[id] |= attrControl
+	// The texts are a small fixed set, so look them up rather than scan the
+	// vocabulary (128k+ tokens in recent models). t.ids holds, for a text
+	// that appears twice, the entry llama.cpp sees; among several texts for
+	// one role the lowest id wins, as in llama.cpp's scan.
+	first := func(texts []string) int {
+		best := null
+		for _, s := range texts {
+			if id, ok := t.ids[s]; ok && (best == null || int(id) < best) {
+				best = int(id)
 			}
+		}
+		return best
+	}
+	if id := first(mapKeys(eotTexts)); t.eot == null && id != null {
+		t.eot = id
+		t.attrs[id] |= attrControl
+	}
+	if id := first([]string{"<|eom_id|>"}); t.eom == null && id != null {
+		t.eom = id
+		t.attrs[id] |= attrControl
+	}
+	for slot, texts := range fimTexts {
+		if id := first(texts); t.fim[slot] == null && id != null {
+			t.fim[slot] = id
+			t.attrs[id] |= attrControl
 		}
 	}
 	for id, s := range t.texts {
-		if int(t.ids[s]) != id {
-			continue
-		}
-		if t.attrs[id]&attrControl != 0 && strings.Contains(s, "unused") {
+		if t.attrs[id]&attrControl != 0 && strings.Contains(s, "unused") && int(t.ids[s]) == id {
 			t.attrs[id] |= attrUnused
 		}
 	}
@@ -288,16 +292,14 @@ func (t *Tokenizer) detectByText() {
 			t.eog[id] = true
 		}
 	}
-	for id, s := range t.texts {
-		if int(t.ids[s]) != id {
-			continue
-		}
-		if eogTexts[s] {
-			t.eog[id] = true
+	for s := range eogTexts {
+		if id, ok := t.ids[s]; ok {
+			t.eog[int(id)] = true
 			t.attrs[id] |= attrControl
 		}
-		switch s {
-		case "<|channel|>", "<|message|>", "<|start|>", "<|constrain|>":
+	}
+	for _, s := range []string{"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"} {
+		if id, ok := t.ids[s]; ok {
 			t.attrs[id] = attrUserDefined
 		}
 	}
@@ -449,4 +451,12 @@ func (t *Tokenizer) TokenType(id int) int {
 // renders as nothing unless special rendering is asked for.
 func (t *Tokenizer) IsControl(id int) bool {
 	return id >= 0 && id < len(t.attrs) && t.attrs[id]&(attrControl|attrUnknown) != 0
+}
+
+func mapKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
 }
