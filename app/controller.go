@@ -256,13 +256,7 @@ func (c *Controller) LoadModel(path string) error {
 	}
 	c.Stop() // a new model replaces the conversation's engine: end the reply now
 	c.mu.Lock()
-	if c.loadCancel != nil {
-		c.loadCancel()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c.loadCancel = cancel
-	c.loadSeq++
-	seq := c.loadSeq
+	ctx, seq := c.beginLoadLocked()
 	opts := c.activeSettingsLocked().LoadOptions()
 	c.model = ModelState{Path: abs, Loading: true}
 	c.dropRemoteLocked() // a local model: conversations go back to the worker
@@ -681,4 +675,17 @@ func (c *Controller) WaitReply() {
 	if g != nil {
 		<-g.done
 	}
+}
+
+// beginLoadLocked cancels a load or connection in flight and starts the next
+// one: its context, and its number, so that a late result of an older load
+// is recognised and dropped. c.mu must be held.
+func (c *Controller) beginLoadLocked() (context.Context, int) {
+	if c.loadCancel != nil {
+		c.loadCancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.loadCancel = cancel
+	c.loadSeq++
+	return ctx, c.loadSeq
 }

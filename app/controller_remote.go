@@ -1,8 +1,6 @@
 package app
 
 import (
-	"context"
-
 	"burrow/inference"
 )
 
@@ -20,13 +18,7 @@ func (c *Controller) UseRemote(baseURL, apiKey, model string) error {
 	}
 	c.Stop() // the conversation's engine changes: end the reply now
 	c.mu.Lock()
-	if c.loadCancel != nil {
-		c.loadCancel()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c.loadCancel = cancel
-	c.loadSeq++
-	seq := c.loadSeq
+	ctx, seq := c.beginLoadLocked()
 	prev := c.model
 	c.model = ModelState{Path: r.BaseURL() + "#" + model, Remote: r.BaseURL(), Loading: true}
 	c.mu.Unlock()
