@@ -15,6 +15,7 @@ package app
 
 import (
 	"bufio"
+	"burrow/internal/filelock"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
@@ -47,6 +48,20 @@ const (
 
 // errInstanceLocked means another process holds the instance lock.
 var errInstanceLocked = errors.New("another Burrow is running")
+
+// lockInstance takes the exclusive instance lock without waiting; the system
+// releases it when the holder exits, however it exits (no file locks on some
+// platforms: errors.ErrUnsupported, and every launch opens a window).
+func lockInstance(path string) (io.Closer, error) {
+	fh, err := filelock.TryLock(path, 0o600)
+	if errors.Is(err, filelock.ErrLocked) {
+		return nil, errInstanceLocked
+	}
+	if err != nil {
+		return nil, err
+	}
+	return fh, nil
+}
 
 // Instance is the running window's end of the hand-off.
 type Instance struct {

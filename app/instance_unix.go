@@ -3,34 +3,13 @@
 package app
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // defaultInstanceNetwork: a Unix socket in a folder only the user can enter.
 const defaultInstanceNetwork = "unix"
-
-// lockInstance takes the exclusive instance lock without waiting; the
-// kernel releases it when the holder exits, however it exits.
-func lockInstance(path string) (io.Closer, error) {
-	fh, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := unix.Flock(int(fh.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		fh.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, errInstanceLocked
-		}
-		return nil, err
-	}
-	return fh, nil
-}
 
 // checkPrivateDir refuses a folder another user could have planted (the
 // temp-dir fallback is shared): it must be a real directory owned by us,
