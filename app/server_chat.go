@@ -82,11 +82,6 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	info, e := s.resolveModel(body.Model)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
 	top := 0
 	if body.TopLogprobs != nil {
 		top = *body.TopLogprobs
@@ -94,14 +89,8 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	// Returning, for whatever reason, ends the generation.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	ch, e := s.generate(ctx, req)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	first, e := firstEvent(ch)
-	if e != nil {
-		writeError(w, e)
+	info, first, ch, ok := s.startReply(ctx, w, body.Model, req)
+	if !ok {
 		return
 	}
 	head := chatResponse{

@@ -66,11 +66,6 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	info, e := s.resolveModel(body.Model)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
 	top := -1 // no logprobs
 	if body.Logprobs != nil {
 		top = *body.Logprobs
@@ -78,14 +73,8 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 	// Returning, for whatever reason, ends the generation.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	ch, e := s.generate(ctx, req)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	first, e := firstEvent(ch)
-	if e != nil {
-		writeError(w, e)
+	info, first, ch, ok := s.startReply(ctx, w, body.Model, req)
+	if !ok {
 		return
 	}
 	head := completionResponse{
