@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"burrow/app"
+	_ "burrow/internal/clocale" // before Fyne's init: see the package
 	"burrow/ui"
 )
 
