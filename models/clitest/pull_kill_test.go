@@ -17,19 +17,6 @@ import (
 	"burrow/models/hubtest"
 )
 
-// cliMain is a burrow without the window: enough for headless commands and
-// quick to build (no cgo).
-const cliMain = `package main
-
-import (
-	"os"
-
-	"burrow/app"
-)
-
-func main() { os.Exit(app.RunCLI(os.Args[1:])) }
-`
-
 var (
 	buildOnce sync.Once
 	builtBin  string
@@ -45,7 +32,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildCLI compiles cliMain inside the burrow module, once per test run.
+// buildCLI compiles burrow without the window (internal/burrowcli: no cgo,
+// quick to build), once per test run.
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
@@ -70,15 +58,11 @@ func build(root string) (string, string) {
 		return "", err.Error()
 	}
 	binDir = dir
-	src := filepath.Join(dir, "main.go")
-	if err := os.WriteFile(src, []byte(cliMain), 0o644); err != nil {
-		return "", err.Error()
-	}
 	bin := filepath.Join(dir, "burrow")
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	cmd := exec.Command(goBin, "build", "-o", bin, src)
+	cmd := exec.Command(goBin, "build", "-o", bin, "./internal/burrowcli")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
