@@ -2,11 +2,6 @@ package tokenizer
 
 import "unicode/utf8"
 
-type bpeSymbol struct {
-	start, n   int
-	prev, next int
-}
-
 type bpeBigram struct {
 	left, right int
 	rank        int32
@@ -28,7 +23,7 @@ func (t *Tokenizer) encodeBPE(text string, out []int) []int {
 	lens := t.splitter.split(cpts)
 	var word []byte
 	var key []byte
-	var syms []bpeSymbol
+	var syms []symbol
 	q := queue[bpeBigram]{less: bpeFirst}
 	start := 0
 	for _, n := range lens {
@@ -56,17 +51,7 @@ func (t *Tokenizer) encodeBPE(text string, out []int) []int {
 			continue
 		}
 		first := len(out)
-		syms = syms[:0]
-		for off := 0; off < len(w); {
-			l := min(utf8Len(w[off]), len(w)-off)
-			idx := len(syms)
-			next := idx + 1
-			if off+l == len(w) {
-				next = -1
-			}
-			syms = append(syms, bpeSymbol{start: off, n: l, prev: idx - 1, next: next})
-			off += l
-		}
+		syms = appendSymbols(syms[:0], w)
 		q.reset()
 		tryAdd := func(l, r int) {
 			if l < 0 || r < 0 {

@@ -1,12 +1,5 @@
 package tokenizer
 
-// spmSymbol is a piece of the text in a doubly linked list; n == 0 once
-// merged into its left neighbour.
-type spmSymbol struct {
-	start, n   int
-	prev, next int
-}
-
 type spmBigram struct {
 	left, right int
 	score       float32
@@ -28,17 +21,7 @@ func (t *Tokenizer) encodeSPM(text string, out []int) []int {
 	if text == "" {
 		return out
 	}
-	syms := make([]spmSymbol, 0, len(text))
-	for off := 0; off < len(text); {
-		n := min(utf8Len(text[off]), len(text)-off)
-		idx := len(syms)
-		next := idx + 1
-		if off+n == len(text) {
-			next = -1
-		}
-		syms = append(syms, spmSymbol{start: off, n: n, prev: idx - 1, next: next})
-		off += n
-	}
+	syms := appendSymbols(make([]symbol, 0, len(text)), text)
 	q := queue[spmBigram]{items: make([]spmBigram, 0, len(syms)), less: spmFirst}
 	tryAdd := func(l, r int) {
 		if l < 0 || r < 0 {
