@@ -234,4 +234,3 @@ func dotQ2_KPlain(w, x []byte, nb int) float32 {
 	}
 	return hsumF8(&acc)
 }
-
