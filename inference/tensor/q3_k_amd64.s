@@ -1,0 +1,148 @@
+#include "textflag.h"
+
+// dotQ3_KAVX2 is llama.cpp's AVX2 ggml_vec_dot_q3_K_q8_K: each 3-bit value
+// is (low 2 bits) - 4*(high bit clear), multiplied as two VPMADDUBSW and
+// subtracted, scaled per 16-value group by VPMADDWD, summed in eight int32
+// lanes per superblock and added into a float accumulator by FMA; then
+// hsum_float_8. dotQ3_KPlain is its twin.
+
+DATA q3kShuf<>+0x00(SB)/8, $0x0100010001000100
+DATA q3kShuf<>+0x08(SB)/8, $0x0100010001000100
+DATA q3kShuf<>+0x10(SB)/8, $0x0302030203020302
+DATA q3kShuf<>+0x18(SB)/8, $0x0302030203020302
+DATA q3kShuf<>+0x20(SB)/8, $0x0504050405040504
+DATA q3kShuf<>+0x28(SB)/8, $0x0504050405040504
+DATA q3kShuf<>+0x30(SB)/8, $0x0706070607060706
+DATA q3kShuf<>+0x38(SB)/8, $0x0706070607060706
+DATA q3kShuf<>+0x40(SB)/8, $0x0908090809080908
+DATA q3kShuf<>+0x48(SB)/8, $0x0908090809080908
+DATA q3kShuf<>+0x50(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA q3kShuf<>+0x58(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA q3kShuf<>+0x60(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA q3kShuf<>+0x68(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA q3kShuf<>+0x70(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA q3kShuf<>+0x78(SB)/8, $0x0f0e0f0e0f0e0f0e
+GLOBL q3kShuf<>(SB), RODATA|NOPTR, $128
+
+#define Q3HSUM8(Yr, Xr, Xt) \
+	VEXTRACTF128 $1, Yr, Xt \
+	VADDPS       Xt, Xr, Xr \
+	VMOVHLPS     Xr, Xr, Xt \
+	VADDPS       Xt, Xr, Xr \
+	VMOVSHDUP    Xr, Xt     \
+	VADDSS       Xt, Xr, Xr
+
+// One plane: low bits (Y8 >> shift) & 3, high part 4 where bit bit of
+// hmask (Y2) is clear; both times the activations at q8off; the difference
+// times the scales of shuffle row row of Ysc, into Yout.
+#define Q3PLANE(shift, bit, q8off, row, Ysc, Yout) \
+	VPSRLW     $shift, Y8, Yout \
+	VPAND      Y15, Yout, Yout \
+	VMOVDQU    q8off(DI), Y9 \
+	VPMADDUBSW Y9, Yout, Yout \
+	VPSLLW     $bit, Y14, Y10 \
+	VPANDN     Y10, Y2, Y10 \
+	VPSRLW     $bit, Y10, Y10 \
+	VPSLLW     $2, Y10, Y10 \
+	VPMADDUBSW Y9, Y10, Y10 \
+	VPSUBW     Y10, Yout, Yout \
+	VPSHUFB    (row*32)(R8), Ysc, Y9 \
+	VPMADDWD   Y9, Yout, Yout
+
+#define Q3HALF(qoff, q8base, b0, b1, b2, b3, Ysc) \
+	VMOVDQU qoff(SI), Y8 \
+	Q3PLANE(0, b0, q8base+0, 0, Ysc, Y11) \
+	Q3PLANE(2, b1, q8base+32, 1, Ysc, Y12) \
+	VPADDD  Y12, Y11, Y11 \
+	Q3PLANE(4, b2, q8base+64, 2, Ysc, Y12) \
+	Q3PLANE(6, b3, q8base+96, 3, Ysc, Y13) \
+	VPADDD  Y13, Y12, Y12 \
+	VPADDD  Y12, Y11, Y11 \
+	VPADDD  Y11, Y3, Y3
+
+// func dotQ3_KAVX2(w, x *byte, nb int) float32
+TEXT ·dotQ3_KAVX2(SB), NOSPLIT, $0-28
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	LEAQ q3kShuf<>(SB), R8
+	VXORPS   Y0, Y0, Y0
+	MOVL     $0x03030303, AX
+	VMOVD    AX, X15
+	VPBROADCASTD X15, Y15 // m3
+	MOVL     $0x01010101, AX
+	VMOVD    AX, X14
+	VPBROADCASTD X14, Y14 // mone
+	MOVL     $0x20202020, AX
+	VMOVD    AX, X5
+	VPBROADCASTD X5, X5 // 32s (16 bytes)
+	TESTQ    CX, CX
+	JLE      q3done
+
+q3loop:
+	MOVWLZX   108(SI), AX
+	VMOVD     AX, X1
+	VCVTPH2PS X1, X1
+	VMULSS    (DI), X1, X1
+	VBROADCASTSS X1, Y1
+
+	// The 16 6-bit scales, as ggml's kmask1/kmask2 unpacking.
+	MOVL 96(SI), AX  // aux0
+	MOVL 100(SI), BX // aux1
+	MOVL 104(SI), DX // aux2
+	MOVL AX, R9
+	ANDL $0x0f0f0f0f, R9
+	MOVL DX, R10
+	ANDL $0x03030303, R10
+	SHLL $4, R10
+	ORL  R10, R9
+	VMOVD R9, X4
+	MOVL BX, R9
+	ANDL $0x0f0f0f0f, R9
+	MOVL DX, R10
+	SHRL $2, R10
+	ANDL $0x03030303, R10
+	SHLL $4, R10
+	ORL  R10, R9
+	VPINSRD $1, R9, X4, X4
+	MOVL AX, R9
+	SHRL $4, R9
+	ANDL $0x0f0f0f0f, R9
+	MOVL DX, R10
+	SHRL $4, R10
+	ANDL $0x03030303, R10
+	SHLL $4, R10
+	ORL  R10, R9
+	VPINSRD $2, R9, X4, X4
+	MOVL BX, R9
+	SHRL $4, R9
+	ANDL $0x0f0f0f0f, R9
+	MOVL DX, R10
+	SHRL $6, R10
+	ANDL $0x03030303, R10
+	SHLL $4, R10
+	ORL  R10, R9
+	VPINSRD $3, R9, X4, X4
+	VPSUBB    X5, X4, X4
+	VPMOVSXBW X4, Y4
+	VPERMQ    $0x44, Y4, Y6
+	VPERMQ    $0xEE, Y4, Y7
+
+	VMOVDQU (SI), Y2 // hmask
+	VPXOR   Y3, Y3, Y3
+	Q3HALF(32, 4, 0, 1, 2, 3, Y6)
+	Q3HALF(64, 132, 4, 5, 6, 7, Y7)
+
+	VCVTDQ2PS   Y3, Y3
+	VFMADD231PS Y3, Y1, Y0
+
+	ADDQ $110, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q3loop
+
+q3done:
+	Q3HSUM8(Y0, X0, X1)
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
