@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package tensor
+
+// No assembly for the Q2_K, Q3_K and IQ4_XS dots here: the plain twins run.
+func dotQ2_KFast(w, x []byte, nb int) float32   { return dotQ2_KPlain(w, x, nb) }
+func dotQ3_KFast(w, x []byte, nb int) float32   { return dotQ3_KPlain(w, x, nb) }
+func dotIQ4_XSFast(w, x []byte, nb int) float32 { return dotIQ4_XSPlain(w, x, nb) }
