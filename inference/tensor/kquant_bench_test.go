@@ -1,0 +1,28 @@
+package tensor
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkKQDot times one 4096-wide row (16 superblocks) per type, plain
+// and fast; ns/op / 16 is the cost of one superblock.
+func BenchmarkKQDot(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	const nb = 16
+	for _, typ := range []kqType{q2KType, q3KType, iq4XSType} {
+		w, x := randKQ(r, typ, nb, 0), randQ8K(r, nb, false)
+		for _, k := range []struct {
+			name string
+			f    func(w, x []byte, nb int) float32
+		}{{"plain", typ.plain}, {"fast", typ.fast}} {
+			b.Run(typ.name+"/"+k.name, func(b *testing.B) {
+				var s float32
+				for b.Loop() {
+					s += k.f(w, x, nb)
+				}
+				_ = s
+			})
+		}
+	}
+}
