@@ -32,30 +32,122 @@ GLOBL q3kShuf<>(SB), RODATA|NOPTR, $128
 	VMOVSHDUP    Xr, Xt     \
 	VADDSS       Xt, Xr, Xr
 
-// One plane: low bits (Y8 >> shift) & 3, high part 4 where bit bit of
-// hmask (Y2) is clear; both times the activations at q8off; the difference
-// times the scales of shuffle row row of Ysc, into Yout.
-#define Q3PLANE(shift, bit, q8off, row, Ysc, Yout) \
+// One plane: low bits (Y8 >> shift) & 3, and 4 where the hmask bit of the
+// plane is clear (Y2 holds ~hmask; Y14 fours); both times the activations
+// at q8off, the difference times the scales of shuffle row row of Ysc.
+#define Q3PLANE0(shift, q8off, row, Ysc, Yout) \
 	VPSRLW     $shift, Y8, Yout \
 	VPAND      Y15, Yout, Yout \
 	VMOVDQU    q8off(DI), Y9 \
 	VPMADDUBSW Y9, Yout, Yout \
-	VPSLLW     $bit, Y14, Y10 \
-	VPANDN     Y10, Y2, Y10 \
-	VPSRLW     $bit, Y10, Y10 \
-	VPSLLW     $2, Y10, Y10 \
+	VPSLLW     $2, Y2, Y10 \
+	VPAND      Y14, Y10, Y10 \
 	VPMADDUBSW Y9, Y10, Y10 \
 	VPSUBW     Y10, Yout, Yout \
 	VPSHUFB    (row*32)(R8), Ysc, Y9 \
 	VPMADDWD   Y9, Yout, Yout
 
-#define Q3HALF(qoff, q8base, b0, b1, b2, b3, Ysc) \
-	VMOVDQU qoff(SI), Y8 \
-	Q3PLANE(0, b0, q8base+0, 0, Ysc, Y11) \
-	Q3PLANE(2, b1, q8base+32, 1, Ysc, Y12) \
+#define Q3PLANE1(shift, q8off, row, Ysc, Yout) \
+	VPSRLW     $shift, Y8, Yout \
+	VPAND      Y15, Yout, Yout \
+	VMOVDQU    q8off(DI), Y9 \
+	VPMADDUBSW Y9, Yout, Yout \
+	VPSLLW     $1, Y2, Y10 \
+	VPAND      Y14, Y10, Y10 \
+	VPMADDUBSW Y9, Y10, Y10 \
+	VPSUBW     Y10, Yout, Yout \
+	VPSHUFB    (row*32)(R8), Ysc, Y9 \
+	VPMADDWD   Y9, Yout, Yout
+
+#define Q3PLANE2(shift, q8off, row, Ysc, Yout) \
+	VPSRLW     $shift, Y8, Yout \
+	VPAND      Y15, Yout, Yout \
+	VMOVDQU    q8off(DI), Y9 \
+	VPMADDUBSW Y9, Yout, Yout \
+	VPAND      Y14, Y2, Y10 \
+	VPMADDUBSW Y9, Y10, Y10 \
+	VPSUBW     Y10, Yout, Yout \
+	VPSHUFB    (row*32)(R8), Ysc, Y9 \
+	VPMADDWD   Y9, Yout, Yout
+
+#define Q3PLANE3(shift, q8off, row, Ysc, Yout) \
+	VPSRLW     $shift, Y8, Yout \
+	VPAND      Y15, Yout, Yout \
+	VMOVDQU    q8off(DI), Y9 \
+	VPMADDUBSW Y9, Yout, Yout \
+	VPSRLW     $1, Y2, Y10 \
+	VPAND      Y14, Y10, Y10 \
+	VPMADDUBSW Y9, Y10, Y10 \
+	VPSUBW     Y10, Yout, Yout \
+	VPSHUFB    (row*32)(R8), Ysc, Y9 \
+	VPMADDWD   Y9, Yout, Yout
+
+#define Q3PLANE4(shift, q8off, row, Ysc, Yout) \
+	VPSRLW     $shift, Y8, Yout \
+	VPAND      Y15, Yout, Yout \
+	VMOVDQU    q8off(DI), Y9 \
+	VPMADDUBSW Y9, Yout, Yout \
+	VPSRLW     $2, Y2, Y10 \
+	VPAND      Y14, Y10, Y10 \
+	VPMADDUBSW Y9, Y10, Y10 \
+	VPSUBW     Y10, Yout, Yout \
+	VPSHUFB    (row*32)(R8), Ysc, Y9 \
+	VPMADDWD   Y9, Yout, Yout
+
+#define Q3PLANE5(shift, q8off, row, Ysc, Yout) \
+	VPSRLW     $shift, Y8, Yout \
+	VPAND      Y15, Yout, Yout \
+	VMOVDQU    q8off(DI), Y9 \
+	VPMADDUBSW Y9, Yout, Yout \
+	VPSRLW     $3, Y2, Y10 \
+	VPAND      Y14, Y10, Y10 \
+	VPMADDUBSW Y9, Y10, Y10 \
+	VPSUBW     Y10, Yout, Yout \
+	VPSHUFB    (row*32)(R8), Ysc, Y9 \
+	VPMADDWD   Y9, Yout, Yout
+
+#define Q3PLANE6(shift, q8off, row, Ysc, Yout) \
+	VPSRLW     $shift, Y8, Yout \
+	VPAND      Y15, Yout, Yout \
+	VMOVDQU    q8off(DI), Y9 \
+	VPMADDUBSW Y9, Yout, Yout \
+	VPSRLW     $4, Y2, Y10 \
+	VPAND      Y14, Y10, Y10 \
+	VPMADDUBSW Y9, Y10, Y10 \
+	VPSUBW     Y10, Yout, Yout \
+	VPSHUFB    (row*32)(R8), Ysc, Y9 \
+	VPMADDWD   Y9, Yout, Yout
+
+#define Q3PLANE7(shift, q8off, row, Ysc, Yout) \
+	VPSRLW     $shift, Y8, Yout \
+	VPAND      Y15, Yout, Yout \
+	VMOVDQU    q8off(DI), Y9 \
+	VPMADDUBSW Y9, Yout, Yout \
+	VPSRLW     $5, Y2, Y10 \
+	VPAND      Y14, Y10, Y10 \
+	VPMADDUBSW Y9, Y10, Y10 \
+	VPSUBW     Y10, Yout, Yout \
+	VPSHUFB    (row*32)(R8), Ysc, Y9 \
+	VPMADDWD   Y9, Yout, Yout
+
+#define Q3HALF0 \
+	VMOVDQU 32(SI), Y8 \
+	Q3PLANE0(0, 4, 0, Y6, Y11) \
+	Q3PLANE1(2, 36, 1, Y6, Y12) \
 	VPADDD  Y12, Y11, Y11 \
-	Q3PLANE(4, b2, q8base+64, 2, Ysc, Y12) \
-	Q3PLANE(6, b3, q8base+96, 3, Ysc, Y13) \
+	Q3PLANE2(4, 68, 2, Y6, Y12) \
+	Q3PLANE3(6, 100, 3, Y6, Y13) \
+	VPADDD  Y13, Y12, Y12 \
+	VPADDD  Y12, Y11, Y11 \
+	VPADDD  Y11, Y3, Y3
+
+#define Q3HALF1 \
+	VMOVDQU 64(SI), Y8 \
+	Q3PLANE4(0, 132, 0, Y7, Y11) \
+	Q3PLANE5(2, 164, 1, Y7, Y12) \
+	VPADDD  Y12, Y11, Y11 \
+	Q3PLANE6(4, 196, 2, Y7, Y12) \
+	Q3PLANE7(6, 228, 3, Y7, Y13) \
 	VPADDD  Y13, Y12, Y12 \
 	VPADDD  Y12, Y11, Y11 \
 	VPADDD  Y11, Y3, Y3
@@ -70,9 +162,9 @@ TEXT ·dotQ3_KAVX2(SB), NOSPLIT, $0-28
 	MOVL     $0x03030303, AX
 	VMOVD    AX, X15
 	VPBROADCASTD X15, Y15 // m3
-	MOVL     $0x01010101, AX
+	MOVL     $0x04040404, AX
 	VMOVD    AX, X14
-	VPBROADCASTD X14, Y14 // mone
+	VPBROADCASTD X14, Y14 // fours
 	MOVL     $0x20202020, AX
 	VMOVD    AX, X5
 	VPBROADCASTD X5, X5 // 32s (16 bytes)
@@ -80,6 +172,7 @@ TEXT ·dotQ3_KAVX2(SB), NOSPLIT, $0-28
 	JLE      q3done
 
 q3loop:
+	PREFETCHT0 512(SI)
 	MOVWLZX   108(SI), AX
 	VMOVD     AX, X1
 	VCVTPH2PS X1, X1
@@ -128,10 +221,11 @@ q3loop:
 	VPERMQ    $0x44, Y4, Y6
 	VPERMQ    $0xEE, Y4, Y7
 
-	VMOVDQU (SI), Y2 // hmask
+	VPCMPEQB Y4, Y4, Y4
+	VPXOR   (SI), Y4, Y2 // ~hmask
 	VPXOR   Y3, Y3, Y3
-	Q3HALF(32, 4, 0, 1, 2, 3, Y6)
-	Q3HALF(64, 132, 4, 5, 6, 7, Y7)
+	Q3HALF0
+	Q3HALF1
 
 	VCVTDQ2PS   Y3, Y3
 	VFMADD231PS Y3, Y1, Y0
