@@ -71,6 +71,7 @@ TEXT ·dotQ2_KAVX2(SB), NOSPLIT, $0-28
 	JLE      q2done
 
 q2loop:
+	PREFETCHT0 512(SI)
 	// d = y.d * x.d, dmin = y.d * x.dmin (subtracted by VFNMADD).
 	MOVWLZX   80(SI), AX
 	VMOVD     AX, X1
