@@ -168,27 +168,15 @@ func dotIQ4_XSPlain(w, x []byte, nb int) float32 {
 		var sumi [8]int32
 		for ib := 0; ib < 8; ib++ {
 			ls := iq4XSScale(blk, ib)
-			qs := blk[8+16*ib : 8+16*ib+16]
-			q8b := q8[32*ib : 32*ib+32]
+			qs := (*[16]byte)(blk[8+16*ib:])
+			q8b := (*[32]byte)(q8[32*ib:])
+			var t [8]int32
+			for b := 0; b < 16; b++ {
+				t[b>>2] += iq4SignedProduct(iq4Levels[qs[b]&0xF], int8(q8b[b]))
+				t[4+b>>2] += iq4SignedProduct(iq4Levels[qs[b]>>4], int8(q8b[16+b]))
+			}
 			for k := 0; k < 8; k++ {
-				var t int32
-				for b := 4 * k; b < 4*k+4; b++ {
-					var idx byte
-					if b < 16 {
-						idx = qs[b] & 0xF
-					} else {
-						idx = qs[b-16] >> 4
-					}
-					lv := iq4Levels[idx]
-					a := int8(q8b[b])
-					switch {
-					case lv < 0:
-						t += int32(-lv) * int32(-a) // int8 negation wraps: -(-128) = -128
-					case lv > 0:
-						t += int32(lv) * int32(a)
-					}
-				}
-				sumi[k] += ls * t
+				sumi[k] += ls * t[k]
 			}
 		}
 		for k := 0; k < 8; k++ {
@@ -196,4 +184,16 @@ func dotIQ4_XSPlain(w, x []byte, nb int) float32 {
 		}
 	}
 	return hsumF8(&acc)
+}
+
+// iq4SignedProduct is level*a as VPSIGNB then VPMADDUBSW form it: |level|
+// times a with level's sign applied in int8, where -(-128) wraps to -128.
+func iq4SignedProduct(lv, a int8) int32 {
+	switch {
+	case lv < 0:
+		return int32(-lv) * int32(-a)
+	case lv > 0:
+		return int32(lv) * int32(a)
+	}
+	return 0
 }

@@ -212,16 +212,20 @@ func dotQ2_KPlain(w, x []byte, nb int) float32 {
 		dmin := -yd * F16ToF32(le16(blk[82:]))
 		var sumi [8]int32
 		for j := 0; j < 2; j++ {
-			q2 := blk[16+32*j : 16+32*j+32]
+			q2 := (*[32]byte)(blk[16+32*j:])
 			for p := 0; p < 4; p++ {
-				q8c := q8[128*j+32*p : 128*j+32*p+32]
+				q8c := (*[32]byte)(q8[128*j+32*p:])
+				sh := uint(2 * p)
+				s0, s1 := int32(blk[8*j+2*p]&0xF), int32(blk[8*j+2*p+1]&0xF)
 				for k := 0; k < 8; k++ {
-					sc := int32(blk[8*j+2*p+k/4] & 0xF)
-					var s int32
-					for b := 4 * k; b < 4*k+4; b++ {
-						s += int32((q2[b]>>(2*p))&3) * int32(int8(q8c[b]))
+					q, a := (*[4]byte)(q2[4*k:]), (*[4]byte)(q8c[4*k:])
+					t := int32((q[0]>>sh)&3)*int32(int8(a[0])) + int32((q[1]>>sh)&3)*int32(int8(a[1])) +
+						int32((q[2]>>sh)&3)*int32(int8(a[2])) + int32((q[3]>>sh)&3)*int32(int8(a[3]))
+					if k < 4 {
+						sumi[k] += s0 * t
+					} else {
+						sumi[k] += s1 * t
 					}
-					sumi[k] += sc * s
 				}
 			}
 		}

@@ -205,22 +205,26 @@ func dotQ3_KPlain(w, x []byte, nb int) float32 {
 		d := yd * F16ToF32(le16(blk[108:]))
 		sc := q3KScales(blk[96:108])
 		var sumi [8]int32
+		hm := (*[32]byte)(blk[0:])
 		for j := 0; j < 2; j++ {
-			q3 := blk[32+32*j : 32+32*j+32]
+			q3 := (*[32]byte)(blk[32+32*j:])
 			for p := 0; p < 4; p++ {
 				bit := uint(4*j + p)
-				q8c := q8[128*j+32*p : 128*j+32*p+32]
+				q8c := (*[32]byte)(q8[128*j+32*p:])
+				sh := uint(2 * p)
+				s0, s1 := int32(sc[8*j+2*p]), int32(sc[8*j+2*p+1])
 				for k := 0; k < 8; k++ {
-					s := int32(sc[8*j+2*p+k/4])
-					var t int32
-					for b := 4 * k; b < 4*k+4; b++ {
-						v := int32((q3[b] >> (2 * p)) & 3)
-						if blk[b]>>bit&1 == 0 {
-							v -= 4
-						}
-						t += v * int32(int8(q8c[b]))
+					q, h, a := (*[4]byte)(q3[4*k:]), (*[4]byte)(hm[4*k:]), (*[4]byte)(q8c[4*k:])
+					// low bits, minus 4 where the high bit is clear
+					t := (int32((q[0]>>sh)&3)-4+4*int32((h[0]>>bit)&1))*int32(int8(a[0])) +
+						(int32((q[1]>>sh)&3)-4+4*int32((h[1]>>bit)&1))*int32(int8(a[1])) +
+						(int32((q[2]>>sh)&3)-4+4*int32((h[2]>>bit)&1))*int32(int8(a[2])) +
+						(int32((q[3]>>sh)&3)-4+4*int32((h[3]>>bit)&1))*int32(int8(a[3]))
+					if k < 4 {
+						sumi[k] += s0 * t
+					} else {
+						sumi[k] += s1 * t
 					}
-					sumi[k] += s * t
 				}
 			}
 		}
