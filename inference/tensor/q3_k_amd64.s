@@ -24,6 +24,15 @@ DATA q3kShuf<>+0x70(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA q3kShuf<>+0x78(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL q3kShuf<>(SB), RODATA|NOPTR, $128
 
+DATA q3kM4<>+0x00(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA q3kM4<>+0x08(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL q3kM4<>(SB), RODATA|NOPTR, $16
+
+// Shifts of the high-bit dword for scales 0-3, 4-7, 8-11, 12-15.
+DATA q3kHsh<>+0x00(SB)/8, $0x0000000200000000
+DATA q3kHsh<>+0x08(SB)/8, $0x0000000600000004
+GLOBL q3kHsh<>(SB), RODATA|NOPTR, $16
+
 #define Q3HSUM8(Yr, Xr, Xt) \
 	VEXTRACTF128 $1, Yr, Xt \
 	VADDPS       Xt, Xr, Xr \
@@ -179,43 +188,18 @@ q3loop:
 	VMULSS    (DI), X1, X1
 	VBROADCASTSS X1, Y1
 
-	// The 16 6-bit scales, as ggml's kmask1/kmask2 unpacking.
-	MOVL 96(SI), AX  // aux0
-	MOVL 100(SI), BX // aux1
-	MOVL 104(SI), DX // aux2
-	MOVL AX, R9
-	ANDL $0x0f0f0f0f, R9
-	MOVL DX, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R10, R9
-	VMOVD R9, X4
-	MOVL BX, R9
-	ANDL $0x0f0f0f0f, R9
-	MOVL DX, R10
-	SHRL $2, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R10, R9
-	VPINSRD $1, R9, X4, X4
-	MOVL AX, R9
-	SHRL $4, R9
-	ANDL $0x0f0f0f0f, R9
-	MOVL DX, R10
-	SHRL $4, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R10, R9
-	VPINSRD $2, R9, X4, X4
-	MOVL BX, R9
-	SHRL $4, R9
-	ANDL $0x0f0f0f0f, R9
-	MOVL DX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL  R10, R9
-	VPINSRD $3, R9, X4, X4
+	// The 16 6-bit scales: low nibbles of bytes 0-7 are scales 0-7, high
+	// nibbles 8-15; byte 8+j%4 bits 2*(j/4) are the top two bits of j.
+	VMOVQ       96(SI), X4
+	VPINSRD     $2, 104(SI), X4, X4
+	VPSRLW      $4, X4, X9
+	VPUNPCKLQDQ X9, X4, X10
+	VPAND       q3kM4<>(SB), X10, X10
+	VPSHUFD     $0xAA, X4, X11
+	VPSRLVD     q3kHsh<>(SB), X11, X11
+	VPAND       X15, X11, X11
+	VPSLLW      $4, X11, X11
+	VPOR        X11, X10, X4
 	VPSUBB    X5, X4, X4
 	VPMOVSXBW X4, Y4
 	VPERMQ    $0x44, Y4, Y6
