@@ -22,7 +22,7 @@ func dequantizeIQ4_XS(dst []float32, src []byte) {
 	nb := len(dst) / qkK
 	for i := 0; i < nb; i++ {
 		blk := (*[iq4XSBlockSize]byte)(src[i*iq4XSBlockSize:])
-		d := F16ToF32(le16(blk[0:]))
+		d := f16At(blk[0:])
 		for ib := 0; ib < 8; ib++ {
 			dl := d * float32(iq4XSScale(blk, ib))
 			qs := blk[8+16*ib : 8+16*ib+16]
@@ -78,7 +78,7 @@ func quantizeIQ4_XS(dst []byte, x []float32) {
 					amax, maxv = ax, v
 				}
 			}
-			if amax < 1e-15 {
+			if amax < groupMaxEps {
 				scales[ib] = 0
 				clear(Lb)
 				continue
@@ -164,7 +164,7 @@ func dotIQ4_XSPlain(w, x []byte, nb int) float32 {
 	for i := 0; i < nb; i++ {
 		blk := (*[iq4XSBlockSize]byte)(w[i*iq4XSBlockSize:])
 		yd, q8, _ := q8KParts(x, i)
-		d := F16ToF32(le16(blk[0:])) * yd
+		d := f16At(blk[0:]) * yd
 		var sumi [8]int32
 		for ib := 0; ib < 8; ib++ {
 			ls := iq4XSScale(blk, ib)
@@ -180,10 +180,10 @@ func dotIQ4_XSPlain(w, x []byte, nb int) float32 {
 			}
 		}
 		for k := 0; k < 8; k++ {
-			acc[k] = fma32x(d, float32(sumi[k]), acc[k])
+			acc[k] = fmaExact32(d, float32(sumi[k]), acc[k])
 		}
 	}
-	return hsumF8(&acc)
+	return hsumFloat8(&acc)
 }
 
 // iq4SignedProduct is level*a as VPSIGNB then VPMADDUBSW form it: |level|

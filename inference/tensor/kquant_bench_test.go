@@ -10,8 +10,8 @@ import (
 func BenchmarkKQDot(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	const nb = 16
-	for _, typ := range []kqType{q2KType, q3KType, iq4XSType} {
-		w, x := randKQ(r, typ, nb, 0), randQ8K(r, nb, false)
+	for _, typ := range []kq23Type{q2KType, q3KType, iq4XSType} {
+		w, x := randKQ23(r, typ, nb, 0), randQ8K(r, nb, false)
 		for _, k := range []struct {
 			name string
 			f    func(w, x []byte, nb int) float32

@@ -14,7 +14,7 @@ import (
 // dequantized blocks gives back nearly the same values (those blocks lie on
 // the format's grid, so a faithful quantizer should mostly land on it).
 func TestKQRound2Tensors(t *testing.T) {
-	types := map[gguf.Type]kqType{gguf.TypeQ2_K: q2KType, gguf.TypeQ3_K: q3KType, gguf.TypeIQ4_XS: iq4XSType}
+	types := map[gguf.Type]kq23Type{gguf.TypeQ2_K: q2KType, gguf.TypeQ3_K: q3KType, gguf.TypeIQ4_XS: iq4XSType}
 	// Bounds on re-quantizing the grid values, relative RMS.
 	requant := map[gguf.Type]float64{gguf.TypeQ2_K: 0.10, gguf.TypeQ3_K: 0.05, gguf.TypeIQ4_XS: 0.05}
 	for _, file := range []string{"llamakq-q2_k.gguf", "llamakq-q3_k_m.gguf", "llamakq-iq4_xs.gguf"} {

@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// kqType describes one of the 256-superblock weight types for the shared tests.
-type kqType struct {
+// kq23Type describes one of the 256-superblock weight types for the shared tests.
+type kq23Type struct {
 	name       string
 	size       int
 	dequantize func([]float32, []byte)
@@ -21,7 +21,7 @@ type kqType struct {
 
 // randKQ fills nb random superblocks; mode 0 ordinary scales, 1 extreme
 // (any F16, NaN and Inf included), 2 all-zero blocks mixed in.
-func randKQ(r *rand.Rand, typ kqType, nb, mode int) []byte {
+func randKQ23(r *rand.Rand, typ kq23Type, nb, mode int) []byte {
 	b := make([]byte, nb*typ.size)
 	for i := range b {
 		b[i] = byte(r.Uint32())
@@ -68,7 +68,7 @@ func randQ8K(r *rand.Rand, nb int, raw bool) []byte {
 
 func sameF32(a, b float32) bool { return a == b || (a != a && b != b) }
 
-func testKQFastMatchesPlain(t *testing.T, typ kqType) {
+func testKQ23FastMatchesPlain(t *testing.T, typ kq23Type) {
 	if !haveAVX2 {
 		t.Skip("no AVX2")
 	}
@@ -76,7 +76,7 @@ func testKQFastMatchesPlain(t *testing.T, typ kqType) {
 	for nb := 1; nb <= 8; nb++ {
 		for mode := 0; mode < 3; mode++ {
 			for trial := 0; trial < 30; trial++ {
-				w := randKQ(r, typ, nb, mode)
+				w := randKQ23(r, typ, nb, mode)
 				x := randQ8K(r, nb, trial%2 == 1)
 				got, want := typ.fast(w, x, nb), typ.plain(w, x, nb)
 				if !sameF32(got, want) {
@@ -88,13 +88,13 @@ func testKQFastMatchesPlain(t *testing.T, typ kqType) {
 	}
 }
 
-// testKQDotMatchesDequant: the integer path equals the float64 dot of the
+// testKQ23DotMatchesDequant: the integer path equals the float64 dot of the
 // dequantized weights with the dequantized activations, within float32
 // rounding of the terms (bound: 1e-5 of the sum of |terms|).
-func testKQDotMatchesDequant(t *testing.T, typ kqType) {
+func testKQ23DotMatchesDequant(t *testing.T, typ kq23Type) {
 	r := rand.New(rand.NewPCG(8, uint64(typ.size)))
 	for nb := 1; nb <= 8; nb++ {
-		w := randKQ(r, typ, nb, 0)
+		w := randKQ23(r, typ, nb, 0)
 		y := randQ8K(r, nb, false)
 		wf := make([]float32, nb*qkK)
 		typ.dequantize(wf, w)
@@ -114,9 +114,9 @@ func testKQDotMatchesDequant(t *testing.T, typ kqType) {
 	}
 }
 
-// testKQRoundTrip: dequantize(quantize(x)) stays within relBound of the
+// testKQ23RoundTrip: dequantize(quantize(x)) stays within relBound of the
 // block's RMS for Gaussian x, and zero blocks stay zero.
-func testKQRoundTrip(t *testing.T, typ kqType, relBound float64) {
+func testKQ23RoundTrip(t *testing.T, typ kq23Type, relBound float64) {
 	r := rand.New(rand.NewPCG(9, uint64(typ.size)))
 	const nb = 16
 	x := make([]float32, nb*qkK)
@@ -147,11 +147,11 @@ func testKQRoundTrip(t *testing.T, typ kqType, relBound float64) {
 }
 
 // fuzzKQ holds fast == plain on arbitrary weight and activation bytes.
-func fuzzKQ(f *testing.F, typ kqType) {
+func fuzzKQ23(f *testing.F, typ kq23Type) {
 	r := rand.New(rand.NewPCG(10, uint64(typ.size)))
 	for nb := 1; nb <= 3; nb++ {
-		f.Add(randKQ(r, typ, nb, 0), randQ8K(r, nb, false))
-		f.Add(randKQ(r, typ, nb, 1), randQ8K(r, nb, true))
+		f.Add(randKQ23(r, typ, nb, 0), randQ8K(r, nb, false))
+		f.Add(randKQ23(r, typ, nb, 1), randQ8K(r, nb, true))
 	}
 	f.Fuzz(func(t *testing.T, w, x []byte) {
 		nb := min(len(w)/typ.size, len(x)/q8KBlockSize)

@@ -14,8 +14,8 @@ func dequantizeQ2_K(dst []float32, src []byte) {
 	nb := len(dst) / qkK
 	for i := 0; i < nb; i++ {
 		blk := (*[q2KBlockSize]byte)(src[i*q2KBlockSize:])
-		d := F16ToF32(le16(blk[80:]))
-		dmin := F16ToF32(le16(blk[82:]))
+		d := f16At(blk[80:])
+		dmin := f16At(blk[82:])
 		y := dst[i*qkK : (i+1)*qkK]
 		is := 0
 		for n := 0; n < 2; n++ {
@@ -53,7 +53,7 @@ func quantizeQ2_K(dst []byte, x []float32) {
 			for l := 0; l < 16; l++ {
 				weights[l] = abs32(xb[16*j+l])
 			}
-			scales[j] = makeQKX2Quants(16, 3, xb[16*j:16*j+16], weights[:], L[16*j:16*j+16], &mins[j], laux[:], -0.5, 0.1, 15, true)
+			scales[j] = makeQKX2QuantsAbs(16, 3, xb[16*j:16*j+16], weights[:], L[16*j:16*j+16], &mins[j], laux[:], -0.5, 0.1, 15)
 			if scales[j] > maxScale {
 				maxScale = scales[j]
 			}
@@ -80,7 +80,7 @@ func quantizeQ2_K(dst []byte, x []float32) {
 		} else {
 			binary.LittleEndian.PutUint16(blk[82:], 0)
 		}
-		dd, dm := F16ToF32(le16(blk[80:])), F16ToF32(le16(blk[82:]))
+		dd, dm := f16At(blk[80:]), f16At(blk[82:])
 		for j := 0; j < 16; j++ {
 			d := dd * float32(blk[j]&0xF)
 			if d == 0 {
@@ -105,14 +105,15 @@ func packQ2Bits(q []byte, L *[qkK]uint8) {
 	}
 }
 
-// makeQKX2Quants is ggml's make_qkx2_quants: levels 0..nmax with scale and
-// (non-positive) min, first from the range, then from nstep+1 weighted
-// least-squares refits of rescaled levels, keeping the lowest weighted
-// error (absolute if useMad). It returns the scale; *theMin gets -min.
+// makeQKX2QuantsAbs is ggml's make_qkx2_quants with use_mad, as Q2_K calls
+// it (makeQKX2Quants in kquant.go is the squared-error form): levels
+// 0..nmax with scale and (non-positive) min, first from the range, then from
+// nstep+1 weighted least-squares refits of rescaled levels, keeping the
+// lowest weighted absolute error. It returns the scale; *theMin gets -min.
 // Products are converted to float32 before they are added so that no
 // platform fuses them (C compiled without FMA contraction).
-func makeQKX2Quants(n, nmax int, x, weights []float32, L []uint8, theMin *float32, laux []uint8,
-	rmin, rdelta float32, nstep int, useMad bool) float32 {
+func makeQKX2QuantsAbs(n, nmax int, x, weights []float32, L []uint8, theMin *float32, laux []uint8,
+	rmin, rdelta float32, nstep int) float32 {
 	minv, maxv := x[0], x[0]
 	sumW := weights[0]
 	sumX := float32(sumW * x[0])
@@ -144,12 +145,7 @@ func makeQKX2Quants(n, nmax int, x, weights []float32, L []uint8, theMin *float3
 	for i := 0; i < n; i++ {
 		l := nearestInt(float32(iscale * (x[i] - minv)))
 		L[i] = uint8(max(0, min(int32(nmax), l)))
-		diff := float32(scale*float32(L[i])) + minv - x[i]
-		if useMad {
-			diff = abs32(diff)
-		} else {
-			diff = float32(diff * diff)
-		}
+		diff := abs32(float32(scale*float32(L[i])) + minv - x[i])
 		bestError += float32(weights[i] * diff)
 	}
 	if nstep < 1 {
@@ -179,12 +175,7 @@ func makeQKX2Quants(n, nmax int, x, weights []float32, L []uint8, theMin *float3
 			}
 			var curError float32
 			for i := 0; i < n; i++ {
-				diff := float32(thisScale*float32(laux[i])) + thisMin - x[i]
-				if useMad {
-					diff = abs32(diff)
-				} else {
-					diff = float32(diff * diff)
-				}
+				diff := abs32(float32(thisScale*float32(laux[i])) + thisMin - x[i])
 				curError += float32(weights[i] * diff)
 			}
 			if curError < bestError {
@@ -208,8 +199,8 @@ func dotQ2_KPlain(w, x []byte, nb int) float32 {
 	for i := 0; i < nb; i++ {
 		blk := (*[q2KBlockSize]byte)(w[i*q2KBlockSize:])
 		yd, q8, bs := q8KParts(x, i)
-		d := yd * F16ToF32(le16(blk[80:]))
-		dmin := -yd * F16ToF32(le16(blk[82:]))
+		d := yd * f16At(blk[80:])
+		dmin := -yd * f16At(blk[82:])
 		var sumi [8]int32
 		for j := 0; j < 2; j++ {
 			q2 := (*[32]byte)(blk[16+32*j:])
@@ -232,9 +223,9 @@ func dotQ2_KPlain(w, x []byte, nb int) float32 {
 		for k := 0; k < 8; k++ {
 			m0, m1 := int32(blk[2*k]>>4), int32(blk[2*k+1]>>4)
 			b0, b1 := int32(int16(le16(bs[4*k:]))), int32(int16(le16(bs[4*k+2:])))
-			acc[k] = fma32x(dmin, float32(m0*b0+m1*b1), acc[k])
-			acc[k] = fma32x(d, float32(sumi[k]), acc[k])
+			acc[k] = fmaExact32(dmin, float32(m0*b0+m1*b1), acc[k])
+			acc[k] = fmaExact32(d, float32(sumi[k]), acc[k])
 		}
 	}
-	return hsumF8(&acc)
+	return hsumFloat8(&acc)
 }

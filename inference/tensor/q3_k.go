@@ -29,7 +29,7 @@ func dequantizeQ3_K(dst []float32, src []byte) {
 	nb := len(dst) / qkK
 	for i := 0; i < nb; i++ {
 		blk := (*[q3KBlockSize]byte)(src[i*q3KBlockSize:])
-		dAll := F16ToF32(le16(blk[108:]))
+		dAll := f16At(blk[108:])
 		sc := q3KScales(blk[96:108])
 		hm := blk[0:32]
 		y := dst[i*qkK : (i+1)*qkK]
@@ -92,7 +92,7 @@ func quantizeQ3_K(dst []byte, x []float32) {
 		} else {
 			binary.LittleEndian.PutUint16(blk[108:], 0)
 		}
-		dd := F16ToF32(le16(blk[108:]))
+		dd := f16At(blk[108:])
 		sc := q3KScales(sb)
 		for j := 0; j < 16; j++ {
 			d := dd * float32(sc[j])
@@ -133,7 +133,7 @@ func makeQ3Quants(n, nmax int, x []float32, L []int8, doRMSE bool) float32 {
 			amax, maxv = ax, x[i]
 		}
 	}
-	if amax < 1e-15 {
+	if amax < groupMaxEps {
 		for i := 0; i < n; i++ {
 			L[i] = 0
 		}
@@ -202,7 +202,7 @@ func dotQ3_KPlain(w, x []byte, nb int) float32 {
 	for i := 0; i < nb; i++ {
 		blk := (*[q3KBlockSize]byte)(w[i*q3KBlockSize:])
 		yd, q8, _ := q8KParts(x, i)
-		d := yd * F16ToF32(le16(blk[108:]))
+		d := yd * f16At(blk[108:])
 		sc := q3KScales(blk[96:108])
 		var sumi [8]int32
 		hm := (*[32]byte)(blk[0:])
@@ -229,8 +229,8 @@ func dotQ3_KPlain(w, x []byte, nb int) float32 {
 			}
 		}
 		for k := 0; k < 8; k++ {
-			acc[k] = fma32x(d, float32(sumi[k]), acc[k])
+			acc[k] = fmaExact32(d, float32(sumi[k]), acc[k])
 		}
 	}
-	return hsumF8(&acc)
+	return hsumFloat8(&acc)
 }
