@@ -26,3 +26,25 @@ func BenchmarkKQDot(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkKQDotX4 times the four-row tiles on a 16-superblock row: ns/op
+// covers four dots.
+func BenchmarkKQDotX4(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const nb = 16
+	for _, typ := range []kq23Type{q2KType, q3KType, iq4XSType} {
+		if typ.x4 == nil {
+			continue
+		}
+		w := randKQ23(r, typ, nb, 0)
+		x := randQ8K(r, 4*nb, false)
+		b.Run(typ.name, func(b *testing.B) {
+			var s float32
+			for b.Loop() {
+				o := typ.x4(w, x, nb*q8KBlockSize, nb)
+				s += o[0]
+			}
+			_ = s
+		})
+	}
+}

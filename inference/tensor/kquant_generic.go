@@ -6,3 +6,10 @@ package tensor
 func dotQ2_KFast(w, x []byte, nb int) float32   { return dotQ2_KPlain(w, x, nb) }
 func dotQ3_KFast(w, x []byte, nb int) float32   { return dotQ3_KPlain(w, x, nb) }
 func dotIQ4_XSFast(w, x []byte, nb int) float32 { return dotIQ4_XSPlain(w, x, nb) }
+
+func dotIQ4_XSx4Fast(w, x []byte, stride, nb int) (out [4]float32) {
+	for k := range out {
+		out[k] = dotIQ4_XSPlain(w, x[k*stride:], nb)
+	}
+	return out
+}

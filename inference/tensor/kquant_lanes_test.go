@@ -15,6 +15,7 @@ type kq23Type struct {
 	quantize   func([]byte, []float32)
 	plain      func(w, x []byte, nb int) float32
 	fast       func(w, x []byte, nb int) float32
+	x4         func(w, x []byte, stride, nb int) [4]float32 // nil if none
 	// scaleOffs are the byte offsets of the F16 scales inside a block.
 	scaleOffs []int
 }
@@ -165,6 +166,45 @@ func fuzzKQ23(f *testing.F, typ kq23Type) {
 			if got := typ.fast(w, x, nb); !sameF32(got, want) {
 				t.Fatalf("nb=%d: fast %v, plain %v", nb, got, want)
 			}
+			// The four-row tile on the row and three shifted copies.
+			if typ.x4 != nil && len(x) >= nb*q8KBlockSize+3*16 {
+				stride := nb*q8KBlockSize + 16
+				xs := make([]byte, 3*stride+nb*q8KBlockSize)
+				for k := 0; k < 4; k++ {
+					copy(xs[k*stride:], x[k*16:k*16+nb*q8KBlockSize])
+				}
+				got := typ.x4(w, xs, stride, nb)
+				for k := 0; k < 4; k++ {
+					if p := typ.plain(w, xs[k*stride:], nb); !sameF32(got[k], p) {
+						t.Fatalf("nb=%d: x4 row %d %v, plain %v", nb, k, got[k], p)
+					}
+				}
+			}
 		}
 	})
+}
+
+// testKQ23X4 holds the four-row tile to four plain dots, bit for bit, with
+// rows of mixed kinds (quantized, raw with -128s, zero).
+func testKQ23X4(t *testing.T, typ kq23Type) {
+	if typ.x4 == nil {
+		t.Skip("no four-row tile")
+	}
+	r := rand.New(rand.NewPCG(11, uint64(typ.size)))
+	for nb := 1; nb <= 8; nb++ {
+		for mode := 0; mode < 3; mode++ {
+			w := randKQ23(r, typ, nb, mode)
+			stride := nb*q8KBlockSize + 8*r.IntN(3)
+			x := make([]byte, 3*stride+nb*q8KBlockSize)
+			for k := 0; k < 4; k++ {
+				copy(x[k*stride:], randQ8K(r, nb, (k+mode)%2 == 1))
+			}
+			got := typ.x4(w, x, stride, nb)
+			for k := 0; k < 4; k++ {
+				if want := typ.plain(w, x[k*stride:], nb); !sameF32(got[k], want) {
+					t.Fatalf("%s nb=%d mode=%d row %d: x4 %v, plain %v", typ.name, nb, mode, k, got[k], want)
+				}
+			}
+		}
+	}
 }
