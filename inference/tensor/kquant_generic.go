@@ -13,3 +13,10 @@ func dotIQ4_XSx4Fast(w, x []byte, stride, nb int) (out [4]float32) {
 	}
 	return out
 }
+
+func dotQ2_Kx4Fast(w, x []byte, stride, nb int) (out [4]float32) {
+	for k := range out {
+		out[k] = dotQ2_KPlain(w, x[k*stride:], nb)
+	}
+	return out
+}
