@@ -20,3 +20,10 @@ func dotQ2_Kx4Fast(w, x []byte, stride, nb int) (out [4]float32) {
 	}
 	return out
 }
+
+func dotQ3_Kx4Fast(w, x []byte, stride, nb int) (out [4]float32) {
+	for k := range out {
+		out[k] = dotQ3_KPlain(w, x[k*stride:], nb)
+	}
+	return out
+}
