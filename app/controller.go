@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"burrow/app/remote"
 	"burrow/inference"
 	"burrow/models"
 )
@@ -92,19 +93,20 @@ type Controller struct {
 	settingsPath string
 	files        *fileWriter // saves off the caller's thread
 
-	mu         sync.Mutex
-	engine     Engine        // what conversations use: local, or remote
-	remote     *RemoteEngine // the remote server in use, if any
-	server     *Server       // the local API server, when running
-	settings   Settings
-	convs      []*Conversation // newest first
-	active     string
-	model      ModelState
-	loadCancel context.CancelFunc
-	loadSeq    int
-	gen        *generation
-	listeners  []func(Change)
-	problems   []error
+	mu          sync.Mutex
+	engine      Engine         // what conversations use: local, or remote
+	remote      *remote.Engine // the remote server in use, if any
+	server      APIServer      // the local API server, when running
+	startServer ServerStarter
+	settings    Settings
+	convs       []*Conversation // newest first
+	active      string
+	model       ModelState
+	loadCancel  context.CancelFunc
+	loadSeq     int
+	gen         *generation
+	listeners   []func(Change)
+	problems    []error
 }
 
 // generation is the reply in flight.

@@ -15,6 +15,7 @@ import (
 	"burrow/inference"
 	"burrow/inference/chat"
 	"burrow/inference/sample"
+	"burrow/internal/atomicfile"
 )
 
 // Message is one turn of a conversation as the app keeps it: the chat
@@ -184,7 +185,7 @@ func (s ConversationStore) Save(c *Conversation) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, data, 0o600)
+	return atomicfile.Write(path, data, 0o600)
 }
 
 // encode returns a conversation's file and content.

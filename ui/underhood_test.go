@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/app"
+	"burrow/app/apptest"
 	"burrow/inference"
 	"burrow/inference/chat"
 	"burrow/inference/filemap"
@@ -429,7 +430,7 @@ func hoodHasText(o fyne.CanvasObject, s string) bool {
 
 func TestAttachUnderHoodToTheWindow(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	before := len(h.w.tabs.Items)
 	var u *underHood
 	fyne.DoAndWait(func() { u = attachUnderHood(h.w) })

@@ -16,6 +16,8 @@ import (
 	"github.com/adrg/xdg"
 
 	"burrow/app"
+	"burrow/app/api"
+	"burrow/app/apptest"
 	"burrow/models"
 )
 
@@ -52,7 +54,7 @@ func (l *fakeLibrary) Registered() []string {
 type harness struct {
 	w   *Window
 	c   *app.Controller
-	eng *app.FakeEngine
+	eng *apptest.FakeEngine
 	lib *fakeLibrary
 }
 
@@ -67,11 +69,12 @@ func useTempXDG(t *testing.T) {
 }
 
 // newHarness opens the window on a fake engine (XDG folders already set).
-func newHarness(t *testing.T, eng *app.FakeEngine) *harness {
+func newHarness(t *testing.T, eng *apptest.FakeEngine) *harness {
 	t.Helper()
 	test.NewTempApp(t)
 	lib := &fakeLibrary{}
 	c := app.NewController(eng, lib)
+	c.SetServerStarter(api.StartLocal)
 	w := NewWindow(fyne.CurrentApp(), c)
 	w.win.Resize(fyne.NewSize(1100, 720))
 	t.Cleanup(func() { w.win.Close(); c.Close() }) // closing saves the size: flush after
@@ -116,7 +119,7 @@ func (h *harness) typeAndEnter(text string) {
 
 func TestFirstRunShowsThreeWays(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	if h.w.chat.center.Objects[0] != h.w.chat.empty {
 		t.Fatal("first run does not show the empty state")
 	}
@@ -129,7 +132,7 @@ func TestFirstRunShowsThreeWays(t *testing.T) {
 
 func TestPromptStreamsTokensInOrder(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	eng.Gate = make(chan struct{})
 	h := newHarness(t, eng)
 	h.load(t)
@@ -166,7 +169,7 @@ func TestPromptStreamsTokensInOrder(t *testing.T) {
 
 func TestShiftEnterMakesNewLine(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	in := h.w.chat.input
 	test.Type(in, "line one")
@@ -181,7 +184,7 @@ func TestShiftEnterMakesNewLine(t *testing.T) {
 
 func TestStopCancelsReply(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	eng.Gate = make(chan struct{})
 	h := newHarness(t, eng)
 	h.load(t)
@@ -201,7 +204,7 @@ func TestStopCancelsReply(t *testing.T) {
 
 func TestDroppedGGUFLoadsAndRegisters(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	p := modelFile(t, "dropped-Q8_0.gguf")
 	h.w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)})
 	waitFor(t, "the dropped model to load", func() bool { return h.c.Model().Loaded() })
@@ -219,7 +222,7 @@ func TestDroppedGGUFLoadsAndRegisters(t *testing.T) {
 
 func TestDroppedTextShowsMessage(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	p := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(p, []byte("hello"), 0o644)
 	h.w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)})
@@ -234,8 +237,8 @@ func TestDroppedTextShowsMessage(t *testing.T) {
 
 func TestLoadFailureShowsEngineMessage(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
-	eng.LoadErr = app.ErrFakeLoad
+	eng := apptest.NewFakeEngine()
+	eng.LoadErr = apptest.ErrFakeLoad
 	h := newHarness(t, eng)
 	h.w.loadModel(modelFile(t, "bad.gguf"))
 	waitFor(t, "the error dialog", func() bool {
@@ -249,7 +252,7 @@ func TestLoadFailureShowsEngineMessage(t *testing.T) {
 
 func TestEditAndRegenerate(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	h := newHarness(t, eng)
 	h.load(t)
 	h.typeAndEnter("first question")
@@ -282,7 +285,7 @@ func TestEditAndRegenerate(t *testing.T) {
 
 func TestSettingsAndConversationsSurviveRestart(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	h.typeAndEnter("keep this")
 	waitFor(t, "the reply", func() bool { _, busy := h.c.Generating(); return !busy && h.w.chat.sendBtn.Visible() })
@@ -294,7 +297,7 @@ func TestSettingsAndConversationsSurviveRestart(t *testing.T) {
 	id := h.w.current
 	h.c.Close()
 
-	c2 := app.NewController(app.NewFakeEngine(), nil)
+	c2 := app.NewController(apptest.NewFakeEngine(), nil)
 	defer c2.Close()
 	w2 := NewWindow(fyne.CurrentApp(), c2)
 	defer w2.win.Close()
@@ -315,7 +318,7 @@ func TestSettingsAndConversationsSurviveRestart(t *testing.T) {
 
 func TestSidebarRenameDeleteSearch(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	for _, q := range []string{"about rabbits", "about foxes"} {
 		test.Tap(h.w.side.newBtn)
@@ -378,7 +381,7 @@ func TestUnreadableFilesAreReported(t *testing.T) {
 	dir := app.ConversationsDir()
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, "torn.json"), []byte(`{"id":`), 0o600)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	top := h.w.win.Canvas().Overlays().Top()
 	if top == nil || !containsText(top, "torn.json") {
 		t.Fatalf("no notice naming the unreadable file (%q)", h.w.lastNotice)
@@ -387,7 +390,7 @@ func TestUnreadableFilesAreReported(t *testing.T) {
 
 func TestBadNumberIsNotSaved(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.w.newConversation()
 	h.w.settings.topK.SetText("12")
 	h.w.settings.topK.SetText("12x")
@@ -402,7 +405,7 @@ func TestBadNumberIsNotSaved(t *testing.T) {
 
 func TestCopyMessageAndDeleteWithConfirmation(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	h.typeAndEnter("copy me")
 	waitFor(t, "reply", func() bool { _, busy := h.c.Generating(); return !busy && h.w.chat.sendBtn.Visible() })
@@ -430,7 +433,7 @@ func TestCopyMessageAndDeleteWithConfirmation(t *testing.T) {
 
 func TestAddTab(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	item := h.w.AddTab("Inspect", nil, widget.NewLabel("inside the file"))
 	if len(h.w.tabs.Items) != 3 || h.w.tabs.Items[2] != item {
 		t.Fatalf("tabs %d", len(h.w.tabs.Items))
@@ -439,7 +442,7 @@ func TestAddTab(t *testing.T) {
 
 func TestFyneOpenDialogFallback(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.w.openWithFyne()
 	if h.w.win.Canvas().Overlays().Top() == nil {
 		t.Fatal("no file dialog shown")

@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"context"
@@ -96,7 +96,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	head := chatResponse{
 		ID:                newID("chatcmpl-"),
 		Created:           time.Now().Unix(),
-		Model:             modelID(info),
+		Model:             ModelID(info),
 		SystemFingerprint: info.Fingerprint,
 	}
 	if body.Stream {
@@ -123,7 +123,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 			head.Choices = []chatChoice{{
 				Message:      &chatMessage{Role: "assistant", Content: strPtr(text.String())},
 				Logprobs:     lp,
-				FinishReason: strPtr(finishReason(ev.StopReason)),
+				FinishReason: strPtr(FinishReason(ev.StopReason)),
 			}}
 			head.Usage = usageOf(ev.Stats)
 			writeOK(w, head)
@@ -163,7 +163,7 @@ func (s *Server) streamChat(w http.ResponseWriter, head chatResponse, first infe
 			_ = out.sendError(errGeneration(orUnknown(ev.Err)))
 			return
 		case inference.EventDone:
-			if out.send(chunk(chatChoice{Delta: &chatMessage{}, FinishReason: strPtr(finishReason(ev.StopReason))})) != nil {
+			if out.send(chunk(chatChoice{Delta: &chatMessage{}, FinishReason: strPtr(FinishReason(ev.StopReason))})) != nil {
 				return
 			}
 			if withUsage {

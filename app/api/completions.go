@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"context"
@@ -81,7 +81,7 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 		ID:                newID("cmpl-"),
 		Object:            "text_completion",
 		Created:           time.Now().Unix(),
-		Model:             modelID(info),
+		Model:             ModelID(info),
 		SystemFingerprint: info.Fingerprint,
 	}
 	echo := ""
@@ -109,7 +109,7 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errGeneration(orUnknown(ev.Err)))
 			return
 		case inference.EventDone:
-			head.Choices = []completionChoice{{Text: text.String(), Logprobs: lp, FinishReason: strPtr(finishReason(ev.StopReason))}}
+			head.Choices = []completionChoice{{Text: text.String(), Logprobs: lp, FinishReason: strPtr(FinishReason(ev.StopReason))}}
 			head.Usage = usageOf(ev.Stats)
 			writeOK(w, head)
 			return
@@ -148,7 +148,7 @@ func (s *Server) streamCompletion(w http.ResponseWriter, head completionResponse
 			_ = out.sendError(errGeneration(orUnknown(ev.Err)))
 			return
 		case inference.EventDone:
-			if out.send(chunk(completionChoice{FinishReason: strPtr(finishReason(ev.StopReason))})) != nil {
+			if out.send(chunk(completionChoice{FinishReason: strPtr(FinishReason(ev.StopReason))})) != nil {
 				return
 			}
 			if withUsage {

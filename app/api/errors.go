@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"encoding/json"
@@ -56,7 +56,7 @@ func errUnknownModel(id string) *apiError {
 // context_length_exceeded), no model or a closed worker is 503, a remote
 // server's refusal keeps its status, anything else is 500.
 func errGeneration(err error) *apiError {
-	var remote *RemoteError
+	var upstream interface{ HTTPStatus() int }
 	switch {
 	case errors.Is(err, inference.ErrContextFull):
 		return newAPIError(http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", "messages", "%v", err)
@@ -64,8 +64,8 @@ func errGeneration(err error) *apiError {
 		return errNoModel()
 	case errors.Is(err, inference.ErrClosed):
 		return newAPIError(http.StatusServiceUnavailable, "server_error", "engine_closed", "", "%v", err)
-	case errors.As(err, &remote) && remote.Status >= 400 && remote.Status < 600:
-		return newAPIError(remote.Status, "upstream_error", "upstream_error", "", "%v", err)
+	case errors.As(err, &upstream) && upstream.HTTPStatus() >= 400 && upstream.HTTPStatus() < 600:
+		return newAPIError(upstream.HTTPStatus(), "upstream_error", "upstream_error", "", "%v", err)
 	}
 	return newAPIError(http.StatusInternalServerError, "server_error", "generation_failed", "",
 		"generation failed: %v", err)

@@ -1,10 +1,12 @@
-package app
+package api
 
 import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"burrow/app/apptest"
 )
 
 // FuzzRequestBodies: whatever the body, the server answers with a status
@@ -19,7 +21,7 @@ func FuzzRequestBodies(f *testing.F) {
 		f.Add(seed, true)
 		f.Add(seed, false)
 	}
-	h := NewServer(newFakeGen("a", "b"), ServerOptions{Model: loadedFake, MaxBodyBytes: 4096}).Handler()
+	h := NewServer(apptest.NewFakeGen("a", "b"), ServerOptions{Model: apptest.LoadedFake, MaxBodyBytes: 4096}).Handler()
 	f.Fuzz(func(t *testing.T, body string, chat bool) {
 		path := "/v1/completions"
 		if chat {

@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"net/http"
@@ -24,7 +24,7 @@ func (s *Server) models() []modelObject {
 	var out []modelObject
 	info := s.opts.Model()
 	if info != nil {
-		out = append(out, modelObject{ID: modelID(info), Object: "model", OwnedBy: "burrow", Loaded: true})
+		out = append(out, modelObject{ID: ModelID(info), Object: "model", OwnedBy: "burrow", Loaded: true})
 	}
 	if s.opts.Library == nil {
 		return out

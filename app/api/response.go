@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"context"
@@ -36,8 +36,8 @@ func usageOf(st *inference.Stats) *usage {
 	return u
 }
 
-// finishReason maps Burrow's stop reasons to OpenAI's.
-func finishReason(stop string) string {
+// FinishReason maps Burrow's stop reasons to OpenAI's.
+func FinishReason(stop string) string {
 	switch stop {
 	case inference.StopMaxTokens, inference.StopLength:
 		return "length"
@@ -96,10 +96,10 @@ func (s *Server) resolveModel(requested string) (*inference.ModelInfo, *apiError
 	return nil, errUnknownModel(requested)
 }
 
-// modelID is the id the API shows for the loaded model: its file name
+// ModelID is the id the API shows for the loaded model: its file name
 // without ".gguf" (unique and free of spaces, unlike general.name, which is
 // often just "llama"), else its name.
-func modelID(info *inference.ModelInfo) string {
+func ModelID(info *inference.ModelInfo) string {
 	if strings.HasSuffix(strings.ToLower(info.Path), ".gguf") {
 		return filepath.Base(info.Path[:len(info.Path)-len(".gguf")])
 	}
@@ -114,7 +114,7 @@ func modelID(info *inference.ModelInfo) string {
 func modelMatches(info *inference.ModelInfo, id string) bool {
 	base := filepath.Base(info.Path)
 	switch id {
-	case modelID(info), info.Name, info.Path, base, strings.TrimSuffix(base, ".gguf"):
+	case ModelID(info), info.Name, info.Path, base, strings.TrimSuffix(base, ".gguf"):
 		return id != "" && id != "."
 	}
 	// A library id such as "owner/repo/file.gguf" names the file at its end.

@@ -1,4 +1,6 @@
-package app
+// Package api serves an engine over the OpenAI wire format (chat and text
+// completions, models) for other programs: `burrow serve` and the window.
+package api
 
 import (
 	"context"
@@ -43,7 +45,7 @@ const (
 	DefaultServerHost   = "127.0.0.1"
 	DefaultServerPort   = 1234
 	defaultMaxBodyBytes = 8 << 20
-	defaultMaxQueue     = 8
+	DefaultMaxQueue     = 8
 )
 
 // Server serves a Generator over the OpenAI wire format.
@@ -77,7 +79,7 @@ func NewServer(gen Generator, opts ServerOptions) *Server {
 		opts.MaxBodyBytes = defaultMaxBodyBytes
 	}
 	if opts.MaxQueue <= 0 {
-		opts.MaxQueue = defaultMaxQueue
+		opts.MaxQueue = DefaultMaxQueue
 	}
 	if opts.Model == nil {
 		opts.Model = func() *inference.ModelInfo { return nil }

@@ -1,4 +1,4 @@
-package app
+package api
 
 import (
 	"bufio"
@@ -11,13 +11,14 @@ import (
 	"strings"
 	"testing"
 
+	"burrow/app/apptest"
 	"burrow/inference"
 )
 
 func newTestServer(t *testing.T, gen Generator, opts ServerOptions) *httptest.Server {
 	t.Helper()
 	if opts.Model == nil {
-		opts.Model = loadedFake
+		opts.Model = apptest.LoadedFake
 	}
 	ts := httptest.NewServer(NewServer(gen, opts).Handler())
 	t.Cleanup(ts.Close)
@@ -69,41 +70,8 @@ func decode[T any](t *testing.T, b []byte) T {
 	return v
 }
 
-type wireChat struct {
-	ID, Object, Model string
-	Created           int64
-	Choices           []struct {
-		Index   int
-		Message *struct{ Role, Content string }
-		Delta   *struct {
-			Role    string
-			Content *string
-		}
-		Logprobs *struct {
-			Content []struct {
-				Token       string
-				Logprob     float64
-				Bytes       []int
-				TopLogprobs []struct {
-					Token   string
-					Logprob float64
-				} `json:"top_logprobs"`
-			}
-		}
-		FinishReason *string `json:"finish_reason"`
-	}
-	Usage *struct {
-		PromptTokens        int `json:"prompt_tokens"`
-		CompletionTokens    int `json:"completion_tokens"`
-		TotalTokens         int `json:"total_tokens"`
-		PromptTokensDetails struct {
-			CachedTokens int `json:"cached_tokens"`
-		} `json:"prompt_tokens_details"`
-	}
-}
-
 func TestChatCompletion(t *testing.T) {
-	gen := newFakeGen("Hello", ",", " world")
+	gen := apptest.NewFakeGen("Hello", ",", " world")
 	ts := newTestServer(t, gen, ServerOptions{})
 	status, _, b := call(t, "POST", ts.URL+"/v1/chat/completions", `{"model":"tiny","messages":[
 		{"role":"developer","content":"Be brief."},
@@ -112,7 +80,7 @@ func TestChatCompletion(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, b)
 	}
-	got := decode[wireChat](t, b)
+	got := decode[apptest.WireChat](t, b)
 	if got.Object != "chat.completion" || got.Model != "tiny" || !strings.HasPrefix(got.ID, "chatcmpl-") || got.Created == 0 {
 		t.Errorf("head = %+v", got)
 	}
@@ -126,7 +94,7 @@ func TestChatCompletion(t *testing.T) {
 	if u := got.Usage; u == nil || u.PromptTokens != 5 || u.CompletionTokens != 3 || u.TotalTokens != 8 || u.PromptTokensDetails.CachedTokens != 2 {
 		t.Errorf("usage = %+v", got.Usage)
 	}
-	req := gen.lastRequest()
+	req := gen.LastRequest()
 	if req.Params.Temperature != 0 || req.Params.TopP != 0.5 || req.Params.Seed != 42 || req.MaxTokens != 9 ||
 		!reflect.DeepEqual(req.Stop, []string{"\n"}) || req.TopLogprobs != 0 {
 		t.Errorf("request = %+v", req)
@@ -161,7 +129,7 @@ func TestChatRequestFields(t *testing.T) {
 			return r.Conversation == apiConversation && r.Template == "" && r.ContextPolicy == inference.ContextStop
 		}},
 	}
-	gen := newFakeGen("x")
+	gen := apptest.NewFakeGen("x")
 	ts := newTestServer(t, gen, ServerOptions{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,7 +141,7 @@ func TestChatRequestFields(t *testing.T) {
 			if status != 200 {
 				t.Fatalf("status %d: %s", status, b)
 			}
-			if r := gen.lastRequest(); !tt.check(r) {
+			if r := gen.LastRequest(); !tt.check(r) {
 				t.Errorf("request = %+v", r)
 			}
 		})
@@ -185,11 +153,11 @@ func TestFinishReasons(t *testing.T) {
 		inference.StopEOS: "stop", inference.StopString: "stop",
 		inference.StopMaxTokens: "length", inference.StopLength: "length",
 	} {
-		gen := newFakeGen("a")
-		gen.stop = stop
+		gen := apptest.NewFakeGen("a")
+		gen.Stop = stop
 		ts := newTestServer(t, gen, ServerOptions{})
 		_, _, b := call(t, "POST", ts.URL+"/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`, nil)
-		if got := decode[wireChat](t, b); *got.Choices[0].FinishReason != want {
+		if got := decode[apptest.WireChat](t, b); *got.Choices[0].FinishReason != want {
 			t.Errorf("%s → %q, want %q", stop, *got.Choices[0].FinishReason, want)
 		}
 	}
@@ -197,8 +165,8 @@ func TestFinishReasons(t *testing.T) {
 
 func TestChatStream(t *testing.T) {
 	for _, withUsage := range []bool{false, true} {
-		gen := newFakeGen("Hé", "llo")
-		gen.stop = inference.StopMaxTokens
+		gen := apptest.NewFakeGen("Hé", "llo")
+		gen.Stop = inference.StopMaxTokens
 		ts := newTestServer(t, gen, ServerOptions{})
 		body := `{"model":"tiny","stream":true,"messages":[{"role":"user","content":"hi"}]`
 		if withUsage {
@@ -222,7 +190,7 @@ func TestChatStream(t *testing.T) {
 		}
 		var text, id string
 		for i, d := range chunks {
-			c := decode[wireChat](t, []byte(d))
+			c := decode[apptest.WireChat](t, []byte(d))
 			if c.Object != "chat.completion.chunk" || c.Model != "tiny" {
 				t.Errorf("chunk %d head = %+v", i, c)
 			}
@@ -258,10 +226,10 @@ func TestChatStream(t *testing.T) {
 }
 
 func TestChatLogprobs(t *testing.T) {
-	ts := newTestServer(t, newFakeGen("A", "B"), ServerOptions{})
+	ts := newTestServer(t, apptest.NewFakeGen("A", "B"), ServerOptions{})
 	_, _, b := call(t, "POST", ts.URL+"/v1/chat/completions",
 		`{"messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":2}`, nil)
-	got := decode[wireChat](t, b)
+	got := decode[apptest.WireChat](t, b)
 	lp := got.Choices[0].Logprobs
 	if lp == nil || len(lp.Content) != 2 {
 		t.Fatalf("logprobs = %s", b)
@@ -276,7 +244,7 @@ func TestChatLogprobs(t *testing.T) {
 	_, _, b = call(t, "POST", ts.URL+"/v1/chat/completions",
 		`{"messages":[{"role":"user","content":"hi"}],"logprobs":true,"stream":true}`, nil)
 	data := sseData(t, b)
-	c := decode[wireChat](t, []byte(data[1]))
+	c := decode[apptest.WireChat](t, []byte(data[1]))
 	if c.Choices[0].Logprobs == nil || c.Choices[0].Logprobs.Content[0].Token != "A" || len(c.Choices[0].Logprobs.Content[0].TopLogprobs) != 0 {
 		t.Errorf("streamed logprobs = %s", data[1])
 	}
@@ -300,7 +268,7 @@ type wireCompletion struct {
 }
 
 func TestCompletions(t *testing.T) {
-	gen := newFakeGen(" upon", " a", " time")
+	gen := apptest.NewFakeGen(" upon", " a", " time")
 	ts := newTestServer(t, gen, ServerOptions{})
 	status, _, b := call(t, "POST", ts.URL+"/v1/completions",
 		`{"model":"tiny.gguf","prompt":"Once","echo":true,"logprobs":1,"seed":3}`, nil)
@@ -314,7 +282,7 @@ func TestCompletions(t *testing.T) {
 	if lp := got.Choices[0].Logprobs; lp == nil || !reflect.DeepEqual(lp.TextOffset, []int{4, 9, 11}) || len(lp.TopLogprobs[0]) != 1 {
 		t.Errorf("logprobs = %s", b)
 	}
-	req := gen.lastRequest()
+	req := gen.LastRequest()
 	if req.Prompt != "Once" || len(req.Messages) != 0 || req.Template != "" ||
 		req.MaxTokens != defaultCompletionMaxTokens || req.Params.Seed != 3 {
 		t.Errorf("request = %+v", req)
@@ -339,7 +307,7 @@ func TestCompletions(t *testing.T) {
 }
 
 func TestModels(t *testing.T) {
-	ts := newTestServer(t, newFakeGen(), ServerOptions{Library: func() []string {
+	ts := newTestServer(t, apptest.NewFakeGen(), ServerOptions{Library: func() []string {
 		return []string{"acme/tiny/tiny.gguf", "acme/big/big-q4_k_m.gguf"}
 	}})
 	status, _, b := call(t, "GET", ts.URL+"/v1/models", "", nil)
@@ -365,7 +333,7 @@ func TestModels(t *testing.T) {
 		}
 	}
 
-	empty := newTestServer(t, newFakeGen(), ServerOptions{Model: func() *inference.ModelInfo { return nil }})
+	empty := newTestServer(t, apptest.NewFakeGen(), ServerOptions{Model: func() *inference.ModelInfo { return nil }})
 	if _, _, b := call(t, "GET", empty.URL+"/v1/models", "", nil); string(b) != "{\"object\":\"list\",\"data\":[]}\n" {
 		t.Errorf("no models = %s", b)
 	}
@@ -416,7 +384,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t, newFakeGen("x"), tt.opts)
+			ts := newTestServer(t, apptest.NewFakeGen("x"), tt.opts)
 			status, h, b := call(t, tt.method, ts.URL+tt.path, tt.body, tt.header)
 			if status != tt.status {
 				t.Fatalf("status %d, want %d: %s", status, tt.status, b)
@@ -436,7 +404,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestAPIKeyAccepted(t *testing.T) {
-	ts := newTestServer(t, newFakeGen("x"), ServerOptions{APIKey: "s3cret"})
+	ts := newTestServer(t, apptest.NewFakeGen("x"), ServerOptions{APIKey: "s3cret"})
 	status, _, b := call(t, "POST", ts.URL+"/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`,
 		map[string]string{"Authorization": "Bearer s3cret"})
 	if status != 200 {
@@ -445,8 +413,8 @@ func TestAPIKeyAccepted(t *testing.T) {
 }
 
 func TestEngineErrors(t *testing.T) {
-	gen := newFakeGen()
-	gen.err = io.ErrUnexpectedEOF
+	gen := apptest.NewFakeGen()
+	gen.Err = io.ErrUnexpectedEOF
 	ts := newTestServer(t, gen, ServerOptions{})
 	for _, stream := range []string{"false", "true"} {
 		status, _, b := call(t, "POST", ts.URL+"/v1/chat/completions",
@@ -458,8 +426,8 @@ func TestEngineErrors(t *testing.T) {
 }
 
 func TestPanicIsA500(t *testing.T) {
-	gen := newFakeGen()
-	gen.panics = true
+	gen := apptest.NewFakeGen()
+	gen.Panics = true
 	ts := newTestServer(t, gen, ServerOptions{})
 	status, _, b := call(t, "POST", ts.URL+"/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`, nil)
 	if status != 500 || decode[wireError](t, b).Error == nil {
@@ -472,8 +440,8 @@ func TestPanicIsA500(t *testing.T) {
 }
 
 func TestQueueFull(t *testing.T) {
-	gen := newFakeGen("x")
-	gen.hold = make(chan struct{})
+	gen := apptest.NewFakeGen("x")
+	gen.Hold = make(chan struct{})
 	ts := newTestServer(t, gen, ServerOptions{MaxQueue: 1})
 	body := `{"messages":[{"role":"user","content":"hi"}]}`
 	results := make(chan int, 2)
@@ -482,13 +450,13 @@ func TestQueueFull(t *testing.T) {
 			status, _, _ := call(t, "POST", ts.URL+"/v1/chat/completions", body, nil)
 			results <- status
 		}()
-		<-gen.started
+		<-gen.Started
 	}
 	status, _, b := call(t, "POST", ts.URL+"/v1/chat/completions", body, nil)
 	if e := decode[wireError](t, b); status != 503 || e.Error == nil || *e.Error.Code != "server_busy" {
 		t.Errorf("third request: status %d: %s", status, b)
 	}
-	close(gen.hold)
+	close(gen.Hold)
 	for range 2 {
 		if s := <-results; s != 200 {
 			t.Errorf("held request: status %d", s)
@@ -502,8 +470,8 @@ func TestQueueFull(t *testing.T) {
 
 func TestClientDisconnectCancels(t *testing.T) {
 	for _, stream := range []string{"false", "true"} {
-		gen := newFakeGen("x")
-		gen.hold = make(chan struct{})
+		gen := apptest.NewFakeGen("x")
+		gen.Hold = make(chan struct{})
 		ts := newTestServer(t, gen, ServerOptions{MaxQueue: 1})
 		ctx, cancel := context.WithCancel(context.Background())
 		req, _ := http.NewRequestWithContext(ctx, "POST", ts.URL+"/v1/chat/completions",
@@ -517,9 +485,9 @@ func TestClientDisconnectCancels(t *testing.T) {
 			}
 			errc <- err
 		}()
-		<-gen.started
+		<-gen.Started
 		cancel()
-		<-gen.cancelled // the engine saw the hang-up through its context
+		<-gen.Cancelled // the engine saw the hang-up through its context
 		if err := <-errc; err == nil {
 			t.Errorf("stream=%s: the request should have failed", stream)
 		}
@@ -530,13 +498,13 @@ func TestCORS(t *testing.T) {
 	preflight := map[string]string{"Origin": "http://example.com", "Access-Control-Request-Method": "POST",
 		"Access-Control-Request-Headers": "authorization, content-type"}
 
-	off := newTestServer(t, newFakeGen(), ServerOptions{})
+	off := newTestServer(t, apptest.NewFakeGen(), ServerOptions{})
 	status, h, _ := call(t, "OPTIONS", off.URL+"/v1/chat/completions", "", preflight)
 	if status == 204 || h.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("CORS off: preflight %d, allow-origin %q", status, h.Get("Access-Control-Allow-Origin"))
 	}
 
-	on := newTestServer(t, newFakeGen("x"), ServerOptions{CORS: true, APIKey: "k"})
+	on := newTestServer(t, apptest.NewFakeGen("x"), ServerOptions{CORS: true, APIKey: "k"})
 	status, h, _ = call(t, "OPTIONS", on.URL+"/v1/chat/completions", "", preflight)
 	if status != 204 || h.Get("Access-Control-Allow-Origin") != "*" ||
 		!strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") ||
@@ -550,7 +518,7 @@ func TestCORS(t *testing.T) {
 }
 
 func TestStartStop(t *testing.T) {
-	srv := NewServer(newFakeGen("x"), ServerOptions{Port: -1, Model: loadedFake})
+	srv := NewServer(apptest.NewFakeGen("x"), ServerOptions{Port: -1, Model: apptest.LoadedFake})
 	if srv.Addr() != "" || srv.Running() {
 		t.Fatal("a new server should not be running")
 	}
@@ -586,7 +554,7 @@ func TestStartStop(t *testing.T) {
 }
 
 func TestHostCheck(t *testing.T) {
-	ts := newTestServer(t, newFakeGen(), ServerOptions{}) // 127.0.0.1 by default
+	ts := newTestServer(t, apptest.NewFakeGen(), ServerOptions{}) // 127.0.0.1 by default
 	for host, want := range map[string]int{
 		"": 200, "localhost:1234": 200, "LOCALHOST": 200, "app.localhost": 200, "127.0.0.1:1": 200, "[::1]:1234": 200,
 		"evil.example.com": 403, "evil.example.com:1234": 403,
@@ -605,7 +573,7 @@ func TestHostCheck(t *testing.T) {
 		}
 	}
 	// Listening on every interface, names are the operator's business.
-	open := newTestServer(t, newFakeGen(), ServerOptions{Host: "0.0.0.0"})
+	open := newTestServer(t, apptest.NewFakeGen(), ServerOptions{Host: "0.0.0.0"})
 	req, _ := http.NewRequest("GET", open.URL+"/v1/models", nil)
 	req.Host = "gpu-box.lan:1234"
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
@@ -616,9 +584,9 @@ func TestHostCheck(t *testing.T) {
 // TestStopCancelsStreams: Stop waits for replies until its context ends,
 // then cancels the generations still running.
 func TestStopCancelsStreams(t *testing.T) {
-	gen := newFakeGen("x")
-	gen.hold = make(chan struct{})
-	srv := NewServer(gen, ServerOptions{Port: -1, Model: loadedFake})
+	gen := apptest.NewFakeGen("x")
+	gen.Hold = make(chan struct{})
+	srv := NewServer(gen, ServerOptions{Port: -1, Model: apptest.LoadedFake})
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -632,11 +600,11 @@ func TestStopCancelsStreams(t *testing.T) {
 		}
 		errc <- err
 	}()
-	<-gen.started
+	<-gen.Started
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // no grace: cancel at once
 	_ = srv.Stop(ctx)
-	<-gen.cancelled
+	<-gen.Cancelled
 	<-errc // the client sees the end of the stream, whatever its error
 	if srv.Running() {
 		t.Error("still running")

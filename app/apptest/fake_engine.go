@@ -1,4 +1,6 @@
-package app
+// Package apptest holds fake engines for tests of the Controller, the API
+// server and the window, as net/http/httptest does for HTTP.
+package apptest
 
 import (
 	"context"
@@ -11,7 +13,7 @@ import (
 	"burrow/inference"
 )
 
-// FakeEngine is an Engine for tests of the Controller and the window: it
+// FakeEngine is an app.Engine for tests of the Controller and the window: it
 // "loads" any path and replies with Pieces. With Gate set, each piece waits
 // for a value on Gate (or cancellation), so a test can step through a reply.
 type FakeEngine struct {

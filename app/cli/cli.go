@@ -1,4 +1,6 @@
-package app
+// Package cli is burrow's headless commands (run, chat, serve, pull, ls, rm,
+// inspect, tokenize, bench, perplexity, gguf), one file per command.
+package cli
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -107,7 +107,7 @@ func contains(sub string) func(string) bool {
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "burrow")
-	cmd := exec.Command("go", "build", "-o", bin, "burrow/internal/burrowcli")
+	cmd := exec.Command("go", "build", "-o", bin, "burrow/app/cli/burrowcli")
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the CLI: %v\n%s", err, out)

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"burrow/app/api"
 	"burrow/inference"
 	"burrow/models"
 )
@@ -22,7 +23,7 @@ const serveShutdownGrace = 5 * time.Second
 func newServeCmd() *cobra.Command {
 	var (
 		model   string
-		opts    ServerOptions
+		opts    api.ServerOptions
 		load    inference.LoadOptions
 		maxWait int
 	)
@@ -49,21 +50,21 @@ func newServeCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&model, "model", "m", "", "GGUF model file to serve")
-	f.StringVar(&opts.Host, "host", DefaultServerHost, "address to listen on (0.0.0.0 exposes the model to the network)")
-	f.IntVar(&opts.Port, "port", DefaultServerPort, "port to listen on (0 picks a free one)")
+	f.StringVar(&opts.Host, "host", api.DefaultServerHost, "address to listen on (0.0.0.0 exposes the model to the network)")
+	f.IntVar(&opts.Port, "port", api.DefaultServerPort, "port to listen on (0 picks a free one)")
 	f.StringVar(&opts.APIKey, "api-key", "", "require this key as \"Authorization: Bearer KEY\" (default $BURROW_API_KEY)")
 	f.BoolVar(&opts.CORS, "cors", false, "allow web pages on other origins to call the API")
 	f.IntVar(&load.ContextLength, "ctx", 0, "context length in tokens (0: the model's, capped at 4096)")
 	f.IntVar(&load.Threads, "threads", 0, "threads for inference (0: physical cores)")
-	f.IntVar(&maxWait, "max-queue", defaultMaxQueue, "requests that may wait behind the running one before 503")
+	f.IntVar(&maxWait, "max-queue", api.DefaultMaxQueue, "requests that may wait behind the running one before 503")
 	return cmd
 }
 
 // runServe loads the model, serves until ctx ends (Ctrl+C), then shuts
 // down gracefully.
-func runServe(ctx context.Context, log io.Writer, path string, load inference.LoadOptions, opts ServerOptions) error {
+func runServe(ctx context.Context, log io.Writer, path string, load inference.LoadOptions, opts api.ServerOptions) error {
 	if opts.Port == 0 {
-		opts.Port = -1 // NewServer's "pick a free port"
+		opts.Port = -1 // api.NewServer's "pick a free port"
 	}
 	w := inference.NewWorker()
 	defer w.Close()
@@ -72,12 +73,12 @@ func runServe(ctx context.Context, log io.Writer, path string, load inference.Lo
 		return err
 	}
 	opts.Model = func() *inference.ModelInfo { return info }
-	opts.Library = LibraryModelIDs(models.OpenLibrary())
-	srv := NewServer(w, opts)
+	opts.Library = api.LibraryModelIDs(models.OpenLibrary())
+	srv := api.NewServer(w, opts)
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "burrow: serving %s at %s (Ctrl+C stops)\n", modelID(info), srv.Addr())
+	fmt.Fprintf(log, "burrow: serving %s at %s (Ctrl+C stops)\n", api.ModelID(info), srv.Addr())
 	<-ctx.Done()
 	fmt.Fprintln(log, "burrow: stopping the server")
 	stopCtx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/adrg/xdg"
 
+	"burrow/app/apptest"
 	"burrow/internal/testenv"
 )
 
@@ -75,7 +76,7 @@ func TestServeCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got wireChat
+	var got apptest.WireChat
 	err = json.NewDecoder(resp.Body).Decode(&got)
 	resp.Body.Close()
 	if err != nil || resp.StatusCode != 200 || got.Usage == nil || got.Usage.CompletionTokens == 0 {

@@ -1,4 +1,6 @@
-package app
+// Package instance keeps Burrow to one window: a second start hands its
+// model to the running one.
+package instance
 
 // One Burrow window per user: the first launch becomes the running instance
 // and listens on a local socket; a later launch (a file manager's "Open with
@@ -15,7 +17,6 @@ package app
 
 import (
 	"bufio"
-	"burrow/internal/filelock"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
@@ -28,6 +29,9 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"burrow/internal/atomicfile"
+	"burrow/internal/filelock"
 
 	"github.com/adrg/xdg"
 )
@@ -191,7 +195,7 @@ func listenInstance(cfg instanceConfig, lock io.Closer) (*Instance, error) {
 		done:  make(chan struct{}),
 	}
 	data, _ := json.Marshal(instanceAddr{Network: network, Address: ln.Addr().String(), Token: in.token})
-	if err := writeFileAtomic(in.addr, data, 0o600); err != nil {
+	if err := atomicfile.Write(in.addr, data, 0o600); err != nil {
 		ln.Close()
 		return nil, err
 	}

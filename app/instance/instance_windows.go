@@ -1,6 +1,6 @@
 //go:build windows
 
-package app
+package instance
 
 // defaultInstanceNetwork: a 127.0.0.1 port; the token in the address file,
 // which only this user can read, keeps other local users out.

@@ -1,4 +1,4 @@
-package app
+package instance
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ func TestDesktopLaunchHandsFileToRunningWindow(t *testing.T) {
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "burrow")
 	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = ".." // the module root, where main.go is
+	build.Dir = "../.." // the module root, where main.go is
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -1,4 +1,6 @@
-package app
+// Package remote is the client of another OpenAI-compatible server: an
+// engine the Controller can use instead of the local worker.
+package remote
 
 import (
 	"bytes"
@@ -16,12 +18,12 @@ import (
 	"burrow/inference"
 )
 
-// RemoteEngine is an engine on another machine: any OpenAI-compatible
+// Engine is an engine on another machine: any OpenAI-compatible
 // server (vLLM, llama.cpp's server, Ollama, LM Studio, another Burrow). It
 // speaks the worker's contract (Load, Generate, Unload, Close and their
 // events), so a conversation can use it like the local model, streaming
 // included.
-type RemoteEngine struct {
+type Engine struct {
 	base   string // ends at the API root, e.g. http://host:8000/v1
 	apiKey string
 	client *http.Client
@@ -35,10 +37,10 @@ type RemoteEngine struct {
 	model *inference.ModelInfo // chosen by Load
 }
 
-// NewRemoteEngine makes an engine for the server at baseURL. A URL with no
+// New makes an engine for the server at baseURL. A URL with no
 // path gets "/v1" (http://localhost:11434 → http://localhost:11434/v1);
 // one with a path is used as given. apiKey may be empty.
-func NewRemoteEngine(baseURL, apiKey string) (*RemoteEngine, error) {
+func New(baseURL, apiKey string) (*Engine, error) {
 	u, err := url.Parse(strings.TrimSpace(baseURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("remote engine: %q is not an http(s) URL", baseURL)
@@ -48,14 +50,14 @@ func NewRemoteEngine(baseURL, apiKey string) (*RemoteEngine, error) {
 		u.Path = "/v1"
 	}
 	u.RawQuery, u.Fragment = "", ""
-	return &RemoteEngine{base: u.String(), apiKey: apiKey, client: &http.Client{}}, nil
+	return &Engine{base: u.String(), apiKey: apiKey, client: &http.Client{}}, nil
 }
 
 // BaseURL is the API root requests go to.
-func (r *RemoteEngine) BaseURL() string { return r.base }
+func (r *Engine) BaseURL() string { return r.base }
 
 // Models lists the model ids the server offers.
-func (r *RemoteEngine) Models(ctx context.Context) ([]string, error) {
+func (r *Engine) Models(ctx context.Context) ([]string, error) {
 	resp, err := r.do(ctx, http.MethodGet, "/models", nil)
 	if err != nil {
 		return nil, err
@@ -78,7 +80,7 @@ func (r *RemoteEngine) Models(ctx context.Context) ([]string, error) {
 
 // Load picks the server's model named model ("" picks the first it lists),
 // checking that it exists. Load options do not apply to a remote server.
-func (r *RemoteEngine) Load(ctx context.Context, model string, _ inference.LoadOptions) <-chan inference.Event {
+func (r *Engine) Load(ctx context.Context, model string, _ inference.LoadOptions) <-chan inference.Event {
 	out := make(chan inference.Event, 1)
 	go func() {
 		defer close(out)
@@ -108,27 +110,27 @@ func (r *RemoteEngine) Load(ctx context.Context, model string, _ inference.LoadO
 }
 
 // Model is the model Load chose, or nil.
-func (r *RemoteEngine) Model() *inference.ModelInfo {
+func (r *Engine) Model() *inference.ModelInfo {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.model
 }
 
 // Unload forgets the chosen model.
-func (r *RemoteEngine) Unload() {
+func (r *Engine) Unload() {
 	r.mu.Lock()
 	r.model = nil
 	r.mu.Unlock()
 }
 
 // Close releases idle connections.
-func (r *RemoteEngine) Close() { r.client.CloseIdleConnections() }
+func (r *Engine) Close() { r.client.CloseIdleConnections() }
 
 // Generate streams one reply from the server as worker events: pieces as
 // they arrive, then EventDone (or EventError). Cancelling ctx ends the
 // request and the reply with StopCancelled. The chat template is the
 // server's: req.Template does not apply.
-func (r *RemoteEngine) Generate(ctx context.Context, req inference.GenerateRequest) <-chan inference.Event {
+func (r *Engine) Generate(ctx context.Context, req inference.GenerateRequest) <-chan inference.Event {
 	out := make(chan inference.Event, 16)
 	go func() {
 		defer close(out)
@@ -144,7 +146,7 @@ func (r *RemoteEngine) Generate(ctx context.Context, req inference.GenerateReque
 
 // stream runs one streamed chat completion, sending pieces through emit,
 // and returns the final event.
-func (r *RemoteEngine) stream(ctx context.Context, info *inference.ModelInfo, req inference.GenerateRequest, emit func(inference.Event)) inference.Event {
+func (r *Engine) stream(ctx context.Context, info *inference.ModelInfo, req inference.GenerateRequest, emit func(inference.Event)) inference.Event {
 	start := time.Now()
 	stats := &inference.Stats{Receipt: inference.Receipt{
 		ModelFingerprint: info.Fingerprint, Params: req.Params, MaxTokens: req.MaxTokens, Stop: req.Stop,
@@ -164,7 +166,7 @@ func (r *RemoteEngine) stream(ctx context.Context, info *inference.ModelInfo, re
 
 	var genStart time.Time
 	finish, pieces := "", 0
-	var usage *usage
+	var used *remoteUsage
 	err = readSSE(resp.Body, func(data []byte) error {
 		var c remoteChunk
 		if err := json.Unmarshal(data, &c); err != nil {
@@ -174,7 +176,7 @@ func (r *RemoteEngine) stream(ctx context.Context, info *inference.ModelInfo, re
 			return fmt.Errorf("remote %s: %s", r.base, c.Error.Message)
 		}
 		if c.Usage != nil {
-			usage = c.Usage
+			used = c.Usage
 		}
 		for _, ch := range c.Choices {
 			if ch.FinishReason != nil && *ch.FinishReason != "" {
@@ -201,10 +203,10 @@ func (r *RemoteEngine) stream(ctx context.Context, info *inference.ModelInfo, re
 		stats.GenTime = time.Since(genStart)
 	}
 	stats.GenTokens = pieces
-	if usage != nil {
-		stats.PromptTokens = usage.PromptTokens
-		stats.EvaluatedTokens = usage.PromptTokens - usage.PromptTokensDetails.CachedTokens
-		stats.GenTokens = usage.CompletionTokens
+	if used != nil {
+		stats.PromptTokens = used.PromptTokens
+		stats.EvaluatedTokens = used.PromptTokens - used.PromptTokensDetails.CachedTokens
+		stats.GenTokens = used.CompletionTokens
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -230,7 +232,7 @@ func stopReasonOf(finish string, maxTokens, gen int) string {
 }
 
 // chatBody is the request the server gets.
-func (r *RemoteEngine) chatBody(model string, req inference.GenerateRequest) map[string]any {
+func (r *Engine) chatBody(model string, req inference.GenerateRequest) map[string]any {
 	p := req.Params
 	b := map[string]any{
 		"model":             model,
@@ -270,8 +272,19 @@ type remoteChunk struct {
 		Logprobs     *remoteLogprobs `json:"logprobs"`
 		FinishReason *string         `json:"finish_reason"`
 	} `json:"choices"`
-	Usage *usage    `json:"usage"`
-	Error *apiError `json:"error"`
+	Usage *remoteUsage `json:"usage"`
+	Error *struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// remoteUsage is what this engine reads of OpenAI's token accounting.
+type remoteUsage struct {
+	PromptTokens        int `json:"prompt_tokens"`
+	CompletionTokens    int `json:"completion_tokens"`
+	PromptTokensDetails struct {
+		CachedTokens int `json:"cached_tokens"`
+	} `json:"prompt_tokens_details"`
 }
 
 type remoteLogprobs struct {
@@ -297,7 +310,7 @@ func (l *remoteLogprobs) top() []inference.TokenProb {
 
 // do sends one request with the key and maps a non-2xx reply to an error
 // carrying the server's message.
-func (r *RemoteEngine) do(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
+func (r *Engine) do(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -337,16 +350,19 @@ func (r *RemoteEngine) do(ctx context.Context, method, path string, body []byte)
 			}
 		}
 	}
-	return nil, &RemoteError{URL: r.base + path, Status: resp.StatusCode, Message: text}
+	return nil, &Error{URL: r.base + path, Status: resp.StatusCode, Message: text}
 }
 
-// RemoteError is a remote server's refusal, with its HTTP status.
-type RemoteError struct {
+// Error is a remote server's refusal, with its HTTP status.
+type Error struct {
 	URL     string
 	Status  int
 	Message string
 }
 
-func (e *RemoteError) Error() string {
+// HTTPStatus lets a server that relays the reply (app/api) keep the status.
+func (e *Error) HTTPStatus() int { return e.Status }
+
+func (e *Error) Error() string {
 	return fmt.Sprintf("remote %s: HTTP %d: %s", e.URL, e.Status, e.Message)
 }

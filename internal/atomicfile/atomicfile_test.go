@@ -1,4 +1,4 @@
-package app
+package atomicfile
 
 import (
 	"os"
@@ -9,18 +9,16 @@ import (
 )
 
 // TestCrashBeforeRenameKeepsOldFile kills a real process between writing the
-// temp file and renaming it: the old file must be intact and readable, and
-// the leftover temp file must not show up as a conversation.
+// temp file and renaming it: the old file must be intact and readable.
 func TestCrashBeforeRenameKeepsOldFile(t *testing.T) {
 	if dir := os.Getenv("BURROW_CRASH_DIR"); dir != "" {
 		beforeRename = func(string) error { os.Exit(3); return nil }
-		c := &Conversation{ID: "c1", Title: "new version"}
-		ConversationStore{Dir: dir}.Save(c)
+		Write(filepath.Join(dir, "c1.json"), []byte("new version"), 0o600)
 		t.Fatal("the process should have died before the rename")
 	}
 	dir := t.TempDir()
-	store := ConversationStore{Dir: dir}
-	if err := store.Save(&Conversation{ID: "c1", Title: "old version", Messages: []Message{{Role: "user", Content: strings.Repeat("x", 1<<16)}}}); err != nil {
+	old := strings.Repeat("old version ", 1<<12)
+	if err := Write(filepath.Join(dir, "c1.json"), []byte(old), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashBeforeRenameKeepsOldFile$")
@@ -33,16 +31,15 @@ func TestCrashBeforeRenameKeepsOldFile(t *testing.T) {
 	if len(temps) != 1 {
 		t.Fatalf("expected the crashed write's temp file, found %v", temps)
 	}
-	convs, errs := store.LoadAll()
-	if len(errs) > 0 || len(convs) != 1 || convs[0].Title != "old version" || len(convs[0].Messages[0].Content) != 1<<16 {
-		t.Fatalf("after crash: %d convs, errs %v", len(convs), errs)
+	if got, err := os.ReadFile(filepath.Join(dir, "c1.json")); err != nil || string(got) != old {
+		t.Fatalf("after crash: %d bytes, %v; want the old %d", len(got), err, len(old))
 	}
 }
 
 func TestAtomicWriteReplaces(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "sub", "f.json")
 	for _, s := range []string{"one", "two"} {
-		if err := writeFileAtomic(p, []byte(s), 0o600); err != nil {
+		if err := Write(p, []byte(s), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		if b, _ := os.ReadFile(p); string(b) != s {
@@ -51,38 +48,5 @@ func TestAtomicWriteReplaces(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Dir(p)); len(ents) != 1 {
 		t.Fatalf("stray files: %v", ents)
-	}
-}
-
-func TestBadIDsAreRefused(t *testing.T) {
-	store := ConversationStore{Dir: t.TempDir()}
-	for _, id := range []string{"", "../x", "a/b", `a\b`, ".hidden"} {
-		if err := store.Save(&Conversation{ID: id}); err == nil {
-			t.Errorf("id %q saved", id)
-		}
-	}
-}
-
-func TestFileWriterKeepsNewestAndOrder(t *testing.T) {
-	dir := t.TempDir()
-	var errs []error
-	w := newFileWriter(func(err error) { errs = append(errs, err) })
-	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
-	for i := 0; i < 50; i++ {
-		w.put(a, []byte(strings.Repeat("a", i+1)))
-	}
-	w.put(b, []byte("b"))
-	w.put(b, nil) // deleted after being queued: never appears
-	w.flush()
-	if got, _ := os.ReadFile(a); len(got) != 50 {
-		t.Errorf("a holds %d bytes, want the newest (50)", len(got))
-	}
-	if _, err := os.Stat(b); !os.IsNotExist(err) {
-		t.Errorf("b exists: %v", err)
-	}
-	w.put(a, nil)
-	w.flush()
-	if _, err := os.Stat(a); !os.IsNotExist(err) || len(errs) > 0 {
-		t.Errorf("a after delete: %v, errors %v", err, errs)
 	}
 }

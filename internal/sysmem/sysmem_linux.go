@@ -1,6 +1,7 @@
 //go:build linux
 
-package models
+// Package sysmem tells how much memory the system can still give a process.
+package sysmem
 
 import (
 	"bufio"
@@ -10,9 +11,9 @@ import (
 	"strings"
 )
 
-// availableMemory reads MemAvailable from /proc/meminfo: the memory the
+// Available reads MemAvailable from /proc/meminfo: the memory the
 // kernel thinks can be given to a new process without swapping.
-func availableMemory() (uint64, error) {
+func Available() (uint64, error) {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0, err

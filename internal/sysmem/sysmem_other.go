@@ -1,11 +1,11 @@
 //go:build !linux
 
-package models
+package sysmem
 
 import "errors"
 
-// availableMemory is only known on Linux for now; elsewhere the "fits in
-// memory" badge is left out rather than guessed.
-func availableMemory() (uint64, error) {
+// Available is only known on Linux for now; elsewhere callers leave out
+// what depends on it (the "fits in memory" badge) rather than guess.
+func Available() (uint64, error) {
 	return 0, errors.New("available memory unknown on this platform")
 }

@@ -6,7 +6,7 @@ package main
 import (
 	"os"
 
-	"burrow/app"
+	"burrow/app/cli"
 )
 
-func main() { os.Exit(app.RunCLI(os.Args[1:])) }
+func main() { os.Exit(cli.RunCLI(os.Args[1:])) }

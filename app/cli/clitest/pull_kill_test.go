@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildCLI compiles burrow without the window (internal/burrowcli: no cgo,
+// buildCLI compiles burrow without the window (app/cli/burrowcli: no cgo,
 // quick to build), once per test run.
 func buildCLI(t *testing.T) string {
 	t.Helper()
@@ -62,7 +62,7 @@ func build(root string) (string, string) {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	cmd := exec.Command(goBin, "build", "-o", bin, "./internal/burrowcli")
+	cmd := exec.Command(goBin, "build", "-o", bin, "./app/cli/burrowcli")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -15,6 +15,9 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
+	"burrow/app/api"
+	"burrow/app/apptest"
+	"burrow/app/remote"
 	"burrow/inference"
 	"burrow/inference/chat"
 	"burrow/inference/gguf"
@@ -45,7 +48,7 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, loadLog.String())
 	}
-	srv := NewServer(w, ServerOptions{Port: -1, APIKey: "test-key", Model: func() *inference.ModelInfo { return info }})
+	srv := api.NewServer(w, api.ServerOptions{Port: -1, APIKey: "test-key", Model: func() *inference.ModelInfo { return info }})
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -55,11 +58,11 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 	msgs := []chat.Message{{Role: "user", Content: clientPrompt}}
 	ref := inference.GenerateRequest{Conversation: "reference", Messages: msgs, MaxTokens: clientMaxTokens}
 	ref.Params = greedyParams()
-	pieces, last := collect(w.Generate(ctx, ref))
+	pieces, last := apptest.Collect(w.Generate(ctx, ref))
 	if last.Kind != inference.EventDone {
 		t.Fatalf("in-process generation: %+v", last)
 	}
-	wantChat := textOf(pieces)
+	wantChat := apptest.TextOf(pieces)
 	if strings.TrimSpace(wantChat) == "" {
 		t.Fatalf("the reference reply is empty (stop %s)", last.StopReason)
 	}
@@ -75,7 +78,7 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 	t.Run("openai npm package", func(t *testing.T) {
 		dir := nodeClientDir(t)
 		cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "client.mjs"), srv.Addr(), "test-key")
-		cmd.Env = append(os.Environ(), "BURROW_MODEL="+modelID(info))
+		cmd.Env = append(os.Environ(), "BURROW_MODEL="+api.ModelID(info))
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -96,10 +99,10 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 		if got.Text != wantChat {
 			t.Errorf("npm client %q\nworker     %q", got.Text, wantChat)
 		}
-		if got.FinishReason != finishReason(last.StopReason) || got.Usage == nil ||
+		if got.FinishReason != api.FinishReason(last.StopReason) || got.Usage == nil ||
 			got.Usage.CompletionTokens != last.Stats.GenTokens || got.Chunks < 3 {
 			t.Errorf("npm client: finish %q, usage %+v, %d chunks; want %q, %d tokens",
-				got.FinishReason, got.Usage, got.Chunks, finishReason(last.StopReason), last.Stats.GenTokens)
+				got.FinishReason, got.Usage, got.Chunks, api.FinishReason(last.StopReason), last.Stats.GenTokens)
 		}
 	})
 
@@ -107,7 +110,7 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 
 	t.Run("openai-go chat stream", func(t *testing.T) {
 		stream := client.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
-			Model:         modelID(info),
+			Model:         api.ModelID(info),
 			Messages:      []openai.ChatCompletionMessageParamUnion{openai.UserMessage(clientPrompt)},
 			Temperature:   openai.Float(0),
 			Seed:          openai.Int(clientSeed),
@@ -129,7 +132,7 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 	t.Run("openai-go text completion equals burrow run", func(t *testing.T) {
 		want := burrowRun(t, path, clientPrompt)
 		stream := client.Completions.NewStreaming(ctx, openai.CompletionNewParams{
-			Model:       openai.CompletionNewParamsModel(modelID(info)),
+			Model:       openai.CompletionNewParamsModel(api.ModelID(info)),
 			Prompt:      openai.CompletionNewParamsPromptUnion{OfString: openai.String(clientPrompt)},
 			Temperature: openai.Float(0),
 			Seed:        openai.Int(clientSeed),
@@ -150,16 +153,16 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 	})
 
 	t.Run("remote engine", func(t *testing.T) {
-		r, err := NewRemoteEngine(srv.Addr(), "test-key")
+		r, err := remote.New(srv.Addr(), "test-key")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer r.Close()
-		loadRemote(t, r, modelID(info))
+		loadRemote(t, r, api.ModelID(info))
 		req := ref
 		req.TopLogprobs = 2
-		pieces, done := collect(r.Generate(ctx, req))
-		if got := textOf(pieces); got != wantChat || done.StopReason != last.StopReason || done.Stats.GenTokens != last.Stats.GenTokens {
+		pieces, done := apptest.Collect(r.Generate(ctx, req))
+		if got := apptest.TextOf(pieces); got != wantChat || done.StopReason != last.StopReason || done.Stats.GenTokens != last.Stats.GenTokens {
 			t.Errorf("remote %q (%s, %d tokens)\nworker %q (%s, %d tokens)", got, done.StopReason, done.Stats.GenTokens,
 				wantChat, last.StopReason, last.Stats.GenTokens)
 		}
@@ -271,4 +274,13 @@ func nodeClientDir(t *testing.T) string {
 		}
 	}
 	return dir
+}
+
+func loadRemote(t *testing.T, r *remote.Engine, model string) *inference.ModelInfo {
+	t.Helper()
+	_, last := apptest.Collect(r.Load(context.Background(), model, inference.LoadOptions{}))
+	if last.Kind != inference.EventLoaded {
+		t.Fatalf("load %q: %+v", model, last)
+	}
+	return last.Model
 }
