@@ -79,10 +79,12 @@ type Change struct {
 // Errors the UI may show as they are.
 var (
 	ErrBusy        = errors.New("a reply is being written; stop it first")
-	ErrNoModel     = errors.New("no model is loaded: load one from the model picker, open a .gguf or drop one on the window")
 	ErrUnknownConv = errors.New("no such conversation")
 	ErrNotGGUF     = errors.New("not a GGUF model file (Burrow loads .gguf files)")
 )
+
+// errNoModel is inference.ErrNoModel with what the window's user can do.
+var errNoModel = fmt.Errorf("%w: load one from the model picker, open a .gguf or drop one on the window", inference.ErrNoModel)
 
 // Controller is the app core the window (and tests) drive: the loaded
 // model, the conversations, the reply being written. It holds no UI code.
@@ -552,7 +554,7 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 	}
 	if c.model.Path == "" || (!c.model.Loading && c.model.Info == nil) {
 		c.mu.Unlock()
-		return ErrNoModel
+		return errNoModel
 	}
 	if c.model.Loading && c.model.Remote != "" {
 		c.mu.Unlock()
@@ -571,11 +573,10 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 	cv.Updated = time.Now()
 	c.moveToFrontLocked(cv)
 	req := inference.GenerateRequest{
-		Conversation: cv.ID,
-		Messages:     cv.ChatMessages(),
-		Params:       cv.Settings.Params(),
-		MaxTokens:    cv.Settings.MaxTokens,
-		TopLogprobs:  cv.Settings.TopLogprobs,
+		Messages:    cv.ChatMessages(),
+		Params:      cv.Settings.Params(),
+		MaxTokens:   cv.Settings.MaxTokens,
+		TopLogprobs: cv.Settings.TopLogprobs,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &generation{convID: id, index: len(cv.Messages) - 1, cancel: cancel, done: make(chan struct{})}

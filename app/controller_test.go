@@ -11,6 +11,7 @@ import (
 
 	"burrow/app/apptest"
 	"burrow/inference"
+	"burrow/inference/llama"
 	"burrow/models"
 )
 
@@ -165,7 +166,7 @@ func TestSendNeedsAModel(t *testing.T) {
 	useTempXDG(t)
 	c := startController(t, apptest.NewFakeEngine(), nil)
 	id, _ := c.NewConversation()
-	if err := c.Send(id, "hi"); !errors.Is(err, ErrNoModel) {
+	if err := c.Send(id, "hi"); !errors.Is(err, inference.ErrNoModel) {
 		t.Fatalf("send without a model: %v", err)
 	}
 }
@@ -337,5 +338,14 @@ func TestLoadingAnotherModelStopsTheReply(t *testing.T) {
 	cv, _ := c.Conversation(id)
 	if r := cv.Messages[1].StopReason; r != inference.StopCancelled {
 		t.Fatalf("stop reason %q", r)
+	}
+}
+
+// TestKVTypeSetting: the window's KV cache choice reaches the load options.
+func TestKVTypeSetting(t *testing.T) {
+	for in, want := range map[string]llama.KVType{"": llama.KVF32, "f32": llama.KVF32, "f16": llama.KVF16, "bogus": llama.KVF32} {
+		if got := (ChatSettings{KVType: in}).LoadOptions().KV; got != want {
+			t.Errorf("KVType %q: %v, want %v", in, got, want)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"burrow/inference"
 	"burrow/inference/chat"
+	"burrow/inference/llama"
 	"burrow/inference/sample"
 	"burrow/internal/atomicfile"
 )
@@ -54,6 +55,9 @@ type ChatSettings struct {
 	Seed          uint64  `json:"seed"`
 	ContextLength int     `json:"context_length"`
 	Threads       int     `json:"threads"`
+	// KVType is the KV cache the next load makes: "f32" (or "") or "f16"
+	// (half the memory, llama.cpp's default arithmetic).
+	KVType string `json:"kv_type,omitempty"`
 	// TopLogprobs > 0 keeps that many alternatives per generated token
 	// (the "token choices" view); 0 is off and costs nothing.
 	TopLogprobs int `json:"top_logprobs,omitempty"`
@@ -87,7 +91,11 @@ func (s ChatSettings) Params() sample.Params {
 
 // LoadOptions are the engine options these settings ask for.
 func (s ChatSettings) LoadOptions() inference.LoadOptions {
-	return inference.LoadOptions{ContextLength: s.ContextLength, Threads: s.Threads}
+	kv, err := llama.ParseKVType(s.KVType)
+	if err != nil {
+		kv = llama.KVF32 // "" or a hand-edited file: the default
+	}
+	return inference.LoadOptions{ContextLength: s.ContextLength, Threads: s.Threads, KV: kv}
 }
 
 // Conversation is one chat, saved as one JSON file.

@@ -33,11 +33,14 @@ type GenOptions struct {
 	// the prompt time and the time to first token include what the caller
 	// did first, such as rendering the prompt.
 	Start time.Time
-
-	// pick, set by the worker's tests, sees each sampled token (n counts
-	// from 1) and may replace it.
-	pick func(n, id int) int
+	// Sampler, when set, sees each sampled token (n counts from 1) and
+	// returns the one to use instead: tests force outputs or act at an
+	// exact token with it. nil keeps the sampler's choice.
+	Sampler Sampler
 }
+
+// Sampler replaces the n-th sampled token id (GenOptions.Sampler).
+type Sampler func(n, id int) int
 
 // Result is what Generate produced.
 type Result struct {
@@ -195,8 +198,8 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 			return d.release(dec, stop, StopCancelled), nil
 		}
 		id := sampler.Sample(logits)
-		if d.opts.pick != nil {
-			id = d.opts.pick(stats.GenTokens+1, id)
+		if d.opts.Sampler != nil {
+			id = d.opts.Sampler(stats.GenTokens+1, id)
 		}
 		var top []TokenProb
 		if n := d.opts.TopLogprobs; n > 0 {

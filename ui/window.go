@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/app"
+	"burrow/inference"
 )
 
 // Window is Burrow's main window: the model bar on top, then tabs (Chat,
@@ -316,7 +317,7 @@ func (w *Window) showError(err error) {
 		return
 	}
 	title := "Something went wrong"
-	if errors.Is(err, app.ErrNoModel) {
+	if errors.Is(err, inference.ErrNoModel) {
 		title = "No model loaded"
 	}
 	w.showErrorTitled(title, err)

@@ -217,22 +217,17 @@ func (c *chatRequest) toGenerate() (inference.GenerateRequest, *apiError) {
 		top = 1 // the chosen token's own probability is looked up among the candidates
 	}
 	return inference.GenerateRequest{
-		Conversation: apiConversation,
-		Messages:     msgs,
-		Params:       p,
-		MaxTokens:    limit,
-		Stop:         c.Stop,
-		TopLogprobs:  top,
+		Messages:    msgs,
+		Params:      p,
+		MaxTokens:   limit,
+		Stop:        c.Stop,
+		TopLogprobs: top,
 		// Clients keep their own history: a long one is a 400
 		// (context_length_exceeded), never silently shortened, even on
 		// the window's worker whose chats drop their oldest turns.
 		ContextPolicy: inference.ContextStop,
 	}, nil
 }
-
-// apiConversation is the KV-cache slot API requests share: clients resend
-// the whole history, so consecutive turns reuse the cached prefix.
-const apiConversation = "api"
 
 func (m chatMessageIn) toChat(i int) (chat.Message, *apiError) {
 	param := "messages[" + strconv.Itoa(i) + "]"
@@ -343,11 +338,10 @@ func (c *completionRequest) toGenerate() (inference.GenerateRequest, string, *ap
 		top = max(*c.Logprobs, 1)
 	}
 	return inference.GenerateRequest{
-		Conversation: apiConversation,
-		Prompt:       prompt, // tokenized like burrow run: no template, special tokens as text
-		Params:       p,
-		MaxTokens:    limit,
-		Stop:         c.Stop,
-		TopLogprobs:  top,
+		Prompt:      prompt, // tokenized like burrow run: no template, special tokens as text
+		Params:      p,
+		MaxTokens:   limit,
+		Stop:        c.Stop,
+		TopLogprobs: top,
 	}, prompt, nil
 }

@@ -126,7 +126,7 @@ func TestChatRequestFields(t *testing.T) {
 		{"logprobs alone asks for the chosen token", `"logprobs":true`, func(r inference.GenerateRequest) bool { return r.TopLogprobs == 1 }},
 		{"top_logprobs", `"logprobs":true,"top_logprobs":4`, func(r inference.GenerateRequest) bool { return r.TopLogprobs == 4 }},
 		{"shared cache slot", ``, func(r inference.GenerateRequest) bool {
-			return r.Conversation == apiConversation && r.Template == "" && r.ContextPolicy == inference.ContextStop
+			return r.Template == "" && r.ContextPolicy == inference.ContextStop
 		}},
 	}
 	gen := apptest.NewFakeGen("x")

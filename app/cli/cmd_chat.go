@@ -14,6 +14,7 @@ import (
 
 	"burrow/inference"
 	"burrow/inference/chat"
+	"burrow/inference/llama"
 	"burrow/inference/sample"
 )
 
@@ -26,6 +27,7 @@ type chatOptions struct {
 	params                          sample.Params // resolved from sampler; Seed 0: random per reply
 	policy                          inference.ContextPolicy
 	maxTokens, ctxLen, threads      int
+	kv                              llama.KVType
 }
 
 func newChatCmd() *cobra.Command {
@@ -68,6 +70,7 @@ func newChatCmd() *cobra.Command {
 	addSamplerFlags(cmd, &o.sampler)
 	fl.IntVarP(&o.threads, "threads", "t", 0, "threads (default: physical cores)")
 	fl.IntVarP(&o.ctxLen, "ctx", "c", 0, "context length (default: the model's, at most 4096)")
+	addKVFlag(cmd, &o.kv, llama.KVF32, kvHelp)
 	return cmd
 }
 
@@ -169,7 +172,7 @@ func runChat(in io.Reader, out, errOut io.Writer, sigs <-chan os.Signal, o chatO
 func loadForChat(w *inference.Worker, o chatOptions, errOut io.Writer, sigs <-chan os.Signal) (*inference.ModelInfo, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	events := w.Load(ctx, o.model, inference.LoadOptions{ContextLength: o.ctxLen, Threads: o.threads})
+	events := w.Load(ctx, o.model, inference.LoadOptions{ContextLength: o.ctxLen, Threads: o.threads, KV: o.kv})
 	var info *inference.ModelInfo
 	var loadErr error
 	shown := -1
@@ -213,7 +216,6 @@ func chatReply(w *inference.Worker, history []chat.Message, tmpl string, o chatO
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	events := w.Generate(ctx, inference.GenerateRequest{
-		Conversation:  "terminal",
 		Messages:      history,
 		Template:      tmpl,
 		Params:        o.params, // Seed 0 without --seed: the worker draws one per reply and reports it

@@ -16,7 +16,7 @@ func newPerplexityCmd() *cobra.Command {
 	var (
 		modelPath, file string
 		ctxLen, threads int
-		kvType          string
+		kv              llama.KVType
 	)
 	cmd := &cobra.Command{
 		Use:   "perplexity --model FILE.gguf --file TEXT --ctx N",
@@ -34,14 +34,11 @@ func newPerplexityCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("perplexity: %w", err)
 			}
-			m, err := inference.LoadModel(modelPath, inference.LoadOptions{ContextLength: ctxLen, Threads: threads})
+			m, err := inference.LoadModel(modelPath, inference.LoadOptions{ContextLength: ctxLen, Threads: threads, KV: kv})
 			if err != nil {
 				return err
 			}
 			defer m.Close()
-			if m.KV, err = llama.ParseKVType(kvType); err != nil {
-				return fmt.Errorf("perplexity: %w", err)
-			}
 			st, err := m.NewState()
 			if err != nil {
 				return err
@@ -74,6 +71,6 @@ func newPerplexityCmd() *cobra.Command {
 	fl.StringVarP(&file, "file", "f", "", "text file to score")
 	fl.IntVarP(&ctxLen, "ctx", "c", 512, "tokens per chunk")
 	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
-	fl.StringVar(&kvType, "kv-type", "f16", "KV cache type: f16 (llama-perplexity's default arithmetic) or f32")
+	addKVFlag(cmd, &kv, llama.KVF16, "KV cache type: f16 (llama-perplexity's default arithmetic) or f32")
 	return cmd
 }

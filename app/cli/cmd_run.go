@@ -40,7 +40,7 @@ func newRunCmd() *cobra.Command {
 		modelPath, prompt string
 		maxTokens         int
 		threads, ctxLen   int
-		kvType            string
+		kv                llama.KVType
 		asJSON            bool
 		top               int
 		sampler           samplerFlags
@@ -63,14 +63,11 @@ func newRunCmd() *cobra.Command {
 			}
 			seed := p.Seed
 			stderr := cmd.ErrOrStderr()
-			m, err := inference.LoadModel(modelPath, inference.LoadOptions{ContextLength: ctxLen, Threads: threads})
+			m, err := inference.LoadModel(modelPath, inference.LoadOptions{ContextLength: ctxLen, Threads: threads, KV: kv})
 			if err != nil {
 				return err
 			}
 			defer m.Close()
-			if m.KV, err = llama.ParseKVType(kvType); err != nil {
-				return fmt.Errorf("run: %w", err)
-			}
 			st, err := m.NewState()
 			if err != nil {
 				return err
@@ -114,7 +111,7 @@ func newRunCmd() *cobra.Command {
 	addSamplerFlags(cmd, &sampler)
 	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
 	fl.IntVarP(&ctxLen, "ctx", "c", 0, "context length (default: the model's, at most 4096)")
-	fl.StringVar(&kvType, "kv-type", "f32", "KV cache type: f32, or f16 (half the memory, llama.cpp's default arithmetic)")
+	addKVFlag(cmd, &kv, llama.KVF32, kvHelp)
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object at the end instead of streaming")
 	fl.IntVar(&top, "top", 0, "with --json, list the N likeliest tokens at each step")
 	return cmd

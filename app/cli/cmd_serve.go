@@ -12,6 +12,7 @@ import (
 
 	"burrow/app/api"
 	"burrow/inference"
+	"burrow/inference/llama"
 	"burrow/models"
 )
 
@@ -56,6 +57,7 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&opts.CORS, "cors", false, "allow web pages on other origins to call the API")
 	f.IntVar(&load.ContextLength, "ctx", 0, "context length in tokens (0: the model's, capped at 4096)")
 	f.IntVar(&load.Threads, "threads", 0, "threads for inference (0: physical cores)")
+	addKVFlag(cmd, &load.KV, llama.KVF32, kvHelp)
 	f.IntVar(&maxWait, "max-queue", api.DefaultMaxQueue, "requests that may wait behind the running one before 503")
 	return cmd
 }

@@ -56,7 +56,7 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 
 	// The reference: the same chat request straight to the worker.
 	msgs := []chat.Message{{Role: "user", Content: clientPrompt}}
-	ref := inference.GenerateRequest{Conversation: "reference", Messages: msgs, MaxTokens: clientMaxTokens}
+	ref := inference.GenerateRequest{Messages: msgs, MaxTokens: clientMaxTokens}
 	ref.Params = greedyParams()
 	pieces, last := apptest.Collect(w.Generate(ctx, ref))
 	if last.Kind != inference.EventDone {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"burrow/inference/llama"
 	"burrow/inference/sample"
 )
 
@@ -66,3 +67,33 @@ func (s *samplerFlags) seededParams() (sample.Params, error) {
 	}
 	return p, err
 }
+
+// kvHelp documents --kv-type the same way wherever it appears.
+const kvHelp = "KV cache type: f32, or f16 (half the memory, llama.cpp's default arithmetic)"
+
+// addKVFlag declares --kv-type, which fills a LoadOptions.KV (def first).
+func addKVFlag(cmd *cobra.Command, kv *llama.KVType, def llama.KVType, help string) {
+	*kv = def
+	cmd.Flags().Var(kvFlag{kv}, "kv-type", help)
+}
+
+// kvFlag parses --kv-type as it is given, so a bad value fails before the
+// model loads.
+type kvFlag struct{ kv *llama.KVType }
+
+func (f kvFlag) String() string {
+	if f.kv == nil {
+		return ""
+	}
+	return f.kv.String()
+}
+
+func (f kvFlag) Set(s string) error {
+	t, err := llama.ParseKVType(s)
+	if err == nil {
+		*f.kv = t
+	}
+	return err
+}
+
+func (kvFlag) Type() string { return "type" }
