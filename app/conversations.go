@@ -36,11 +36,7 @@ type Message struct {
 }
 
 // Choice is one generated token and its top alternatives.
-type Choice struct {
-	Piece string                `json:"piece"` // the text it completed ("" inside a UTF-8 sequence)
-	Token int                   `json:"token"`
-	Top   []inference.TokenProb `json:"top,omitempty"`
-}
+type Choice = inference.Choice
 
 // ChatSettings are the per-conversation settings, saved with it. Zero
 // ContextLength and Threads mean the engine's defaults; Seed 0 is random.

@@ -40,6 +40,17 @@ type Vocab struct {
 	prompterErr error
 }
 
+// LoadVocab reads the tokenizer and chat template of the GGUF file at path,
+// without its weights (a vocabulary-only file is fine).
+func LoadVocab(path string) (*Vocab, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return vocabOf(f)
+}
+
 // vocabOf reads f's tokenizer and chat template.
 func vocabOf(f *gguf.File) (*Vocab, error) {
 	tok, err := tokenizer.FromGGUF(f)

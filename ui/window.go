@@ -184,9 +184,8 @@ func (w *Window) apply(ch app.Change) {
 			w.chat.appendPiece(ch.Index, ch.Piece)
 		}
 	case app.ChangeReplyDone:
-		if ch.ConvID == w.current {
-			cv, _ := w.c.Conversation(ch.ConvID)
-			w.chat.finish(&cv, ch.Index)
+		if ch.ConvID == w.current && ch.Message != nil {
+			w.chat.finish(*ch.Message, ch.Index)
 		}
 	case app.ChangeError:
 		w.showError(ch.Err)

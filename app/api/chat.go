@@ -2,9 +2,7 @@ package api
 
 import (
 	"context"
-	"iter"
 	"net/http"
-	"strings"
 	"time"
 
 	"burrow/inference"
@@ -99,98 +97,70 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		Model:             ModelID(info),
 		SystemFingerprint: info.Fingerprint,
 	}
-	if body.Stream {
-		s.streamChat(w, head, first, ch, body.Logprobs, top, body.includeUsage())
-		return
-	}
-	var text strings.Builder
-	var lp *chatLogprobs
+	shape := &chatShape{head: head, logprobs: body.Logprobs, top: top}
 	if body.Logprobs {
-		lp = &chatLogprobs{Content: []tokenLogprob{}}
+		shape.lp = &chatLogprobs{Content: []tokenLogprob{}}
 	}
-	for ev := range eventsFrom(first, ch) {
-		switch ev.Kind {
-		case inference.EventPiece:
-			text.WriteString(ev.Piece)
-			if lp != nil {
-				lp.Content = append(lp.Content, tokenLogprobOf(ev, top))
-			}
-		case inference.EventError:
-			writeError(w, errGeneration(orUnknown(ev.Err)))
-			return
-		case inference.EventDone:
-			head.Object = "chat.completion"
-			head.Choices = []chatChoice{{
-				Message:      &chatMessage{Role: "assistant", Content: strPtr(text.String())},
-				Logprobs:     lp,
-				FinishReason: strPtr(FinishReason(ev.StopReason)),
-			}}
-			head.Usage = usageOf(ev.Stats)
-			writeOK(w, head)
-			return
-		}
-	}
-	writeError(w, errGeneration(orUnknown(nil)))
+	relay(w, first, ch, shape, body.Stream, body.includeUsage())
 }
 
-// streamChat sends the reply as chat.completion.chunk events: the role
-// first, then each piece, then the finish reason, the usage if asked, [DONE].
-func (s *Server) streamChat(w http.ResponseWriter, head chatResponse, first inference.Event, ch <-chan inference.Event, logprobs bool, top int, withUsage bool) {
-	out := startSSE(w)
-	head.Object = "chat.completion.chunk"
-	chunk := func(c chatChoice) chatResponse {
-		h := head
-		h.Choices = []chatChoice{c}
-		return h
-	}
-	if out.send(chunk(chatChoice{Delta: &chatMessage{Role: "assistant", Content: strPtr("")}})) != nil {
-		return // the client is gone; its context cancels the generation
-	}
-	for ev := range eventsFrom(first, ch) {
-		switch ev.Kind {
-		case inference.EventPiece:
-			if ev.Piece == "" && !logprobs {
-				continue // text held back by a stop string; nothing to show yet
-			}
-			c := chatChoice{Delta: &chatMessage{Content: strPtr(ev.Piece)}}
-			if logprobs {
-				c.Logprobs = &chatLogprobs{Content: []tokenLogprob{tokenLogprobOf(ev, top)}}
-			}
-			if out.send(chunk(c)) != nil {
-				return
-			}
-		case inference.EventError:
-			_ = out.sendError(errGeneration(orUnknown(ev.Err)))
-			return
-		case inference.EventDone:
-			if out.send(chunk(chatChoice{Delta: &chatMessage{}, FinishReason: strPtr(FinishReason(ev.StopReason))})) != nil {
-				return
-			}
-			if withUsage {
-				h := head
-				h.Choices = []chatChoice{}
-				h.Usage = usageOf(ev.Stats)
-				if out.send(h) != nil {
-					return
-				}
-			}
-			_ = out.done()
-			return
-		}
-	}
-	_ = out.sendError(errGeneration(orUnknown(nil)))
+// chatShape writes chat completions (replyShape).
+type chatShape struct {
+	head     chatResponse
+	logprobs bool
+	top      int
+	lp       *chatLogprobs // the whole response's, when asked for
 }
 
-// eventsFrom replays the first event, already read, before the rest.
-func eventsFrom(first inference.Event, rest <-chan inference.Event) iter.Seq[inference.Event] {
-	return func(yield func(inference.Event) bool) {
-		if !yield(first) {
-			return
-		}
-		for ev := range rest {
-			if !yield(ev) {
-				return
-			}
-		}
+// chunk is a chat.completion.chunk with one choice.
+func (c *chatShape) chunk(ch chatChoice) chatResponse {
+	h := c.head
+	h.Object = "chat.completion.chunk"
+	h.Choices = []chatChoice{ch}
+	return h
+}
+
+func (c *chatShape) start() (any, bool) {
+	return c.chunk(chatChoice{Delta: &chatMessage{Role: "assistant", Content: strPtr("")}}), true
+}
+
+func (c *chatShape) piece(ev inference.Event) (any, bool) {
+	if ev.Piece == "" && !c.logprobs {
+		return nil, false // text held back by a stop string; nothing to show yet
 	}
+	ch := chatChoice{Delta: &chatMessage{Content: strPtr(ev.Piece)}}
+	if c.logprobs {
+		ch.Logprobs = &chatLogprobs{Content: []tokenLogprob{tokenLogprobOf(ev, c.top)}}
+	}
+	return c.chunk(ch), true
+}
+
+func (c *chatShape) finish(stop string) any {
+	return c.chunk(chatChoice{Delta: &chatMessage{}, FinishReason: strPtr(FinishReason(stop))})
+}
+
+func (c *chatShape) usage(st *inference.Stats) any {
+	h := c.head
+	h.Object = "chat.completion.chunk"
+	h.Choices = []chatChoice{}
+	h.Usage = usageOf(st)
+	return h
+}
+
+func (c *chatShape) add(ev inference.Event) {
+	if c.lp != nil {
+		c.lp.Content = append(c.lp.Content, tokenLogprobOf(ev, c.top))
+	}
+}
+
+func (c *chatShape) whole(rep *inference.Reply) any {
+	h := c.head
+	h.Object = "chat.completion"
+	h.Choices = []chatChoice{{
+		Message:      &chatMessage{Role: "assistant", Content: strPtr(rep.Text())},
+		Logprobs:     c.lp,
+		FinishReason: strPtr(FinishReason(rep.StopReason)),
+	}}
+	h.Usage = usageOf(rep.Stats)
+	return h
 }

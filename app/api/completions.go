@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"burrow/inference"
@@ -84,84 +83,70 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 		Model:             ModelID(info),
 		SystemFingerprint: info.Fingerprint,
 	}
-	echo := ""
+	shape := &completionShape{head: head, top: top}
 	if body.Echo {
-		echo = prompt
+		shape.echo = prompt
 	}
-	if body.Stream {
-		s.streamCompletion(w, head, first, ch, echo, top, body.includeUsage())
-		return
-	}
-	var text strings.Builder
-	text.WriteString(echo)
-	var lp *completionLogprobs
+	shape.offset = len(shape.echo)
 	if top >= 0 {
-		lp = newCompletionLogprobs()
+		shape.lp = newCompletionLogprobs()
 	}
-	for ev := range eventsFrom(first, ch) {
-		switch ev.Kind {
-		case inference.EventPiece:
-			if lp != nil {
-				lp.add(ev, top, text.Len())
-			}
-			text.WriteString(ev.Piece)
-		case inference.EventError:
-			writeError(w, errGeneration(orUnknown(ev.Err)))
-			return
-		case inference.EventDone:
-			head.Choices = []completionChoice{{Text: text.String(), Logprobs: lp, FinishReason: strPtr(FinishReason(ev.StopReason))}}
-			head.Usage = usageOf(ev.Stats)
-			writeOK(w, head)
-			return
-		}
-	}
-	writeError(w, errGeneration(orUnknown(nil)))
+	relay(w, first, ch, shape, body.Stream, body.includeUsage())
 }
 
-func (s *Server) streamCompletion(w http.ResponseWriter, head completionResponse, first inference.Event, ch <-chan inference.Event, echo string, top int, withUsage bool) {
-	out := startSSE(w)
-	chunk := func(c completionChoice) completionResponse {
-		h := head
-		h.Choices = []completionChoice{c}
-		return h
+// completionShape writes text completions (replyShape).
+type completionShape struct {
+	head   completionResponse
+	echo   string // the prompt, when echoed before the reply
+	top    int    // alternatives per token; -1: no logprobs
+	offset int    // where the next piece starts in the text
+	lp     *completionLogprobs
+}
+
+func (c *completionShape) chunk(ch completionChoice) completionResponse {
+	h := c.head
+	h.Choices = []completionChoice{ch}
+	return h
+}
+
+func (c *completionShape) start() (any, bool) {
+	return c.chunk(completionChoice{Text: c.echo}), c.echo != ""
+}
+
+func (c *completionShape) piece(ev inference.Event) (any, bool) {
+	if ev.Piece == "" && c.top < 0 {
+		return nil, false // text held back by a stop string; nothing to show yet
 	}
-	offset := len(echo)
-	if echo != "" && out.send(chunk(completionChoice{Text: echo})) != nil {
-		return
+	ch := completionChoice{Text: ev.Piece}
+	if c.top >= 0 {
+		ch.Logprobs = newCompletionLogprobs()
+		ch.Logprobs.add(ev, c.top, c.offset)
 	}
-	for ev := range eventsFrom(first, ch) {
-		switch ev.Kind {
-		case inference.EventPiece:
-			if ev.Piece == "" && top < 0 {
-				continue // text held back by a stop string; nothing to show yet
-			}
-			c := completionChoice{Text: ev.Piece}
-			if top >= 0 {
-				c.Logprobs = newCompletionLogprobs()
-				c.Logprobs.add(ev, top, offset)
-			}
-			offset += len(ev.Piece)
-			if out.send(chunk(c)) != nil {
-				return
-			}
-		case inference.EventError:
-			_ = out.sendError(errGeneration(orUnknown(ev.Err)))
-			return
-		case inference.EventDone:
-			if out.send(chunk(completionChoice{FinishReason: strPtr(FinishReason(ev.StopReason))})) != nil {
-				return
-			}
-			if withUsage {
-				h := head
-				h.Choices = []completionChoice{}
-				h.Usage = usageOf(ev.Stats)
-				if out.send(h) != nil {
-					return
-				}
-			}
-			_ = out.done()
-			return
-		}
+	c.offset += len(ev.Piece)
+	return c.chunk(ch), true
+}
+
+func (c *completionShape) finish(stop string) any {
+	return c.chunk(completionChoice{FinishReason: strPtr(FinishReason(stop))})
+}
+
+func (c *completionShape) usage(st *inference.Stats) any {
+	h := c.head
+	h.Choices = []completionChoice{}
+	h.Usage = usageOf(st)
+	return h
+}
+
+func (c *completionShape) add(ev inference.Event) {
+	if c.lp != nil {
+		c.lp.add(ev, c.top, c.offset)
 	}
-	_ = out.sendError(errGeneration(orUnknown(nil)))
+	c.offset += len(ev.Piece)
+}
+
+func (c *completionShape) whole(rep *inference.Reply) any {
+	h := c.head
+	h.Choices = []completionChoice{{Text: c.echo + rep.Text(), Logprobs: c.lp, FinishReason: strPtr(FinishReason(rep.StopReason))}}
+	h.Usage = usageOf(rep.Stats)
+	return h
 }

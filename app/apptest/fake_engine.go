@@ -23,6 +23,7 @@ type FakeEngine struct {
 	Notice  string // sent with every EventDone (a template fallback, dropped turns)
 
 	mu       sync.Mutex
+	vocab    *inference.Vocab // of the loaded path, when it is a real GGUF
 	loads    []string
 	requests []inference.GenerateRequest
 	unloads  int
@@ -56,6 +57,10 @@ func (f *FakeEngine) Load(ctx context.Context, path string, opts inference.LoadO
 			ctxLen = 512
 		}
 		name := path[strings.LastIndexAny(path, `/\`)+1:]
+		v, _ := inference.LoadVocab(path) // nil for a file that only looks like a model
+		f.mu.Lock()
+		f.vocab = v
+		f.mu.Unlock()
 		ch <- inference.Event{Kind: inference.EventLoaded, Model: &inference.ModelInfo{
 			Path: path, Name: strings.TrimSuffix(name, ".gguf"), Architecture: "llama", ContextLength: ctxLen, Fingerprint: "fake",
 		}}
@@ -120,9 +125,17 @@ func (f *FakeEngine) Generate(ctx context.Context, req inference.GenerateRequest
 	return ch
 }
 
+// Vocab is the loaded file's tokenizer and template, when it is a real GGUF.
+func (f *FakeEngine) Vocab() *inference.Vocab {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.vocab
+}
+
 // Unload forgets the model.
 func (f *FakeEngine) Unload() {
 	f.mu.Lock()
+	f.vocab = nil
 	f.unloads++
 	f.mu.Unlock()
 }

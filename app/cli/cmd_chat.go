@@ -222,40 +222,40 @@ func chatReply(w *inference.Worker, history []chat.Message, tmpl string, o chatO
 		MaxTokens:     o.maxTokens,
 		ContextPolicy: o.policy,
 	})
-	var text strings.Builder
+	var rep inference.Reply
 	for {
 		select {
 		case <-sigs:
 			cancel()
 		case ev, ok := <-events:
 			if !ok {
-				return text.String(), errors.New("the reply ended without a result")
+				return rep.Text(), errors.New("the reply ended without a result")
 			}
+			rep.Add(ev)
 			switch ev.Kind {
 			case inference.EventPiece:
-				text.WriteString(ev.Piece)
 				io.WriteString(out, ev.Piece)
 			case inference.EventError:
-				if text.Len() > 0 {
+				if rep.Text() != "" {
 					fmt.Fprintln(out)
 				}
-				return "", ev.Err
+				return "", rep.Err
 			case inference.EventDone:
 				fmt.Fprintln(out)
-				if ev.Notice != "" && !shown[ev.Notice] {
-					shown[ev.Notice] = true
-					fmt.Fprintln(errOut, "note:", ev.Notice)
+				if rep.Notice != "" && !shown[rep.Notice] {
+					shown[rep.Notice] = true
+					fmt.Fprintln(errOut, "note:", rep.Notice)
 				}
-				printChatStats(errOut, ev)
-				return text.String(), nil
+				printChatStats(errOut, &rep)
+				return rep.Text(), nil
 			}
 		}
 	}
 }
 
-func printChatStats(errOut io.Writer, ev inference.Event) {
-	s := ev.Stats
-	why := ev.StopReason
+func printChatStats(errOut io.Writer, rep *inference.Reply) {
+	s := rep.Stats
+	why := rep.StopReason
 	switch why {
 	case inference.StopLength:
 		why += " (the context is full: /reset to start over, or use --context-full drop)"
