@@ -47,16 +47,11 @@ func newBenchCmd() *cobra.Command {
 				return fmt.Errorf("bench: --prompt-tokens must be at least 1 and --gen-tokens not negative")
 			}
 			t0 := time.Now()
-			m, err := inference.LoadModel(modelPath, inference.LoadOptions{ContextLength: promptTokens + genTok + 1, Threads: threads})
+			m, st, done, err := loadState(modelPath, inference.LoadOptions{ContextLength: promptTokens + genTok + 1, Threads: threads})
 			if err != nil {
 				return err
 			}
-			defer m.Close()
-			st, err := m.NewState()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+			defer done()
 			touchWeights(m)
 			load := time.Since(t0)
 

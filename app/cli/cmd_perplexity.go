@@ -34,16 +34,11 @@ func newPerplexityCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("perplexity: %w", err)
 			}
-			m, err := inference.LoadModel(modelPath, inference.LoadOptions{ContextLength: ctxLen, Threads: threads, KV: kv})
+			m, st, done, err := loadState(modelPath, inference.LoadOptions{ContextLength: ctxLen, Threads: threads, KV: kv})
 			if err != nil {
 				return err
 			}
-			defer m.Close()
-			st, err := m.NewState()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+			defer done()
 			tokens := m.Tok.Encode(string(text), true, false)
 			bos := -1
 			if m.Tok.AddBOS() {

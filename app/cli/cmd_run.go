@@ -63,16 +63,11 @@ func newRunCmd() *cobra.Command {
 			}
 			seed := p.Seed
 			stderr := cmd.ErrOrStderr()
-			m, err := inference.LoadModel(modelPath, inference.LoadOptions{ContextLength: ctxLen, Threads: threads, KV: kv})
+			m, st, done, err := loadState(modelPath, inference.LoadOptions{ContextLength: ctxLen, Threads: threads, KV: kv})
 			if err != nil {
 				return err
 			}
-			defer m.Close()
-			st, err := m.NewState()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+			defer done()
 			ids := m.Tokenize(prompt)
 			fmt.Fprintf(stderr, "seed %d, %d prompt tokens, context %d, %d threads\n", seed, len(ids), st.ContextLen(), st.Threads())
 

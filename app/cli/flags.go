@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"burrow/inference"
 	"burrow/inference/llama"
 	"burrow/inference/sample"
 )
@@ -97,3 +98,17 @@ func (f kvFlag) Set(s string) error {
 }
 
 func (kvFlag) Type() string { return "type" }
+
+// loadState loads the model at path and makes its KV cache, for the
+// commands that drive inference.Generate or llama directly; done frees both.
+func loadState(path string, opts inference.LoadOptions) (m *inference.Model, st *llama.State, done func(), err error) {
+	m, err = inference.LoadModel(path, opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if st, err = m.NewState(); err != nil {
+		m.Close()
+		return nil, nil, nil, err
+	}
+	return m, st, func() { st.Close(); m.Close() }, nil
+}
