@@ -786,6 +786,16 @@ func TestWorkerVocab(t *testing.T) {
 	if err != nil || !slices.Equal(pr.Tokens, promptTokens(t, path, msgs)) {
 		t.Errorf("Vocab.Prompt %v, %v; want %v", pr.Tokens, err, promptTokens(t, path, msgs))
 	}
+	// The window renders while a reply is being written: no shared state.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			v.Prompt(msgs)
+		}
+	}()
+	collect(t, w.Generate(context.Background(), GenerateRequest{Messages: msgs, Params: greedy(), MaxTokens: 4}))
+	<-done
 	w.Unload()
 	if w.Vocab() != nil {
 		t.Error("a Vocab after Unload")
