@@ -5,25 +5,29 @@ package sysmem
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 )
 
 // Available reads MemAvailable from /proc/meminfo: the memory the
 // kernel thinks can be given to a new process without swapping.
 func Available() (uint64, error) {
-	f, err := os.Open("/proc/meminfo")
+	data, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return parse(data)
+}
+
+// parse finds "MemAvailable:  123456 kB" and returns bytes.
+func parse(meminfo []byte) (uint64, error) {
+	sc := bufio.NewScanner(bytes.NewReader(meminfo))
 	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
-			kb, err := strconv.ParseUint(fields[1], 10, 64)
+		f := bytes.Fields(sc.Bytes())
+		if len(f) >= 2 && string(f[0]) == "MemAvailable:" {
+			kb, err := strconv.ParseUint(string(f[1]), 10, 64)
 			if err != nil {
 				return 0, fmt.Errorf("/proc/meminfo: %w", err)
 			}
