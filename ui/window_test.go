@@ -18,6 +18,7 @@ import (
 	"burrow/app"
 	"burrow/app/api"
 	"burrow/app/apptest"
+	"burrow/inference/llama"
 	"burrow/models"
 )
 
@@ -292,6 +293,7 @@ func TestSettingsAndConversationsSurviveRestart(t *testing.T) {
 	h.w.settings.temp.slider.SetValue(0.3)
 	h.w.settings.system.SetText("You are terse.")
 	h.w.settings.seed.SetText("1234")
+	h.w.settings.kvType.SetSelected(kvF16)
 	h.w.win.Resize(fyne.NewSize(900, 640))
 	h.w.saveWindow()
 	id := h.w.current
@@ -305,8 +307,11 @@ func TestSettingsAndConversationsSurviveRestart(t *testing.T) {
 		t.Fatalf("after restart: current %q, %d messages", w2.current, len(w2.chat.views))
 	}
 	s := w2.settings
-	if s.temp.value() != 0.3 || s.system.Text != "You are terse." || s.seed.Text != "1234" {
-		t.Errorf("settings after restart: temp %v, system %q, seed %q", s.temp.value(), s.system.Text, s.seed.Text)
+	if s.temp.value() != 0.3 || s.system.Text != "You are terse." || s.seed.Text != "1234" || s.kvType.Selected != kvF16 {
+		t.Errorf("settings after restart: temp %v, system %q, seed %q, KV %q", s.temp.value(), s.system.Text, s.seed.Text, s.kvType.Selected)
+	}
+	if kv := c2.Settings().Defaults.LoadOptions().KV; kv != llama.KVF16 {
+		t.Errorf("the next load's KV cache: %v, want f16", kv)
 	}
 	if st := c2.Settings(); st.WindowWidth != 900 || st.WindowHeight != 640 {
 		t.Errorf("window size after restart: %vx%v", st.WindowWidth, st.WindowHeight)
