@@ -83,7 +83,7 @@ func Generate(ctx context.Context, st *llama.State, m *Model, prompt []int, opts
 	}
 	if len(prompt) > st.ContextLen() {
 		return nil, fmt.Errorf("generate: %w: the prompt is %d tokens and the context holds %d",
-			llama.ErrContextFull, len(prompt), st.ContextLen())
+			ErrContextFull, len(prompt), st.ContextLen())
 	}
 	if opts.Cached < 0 || opts.Cached > st.Len() {
 		return nil, fmt.Errorf("generate: %d cached tokens claimed, the cache holds %d", opts.Cached, st.Len())
@@ -233,7 +233,7 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 		var err error
 		logits, err = st.Eval([]int{id})
 		switch {
-		case errors.Is(err, llama.ErrContextFull):
+		case errors.Is(err, ErrContextFull):
 			return d.release(dec, stop, StopLength), nil
 		case err != nil:
 			return "", fmt.Errorf("generate: evaluate token %d: %w", id, err)
