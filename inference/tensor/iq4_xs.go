@@ -1,6 +1,15 @@
 package tensor
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"burrow/inference/gguf"
+)
+
+func init() {
+	register(weightType{typ: gguf.TypeIQ4_XS, dequantize: dequantizeIQ4_XS, quantize: quantizeIQ4_XS,
+		form: formQ8_K, plain: rowKernels{dot: dotIQ4_XSPlain}})
+}
 
 // IQ4_XS layout (ggml block_iq4_xs), 136 bytes per 256 values: F16 d,
 // uint16 scales_h (2 high bits of each of the 8 block scales), 4 bytes

@@ -1,5 +1,11 @@
 package tensor
 
+import "burrow/inference/gguf"
+
+func init() {
+	registerFast(gguf.TypeIQ4_XS, kq23Kernels(dotIQ4_XSFast, dotIQ4_XSx4Fast))
+}
+
 //go:noescape
 func dotIQ4_XSAVX2(w, x *byte, nb int) float32
 

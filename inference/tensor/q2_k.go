@@ -1,6 +1,15 @@
 package tensor
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"burrow/inference/gguf"
+)
+
+func init() {
+	register(weightType{typ: gguf.TypeQ2_K, dequantize: dequantizeQ2_K, quantize: quantizeQ2_K,
+		form: formQ8_K, plain: rowKernels{dot: dotQ2_KPlain}})
+}
 
 // Q2_K layout (ggml block_q2_K), 84 bytes per 256 values: 16 bytes of
 // scales (low nibble the scale, high nibble the min of each 16-value

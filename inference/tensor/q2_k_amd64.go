@@ -1,5 +1,11 @@
 package tensor
 
+import "burrow/inference/gguf"
+
+func init() {
+	registerFast(gguf.TypeQ2_K, kq23Kernels(dotQ2_KFast, dotQ2_Kx4Fast))
+}
+
 //go:noescape
 func dotQ2_KAVX2(w, x *byte, nb int) float32
 

@@ -1,6 +1,15 @@
 package tensor
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"burrow/inference/gguf"
+)
+
+func init() {
+	register(weightType{typ: gguf.TypeQ3_K, dequantize: dequantizeQ3_K, quantize: quantizeQ3_K,
+		form: formQ8_K, plain: rowKernels{dot: dotQ3_KPlain}})
+}
 
 // Q3_K layout (ggml block_q3_K), 110 bytes per 256 values: 32 bytes hmask
 // (bit b of byte l is the high bit of value 32*b+l), 64 bytes of low 2-bit

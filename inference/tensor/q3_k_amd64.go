@@ -1,5 +1,11 @@
 package tensor
 
+import "burrow/inference/gguf"
+
+func init() {
+	registerFast(gguf.TypeQ3_K, kq23Kernels(dotQ3_KFast, dotQ3_Kx4Fast))
+}
+
 //go:noescape
 func dotQ3_KAVX2(w, x *byte, nb int) float32
 
