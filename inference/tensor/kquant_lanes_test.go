@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"burrow/inference/gguf"
 )
 
 // kq23Type describes one of the 256-superblock weight types for the shared tests.
@@ -203,6 +205,50 @@ func testKQ23X4(t *testing.T, typ kq23Type) {
 			for k := 0; k < 4; k++ {
 				if want := typ.plain(w, x[k*stride:], nb); !sameF32(got[k], want) {
 					t.Fatalf("%s nb=%d mode=%d row %d: x4 %v, plain %v", typ.name, nb, mode, k, got[k], want)
+				}
+			}
+		}
+	}
+}
+
+// TestKQ23MatMulRows: MatMul through the registry (four-row tiles for
+// batches, one-row dots for the rest, on every pool size) gives each
+// output exactly the plain dot of its weight row and Q8_K input row.
+func TestKQ23MatMulRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 13))
+	const rows, cols = 37, 512
+	for _, typ := range []kq23Type{q2KType, q3KType, iq4XSType} {
+		gt := gguf.TypeQ2_K
+		switch typ.name {
+		case "Q3_K":
+			gt = gguf.TypeQ3_K
+		case "IQ4_XS":
+			gt = gguf.TypeIQ4_XS
+		}
+		w := make([]byte, rows*cols/qkK*typ.size)
+		typ.quantize(w, randF32(r, rows*cols, 0.1))
+		m, err := NewMatrix(gt, rows, cols, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, 3, 4, 5, 9} {
+			x := randF32(r, n*cols, 1)
+			a := NewActivations(n, cols)
+			a.Set(x, n)
+			for _, threads := range []int{1, 3} {
+				p := NewPool(threads)
+				out := make([]float32, n*rows)
+				MatMul(p, out, m, a)
+				p.Close()
+				q := make([]byte, cols/qkK*q8KBlockSize)
+				for tok := 0; tok < n; tok++ {
+					quantizeQ8_KAct(q, x[tok*cols:(tok+1)*cols])
+					for row := 0; row < rows; row++ {
+						want := typ.plain(m.Row(row), q, cols/qkK)
+						if got := out[tok*rows+row]; !sameF32(got, want) {
+							t.Fatalf("%s n=%d threads=%d token %d row %d: %v, plain %v", typ.name, n, threads, tok, row, got, want)
+						}
+					}
 				}
 			}
 		}
