@@ -51,4 +51,33 @@
 // Every fast kernel has a plain Go twin, used on CPUs without AVX2/FMA/F16C
 // (arm64 included) and held equal to the assembly by the tests and by
 // FuzzDotQ8_0.
+//
+// # Adding a weight type
+//
+// Each weight type lives in one file, type_x.go (see type_bf16.go for the
+// smallest), whose init calls register(weightType{...}) with: typ (the
+// gguf.Type; block size and bytes come from gguf), dequantize, quantize
+// (the reference writer, used by the tests' encodeRows), form (the
+// activation form it multiplies with: formF32, formF16, formBF16, formQ8_0,
+// or a new one) and plain: rowKernels{dot: f}, where
+// f(w, x []byte, nb int) float32 dots nb weight blocks with one activation
+// row in that form. The generic row loop in matmul.go does the rest; a
+// type may set rowKernels.rows for its own loop (tiles, as Q8_0 does) and
+// formFor to pick a form by batch shape (as F16 does).
+//
+// A fast kernel goes in x_amd64.go (+ x_amd64.s), whose init calls
+// registerFast(gguf.TypeX, rowKernels{dot: fast}); without it the fast set
+// uses the plain kernels. Its twin test, x_test.go, holds fast equal to
+// plain bit for bit on random inputs and by a fuzz target; TestMatMul,
+// TestKernelsAllocateNothing and the other SupportedTypes loops pick the
+// type up by themselves.
+//
+// A new activation form (Q8_1, Q8_K) is a package variable in its own
+// file: var formX = registerForm(formDesc{name, rowBytes, convert, toF32}),
+// optionally with float32 side scales (scales, fillScales) as Q8_0 keeps.
+// Activations makes each form lazily, once per Set, in a reused buffer.
+//
+// The kernel sets are two values, plainSet (kernels.go) and fastSet
+// (dot_amd64.go); usePlain and useFast switch the whole set, and Kernels
+// reports its name.
 package tensor

@@ -2,7 +2,7 @@
 
 package tensor
 
-// No assembly kernels on this architecture yet: the plain Go twins run.
+// No assembly kernels on this architecture yet: the plain set runs.
 const haveAVX2 = false
 
 func useFast() {}

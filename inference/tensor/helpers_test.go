@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -25,24 +24,11 @@ func encodeRows(t *testing.T, typ gguf.Type, x []float32, cols int) []byte {
 	b := make([]byte, rows*rb)
 	for r := 0; r < rows; r++ {
 		row, dst := x[r*cols:(r+1)*cols], b[r*rb:(r+1)*rb]
-		switch typ {
-		case gguf.TypeF32:
-			for i, v := range row {
-				binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(v))
-			}
-		case gguf.TypeF16:
-			for i, v := range row {
-				binary.LittleEndian.PutUint16(dst[2*i:], F32ToF16(v))
-			}
-		case gguf.TypeBF16:
-			for i, v := range row {
-				binary.LittleEndian.PutUint16(dst[2*i:], F32ToBF16(v))
-			}
-		case gguf.TypeQ8_0:
-			QuantizeQ8_0(dst, row)
-		default:
+		w := lookup(typ)
+		if w == nil || w.quantize == nil {
 			t.Fatalf("encodeRows: %s", typ)
 		}
+		w.quantize(dst, row)
 	}
 	return b
 }

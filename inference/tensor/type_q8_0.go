@@ -3,7 +3,23 @@ package tensor
 import (
 	"encoding/binary"
 	"math"
+
+	"burrow/inference/gguf"
 )
+
+// Q8_0 weights multiply the input quantized to Q8_0 (formQ8_0): one exact
+// integer dot per block pair, scaled by both block scales. Batches go
+// through tiles of two weight rows by four input rows.
+
+func init() {
+	register(weightType{
+		typ:        gguf.TypeQ8_0,
+		dequantize: dequantizeQ8_0,
+		quantize:   QuantizeQ8_0,
+		form:       formQ8_0,
+		plain:      q8_0PlainKernels.set(dotQ8_0Plain),
+	})
+}
 
 // Q8_0 layout (ggml block_q8_0): per block of 32 values an F16 scale d
 // followed by 32 int8 quants; value = d * q.
@@ -111,4 +127,86 @@ func dotQ8_0Plain(x, y []byte, nb int) float32 {
 		sum += float32(sumi) * float32(dx*dy)
 	}
 	return sum
+}
+
+// q8_0Kernels are Q8_0's matmul kernels in one set: they read the input's
+// float32 block scales (formQ8_0's side data) instead of its F16 ones.
+type q8_0Kernels struct {
+	one  func(w []byte, a *Activations, t, nb int) float32                 // weight row w, input row t
+	x4   func(w []byte, a *Activations, t, nb int) [4]float32              // input rows t..t+3
+	x2x4 func(w []byte, wstride int, a *Activations, t, nb int) [8]float32 // two weight rows, rows t..t+3
+}
+
+var q8_0PlainKernels = &q8_0Kernels{one: mulQ8_0Plain, x4: mulQ8_0x4Plain, x2x4: mulQ8_0x2x4Plain}
+
+// set makes the kernels a set entry; dot is the block-scale row dot.
+func (k *q8_0Kernels) set(dot func(x, y []byte, nb int) float32) rowKernels {
+	return rowKernels{dot: dot, rows: k.rows, ext: k}
+}
+
+func (k *q8_0Kernels) rows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
+	n, rows := a.Rows(), m.Rows
+	nb := m.Cols / q8Block
+	r := r0
+	if n >= 4 {
+		// Tiles of two weight rows by four input rows: each block
+		// loaded once serves eight dot products.
+		rb := Q8_0RowSize(m.Cols)
+		for ; r+2 <= r1; r += 2 {
+			w := m.Data[r*rb : (r+2)*rb]
+			t := 0
+			for ; t+4 <= n; t += 4 {
+				e := k.x2x4(w, rb, a, t, nb)
+				out[t*rows+r], out[(t+1)*rows+r] = e[0], e[1]
+				out[(t+2)*rows+r], out[(t+3)*rows+r] = e[2], e[3]
+				out[t*rows+r+1], out[(t+1)*rows+r+1] = e[4], e[5]
+				out[(t+2)*rows+r+1], out[(t+3)*rows+r+1] = e[6], e[7]
+			}
+			for ; t < n; t++ {
+				out[t*rows+r] = k.one(w[:rb], a, t, nb)
+				out[t*rows+r+1] = k.one(w[rb:], a, t, nb)
+			}
+		}
+	}
+	for ; r < r1; r++ {
+		w := m.Row(r)
+		t := 0
+		// Tiles of four input rows share each weight block load. (An
+		// eight-row tile on int16-widened inputs measured no faster.)
+		for ; t+4 <= n; t += 4 {
+			four := k.x4(w, a, t, nb)
+			out[t*rows+r], out[(t+1)*rows+r] = four[0], four[1]
+			out[(t+2)*rows+r], out[(t+3)*rows+r] = four[2], four[3]
+		}
+		for ; t < n; t++ {
+			out[t*rows+r] = k.one(w, a, t, nb)
+		}
+	}
+}
+
+// q8Row is input row t in Q8_0 form; q8s its float32 block scales.
+func (a *Activations) q8Row(t int) []byte { return a.row(formQ8_0, t) }
+func (a *Activations) q8s() []float32     { return a.bufs[formQ8_0].scales }
+
+// mulQ8_0Plain dots weight row w with input row t of a.
+func mulQ8_0Plain(w []byte, a *Activations, t, nb int) float32 {
+	return dotQ8_0Plain(w, a.q8Row(t), nb)
+}
+
+// mulQ8_0x4Plain is four mulQ8_0Plain calls, the twin of the tiled kernel.
+func mulQ8_0x4Plain(w []byte, a *Activations, t, nb int) (out [4]float32) {
+	for k := range out {
+		out[k] = dotQ8_0Plain(w, a.q8Row(t+k), nb)
+	}
+	return out
+}
+
+// mulQ8_0x2x4Plain is eight mulQ8_0Plain calls, the twin of the 2x4 tile.
+func mulQ8_0x2x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [8]float32) {
+	for i := 0; i < 2; i++ {
+		for k := 0; k < 4; k++ {
+			out[4*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
+		}
+	}
+	return out
 }
