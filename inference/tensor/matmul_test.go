@@ -17,23 +17,17 @@ func matmulRef(typ gguf.Type, w []byte, rows, cols int, x []float32, n int) (out
 	rb := int(typ.RowSize(int64(cols)))
 	for t := 0; t < n; t++ {
 		in := x[t*cols : (t+1)*cols]
-		switch typ {
-		case gguf.TypeQ8_0:
-			q := make([]byte, Q8_0RowSize(cols))
-			QuantizeQ8_0(q, in)
-			_ = DequantizeRow(typ, xr, q)
-		case gguf.TypeF16:
-			copy(xr, in)
-			if n == 1 || cols%8 != 0 { // batches read float32 inputs
-				for i, v := range in {
-					xr[i] = F16ToF32(F32ToF16(v))
-				}
-			}
-		case gguf.TypeBF16:
-			for i, v := range in {
-				xr[i] = BF16ToF32(F32ToBF16(v))
-			}
-		default:
+		// The form the kernels read, rounded as they round it.
+		wt := lookup(typ)
+		f := wt.form
+		if wt.formFor != nil {
+			f = wt.formFor(n, cols)
+		}
+		if d := forms[f]; d.convert != nil {
+			row := make([]byte, d.rowBytes(cols))
+			d.convert(row, in)
+			d.toF32(xr, row)
+		} else {
 			copy(xr, in)
 		}
 		for r := 0; r < rows; r++ {
