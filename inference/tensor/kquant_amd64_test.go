@@ -1,0 +1,116 @@
+package tensor
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The assembly K-quant kernels against their Go twins, bit for bit.
+
+type kqFast struct {
+	kq   kqType
+	fast func(w, x []byte, nb int) float32
+}
+
+func kqFasts() []kqFast {
+	return []kqFast{{kqQ4_K, dotQ4_KFast}, {kqQ5_K, dotQ5_KFast}, {kqQ6_K, dotQ6_KFast}}
+}
+
+func TestDotKQuantFastEqualsPlain(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, f := range kqFasts() {
+		for nb := 1; nb <= 8; nb++ {
+			for rep := 0; rep < 60; rep++ {
+				var w []byte
+				if rep%3 == 0 { // real quantized weights
+					w = make([]byte, nb*f.kq.bs)
+					f.kq.quant(w, gaussRow(r, nb*qkK, 0.05))
+				} else {
+					w = randomKQBlocks(r, f.kq, nb)
+				}
+				x := randomQ8K(r, nb, rep%2 == 1)
+				p, q := f.kq.plain(w, x, nb), f.fast(w, x, nb)
+				if !sameFloat(p, q) {
+					t.Fatalf("%s nb=%d rep=%d: plain %v (%#x) fast %v (%#x)", f.kq.name, nb, rep, p, math.Float32bits(p), q, math.Float32bits(q))
+				}
+			}
+		}
+		if got := f.fast(nil, nil, 0); got != 0 {
+			t.Fatalf("%s: nb=0 gave %v", f.kq.name, got)
+		}
+	}
+}
+
+// fuzzKQ checks plain == fast on fuzzed bytes: the first byte picks nb
+// (1..4), the rest fills the weights then the Q8_K row (cycled).
+func fuzzKQ(f *testing.F, kq kqType, fast func(w, x []byte, nb int) float32) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for nb := 1; nb <= 3; nb++ {
+		w := randomKQBlocks(r, kq, nb)
+		x := randomQ8K(r, nb, nb == 2)
+		f.Add(append(append([]byte{byte(nb - 1)}, w...), x...))
+	}
+	wq := make([]byte, 2*kq.bs)
+	kq.quant(wq, gaussRow(r, 2*qkK, 0.05))
+	f.Add(append(append([]byte{1}, wq...), randomQ8K(r, 2, false)...))
+	f.Add([]byte{0, 0xff, 0x7c})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !haveAVX2 || len(data) < 2 {
+			return
+		}
+		nb := int(data[0])%4 + 1
+		buf := make([]byte, nb*(kq.bs+q8KBlockSize))
+		for i := range buf {
+			buf[i] = data[1+i%(len(data)-1)]
+		}
+		w, x := buf[:nb*kq.bs], buf[nb*kq.bs:]
+		// Keep some Q8_K scales finite so the sums are not all NaN.
+		if data[0]&0x80 != 0 {
+			for b := 0; b < nb; b++ {
+				binary.LittleEndian.PutUint32(x[b*q8KBlockSize:], math.Float32bits(float32(int8(x[b*q8KBlockSize]))/64))
+			}
+		}
+		if p, q := kq.plain(w, x, nb), fast(w, x, nb); !sameFloat(p, q) {
+			t.Fatalf("nb=%d: plain %v (%#x) fast %v (%#x)", nb, p, math.Float32bits(p), q, math.Float32bits(q))
+		}
+	})
+}
+
+func FuzzDotQ4_K(f *testing.F) { fuzzKQ(f, kqQ4_K, dotQ4_KFast) }
+func FuzzDotQ5_K(f *testing.F) { fuzzKQ(f, kqQ5_K, dotQ5_KFast) }
+func FuzzDotQ6_K(f *testing.F) { fuzzKQ(f, kqQ6_K, dotQ6_KFast) }
+
+// benchKQ reports ns per superblock for one 2048-wide row (8 superblocks,
+// the Llama-3.2-1B width), plain and fast.
+func benchKQ(b *testing.B, kq kqType, fast func(w, x []byte, nb int) float32) {
+	const nb = 8
+	r := rand.New(rand.NewPCG(1, 1))
+	w := make([]byte, nb*kq.bs)
+	kq.quant(w, gaussRow(r, nb*qkK, 0.05))
+	_, x := quantRow(r, nb*qkK)
+	for _, v := range []struct {
+		name string
+		f    func(w, x []byte, nb int) float32
+	}{{"plain", kq.plain}, {"fast", fast}} {
+		if v.name == "fast" && !haveAVX2 {
+			continue
+		}
+		b.Run(v.name, func(b *testing.B) {
+			var s float32
+			for b.Loop() {
+				s += v.f(w, x, nb)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*nb), "ns/superblock")
+			_ = s
+		})
+	}
+}
+
+func BenchmarkDotQ4_K(b *testing.B) { benchKQ(b, kqQ4_K, dotQ4_KFast) }
+func BenchmarkDotQ5_K(b *testing.B) { benchKQ(b, kqQ5_K, dotQ5_KFast) }
+func BenchmarkDotQ6_K(b *testing.B) { benchKQ(b, kqQ6_K, dotQ6_KFast) }
