@@ -114,3 +114,70 @@ func benchKQ(b *testing.B, kq kqType, fast func(w, x []byte, nb int) float32) {
 func BenchmarkDotQ4_K(b *testing.B) { benchKQ(b, kqQ4_K, dotQ4_KFast) }
 func BenchmarkDotQ5_K(b *testing.B) { benchKQ(b, kqQ5_K, dotQ5_KFast) }
 func BenchmarkDotQ6_K(b *testing.B) { benchKQ(b, kqQ6_K, dotQ6_KFast) }
+
+// The four-row tiles equal four single-row plain dots.
+func TestDotKQuantX4EqualsPlain(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, f := range kqX4s() {
+		for nb := 1; nb <= 8; nb++ {
+			for rep := 0; rep < 30; rep++ {
+				var w []byte
+				if rep%3 == 0 {
+					w = make([]byte, nb*f.kq.bs)
+					f.kq.quant(w, gaussRow(r, nb*qkK, 0.05))
+				} else {
+					w = randomKQBlocks(r, f.kq, nb)
+				}
+				stride := nb*q8KBlockSize + 8*(rep%2)
+				x := make([]byte, 4*stride)
+				for row := 0; row < 4; row++ {
+					copy(x[row*stride:], randomQ8K(r, nb, (rep+row)%2 == 1))
+				}
+				got := f.x4(w, x, stride, nb)
+				for row := 0; row < 4; row++ {
+					want := f.kq.plain(w, x[row*stride:], nb)
+					if !sameFloat(got[row], want) {
+						t.Fatalf("%s x4 nb=%d rep=%d row %d: %v, plain %v", f.kq.name, nb, rep, row, got[row], want)
+					}
+				}
+			}
+		}
+	}
+}
+
+type kqX4 struct {
+	kq kqType
+	x4 func(w, x []byte, stride, nb int) [4]float32
+}
+
+func kqX4s() []kqX4 { return []kqX4{{kqQ4_K, dotQ4_Kx4Fast}} }
+
+// benchKQx4 reports ns per superblock-row pair for the four-row tile
+// (compare with the single-row fast number).
+func benchKQx4(b *testing.B, kq kqType, x4 func(w, x []byte, stride, nb int) [4]float32) {
+	if !haveAVX2 {
+		b.Skip("no AVX2")
+	}
+	const nb = 8
+	r := rand.New(rand.NewPCG(1, 1))
+	w := make([]byte, nb*kq.bs)
+	kq.quant(w, gaussRow(r, nb*qkK, 0.05))
+	stride := nb * q8KBlockSize
+	x := make([]byte, 4*stride)
+	for row := 0; row < 4; row++ {
+		_, q := quantRow(r, nb*qkK)
+		copy(x[row*stride:], q)
+	}
+	var s float32
+	for b.Loop() {
+		o := x4(w, x, stride, nb)
+		s += o[0]
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*nb*4), "ns/superblock-row")
+	_ = s
+}
+
+func BenchmarkDotQ4_Kx4(b *testing.B) { benchKQx4(b, kqQ4_K, dotQ4_Kx4Fast) }
