@@ -153,7 +153,7 @@ type kqX4 struct {
 	x4 func(w, x []byte, stride, nb int) [4]float32
 }
 
-func kqX4s() []kqX4 { return []kqX4{{kqQ4_K, dotQ4_Kx4Fast}, {kqQ6_K, dotQ6_Kx4Fast}} }
+func kqX4s() []kqX4 { return []kqX4{{kqQ4_K, dotQ4_Kx4Fast}, {kqQ5_K, dotQ5_Kx4Fast}, {kqQ6_K, dotQ6_Kx4Fast}} }
 
 // benchKQx4 reports ns per superblock-row pair for the four-row tile
 // (compare with the single-row fast number).
@@ -182,3 +182,4 @@ func benchKQx4(b *testing.B, kq kqType, x4 func(w, x []byte, stride, nb int) [4]
 
 func BenchmarkDotQ4_Kx4(b *testing.B) { benchKQx4(b, kqQ4_K, dotQ4_Kx4Fast) }
 func BenchmarkDotQ6_Kx4(b *testing.B) { benchKQx4(b, kqQ6_K, dotQ6_Kx4Fast) }
+func BenchmarkDotQ5_Kx4(b *testing.B) { benchKQx4(b, kqQ5_K, dotQ5_Kx4Fast) }
