@@ -153,7 +153,9 @@ type kqX4 struct {
 	x4 func(w, x []byte, stride, nb int) [4]float32
 }
 
-func kqX4s() []kqX4 { return []kqX4{{kqQ4_K, dotQ4_Kx4Fast}, {kqQ5_K, dotQ5_Kx4Fast}, {kqQ6_K, dotQ6_Kx4Fast}} }
+func kqX4s() []kqX4 {
+	return []kqX4{{kqQ4_K, dotQ4_Kx4Fast}, {kqQ5_K, dotQ5_Kx4Fast}, {kqQ6_K, dotQ6_Kx4Fast}}
+}
 
 // benchKQx4 reports ns per superblock-row pair for the four-row tile
 // (compare with the single-row fast number).
