@@ -71,6 +71,12 @@ func packScalesK4(dst []byte, ls, lm *[8]uint8) {
 func fmaExact32(a, b, c float32) float32 {
 	p := float64(a) * float64(b)
 	s := p + float64(c)
+	// Fast path: unless the float64 sum sits exactly halfway between two
+	// float32s (low 29 mantissa bits 1000...0) in the normal range, one more
+	// rounding gives the right float32.
+	if bits := math.Float64bits(s); bits&(1<<29-1) != 1<<28 && math.Abs(s) >= 0x1p-126 || s == 0 {
+		return float32(s)
+	}
 	r := float32(s)
 	if float64(r) == s || math.IsInf(float64(r), 0) || s != s {
 		return r

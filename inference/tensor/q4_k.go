@@ -1,5 +1,7 @@
 package tensor
 
+import "encoding/binary"
+
 // Q4_K layout (ggml block_q4_K), 144 bytes per 256 values: F16 d and dmin,
 // 12 bytes packing eight 6-bit scales and eight 6-bit mins (one pair per
 // 32-value sub-block), then 128 bytes of 4-bit quants. Each 64-value chunk
@@ -135,17 +137,21 @@ func dotQ4_KPlain(w, x []byte, nb int) float32 {
 		sm := unpackScalesK4(b[4:16])
 		kMinsTerm(&accm, &sm, y, dmin)
 		var sumi [8]int32
-		q := b[16:]
-		q8 := y[4:]
+		q := (*[128]byte)(b[16:])
+		q8 := (*[qkK]byte)(y[4:])
 		for c := 0; c < 4; c++ {
 			scL, scH := int32(sm[2*c]), int32(sm[2*c+1])
-			for k := 0; k < 8; k++ {
-				var pl, ph int32
-				for t := 4 * k; t < 4*k+4; t++ {
-					qb := q[32*c+t]
-					pl += int32(qb&0xF) * int32(int8(q8[64*c+t]))
-					ph += int32(qb>>4) * int32(int8(q8[64*c+32+t]))
-				}
+			qc := (*[32]byte)(q[32*c:])
+			yl, yh := (*[32]byte)(q8[64*c:]), (*[32]byte)(q8[64*c+32:])
+			for k := range sumi {
+				// Four bytes at a time: lane k is bytes 4k..4k+3.
+				qw := binary.LittleEndian.Uint32(qc[4*k:])
+				lw := binary.LittleEndian.Uint32(yl[4*k:])
+				hw := binary.LittleEndian.Uint32(yh[4*k:])
+				pl := int32(qw&0xF)*int32(int8(lw)) + int32(qw>>8&0xF)*int32(int8(lw>>8)) +
+					int32(qw>>16&0xF)*int32(int8(lw>>16)) + int32(qw>>24&0xF)*int32(int8(lw>>24))
+				ph := int32(qw>>4&0xF)*int32(int8(hw)) + int32(qw>>12&0xF)*int32(int8(hw>>8)) +
+					int32(qw>>20&0xF)*int32(int8(hw>>16)) + int32(qw>>28)*int32(int8(hw>>24))
 				sumi[k] += scL*pl + scH*ph
 			}
 		}

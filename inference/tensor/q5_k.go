@@ -90,17 +90,20 @@ func dotQ5_KPlain(w, x []byte, nb int) float32 {
 		}
 		summs = fmaExact32(dmin, float32((p[0]+p[1])+(p[2]+p[3])), summs)
 		var sumi [8]int32
-		qh, ql := b[16:48], b[48:]
-		q8 := y[4:]
+		qh, ql := (*[32]byte)(b[16:]), (*[128]byte)(b[48:])
+		q8 := (*[qkK]byte)(y[4:])
 		for c := 0; c < 4; c++ {
 			sc0, sc1 := int32(sm[2*c]), int32(sm[2*c+1])
+			qc := (*[32]byte)(ql[32*c:])
+			yl, yh := (*[32]byte)(q8[64*c:]), (*[32]byte)(q8[64*c+32:])
+			s0, s1 := uint(2*c), uint(2*c+1)
 			for k := 0; k < 8; k++ {
 				var p0, p1 int32
 				for t := 4 * k; t < 4*k+4; t++ {
-					lo := int32(ql[32*c+t]&0xF) | int32(qh[t]>>(2*c)&1)<<4
-					hi := int32(ql[32*c+t]>>4) | int32(qh[t]>>(2*c+1)&1)<<4
-					p0 += lo * int32(int8(q8[64*c+t]))
-					p1 += hi * int32(int8(q8[64*c+32+t]))
+					lo := int32(qc[t]&0xF) | int32(qh[t]>>s0&1)<<4
+					hi := int32(qc[t]>>4) | int32(qh[t]>>s1&1)<<4
+					p0 += lo * int32(int8(yl[t]))
+					p1 += hi * int32(int8(yh[t]))
 				}
 				sumi[k] += sc0*p0 + sc1*p1
 			}

@@ -101,25 +101,23 @@ func dotQ6_KPlain(w, x []byte, nb int) float32 {
 		d := f32At(y[0:]) * f16At(b[208:])
 		var sumi [8]int32
 		for h := 0; h < 2; h++ {
-			ql, qh := b[64*h:], b[128+32*h:]
-			q8 := y[4+128*h:]
+			ql, qh := (*[64]byte)(b[64*h:]), (*[32]byte)(b[128+32*h:])
+			q8 := (*[128]byte)(y[4+128*h:])
 			for t := 0; t < 4; t++ {
-				src := ql[32*(t&1):]
-				shift := uint(4 * (t >> 1))
+				src := (*[32]byte)(ql[32*(t&1):])
+				yt := (*[32]byte)(q8[32*t:])
+				shift, hs := uint(4*(t>>1)), uint(2*t)
 				for k := 0; k < 8; k++ {
 					// Lane k: values 4k..4k+3 of this 32-run; the scale
 					// changes at value 16 (lane 4).
 					sc := int32(int8(b[192+8*h+2*t+k/4]))
 					var p int32
 					for e := 4 * k; e < 4*k+4; e += 2 {
-						var p16 [2]int32
-						for u := 0; u < 2; u++ {
-							l := e + u
-							q := int32(src[l]>>shift&0xF | (qh[l]>>(2*t)&3)<<4)
-							p16[u] = q * int32(int8(q8[32*t+l]))
-						}
-						y0, y1 := int32(int8(q8[32*t+e])), int32(int8(q8[32*t+e+1]))
-						p += sc * int32(int16(p16[0]+p16[1]-32*(y0+y1)))
+						q0 := int32(src[e]>>shift&0xF | (qh[e]>>hs&3)<<4)
+						q1 := int32(src[e+1]>>shift&0xF | (qh[e+1]>>hs&3)<<4)
+						y0, y1 := int32(int8(yt[e])), int32(int8(yt[e+1]))
+						// maddubs(q, y) - maddubs(32, y), wrapped to int16.
+						p += sc * int32(int16(q0*y0+q1*y1-32*(y0+y1)))
 					}
 					sumi[k] += p
 				}
