@@ -75,8 +75,23 @@ func fuzzKQ(f *testing.F, kq kqType, fast func(w, x []byte, nb int) float32) {
 				binary.LittleEndian.PutUint32(x[b*q8KBlockSize:], math.Float32bits(float32(int8(x[b*q8KBlockSize]))/64))
 			}
 		}
-		if p, q := kq.plain(w, x, nb), fast(w, x, nb); !sameFloat(p, q) {
+		p := kq.plain(w, x, nb)
+		if q := fast(w, x, nb); !sameFloat(p, q) {
 			t.Fatalf("nb=%d: plain %v (%#x) fast %v (%#x)", nb, p, math.Float32bits(p), q, math.Float32bits(q))
+		}
+		// The four-row tile, with the row in slot data[1]%4 and zeros elsewhere.
+		for _, f := range kqX4s() {
+			if f.kq.name != kq.name {
+				continue
+			}
+			stride := nb * q8KBlockSize
+			xs := make([]byte, 4*stride)
+			slot := int(data[1]) % 4
+			copy(xs[slot*stride:], x)
+			got := f.x4(w, xs, stride, nb)
+			if !sameFloat(got[slot], p) {
+				t.Fatalf("nb=%d: x4 slot %d %v, plain %v", nb, slot, got[slot], p)
+			}
 		}
 	})
 }
