@@ -5,14 +5,14 @@ package main
 import (
 	"os"
 
-	"burrow/app"
+	"burrow/app/cli"
 	_ "burrow/internal/clocale" // before Fyne's init: see the package
 	"burrow/ui"
 )
 
 func main() {
-	if len(os.Args) > 1 && app.IsCommand(os.Args[1]) {
-		os.Exit(app.RunCLI(os.Args[1:]))
+	if len(os.Args) > 1 && cli.IsCommand(os.Args[1]) {
+		os.Exit(cli.RunCLI(os.Args[1:]))
 	}
 	os.Exit(ui.Main(os.Args[1:]))
 }

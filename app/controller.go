@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"burrow/app/remote"
 	"burrow/inference"
 	"burrow/models"
 )
@@ -73,15 +74,20 @@ type Change struct {
 	// Notice, on ChangeReplyDone, is what the user should know about the
 	// reply (template fallback, dropped turns); it is kept in Message.Notice.
 	Notice string
+	// Message, on ChangeReplyDone, is the finished reply (a copy; nil when
+	// its conversation was deleted meanwhile).
+	Message *Message
 }
 
 // Errors the UI may show as they are.
 var (
 	ErrBusy        = errors.New("a reply is being written; stop it first")
-	ErrNoModel     = errors.New("no model is loaded: load one from the model picker, open a .gguf or drop one on the window")
 	ErrUnknownConv = errors.New("no such conversation")
 	ErrNotGGUF     = errors.New("not a GGUF model file (Burrow loads .gguf files)")
 )
+
+// errNoModel is inference.ErrNoModel with what the window's user can do.
+var errNoModel = fmt.Errorf("%w: load one from the model picker, open a .gguf or drop one on the window", inference.ErrNoModel)
 
 // Controller is the app core the window (and tests) drive: the loaded
 // model, the conversations, the reply being written. It holds no UI code.
@@ -92,19 +98,20 @@ type Controller struct {
 	settingsPath string
 	files        *fileWriter // saves off the caller's thread
 
-	mu         sync.Mutex
-	engine     Engine        // what conversations use: local, or remote
-	remote     *RemoteEngine // the remote server in use, if any
-	server     *Server       // the local API server, when running
-	settings   Settings
-	convs      []*Conversation // newest first
-	active     string
-	model      ModelState
-	loadCancel context.CancelFunc
-	loadSeq    int
-	gen        *generation
-	listeners  []func(Change)
-	problems   []error
+	mu          sync.Mutex
+	engine      Engine         // what conversations use: local, or remote
+	remote      *remote.Engine // the remote server in use, if any
+	server      APIServer      // the local API server, when running
+	startServer ServerStarter
+	settings    Settings
+	convs       []*Conversation // newest first
+	active      string
+	model       ModelState
+	loadCancel  context.CancelFunc
+	loadSeq     int
+	gen         *generation
+	listeners   []func(Change)
+	problems    []error
 }
 
 // generation is the reply in flight.
@@ -227,6 +234,25 @@ func (c *Controller) Model() ModelState {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.model
+}
+
+// vocabEngine is an engine that can show what its model reads: the local
+// worker (and the fake).
+type vocabEngine interface {
+	Vocab() *inference.Vocab
+}
+
+// Vocab is the loaded local model's tokenizer and chat template: what the
+// Tokens tab shows, rendered exactly as replies are (nil when no local model
+// is loaded).
+func (c *Controller) Vocab() *inference.Vocab {
+	c.mu.Lock()
+	local := c.model.Remote == "" && c.model.Loaded()
+	c.mu.Unlock()
+	if ve, ok := c.local.(vocabEngine); ok && local {
+		return ve.Vocab()
+	}
+	return nil
 }
 
 // Models lists the library (nil without one).
@@ -550,7 +576,7 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 	}
 	if c.model.Path == "" || (!c.model.Loading && c.model.Info == nil) {
 		c.mu.Unlock()
-		return ErrNoModel
+		return errNoModel
 	}
 	if c.model.Loading && c.model.Remote != "" {
 		c.mu.Unlock()
@@ -569,11 +595,10 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 	cv.Updated = time.Now()
 	c.moveToFrontLocked(cv)
 	req := inference.GenerateRequest{
-		Conversation: cv.ID,
-		Messages:     cv.ChatMessages(),
-		Params:       cv.Settings.Params(),
-		MaxTokens:    cv.Settings.MaxTokens,
-		TopLogprobs:  cv.Settings.TopLogprobs,
+		Messages:    cv.ChatMessages(),
+		Params:      cv.Settings.Params(),
+		MaxTokens:   cv.Settings.MaxTokens,
+		TopLogprobs: cv.Settings.TopLogprobs,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &generation{convID: id, index: len(cv.Messages) - 1, cancel: cancel, done: make(chan struct{})}
@@ -613,48 +638,39 @@ func (c *Controller) replyLocked(g *generation) *Message {
 
 func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 	defer g.cancel()
-	notice := ""
+	var rep inference.Reply
 	for ev := range events {
-		switch ev.Kind {
-		case inference.EventPiece:
-			if ev.Piece == "" && len(ev.Top) == 0 {
-				continue
+		c.mu.Lock()
+		rep.Add(ev)
+		m := c.replyLocked(g)
+		if m != nil {
+			switch ev.Kind {
+			case inference.EventPiece:
+				m.Content, m.Choices = rep.Text(), rep.Choices
+			case inference.EventDone:
+				m.StopReason, m.Stats, m.Notice = rep.StopReason, rep.Stats, rep.Notice
+			case inference.EventError:
+				m.Err = rep.Err.Error()
 			}
-			c.mu.Lock()
-			if m := c.replyLocked(g); m != nil {
-				m.Content += ev.Piece
-				if len(ev.Top) > 0 {
-					m.Choices = append(m.Choices, Choice{Piece: ev.Piece, Token: ev.Token, Top: ev.Top})
-				} else if n := len(m.Choices); n > 0 && ev.Token == inference.NoToken {
-					m.Choices[n-1].Piece += ev.Piece // held-back text belongs to the last token
-				}
-			}
-			c.mu.Unlock()
+		}
+		c.mu.Unlock()
+		switch {
+		case ev.Kind == inference.EventPiece && (ev.Piece != "" || len(ev.Top) > 0):
 			c.emit(Change{Kind: ChangePiece, ConvID: g.convID, Index: g.index, Piece: ev.Piece, Token: ev.Token, Top: ev.Top})
-		case inference.EventDone:
-			c.mu.Lock()
-			if m := c.replyLocked(g); m != nil {
-				m.StopReason = ev.StopReason
-				m.Stats = ev.Stats
-				m.Notice = ev.Notice
-			}
-			notice = ev.Notice
-			c.mu.Unlock()
-		case inference.EventError:
-			c.mu.Lock()
-			if m := c.replyLocked(g); m != nil {
-				m.Err = ev.Err.Error()
-			}
-			c.mu.Unlock()
+		case ev.Kind == inference.EventError:
 			c.emit(Change{Kind: ChangeError, ConvID: g.convID, Err: ev.Err})
 		}
 	}
 	c.mu.Lock()
 	var snap *Conversation
+	var done *Message
 	if cv := c.findLocked(g.convID); cv != nil {
 		cv.Updated = time.Now()
 		s := cv.clone()
 		snap = &s
+		if g.index < len(s.Messages) {
+			done = &s.Messages[g.index]
+		}
 	}
 	c.gen = nil
 	c.mu.Unlock()
@@ -664,7 +680,7 @@ func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 		}
 	}
 	close(g.done)
-	c.emit(Change{Kind: ChangeReplyDone, ConvID: g.convID, Index: g.index, Notice: notice})
+	c.emit(Change{Kind: ChangeReplyDone, ConvID: g.convID, Index: g.index, Notice: rep.Notice, Message: done})
 }
 
 // WaitReply blocks until no reply is being written (tests, screenshot mode).

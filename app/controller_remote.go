@@ -1,6 +1,7 @@
 package app
 
 import (
+	"burrow/app/remote"
 	"burrow/inference"
 )
 
@@ -12,7 +13,7 @@ import (
 // it answers. If it fails, the model in use before stays, with Err set.
 // Loading a local model (LoadModel) switches back to the worker.
 func (c *Controller) UseRemote(baseURL, apiKey, model string) error {
-	r, err := NewRemoteEngine(baseURL, apiKey)
+	r, err := remote.New(baseURL, apiKey)
 	if err != nil {
 		return err
 	}
@@ -31,7 +32,7 @@ func (c *Controller) UseRemote(baseURL, apiKey, model string) error {
 
 // followRemote adopts r once its model answers, or puts back what was in
 // use before when it does not.
-func (c *Controller) followRemote(seq int, r *RemoteEngine, apiKey string, prev ModelState, events <-chan inference.Event) {
+func (c *Controller) followRemote(seq int, r *remote.Engine, apiKey string, prev ModelState, events <-chan inference.Event) {
 	adopted := false
 	for ev := range events {
 		c.mu.Lock()

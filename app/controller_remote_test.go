@@ -1,13 +1,19 @@
-package app
+package app_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+
+	"burrow/app"
+	"burrow/app/api"
+	"burrow/app/apptest"
+	"burrow/app/remote"
 )
 
 // replyText sends text and waits for the whole reply.
-func replyText(t *testing.T, c *Controller, id, text string) Message {
+func replyText(t *testing.T, c *app.Controller, id, text string) app.Message {
 	t.Helper()
 	if err := c.Send(id, text); err != nil {
 		t.Fatal(err)
@@ -21,13 +27,13 @@ func replyText(t *testing.T, c *Controller, id, text string) Message {
 // own server (another port, its own engine) through UseRemote, streaming
 // piece by piece; loading a local model brings the worker back.
 func TestRemoteBackendAgainstBurrow(t *testing.T) {
-	useTempXDG(t)
-	far := NewFakeEngine()
+	app.UseTempXDG(t)
+	far := apptest.NewFakeEngine()
 	far.Pieces = []string{"Far", " away", ", a", " server", " wrote", " this", "."}
-	srv := startBurrow(t, far, ServerOptions{APIKey: "remote-key"})
+	srv := startBurrow(t, far, api.ServerOptions{APIKey: "remote-key"})
 
-	local := NewFakeEngine()
-	c := loaded(t, local)
+	local := apptest.NewFakeEngine()
+	c := app.Loaded(t, local)
 	settled := modelSettled(c)
 	id, _ := c.NewConversation()
 
@@ -36,7 +42,7 @@ func TestRemoteBackendAgainstBurrow(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := waitState(t, settled)
-	var re *RemoteError
+	var re *remote.Error
 	if !errors.As(m.Err, &re) || re.Status != 401 || m.Remote != "" || !m.Loaded() {
 		t.Fatalf("wrong key: %+v", m)
 	}
@@ -48,12 +54,12 @@ func TestRemoteBackendAgainstBurrow(t *testing.T) {
 		t.Fatal(err)
 	}
 	m = waitState(t, settled)
-	if m.Err != nil || m.Remote != srv.Addr() || m.Info == nil || m.Info.Name != modelID(fakeModel) {
+	if m.Err != nil || m.Remote != srv.Addr() || m.Info == nil || m.Info.Name != api.ModelID(apptest.FakeModel) {
 		t.Fatalf("connected: %+v", m)
 	}
 	var pieces []string
-	c.Subscribe(func(ch Change) {
-		if ch.Kind == ChangePiece {
+	c.Subscribe(func(ch app.Change) {
+		if ch.Kind == app.ChangePiece {
 			pieces = append(pieces, ch.Piece)
 		}
 	})
@@ -70,12 +76,12 @@ func TestRemoteBackendAgainstBurrow(t *testing.T) {
 	if r := far.Requests(); len(r) != 1 || r[0].Messages[len(r[0].Messages)-1].Content != "Tell me a story" {
 		t.Errorf("the server's engine got %+v", r)
 	}
-	if s := c.Settings(); s.RemoteURL != srv.Addr() || s.RemoteAPIKey != "remote-key" || s.RemoteModel != modelID(fakeModel) {
+	if s := c.Settings(); s.RemoteURL != srv.Addr() || s.RemoteAPIKey != "remote-key" || s.RemoteModel != api.ModelID(apptest.FakeModel) {
 		t.Errorf("remote settings not remembered: %+v", s)
 	}
 
 	// Back to a local model: the worker answers again.
-	waitLoad(t, c, fakeGGUF(t))
+	app.WaitLoad(t, c, app.FakeGGUF(t))
 	if m := c.Model(); m.Remote != "" || !m.Loaded() {
 		t.Fatalf("after a local load: %+v", m)
 	}
@@ -86,15 +92,15 @@ func TestRemoteBackendAgainstBurrow(t *testing.T) {
 }
 
 // TestReplyNoticeReachesTheUser: the engine's notice (template fallback,
-// dropped turns) comes with ChangeReplyDone and stays with the message.
+// dropped turns) comes with app.ChangeReplyDone and stays with the message.
 func TestReplyNoticeReachesTheUser(t *testing.T) {
-	useTempXDG(t)
-	eng := NewFakeEngine()
+	app.UseTempXDG(t)
+	eng := apptest.NewFakeEngine()
 	eng.Notice = "oldest turns dropped to fit the context: 2 messages"
-	c := loaded(t, eng)
+	c := app.Loaded(t, eng)
 	notices := make(chan string, 1)
-	c.Subscribe(func(ch Change) {
-		if ch.Kind == ChangeReplyDone {
+	c.Subscribe(func(ch app.Change) {
+		if ch.Kind == app.ChangeReplyDone {
 			notices <- ch.Notice
 		}
 	})
@@ -104,9 +110,24 @@ func TestReplyNoticeReachesTheUser(t *testing.T) {
 		t.Errorf("change notice %q, message notice %q; want %q", n, got.Notice, eng.Notice)
 	}
 	c.Flush()
-	c2 := startController(t, NewFakeEngine(), nil)
+	c2 := app.StartController(t, apptest.NewFakeEngine(), nil)
 	cv, _ := c2.Conversation(id)
 	if cv.Messages[len(cv.Messages)-1].Notice != eng.Notice {
 		t.Error("the notice was not saved with the conversation")
 	}
+}
+
+// startBurrow runs Burrow's own server on a free loopback port.
+func startBurrow(t *testing.T, gen api.Generator, opts api.ServerOptions) *api.Server {
+	t.Helper()
+	opts.Port = -1
+	if opts.Model == nil {
+		opts.Model = apptest.LoadedFake
+	}
+	srv := api.NewServer(gen, opts)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
+	return srv
 }

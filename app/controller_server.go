@@ -7,32 +7,58 @@ import (
 	"syscall"
 
 	"burrow/inference"
-	"burrow/models"
 )
+
+// ServerConfig is what the window chooses of the local API server.
+type ServerConfig struct {
+	Port   int    // 0: the default port; -1: a free one
+	APIKey string // "": no key needed
+}
+
+// APIServer is a running local API server (app/api's Server).
+type APIServer interface {
+	Addr() string                   // the base URL clients use
+	Stop(ctx context.Context) error // cancelled ctx: stop at once
+}
+
+// ServerStarter starts the OpenAI-compatible API server over the local
+// worker, serving the model model reports at each request and listing lib's
+// models. app/api.StartLocal is the real one; app does not import app/api
+// (which imports app), so the window passes it to SetServerStarter.
+type ServerStarter func(worker Engine, model func() *inference.ModelInfo, lib Library, cfg ServerConfig) (APIServer, error)
+
+// errNoServer is StartServer's error when no starter was given.
+var errNoServer = errors.New("this build has no API server")
+
+// SetServerStarter gives the Controller the API server StartServer starts.
+func (c *Controller) SetServerStarter(start ServerStarter) {
+	c.mu.Lock()
+	c.startServer = start
+	c.mu.Unlock()
+}
 
 // StartServer starts the OpenAI-compatible API server on the local worker,
 // the one the window uses, so the window and API clients take turns (one
 // generation at a time). The server serves the local model loaded at the
-// time of each request (none while a remote model is in use). opts.Model
-// is set by the controller; opts.Library defaults to the library's ids. It
-// returns the base URL clients use. Starting a running server returns its
-// address.
-func (c *Controller) StartServer(opts ServerOptions) (string, error) {
+// time of each request (none while a remote model is in use) and lists the
+// library's models. It returns the base URL clients use. Starting a running
+// server returns its address.
+func (c *Controller) StartServer(cfg ServerConfig) (string, error) {
 	c.mu.Lock()
 	if c.server != nil {
 		s := c.server
 		c.mu.Unlock()
 		return s.Addr(), nil
 	}
-	opts.Model = c.localModel
-	if lib, ok := c.lib.(*models.Library); ok && lib != nil && opts.Library == nil {
-		opts.Library = LibraryModelIDs(lib)
+	if c.startServer == nil {
+		c.mu.Unlock()
+		return "", errNoServer
 	}
-	s := NewServer(c.local, opts)
-	if err := s.Start(); err != nil {
+	s, err := c.startServer(c.local, c.localModel, c.lib, cfg)
+	if err != nil {
 		c.mu.Unlock()
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return "", fmt.Errorf("port %d is already in use (another program, or another Burrow, listens there): choose another port or stop that program: %w", opts.Port, err)
+			return "", fmt.Errorf("port %d is already in use (another program, or another Burrow, listens there): choose another port or stop that program: %w", cfg.Port, err)
 		}
 		return "", err
 	}

@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"encoding/json"
@@ -8,13 +8,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"burrow/app"
+	"burrow/app/api"
+	"burrow/app/apptest"
 )
 
-// waitModelSettled waits for a ChangeModel that ends a load or connection.
-func modelSettled(c *Controller) <-chan ModelState {
-	done := make(chan ModelState, 8)
-	c.Subscribe(func(ch Change) {
-		if ch.Kind == ChangeModel {
+// waitModelSettled waits for a app.ChangeModel that ends a load or connection.
+func modelSettled(c *app.Controller) <-chan app.ModelState {
+	done := make(chan app.ModelState, 8)
+	c.Subscribe(func(ch app.Change) {
+		if ch.Kind == app.ChangeModel {
 			if m := c.Model(); !m.Loading {
 				select {
 				case done <- m:
@@ -26,7 +30,7 @@ func modelSettled(c *Controller) <-chan ModelState {
 	return done
 }
 
-func waitState(t *testing.T, ch <-chan ModelState) ModelState {
+func waitState(t *testing.T, ch <-chan app.ModelState) app.ModelState {
 	t.Helper()
 	select {
 	case m := <-ch:
@@ -34,26 +38,27 @@ func waitState(t *testing.T, ch <-chan ModelState) ModelState {
 	case <-time.After(30 * time.Second): // a hang, not a timing assertion
 		t.Fatal("the model never settled")
 	}
-	return ModelState{}
+	return app.ModelState{}
 }
 
 // TestControllerStartsAndStopsTheServer: the window's server answers API
 // clients through the same engine as the window, with its key, and stops.
 func TestControllerStartsAndStopsTheServer(t *testing.T) {
-	useTempXDG(t)
-	eng := NewFakeEngine()
-	c := loaded(t, eng)
+	app.UseTempXDG(t)
+	eng := apptest.NewFakeEngine()
+	c := app.Loaded(t, eng)
+	c.SetServerStarter(api.StartLocal)
 	t.Cleanup(func() { c.StopServer() })
 	changes := make(chan struct{}, 4)
-	c.Subscribe(func(ch Change) {
-		if ch.Kind == ChangeServer {
+	c.Subscribe(func(ch app.Change) {
+		if ch.Kind == app.ChangeServer {
 			changes <- struct{}{}
 		}
 	})
 	if c.ServerAddr() != "" {
 		t.Fatal("a server runs before StartServer")
 	}
-	addr, err := c.StartServer(ServerOptions{Port: -1, APIKey: "k1"})
+	addr, err := c.StartServer(app.ServerConfig{Port: -1, APIKey: "k1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +66,7 @@ func TestControllerStartsAndStopsTheServer(t *testing.T) {
 	if !strings.HasPrefix(addr, "http://127.0.0.1:") || !strings.HasSuffix(addr, "/v1") || c.ServerAddr() != addr {
 		t.Fatalf("addr %q, ServerAddr %q", addr, c.ServerAddr())
 	}
-	if again, err := c.StartServer(ServerOptions{Port: -1}); err != nil || again != addr {
+	if again, err := c.StartServer(app.ServerConfig{Port: -1}); err != nil || again != addr {
 		t.Errorf("starting again: %q, %v; want the running server %q", again, err, addr)
 	}
 
@@ -91,7 +96,7 @@ func TestControllerStartsAndStopsTheServer(t *testing.T) {
 		t.Errorf("reply %q, want %q", got.Choices[0].Message.Content, want)
 	}
 	reqs := eng.Requests()
-	if len(reqs) != 1 || reqs[0].Conversation != apiConversation {
+	if len(reqs) != 1 || len(reqs[0].Messages) != 1 || reqs[0].Messages[0].Content != "hi" {
 		t.Errorf("the window's engine got %+v; want the API request", reqs)
 	}
 
@@ -113,15 +118,16 @@ func TestControllerStartsAndStopsTheServer(t *testing.T) {
 // TestServerPortInUse: a taken port is an error that says so, and nothing
 // is left running.
 func TestServerPortInUse(t *testing.T) {
-	useTempXDG(t)
-	c := loaded(t, NewFakeEngine())
+	app.UseTempXDG(t)
+	c := app.Loaded(t, apptest.NewFakeEngine())
+	c.SetServerStarter(api.StartLocal)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
-	_, err = c.StartServer(ServerOptions{Port: port})
+	_, err = c.StartServer(app.ServerConfig{Port: port})
 	if err == nil || !strings.Contains(err.Error(), "already in use") {
 		t.Fatalf("port in use: %v", err)
 	}
@@ -132,14 +138,14 @@ func TestServerPortInUse(t *testing.T) {
 
 // TestServerSettingsPersist: port and key are app settings.
 func TestServerSettingsPersist(t *testing.T) {
-	useTempXDG(t)
-	c := startController(t, NewFakeEngine(), nil)
-	if err := c.UpdateSettings(func(s *Settings) { s.ServerPort, s.ServerAPIKey = 4321, "secret" }); err != nil {
+	app.UseTempXDG(t)
+	c := app.StartController(t, apptest.NewFakeEngine(), nil)
+	if err := c.UpdateSettings(func(s *app.Settings) { s.ServerPort, s.ServerAPIKey = 4321, "secret" }); err != nil {
 		t.Fatal(err)
 	}
 	c.Flush()
-	c2 := startController(t, NewFakeEngine(), nil)
-	if o := c2.Settings().ServerOptions(); o.Port != 4321 || o.APIKey != "secret" {
+	c2 := app.StartController(t, apptest.NewFakeEngine(), nil)
+	if o := c2.Settings().ServerConfig(); o.Port != 4321 || o.APIKey != "secret" {
 		t.Errorf("after restart: %+v", o)
 	}
 }

@@ -9,7 +9,9 @@ import (
 
 	"github.com/adrg/xdg"
 
+	"burrow/app/apptest"
 	"burrow/inference"
+	"burrow/inference/llama"
 	"burrow/models"
 )
 
@@ -44,7 +46,7 @@ func fakeGGUF(t *testing.T) string {
 }
 
 // loaded starts a controller on a fake engine with a model loaded.
-func loaded(t *testing.T, eng *FakeEngine) *Controller {
+func loaded(t *testing.T, eng *apptest.FakeEngine) *Controller {
 	t.Helper()
 	c := startController(t, eng, nil)
 	waitLoad(t, c, fakeGGUF(t))
@@ -70,7 +72,7 @@ func waitLoad(t *testing.T, c *Controller, path string) {
 
 func TestReplyStreamsPiecesInOrder(t *testing.T) {
 	useTempXDG(t)
-	eng := NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	c := loaded(t, eng)
 	var got []string
 	c.Subscribe(func(ch Change) {
@@ -101,7 +103,7 @@ func TestReplyStreamsPiecesInOrder(t *testing.T) {
 
 func TestStopKeepsWhatWasWritten(t *testing.T) {
 	useTempXDG(t)
-	eng := NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	eng.Gate = make(chan struct{})
 	c := loaded(t, eng)
 	id, _ := c.NewConversation()
@@ -124,7 +126,7 @@ func TestStopKeepsWhatWasWritten(t *testing.T) {
 
 func TestEditAndRegenerate(t *testing.T) {
 	useTempXDG(t)
-	eng := NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	c := loaded(t, eng)
 	id, _ := c.NewConversation()
 	for _, s := range []string{"first", "second"} {
@@ -162,21 +164,21 @@ func TestEditAndRegenerate(t *testing.T) {
 
 func TestSendNeedsAModel(t *testing.T) {
 	useTempXDG(t)
-	c := startController(t, NewFakeEngine(), nil)
+	c := startController(t, apptest.NewFakeEngine(), nil)
 	id, _ := c.NewConversation()
-	if err := c.Send(id, "hi"); !errors.Is(err, ErrNoModel) {
+	if err := c.Send(id, "hi"); !errors.Is(err, inference.ErrNoModel) {
 		t.Fatalf("send without a model: %v", err)
 	}
 }
 
 func TestLoadFailureCarriesEngineMessage(t *testing.T) {
 	useTempXDG(t)
-	eng := NewFakeEngine()
-	eng.LoadErr = ErrFakeLoad
+	eng := apptest.NewFakeEngine()
+	eng.LoadErr = apptest.ErrFakeLoad
 	lib := &recordingLibrary{}
 	c := startController(t, eng, lib)
 	waitLoad(t, c, fakeGGUF(t))
-	if m := c.Model(); !errors.Is(m.Err, ErrFakeLoad) || m.Loaded() {
+	if m := c.Model(); !errors.Is(m.Err, apptest.ErrFakeLoad) || m.Loaded() {
 		t.Fatalf("model state %+v", m)
 	}
 	if len(lib.paths) != 0 {
@@ -189,7 +191,7 @@ func TestLoadFailureCarriesEngineMessage(t *testing.T) {
 
 func TestPersistAcrossRestart(t *testing.T) {
 	useTempXDG(t)
-	eng := NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	c := loaded(t, eng)
 	model := c.Model().Path
 	id, _ := c.NewConversation()
@@ -212,7 +214,7 @@ func TestPersistAcrossRestart(t *testing.T) {
 	c.UpdateSettings(func(st *Settings) { st.WindowWidth, st.WindowHeight = 900, 600 })
 	c.Close()
 
-	c2 := startController(t, NewFakeEngine(), nil)
+	c2 := startController(t, apptest.NewFakeEngine(), nil)
 	if p := c2.Problems(); len(p) > 0 {
 		t.Fatalf("problems: %v", p)
 	}
@@ -244,7 +246,7 @@ func (l *recordingLibrary) Register(p string) error       { l.paths = append(l.p
 
 func TestDamagedFilesDoNotHideTheRest(t *testing.T) {
 	useTempXDG(t)
-	c := startController(t, NewFakeEngine(), nil)
+	c := startController(t, apptest.NewFakeEngine(), nil)
 	id, _ := c.NewConversation()
 	c.Rename(id, "survivor")
 	c.Close()
@@ -252,7 +254,7 @@ func TestDamagedFilesDoNotHideTheRest(t *testing.T) {
 	os.MkdirAll(filepath.Dir(SettingsPath()), 0o755)
 	os.WriteFile(SettingsPath(), []byte(`{not json`), 0o600)
 
-	c2 := startController(t, NewFakeEngine(), nil)
+	c2 := startController(t, apptest.NewFakeEngine(), nil)
 	if n := len(c2.Problems()); n != 2 {
 		t.Errorf("%d problems reported, want 2 (settings, garbage.json): %v", n, c2.Problems())
 	}
@@ -266,7 +268,7 @@ func TestDamagedFilesDoNotHideTheRest(t *testing.T) {
 
 func TestTokenChoicesAreKeptWhenAsked(t *testing.T) {
 	useTempXDG(t)
-	eng := NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	c := loaded(t, eng)
 	id, _ := c.NewConversation()
 	if err := c.Send(id, "plain"); err != nil {
@@ -302,7 +304,7 @@ func TestTokenChoicesAreKeptWhenAsked(t *testing.T) {
 
 func TestDeleteWhileReplyingDoesNotWaitOrResurrect(t *testing.T) {
 	useTempXDG(t)
-	eng := NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	eng.Gate = make(chan struct{}) // the engine never gets to reply
 	c := loaded(t, eng)
 	id, _ := c.NewConversation()
@@ -324,7 +326,7 @@ func TestDeleteWhileReplyingDoesNotWaitOrResurrect(t *testing.T) {
 
 func TestLoadingAnotherModelStopsTheReply(t *testing.T) {
 	useTempXDG(t)
-	eng := NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	eng.Gate = make(chan struct{})
 	c := loaded(t, eng)
 	id, _ := c.NewConversation()
@@ -336,5 +338,14 @@ func TestLoadingAnotherModelStopsTheReply(t *testing.T) {
 	cv, _ := c.Conversation(id)
 	if r := cv.Messages[1].StopReason; r != inference.StopCancelled {
 		t.Fatalf("stop reason %q", r)
+	}
+}
+
+// TestKVTypeSetting: the window's KV cache choice reaches the load options.
+func TestKVTypeSetting(t *testing.T) {
+	for in, want := range map[string]llama.KVType{"": llama.KVF32, "f32": llama.KVF32, "f16": llama.KVF16, "bogus": llama.KVF32} {
+		if got := (ChatSettings{KVType: in}).LoadOptions().KV; got != want {
+			t.Errorf("KVType %q: %v, want %v", in, got, want)
+		}
 	}
 }

@@ -14,7 +14,9 @@ import (
 
 	"burrow/inference"
 	"burrow/inference/chat"
+	"burrow/inference/llama"
 	"burrow/inference/sample"
+	"burrow/internal/atomicfile"
 )
 
 // Message is one turn of a conversation as the app keeps it: the chat
@@ -34,11 +36,7 @@ type Message struct {
 }
 
 // Choice is one generated token and its top alternatives.
-type Choice struct {
-	Piece string                `json:"piece"` // the text it completed ("" inside a UTF-8 sequence)
-	Token int                   `json:"token"`
-	Top   []inference.TokenProb `json:"top,omitempty"`
-}
+type Choice = inference.Choice
 
 // ChatSettings are the per-conversation settings, saved with it. Zero
 // ContextLength and Threads mean the engine's defaults; Seed 0 is random.
@@ -53,6 +51,9 @@ type ChatSettings struct {
 	Seed          uint64  `json:"seed"`
 	ContextLength int     `json:"context_length"`
 	Threads       int     `json:"threads"`
+	// KVType is the KV cache the next load makes: "f32" (or "") or "f16"
+	// (half the memory, llama.cpp's default arithmetic).
+	KVType string `json:"kv_type,omitempty"`
 	// TopLogprobs > 0 keeps that many alternatives per generated token
 	// (the "token choices" view); 0 is off and costs nothing.
 	TopLogprobs int `json:"top_logprobs,omitempty"`
@@ -86,7 +87,11 @@ func (s ChatSettings) Params() sample.Params {
 
 // LoadOptions are the engine options these settings ask for.
 func (s ChatSettings) LoadOptions() inference.LoadOptions {
-	return inference.LoadOptions{ContextLength: s.ContextLength, Threads: s.Threads}
+	kv, err := llama.ParseKVType(s.KVType)
+	if err != nil {
+		kv = llama.KVF32 // "" or a hand-edited file: the default
+	}
+	return inference.LoadOptions{ContextLength: s.ContextLength, Threads: s.Threads, KV: kv}
 }
 
 // Conversation is one chat, saved as one JSON file.
@@ -184,7 +189,7 @@ func (s ConversationStore) Save(c *Conversation) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, data, 0o600)
+	return atomicfile.Write(path, data, 0o600)
 }
 
 // encode returns a conversation's file and content.

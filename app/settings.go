@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"burrow/internal/atomicfile"
+
 	"github.com/adrg/xdg"
 )
 
@@ -70,10 +72,10 @@ func SaveSettings(path string, s Settings) error {
 	if err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
-	return writeFileAtomic(path, data, 0o600)
+	return atomicfile.Write(path, data, 0o600)
 }
 
-// ServerOptions are the API server's options these settings ask for.
-func (s Settings) ServerOptions() ServerOptions {
-	return ServerOptions{Port: s.ServerPort, APIKey: s.ServerAPIKey}
+// ServerConfig is the API server these settings ask for.
+func (s Settings) ServerConfig() ServerConfig {
+	return ServerConfig{Port: s.ServerPort, APIKey: s.ServerAPIKey}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"burrow/inference/chat"
+	"burrow/inference/llama"
 	"burrow/inference/sample"
 )
 
@@ -21,16 +22,14 @@ const (
 
 // LoadOptions say how to load a model.
 type LoadOptions struct {
-	ContextLength int // 0: the model's, capped at 4096
-	Threads       int // 0: physical cores
+	ContextLength int          // 0: the model's, capped at 4096
+	Threads       int          // 0: physical cores
+	KV            llama.KVType // the KV cache: llama.KVF32 (default) or KVF16
 }
 
 // GenerateRequest asks for one assistant reply to a conversation.
 type GenerateRequest struct {
-	// Conversation identifies the KV-cache slot: turns of the same
-	// conversation reuse the cached prefix.
-	Conversation string
-	Messages     []chat.Message
+	Messages []chat.Message
 	// Prompt, when set, is raw text to continue instead of a conversation:
 	// Messages and Template are ignored and the text is tokenized like
 	// `burrow run` (BOS when the vocabulary adds it, special tokens NOT

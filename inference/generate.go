@@ -33,11 +33,14 @@ type GenOptions struct {
 	// the prompt time and the time to first token include what the caller
 	// did first, such as rendering the prompt.
 	Start time.Time
-
-	// pick, set by the worker's tests, sees each sampled token (n counts
-	// from 1) and may replace it.
-	pick func(n, id int) int
+	// Sampler, when set, sees each sampled token (n counts from 1) and
+	// returns the one to use instead: tests force outputs or act at an
+	// exact token with it. nil keeps the sampler's choice.
+	Sampler Sampler
 }
+
+// Sampler replaces the n-th sampled token id (GenOptions.Sampler).
+type Sampler func(n, id int) int
 
 // Result is what Generate produced.
 type Result struct {
@@ -80,7 +83,7 @@ func Generate(ctx context.Context, st *llama.State, m *Model, prompt []int, opts
 	}
 	if len(prompt) > st.ContextLen() {
 		return nil, fmt.Errorf("generate: %w: the prompt is %d tokens and the context holds %d",
-			llama.ErrContextFull, len(prompt), st.ContextLen())
+			ErrContextFull, len(prompt), st.ContextLen())
 	}
 	if opts.Cached < 0 || opts.Cached > st.Len() {
 		return nil, fmt.Errorf("generate: %d cached tokens claimed, the cache holds %d", opts.Cached, st.Len())
@@ -195,8 +198,8 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 			return d.release(dec, stop, StopCancelled), nil
 		}
 		id := sampler.Sample(logits)
-		if d.opts.pick != nil {
-			id = d.opts.pick(stats.GenTokens+1, id)
+		if d.opts.Sampler != nil {
+			id = d.opts.Sampler(stats.GenTokens+1, id)
 		}
 		var top []TokenProb
 		if n := d.opts.TopLogprobs; n > 0 {
@@ -230,7 +233,7 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 		var err error
 		logits, err = st.Eval([]int{id})
 		switch {
-		case errors.Is(err, llama.ErrContextFull):
+		case errors.Is(err, ErrContextFull):
 			return d.release(dec, stop, StopLength), nil
 		case err != nil:
 			return "", fmt.Errorf("generate: evaluate token %d: %w", id, err)

@@ -1,10 +1,12 @@
 package inference
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 
+	"burrow/inference/chat"
 	"burrow/inference/gguf"
 	"burrow/inference/llama"
 	"burrow/inference/tensor"
@@ -12,17 +14,52 @@ import (
 )
 
 // Model bundles what running a GGUF file takes: the mapped file, the
-// weights and the tokenizer. It stays valid until Close.
+// weights, and its Vocab (tokenizer and chat template). It stays valid
+// until Close; the Vocab outlives it.
 type Model struct {
 	File *gguf.File
 	LM   *llama.Model
-	Tok  *tokenizer.Tokenizer
+	*Vocab
 	Info ModelInfo
 	// Threads and ContextLength resolve the LoadOptions (0 = automatic).
 	Threads       int
 	ContextLength int
-	// KV is the KV cache type NewState makes (default F32).
+	// KV is the KV cache type NewState makes (LoadOptions.KV).
 	KV llama.KVType
+}
+
+// Vocab is the text side of a model: its tokenizer and chat template. It
+// holds no mapped memory, so it stays usable after the model is closed, and
+// it is safe for concurrent use.
+type Vocab struct {
+	Tok      *tokenizer.Tokenizer
+	meta     chat.Meta
+	prompter *chat.Prompter // the file's chat template, or a built-in
+	// prompterErr is why no template could be chosen: only chat needs one,
+	// so a plain-text run still works.
+	prompterErr error
+}
+
+// LoadVocab reads the tokenizer and chat template of the GGUF file at path,
+// without its weights (a vocabulary-only file is fine).
+func LoadVocab(path string) (*Vocab, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return vocabOf(f)
+}
+
+// vocabOf reads f's tokenizer and chat template.
+func vocabOf(f *gguf.File) (*Vocab, error) {
+	tok, err := tokenizer.FromGGUF(f)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	meta := chat.MetaFromGGUF(f)
+	prompter, perr := chat.NewPrompter(meta, "")
+	return &Vocab{Tok: tok, meta: meta, prompter: prompter, prompterErr: perr}, nil
 }
 
 // maxDefaultContext caps the context when LoadOptions leave it to the model.
@@ -49,12 +86,12 @@ func newModel(path string, f *gguf.File, opts LoadOptions) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := tokenizer.FromGGUF(f)
+	v, err := vocabOf(f)
 	if err != nil {
-		return nil, fmt.Errorf("tokenizer: %w", err)
+		return nil, err
 	}
-	if tok.VocabSize() > lm.Config.VocabSize {
-		return nil, fmt.Errorf("the vocabulary has %d tokens but the embedding only %d rows", tok.VocabSize(), lm.Config.VocabSize)
+	if v.Tok.VocabSize() > lm.Config.VocabSize {
+		return nil, fmt.Errorf("the vocabulary has %d tokens but the embedding only %d rows", v.Tok.VocabSize(), lm.Config.VocabSize)
 	}
 	ctxLen := opts.ContextLength
 	if ctxLen <= 0 {
@@ -68,8 +105,8 @@ func newModel(path string, f *gguf.File, opts LoadOptions) (*Model, error) {
 		threads = tensor.DefaultThreads()
 	}
 	return &Model{
-		File: f, LM: lm, Tok: tok,
-		Threads: threads, ContextLength: ctxLen,
+		File: f, LM: lm, Vocab: v,
+		Threads: threads, ContextLength: ctxLen, KV: opts.KV,
 		Info: ModelInfo{
 			Path:          path,
 			Name:          f.StringOr("general.name", strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))),
@@ -88,8 +125,46 @@ func (m *Model) NewState() (*llama.State, error) {
 
 // Tokenize encodes a plain-text prompt the way llama.cpp does by default:
 // BOS added when the vocabulary asks for it, special tokens not parsed.
-func (m *Model) Tokenize(text string) []int {
+func (m *Vocab) Tokenize(text string) []int {
 	return m.Tok.Encode(text, true, false)
+}
+
+// Prompt is a conversation as the model reads it.
+type Prompt struct {
+	Tokens   []int
+	Text     string // the rendered template
+	Template string // the name of the template used
+	FellBack error  // why the model's template was replaced by a built-in
+}
+
+// Prompt renders msgs with the model's chat template (and the generation
+// prompt) and tokenizes the text with special tokens parsed, adding the BOS
+// token only when the template did not write it: the tokens a reply to msgs
+// starts from.
+func (m *Vocab) Prompt(msgs []chat.Message) (Prompt, error) {
+	if m.prompterErr != nil {
+		return Prompt{}, m.prompterErr
+	}
+	return m.render(m.prompter, msgs)
+}
+
+// render is Prompt with a given template.
+func (m *Vocab) render(p *chat.Prompter, msgs []chat.Message) (Prompt, error) {
+	r, err := p.Render(msgs, chat.RenderOptions{AddGenerationPrompt: true})
+	if err != nil {
+		return Prompt{}, fmt.Errorf("chat template: %w", err)
+	}
+	bosText := m.meta.BOS
+	addSpecial := bosText == "" || !strings.HasPrefix(r.Text, bosText)
+	tokens := m.Tok.Encode(r.Text, addSpecial, true)
+	// Never two BOS tokens in a row, whatever the template and vocabulary did.
+	if bos := m.Tok.BOS(); len(tokens) >= 2 && tokens[0] == bos && tokens[1] == bos {
+		tokens = tokens[1:]
+	}
+	if len(tokens) == 0 {
+		return Prompt{}, errors.New("the conversation renders to no tokens")
+	}
+	return Prompt{Tokens: tokens, Text: r.Text, Template: r.Template, FellBack: r.FellBack}, nil
 }
 
 // Close unmaps the file; the model must not be used afterwards.

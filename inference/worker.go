@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"burrow/inference/llama"
 )
 
 // Worker is the inference goroutine: it owns the loaded model, its KV cache
@@ -25,19 +27,20 @@ type Worker struct {
 	stopLife context.CancelFunc
 
 	policy ContextPolicy // guarded by mu; read when a generation starts
+	vocab  *Vocab        // guarded by mu: the loaded model's, for Vocab
 
 	// Owned by the worker goroutine only.
-	model   *loadedModel
+	model   *Model
 	session *session
 
-	// pickHook, set by tests before the first request, sees each sampled
-	// token (n counts from 1) and may replace it, so tests can force
-	// outputs or act at an exact token.
-	pickHook func(n, id int) int
+	// sampler, set by tests before the first request, becomes every
+	// reply's GenOptions.Sampler.
+	sampler Sampler
 }
 
-// ErrContextFull is the error of a prompt that does not fit in the context.
-var ErrContextFull = errors.New("the conversation does not fit in the context")
+// ErrContextFull is the error of a prompt that does not fit in the context:
+// the engine's (llama's) own, so one errors.Is finds either.
+var ErrContextFull = llama.ErrContextFull
 
 // ErrNoModel is the error of a generation with no model loaded.
 var ErrNoModel = errors.New("no model is loaded")
@@ -101,7 +104,7 @@ func (w *Worker) Load(ctx context.Context, path string, opts LoadOptions) <-chan
 // with the same fingerprint and context length gives the same reply.
 //
 // There is one KV cache: every request keeps the longest token prefix it
-// shares with what the cache holds, whatever its Conversation, so turns,
+// shares with what the cache holds, whatever conversation it is, so turns,
 // regenerations and edits of one conversation evaluate only what changed,
 // and switching conversations re-evaluates from where they differ.
 //
@@ -232,7 +235,23 @@ func (w *Worker) finish(r *request, ev Event) {
 	close(r.events)
 }
 
+// Vocab is the loaded model's tokenizer and chat template (nil when none
+// is loaded), so a front end can show what the model reads without queueing
+// behind a reply. It stays usable after the model is replaced.
+func (w *Worker) Vocab() *Vocab {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.vocab
+}
+
+func (w *Worker) setVocab(v *Vocab) {
+	w.mu.Lock()
+	w.vocab = v
+	w.mu.Unlock()
+}
+
 func (w *Worker) unload() {
+	w.setVocab(nil)
 	if w.session != nil {
 		w.session.close()
 		w.session = nil

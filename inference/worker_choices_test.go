@@ -63,7 +63,7 @@ func BenchmarkWorkerGenerate(b *testing.B) {
 			for b.Loop() {
 				// Same conversation and seed each time: the prompt is cached,
 				// so the time is the decode loop's.
-				for ev := range w.Generate(context.Background(), GenerateRequest{Conversation: "bench", Messages: ask("Tell me a story"),
+				for ev := range w.Generate(context.Background(), GenerateRequest{Messages: ask("Tell me a story"),
 					Params: choicesParams(), MaxTokens: 64, TopLogprobs: top}) {
 					switch ev.Kind {
 					case EventError:

@@ -7,17 +7,9 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"burrow/inference/chat"
 	"burrow/inference/gguf"
 	"burrow/inference/llama"
 )
-
-// loadedModel is the engine's Model plus what chat needs.
-type loadedModel struct {
-	*Model
-	meta     chat.Meta
-	prompter *chat.Prompter
-}
 
 // session is the KV cache and the tokens it holds.
 type session struct {
@@ -39,28 +31,28 @@ func (w *Worker) serveLoad(r *request) {
 		return
 	}
 	w.model, w.session = m, s
+	w.setVocab(m.Vocab)
 	info := m.Info
 	w.finish(r, Event{Kind: EventLoaded, Progress: 1, Model: &info})
 }
 
-func (w *Worker) load(r *request) (*loadedModel, *session, error) {
+func (w *Worker) load(r *request) (*Model, *session, error) {
 	path := r.path
-	lm, err := LoadModel(path, r.load)
+	m, err := LoadModel(path, r.load)
 	if err != nil {
 		return nil, nil, err
 	}
-	m := &loadedModel{Model: lm, meta: chat.MetaFromGGUF(lm.File)}
-	fail := func(err error) (*loadedModel, *session, error) {
-		lm.Close()
+	fail := func(err error) (*Model, *session, error) {
+		m.Close()
 		return nil, nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	if m.prompter, err = chat.NewPrompter(m.meta, ""); err != nil {
+	if m.prompterErr != nil { // the worker chats: it needs a template
+		return fail(m.prompterErr)
+	}
+	if err := pageIn(r.ctx, m.File, func(p float64) { w.send(r, Event{Kind: EventProgress, Progress: p}) }); err != nil {
 		return fail(err)
 	}
-	if err := pageIn(r.ctx, lm.File, func(p float64) { w.send(r, Event{Kind: EventProgress, Progress: p}) }); err != nil {
-		return fail(err)
-	}
-	st, err := lm.NewState()
+	st, err := m.NewState()
 	if err != nil {
 		return fail(err)
 	}

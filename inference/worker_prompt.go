@@ -3,7 +3,6 @@ package inference
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"burrow/inference/chat"
 )
@@ -12,18 +11,15 @@ import (
 // ContextDropOldest removed turns (the reply is complete: not a failure).
 var ErrTurnsDropped = errors.New("oldest turns dropped to fit the context")
 
-// prompt is a rendered, tokenized conversation.
+// prompt is a rendered, tokenized conversation, after the context policy.
 type prompt struct {
-	tokens   []int
-	text     string
-	template string // name of the template used
-	fellBack error  // why the model's template was replaced by a built-in
-	dropped  int    // messages dropped by ContextDropOldest
+	Prompt
+	dropped int // messages dropped by ContextDropOldest
 }
 
 // buildPrompt renders the conversation for the model and tokenizes it,
 // applying the context policy. reserve is the room the reply needs.
-func (m *loadedModel) buildPrompt(req GenerateRequest, ctxLen, reserve int, policy ContextPolicy) (prompt, error) {
+func (m *Model) buildPrompt(req GenerateRequest, ctxLen, reserve int, policy ContextPolicy) (prompt, error) {
 	if req.Prompt != "" {
 		return m.rawPrompt(req.Prompt, ctxLen)
 	}
@@ -37,12 +33,12 @@ func (m *loadedModel) buildPrompt(req GenerateRequest, ctxLen, reserve int, poli
 	msgs := req.Messages
 	dropped := 0
 	for {
-		pr, err := m.renderTokens(p, msgs)
+		rendered, err := m.render(p, msgs)
 		if err != nil {
 			return prompt{}, err
 		}
-		pr.dropped = dropped
-		if len(pr.tokens)+reserve <= ctxLen {
+		pr := prompt{Prompt: rendered, dropped: dropped}
+		if len(pr.Tokens)+reserve <= ctxLen {
 			return pr, nil
 		}
 		if policy == ContextDropOldest {
@@ -51,13 +47,13 @@ func (m *loadedModel) buildPrompt(req GenerateRequest, ctxLen, reserve int, poli
 				continue
 			}
 		}
-		if len(pr.tokens) < ctxLen {
+		if len(pr.Tokens) < ctxLen {
 			// It fits without all the room asked for: the reply stops
 			// with StopLength when the context fills.
 			return pr, nil
 		}
-		return prompt{}, fmt.Errorf("%w: the prompt is %d tokens and the context holds %d; start a new conversation, shorten it, or load the model with a larger context",
-			ErrContextFull, len(pr.tokens), ctxLen)
+		return prompt{}, fmt.Errorf("the conversation does not fit in the context: the prompt is %d tokens and the context holds %d; start a new conversation, shorten it, or load the model with a larger context (%w)",
+			len(pr.Tokens), ctxLen, ErrContextFull)
 	}
 }
 
@@ -65,36 +61,16 @@ func (m *loadedModel) buildPrompt(req GenerateRequest, ctxLen, reserve int, poli
 // BOS per the vocabulary, special tokens not parsed). Nothing can be dropped
 // from it, so it only has to fit in the context; the reply stops with
 // StopLength when the context fills.
-func (m *loadedModel) rawPrompt(text string, ctxLen int) (prompt, error) {
+func (m *Model) rawPrompt(text string, ctxLen int) (prompt, error) {
 	tokens := m.Tokenize(text)
 	if len(tokens) == 0 {
 		return prompt{}, errors.New("the prompt tokenizes to no tokens")
 	}
 	if len(tokens) >= ctxLen {
-		return prompt{}, fmt.Errorf("%w: the prompt is %d tokens and the context holds %d; shorten it or load the model with a larger context",
-			ErrContextFull, len(tokens), ctxLen)
+		return prompt{}, fmt.Errorf("the conversation does not fit in the context: the prompt is %d tokens and the context holds %d; shorten it or load the model with a larger context (%w)",
+			len(tokens), ctxLen, ErrContextFull)
 	}
-	return prompt{tokens: tokens, text: text, template: "raw"}, nil
-}
-
-// renderTokens renders msgs and tokenizes the text with special tokens
-// parsed, adding the BOS token only when the template did not write it.
-func (m *loadedModel) renderTokens(p *chat.Prompter, msgs []chat.Message) (prompt, error) {
-	r, err := p.Render(msgs, chat.RenderOptions{AddGenerationPrompt: true})
-	if err != nil {
-		return prompt{}, fmt.Errorf("chat template: %w", err)
-	}
-	bosText := m.meta.BOS
-	addSpecial := bosText == "" || !strings.HasPrefix(r.Text, bosText)
-	tokens := m.Tok.Encode(r.Text, addSpecial, true)
-	// Never two BOS tokens in a row, whatever the template and vocabulary did.
-	if bos := m.Tok.BOS(); len(tokens) >= 2 && tokens[0] == bos && tokens[1] == bos {
-		tokens = tokens[1:]
-	}
-	if len(tokens) == 0 {
-		return prompt{}, errors.New("the conversation renders to no tokens")
-	}
-	return prompt{tokens: tokens, text: r.Text, template: r.Template, fellBack: r.FellBack}, nil
+	return prompt{Prompt: Prompt{Tokens: tokens, Text: text, Template: "raw"}}, nil
 }
 
 // dropOldestTurn removes the oldest turn after the system prompt: the first

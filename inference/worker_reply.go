@@ -51,12 +51,12 @@ func (w *Worker) serveGenerate(r *request) {
 		MaxTokens:   req.MaxTokens,
 		Stop:        req.Stop,
 		TopLogprobs: req.TopLogprobs,
-		Cached:      commonPrefix(s.tokens, pr.tokens),
+		Cached:      commonPrefix(s.tokens, pr.Tokens),
 		Start:       start,
-		pick:        w.pickHook,
+		Sampler:     w.sampler,
 	}
-	res, err := Generate(ctx, s.st, m.Model, pr.tokens, opts, func(ev Event) { w.send(r, ev) })
-	s.tokens = CachedTokens(s.st, pr.tokens, res)
+	res, err := Generate(ctx, s.st, m, pr.Tokens, opts, func(ev Event) { w.send(r, ev) })
+	s.tokens = CachedTokens(s.st, pr.Tokens, res)
 	if s.tokens == nil {
 		s.st.Truncate(0) // what the cache holds is unknown after the failure
 	}
@@ -70,8 +70,8 @@ func (w *Worker) serveGenerate(r *request) {
 // notice says what the user should know about how the prompt was made.
 func (p prompt) notice() string {
 	var notes []string
-	if p.fellBack != nil {
-		notes = append(notes, fmt.Sprintf("the model's chat template failed, used the built-in %q: %v", p.template, p.fellBack))
+	if p.FellBack != nil {
+		notes = append(notes, fmt.Sprintf("the model's chat template failed, used the built-in %q: %v", p.Template, p.FellBack))
 	}
 	if p.dropped > 0 {
 		notes = append(notes, fmt.Sprintf("%v: %d messages", ErrTurnsDropped, p.dropped))

@@ -14,7 +14,6 @@ import (
 	"burrow/inference/gguf"
 	"burrow/inference/sample"
 	"burrow/inference/synth"
-	"burrow/inference/tokenizer"
 	"burrow/internal/testenv"
 )
 
@@ -96,41 +95,36 @@ func ask(msgs ...string) []chat.Message {
 	return out
 }
 
-// promptModels caches, per file, the tokenizer and template the worker
-// would use, so tests can tokenize conversations without a worker.
-var promptModels sync.Map // path -> *loadedModel
+// promptModels caches, per file, the Vocab the worker would use, so tests
+// can tokenize conversations without a worker (some files have no weights).
+var promptModels sync.Map // path -> *Vocab
 
 // promptTokens tokenizes a conversation the way the worker does.
 func promptTokens(t *testing.T, path string, msgs []chat.Message) []int {
 	t.Helper()
-	m := promptModel(t, path)
-	pr, err := m.renderTokens(m.prompter, msgs)
+	pr, err := promptModel(t, path).Prompt(msgs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pr.tokens
+	return pr.Tokens
 }
 
-func promptModel(t *testing.T, path string) *loadedModel {
+func promptModel(t *testing.T, path string) *Vocab {
 	t.Helper()
-	if m, ok := promptModels.Load(path); ok {
-		return m.(*loadedModel)
+	if v, ok := promptModels.Load(path); ok {
+		return v.(*Vocab)
 	}
 	f, err := gguf.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	tok, err := tokenizer.FromGGUF(f)
+	defer f.Close() // the Vocab holds no mapped memory
+	v, err := vocabOf(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &loadedModel{Model: &Model{Tok: tok}, meta: chat.MetaFromGGUF(f)}
-	if m.prompter, err = chat.NewPrompter(m.meta, ""); err != nil {
-		t.Fatal(err)
-	}
-	promptModels.Store(path, m)
-	return m
+	promptModels.Store(path, v)
+	return v
 }
 
 func TestLoadReportsProgressAndInfo(t *testing.T) {
@@ -178,7 +172,7 @@ func TestMultiTurnReusesTheCache(t *testing.T) {
 	w, _ := startWorker(t, path, opts)
 
 	turn1 := ask("Tom has a ball.")
-	r1 := collect(t, w.Generate(context.Background(), GenerateRequest{Conversation: "a", Messages: turn1, Params: greedy(), MaxTokens: 12}))
+	r1 := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: turn1, Params: greedy(), MaxTokens: 12}))
 	p1 := promptTokens(t, path, turn1)
 	if s := r1.done.Stats; s.PromptTokens != len(p1) || s.EvaluatedTokens != len(p1) || s.GenTokens != 12 {
 		t.Fatalf("turn 1 stats %+v, prompt is %d tokens", s, len(p1))
@@ -193,7 +187,7 @@ func TestMultiTurnReusesTheCache(t *testing.T) {
 	if shared < len(p1) {
 		t.Fatalf("turn 2 shares only %d tokens with the cache; turn 1's prompt was %d", shared, len(p1))
 	}
-	r2 := collect(t, w.Generate(context.Background(), GenerateRequest{Conversation: "a", Messages: turn2, Params: greedy(), MaxTokens: 12}))
+	r2 := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: turn2, Params: greedy(), MaxTokens: 12}))
 	if got, want := r2.done.Stats.EvaluatedTokens, len(p2)-shared; got != want {
 		t.Errorf("turn 2 evaluated %d tokens, want %d (%d prompt tokens, %d cached)", got, want, len(p2), shared)
 	}
@@ -260,7 +254,7 @@ func TestCancelWithinOneToken(t *testing.T) {
 	w, _ := startWorker(t, storiesPath(t), LoadOptions{ContextLength: 128, Threads: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w.pickHook = func(n, id int) int {
+	w.sampler = func(n, id int) int {
 		if n == 3 {
 			cancel()
 		}
@@ -270,7 +264,7 @@ func TestCancelWithinOneToken(t *testing.T) {
 	if r.done.StopReason != StopCancelled || r.done.Stats.GenTokens != 3 {
 		t.Errorf("stop %q after %d tokens, want cancelled after 3", r.done.StopReason, r.done.Stats.GenTokens)
 	}
-	w.pickHook = nil
+	w.sampler = nil
 
 	// A request cancelled while queued ends without running, and the worker
 	// goes on with the next one.
@@ -292,7 +286,7 @@ func TestCancelWithinOneToken(t *testing.T) {
 func TestRequestsRunInOrder(t *testing.T) {
 	w, _ := startWorker(t, storiesPath(t), LoadOptions{ContextLength: 128, Threads: 1})
 	var sampled []int // written by the worker goroutine, read after its channels close
-	w.pickHook = func(n, id int) int {
+	w.sampler = func(n, id int) int {
 		sampled = append(sampled, id)
 		return id
 	}
@@ -358,7 +352,7 @@ func TestUTF8SplitAcrossTokens(t *testing.T) {
 		t.Fatalf("%q encodes to %d tokens; expected byte tokens for the emoji", want, len(forced))
 	}
 	w, _ := startWorker(t, path, LoadOptions{ContextLength: 128, Threads: 1})
-	w.pickHook = func(n, id int) int { return forced[n-1] }
+	w.sampler = func(n, id int) int { return forced[n-1] }
 	r := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Say hi"), Params: greedy(), MaxTokens: len(forced)}))
 	for i, p := range r.pieces {
 		if !utf8.ValidString(p) {
@@ -458,7 +452,7 @@ func TestContextFull(t *testing.T) {
 	// An unbounded reply (end-of-generation tokens replaced, so it cannot
 	// end early) stops when the context is full, and says so.
 	tok := promptModel(t, path).Tok
-	w.pickHook = func(n, id int) int {
+	w.sampler = func(n, id int) int {
 		if tok.IsEOG(id) {
 			return 300
 		}
@@ -554,7 +548,7 @@ func TestLlama3TemplateConversation(t *testing.T) {
 	if info.ContextLength != 512 {
 		t.Errorf("context %d", info.ContextLength)
 	}
-	r1 := collect(t, w.Generate(context.Background(), GenerateRequest{Conversation: "c", Messages: msgs, Params: greedy(), MaxTokens: 6}))
+	r1 := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: msgs, Params: greedy(), MaxTokens: 6}))
 	if r1.done.Stats.EvaluatedTokens != len(p1) {
 		t.Errorf("turn 1 evaluated %d of %d", r1.done.Stats.EvaluatedTokens, len(p1))
 	}
@@ -567,7 +561,7 @@ func TestLlama3TemplateConversation(t *testing.T) {
 	if shared < len(p1) {
 		t.Errorf("turn 2 shares %d tokens with the cache, less than turn 1's prompt (%d)", shared, len(p1))
 	}
-	r2 := collect(t, w.Generate(context.Background(), GenerateRequest{Conversation: "c", Messages: turn2, Params: greedy(), MaxTokens: 6}))
+	r2 := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: turn2, Params: greedy(), MaxTokens: 6}))
 	if got := r2.done.Stats.EvaluatedTokens; got != len(p2)-shared {
 		t.Errorf("turn 2 evaluated %d tokens, want %d", got, len(p2)-shared)
 	}
@@ -598,7 +592,7 @@ func TestCloseStopsARunningReply(t *testing.T) {
 	}
 	started := make(chan struct{})
 	release := make(chan struct{})
-	w.pickHook = func(n, id int) int {
+	w.sampler = func(n, id int) int {
 		if n == 2 {
 			close(started)
 			<-release
@@ -775,5 +769,35 @@ func TestFileTemplateFallsBack(t *testing.T) {
 	r := collect(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Once upon a time"), Params: greedy(), MaxTokens: 2}))
 	if r.done.Notice != "" || r.done.Stats.PromptTokens != len(promptModel(t, stories).Tok.Encode("Once upon a time", true, true)) {
 		t.Errorf("file template: notice %q, %d prompt tokens", r.done.Notice, r.done.Stats.PromptTokens)
+	}
+}
+
+// TestWorkerVocab: the loaded model's Vocab renders a conversation as the
+// worker does, and goes away with the model.
+func TestWorkerVocab(t *testing.T) {
+	path := storiesPath(t)
+	w, _ := startWorker(t, path, LoadOptions{ContextLength: 96, Threads: 1})
+	v := w.Vocab()
+	if v == nil {
+		t.Fatal("no Vocab after a load")
+	}
+	msgs := ask("Tell me a story")
+	pr, err := v.Prompt(msgs)
+	if err != nil || !slices.Equal(pr.Tokens, promptTokens(t, path, msgs)) {
+		t.Errorf("Vocab.Prompt %v, %v; want %v", pr.Tokens, err, promptTokens(t, path, msgs))
+	}
+	// The window renders while a reply is being written: no shared state.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			v.Prompt(msgs)
+		}
+	}()
+	collect(t, w.Generate(context.Background(), GenerateRequest{Messages: msgs, Params: greedy(), MaxTokens: 4}))
+	<-done
+	w.Unload()
+	if w.Vocab() != nil {
+		t.Error("a Vocab after Unload")
 	}
 }

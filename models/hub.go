@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"burrow/internal/sysmem"
 )
 
 // DefaultEndpoint is the Hugging Face Hub; HF_ENDPOINT replaces it, as in
@@ -236,7 +238,7 @@ func (h *Hub) Files(ctx context.Context, repo string) ([]RemoteFile, error) {
 // Models groups files into downloadable models (split shards together) and
 // marks each with a "fits in memory" verdict.
 func Models(files []RemoteFile) []RemoteModel {
-	avail, memErr := availableMemory()
+	avail, memErr := sysmem.Available()
 	byName := map[string]*RemoteModel{}
 	var order []string
 	for _, f := range files {
@@ -268,11 +270,11 @@ func Models(files []RemoteFile) []RemoteModel {
 
 // AvailableMemory is the memory a new process can use without swapping
 // (MemAvailable on Linux); an error where the platform does not say.
-func AvailableMemory() (uint64, error) { return availableMemory() }
+func AvailableMemory() (uint64, error) { return sysmem.Available() }
 
 // FitFor says whether a download of size bytes should fit in memory now.
 func FitFor(size int64) Fit {
-	avail, err := availableMemory()
+	avail, err := sysmem.Available()
 	if err != nil {
 		return FitUnknown
 	}

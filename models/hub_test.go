@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"burrow/internal/sysmem"
 )
 
 func TestHubFromEnvironment(t *testing.T) {
@@ -76,7 +78,7 @@ func TestFitVerdict(t *testing.T) {
 	if fitFor(1*gb, 4*gb) != FitYes || fitFor(4*gb, 4*gb) != FitNo {
 		t.Fatal("fit verdicts")
 	}
-	if _, err := availableMemory(); err != nil {
+	if _, err := sysmem.Available(); err != nil {
 		t.Logf("available memory unknown here: %v", err)
 	}
 }

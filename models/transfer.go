@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"burrow/internal/atomicfile"
 	"burrow/internal/units"
 )
 
@@ -395,7 +396,7 @@ func (m *Manager) finish(j *job, i int, part, dest string, run *fileRun) error {
 	if err := os.Rename(part, dest); err != nil {
 		return fmt.Errorf("move %s into the library: %w", dest, err)
 	}
-	syncDir(filepath.Dir(dest))
+	atomicfile.SyncDir(filepath.Dir(dest))
 	m.mu.Lock()
 	j.Files[i].Done = true
 	m.save()

@@ -125,13 +125,15 @@ func (p *chatPane) appendPiece(index int, piece string) {
 }
 
 // finish marks the reply at index done and shows its stats.
-func (p *chatPane) finish(cv *app.Conversation, index int) {
-	if index < len(p.views) && index < len(cv.Messages) {
+func (p *chatPane) finish(m app.Message, index int) {
+	if index < len(p.views) {
 		v := p.views[index]
 		v.setStreaming(false)
-		v.set(cv.Messages[index])
+		v.set(m)
 	}
-	p.updateMeter(cv)
+	if s := m.Stats; s != nil && s.ContextSize > 0 {
+		p.meter.set(s.ContextUsed, s.ContextSize) // else the meter keeps the last reply's
+	}
 	p.setBusy(false)
 	if p.follow {
 		p.scroll.ScrollToBottom()

@@ -12,6 +12,8 @@ import (
 	"github.com/adrg/xdg"
 
 	"burrow/app"
+	"burrow/app/api"
+	"burrow/app/apptest"
 	"burrow/models"
 	"burrow/models/hubtest"
 )
@@ -39,14 +41,15 @@ func TestDownloadsWindowShot(t *testing.T) {
 	lib := models.OpenLibrary()
 	m := models.NewManager(models.Options{Hub: &models.Hub{Endpoint: srv.URL, Client: srv.Client()}, Library: lib,
 		Backoff: time.Millisecond, FreeSpace: func(string) (uint64, error) { return 1 << 40, nil }})
-	c := app.NewController(app.NewFakeEngine(), lib)
+	c := app.NewController(apptest.NewFakeEngine(), lib)
+	c.SetServerStarter(api.StartLocal)
 	w := NewWindow(fyne.CurrentApp(), c)
 	w.win.Resize(fyne.NewSize(1200, 780))
 	defer func() { w.win.Close(); c.Close() }()
 	v := newDownloadsView(w.win, m, func(string) {})
 	w.SetDownloadsView(v.object)
 	attachUnderHood(w) // the rail as in the app
-	if _, err := c.StartServer(app.ServerOptions{Port: -1}); err != nil {
+	if _, err := c.StartServer(app.ServerConfig{Port: -1}); err != nil {
 		t.Fatal(err)
 	}
 	w.tabs.Select(w.dlTab)

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/app"
+	"burrow/app/apptest"
 )
 
 // saveShot writes the window to $BURROW_UI_SHOTS/name.png when that is set,
@@ -33,7 +34,7 @@ func saveShot(t *testing.T, w *Window, name string) {
 
 func TestMarkdownReplyWithCodeBlock(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	eng.Pieces = []string{"Here is **Go**:\n\n", "```go\n", "func main() {\n", "\tprintln(\"hi\")\n", "}\n", "```\n", "\nRun it with `go run`."}
 	h := newHarness(t, eng)
 	h.load(t)
@@ -84,7 +85,7 @@ func TestSplitFences(t *testing.T) {
 
 func TestAutoScrollStopsWhenUserScrollsUp(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	eng.Pieces = []string{strings.Repeat("A long line of story text. ", 40)}
 	h := newHarness(t, eng)
 	h.load(t)
@@ -169,7 +170,7 @@ func tappableWithText(o fyne.CanvasObject, s string) fyne.Tappable {
 
 func TestPickerListsLibraryAndLoads(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	p := modelFile(t, "tiny-260K-Q8_0.gguf")
 	h.lib.Register(p)
 	test.Tap(h.w.bar.pickBtn)
@@ -195,7 +196,7 @@ func TestTokenChoicesOption(t *testing.T) {
 		shown = cs
 		return widget.NewLabel("token choices view")
 	}
-	eng := app.NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	h := newHarness(t, eng)
 	h.load(t)
 	h.w.newConversation()

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/app"
+	"burrow/app/api"
 )
 
 // serverControls start and stop the local API server, which the Controller
@@ -41,7 +42,7 @@ func newServerControls(w *Window) *serverControls {
 
 	st := w.c.Settings()
 	s.port = widget.NewEntry()
-	s.port.SetPlaceHolder(strconv.Itoa(app.DefaultServerPort))
+	s.port.SetPlaceHolder(strconv.Itoa(api.DefaultServerPort))
 	if st.ServerPort > 0 {
 		s.port.SetText(strconv.Itoa(st.ServerPort))
 	}
@@ -107,7 +108,7 @@ func (s *serverControls) switched(on bool) {
 	if on {
 		if _, err := s.readPort(); err != nil {
 			s.win.showErrorTitled("Could not start the API server", err)
-		} else if _, err := s.win.c.StartServer(s.win.c.Settings().ServerOptions()); err != nil {
+		} else if _, err := s.win.c.StartServer(s.win.c.Settings().ServerConfig()); err != nil {
 			s.win.showErrorTitled("Could not start the API server", err)
 		}
 	} else if err := s.win.c.StopServer(); err != nil {

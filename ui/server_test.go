@@ -10,7 +10,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"burrow/app"
+	"burrow/app/api"
+	"burrow/app/apptest"
 	"burrow/inference"
 )
 
@@ -30,7 +31,7 @@ func freePort(t *testing.T) int {
 // stops it; a taken port is an error dialog and the box stays unticked.
 func TestServerToggle(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	s := h.w.server
 	if !containsText(h.w.bar.object, "Local API server") || s.addr.Visible() {
@@ -85,7 +86,7 @@ func TestServerToggle(t *testing.T) {
 // TestReplyNoticeInStatsLine: the engine's notice shows under the reply.
 func TestReplyNoticeInStatsLine(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	eng.Notice = "oldest turns dropped to fit the context: 2 messages"
 	h := newHarness(t, eng)
 	h.load(t)
@@ -99,15 +100,15 @@ func TestReplyNoticeInStatsLine(t *testing.T) {
 // server's model in the picker and the server next to it, and chats.
 func TestRemoteModelInTheBar(t *testing.T) {
 	useTempXDG(t)
-	far := app.NewFakeEngine()
-	srv := app.NewServer(far, app.ServerOptions{Port: -1, Model: func() *inference.ModelInfo {
+	far := apptest.NewFakeEngine()
+	srv := api.NewServer(far, api.ServerOptions{Port: -1, Model: func() *inference.ModelInfo {
 		return &inference.ModelInfo{Name: "far-model", Path: "/m/far-model.gguf"}
 	}})
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Stop(context.Background()) })
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	if err := h.c.UseRemote(srv.Addr(), "", ""); err != nil {
 		t.Fatal(err)
 	}

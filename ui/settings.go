@@ -23,6 +23,7 @@ type settingsPanel struct {
 	temp, topP, minP, repeat         *floatField
 	topK, maxTokens, ctxLen, threads *widget.Entry
 	seed                             *widget.Entry
+	kvType                           *widget.Select
 	choices                          *widget.Check
 	problem                          *widget.Label // why the fields are not saved
 	object                           fyne.CanvasObject
@@ -81,10 +82,11 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.seed = intEntry("0 = random")
 	p.ctxLen = intEntry("model's, ≤ 4096")
 	p.threads = intEntry("all cores")
+	p.kvType = widget.NewSelect([]string{kvF32, kvF16}, func(string) { changed() })
 
 	p.choices = widget.NewCheck("Keep token choices (top 5 per token)", func(bool) { changed() })
 	heading := widget.NewLabelWithStyle("Chat settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	note := widget.NewLabel("Context length and threads apply when a model is loaded.")
+	note := widget.NewLabel("Context length, threads and the KV cache apply when a model is loaded (F16 halves the cache's memory).")
 	note.Wrapping = fyne.TextWrapWord
 	note.Importance = widget.LowImportance
 	reload := widget.NewButtonWithIcon("Reload model", theme.ViewRefreshIcon(), func() {
@@ -109,6 +111,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	engine := widget.NewForm(
 		widget.NewFormItem("Context", p.ctxLen),
 		widget.NewFormItem("Threads", p.threads),
+		widget.NewFormItem("KV cache", p.kvType),
 	)
 	box := container.NewVBox(heading,
 		widget.NewLabelWithStyle("System prompt", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.system,
@@ -138,7 +141,18 @@ func (p *settingsPanel) fill(s app.ChatSettings) {
 	p.choices.SetChecked(s.TopLogprobs > 0)
 	p.ctxLen.SetText(intText(s.ContextLength))
 	p.threads.SetText(intText(s.Threads))
+	if strings.EqualFold(s.KVType, "f16") {
+		p.kvType.SetSelected(kvF16)
+	} else {
+		p.kvType.SetSelected(kvF32)
+	}
 }
+
+// The KV cache choices the panel offers (ChatSettings.KVType).
+const (
+	kvF32 = "F32"
+	kvF16 = "F16"
+)
 
 func intText(n int) string {
 	if n == 0 {
@@ -168,6 +182,9 @@ func (p *settingsPanel) read() (app.ChatSettings, error) {
 	s.MaxTokens = num("max tokens", p.maxTokens.Text)
 	s.ContextLength = num("context", p.ctxLen.Text)
 	s.Threads = num("threads", p.threads.Text)
+	if p.kvType.Selected == kvF16 {
+		s.KVType = "f16"
+	}
 	if p.choices.Checked {
 		s.TopLogprobs = choicesTopK
 	}

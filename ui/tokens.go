@@ -14,18 +14,17 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"burrow/inference"
 	"burrow/inference/chat"
-	"burrow/inference/gguf"
 	"burrow/inference/tokenizer"
 )
 
 // tokensView is the tokenizer playground: text in, tokens out as coloured
-// chips, live. "What the model sees" shows the current conversation
-// rendered by the chat template and tokenized, exactly as the worker does.
+// chips, live. "What the model sees" shows the current conversation as the
+// loaded model's Vocab renders and tokenizes it for a reply.
 type tokensView struct {
+	vocab        *inference.Vocab
 	tok          *tokenizer.Tokenizer
-	prompter     *chat.Prompter
-	bosText      string
 	conversation func() []chat.Message
 
 	object  fyne.CanvasObject
@@ -48,48 +47,10 @@ const (
 // maxTokenChips bounds the chips drawn for a long paste; the count stays exact.
 const maxTokenChips = 3000
 
-// tokensData is a model's tokenizer and chat template, read off the UI thread.
-type tokensData struct {
-	tok      *tokenizer.Tokenizer
-	prompter *chat.Prompter
-	bosText  string
-}
-
-func readTokensData(path string) (*tokensData, error) {
-	f, err := gguf.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	tok, err := tokenizer.FromGGUF(f)
-	if err != nil {
-		return nil, err
-	}
-	meta := chat.MetaFromGGUF(f)
-	p, err := chat.NewPrompter(meta, "")
-	if err != nil {
-		return nil, err
-	}
-	return &tokensData{tok: tok, prompter: p, bosText: meta.BOS}, nil
-}
-
-// build makes the view (UI thread).
-func (d *tokensData) build(conversation func() []chat.Message) *tokensView {
-	return newTokensView(d.tok, d.prompter, d.bosText, conversation)
-}
-
-// newTokensViewForFile reads the tokenizer and chat template of a model file.
-// conversation gives the messages "What the model sees" renders (nil: a sample).
-func newTokensViewForFile(path string, conversation func() []chat.Message) (*tokensView, error) {
-	d, err := readTokensData(path)
-	if err != nil {
-		return nil, err
-	}
-	return d.build(conversation), nil
-}
-
-func newTokensView(tok *tokenizer.Tokenizer, p *chat.Prompter, bosText string, conversation func() []chat.Message) *tokensView {
-	v := &tokensView{tok: tok, prompter: p, bosText: bosText, conversation: conversation}
+// newTokensView shows v's tokenizer; conversation gives the messages "What
+// the model sees" renders (nil: a sample).
+func newTokensView(vocab *inference.Vocab, conversation func() []chat.Message) *tokensView {
+	v := &tokensView{vocab: vocab, tok: vocab.Tok, conversation: conversation}
 	v.input = widget.NewMultiLineEntry()
 	v.input.Wrapping = fyne.TextWrapWord
 	v.input.SetPlaceHolder("Type or paste text to see its tokens")
@@ -114,35 +75,23 @@ func newTokensView(tok *tokenizer.Tokenizer, p *chat.Prompter, bosText string, c
 
 // update re-tokenizes and redraws the chips (UI thread).
 func (v *tokensView) update() {
-	var text string
-	addSpecial, parseSpecial := v.special.Checked, v.special.Checked
 	if v.mode.Selected == tokensModeModel {
 		v.input.Hide()
 		v.special.Hide()
-		msgs := v.messages()
-		r, err := v.prompter.Render(msgs, chat.RenderOptions{AddGenerationPrompt: true})
+		// Exactly the prompt a reply starts from (template, BOS rule).
+		pr, err := v.vocab.Prompt(v.messages())
 		if err != nil {
-			v.setTokens(nil, fmt.Sprintf("The chat template failed: %v", err))
+			v.setTokens(nil, fmt.Sprintf("Cannot show what the model sees: %v", err))
 			return
 		}
-		text = r.Text
-		// As the worker does: BOS only when the template did not write it.
-		addSpecial = v.bosText == "" || !strings.HasPrefix(text, v.bosText)
-		parseSpecial = true
-	} else {
-		v.input.Show()
-		v.special.Show()
-		text = v.input.Text
+		v.setTokens(pr.Tokens, fmt.Sprintf("%d tokens: the conversation as the chat template renders it", len(pr.Tokens)))
+		return
 	}
-	ids := v.tok.Encode(text, addSpecial, parseSpecial)
-	if bos := v.tok.BOS(); v.mode.Selected == tokensModeModel && len(ids) >= 2 && ids[0] == bos && ids[1] == bos {
-		ids = ids[1:]
-	}
-	summary := fmt.Sprintf("%d tokens · %d characters · %d bytes", len(ids), utf8.RuneCountInString(text), len(text))
-	if v.mode.Selected == tokensModeModel {
-		summary = fmt.Sprintf("%d tokens: the conversation as the chat template renders it", len(ids))
-	}
-	v.setTokens(ids, summary)
+	v.input.Show()
+	v.special.Show()
+	text := v.input.Text
+	ids := v.tok.Encode(text, v.special.Checked, v.special.Checked)
+	v.setTokens(ids, fmt.Sprintf("%d tokens · %d characters · %d bytes", len(ids), utf8.RuneCountInString(text), len(text)))
 }
 
 // messages is the conversation to render; a sample when there is none.

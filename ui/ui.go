@@ -11,6 +11,8 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"burrow/app"
+	"burrow/app/api"
+	"burrow/app/instance"
 	"burrow/assets"
 	"burrow/inference"
 	"burrow/models"
@@ -62,10 +64,10 @@ func Main(args []string) int {
 	}
 	// One window per user: a launch while Burrow runs (a file manager's
 	// "Open with Burrow") hands its file to that window and exits.
-	var inst *app.Instance
+	var inst *instance.Instance
 	if opts.screenshot == "" {
 		var handed bool
-		inst, handed, err = app.ClaimInstance(opts.model)
+		inst, handed, err = instance.ClaimInstance(opts.model)
 		if handed {
 			return 0
 		}
@@ -81,6 +83,7 @@ func Main(args []string) int {
 	worker.SetContextPolicy(inference.ContextDropOldest)
 	lib := models.OpenLibrary()
 	c := app.NewController(worker, lib)
+	c.SetServerStarter(api.StartLocal) // app does not import its API server: wire it here
 	defer c.Close()
 	w := NewWindow(a, c)
 	w.win.SetIcon(a.Icon())

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/app"
+	"burrow/inference"
 	"burrow/inference/chat"
 )
 
@@ -25,6 +26,7 @@ import (
 // goroutine does before posting the views with fyne.Do.
 type underHood struct {
 	conversation func() []chat.Message
+	vocab        func() *inference.Vocab // the loaded model's (Controller.Vocab)
 	inspectTab   *fyne.Container
 	tokensTab    *fyne.Container
 	path         string
@@ -33,8 +35,8 @@ type underHood struct {
 	shown        bool // the Inspect tab has been shown since the model changed
 }
 
-func newUnderHood(conversation func() []chat.Message) *underHood {
-	u := &underHood{conversation: conversation, inspectTab: container.NewStack(), tokensTab: container.NewStack()}
+func newUnderHood(conversation func() []chat.Message, vocab func() *inference.Vocab) *underHood {
+	u := &underHood{conversation: conversation, vocab: vocab, inspectTab: container.NewStack(), tokensTab: container.NewStack()}
 	u.path = "\x00" // not a path: the first setModel always builds
 	u.setModel("")
 	return u
@@ -64,7 +66,7 @@ func (u *underHood) setModel(path string) {
 	u.tokensTab.Refresh()
 	go func() {
 		iv, ierr := readInspectData(path)
-		tv, terr := readTokensData(path)
+		vocab := u.vocab()
 		fyne.Do(func() {
 			if u.path != path { // another model came meanwhile
 				return
@@ -78,10 +80,10 @@ func (u *underHood) setModel(path string) {
 					u.inspect.startMap()
 				}
 			}
-			if terr != nil {
-				u.tokensTab.Objects = []fyne.CanvasObject{hoodHint("No tokenizer playground: " + terr.Error())}
+			if vocab == nil {
+				u.tokensTab.Objects = []fyne.CanvasObject{hoodHint("No tokenizer playground: the model's tokenizer is not available")}
 			} else {
-				u.tokens = tv.build(u.conversation)
+				u.tokens = newTokensView(vocab, u.conversation)
 				u.tokensTab.Objects = []fyne.CanvasObject{u.tokens.object}
 			}
 			u.inspectTab.Refresh()
@@ -122,7 +124,7 @@ func attachUnderHood(w *Window) *underHood {
 			return nil
 		}
 		return cv.ChatMessages()
-	})
+	}, c.Vocab)
 	inspectTab := w.AddTab("Inspect", theme.InfoIcon(), u.inspectTab)
 	tokensTab := w.AddTab("Tokens", theme.ListIcon(), u.tokensTab)
 	prev := w.tabs.OnSelected

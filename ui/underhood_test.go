@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/app"
+	"burrow/app/apptest"
 	"burrow/inference"
 	"burrow/inference/chat"
 	"burrow/inference/filemap"
@@ -195,10 +196,11 @@ func TestInspectMapCancel(t *testing.T) {
 func TestTokensViewStories(t *testing.T) {
 	hoodApp(t)
 	conv := []chat.Message{{Role: "user", Content: "Tell me a story"}}
-	v, err := newTokensViewForFile(stories(t), func() []chat.Message { return conv })
+	vocab, err := inference.LoadVocab(stories(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	v := newTokensView(vocab, func() []chat.Message { return conv })
 	w := test.NewTempWindow(t, v.object)
 	w.Resize(fyne.NewSize(900, 600))
 
@@ -381,7 +383,10 @@ func abs32(x float32) float32 { return max(x, -x) }
 func TestUnderHoodFollowsTheModel(t *testing.T) {
 	hoodApp(t)
 	msgs := []chat.Message{{Role: "user", Content: "Hi"}}
-	u := newUnderHood(func() []chat.Message { return msgs })
+	u := newUnderHood(func() []chat.Message { return msgs }, func() *inference.Vocab {
+		v, _ := inference.LoadVocab(stories(t))
+		return v
+	})
 	w := test.NewTempWindow(t, container.NewAppTabs(container.NewTabItem("Inspect", u.inspectTab), container.NewTabItem("Tokens", u.tokensTab)))
 	w.Resize(fyne.NewSize(1000, 700))
 	if !hoodHasText(u.inspectTab, "Load a model") {
@@ -429,7 +434,7 @@ func hoodHasText(o fyne.CanvasObject, s string) bool {
 
 func TestAttachUnderHoodToTheWindow(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	before := len(h.w.tabs.Items)
 	var u *underHood
 	fyne.DoAndWait(func() { u = attachUnderHood(h.w) })

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/app"
+	"burrow/inference"
 )
 
 // Window is Burrow's main window: the model bar on top, then tabs (Chat,
@@ -183,9 +184,8 @@ func (w *Window) apply(ch app.Change) {
 			w.chat.appendPiece(ch.Index, ch.Piece)
 		}
 	case app.ChangeReplyDone:
-		if ch.ConvID == w.current {
-			cv, _ := w.c.Conversation(ch.ConvID)
-			w.chat.finish(&cv, ch.Index)
+		if ch.ConvID == w.current && ch.Message != nil {
+			w.chat.finish(*ch.Message, ch.Index)
 		}
 	case app.ChangeError:
 		w.showError(ch.Err)
@@ -316,7 +316,7 @@ func (w *Window) showError(err error) {
 		return
 	}
 	title := "Something went wrong"
-	if errors.Is(err, app.ErrNoModel) {
+	if errors.Is(err, inference.ErrNoModel) {
 		title = "No model loaded"
 	}
 	w.showErrorTitled(title, err)

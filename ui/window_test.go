@@ -16,6 +16,9 @@ import (
 	"github.com/adrg/xdg"
 
 	"burrow/app"
+	"burrow/app/api"
+	"burrow/app/apptest"
+	"burrow/inference/llama"
 	"burrow/models"
 )
 
@@ -52,7 +55,7 @@ func (l *fakeLibrary) Registered() []string {
 type harness struct {
 	w   *Window
 	c   *app.Controller
-	eng *app.FakeEngine
+	eng *apptest.FakeEngine
 	lib *fakeLibrary
 }
 
@@ -67,11 +70,12 @@ func useTempXDG(t *testing.T) {
 }
 
 // newHarness opens the window on a fake engine (XDG folders already set).
-func newHarness(t *testing.T, eng *app.FakeEngine) *harness {
+func newHarness(t *testing.T, eng *apptest.FakeEngine) *harness {
 	t.Helper()
 	test.NewTempApp(t)
 	lib := &fakeLibrary{}
 	c := app.NewController(eng, lib)
+	c.SetServerStarter(api.StartLocal)
 	w := NewWindow(fyne.CurrentApp(), c)
 	w.win.Resize(fyne.NewSize(1100, 720))
 	t.Cleanup(func() { w.win.Close(); c.Close() }) // closing saves the size: flush after
@@ -116,7 +120,7 @@ func (h *harness) typeAndEnter(text string) {
 
 func TestFirstRunShowsThreeWays(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	if h.w.chat.center.Objects[0] != h.w.chat.empty {
 		t.Fatal("first run does not show the empty state")
 	}
@@ -129,7 +133,7 @@ func TestFirstRunShowsThreeWays(t *testing.T) {
 
 func TestPromptStreamsTokensInOrder(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	eng.Gate = make(chan struct{})
 	h := newHarness(t, eng)
 	h.load(t)
@@ -166,7 +170,7 @@ func TestPromptStreamsTokensInOrder(t *testing.T) {
 
 func TestShiftEnterMakesNewLine(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	in := h.w.chat.input
 	test.Type(in, "line one")
@@ -181,7 +185,7 @@ func TestShiftEnterMakesNewLine(t *testing.T) {
 
 func TestStopCancelsReply(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	eng.Gate = make(chan struct{})
 	h := newHarness(t, eng)
 	h.load(t)
@@ -201,7 +205,7 @@ func TestStopCancelsReply(t *testing.T) {
 
 func TestDroppedGGUFLoadsAndRegisters(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	p := modelFile(t, "dropped-Q8_0.gguf")
 	h.w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)})
 	waitFor(t, "the dropped model to load", func() bool { return h.c.Model().Loaded() })
@@ -219,7 +223,7 @@ func TestDroppedGGUFLoadsAndRegisters(t *testing.T) {
 
 func TestDroppedTextShowsMessage(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	p := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(p, []byte("hello"), 0o644)
 	h.w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)})
@@ -234,8 +238,8 @@ func TestDroppedTextShowsMessage(t *testing.T) {
 
 func TestLoadFailureShowsEngineMessage(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
-	eng.LoadErr = app.ErrFakeLoad
+	eng := apptest.NewFakeEngine()
+	eng.LoadErr = apptest.ErrFakeLoad
 	h := newHarness(t, eng)
 	h.w.loadModel(modelFile(t, "bad.gguf"))
 	waitFor(t, "the error dialog", func() bool {
@@ -249,7 +253,7 @@ func TestLoadFailureShowsEngineMessage(t *testing.T) {
 
 func TestEditAndRegenerate(t *testing.T) {
 	useTempXDG(t)
-	eng := app.NewFakeEngine()
+	eng := apptest.NewFakeEngine()
 	h := newHarness(t, eng)
 	h.load(t)
 	h.typeAndEnter("first question")
@@ -282,19 +286,20 @@ func TestEditAndRegenerate(t *testing.T) {
 
 func TestSettingsAndConversationsSurviveRestart(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	h.typeAndEnter("keep this")
 	waitFor(t, "the reply", func() bool { _, busy := h.c.Generating(); return !busy && h.w.chat.sendBtn.Visible() })
 	h.w.settings.temp.slider.SetValue(0.3)
 	h.w.settings.system.SetText("You are terse.")
 	h.w.settings.seed.SetText("1234")
+	h.w.settings.kvType.SetSelected(kvF16)
 	h.w.win.Resize(fyne.NewSize(900, 640))
 	h.w.saveWindow()
 	id := h.w.current
 	h.c.Close()
 
-	c2 := app.NewController(app.NewFakeEngine(), nil)
+	c2 := app.NewController(apptest.NewFakeEngine(), nil)
 	defer c2.Close()
 	w2 := NewWindow(fyne.CurrentApp(), c2)
 	defer w2.win.Close()
@@ -302,8 +307,11 @@ func TestSettingsAndConversationsSurviveRestart(t *testing.T) {
 		t.Fatalf("after restart: current %q, %d messages", w2.current, len(w2.chat.views))
 	}
 	s := w2.settings
-	if s.temp.value() != 0.3 || s.system.Text != "You are terse." || s.seed.Text != "1234" {
-		t.Errorf("settings after restart: temp %v, system %q, seed %q", s.temp.value(), s.system.Text, s.seed.Text)
+	if s.temp.value() != 0.3 || s.system.Text != "You are terse." || s.seed.Text != "1234" || s.kvType.Selected != kvF16 {
+		t.Errorf("settings after restart: temp %v, system %q, seed %q, KV %q", s.temp.value(), s.system.Text, s.seed.Text, s.kvType.Selected)
+	}
+	if kv := c2.Settings().Defaults.LoadOptions().KV; kv != llama.KVF16 {
+		t.Errorf("the next load's KV cache: %v, want f16", kv)
 	}
 	if st := c2.Settings(); st.WindowWidth != 900 || st.WindowHeight != 640 {
 		t.Errorf("window size after restart: %vx%v", st.WindowWidth, st.WindowHeight)
@@ -315,7 +323,7 @@ func TestSettingsAndConversationsSurviveRestart(t *testing.T) {
 
 func TestSidebarRenameDeleteSearch(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	for _, q := range []string{"about rabbits", "about foxes"} {
 		test.Tap(h.w.side.newBtn)
@@ -378,7 +386,7 @@ func TestUnreadableFilesAreReported(t *testing.T) {
 	dir := app.ConversationsDir()
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, "torn.json"), []byte(`{"id":`), 0o600)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	top := h.w.win.Canvas().Overlays().Top()
 	if top == nil || !containsText(top, "torn.json") {
 		t.Fatalf("no notice naming the unreadable file (%q)", h.w.lastNotice)
@@ -387,7 +395,7 @@ func TestUnreadableFilesAreReported(t *testing.T) {
 
 func TestBadNumberIsNotSaved(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.w.newConversation()
 	h.w.settings.topK.SetText("12")
 	h.w.settings.topK.SetText("12x")
@@ -402,7 +410,7 @@ func TestBadNumberIsNotSaved(t *testing.T) {
 
 func TestCopyMessageAndDeleteWithConfirmation(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	h.typeAndEnter("copy me")
 	waitFor(t, "reply", func() bool { _, busy := h.c.Generating(); return !busy && h.w.chat.sendBtn.Visible() })
@@ -430,7 +438,7 @@ func TestCopyMessageAndDeleteWithConfirmation(t *testing.T) {
 
 func TestAddTab(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	item := h.w.AddTab("Inspect", nil, widget.NewLabel("inside the file"))
 	if len(h.w.tabs.Items) != 3 || h.w.tabs.Items[2] != item {
 		t.Fatalf("tabs %d", len(h.w.tabs.Items))
@@ -439,7 +447,7 @@ func TestAddTab(t *testing.T) {
 
 func TestFyneOpenDialogFallback(t *testing.T) {
 	useTempXDG(t)
-	h := newHarness(t, app.NewFakeEngine())
+	h := newHarness(t, apptest.NewFakeEngine())
 	h.w.openWithFyne()
 	if h.w.win.Canvas().Overlays().Top() == nil {
 		t.Fatal("no file dialog shown")

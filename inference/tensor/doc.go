@@ -51,4 +51,25 @@
 // Every fast kernel has a plain Go twin, used on CPUs without AVX2/FMA/F16C
 // (arm64 included) and held equal to the assembly by the tests and by
 // FuzzDotQ8_0.
+//
+// # Adding a weight type
+//
+// A weight type is one file plus its kernels and twin test; nothing central
+// lists types (registry.go reads what the files register):
+//
+//   - x.go: dequantizeX, the reference quantizer quantizeX (what
+//     llama-quantize writes), the plain one-row dot
+//     dotXPlain(w, x []byte, nb int) float32 against the activation form
+//     the type multiplies with, and an init that calls
+//     register(weightType{typ: gguf.TypeX, dequantize: dequantizeX,
+//     quantize: quantizeX, form: formQ8_0, plain: rowKernels{dot: dotXPlain}}).
+//     A new activation form (Q8_1, Q8_K) is a registerForm call in its own
+//     file (forms.go shows the built-in ones).
+//   - x_amd64.go and x_amd64.s: the AVX2 kernel and an init that calls
+//     registerFast(gguf.TypeX, rowKernels{dot: dotXFast}); optional tiles go
+//     in rowKernels.rows. Other architectures run the plain kernels.
+//   - x_test.go: fast == plain bit for bit on random rows, and a fuzz target.
+//
+// Supported, SupportedTypes, the unsupported-type error, DequantizeRow,
+// NewMatrix, Activations and MatMul pick the type up from the registry.
 package tensor

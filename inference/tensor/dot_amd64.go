@@ -1,6 +1,10 @@
 package tensor
 
-import "golang.org/x/sys/cpu"
+import (
+	"golang.org/x/sys/cpu"
+
+	"burrow/inference/gguf"
+)
 
 //go:noescape
 func dotQ8_0AVX2(x, y *byte, nb int) float32
@@ -42,15 +46,33 @@ func init() {
 	}
 }
 
-// useFast points the kernels at the assembly; usePlain back at the Go twins.
-func useFast() {
-	dotQ8_0, dotF32, dotF16 = dotQ8_0Fast, dotF32GGML512Fast, dotF16GGML512Fast
-	dotF32Tile, dotF16F32 = dotF32L16Fast, dotF16F32L16Fast
-	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Fast, scoresGGMLFast, wsumLanesFast
-	expSub, vectorExp = expSubFast, true
-	mulQ8_0, mulQ8_0x4, mulQ8_0x2x4 = mulQ8_0Fast, mulQ8_0x4Fast, mulQ8_0x2x4Fast
-	f16AttFast = true
-	fastKernels = "avx2"
+// fastSet is the AVX2 kernels. Weight types add theirs with registerFast
+// from their own _amd64.go files; a type with none runs its plain kernels.
+var fastSet = &kernelSet{
+	name:          "avx2",
+	dotF32GGML512: dotF32GGML512Fast,
+	scoresGGML:    scoresGGMLFast,
+	wsumLanes:     wsumLanesFast,
+	expSub:        expSubFast,
+	vectorExp:     true,
+	f16AttFast:    true,
+}
+
+// useFast makes the assembly the active set; usePlain goes back to the Go twins.
+func useFast() { use(fastSet) }
+
+// registerFast sets weight type t's kernels in the AVX2 set.
+func registerFast(t gguf.Type, k rowKernels) {
+	if int(t) >= maxTypes || k.dot == nil {
+		panic("tensor: bad fast kernels for " + t.String())
+	}
+	fastSet.rows[t] = k
+}
+
+func init() {
+	registerFast(gguf.TypeQ8_0, (&q8_0Kernels{one: mulQ8_0Fast, x4: mulQ8_0x4Fast, x2x4: mulQ8_0x2x4Fast}).set(dotQ8_0Fast))
+	registerFast(gguf.TypeF16, (&f16Kernels{dot: dotF16GGML512Fast, dotF32: dotF16F32L16Fast}).set())
+	registerFast(gguf.TypeF32, (&f32Kernels{dot: dotF32GGML512Fast, tile: dotF32L16Fast}).set())
 }
 
 func dotQ8_0Fast(x, y []byte, nb int) float32 {
@@ -68,8 +90,9 @@ func mulQ8_0Fast(w []byte, a *Activations, t, nb int) float32 {
 	}
 	x := a.q8Row(t)
 	_, _ = w[nb*q8BlockSize-1], x[nb*q8BlockSize-1]
-	_ = a.q8s[(nb-1)*a.maxRows+t]
-	return dotQ8_0SAVX2(&w[0], &x[0], &a.q8s[t], 4*a.maxRows, nb)
+	q8s := a.q8s()
+	_ = q8s[(nb-1)*a.maxRows+t]
+	return dotQ8_0SAVX2(&w[0], &x[0], &q8s[t], 4*a.maxRows, nb)
 }
 
 // mulQ8_0x4Fast dots weight row w with input rows t..t+3 of a, loading
@@ -79,9 +102,10 @@ func mulQ8_0x4Fast(w []byte, a *Activations, t, nb int) (out [4]float32) {
 		return out
 	}
 	stride := Q8_0RowSize(a.Cols)
-	_, _ = w[nb*q8BlockSize-1], a.q8[(t+3)*stride+nb*q8BlockSize-1]
-	_ = a.q8s[(nb-1)*a.maxRows+t+3]
-	dotQ8_0x4SAVX2(&w[0], &a.q8[t*stride], stride, &a.q8s[t], 4*a.maxRows, nb, &out)
+	q8, q8s := a.bufs[formQ8_0].data, a.q8s()
+	_, _ = w[nb*q8BlockSize-1], q8[(t+3)*stride+nb*q8BlockSize-1]
+	_ = q8s[(nb-1)*a.maxRows+t+3]
+	dotQ8_0x4SAVX2(&w[0], &q8[t*stride], stride, &q8s[t], 4*a.maxRows, nb, &out)
 	return out
 }
 
@@ -207,8 +231,9 @@ func mulQ8_0x2x4Fast(w []byte, wstride int, a *Activations, t, nb int) (out [8]f
 		return out
 	}
 	stride := Q8_0RowSize(a.Cols)
-	_, _ = w[wstride+nb*q8BlockSize-1], a.q8[(t+3)*stride+nb*q8BlockSize-1]
-	_ = a.q8s[(nb-1)*a.maxRows+t+3]
-	dotQ8_0x2x4SAVX2(&w[0], wstride, &a.q8[t*stride], stride, &a.q8s[t], 4*a.maxRows, nb, &out)
+	q8, q8s := a.bufs[formQ8_0].data, a.q8s()
+	_, _ = w[wstride+nb*q8BlockSize-1], q8[(t+3)*stride+nb*q8BlockSize-1]
+	_ = q8s[(nb-1)*a.maxRows+t+3]
+	dotQ8_0x2x4SAVX2(&w[0], wstride, &q8[t*stride], stride, &q8s[t], 4*a.maxRows, nb, &out)
 	return out
 }

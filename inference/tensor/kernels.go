@@ -1,39 +1,80 @@
 package tensor
 
-// The kernel table: every entry starts as the plain Go twin and useFast
-// (dot_amd64.go) points it at assembly when the CPU has AVX2, FMA and F16C.
-// Tests and benchmarks switch sets with usePlain/useFast.
+import "burrow/inference/gguf"
 
-var (
-	dotQ8_0    = dotQ8_0Plain
-	dotF16     = dotF16GGML512Plain
-	dotF32     = dotF32GGML512Plain
-	dotF32Tile = dotF32L16Plain
-	dotF16F32  = dotF16F32L16Plain
+// A kernel set is one complete choice of kernels: the matmul row kernels
+// of every weight type plus the attention and softmax kernels. There are
+// two: plainSet (the Go twins, everywhere) and fastSet (assembly, defined
+// in dot_amd64.go). useFast and usePlain switch the whole set; tests and
+// benchmarks run both.
+type kernelSet struct {
+	name string // as Kernels reports it
 
-	dotF32GGML512 = dotF32GGML512Plain
-	scoresGGML    = scoresGGMLPlain
-	wsumLanes     = wsumLanesPlain
-	expSub        = expSubPlain
-	vectorExp     = false // expSubAsm may be called directly
-	mulQ8_0       = mulQ8_0Plain
-	f16AttFast    = false // attendF16Blocks calls the *Fast kernels directly
-	mulQ8_0x4     = mulQ8_0x4Plain
-	mulQ8_0x2x4   = mulQ8_0x2x4Plain
+	// rows holds each weight type's kernels, by gguf.Type. A fast set
+	// leaves a type empty where the plain kernels serve (kernelsOf).
+	rows [maxTypes]rowKernels
 
-	fastKernels = "plain" // which set is in use, for benchmarks and reports
-)
-
-// usePlain points the kernels at the Go twins (tests and benchmarks).
-func usePlain() {
-	dotQ8_0, dotF16, dotF32 = dotQ8_0Plain, dotF16GGML512Plain, dotF32GGML512Plain
-	dotF32Tile, dotF16F32 = dotF32L16Plain, dotF16F32L16Plain
-	dotF32GGML512, scoresGGML, wsumLanes = dotF32GGML512Plain, scoresGGMLPlain, wsumLanesPlain
-	expSub, vectorExp = expSubPlain, false
-	mulQ8_0, mulQ8_0x4, mulQ8_0x2x4 = mulQ8_0Plain, mulQ8_0x4Plain, mulQ8_0x2x4Plain
-	f16AttFast = false
-	fastKernels = "plain"
+	// Attention and softmax kernels; attention.go, attention_f16.go and
+	// softmax.go call them through the package variables of the same name.
+	dotF32GGML512 func(x, y []float32) float32
+	scoresGGML    func(out, k []float32, stride int, q []float32, scale float32)
+	wsumLanes     func(lanes, v []float32, stride int, w []float32)
+	expSub        func(x []float32, m float32)
+	vectorExp     bool // expSubAsm may be called directly
+	f16AttFast    bool // attendF16Blocks calls the *Fast kernels directly
 }
 
+// plainSet is the Go twins; register fills in the row kernels.
+var plainSet = &kernelSet{
+	name:          "plain",
+	dotF32GGML512: dotF32GGML512Plain,
+	scoresGGML:    scoresGGMLPlain,
+	wsumLanes:     wsumLanesPlain,
+	expSub:        expSubPlain,
+}
+
+// active is the set in use. It becomes plainSet during variable
+// initialization, so every init (dot_amd64.go's useFast included) runs
+// after that.
+var (
+	active *kernelSet
+	_      = use(plainSet)
+)
+
+// The active set's attention kernels, under the names their callers use.
+var (
+	dotF32GGML512 func(x, y []float32) float32
+	scoresGGML    func(out, k []float32, stride int, q []float32, scale float32)
+	wsumLanes     func(lanes, v []float32, stride int, w []float32)
+	expSub        func(x []float32, m float32)
+	vectorExp     bool
+	f16AttFast    bool
+)
+
+// use makes s the active set.
+func use(s *kernelSet) *kernelSet {
+	active = s
+	dotF32GGML512, scoresGGML, wsumLanes, expSub = s.dotF32GGML512, s.scoresGGML, s.wsumLanes, s.expSub
+	vectorExp, f16AttFast = s.vectorExp, s.f16AttFast
+	return s
+}
+
+// usePlain points the kernels at the Go twins (tests and benchmarks).
+func usePlain() { use(plainSet) }
+
+// kernelsOf is the active set's kernels for weight type t (zero if t is
+// not registered).
+func kernelsOf(t gguf.Type) *rowKernels {
+	if int(t) >= maxTypes {
+		return &noKernels
+	}
+	if k := &active.rows[t]; k.dot != nil {
+		return k
+	}
+	return &plainSet.rows[t]
+}
+
+var noKernels rowKernels
+
 // Kernels names the dot-product kernels in use: "avx2" or "plain".
-func Kernels() string { return fastKernels }
+func Kernels() string { return active.name }

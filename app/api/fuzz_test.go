@@ -1,0 +1,43 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"burrow/app/apptest"
+)
+
+// FuzzRequestBodies: whatever the body, the server answers with a status
+// a client can act on, never a 500 (a recovered panic) or a hang.
+func FuzzRequestBodies(f *testing.F) {
+	for _, seed := range []string{
+		`{"messages":[{"role":"user","content":"hi"}]}`,
+		`{"messages":[{"role":"user","content":[{"type":"text","text":"a"}]}],"stream":true,"logprobs":true,"top_logprobs":3}`,
+		`{"prompt":"Once","max_tokens":2,"logprobs":2,"echo":true,"stream":true}`,
+		`{"stop":["a",1]}`, `{"seed":-1,"temperature":null}`, `[]`, `null`, `{"n":0}`, "\x00",
+	} {
+		f.Add(seed, true)
+		f.Add(seed, false)
+	}
+	h := NewServer(apptest.NewFakeGen("a", "b"), ServerOptions{Model: apptest.LoadedFake, MaxBodyBytes: 4096}).Handler()
+	f.Fuzz(func(t *testing.T, body string, chat bool) {
+		path := "/v1/completions"
+		if chat {
+			path = "/v1/chat/completions"
+		}
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.Host = "127.0.0.1:1234"
+		h.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		default:
+			t.Fatalf("POST %s %q: status %d: %s", path, body, rec.Code, rec.Body)
+		}
+		if rec.Code != http.StatusOK && !strings.HasPrefix(rec.Body.String(), `{"error":{`) {
+			t.Fatalf("not an OpenAI error: %s", rec.Body)
+		}
+	})
+}

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"burrow/inference"
+	"burrow/inference/sample"
+)
+
+func init() { register(newBenchCmd) }
+
+// benchOutput is the --json object of burrow bench (DESIGN.md).
+type benchOutput struct {
+	Model        string  `json:"model"`
+	Threads      int     `json:"threads"`
+	LoadMS       float64 `json:"load_ms"`
+	PPTokens     int     `json:"pp_tokens"`
+	PPTPS        float64 `json:"pp_tps"`
+	TGTokens     int     `json:"tg_tokens"`
+	TGTPS        float64 `json:"tg_tps"`
+	PeakRSSBytes int64   `json:"peak_rss_bytes"`
+}
+
+func newBenchCmd() *cobra.Command {
+	var (
+		modelPath            string
+		promptTokens, genTok int
+		threads              int
+		asJSON               bool
+	)
+	cmd := &cobra.Command{
+		Use:   "bench --model FILE.gguf",
+		Short: "Measure load time, prompt processing and generation speed",
+		Long: "Loads the model, evaluates --prompt-tokens random tokens as one prompt (pp), then\n" +
+			"generates --gen-tokens tokens greedily one at a time (tg), like llama-bench's pp and tg tests.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if modelPath == "" {
+				return fmt.Errorf("bench: --model is required")
+			}
+			if promptTokens < 1 || genTok < 0 {
+				return fmt.Errorf("bench: --prompt-tokens must be at least 1 and --gen-tokens not negative")
+			}
+			t0 := time.Now()
+			m, st, done, err := loadState(modelPath, inference.LoadOptions{ContextLength: promptTokens + genTok + 1, Threads: threads})
+			if err != nil {
+				return err
+			}
+			defer done()
+			touchWeights(m)
+			load := time.Since(t0)
+
+			// Random tokens (fixed seed), as llama-bench uses; BOS first when the model wants one.
+			rng := rand.New(rand.NewPCG(1, 2))
+			vocab := m.LM.Config.VocabSize
+			ids := make([]int, promptTokens)
+			for i := range ids {
+				ids[i] = rng.IntN(vocab)
+			}
+			if m.Tok.AddBOS() {
+				ids[0] = m.Tok.BOS()
+			}
+			// Warm up the threads and caches with one token.
+			if _, err := st.Eval(ids[:1]); err != nil {
+				return err
+			}
+			st.Truncate(0)
+
+			t1 := time.Now()
+			logits, err := st.Eval(ids)
+			if err != nil {
+				return err
+			}
+			pp := time.Since(t1)
+			t2 := time.Now()
+			for i := 0; i < genTok; i++ {
+				if logits, err = st.Eval([]int{sample.Greedy(logits)}); err != nil {
+					return err
+				}
+			}
+			tg := time.Since(t2)
+
+			o := benchOutput{
+				Model: filepath.Base(modelPath), Threads: st.Threads(), LoadMS: durationMS(load),
+				PPTokens: promptTokens, PPTPS: perSecond(promptTokens, pp),
+				TGTokens: genTok, TGTPS: perSecond(genTok, tg),
+				PeakRSSBytes: peakRSS(),
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), o)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s, %d threads: load %.0f ms, pp%d %.1f tok/s, tg%d %.1f tok/s, peak RSS %.1f MiB\n",
+				o.Model, o.Threads, o.LoadMS, o.PPTokens, o.PPTPS, o.TGTokens, o.TGTPS, float64(o.PeakRSSBytes)/(1<<20))
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&modelPath, "model", "m", "", "GGUF model file")
+	fl.IntVar(&promptTokens, "prompt-tokens", 64, "prompt tokens to process as one batch")
+	fl.IntVar(&genTok, "gen-tokens", 32, "tokens to generate one at a time")
+	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
+	fl.BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+func perSecond(n int, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+// touchWeights reads one byte per page of the tensor data, so the load time
+// includes reading the file and the speeds do not include page faults.
+func touchWeights(m *inference.Model) {
+	data := m.File.Bytes()
+	var sink byte
+	for i := int(m.File.Layout.DataOffset); i < len(data); i += 4096 {
+		sink ^= data[i]
+	}
+	benchSink = sink
+}
+
+var benchSink byte

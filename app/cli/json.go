@@ -1,0 +1,13 @@
+package cli
+
+import (
+	"encoding/json"
+	"io"
+)
+
+func jsonEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc
+}
