@@ -39,7 +39,10 @@ func TestKernelsAllocateNothing(t *testing.T) {
 		p := NewPool(threads)
 		allocs := testing.AllocsPerRun(20, func() {
 			a.Set(x, n)
-			MatMulMulti(p, outs, ms, a)
+			for i := 0; i < len(ms); i += MaxMulti {
+				j := min(i+MaxMulti, len(ms))
+				MatMulMulti(p, outs[i:j], ms[i:j], a)
+			}
 			MatMul(p, outs[0], ms[0], a)
 			RMSNorm(x[:cols], x[:cols], w, 1e-5)
 			RoPE(q, 8, 32, 32, 7, 10000, false, ff)

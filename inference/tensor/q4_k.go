@@ -1,6 +1,20 @@
 package tensor
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"burrow/inference/gguf"
+)
+
+func init() {
+	register(weightType{
+		typ:        gguf.TypeQ4_K,
+		dequantize: dequantizeQ4_K,
+		quantize:   quantizeQ4_K,
+		form:       formQ8_K,
+		plain:      rowKernels{dot: dotQ4_KPlain},
+	})
+}
 
 // Q4_K layout (ggml block_q4_K), 144 bytes per 256 values: F16 d and dmin,
 // 12 bytes packing eight 6-bit scales and eight 6-bit mins (one pair per

@@ -1,5 +1,9 @@
 package tensor
 
+import "burrow/inference/gguf"
+
+func init() { registerFast(gguf.TypeQ4_K, kqRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)) }
+
 //go:noescape
 func dotQ4_KAVX2(w, x *byte, nb int) float32
 

@@ -1,5 +1,17 @@
 package tensor
 
+import "burrow/inference/gguf"
+
+func init() {
+	register(weightType{
+		typ:        gguf.TypeQ5_K,
+		dequantize: dequantizeQ5_K,
+		quantize:   quantizeQ5_K,
+		form:       formQ8_K,
+		plain:      rowKernels{dot: dotQ5_KPlain},
+	})
+}
+
 // Q5_K layout (ggml block_q5_K), 176 bytes per 256 values: F16 d and dmin,
 // the 12 packed scale/min bytes of Q4_K, 32 bytes of fifth bits qh, then 128
 // bytes of low nibbles laid out as in Q4_K. Value 64c+l (l < 32) has its

@@ -1,5 +1,17 @@
 package tensor
 
+import "burrow/inference/gguf"
+
+func init() {
+	register(weightType{
+		typ:        gguf.TypeQ6_K,
+		dequantize: dequantizeQ6_K,
+		quantize:   quantizeQ6_K,
+		form:       formQ8_K,
+		plain:      rowKernels{dot: dotQ6_KPlain},
+	})
+}
+
 // Q6_K layout (ggml block_q6_K), 210 bytes per 256 values: 128 bytes of low
 // nibbles ql, 64 bytes of high 2-bit pairs qh, 16 int8 scales (one per 16
 // values), then the F16 d. In each 128-value half h, value 32t+l (t 0..3,
