@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"burrow/inference/gguf"
 	"burrow/inference/sample"
 	"burrow/inference/synth"
+	"burrow/inference/tensor"
 	"burrow/internal/testenv"
 )
 
@@ -84,10 +86,10 @@ func TestUnsupportedFilesSayWhy(t *testing.T) {
 		{"architecture", "gemma3", nil, "gemma3 is not supported yet; supported: llama, qwen2"},
 		{"tensor type", "llama", func(n string) gguf.Type {
 			if n == "blk.0.attn_q.weight" {
-				return gguf.TypeQ4_0
+				return gguf.TypeQ8_1
 			}
 			return gguf.TypeF32
-		}, "tensor blk.0.attn_q.weight has type Q4_0, which is not supported yet; supported: F32, F16, BF16, Q8_0"},
+		}, "tensor blk.0.attn_q.weight has type Q8_1, which is not supported yet; supported: " + supportedTypeNames()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -351,4 +353,14 @@ func BenchmarkPrompt(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(prompt))/b.Elapsed().Seconds(), "tok/s")
+}
+
+// supportedTypeNames is the kernels' list as the error gives it (it grows
+// as weight types are added).
+func supportedTypeNames() string {
+	var names []string
+	for _, t := range tensor.SupportedTypes() {
+		names = append(names, t.String())
+	}
+	return strings.Join(names, ", ")
 }

@@ -15,7 +15,7 @@ import (
 // joins this list when its weight type and family are supported; the list
 // is explicit so a gap shows as a missing name, not as a silent skip.
 var round2Runs = []string{
-	"llamakq-f32", "llamakq-q8_0",
+	"llamakq-f32", "llamakq-q8_0", "llamakq-q4_k_m", "llamakq-q5_k_m",
 }
 
 // round2Tolerance is the largest |Δlogit| accepted at the last prompt
