@@ -1,0 +1,240 @@
+package tensor
+
+import (
+	"encoding/binary"
+
+	"burrow/inference/gguf"
+)
+
+func init() {
+	register(weightType{typ: gguf.TypeQ2_K, dequantize: dequantizeQ2_K, quantize: quantizeQ2_K,
+		form: formQ8_K, plain: rowKernels{dot: dotQ2_KPlain}})
+}
+
+// Q2_K layout (ggml block_q2_K), 84 bytes per 256 values: 16 bytes of
+// scales (low nibble the scale, high nibble the min of each 16-value
+// group), 64 bytes of 2-bit quants (byte l of each 32-byte half holds
+// values l, l+32, l+64, l+96 of that 128-value half, two bits each), then
+// F16 d and F16 dmin. value = d*sc*q - dmin*m.
+const q2KBlockSize = 84
+
+// dequantizeQ2_K is ggml's dequantize_row_q2_K.
+func dequantizeQ2_K(dst []float32, src []byte) {
+	nb := len(dst) / qkK
+	for i := 0; i < nb; i++ {
+		blk := (*[q2KBlockSize]byte)(src[i*q2KBlockSize:])
+		d := f16At(blk[80:])
+		dmin := f16At(blk[82:])
+		y := dst[i*qkK : (i+1)*qkK]
+		is := 0
+		for n := 0; n < 2; n++ {
+			q := blk[16+32*n : 16+32*n+32]
+			for shift := uint(0); shift < 8; shift += 2 {
+				for h := 0; h < 2; h++ {
+					sc := blk[is]
+					is++
+					dl, ml := d*float32(sc&0xF), dmin*float32(sc>>4)
+					for l := 0; l < 16; l++ {
+						y[l] = dl*float32((q[16*h+l]>>shift)&3) - ml
+					}
+					y = y[16:]
+				}
+			}
+		}
+	}
+}
+
+// quantizeQ2_K is ggml's quantize_row_q2_K_ref, what llama-quantize writes
+// for Q2_K without an importance matrix: per 16-value group a scale and min
+// fitted by make_qkx2_quants, both quantized to 4 bits against the largest.
+func quantizeQ2_K(dst []byte, x []float32) {
+	nb := len(x) / qkK
+	var L [qkK]uint8
+	var laux [16]uint8
+	var weights [16]float32
+	var mins, scales [16]float32
+	const q4scale = 15
+	for i := 0; i < nb; i++ {
+		xb := x[i*qkK : (i+1)*qkK]
+		blk := (*[q2KBlockSize]byte)(dst[i*q2KBlockSize:])
+		var maxScale, maxMin float32
+		for j := 0; j < 16; j++ {
+			for l := 0; l < 16; l++ {
+				weights[l] = abs32(xb[16*j+l])
+			}
+			scales[j] = makeQKX2QuantsAbs(16, 3, xb[16*j:16*j+16], weights[:], L[16*j:16*j+16], &mins[j], laux[:], -0.5, 0.1, 15)
+			if scales[j] > maxScale {
+				maxScale = scales[j]
+			}
+			if mins[j] > maxMin {
+				maxMin = mins[j]
+			}
+		}
+		if maxScale > 0 {
+			iscale := q4scale / maxScale
+			for j := 0; j < 16; j++ {
+				blk[j] = uint8(nearestInt(iscale * scales[j]))
+			}
+			binary.LittleEndian.PutUint16(blk[80:], F32ToF16(maxScale/q4scale))
+		} else {
+			clear(blk[:16])
+			binary.LittleEndian.PutUint16(blk[80:], 0)
+		}
+		if maxMin > 0 {
+			iscale := q4scale / maxMin
+			for j := 0; j < 16; j++ {
+				blk[j] |= uint8(nearestInt(iscale*mins[j]) << 4)
+			}
+			binary.LittleEndian.PutUint16(blk[82:], F32ToF16(maxMin/q4scale))
+		} else {
+			binary.LittleEndian.PutUint16(blk[82:], 0)
+		}
+		dd, dm := f16At(blk[80:]), f16At(blk[82:])
+		for j := 0; j < 16; j++ {
+			d := dd * float32(blk[j]&0xF)
+			if d == 0 {
+				continue
+			}
+			m := dm * float32(blk[j]>>4)
+			for ii := 0; ii < 16; ii++ {
+				l := nearestInt((xb[16*j+ii] + m) / d)
+				L[16*j+ii] = uint8(max(0, min(3, l)))
+			}
+		}
+		packQ2Bits(blk[16:80], &L)
+	}
+}
+
+// packQ2Bits stores 256 2-bit levels as ggml's Q2_K and Q3_K do.
+func packQ2Bits(q []byte, L *[qkK]uint8) {
+	for j := 0; j < qkK; j += 128 {
+		for l := 0; l < 32; l++ {
+			q[j/4+l] = L[j+l] | L[j+l+32]<<2 | L[j+l+64]<<4 | L[j+l+96]<<6
+		}
+	}
+}
+
+// makeQKX2QuantsAbs is ggml's make_qkx2_quants with use_mad, as Q2_K calls
+// it (makeQKX2Quants in kquant.go is the squared-error form): levels
+// 0..nmax with scale and (non-positive) min, first from the range, then from
+// nstep+1 weighted least-squares refits of rescaled levels, keeping the
+// lowest weighted absolute error. It returns the scale; *theMin gets -min.
+// Products are converted to float32 before they are added so that no
+// platform fuses them (C compiled without FMA contraction).
+func makeQKX2QuantsAbs(n, nmax int, x, weights []float32, L []uint8, theMin *float32, laux []uint8,
+	rmin, rdelta float32, nstep int) float32 {
+	minv, maxv := x[0], x[0]
+	sumW := weights[0]
+	sumX := float32(sumW * x[0])
+	for i := 1; i < n; i++ {
+		if x[i] < minv {
+			minv = x[i]
+		}
+		if x[i] > maxv {
+			maxv = x[i]
+		}
+		w := weights[i]
+		sumW += w
+		sumX += float32(w * x[i])
+	}
+	if minv > 0 {
+		minv = 0
+	}
+	if maxv == minv {
+		for i := 0; i < n; i++ {
+			L[i] = 0
+		}
+		*theMin = -minv
+		return 0
+	}
+	fnmax := float32(nmax)
+	iscale := fnmax / (maxv - minv)
+	scale := 1 / iscale
+	var bestError float32
+	for i := 0; i < n; i++ {
+		l := nearestInt(float32(iscale * (x[i] - minv)))
+		L[i] = uint8(max(0, min(int32(nmax), l)))
+		diff := abs32(float32(scale*float32(L[i])) + minv - x[i])
+		bestError += float32(weights[i] * diff)
+	}
+	if nstep < 1 {
+		*theMin = -minv
+		return scale
+	}
+	for is := 0; is <= nstep; is++ {
+		iscale = (rmin + float32(rdelta*float32(is)) + fnmax) / (maxv - minv)
+		var sumL, sumL2, sumXL float32
+		for i := 0; i < n; i++ {
+			l := nearestInt(float32(iscale * (x[i] - minv)))
+			l = max(0, min(int32(nmax), l))
+			laux[i] = uint8(l)
+			w := weights[i]
+			fl := float32(l)
+			sumL += float32(w * fl)
+			sumL2 += float32(float32(w*fl) * fl)
+			sumXL += float32(float32(w*fl) * x[i])
+		}
+		D := float32(sumW*sumL2) - float32(sumL*sumL)
+		if D > 0 {
+			thisScale := (float32(sumW*sumXL) - float32(sumX*sumL)) / D
+			thisMin := (float32(sumL2*sumX) - float32(sumL*sumXL)) / D
+			if thisMin > 0 {
+				thisMin = 0
+				thisScale = sumXL / sumL2
+			}
+			var curError float32
+			for i := 0; i < n; i++ {
+				diff := abs32(float32(thisScale*float32(laux[i])) + thisMin - x[i])
+				curError += float32(weights[i] * diff)
+			}
+			if curError < bestError {
+				copy(L[:n], laux[:n])
+				bestError = curError
+				scale = thisScale
+				minv = thisMin
+			}
+		}
+	}
+	*theMin = -minv
+	return scale
+}
+
+// dotQ2_KPlain is llama.cpp's AVX2 ggml_vec_dot_q2_K_q8_K in Go: per
+// superblock, eight int32 lanes of min products (bsums) and of scaled quant
+// products, each added into its float lane by FMA (mins first), then
+// hsum_float_8. Lane k holds bytes 4k..4k+3 of every 32-byte chunk.
+func dotQ2_KPlain(w, x []byte, nb int) float32 {
+	var acc [8]float32
+	for i := 0; i < nb; i++ {
+		blk := (*[q2KBlockSize]byte)(w[i*q2KBlockSize:])
+		yd, q8, bs := q8KParts(x, i)
+		d := yd * f16At(blk[80:])
+		dmin := -yd * f16At(blk[82:])
+		var sumi [8]int32
+		for j := 0; j < 2; j++ {
+			q2 := (*[32]byte)(blk[16+32*j:])
+			for p := 0; p < 4; p++ {
+				q8c := (*[32]byte)(q8[128*j+32*p:])
+				sh := uint(2 * p)
+				s0, s1 := int32(blk[8*j+2*p]&0xF), int32(blk[8*j+2*p+1]&0xF)
+				for k := 0; k < 8; k++ {
+					q, a := (*[4]byte)(q2[4*k:]), (*[4]byte)(q8c[4*k:])
+					t := int32((q[0]>>sh)&3)*int32(int8(a[0])) + int32((q[1]>>sh)&3)*int32(int8(a[1])) +
+						int32((q[2]>>sh)&3)*int32(int8(a[2])) + int32((q[3]>>sh)&3)*int32(int8(a[3]))
+					if k < 4 {
+						sumi[k] += s0 * t
+					} else {
+						sumi[k] += s1 * t
+					}
+				}
+			}
+		}
+		for k := 0; k < 8; k++ {
+			m0, m1 := int32(blk[2*k]>>4), int32(blk[2*k+1]>>4)
+			b0, b1 := int32(int16(le16(bs[4*k:]))), int32(int16(le16(bs[4*k+2:])))
+			acc[k] = fmaExact32(dmin, float32(m0*b0+m1*b1), acc[k])
+			acc[k] = fmaExact32(d, float32(sumi[k]), acc[k])
+		}
+	}
+	return hsumFloat8(&acc)
+}
