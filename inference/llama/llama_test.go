@@ -84,14 +84,12 @@ func TestUnsupportedFilesSayWhy(t *testing.T) {
 		want   string
 	}{
 		{"architecture", "gemma3", nil, "gemma3 is not supported yet; supported: llama, qwen2"},
-		// Q8_1 is no weight type (an activation form), so it stays unsupported;
-		// the list is whatever the kernels read.
 		{"tensor type", "llama", func(n string) gguf.Type {
 			if n == "blk.0.attn_q.weight" {
 				return gguf.TypeQ8_1
 			}
 			return gguf.TypeF32
-		}, "tensor blk.0.attn_q.weight has type Q8_1, which is not supported yet; supported: " + supportedList()},
+		}, "tensor blk.0.attn_q.weight has type Q8_1, which is not supported yet; supported: " + supportedTypeNames()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -357,8 +355,9 @@ func BenchmarkPrompt(b *testing.B) {
 	b.ReportMetric(float64(b.N*len(prompt))/b.Elapsed().Seconds(), "tok/s")
 }
 
-// supportedList is tensor.SupportedTypes as the unsupported-type error names them.
-func supportedList() string {
+// supportedTypeNames is the kernels' list as the error gives it (it grows
+// as weight types are added).
+func supportedTypeNames() string {
 	var names []string
 	for _, t := range tensor.SupportedTypes() {
 		names = append(names, t.String())

@@ -15,7 +15,8 @@ import (
 // joins this list when its weight type and family are supported; the list
 // is explicit so a gap shows as a missing name, not as a silent skip.
 var round2Runs = []string{
-	"llamakq-f32", "llamakq-q8_0", "llamakq-q2_k", "llamakq-q3_k_m", "llamakq-iq4_xs",
+	"llamakq-f32", "llamakq-q8_0", "llamakq-q4_k_m", "llamakq-q5_k_m",
+	"llamakq-q2_k", "llamakq-q3_k_m", "llamakq-iq4_xs",
 }
 
 // round2Tolerance is the largest |Δlogit| accepted at the last prompt

@@ -39,7 +39,7 @@ func TestKernelsAllocateNothing(t *testing.T) {
 		p := NewPool(threads)
 		allocs := testing.AllocsPerRun(20, func() {
 			a.Set(x, n)
-			for i := 0; i < len(ms); i += MaxMulti { // every type, MaxMulti at a time
+			for i := 0; i < len(ms); i += MaxMulti { // any number of types
 				j := min(i+MaxMulti, len(ms))
 				MatMulMulti(p, outs[i:j], ms[i:j], a)
 			}

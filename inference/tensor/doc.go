@@ -54,22 +54,30 @@
 //
 // # Adding a weight type
 //
-// A weight type is one file plus its kernels and twin test; nothing central
-// lists types (registry.go reads what the files register):
+// Each weight type lives in one file, type_x.go (see type_bf16.go for the
+// smallest), whose init calls register(weightType{...}) with: typ (the
+// gguf.Type; block size and bytes come from gguf), dequantize, quantize
+// (the reference writer, used by the tests' encodeRows), form (the
+// activation form it multiplies with: formF32, formF16, formBF16, formQ8_0,
+// or a new one) and plain: rowKernels{dot: f}, where
+// f(w, x []byte, nb int) float32 dots nb weight blocks with one activation
+// row in that form. The generic row loop in matmul.go does the rest; a
+// type may set rowKernels.rows for its own loop (tiles, as Q8_0 does) and
+// formFor to pick a form by batch shape (as F16 does).
 //
-//   - x.go: dequantizeX, the reference quantizer quantizeX (what
-//     llama-quantize writes), the plain one-row dot
-//     dotXPlain(w, x []byte, nb int) float32 against the activation form
-//     the type multiplies with, and an init that calls
-//     register(weightType{typ: gguf.TypeX, dequantize: dequantizeX,
-//     quantize: quantizeX, form: formQ8_0, plain: rowKernels{dot: dotXPlain}}).
-//     A new activation form (Q8_1, Q8_K) is a registerForm call in its own
-//     file (forms.go shows the built-in ones).
-//   - x_amd64.go and x_amd64.s: the AVX2 kernel and an init that calls
-//     registerFast(gguf.TypeX, rowKernels{dot: dotXFast}); optional tiles go
-//     in rowKernels.rows. Other architectures run the plain kernels.
-//   - x_test.go: fast == plain bit for bit on random rows, and a fuzz target.
+// A fast kernel goes in x_amd64.go (+ x_amd64.s), whose init calls
+// registerFast(gguf.TypeX, rowKernels{dot: fast}); without it the fast set
+// uses the plain kernels. Its twin test, x_test.go, holds fast equal to
+// plain bit for bit on random inputs and by a fuzz target; TestMatMul,
+// TestKernelsAllocateNothing and the other SupportedTypes loops pick the
+// type up by themselves.
 //
-// Supported, SupportedTypes, the unsupported-type error, DequantizeRow,
-// NewMatrix, Activations and MatMul pick the type up from the registry.
+// A new activation form (Q8_1, Q8_K) is a package variable in its own
+// file: var formX = registerForm(formDesc{name, rowBytes, convert, toF32}),
+// optionally with float32 side scales (scales, fillScales) as Q8_0 keeps.
+// Activations makes each form lazily, once per Set, in a reused buffer.
+//
+// The kernel sets are two values, plainSet (kernels.go) and fastSet
+// (dot_amd64.go); usePlain and useFast switch the whole set, and Kernels
+// reports its name.
 package tensor

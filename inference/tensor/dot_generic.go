@@ -2,13 +2,10 @@
 
 package tensor
 
-// No assembly kernels on this architecture yet: the plain Go twins run.
+// No assembly kernels on this architecture yet: the plain set runs.
 const haveAVX2 = false
 
 func useFast() {}
-
-// fastSet is the plain set: no assembly here.
-var fastSet = plainSet
 
 // expSubAsm has no assembly here; vectorExp stays false so it is not called.
 func expSubAsm(x []float32, m float32) { expSubPlain(x, m) }

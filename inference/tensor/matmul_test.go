@@ -17,31 +17,18 @@ func matmulRef(typ gguf.Type, w []byte, rows, cols int, x []float32, n int) (out
 	rb := int(typ.RowSize(int64(cols)))
 	for t := 0; t < n; t++ {
 		in := x[t*cols : (t+1)*cols]
-		switch typ {
-		case gguf.TypeQ8_0:
-			q := make([]byte, Q8_0RowSize(cols))
-			QuantizeQ8_0(q, in)
-			_ = DequantizeRow(typ, xr, q)
-		case gguf.TypeF16:
+		// The form the kernels read, rounded as they round it.
+		wt := lookup(typ)
+		f := wt.form
+		if wt.formFor != nil {
+			f = wt.formFor(n, cols)
+		}
+		if d := forms[f]; d.convert != nil {
+			row := make([]byte, d.rowBytes(cols))
+			d.convert(row, in)
+			d.toF32(xr, row)
+		} else {
 			copy(xr, in)
-			if n == 1 || cols%8 != 0 { // batches read float32 inputs
-				for i, v := range in {
-					xr[i] = F16ToF32(F32ToF16(v))
-				}
-			}
-		case gguf.TypeBF16:
-			for i, v := range in {
-				xr[i] = BF16ToF32(F32ToBF16(v))
-			}
-		default:
-			copy(xr, in)
-			// A quantized activation form (Q8_K): the reference reads the
-			// input as the kernels do.
-			if f := &forms[lookup(typ).form]; f.convert != nil && f.toF32 != nil {
-				q := make([]byte, f.rowBytes(cols))
-				f.convert(q, in)
-				f.toF32(xr, q)
-			}
 		}
 		for r := 0; r < rows; r++ {
 			_ = DequantizeRow(typ, wr, w[r*rb:])
@@ -92,7 +79,7 @@ func testMatMul(t *testing.T) {
 	for _, typ := range SupportedTypes() {
 		for _, sh := range shapes {
 			if sh.cols%typ.BlockSize() != 0 {
-				continue // rows shorter than a superblock
+				continue
 			}
 			w := encodeRows(t, typ, randF32(r, sh.rows*sh.cols, 0.5), sh.cols)
 			m, err := NewMatrix(typ, sh.rows, sh.cols, w)

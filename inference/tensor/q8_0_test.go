@@ -70,10 +70,14 @@ func TestQ8_0RoundTrip(t *testing.T) {
 
 func TestDequantizeRow(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	x := randF32(r, 256, 2)
+	x := randF32(r, 96, 2)
+types:
 	for _, typ := range SupportedTypes() {
-		b := encodeRows(t, typ, x, 256)
-		y := make([]float32, 256)
+		if 96%typ.BlockSize() != 0 {
+			continue
+		}
+		b := encodeRows(t, typ, x, 96)
+		y := make([]float32, 96)
 		if err := DequantizeRow(typ, y, b); err != nil {
 			t.Fatal(err)
 		}
@@ -89,10 +93,8 @@ func TestDequantizeRow(t *testing.T) {
 			case gguf.TypeQ8_0:
 				blk := b[i/32*34:]
 				want = float32(int8(blk[2+i%32])) * F16ToF32(binary.LittleEndian.Uint16(blk))
-			default: // the type's own dequantizer (its tests check it)
-				all := make([]float32, 256)
-				lookup(typ).dequantize(all, b)
-				want = all[i]
+			default:
+				continue types // other types check their dequantize in their own twin test
 			}
 			if v != want {
 				t.Fatalf("%s: y[%d] = %v, want %v", typ, i, v, want)
@@ -135,14 +137,17 @@ func TestNewMatrixErrors(t *testing.T) {
 
 func TestRowF32(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	x := randF32(r, 5*256, 1)
+	x := randF32(r, 5*64, 1)
 	for _, typ := range SupportedTypes() {
-		b := encodeRows(t, typ, x, 256)
-		m, err := NewMatrix(typ, 5, 256, b)
+		if 64%typ.BlockSize() != 0 {
+			continue
+		}
+		b := encodeRows(t, typ, x, 64)
+		m, err := NewMatrix(typ, 5, 64, b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, want := make([]float32, 256), make([]float32, 256)
+		got, want := make([]float32, 64), make([]float32, 64)
 		m.RowF32(3, got)
 		if err := DequantizeRow(typ, want, b[3*m.RowBytes:]); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,17 @@
+package tensor
+
+import "burrow/inference/gguf"
+
+func init() { registerFast(gguf.TypeQ4_K, kqRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)) }
+
+//go:noescape
+func dotQ4_KAVX2(w, x *byte, nb int) float32
+
+// dotQ4_KFast is dotQ4_KPlain in AVX2 assembly (callers check haveAVX2).
+func dotQ4_KFast(w, x []byte, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _ = w[nb*q4KBlockSize-1], x[nb*q8KBlockSize-1]
+	return dotQ4_KAVX2(&w[0], &x[0], nb)
+}
