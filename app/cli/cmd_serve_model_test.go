@@ -249,7 +249,7 @@ func nodeClientDir(t *testing.T) string {
 		}
 		t.Skipf(format, args...)
 	}
-	dir, err := filepath.Abs(filepath.Join("..", "tools", "api"))
+	dir, err := filepath.Abs(filepath.Join("..", "..", "tools", "api"))
 	if err != nil {
 		t.Fatal(err)
 	}
