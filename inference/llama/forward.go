@@ -110,6 +110,14 @@ func addQKVBias(s *State, L *Layer, n int) {
 	addBias(s.v[:n*c.KVDim()], L.Bv, n)
 }
 
+// qkNorm is the step of families that RMSNorm every head of Q and K
+// (qwen3): rows of HeadDim values, in place.
+func qkNorm(s *State, L *Layer, n int) {
+	c := &s.m.Config
+	s.rmsNorm(s.q[:n*c.QDim()], s.q[:n*c.QDim()], L.QNorm, n*c.Heads)
+	s.rmsNorm(s.k[:n*c.KVDim()], s.k[:n*c.KVDim()], L.KNorm, n*c.KVHeads)
+}
+
 // addBias adds b to each of the n rows of x.
 func addBias(x, b []float32, n int) {
 	d := len(b)

@@ -16,6 +16,7 @@ import (
 // is explicit so a gap shows as a missing name, not as a silent skip.
 var round2Runs = []string{
 	"llamakq-f32", "llamakq-q8_0",
+	"qwen3-f32", "qwen3-q8_0",
 }
 
 // round2Tolerance is the largest |Δlogit| accepted at the last prompt

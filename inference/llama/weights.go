@@ -15,6 +15,7 @@ type Layer struct {
 	AttnNorm       []float32
 	Wq, Wk, Wv, Wo *tensor.Matrix
 	Bq, Bk, Bv     []float32 // biases of Q, K and V
+	QNorm, KNorm   []float32 // RMSNorm weights of each Q and K head
 	FFNNorm        []float32
 	Gate, Up, Down *tensor.Matrix
 }
