@@ -74,7 +74,7 @@ func TestUnsupportedFilesSayWhy(t *testing.T) {
 		typeOf func(string) gguf.Type
 		want   string
 	}{
-		{"architecture", "gemma3", nil, "gemma3 is not supported yet; supported: llama, qwen2"},
+		{"architecture", "gemma3", nil, "gemma3 is not supported yet; supported: llama, qwen2, qwen3"},
 		{"tensor type", "llama", func(n string) gguf.Type {
 			if n == "blk.0.attn_q.weight" {
 				return gguf.TypeQ4_0
