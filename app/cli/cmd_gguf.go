@@ -63,7 +63,7 @@ func newGGUFSynthCmd() *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Arch, "arch", "", "architecture: llama or qwen2 (default: the preset's)")
+	fl.StringVar(&o.Arch, "arch", "", "architecture: "+strings.Join(synth.Arches, ", ")+" (default: the preset's)")
 	fl.StringVar(&o.Preset, "preset", "tiny", "model shape: "+strings.Join(synth.Presets(), ", "))
 	fl.StringVar(&typ, "type", "q8_0", "matrix type: q8_0, f16 or f32 (vectors stay f32)")
 	fl.StringVar(&o.VocabFrom, "vocab-from", "", "copy the tokenizer.* keys from this .gguf")

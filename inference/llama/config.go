@@ -1,6 +1,8 @@
-// Package llama runs llama-family transformers (llama, Mistral, qwen2) from
-// GGUF files: hyperparameters, weights that are views of the mapped file,
-// the KV cache and the forward pass, in the style of llama2.c.
+// Package llama runs decoder-only transformers of the llama lineage
+// (llama, Mistral, qwen2, ...) from GGUF files: hyperparameters, weights
+// that are views of the mapped file, the KV cache and one shared forward
+// pass, in the style of llama2.c. What differs between architectures is
+// data, one file per family (see doc.go).
 package llama
 
 import (
@@ -12,7 +14,7 @@ import (
 // Config holds the hyperparameters of a model, read from the GGUF keys
 // "{arch}.*" with llama.cpp's defaults where a key is absent.
 type Config struct {
-	Arch        string // "llama" or "qwen2"
+	Arch        string // general.architecture, one of SupportedArchitectures()
 	Dim         int    // embedding_length
 	HiddenDim   int    // feed_forward_length
 	Layers      int    // block_count
@@ -24,9 +26,8 @@ type Config struct {
 	ContextLen  int    // context_length: the trained context
 	RopeBase    float32
 	RopeScale   float32 // position multiplier: 1/rope.scaling.factor for linear scaling, else 1
-	RopeNeoX    bool    // qwen2 rotates (i, i+d/2) pairs; llama rotates adjacent pairs
+	RopeNeoX    bool    // rotate (i, i+d/2) pairs (qwen2); llama rotates adjacent pairs
 	NormEps     float32 // attention.layer_norm_rms_epsilon
-	QKVBias     bool    // qwen2 adds biases to Q, K and V
 	TiedOutput  bool    // no output.weight: the embedding doubles as the classifier
 	RopeFactors bool    // rope_freqs.weight present (Llama 3.1/3.2 scaling)
 }
@@ -37,11 +38,24 @@ func (c *Config) QDim() int { return c.Heads * c.HeadDim }
 // KVDim is the width of one position's keys (or values) in the cache.
 func (c *Config) KVDim() int { return c.KVHeads * c.HeadDim }
 
-// ConfigFromGGUF reads the hyperparameters of a llama-family file.
+// keys reads a family's "{arch}.*" hyperparameters.
+type keys struct {
+	f    *gguf.File
+	arch string
+}
+
+func (k keys) name(s string) string { return k.arch + "." + s }
+
+func (k keys) uint(s string, def int) int { return int(k.f.UintOr(k.name(s), uint64(def))) }
+
+func (k keys) float(s string, def float64) float32 { return float32(k.f.FloatOr(k.name(s), def)) }
+
+// ConfigFromGGUF reads the hyperparameters of a file of a supported family.
 func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	arch := f.Architecture()
-	if _, ok := archs[arch]; !ok {
-		return Config{}, unsupportedArch(arch)
+	fam, err := lookupFamily(arch)
+	if err != nil {
+		return Config{}, err
 	}
 	key := func(s string) string { return arch + "." + s }
 	need := func(s string) (int, error) {
@@ -52,7 +66,6 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 		return int(v), nil
 	}
 	var c Config
-	var err error
 	c.Arch = arch
 	if c.Dim, err = need("embedding_length"); err != nil {
 		return c, err
@@ -91,9 +104,7 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	default:
 		return c, fmt.Errorf("llama: rope scaling %q is not supported yet; supported: none, linear, llama3 (rope_freqs)", st)
 	}
-	a := archs[arch]
-	c.RopeNeoX = a.neox
-	c.QKVBias = a.qkvBias
+	c.RopeNeoX = fam.ropeNeoX
 
 	emb, ok := f.Tensor("token_embd.weight")
 	if !ok || len(emb.Shape) != 2 {
@@ -106,5 +117,10 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	_, hasOutput := f.Tensor("output.weight")
 	c.TiedOutput = !hasOutput
 	_, c.RopeFactors = f.Tensor("rope_freqs.weight")
+	if fam.hparams != nil {
+		if err := fam.hparams(&c, keys{f, arch}); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
 }

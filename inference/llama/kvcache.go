@@ -90,3 +90,11 @@ func (kc *kvCache) store(layer, pos, n int, k, v []float32) {
 		v16[i] = tensor.F32ToF16(v[i])
 	}
 }
+
+// layer is the cache of one layer, as the attention kernels take it.
+func (kc *kvCache) layer(l int) tensor.KV {
+	if kc.f16 {
+		return tensor.KV{K16: kc.k16[l], V16: kc.v16[l]}
+	}
+	return tensor.KV{K: kc.k[l], V: kc.v[l]}
+}

@@ -25,6 +25,7 @@ const maxContext = 1 << 24
 // A State is used by one goroutine at a time.
 type State struct {
 	m      *Model
+	fam    *family
 	ctxLen int
 	pos    int // tokens in the cache
 	batch  int // rows of the scratch buffers
@@ -39,17 +40,10 @@ type State struct {
 	att    []float32 // attention output [batch][QDim]
 	gate   []float32 // [batch][HiddenDim]
 	up     []float32 // [batch][HiddenDim]
-	scores []float32 // tensor.Attention's scratch (F32 cache)
+	logits []float32 // [Vocab], of the last token
 
-	// F16-cache attention scratch, one slot per thread (freeSlots hands them out).
-	q16       []uint16  // a query rounded to F16 [slot][HeadDim]
-	acc16     []float32 // F16 accumulator of the weighted values [slot][HeadDim]
-	freeSlots chan int
-	logits    []float32 // [Vocab], of the last token
-
-	attnScale float32          // 1/sqrt(HeadDim), computed as llama.cpp does
-	job       attentionJob     // the token whose attention the pool computes
-	attendFn  func(lo, hi int) // s.attendHeads, bound once so dispatching allocates nothing
+	attShape   tensor.AttnShape
+	attScratch *tensor.AttnScratch // per-thread attention scratch
 
 	inDim *tensor.Activations // matmul inputs of width Dim
 	inQ   *tensor.Activations // ... of width QDim
@@ -70,12 +64,11 @@ type StateOptions struct {
 // stateBytes estimates the memory NewState allocates for ctxLen tokens.
 func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	perRow := uint64(2*c.Dim + 2*c.QDim() + 2*c.KVDim() + 2*c.HiddenDim)
-	// Attention scratch: scores and 16 lanes per value for each head.
 	// Activations keep F32 plus at most an F16 copy (the larger form).
 	act := uint64(c.Dim+c.QDim()+c.HiddenDim) * 6
 	return kvCacheBytes(c, ctxLen, kv) +
 		uint64(batch)*(perRow*4+act) +
-		uint64(tensor.AttentionScratch(c.Heads, c.HeadDim, ctxLen))*4 + uint64(threads*c.HeadDim)*6 +
+		tensor.AttnScratchBytes(threads, attnShape(c), ctxLen, kv == KVF16) +
 		uint64(c.VocabSize)*4
 }
 
@@ -108,6 +101,7 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	}
 	s := &State{
 		m:      m,
+		fam:    families[c.Arch],
 		ctxLen: ctxLen,
 		batch:  batch,
 		pool:   tensor.NewPool(threads),
@@ -125,20 +119,16 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		inQ:    tensor.NewActivations(batch, c.QDim()),
 		inFF:   tensor.NewActivations(batch, c.HiddenDim),
 	}
-	slots := s.pool.Threads()
-	s.freeSlots = make(chan int, slots)
-	for i := 0; i < slots; i++ {
-		s.freeSlots <- i
-	}
-	if o.KV == KVF32 {
-		s.scores = make([]float32, tensor.AttentionScratch(c.Heads, c.HeadDim, ctxLen))
-	} else {
-		s.q16 = make([]uint16, slots*c.HeadDim)
-		s.acc16 = make([]float32, slots*c.HeadDim)
-	}
-	s.attendFn = s.attendHeads
-	s.attnScale = 1 / float32(math.Sqrt(float64(c.HeadDim)))
+	s.attShape = attnShape(c)
+	s.attScratch = tensor.NewAttnScratch(s.pool.Threads(), s.attShape, ctxLen, o.KV == KVF16)
 	return s, nil
+}
+
+// attnShape is the attention of c's layers: 1/sqrt(HeadDim) computed as
+// llama.cpp does.
+func attnShape(c *Config) tensor.AttnShape {
+	return tensor.AttnShape{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim,
+		Scale: 1 / float32(math.Sqrt(float64(c.HeadDim)))}
 }
 
 // Model is the model this state runs.

@@ -8,11 +8,14 @@ import (
 )
 
 // Layer holds the weights of one transformer block. Matrices are views of
-// the mapped file; vectors (norms, biases) are small F32 copies.
+// the mapped file; vectors (norms, biases) are small F32 copies. Which
+// fields a family fills is declared in its arch_*.go file; the others
+// stay nil.
 type Layer struct {
 	AttnNorm       []float32
 	Wq, Wk, Wv, Wo *tensor.Matrix
-	Bq, Bk, Bv     []float32 // qwen2 only
+	Bq, Bk, Bv     []float32 // biases of Q, K and V
+	QNorm, KNorm   []float32 // RMSNorm weights of each Q and K head
 	FFNNorm        []float32
 	Gate, Up, Down *tensor.Matrix
 }
@@ -40,33 +43,22 @@ func Load(f *gguf.File) (*Model, error) {
 	}
 	m := &Model{Config: c, Layers: make([]Layer, c.Layers)}
 	w := weightLoader{f: f}
-	m.Embedding = w.matrix("token_embd.weight")
-	m.OutputNorm = w.vector("output_norm.weight")
+	for _, s := range families[c.Arch].specs(&c) {
+		if _, ok := f.Tensor(s.Name); !ok && s.Optional {
+			continue
+		}
+		var L *Layer
+		if s.Layer >= 0 {
+			L = &m.Layers[s.Layer]
+		}
+		if s.Kind == Matrix {
+			*s.decl.matrix(m, L) = w.matrix(s.Name)
+		} else {
+			*s.decl.vector(m, L) = w.vector(s.Name)
+		}
+	}
 	if c.TiedOutput {
 		m.Output = m.Embedding
-	} else {
-		m.Output = w.matrix("output.weight")
-	}
-	if c.RopeFactors {
-		m.RopeFactors = w.vector("rope_freqs.weight")
-	}
-	for l := range m.Layers {
-		b := func(s string) string { return fmt.Sprintf("blk.%d.%s", l, s) }
-		L := &m.Layers[l]
-		L.AttnNorm = w.vector(b("attn_norm.weight"))
-		L.Wq = w.matrix(b("attn_q.weight"))
-		L.Wk = w.matrix(b("attn_k.weight"))
-		L.Wv = w.matrix(b("attn_v.weight"))
-		L.Wo = w.matrix(b("attn_output.weight"))
-		if c.QKVBias {
-			L.Bq = w.vector(b("attn_q.bias"))
-			L.Bk = w.vector(b("attn_k.bias"))
-			L.Bv = w.vector(b("attn_v.bias"))
-		}
-		L.FFNNorm = w.vector(b("ffn_norm.weight"))
-		L.Gate = w.matrix(b("ffn_gate.weight"))
-		L.Up = w.matrix(b("ffn_up.weight"))
-		L.Down = w.matrix(b("ffn_down.weight"))
 	}
 	if w.err != nil {
 		return nil, w.err

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"burrow/inference/llama"
 )
 
 // Preset is the shape of a model: the hyperparameters llama.cpp reads.
 type Preset struct {
 	Name      string
-	Arch      string // default architecture ("llama" or "qwen2")
+	Arch      string // default architecture (one of Arches)
 	Embd      int    // hidden size (embedding_length)
 	Layers    int    // block_count
 	Heads     int    // attention.head_count
@@ -80,8 +82,8 @@ func LookupPreset(name string) (Preset, error) {
 	return p, nil
 }
 
-// Arches are the architectures synth can write.
-var Arches = []string{"llama", "qwen2"}
+// Arches are the architectures synth can write: those package llama runs.
+var Arches = llama.SupportedArchitectures()
 
 func defaultTheta(arch string) float64 {
 	if arch == "qwen2" {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"burrow/inference/gguf"
 )
@@ -16,7 +17,7 @@ import (
 // Options chooses what to write. The zero value (with Preset "tiny") is a
 // valid F32 llama model with the built-in vocabulary.
 type Options struct {
-	Arch      string    // "llama" or "qwen2"; "" takes the preset's
+	Arch      string    // one of Arches; "" takes the preset's
 	Preset    string    // see Presets(); "" means "tiny"
 	Type      gguf.Type // TypeF32, TypeF16 or TypeQ8_0 for the matrices; vectors stay F32
 	VocabFrom string    // a .gguf whose tokenizer.* keys are copied; "" uses BuiltinVocab
@@ -93,7 +94,7 @@ func resolve(o Options) (config, error) {
 		c.arch = p.Arch
 	}
 	if !slices.Contains(Arches, c.arch) {
-		return config{}, fmt.Errorf("synth: unknown architecture %q (have llama, qwen2)", c.arch)
+		return config{}, fmt.Errorf("synth: unknown architecture %q (have %s)", c.arch, strings.Join(Arches, ", "))
 	}
 	switch c.typ {
 	case gguf.TypeF32, gguf.TypeF16, gguf.TypeQ8_0:

@@ -1,9 +1,8 @@
 package synth
 
 import (
-	"fmt"
-
 	"burrow/inference/gguf"
+	"burrow/inference/llama"
 )
 
 // fill says how a tensor's values are made.
@@ -22,45 +21,39 @@ type tensorSpec struct {
 	fill  fill
 }
 
-// tensorSpecs lists the tensors in the order llama.cpp's converter writes a
-// Llama or Qwen2 model, with its names and shapes.
+// tensorSpecs lists the tensors of the architecture as package llama
+// declares them (names, shapes and converter order), keeping the optional
+// ones the preset asks for.
 func tensorSpecs(c config) []tensorSpec {
-	e, v := int64(c.Embd), int64(c.nVocab)
-	q := int64(c.Heads * c.HeadSize())
-	kv := int64(c.KVHeads * c.HeadSize())
-	ff := int64(c.FF)
-	matrix := func(name string, cols, rows int64) tensorSpec {
-		return tensorSpec{name: name, typ: matrixType(c.typ, cols), shape: []int64{cols, rows}}
-	}
-	vector := func(name string, n int64, f fill) tensorSpec {
-		return tensorSpec{name: name, typ: gguf.TypeF32, shape: []int64{n}, fill: f}
+	lc := llama.Config{Arch: c.arch, Dim: c.Embd, HiddenDim: c.FF, Layers: c.Layers, Heads: c.Heads,
+		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.HeadSize(), VocabSize: c.nVocab}
+	decls, err := llama.Tensors(c.arch, &lc)
+	if err != nil {
+		panic(err) // resolve accepted only registered architectures
 	}
 	var out []tensorSpec
-	if c.Llama3Rope != nil {
-		out = append(out, vector("rope_freqs.weight", int64(c.HeadSize()/2), fillRopeFreqs))
-	}
-	out = append(out, matrix("token_embd.weight", e, v))
-	for i := 0; i < c.Layers; i++ {
-		b := func(s string) string { return fmt.Sprintf("blk.%d.%s", i, s) }
-		out = append(out, vector(b("attn_norm.weight"), e, fillOnes))
-		out = append(out, matrix(b("attn_q.weight"), e, q))
-		out = append(out, matrix(b("attn_k.weight"), e, kv))
-		out = append(out, matrix(b("attn_v.weight"), e, kv))
-		if c.arch == "qwen2" {
-			out = append(out,
-				vector(b("attn_q.bias"), q, fillNormal),
-				vector(b("attn_k.bias"), kv, fillNormal),
-				vector(b("attn_v.bias"), kv, fillNormal))
+	for _, d := range decls {
+		s := tensorSpec{name: d.Name, typ: gguf.TypeF32, shape: d.Shape}
+		switch {
+		case d.Name == "rope_freqs.weight":
+			if c.Llama3Rope == nil {
+				continue
+			}
+			s.fill = fillRopeFreqs
+		case d.Name == "output.weight":
+			if c.Tied {
+				continue
+			}
+		case d.Optional:
+			continue
 		}
-		out = append(out, matrix(b("attn_output.weight"), q, e))
-		out = append(out, vector(b("ffn_norm.weight"), e, fillOnes))
-		out = append(out, matrix(b("ffn_gate.weight"), e, ff))
-		out = append(out, matrix(b("ffn_up.weight"), e, ff))
-		out = append(out, matrix(b("ffn_down.weight"), ff, e))
-	}
-	out = append(out, vector("output_norm.weight", e, fillOnes))
-	if !c.Tied {
-		out = append(out, matrix("output.weight", e, v))
+		switch d.Kind {
+		case llama.Matrix:
+			s.typ = matrixType(c.typ, d.Shape[0])
+		case llama.Norm:
+			s.fill = fillOnes
+		}
+		out = append(out, s)
 	}
 	return out
 }

@@ -5,18 +5,97 @@ import (
 	"math"
 )
 
+// AttnShape describes a layer's attention heads.
+type AttnShape struct {
+	Heads, KVHeads, HeadDim int
+	// Scale multiplies q·k before the softmax: 1/sqrt(HeadDim) for most
+	// families, 1 when the queries were scaled beforehand.
+	Scale float32
+	// Window > 0 limits attention to the last Window positions (sliding
+	// window attention): the token at position p sees p-Window+1..p.
+	Window int
+}
+
+// KV is one layer's KV cache, row j (position j) being
+// [j*KVHeads*HeadDim, (j+1)*KVHeads*HeadDim), KV head g at offset
+// g*HeadDim: in F32 (K, V) or in F16 (K16, V16).
+type KV struct {
+	K, V     []float32
+	K16, V16 []uint16
+}
+
+// AttnScratch is the per-thread scratch of AttentionBatch, made once for
+// a largest context.
+type AttnScratch struct {
+	threads, perThread int
+	f32                []float32 // F32 cache: scores and lanes of a KV head's group
+	q16                []uint16  // F16 cache: a query rounded to F16
+	acc                []float32 // F16 cache: the accumulated values
+}
+
+// NewAttnScratch makes scratch for threads threads attending over up to
+// maxPos positions of a cache of the given kind.
+func NewAttnScratch(threads int, sh AttnShape, maxPos int, f16 bool) *AttnScratch {
+	threads = max(threads, 1)
+	s := &AttnScratch{threads: threads}
+	if f16 {
+		s.q16 = make([]uint16, threads*sh.HeadDim)
+		s.acc = make([]float32, threads*sh.HeadDim)
+		return s
+	}
+	s.perThread = sh.Heads / max(sh.KVHeads, 1) * headScratch(sh.HeadDim, maxPos)
+	s.f32 = make([]float32, threads*s.perThread)
+	return s
+}
+
+// AttnScratchBytes is the memory NewAttnScratch takes.
+func AttnScratchBytes(threads int, sh AttnShape, maxPos int, f16 bool) uint64 {
+	if f16 {
+		return uint64(threads*sh.HeadDim) * 6
+	}
+	return uint64(threads*sh.Heads/max(sh.KVHeads, 1)*headScratch(sh.HeadDim, maxPos)) * 4
+}
+
+// AttentionBatch computes the attention of n query tokens at positions
+// pos0..pos0+n-1 over a layer's cache, which already holds their own keys
+// and values: token t sees positions up to pos0+t (the causal mask), and
+// with a window only the last Window of them. q and out are [n][Heads*HeadDim].
+// The (token, head) pairs are spread over p's threads (p may be nil); the
+// arithmetic of each is Attention's (F32 cache) or AttentionF16's (F16).
+func AttentionBatch(p *Pool, out, q []float32, kv KV, pos0, n int, sh AttnShape, s *AttnScratch) {
+	if n <= 0 {
+		return
+	}
+	f16 := kv.K16 != nil
+	if sh.Heads <= 0 || sh.KVHeads <= 0 || sh.Heads%sh.KVHeads != 0 || sh.HeadDim <= 0 || pos0 < 0 {
+		panic(fmt.Sprintf("tensor: AttentionBatch with %d heads, %d KV heads, head size %d", sh.Heads, sh.KVHeads, sh.HeadDim))
+	}
+	qDim, kvDim, nPos := sh.Heads*sh.HeadDim, sh.KVHeads*sh.HeadDim, pos0+n
+	short := len(q) < n*qDim || len(out) < n*qDim || s.threads < p.Threads()
+	if f16 {
+		short = short || len(kv.K16) < nPos*kvDim || len(kv.V16) < nPos*kvDim || s.q16 == nil
+	} else {
+		short = short || len(kv.K) < nPos*kvDim || len(kv.V) < nPos*kvDim || len(s.f32) < s.threads*(sh.Heads/sh.KVHeads)*headScratch(sh.HeadDim, nPos)
+	}
+	if short {
+		panic(fmt.Sprintf("tensor: AttentionBatch buffers too small for %d tokens of %d heads x %d over %d positions", n, sh.Heads, sh.HeadDim, nPos))
+	}
+	job := attentionJob{out: out, q: q, kv: kv, pos0: pos0, n: n, sh: sh, f16: f16,
+		scratch: s.f32, perThread: s.perThread, q16: s.q16, acc: s.acc}
+	job.dispatch(p)
+}
+
 // Attention computes one query token's attention over the first nPos
-// positions of a layer's KV cache:
+// positions of a layer's F32 KV cache:
 //
 //	out[h] = sum_j softmax_j(q[h]·k[j][g] / sqrt(headDim)) * v[j][g],  g = h / (nHead/nKVHead)
 //
 // Layout: q and out hold nHead heads of headDim values (q already rotated);
-// k and v are the layer's cache, row j (position j) being
-// k[j*kvDim:(j+1)*kvDim] with kvDim = nKVHead*headDim, KV head g at offset
-// g*headDim. The query at position nPos-1 sees positions 0..nPos-1 only, so
-// the causal mask is the choice of nPos (its own K/V must already be stored).
-// scratch holds at least AttentionScratch(nHead, headDim, nPos) floats.
-// Heads run on p's threads (p may be nil).
+// k and v are the layer's cache as in KV. The query at position nPos-1
+// sees positions 0..nPos-1 only, so the causal mask is the choice of nPos
+// (its own K/V must already be stored). scratch holds at least
+// AttentionScratch(nHead, headDim, nPos) floats. Heads run on p's threads
+// (p may be nil).
 //
 // The arithmetic is llama.cpp's for an F32 cache without flash attention,
 // as its x86 AVX-512 build runs it (the build that made the shared
@@ -32,23 +111,9 @@ func Attention(p *Pool, out, q, k, v []float32, nPos, nHead, nKVHead, headDim in
 		len(scratch) < AttentionScratch(nHead, headDim, nPos) {
 		panic(fmt.Sprintf("tensor: Attention buffers too small for %d heads x %d, %d KV heads, %d positions", nHead, headDim, nKVHead, nPos))
 	}
-	job := attentionJob{out: out, q: q, k: k, v: v, nPos: nPos, nHead: nHead, nKVHead: nKVHead, headDim: headDim, scratch: scratch}
-	// Work splits by KV head, so the query heads sharing one read its cache
-	// rows while they are in L1; with fewer KV heads than threads, by head.
-	job.byKV = p == nil || nKVHead >= p.threads
-	units := nHead
-	if job.byKV {
-		units = nKVHead
-	}
-	if p == nil || p.threads == 1 {
-		job.run(0, units)
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.att = job
-	defer func() { p.att = attentionJob{} }()
-	p.runLocked(units, p.attFn)
+	sh := AttnShape{Heads: nHead, KVHeads: nKVHead, HeadDim: headDim, Scale: 1 / float32(math.Sqrt(float64(headDim)))}
+	job := attentionJob{out: out, q: q, kv: KV{K: k, V: v}, pos0: nPos - 1, n: 1, sh: sh, scratch: scratch}
+	job.dispatch(p)
 }
 
 // AttentionScratch is the scratch Attention needs, in floats.
@@ -58,10 +123,69 @@ func AttentionScratch(nHead, headDim, nPos int) int {
 
 func headScratch(headDim, nPos int) int { return nPos + WeightedSumScratch(headDim, nPos) }
 
+// attentionJob is the attention of a batch of tokens in one layer, shared
+// by a pool's threads. Its units are (token, KV head) pairs when byKV,
+// else (token, query head) pairs.
 type attentionJob struct {
-	out, q, k, v, scratch         []float32
-	nPos, nHead, nKVHead, headDim int
-	byKV                          bool
+	out, q  []float32
+	kv      KV
+	pos0, n int
+	sh      AttnShape
+	f16     bool
+	byKV    bool
+	units   int // per token
+	// F32 cache: scratch regions of perThread floats per thread, or, when
+	// perThread is 0 (Attention's one token), one region per head.
+	scratch   []float32
+	perThread int
+	q16       []uint16 // F16 cache: HeadDim per thread
+	acc       []float32
+}
+
+func (j *attentionJob) dispatch(p *Pool) {
+	// F32 work splits by KV head, so the query heads sharing one read its
+	// cache rows while they are in L1; with fewer units than threads, by
+	// head. The F16 kernel runs one head at a time.
+	j.byKV = !j.f16 && (p == nil || j.n*j.sh.KVHeads >= p.threads)
+	j.units = j.sh.Heads
+	if j.byKV {
+		j.units = j.sh.KVHeads
+	}
+	total := j.n * j.units
+	if p == nil || p.threads == 1 || total == 1 {
+		j.run(0, 0, total)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.att = *j
+	defer func() { p.att = attentionJob{} }()
+	p.runThreadsLocked(total, p.attFn)
+}
+
+// run does units [lo,hi) on thread thread.
+func (j *attentionJob) run(thread, lo, hi int) {
+	hd, group := j.sh.HeadDim, j.sh.Heads/j.sh.KVHeads
+	qDim, kvDim := j.sh.Heads*hd, j.sh.KVHeads*hd
+	for i := lo; i < hi; i++ {
+		t, u := i/j.units, i%j.units
+		nPos := j.pos0 + t + 1
+		first := 0
+		if w := j.sh.Window; w > 0 && nPos > w {
+			first = nPos - w
+		}
+		q, out := j.q[t*qDim:(t+1)*qDim], j.out[t*qDim:(t+1)*qDim]
+		switch {
+		case j.f16:
+			off := first*kvDim + (u/group)*hd
+			AttentionF16(out[u*hd:(u+1)*hd], q[u*hd:(u+1)*hd], j.kv.K16[off:], j.kv.V16[off:], kvDim, nPos-first,
+				j.sh.Scale, j.q16[thread*hd:(thread+1)*hd], j.acc[thread*hd:(thread+1)*hd])
+		case j.byKV:
+			j.heads(thread, q, out, first, nPos, u*group, (u+1)*group, u)
+		default:
+			j.heads(thread, q, out, first, nPos, u, u+1, u/group)
+		}
+	}
 }
 
 // attBlock is the number of cache positions whose K rows for one KV head
@@ -69,45 +193,42 @@ type attentionJob struct {
 // scores them.
 const attBlock = 32
 
-// run does units [lo,hi): KV heads (all their query heads) when byKV, else
-// single query heads.
-func (j *attentionJob) run(lo, hi int) {
-	group := j.nHead / j.nKVHead
-	for u := lo; u < hi; u++ {
-		if j.byKV {
-			j.heads(u*group, (u+1)*group, u)
-		} else {
-			j.heads(u, u+1, u/group)
+// heads computes query heads [h0,h1) of one token over cache positions
+// [first,nPos), which all read KV head g. Loops run over cache rows
+// outside and heads inside, so each row is fetched once for the group;
+// every value is still computed in llama.cpp's order.
+func (j *attentionJob) heads(thread int, q, out []float32, first, nPos, h0, h1, g int) {
+	hd, kvDim := j.sh.HeadDim, j.sh.KVHeads*j.sh.HeadDim
+	m := nPos - first
+	k, v := j.kv.K[first*kvDim+g*hd:], j.kv.V[first*kvDim+g*hd:]
+	hs := headScratch(hd, m)
+	base := func(h int) int {
+		if j.perThread == 0 {
+			return h * hs
 		}
+		return thread*j.perThread + (h-h0)*hs
 	}
-}
-
-// heads computes query heads [h0,h1), which all read KV head g. Loops run
-// over cache rows outside and heads inside, so each row is fetched once
-// for the group; every value is still computed in llama.cpp's order.
-func (j *attentionJob) heads(h0, h1, g int) {
-	hd, kvDim, nPos := j.headDim, j.nKVHead*j.headDim, j.nPos
-	off := g * hd
-	scale := 1 / float32(math.Sqrt(float64(hd))) // 1.0f/sqrtf(hd), as llama.cpp
-	hs := headScratch(hd, nPos)
-	scores := func(h int) []float32 { return j.scratch[h*hs : h*hs+nPos] }
-	for b := 0; b < nPos; b += attBlock {
-		e := min(b+attBlock, nPos)
+	for b := 0; b < m; b += attBlock {
+		e := min(b+attBlock, m)
 		for h := h0; h < h1; h++ {
-			scoresGGML(scores(h)[b:e], j.k[b*kvDim+off:], kvDim, j.q[h*hd:(h+1)*hd], scale)
+			o := base(h)
+			scoresGGML(j.scratch[o+b:o+e], k[b*kvDim:], kvDim, q[h*hd:(h+1)*hd], j.sh.Scale)
 		}
 	}
 	for h := h0; h < h1; h++ {
-		softmaxPadded(scores(h))
+		o := base(h)
+		softmaxPadded(j.scratch[o : o+m])
 	}
 	// Weights times V: lane p%16 of every output sums positions p in order.
 	for h := h0; h < h1; h++ {
-		lanes := j.scratch[h*hs+nPos : h*hs+nPos+16*hd]
+		o := base(h)
+		lanes := j.scratch[o+m : o+m+16*hd]
 		clear(lanes)
-		wsumLanes(lanes, j.v[off:], kvDim, scores(h))
+		wsumLanes(lanes, v, kvDim, j.scratch[o:o+m])
 	}
 	for h := h0; h < h1; h++ {
-		reduceLanes(j.out[h*hd:(h+1)*hd], j.scratch[h*hs+nPos:h*hs+nPos+16*hd])
+		o := base(h)
+		reduceLanes(out[h*hd:(h+1)*hd], j.scratch[o+m:o+m+16*hd])
 	}
 }
 

@@ -14,8 +14,10 @@ type Pool struct {
 	mu      sync.Mutex // one Run at a time
 	wg      sync.WaitGroup
 
-	// The current Run: fn over [0,n) in chunks of size chunk, claimed in order.
+	// The current Run: fn (or tfn, told which thread runs the chunk) over
+	// [0,n) in chunks of size chunk, claimed in order.
 	fn     func(lo, hi int)
+	tfn    func(thread, lo, hi int)
 	n      int
 	chunk  int
 	next   atomic.Int64
@@ -26,7 +28,7 @@ type Pool struct {
 	mm    matmulJob
 	mmFn  func(lo, hi int)
 	att   attentionJob
-	attFn func(lo, hi int)
+	attFn func(thread, lo, hi int)
 }
 
 // NewPool starts a pool of threads workers (at least 1).
@@ -40,7 +42,7 @@ func NewPool(threads int) *Pool {
 	for i := 1; i < threads; i++ {
 		c := make(chan struct{}, 1)
 		p.wake = append(p.wake, c)
-		go p.worker(c)
+		go p.worker(i, c)
 	}
 	return p
 }
@@ -69,9 +71,9 @@ func (p *Pool) Close() {
 	}
 }
 
-func (p *Pool) worker(wake chan struct{}) {
+func (p *Pool) worker(thread int, wake chan struct{}) {
 	for range wake {
-		p.work()
+		p.work(thread)
 		p.wg.Done()
 	}
 }
@@ -99,6 +101,22 @@ func (p *Pool) Run(n int, fn func(lo, hi int)) {
 // runLocked is Run for a caller that holds p.mu (and has handled the
 // serial cases).
 func (p *Pool) runLocked(n int, fn func(lo, hi int)) {
+	p.fn = fn
+	p.start(n)
+	p.fn = nil
+}
+
+// runThreadsLocked is runLocked for a function that uses per-thread
+// scratch: thread is 0 on the caller and 1..threads-1 on the workers, and
+// at most one call per thread runs at a time.
+func (p *Pool) runThreadsLocked(n int, fn func(thread, lo, hi int)) {
+	p.tfn = fn
+	p.start(n)
+	p.tfn = nil
+}
+
+// start runs the current function over [0,n) and waits for it.
+func (p *Pool) start(n int) {
 	if p.closed {
 		panic("tensor: Run on a closed Pool")
 	}
@@ -106,7 +124,7 @@ func (p *Pool) runLocked(n int, fn func(lo, hi int)) {
 	if chunks > n {
 		chunks = n
 	}
-	p.fn, p.n, p.chunk = fn, n, (n+chunks-1)/chunks
+	p.n, p.chunk = n, (n+chunks-1)/chunks
 	p.next.Store(0)
 	helpers := len(p.wake)
 	if need := chunks - 1; helpers > need {
@@ -116,17 +134,20 @@ func (p *Pool) runLocked(n int, fn func(lo, hi int)) {
 	for _, c := range p.wake[:helpers] {
 		c <- struct{}{}
 	}
-	p.work()
+	p.work(0)
 	p.wg.Wait()
-	p.fn = nil
 }
 
-func (p *Pool) work() {
+func (p *Pool) work(thread int) {
 	for {
 		lo := int(p.next.Add(int64(p.chunk))) - p.chunk
 		if lo >= p.n {
 			return
 		}
-		p.fn(lo, min(lo+p.chunk, p.n))
+		if p.tfn != nil {
+			p.tfn(thread, lo, min(lo+p.chunk, p.n))
+		} else {
+			p.fn(lo, min(lo+p.chunk, p.n))
+		}
 	}
 }
