@@ -1,6 +1,10 @@
 package llama
 
-import "fmt"
+import (
+	"fmt"
+
+	"burrow/internal/sysmem"
+)
 
 // availableMemory reports the memory the system can give a new allocation
 // without swapping, and whether it knows. A variable so tests can pretend.
@@ -17,4 +21,11 @@ func checkMemory(ctxLen int, need uint64) error {
 	}
 	return fmt.Errorf("not enough memory for a context of %d tokens: needs %.1f GiB, %.1f GiB available",
 		ctxLen, float64(need)/gib, float64(avail)/gib)
+}
+
+// systemAvailableMemory asks the system (internal/sysmem, shared with the
+// library's "fits" badge); where it cannot tell, the check is skipped.
+func systemAvailableMemory() (uint64, bool) {
+	n, err := sysmem.Available()
+	return n, err == nil
 }
