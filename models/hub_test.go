@@ -85,7 +85,7 @@ func TestFitVerdict(t *testing.T) {
 
 func TestStartersAreValidNames(t *testing.T) {
 	for _, s := range Starters {
-		if ValidateRepo(s.Repo) != nil || ValidateFile(s.File) != nil || ParseFileName(s.File).Quant != "Q8_0" {
+		if ValidateRepo(s.Repo) != nil || ValidateFile(s.File) != nil || ParseFileName(s.File).Quant != "Q4_K_M" {
 			t.Errorf("starter %+v", s)
 		}
 	}

@@ -11,13 +11,15 @@ type Starter struct {
 	Note       string `json:"note"`
 }
 
-// Starters are small instruct models in Q8_0 from well-known publishers,
-// chosen to run on an ordinary laptop with Burrow's engine.
+// Starters are small instruct models in Q4_K_M (the quantization most people
+// download: about a third of Q8_0's size at little loss) from well-known
+// publishers, each in a family Burrow's engine runs, chosen for an ordinary
+// laptop. The notes give the memory each needs.
 var Starters = []Starter{
-	{"Qwen2.5 0.5B Instruct", "Qwen/Qwen2.5-0.5B-Instruct-GGUF", "qwen2.5-0.5b-instruct-q8_0.gguf", 676e6, "Tiny and quick; a good first download"},
-	{"Llama 3.2 1B Instruct", "bartowski/Llama-3.2-1B-Instruct-GGUF", "Llama-3.2-1B-Instruct-Q8_0.gguf", 1321e6, "Meta's small chat model (accept its license on the Hub)"},
-	{"TinyLlama 1.1B Chat", "TheBloke/TinyLlama-1.1B-Chat-v1.0-GGUF", "tinyllama-1.1b-chat-v1.0.Q8_0.gguf", 1170e6, "Small classic chat model"},
-	{"Qwen2.5 1.5B Instruct", "Qwen/Qwen2.5-1.5B-Instruct-GGUF", "qwen2.5-1.5b-instruct-q8_0.gguf", 1894e6, "Capable for its size, many languages"},
-	{"SmolLM2 1.7B Instruct", "bartowski/SmolLM2-1.7B-Instruct-GGUF", "SmolLM2-1.7B-Instruct-Q8_0.gguf", 1820e6, "Hugging Face's compact model"},
-	{"Llama 3.2 3B Instruct", "bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct-Q8_0.gguf", 3421e6, "Better answers, needs about 4 GB of memory"},
+	{"Qwen2.5 0.5B Instruct", "Qwen/Qwen2.5-0.5B-Instruct-GGUF", "qwen2.5-0.5b-instruct-q4_k_m.gguf", 491e6, "Tiny and quick; a good first download (about 1 GB of memory)"},
+	{"Qwen3 0.6B", "unsloth/Qwen3-0.6B-GGUF", "Qwen3-0.6B-Q4_K_M.gguf", 397e6, "The newest small Qwen, thinks before it answers (about 1 GB)"},
+	{"Llama 3.2 1B Instruct", "bartowski/Llama-3.2-1B-Instruct-GGUF", "Llama-3.2-1B-Instruct-Q4_K_M.gguf", 808e6, "Meta's small chat model (about 1.5 GB; accept its license on the Hub)"},
+	{"Qwen2.5 1.5B Instruct", "Qwen/Qwen2.5-1.5B-Instruct-GGUF", "qwen2.5-1.5b-instruct-q4_k_m.gguf", 1117e6, "Capable for its size, many languages (about 2 GB)"},
+	{"Llama 3.2 3B Instruct", "bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct-Q4_K_M.gguf", 2020e6, "Better answers (about 3 GB)"},
+	{"Qwen3 4B", "unsloth/Qwen3-4B-GGUF", "Qwen3-4B-Q4_K_M.gguf", 2497e6, "Strong reasoning for a laptop (about 3.5 GB)"},
 }
