@@ -26,6 +26,10 @@ type family struct {
 	// qkSteps run on the batch's queries and keys (and values) after
 	// their projections, before rope: biases, per-head norms.
 	qkSteps []step
+	// project, if set, makes the batch's Q, K and V in place of the three
+	// separate projections (fused attn_qkv); gateUp likewise makes the
+	// FFN's gate and up (a fused ffn_up). Both read s.inDim.
+	project, gateUp step
 }
 
 // step is one named family-specific stage of a layer, run on the n tokens

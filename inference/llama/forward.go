@@ -50,9 +50,13 @@ func (s *State) attention(l, n int) {
 
 	// Q, K, V projections, sharing one prepared input.
 	s.inDim.Set(xb, n)
-	s.outs3 = [3][]float32{q, k, v}
-	s.mats3 = [3]*tensor.Matrix{L.Wq, L.Wk, L.Wv}
-	tensor.MatMulMulti(p, s.outs3[:], s.mats3[:], s.inDim)
+	if s.fam.project != nil {
+		s.fam.project(s, L, n)
+	} else {
+		s.outs3 = [3][]float32{q, k, v}
+		s.mats3 = [3]*tensor.Matrix{L.Wq, L.Wk, L.Wv}
+		tensor.MatMulMulti(p, s.outs3[:], s.mats3[:], s.inDim)
+	}
 	for _, st := range s.fam.qkSteps {
 		st(s, L, n)
 	}
@@ -85,9 +89,13 @@ func (s *State) ffn(L *Layer, n int) {
 
 	s.rmsNorm(xb, x, L.FFNNorm, n)
 	s.inDim.Set(xb, n)
-	s.outs3 = [3][]float32{gate, up}
-	s.mats3 = [3]*tensor.Matrix{L.Gate, L.Up}
-	tensor.MatMulMulti(p, s.outs3[:2], s.mats3[:2], s.inDim)
+	if s.fam.gateUp != nil {
+		s.fam.gateUp(s, L, n)
+	} else {
+		s.outs3 = [3][]float32{gate, up}
+		s.mats3 = [3]*tensor.Matrix{L.Gate, L.Up}
+		tensor.MatMulMulti(p, s.outs3[:2], s.mats3[:2], s.inDim)
+	}
 	tensor.SwiGLU(gate, gate, up)
 	s.inFF.Set(gate, n)
 	tensor.MatMul(p, xb, L.Down, s.inFF)

@@ -39,6 +39,7 @@ type State struct {
 	k, v   []float32 // new keys and values [batch][KVDim]
 	att    []float32 // attention output [batch][QDim]
 	gate   []float32 // [batch][HiddenDim]
+	fused  []float32 // output of a fused projection [batch][fusedWidth] (phi3), else nil
 	up     []float32 // [batch][HiddenDim]
 	logits []float32 // [Vocab], of the last token
 
@@ -63,7 +64,7 @@ type StateOptions struct {
 
 // stateBytes estimates the memory NewState allocates for ctxLen tokens.
 func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
-	perRow := uint64(2*c.Dim + 2*c.QDim() + 2*c.KVDim() + 2*c.HiddenDim)
+	perRow := uint64(2*c.Dim + 2*c.QDim() + 2*c.KVDim() + 2*c.HiddenDim + fusedWidth(c))
 	// Activations keep F32 plus at most an F16 copy (the larger form).
 	act := uint64(c.Dim+c.QDim()+c.HiddenDim) * 6
 	return kvCacheBytes(c, ctxLen, kv) +
@@ -118,6 +119,9 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		inDim:  tensor.NewActivations(batch, c.Dim),
 		inQ:    tensor.NewActivations(batch, c.QDim()),
 		inFF:   tensor.NewActivations(batch, c.HiddenDim),
+	}
+	if f := s.fam; f.project != nil || f.gateUp != nil {
+		s.fused = make([]float32, batch*fusedWidth(c))
 	}
 	s.attShape = attnShape(c)
 	s.attScratch = tensor.NewAttnScratch(s.pool.Threads(), s.attShape, ctxLen, o.KV == KVF16)
@@ -212,3 +216,7 @@ func (s *State) checkTokens(tokens []int) error {
 	}
 	return nil
 }
+
+// fusedWidth is the widest fused projection output a layer may make:
+// Q, K and V together, or gate and up together.
+func fusedWidth(c *Config) int { return max(c.QDim()+2*c.KVDim(), 2*c.HiddenDim) }

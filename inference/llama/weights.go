@@ -18,6 +18,8 @@ type Layer struct {
 	QNorm, KNorm   []float32 // RMSNorm weights of each Q and K head
 	FFNNorm        []float32
 	Gate, Up, Down *tensor.Matrix
+	Wqkv           *tensor.Matrix // fused Q, K, V projection (phi3)
+	GateUp         *tensor.Matrix // fused gate and up (phi3): gate rows, then up rows
 }
 
 // Model is a loaded llama-family model: its hyperparameters and weights.
