@@ -26,6 +26,9 @@ type Config struct {
 	ContextLen  int    // context_length: the trained context
 	RopeBase    float32
 	RopeScale   float32 // position multiplier: 1/rope.scaling.factor for linear scaling, else 1
+	Window      int     // sliding-window attention: local layers see the last Window positions (0: none)
+	SWAPattern  int     // every SWAPattern-th layer is global, the others local (with Window)
+	RopeBaseSWA float32 // rope base of the local layers (their positions are not scaled)
 	RopeNeoX    bool    // rotate (i, i+d/2) pairs (qwen2); llama rotates adjacent pairs
 	NormEps     float32 // attention.layer_norm_rms_epsilon
 	TiedOutput  bool    // no output.weight: the embedding doubles as the classifier
@@ -123,4 +126,10 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// Local reports whether layer l attends through the sliding window (gemma:
+// of every SWAPattern layers, all but the last).
+func (c *Config) Local(l int) bool {
+	return c.Window > 0 && c.SWAPattern > 0 && l%c.SWAPattern < c.SWAPattern-1
 }

@@ -30,6 +30,12 @@ type family struct {
 	// separate projections (fused attn_qkv); gateUp likewise makes the
 	// FFN's gate and up (a fused ffn_up). Both read s.inDim.
 	project, gateUp step
+	// embedScale: the embeddings are multiplied by sqrt(Dim) (gemma).
+	embedScale bool
+	// postAttn and postFFN run on a block's output before the residual
+	// add (gemma's post-norms); geglu makes the FFN GELU(gate)*up.
+	postAttn, postFFN step
+	geglu             bool
 }
 
 // step is one named family-specific stage of a layer, run on the n tokens

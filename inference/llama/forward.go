@@ -1,6 +1,10 @@
 package llama
 
-import "burrow/inference/tensor"
+import (
+	"math"
+
+	"burrow/inference/tensor"
+)
 
 // forward runs the transformer over a batch of tokens at positions
 // s.pos.. s.pos+len(tokens)-1 and appends them to the KV cache. With
@@ -16,6 +20,12 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 	// Embedding lookup: row id of token_embd, whatever its type.
 	for t, id := range tokens {
 		m.Embedding.RowF32(id, x[t*dim:(t+1)*dim])
+	}
+	if s.fam.embedScale {
+		scale := float32(math.Sqrt(float64(dim)))
+		for i := range x {
+			x[i] *= scale
+		}
 	}
 	for l := range m.Layers {
 		s.attention(l, n)
@@ -61,21 +71,29 @@ func (s *State) attention(l, n int) {
 		st(s, L, n)
 	}
 
-	// RoPE: rotate queries and keys by their positions.
+	// RoPE: rotate queries and keys by their positions (local layers of
+	// a sliding-window family with their own base, unscaled).
+	base, scale, shape := c.RopeBase, c.RopeScale, s.attShape
+	if c.Local(l) {
+		base, scale, shape = c.RopeBaseSWA, 1, s.attShapeLocal
+	}
 	for t := 0; t < n; t++ {
 		pos := pos0 + t
-		tensor.RoPEScaled(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, c.RopeBase, c.RopeScale, c.RopeNeoX, m.RopeFactors)
-		tensor.RoPEScaled(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, c.RopeBase, c.RopeScale, c.RopeNeoX, m.RopeFactors)
+		tensor.RoPEScaled(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors)
+		tensor.RoPEScaled(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors)
 	}
 
 	// Store the new keys and values, then attend: token t sees positions
 	// 0..pos0+t (the causal mask), heads grouped over the KV heads.
 	s.cache.store(l, pos0, n, k, v)
-	tensor.AttentionBatch(p, att, q, s.cache.layer(l), pos0, n, s.attShape, s.attScratch)
+	tensor.AttentionBatch(p, att, q, s.cache.layer(l), pos0, n, shape, s.attScratch)
 
 	// Output projection and residual.
 	s.inQ.Set(att, n)
 	tensor.MatMul(p, xb, L.Wo, s.inQ)
+	if s.fam.postAttn != nil {
+		s.fam.postAttn(s, L, n)
+	}
 	addInto(x, xb)
 }
 
@@ -96,9 +114,16 @@ func (s *State) ffn(L *Layer, n int) {
 		s.mats3 = [3]*tensor.Matrix{L.Gate, L.Up}
 		tensor.MatMulMulti(p, s.outs3[:2], s.mats3[:2], s.inDim)
 	}
-	tensor.SwiGLU(gate, gate, up)
+	if s.fam.geglu {
+		tensor.GeGLU(gate, gate, up)
+	} else {
+		tensor.SwiGLU(gate, gate, up)
+	}
 	s.inFF.Set(gate, n)
 	tensor.MatMul(p, xb, L.Down, s.inFF)
+	if s.fam.postFFN != nil {
+		s.fam.postFFN(s, L, n)
+	}
 	addInto(x, xb)
 }
 

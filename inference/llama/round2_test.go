@@ -19,6 +19,7 @@ var round2Runs = []string{
 	"llamakq-q2_k", "llamakq-q3_k_m", "llamakq-iq4_xs",
 	"qwen3-f32", "qwen3-q8_0", "qwen3-q4_k_m",
 	"phi3-f32", "phi3-q8_0", "phi3-q4_k_m",
+	"gemma3-f32", "gemma3-q8_0",
 }
 
 // round2Tolerance is the largest |Δlogit| accepted at the last prompt

@@ -43,8 +43,9 @@ type State struct {
 	up     []float32 // [batch][HiddenDim]
 	logits []float32 // [Vocab], of the last token
 
-	attShape   tensor.AttnShape
-	attScratch *tensor.AttnScratch // per-thread attention scratch
+	attShape      tensor.AttnShape
+	attShapeLocal tensor.AttnShape    // the sliding-window layers' (gemma)
+	attScratch    *tensor.AttnScratch // per-thread attention scratch
 
 	inDim *tensor.Activations // matmul inputs of width Dim
 	inQ   *tensor.Activations // ... of width QDim
@@ -124,6 +125,8 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		s.fused = make([]float32, batch*fusedWidth(c))
 	}
 	s.attShape = attnShape(c)
+	s.attShapeLocal = s.attShape
+	s.attShapeLocal.Window = c.Window
 	s.attScratch = tensor.NewAttnScratch(s.pool.Threads(), s.attShape, ctxLen, o.KV == KVF16)
 	return s, nil
 }

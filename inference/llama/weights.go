@@ -20,6 +20,8 @@ type Layer struct {
 	Gate, Up, Down *tensor.Matrix
 	Wqkv           *tensor.Matrix // fused Q, K, V projection (phi3)
 	GateUp         *tensor.Matrix // fused gate and up (phi3): gate rows, then up rows
+	PostAttnNorm   []float32      // norm of the attention output (gemma)
+	PostFFNNorm    []float32      // norm of the FFN output (gemma)
 }
 
 // Model is a loaded llama-family model: its hyperparameters and weights.

@@ -1,0 +1,39 @@
+package llama
+
+// gemma3: Gemma 3: embeddings scaled by sqrt(Dim), per-head Q/K norms,
+// norms after the attention and the FFN outputs, GeGLU (tanh GELU), NeoX
+// rope, and sliding-window attention on all but every SWAPattern-th layer
+// (those local layers use rope base RopeBaseSWA, unscaled; the global ones
+// the file's base and linear scaling).
+func init() {
+	register(&family{
+		name:       "gemma3",
+		tensors:    concat(llamaHead[1:], llamaAttn, qkNorms, llamaAttnOut, gemmaPostAttn, llamaFFN, gemmaPostFFN, llamaTail),
+		ropeNeoX:   true,
+		qkSteps:    []step{qkNorm},
+		embedScale: true,
+		postAttn: func(s *State, L *Layer, n int) {
+			s.rmsNorm(s.xb[:n*s.m.Config.Dim], s.xb[:n*s.m.Config.Dim], L.PostAttnNorm, n)
+		},
+		postFFN: func(s *State, L *Layer, n int) {
+			s.rmsNorm(s.xb[:n*s.m.Config.Dim], s.xb[:n*s.m.Config.Dim], L.PostFFNNorm, n)
+		},
+		geglu:   true,
+		hparams: gemma3Params,
+	})
+}
+
+var (
+	gemmaPostAttn = []tensorDecl{layerVector("post_attention_norm.weight", Norm, func(L *Layer) *[]float32 { return &L.PostAttnNorm }, dModel)}
+	gemmaPostFFN  = []tensorDecl{layerVector("post_ffw_norm.weight", Norm, func(L *Layer) *[]float32 { return &L.PostFFNNorm }, dModel)}
+)
+
+// gemma3Params reads the sliding window (llama.cpp's defaults: a pattern of
+// 6, local rope base 10000).
+func gemma3Params(c *Config, k keys) error {
+	c.Window = k.uint("attention.sliding_window", 0)
+	c.SWAPattern = k.uint("attention.sliding_window_pattern", 6)
+	c.RopeBaseSWA = k.float("rope.freq_base_swa", 10000)
+	c.NormEps = k.float("attention.layer_norm_rms_epsilon", 1e-6)
+	return nil
+}
