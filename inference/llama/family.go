@@ -36,6 +36,8 @@ type family struct {
 	// add (gemma's post-norms); geglu makes the FFN GELU(gate)*up.
 	postAttn, postFFN step
 	geglu             bool
+	// moe: the FFN is a mixture of experts (Layer.Router and Exp*).
+	moe bool
 }
 
 // step is one named family-specific stage of a layer, run on the n tokens

@@ -106,6 +106,11 @@ func (s *State) ffn(L *Layer, n int) {
 	gate, up := s.gate[:n*ffDim], s.up[:n*ffDim]
 
 	s.rmsNorm(xb, x, L.FFNNorm, n)
+	if s.fam.moe {
+		s.moeFFNRows(L, n)
+		addInto(x, xb)
+		return
+	}
 	s.inDim.Set(xb, n)
 	if s.fam.gateUp != nil {
 		s.fam.gateUp(s, L, n)

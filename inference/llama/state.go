@@ -33,15 +33,21 @@ type State struct {
 	cache  kvCache
 
 	// Scratch, batch-major: row t of x is x[t*Dim:(t+1)*Dim].
-	x      []float32 // residual stream [batch][Dim]
-	xb     []float32 // normed input / block output [batch][Dim]
-	q      []float32 // queries [batch][QDim]
-	k, v   []float32 // new keys and values [batch][KVDim]
-	att    []float32 // attention output [batch][QDim]
-	gate   []float32 // [batch][HiddenDim]
-	fused  []float32 // output of a fused projection [batch][fusedWidth] (phi3), else nil
-	up     []float32 // [batch][HiddenDim]
-	logits []float32 // [Vocab], of the last token
+	x     []float32 // residual stream [batch][Dim]
+	xb    []float32 // normed input / block output [batch][Dim]
+	q     []float32 // queries [batch][QDim]
+	k, v  []float32 // new keys and values [batch][KVDim]
+	att   []float32 // attention output [batch][QDim]
+	gate  []float32 // [batch][HiddenDim]
+	fused []float32 // output of a fused projection [batch][fusedWidth] (phi3), else nil
+
+	// Mixture of experts (nil for dense models): router probabilities
+	// [batch][Experts], one token's output and one expert's, and the
+	// single-row inputs of the experts' matrices.
+	router, moeOut, moeDown []float32
+	in1Dim, in1FF           *tensor.Activations
+	up                      []float32 // [batch][HiddenDim]
+	logits                  []float32 // [Vocab], of the last token
 
 	attShape      tensor.AttnShape
 	attShapeLocal tensor.AttnShape    // the sliding-window layers' (gemma)
@@ -114,8 +120,8 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		k:      make([]float32, batch*c.KVDim()),
 		v:      make([]float32, batch*c.KVDim()),
 		att:    make([]float32, batch*c.QDim()),
-		gate:   make([]float32, batch*c.HiddenDim),
-		up:     make([]float32, batch*c.HiddenDim),
+		gate:   make([]float32, batch*max(c.HiddenDim, c.ExpertFF)),
+		up:     make([]float32, batch*max(c.HiddenDim, c.ExpertFF)),
 		logits: make([]float32, c.VocabSize),
 		inDim:  tensor.NewActivations(batch, c.Dim),
 		inQ:    tensor.NewActivations(batch, c.QDim()),
@@ -123,6 +129,11 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	}
 	if f := s.fam; f.project != nil || f.gateUp != nil {
 		s.fused = make([]float32, batch*fusedWidth(c))
+	}
+	if c.Experts > 0 {
+		s.router = make([]float32, batch*c.Experts)
+		s.moeOut, s.moeDown = make([]float32, c.Dim), make([]float32, c.Dim)
+		s.in1Dim, s.in1FF = tensor.NewActivations(1, c.Dim), tensor.NewActivations(1, c.ExpertFF)
 	}
 	s.attShape = attnShape(c)
 	s.attShapeLocal = s.attShape

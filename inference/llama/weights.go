@@ -22,6 +22,12 @@ type Layer struct {
 	GateUp         *tensor.Matrix // fused gate and up (phi3): gate rows, then up rows
 	PostAttnNorm   []float32      // norm of the attention output (gemma)
 	PostFFNNorm    []float32      // norm of the FFN output (gemma)
+
+	// Mixture of experts (qwen3moe): the router and the experts' stacked
+	// matrices, and per expert a view of its rows of each.
+	Router                     *tensor.Matrix // ffn_gate_inp: one row per expert
+	GateExps, UpExps, DownExps *tensor.Matrix
+	ExpGate, ExpUp, ExpDown    []*tensor.Matrix
 }
 
 // Model is a loaded llama-family model: its hyperparameters and weights.
@@ -66,6 +72,13 @@ func Load(f *gguf.File) (*Model, error) {
 	}
 	if w.err != nil {
 		return nil, w.err
+	}
+	if c.Experts > 0 {
+		for l := range m.Layers {
+			if err := m.Layers[l].splitExperts(c.Experts); err != nil {
+				return nil, fmt.Errorf("llama: layer %d experts: %w", l, err)
+			}
+		}
 	}
 	return m, nil
 }

@@ -47,3 +47,13 @@ func (m *Matrix) RowF32(r int, dst []float32) {
 		panic(err) // NewMatrix already checked type and sizes
 	}
 }
+
+// Slice is a view of rows [r0, r1) of m (one expert of a stacked expert
+// tensor).
+func (m *Matrix) Slice(r0, r1 int) (*Matrix, error) {
+	if r0 < 0 || r1 > m.Rows || r0 >= r1 {
+		return nil, fmt.Errorf("tensor: rows [%d,%d) of a %d-row matrix", r0, r1, m.Rows)
+	}
+	return &Matrix{Type: m.Type, Rows: r1 - r0, Cols: m.Cols, RowBytes: m.RowBytes,
+		Data: m.Data[r0*m.RowBytes : r1*m.RowBytes]}, nil
+}

@@ -1,0 +1,127 @@
+package llama
+
+import (
+	"fmt"
+
+	"burrow/inference/tensor"
+)
+
+// qwen3moe: Qwen3's mixture of experts (30B-A3B and smaller): qwen3's
+// attention, and an FFN of Experts SwiGLU experts of which a router picks
+// ExpertsUsed per token (softmax, top k, weights renormalised). Only the
+// chosen experts' rows are read.
+func init() {
+	register(&family{
+		name:     "qwen3moe",
+		tensors:  concat(llamaHead[1:], llamaAttn, qkNorms, llamaAttnOut, moeFFN, llamaTail),
+		ropeNeoX: true,
+		qkSteps:  []step{qkNorm},
+		moe:      true,
+		hparams:  moeParams,
+	})
+}
+
+var (
+	dExperts dim = func(c *Config) int64 { return int64(c.Experts) }
+	dFFExp   dim = func(c *Config) int64 { return int64(c.ExpertFF) }
+	moeFFN       = []tensorDecl{
+		llamaFFN[0], // ffn_norm
+		layerMatrix("ffn_gate_inp.weight", func(L *Layer) **tensor.Matrix { return &L.Router }, dModel, dExperts),
+		layerMatrix("ffn_gate_exps.weight", func(L *Layer) **tensor.Matrix { return &L.GateExps }, dModel, dFFExp, dExperts),
+		layerMatrix("ffn_up_exps.weight", func(L *Layer) **tensor.Matrix { return &L.UpExps }, dModel, dFFExp, dExperts),
+		layerMatrix("ffn_down_exps.weight", func(L *Layer) **tensor.Matrix { return &L.DownExps }, dFFExp, dModel, dExperts),
+	}
+)
+
+// maxExpertsUsed bounds the experts one token runs (fixed arrays, no
+// allocation per token).
+const maxExpertsUsed = 16
+
+func moeParams(c *Config, k keys) error {
+	c.Experts = k.uint("expert_count", 0)
+	c.ExpertsUsed = k.uint("expert_used_count", 0)
+	c.ExpertFF = k.uint("expert_feed_forward_length", 0)
+	if c.Experts <= 0 || c.Experts > 1024 || c.ExpertsUsed <= 0 || c.ExpertsUsed > min(c.Experts, maxExpertsUsed) || c.ExpertFF <= 0 || c.ExpertFF > 1<<20 {
+		return fmt.Errorf("llama: %d experts with %d used and width %d is not supported", c.Experts, c.ExpertsUsed, c.ExpertFF)
+	}
+	return nil
+}
+
+// splitExperts makes each expert's views of the stacked matrices.
+func (L *Layer) splitExperts(n int) error {
+	split := func(m *tensor.Matrix) ([]*tensor.Matrix, error) {
+		if m == nil || m.Rows%n != 0 {
+			return nil, fmt.Errorf("stacked matrix rows not a multiple of %d experts", n)
+		}
+		per := m.Rows / n
+		out := make([]*tensor.Matrix, n)
+		for e := range out {
+			var err error
+			if out[e], err = m.Slice(e*per, (e+1)*per); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	var err error
+	if L.ExpGate, err = split(L.GateExps); err != nil {
+		return err
+	}
+	if L.ExpUp, err = split(L.UpExps); err != nil {
+		return err
+	}
+	L.ExpDown, err = split(L.DownExps)
+	return err
+}
+
+// moeFFNRows computes, for each of the n tokens, the routed experts'
+// SwiGLU outputs weighted and summed into xb (llama.cpp's order: experts
+// by falling router probability, added one after another).
+func (s *State) moeFFNRows(L *Layer, n int) {
+	c, p := &s.m.Config, s.pool
+	dim, ff, ne, k := c.Dim, c.ExpertFF, c.Experts, c.ExpertsUsed
+	probs := s.router[:n*ne]
+	s.inDim.Set(s.xb[:n*dim], n)
+	tensor.MatMul(p, probs, L.Router, s.inDim)
+	for t := 0; t < n; t++ {
+		pr := probs[t*ne : (t+1)*ne]
+		tensor.Softmax(pr)
+		var sel [maxExpertsUsed]int
+		var w [maxExpertsUsed]float32
+		var sum float32
+		for j := 0; j < k; j++ {
+			best := -1
+			for e, v := range pr {
+				taken := false
+				for _, q := range sel[:j] {
+					taken = taken || q == e
+				}
+				if !taken && (best < 0 || v > pr[best]) {
+					best = e
+				}
+			}
+			sel[j], w[j] = best, pr[best]
+			sum += w[j]
+		}
+		sum = max(sum, 6.103515625e-5)
+		s.in1Dim.Set(s.xb[t*dim:(t+1)*dim], 1)
+		out := s.moeOut[:dim]
+		clear(out)
+		for j := 0; j < k; j++ {
+			e := sel[j]
+			g, u := s.gate[:ff], s.up[:ff]
+			s.outs3 = [3][]float32{g, u}
+			s.mats3 = [3]*tensor.Matrix{L.ExpGate[e], L.ExpUp[e]}
+			tensor.MatMulMulti(p, s.outs3[:2], s.mats3[:2], s.in1Dim)
+			tensor.SwiGLU(g, g, u)
+			s.in1FF.Set(g, 1)
+			d := s.moeDown[:dim]
+			tensor.MatMul(p, d, L.ExpDown[e], s.in1FF)
+			we := w[j] / sum
+			for i, v := range d {
+				out[i] += v * we
+			}
+		}
+		copy(s.xb[t*dim:(t+1)*dim], out)
+	}
+}
