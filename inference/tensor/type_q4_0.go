@@ -1,0 +1,77 @@
+package tensor
+
+import "burrow/inference/gguf"
+
+// Q4_0 layout (ggml block_q4_0), 18 bytes per 32 values: F16 d, then 16
+// bytes of 4-bit quants (low nibbles values 0..15, high nibbles 16..31);
+// value = d*(q-8). It multiplies the input in Q8_0 form.
+const q4_0BlockSize = 18
+
+func init() {
+	register(weightType{
+		typ:        gguf.TypeQ4_0,
+		dequantize: dequantizeQ4_0,
+		quantize:   quantizeQ4_0,
+		form:       formQ8_0,
+		plain:      rowKernels{dot: dotQ4_0Plain},
+	})
+}
+
+// dequantizeQ4_0 is ggml's dequantize_row_q4_0.
+func dequantizeQ4_0(dst []float32, src []byte) {
+	for i := 0; i < len(dst)/lqBlock; i++ {
+		b := (*[q4_0BlockSize]byte)(src[i*q4_0BlockSize:])
+		y := (*[lqBlock]float32)(dst[i*lqBlock:])
+		d := lqF16(b[0:])
+		for j := 0; j < 16; j++ {
+			y[j] = float32(int32(b[2+j]&0xF)-8) * d
+			y[j+16] = float32(int32(b[2+j]>>4)-8) * d
+		}
+	}
+}
+
+// quantizeQ4_0 is ggml's quantize_row_q4_0_ref, what llama-quantize writes:
+// d = max/-8 for the value of largest magnitude, q = min(15, trunc(x/d+8.5)).
+func quantizeQ4_0(dst []byte, x []float32) {
+	for i := 0; i < len(x)/lqBlock; i++ {
+		xb := (*[lqBlock]float32)(x[i*lqBlock:])
+		b := (*[q4_0BlockSize]byte)(dst[i*q4_0BlockSize:])
+		var amax, max float32
+		for _, v := range xb {
+			if a := abs32(v); amax < a {
+				amax, max = a, v
+			}
+		}
+		d := max / -8
+		var id float32
+		if d != 0 {
+			id = 1 / d
+		}
+		lqPutF16(b[0:], d)
+		for j := 0; j < 16; j++ {
+			x0 := min(15, lqTruncInt8(xb[j]*id+8.5))
+			x1 := min(15, lqTruncInt8(xb[j+16]*id+8.5))
+			b[2+j] = uint8(x0) | uint8(x1)<<4
+		}
+	}
+}
+
+// dotQ4_0Plain is llama.cpp's AVX2 ggml_vec_dot_q4_0_q8_0 (and
+// dotQ4_0AVX2): per block the lane sums of (q-8)*y, one FMA per lane with
+// d_w*d_x, hsum at the end.
+func dotQ4_0Plain(w, x []byte, nb int) float32 {
+	var acc [8]float32
+	for i := 0; i < nb; i++ {
+		b := (*[q4_0BlockSize]byte)(w[i*q4_0BlockSize:])
+		y := (*[q8BlockSize]byte)(x[i*q8BlockSize:])
+		d := lqF16(b[0:]) * lqF16(y[0:])
+		n := lqNibbles(b[2:])
+		var qx [lqBlock]int8
+		for j, v := range n {
+			qx[j] = int8(v) - 8
+		}
+		l := lqLanesSigned(&qx, (*[lqBlock]byte)(y[2:]))
+		lqFMALanes(&acc, d, &l)
+	}
+	return lqHsum8(&acc)
+}
