@@ -104,9 +104,14 @@ func encodeRow(dst []byte, typ gguf.Type, row []float32) {
 		for i, v := range row {
 			binary.LittleEndian.PutUint16(dst[2*i:], tensor.F32ToF16(v))
 		}
-	default:
+	case gguf.TypeF32:
 		for i, v := range row {
 			binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(v))
+		}
+	default:
+		// Any other weight type the engine writes (checked in newConfig).
+		if err := tensor.QuantizeRow(typ, dst, row); err != nil {
+			panic(err)
 		}
 	}
 }

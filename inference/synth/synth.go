@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"burrow/inference/gguf"
+	"burrow/inference/tensor"
 )
 
 // Options chooses what to write. The zero value (with Preset "tiny") is a
@@ -96,10 +97,8 @@ func resolve(o Options) (config, error) {
 	if !slices.Contains(Arches, c.arch) {
 		return config{}, fmt.Errorf("synth: unknown architecture %q (have %s)", c.arch, strings.Join(Arches, ", "))
 	}
-	switch c.typ {
-	case gguf.TypeF32, gguf.TypeF16, gguf.TypeQ8_0:
-	default:
-		return config{}, fmt.Errorf("synth: type %s not supported (f32, f16, q8_0)", c.typ)
+	if !tensor.CanQuantize(c.typ) {
+		return config{}, fmt.Errorf("synth: type %s cannot be written (f32, f16, q8_0 or a quantized type the engine writes, such as q4_k)", c.typ)
 	}
 	if c.std == 0 {
 		c.std = 0.02
@@ -138,6 +137,18 @@ func fileType(t gguf.Type) uint32 {
 		return 1 // MOSTLY_F16
 	case gguf.TypeQ8_0:
 		return 7 // MOSTLY_Q8_0
+	case gguf.TypeQ4_0:
+		return 2
+	case gguf.TypeQ5_0:
+		return 8
+	case gguf.TypeQ2_K:
+		return 10
+	case gguf.TypeQ4_K:
+		return 15 // MOSTLY_Q4_K_M: the nearest llama_ftype for an all-Q4_K file
+	case gguf.TypeQ5_K:
+		return 17 // MOSTLY_Q5_K_M
+	case gguf.TypeQ6_K:
+		return 18
 	}
 	return 0 // ALL_F32
 }

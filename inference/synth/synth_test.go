@@ -282,7 +282,7 @@ func TestBuiltinVocab(t *testing.T) {
 
 func TestBadOptions(t *testing.T) {
 	for _, o := range []Options{
-		{Preset: "nope"}, {Arch: "gpt2"}, {Type: gguf.TypeQ4_K}, {Std: -1},
+		{Preset: "nope"}, {Arch: "gpt2"}, {Type: gguf.TypeIQ2_XXS}, {Std: -1},
 	} {
 		if _, _, err := Plan(o); err == nil {
 			t.Errorf("%+v accepted", o)

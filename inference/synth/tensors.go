@@ -59,7 +59,7 @@ func tensorSpecs(c config) []tensorSpec {
 }
 
 // matrixType is the requested type, or F16 when rows do not split into
-// Q8_0 blocks (llama.cpp's converter makes the same fallback).
+// its blocks (llama.cpp's converter makes the same fallback for Q8_0).
 func matrixType(want gguf.Type, cols int64) gguf.Type {
 	if bs := int64(want.BlockSize()); cols%bs != 0 {
 		return gguf.TypeF16
