@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"encoding/binary"
-
-	"burrow/inference/gguf"
-)
+import "burrow/inference/gguf"
 
 // BF16 weights multiply a BF16-rounded input with ggml's scalar dot; there
 // is no fast kernel, so every set uses the plain one.
@@ -21,17 +17,8 @@ func init() {
 	})
 }
 
-func dequantizeBF16(dst []float32, src []byte) {
-	for i := range dst {
-		dst[i] = BF16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
-	}
-}
-
-func quantizeBF16(dst []byte, x []float32) {
-	for i, v := range x {
-		binary.LittleEndian.PutUint16(dst[2*i:], F32ToBF16(v))
-	}
-}
+func dequantizeBF16(dst []float32, src []byte) { widen16(dst, src, BF16ToF32) }
+func quantizeBF16(dst []byte, x []float32)     { narrow16(dst, x, F32ToBF16) }
 
 // dotBF16Plain is ggml's scalar BF16 dot: float32 products summed in float64.
 func dotBF16Plain(x, y []uint16) float32 {

@@ -30,15 +30,20 @@ func init() {
 // of 16) and rounds the input to F16 otherwise (ggml_vec_dot_f16).
 func f16FromF32(n, cols int) bool { return n >= 2 && cols%16 == 0 }
 
-func dequantizeF16(dst []float32, src []byte) {
+func dequantizeF16(dst []float32, src []byte) { widen16(dst, src, F16ToF32) }
+func quantizeF16(dst []byte, x []float32)     { narrow16(dst, x, F32ToF16) }
+
+// widen16 and narrow16 convert rows of 16-bit floats (F16, BF16) stored
+// little-endian.
+func widen16(dst []float32, src []byte, conv func(uint16) float32) {
 	for i := range dst {
-		dst[i] = F16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
+		dst[i] = conv(binary.LittleEndian.Uint16(src[2*i:]))
 	}
 }
 
-func quantizeF16(dst []byte, x []float32) {
+func narrow16(dst []byte, x []float32, conv func(float32) uint16) {
 	for i, v := range x {
-		binary.LittleEndian.PutUint16(dst[2*i:], F32ToF16(v))
+		binary.LittleEndian.PutUint16(dst[2*i:], conv(v))
 	}
 }
 
