@@ -20,7 +20,7 @@ var round2Runs = []string{
 	"qwen3-f32", "qwen3-q8_0", "qwen3-q4_k_m",
 	"phi3-f32", "phi3-q8_0", "phi3-q4_k_m",
 	"gemma3-f32", "gemma3-q8_0", "gemma3-q4_k_m",
-	"llamakq-q5_0",
+	"llamakq-q5_0", "llamakq-iq4_nl",
 	"qwen3moe-f32", "qwen3moe-q8_0", "qwen3moe-q4_k_m", "qwen3moe-mxfp4_moe",
 }
 
