@@ -198,8 +198,11 @@ func TestGGUFSynthCommand(t *testing.T) {
 		}
 	}
 	// Same options as the Go API give the same bytes.
-	if _, err := runCLI(t, "gguf", "synth", "-o", filepath.Join(dir, "x.gguf"), "--type", "q4_k"); err == nil {
-		t.Error("q4_k accepted")
+	if _, err := runCLI(t, "gguf", "synth", "-o", filepath.Join(dir, "x.gguf"), "--type", "iq2_xxs"); err == nil {
+		t.Error("iq2_xxs (a type Burrow cannot write) accepted")
+	}
+	if _, err := runCLI(t, "gguf", "synth", "-o", filepath.Join(dir, "k.gguf"), "--type", "q4_k"); err != nil {
+		t.Errorf("q4_k (a K-quant the engine writes): %v", err)
 	}
 	if _, err := runCLI(t, "gguf", "synth"); err == nil {
 		t.Error("missing -o accepted")
