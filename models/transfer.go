@@ -347,7 +347,11 @@ func (m *Manager) copyBody(ctx context.Context, j *job, out PartFile, body io.Re
 			j.bytes = base + run.n
 			st := m.status(j)
 			m.mu.Unlock()
-			m.publish(st)
+			// A pause or cancel may have landed meanwhile: only run() may
+			// announce it, after the part file is closed (and removed).
+			if st.State == StateRunning {
+				m.publish(st)
+			}
 			last, lastBytes = now, run.n
 		}
 		if rerr == io.EOF {
