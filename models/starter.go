@@ -16,10 +16,13 @@ type Starter struct {
 // publishers, each in a family Burrow's engine runs, chosen for an ordinary
 // laptop. The notes give the memory each needs.
 var Starters = []Starter{
-	{"Qwen2.5 0.5B Instruct", "Qwen/Qwen2.5-0.5B-Instruct-GGUF", "qwen2.5-0.5b-instruct-q4_k_m.gguf", 491e6, "Tiny and quick; a good first download (about 1 GB of memory)"},
-	{"Qwen3 0.6B", "unsloth/Qwen3-0.6B-GGUF", "Qwen3-0.6B-Q4_K_M.gguf", 397e6, "The newest small Qwen, thinks before it answers (about 1 GB)"},
+	{"Qwen3 0.6B", "unsloth/Qwen3-0.6B-GGUF", "Qwen3-0.6B-Q4_K_M.gguf", 397e6, "The newest small Qwen, thinks before it answers; a good first download (about 1 GB of memory)"},
+	{"Gemma 3 1B Instruct", "unsloth/gemma-3-1b-it-GGUF", "gemma-3-1b-it-Q4_K_M.gguf", 806e6, "Google's small chat model, many languages (about 1.5 GB; accept its license on the Hub)"},
 	{"Llama 3.2 1B Instruct", "bartowski/Llama-3.2-1B-Instruct-GGUF", "Llama-3.2-1B-Instruct-Q4_K_M.gguf", 808e6, "Meta's small chat model (about 1.5 GB; accept its license on the Hub)"},
 	{"Qwen2.5 1.5B Instruct", "Qwen/Qwen2.5-1.5B-Instruct-GGUF", "qwen2.5-1.5b-instruct-q4_k_m.gguf", 1117e6, "Capable for its size, many languages (about 2 GB)"},
 	{"Llama 3.2 3B Instruct", "bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct-Q4_K_M.gguf", 2020e6, "Better answers (about 3 GB)"},
+	{"Phi-4 mini Instruct", "unsloth/Phi-4-mini-instruct-GGUF", "Phi-4-mini-instruct-Q4_K_M.gguf", 2491e6, "Microsoft's 3.8B, strong at reasoning and code (about 3.5 GB)"},
+	{"Gemma 3 4B Instruct", "unsloth/gemma-3-4b-it-GGUF", "gemma-3-4b-it-Q4_K_M.gguf", 2489e6, "Gemma's laptop size (about 3.5 GB; accept its license on the Hub)"},
 	{"Qwen3 4B", "unsloth/Qwen3-4B-GGUF", "Qwen3-4B-Q4_K_M.gguf", 2497e6, "Strong reasoning for a laptop (about 3.5 GB)"},
+	{"Qwen3 30B-A3B (mixture of experts)", "unsloth/Qwen3-30B-A3B-GGUF", "Qwen3-30B-A3B-Q4_K_M.gguf", 18556e6, "Reads only 3B weights per token, so it answers quickly on a CPU; needs about 20 GB of memory"},
 }
