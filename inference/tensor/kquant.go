@@ -113,9 +113,11 @@ func hsumFloat8(a *[8]float32) float32 {
 
 // makeQKX2Quants is ggml's make_qkx2_quants: an asymmetric fit x ≈
 // scale*L + min (min <= 0) over n values with levels 0..nmax, trying nstep+1
-// scales around the min-max one and keeping the least weighted squared
-// error. It returns the scale and -min.
-func makeQKX2Quants(n, nmax int, x, weights []float32, L, Laux []uint8, rmin, rdelta float32, nstep int) (scale, theMin float32) {
+// scales around the min-max one and keeping the least weighted error:
+// squared, or absolute with useMAD (as Q2_K asks). It returns the scale and
+// -min. Products are converted to float32 before they are added so that no
+// platform fuses them (C compiled without FMA contraction).
+func makeQKX2Quants(n, nmax int, x, weights []float32, L, Laux []uint8, rmin, rdelta float32, nstep int, useMAD bool) (scale, theMin float32) {
 	min, max := x[0], x[0]
 	sumW := weights[0]
 	sumX := float32(sumW * x[0])
@@ -147,9 +149,7 @@ func makeQKX2Quants(n, nmax int, x, weights []float32, L, Laux []uint8, rmin, rd
 		l := nearestInt(float32(iscale * (x[i] - min)))
 		l = clampInt32(l, 0, int32(nmax))
 		L[i] = uint8(l)
-		diff := float32(scale*float32(l)) + min - x[i]
-		diff = float32(diff * diff)
-		bestError += float32(weights[i] * diff)
+		bestError += float32(weights[i] * fitError(float32(scale*float32(l))+min-x[i], useMAD))
 	}
 	if nstep < 1 {
 		return scale, -min
@@ -178,9 +178,7 @@ func makeQKX2Quants(n, nmax int, x, weights []float32, L, Laux []uint8, rmin, rd
 			}
 			var curError float32
 			for i := 0; i < n; i++ {
-				diff := float32(thisScale*float32(Laux[i])) + thisMin - x[i]
-				diff = float32(diff * diff)
-				curError += float32(weights[i] * diff)
+				curError += float32(weights[i] * fitError(float32(thisScale*float32(Laux[i]))+thisMin-x[i], useMAD))
 			}
 			if curError < bestError {
 				copy(L[:n], Laux[:n])
@@ -191,6 +189,14 @@ func makeQKX2Quants(n, nmax int, x, weights []float32, L, Laux []uint8, rmin, rd
 		}
 	}
 	return scale, -min
+}
+
+// fitError is one value's error in makeQKX2Quants: |d| or d².
+func fitError(d float32, useMAD bool) float32 {
+	if useMAD {
+		return abs32(d)
+	}
+	return float32(d * d)
 }
 
 // makeQXQuantsRMSE1 is ggml's make_qx_quants with rmse_type 1 and no

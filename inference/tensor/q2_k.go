@@ -62,7 +62,7 @@ func quantizeQ2_K(dst []byte, x []float32) {
 			for l := 0; l < 16; l++ {
 				weights[l] = abs32(xb[16*j+l])
 			}
-			scales[j] = makeQKX2QuantsAbs(16, 3, xb[16*j:16*j+16], weights[:], L[16*j:16*j+16], &mins[j], laux[:], -0.5, 0.1, 15)
+			scales[j], mins[j] = makeQKX2Quants(16, 3, xb[16*j:16*j+16], weights[:], L[16*j:16*j+16], laux[:], -0.5, 0.1, 15, true)
 			if scales[j] > maxScale {
 				maxScale = scales[j]
 			}
@@ -112,91 +112,6 @@ func packQ2Bits(q []byte, L *[qkK]uint8) {
 			q[j/4+l] = L[j+l] | L[j+l+32]<<2 | L[j+l+64]<<4 | L[j+l+96]<<6
 		}
 	}
-}
-
-// makeQKX2QuantsAbs is ggml's make_qkx2_quants with use_mad, as Q2_K calls
-// it (makeQKX2Quants in kquant.go is the squared-error form): levels
-// 0..nmax with scale and (non-positive) min, first from the range, then from
-// nstep+1 weighted least-squares refits of rescaled levels, keeping the
-// lowest weighted absolute error. It returns the scale; *theMin gets -min.
-// Products are converted to float32 before they are added so that no
-// platform fuses them (C compiled without FMA contraction).
-func makeQKX2QuantsAbs(n, nmax int, x, weights []float32, L []uint8, theMin *float32, laux []uint8,
-	rmin, rdelta float32, nstep int) float32 {
-	minv, maxv := x[0], x[0]
-	sumW := weights[0]
-	sumX := float32(sumW * x[0])
-	for i := 1; i < n; i++ {
-		if x[i] < minv {
-			minv = x[i]
-		}
-		if x[i] > maxv {
-			maxv = x[i]
-		}
-		w := weights[i]
-		sumW += w
-		sumX += float32(w * x[i])
-	}
-	if minv > 0 {
-		minv = 0
-	}
-	if maxv == minv {
-		for i := 0; i < n; i++ {
-			L[i] = 0
-		}
-		*theMin = -minv
-		return 0
-	}
-	fnmax := float32(nmax)
-	iscale := fnmax / (maxv - minv)
-	scale := 1 / iscale
-	var bestError float32
-	for i := 0; i < n; i++ {
-		l := nearestInt(float32(iscale * (x[i] - minv)))
-		L[i] = uint8(max(0, min(int32(nmax), l)))
-		diff := abs32(float32(scale*float32(L[i])) + minv - x[i])
-		bestError += float32(weights[i] * diff)
-	}
-	if nstep < 1 {
-		*theMin = -minv
-		return scale
-	}
-	for is := 0; is <= nstep; is++ {
-		iscale = (rmin + float32(rdelta*float32(is)) + fnmax) / (maxv - minv)
-		var sumL, sumL2, sumXL float32
-		for i := 0; i < n; i++ {
-			l := nearestInt(float32(iscale * (x[i] - minv)))
-			l = max(0, min(int32(nmax), l))
-			laux[i] = uint8(l)
-			w := weights[i]
-			fl := float32(l)
-			sumL += float32(w * fl)
-			sumL2 += float32(float32(w*fl) * fl)
-			sumXL += float32(float32(w*fl) * x[i])
-		}
-		D := float32(sumW*sumL2) - float32(sumL*sumL)
-		if D > 0 {
-			thisScale := (float32(sumW*sumXL) - float32(sumX*sumL)) / D
-			thisMin := (float32(sumL2*sumX) - float32(sumL*sumXL)) / D
-			if thisMin > 0 {
-				thisMin = 0
-				thisScale = sumXL / sumL2
-			}
-			var curError float32
-			for i := 0; i < n; i++ {
-				diff := abs32(float32(thisScale*float32(laux[i])) + thisMin - x[i])
-				curError += float32(weights[i] * diff)
-			}
-			if curError < bestError {
-				copy(L[:n], laux[:n])
-				bestError = curError
-				scale = thisScale
-				minv = thisMin
-			}
-		}
-	}
-	*theMin = -minv
-	return scale
 }
 
 // dotQ2_KPlain is llama.cpp's AVX2 ggml_vec_dot_q2_K_q8_K in Go: per

@@ -81,7 +81,7 @@ func quantizeQKX2(dst []byte, x []float32, bs, nmax int, rmin, rdelta float32, n
 			for l, v := range xs {
 				weights[l] = avX + abs32(v)
 			}
-			scales[j], mins[j] = makeQKX2Quants(32, nmax, xs, weights[:], L[32*j:], Laux[:], rmin, rdelta, nstep)
+			scales[j], mins[j] = makeQKX2Quants(32, nmax, xs, weights[:], L[32*j:], Laux[:], rmin, rdelta, nstep, false)
 			if scales[j] > maxScale {
 				maxScale = scales[j]
 			}
