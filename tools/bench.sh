@@ -23,7 +23,7 @@ python3 - "$ours" "$theirs" "$model" <<'PY'
 import json, os, sys
 o, t, path = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
 size = os.path.getsize(path)
-print(f"model: {os.path.basename(path)} ({size/1e9:.2f} GB), threads {o['threads']}")
+print(f"model: {os.path.basename(path)} ({size/1e9:.2f} GB), threads {o['threads']}, Burrow kernels {o.get('kernels', '?')}")
 print(f"{'':22}{'Burrow':>12}{'llama.cpp':>12}{'ratio':>9}")
 for key, label in (("pp_tps", "prompt tok/s (pp64)"), ("tg_tps", "generate tok/s (tg32)")):
     print(f"{label:22}{o[key]:12.2f}{t[key]:12.2f}{o[key]/t[key]:8.2f}x")

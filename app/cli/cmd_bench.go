@@ -10,6 +10,7 @@ import (
 
 	"burrow/inference"
 	"burrow/inference/sample"
+	"burrow/inference/tensor"
 )
 
 func init() { register(newBenchCmd) }
@@ -24,6 +25,7 @@ type benchOutput struct {
 	TGTokens     int     `json:"tg_tokens"`
 	TGTPS        float64 `json:"tg_tps"`
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
+	Kernels      string  `json:"kernels"` // the kernel set that ran (avx2+avx512vnni, avx2, plain)
 }
 
 func newBenchCmd() *cobra.Command {
@@ -89,13 +91,13 @@ func newBenchCmd() *cobra.Command {
 				Model: filepath.Base(modelPath), Threads: st.Threads(), LoadMS: durationMS(load),
 				PPTokens: promptTokens, PPTPS: perSecond(promptTokens, pp),
 				TGTokens: genTok, TGTPS: perSecond(genTok, tg),
-				PeakRSSBytes: peakRSS(),
+				PeakRSSBytes: peakRSS(), Kernels: tensor.Kernels(),
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), o)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s, %d threads: load %.0f ms, pp%d %.1f tok/s, tg%d %.1f tok/s, peak RSS %.1f MiB\n",
-				o.Model, o.Threads, o.LoadMS, o.PPTokens, o.PPTPS, o.TGTokens, o.TGTPS, float64(o.PeakRSSBytes)/(1<<20))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s, %d threads, %s kernels: load %.0f ms, pp%d %.1f tok/s, tg%d %.1f tok/s, peak RSS %.1f MiB\n",
+				o.Model, o.Threads, o.Kernels, o.LoadMS, o.PPTokens, o.PPTPS, o.TGTokens, o.TGTPS, float64(o.PeakRSSBytes)/(1<<20))
 			return nil
 		},
 	}

@@ -42,17 +42,10 @@ func benchMatMul(b *testing.B, typ gguf.Type, rows, cols, n int) {
 	a := NewActivations(n, cols)
 	a.Set(randF32(r, n*cols, 1), n)
 	out := make([]float32, n*rows)
-	sets := []string{"plain"}
-	if haveAVX2 {
-		sets = append(sets, "fast")
-	}
-	for _, set := range sets {
+	for _, set := range append([]*kernelSet{plainSet}, fastSets()...) {
 		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/threads=%d", set, threads), func(b *testing.B) {
-				useFastIfAvailable()
-				if set == "plain" {
-					usePlain()
-				}
+			b.Run(fmt.Sprintf("%s/threads=%d", set.name, threads), func(b *testing.B) {
+				use(set)
 				defer useFastIfAvailable()
 				p := NewPool(threads)
 				defer p.Close()

@@ -77,7 +77,12 @@
 // optionally with float32 side scales (scales, fillScales) as Q8_0 keeps.
 // Activations makes each form lazily, once per Set, in a reused buffer.
 //
-// The kernel sets are two values, plainSet (kernels.go) and fastSet
-// (dot_amd64.go); usePlain and useFast switch the whole set, and Kernels
-// reports its name.
+// The kernel sets are values: plainSet (kernels.go), fastSet (AVX2) and
+// vnniSet (dot_amd64.go: fastSet plus the kernels AVX-512 VNNI shortens,
+// registered with registerVNNI; its results equal fastSet's bit for bit).
+// useFast picks the best set the CPU runs at start-up (BURROW_KERNELS=avx2
+// or plain holds it lower, for benchmarks), usePlain switches to the twins,
+// and Kernels reports the name. An assembly kernel written once in a .h
+// file can be assembled for both sets with different macros, as
+// q8_0_amd64.h is.
 package tensor

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"os"
 
 	"golang.org/x/sys/cpu"
 
@@ -24,6 +25,10 @@ func expSubAVX2(x *float32, n int, m float32)
 // FMA and F16C, and an OS that saves the YMM registers (cpu checks that).
 var haveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
 
+// haveVNNI adds AVX-512 VNNI on 256-bit registers (VL), with an OS that
+// saves the AVX-512 state (cpu checks that too).
+var haveVNNI = haveAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VNNI
+
 func init() {
 	if haveAVX2 {
 		useFast()
@@ -43,6 +48,20 @@ var fastSet = &kernelSet{
 	f16AttFast:    true,
 }
 
+// vnniSet is fastSet with the kernels that VNNI's VPDPBUSD makes shorter
+// (registerVNNI); every other kernel is fastSet's. Its results equal
+// fastSet's bit for bit: only exact integer sums change instructions.
+var vnniSet = &kernelSet{
+	name:          "avx2+avx512vnni",
+	base:          fastSet,
+	dotF32GGML512: fastSet.dotF32GGML512,
+	scoresGGML:    fastSet.scoresGGML,
+	wsumLanes:     fastSet.wsumLanes,
+	expSub:        fastSet.expSub,
+	vectorExp:     fastSet.vectorExp,
+	f16AttFast:    fastSet.f16AttFast,
+}
+
 // registerFast sets weight type t's kernels in the fast set; call it from
 // the type's amd64 file's init.
 func registerFast(t gguf.Type, k rowKernels) {
@@ -52,8 +71,31 @@ func registerFast(t gguf.Type, k rowKernels) {
 	fastSet.rows[t] = k
 }
 
-// useFast points the kernels at the assembly; usePlain back at the Go twins.
-func useFast() { use(fastSet) }
+// registerVNNI sets weight type t's kernels in the VNNI set.
+func registerVNNI(t gguf.Type, k rowKernels) {
+	if int(t) >= maxTypes || k.dot == nil {
+		panic(fmt.Sprintf("tensor: bad VNNI kernels for %s", t))
+	}
+	vnniSet.rows[t] = k
+}
+
+// useFast points the kernels at the best assembly this CPU runs;
+// usePlain back at the Go twins. BURROW_KERNELS=avx2 or =plain holds a
+// machine to a lesser set, so benchmarks can compare sets in one run.
+func useFast() {
+	switch os.Getenv("BURROW_KERNELS") {
+	case "plain":
+		usePlain()
+	case "avx2":
+		use(fastSet)
+	default:
+		if haveVNNI {
+			use(vnniSet)
+		} else {
+			use(fastSet)
+		}
+	}
+}
 
 func dotF32GGML512Fast(x, y []float32) float32 {
 	n := len(x)

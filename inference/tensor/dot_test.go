@@ -66,7 +66,9 @@ func hsum8(a [8]float32) float32 {
 	return (r[0] + r[2]) + (r[1] + r[3])
 }
 
-func TestDotQ8_0FastMatchesPlain(t *testing.T) {
+func TestDotQ8_0FastMatchesPlain(t *testing.T) { kernelSets(t, testDotQ8_0FastMatchesPlain) }
+
+func testDotQ8_0FastMatchesPlain(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	for _, nb := range []int{0, 1, 2, 3, 7, 8, 64, 65, 256} {
 		for trial := 0; trial < 20; trial++ {
@@ -80,7 +82,7 @@ func TestDotQ8_0FastMatchesPlain(t *testing.T) {
 			if !closeRel(float64(got), float64(want), q8Magnitude(x, y, nb), 1e-6) {
 				t.Fatalf("nb=%d: fast %v, plain %v", nb, got, want)
 			}
-			if haveAVX2 {
+			if active != plainSet {
 				if lanes := dotQ8_0Lanes(x, y, nb); got != lanes {
 					t.Fatalf("nb=%d: assembly %v, llama.cpp order %v", nb, got, lanes)
 				}
@@ -92,7 +94,9 @@ func TestDotQ8_0FastMatchesPlain(t *testing.T) {
 // TestMulQ8_0 holds the matmul kernels (float32 scales from Activations,
 // single row and four-row tile) to the plain twin, and on AVX2 to
 // llama.cpp's accumulation order bit for bit.
-func TestMulQ8_0(t *testing.T) {
+func TestMulQ8_0(t *testing.T) { kernelSets(t, testMulQ8_0) }
+
+func testMulQ8_0(t *testing.T) {
 	r := rand.New(rand.NewPCG(45, 46))
 	for _, cols := range []int{32, 64, 96, 2048, 32 * 41} {
 		nb := cols / 32
@@ -106,7 +110,7 @@ func TestMulQ8_0(t *testing.T) {
 			if !closeRel(float64(got), float64(want), q8Magnitude(w, a.q8Row(tok), nb), 1e-6) {
 				t.Fatalf("cols=%d row %d: fast %v, plain %v", cols, tok, got, want)
 			}
-			if haveAVX2 {
+			if active != plainSet {
 				if lanes := dotQ8_0Lanes(w, a.q8Row(tok), nb); got != lanes {
 					t.Fatalf("cols=%d row %d: assembly %v, llama.cpp order %v", cols, tok, got, lanes)
 				}
@@ -117,6 +121,17 @@ func TestMulQ8_0(t *testing.T) {
 				for k := 0; k < 8; k++ {
 					if one := mulQ8_0(w2[k/4*len(w):], a, tok+k%4, nb); eight[k] != one {
 						t.Fatalf("cols=%d 2x4 tile row %d token %d: %v, single %v", cols, k/4, tok+k%4, eight[k], one)
+					}
+				}
+				r4 := q8Active().r4(w2[:0:0], 0, a, tok, 0) // nb 0: zeros, no reads
+				if r4 != [4]float32{} {
+					t.Fatalf("empty decode tile: %v", r4)
+				}
+				w4 := append(append([]byte{}, w2...), w2...) // four rows
+				r4 = q8Active().r4(w4, len(w), a, tok, nb)
+				for k := range r4 {
+					if one := mulQ8_0(w4[k*len(w):], a, tok, nb); r4[k] != one {
+						t.Fatalf("cols=%d decode tile row %d: %v, single %v", cols, k, r4[k], one)
 					}
 				}
 				four := mulQ8_0x4(w, a, tok, nb)
@@ -150,9 +165,15 @@ func FuzzDotQ8_0(f *testing.F) {
 				y[i*q8BlockSize+2+j] = byte(q)
 			}
 		}
-		got, want := dotQ8_0(x, y, nb), dotQ8_0Plain(x, y, nb)
-		if !closeRel(float64(got), float64(want), q8Magnitude(x, y, nb), 1e-6) {
-			t.Fatalf("nb=%d: fast %v, plain %v", nb, got, want)
+		want := dotQ8_0Plain(x, y, nb)
+		for _, s := range fastSets() {
+			got := s.rows[gguf.TypeQ8_0].dot(x, y, nb)
+			if !closeRel(float64(got), float64(want), q8Magnitude(x, y, nb), 1e-6) {
+				t.Fatalf("nb=%d: %s %v, plain %v", nb, s.name, got, want)
+			}
+			if lanes := dotQ8_0Lanes(x, y, nb); got != lanes {
+				t.Fatalf("nb=%d: %s %v, llama.cpp order %v", nb, s.name, got, lanes)
+			}
 		}
 	})
 }

@@ -3,12 +3,13 @@ package tensor
 import "burrow/inference/gguf"
 
 // A kernel set is one complete choice of kernels: the matmul row kernels
-// of every weight type plus the attention and softmax kernels. There are
-// two: plainSet (the Go twins, everywhere) and fastSet (assembly, defined
-// in dot_amd64.go). useFast and usePlain switch the whole set; tests and
-// benchmarks run both.
+// of every weight type plus the attention and softmax kernels: plainSet
+// (the Go twins, everywhere), fastSet and vnniSet (assembly, defined in
+// dot_amd64.go). useFast and usePlain switch the whole set; tests and
+// benchmarks run every set the CPU has.
 type kernelSet struct {
-	name string // as Kernels reports it
+	name string     // as Kernels reports it
+	base *kernelSet // where rows has no kernels for a type, base's serve
 
 	// rows holds each weight type's kernels, by gguf.Type. A fast set
 	// leaves a type empty where the plain kernels serve (kernelsOf).
@@ -68,13 +69,16 @@ func kernelsOf(t gguf.Type) *rowKernels {
 	if int(t) >= maxTypes {
 		return &noKernels
 	}
-	if k := &active.rows[t]; k.dot != nil {
-		return k
+	for s := active; s != nil; s = s.base {
+		if k := &s.rows[t]; k.dot != nil {
+			return k
+		}
 	}
 	return &plainSet.rows[t]
 }
 
 var noKernels rowKernels
 
-// Kernels names the dot-product kernels in use: "avx2" or "plain".
+// Kernels names the dot-product kernels in use: "avx2+avx512vnni", "avx2"
+// or "plain".
 func Kernels() string { return active.name }

@@ -43,16 +43,15 @@ func matmulRef(typ gguf.Type, w []byte, rows, cols int, x []float32, n int) (out
 	return out, mag
 }
 
-// kernelSets runs f with the plain twins and then with the fast kernels.
+// kernelSets runs f with the plain twins and then with each assembly set
+// this CPU runs (AVX2, and AVX2 with AVX-512 VNNI where there is VNNI).
 func kernelSets(t *testing.T, f func(t *testing.T)) {
 	t.Cleanup(useFastIfAvailable)
-	for _, set := range []string{"plain", "fast"} {
-		if set == "plain" {
-			usePlain()
-		} else {
-			useFastIfAvailable()
-		}
-		t.Run(set, f)
+	usePlain()
+	t.Run("plain", f)
+	for _, s := range fastSets() {
+		use(s)
+		t.Run(s.name, f)
 	}
 }
 

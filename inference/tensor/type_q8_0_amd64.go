@@ -3,8 +3,12 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	registerFast(gguf.TypeQ8_0, (&q8_0Kernels{one: mulQ8_0Fast, x4: mulQ8_0x4Fast, x2x4: mulQ8_0x2x4Fast}).set(dotQ8_0Fast))
+	registerFast(gguf.TypeQ8_0, (&q8_0Kernels{one: mulQ8_0Fast, x4: mulQ8_0x4Fast, x2x4: mulQ8_0x2x4Fast, r4: mulQ8_0r4Fast}).set(dotQ8_0Fast))
+	registerVNNI(gguf.TypeQ8_0, (&q8_0Kernels{one: mulQ8_0VNNI, x4: mulQ8_0x4VNNI, x2x4: mulQ8_0x2x4VNNI, r4: mulQ8_0r4VNNI}).set(dotQ8_0VNNIRow))
 }
+
+// Each kernel is assembled twice from q8_0_amd64.h (type_q8_0_amd64.s):
+// *AVX2 and *VNNI compute the same bits.
 
 //go:noescape
 func dotQ8_0AVX2(x, y *byte, nb int) float32
@@ -15,6 +19,27 @@ func dotQ8_0SAVX2(w, a *byte, s *float32, sstride, nb int) float32
 //go:noescape
 func dotQ8_0x4SAVX2(w, a *byte, stride int, s *float32, sstride, nb int, out *[4]float32)
 
+//go:noescape
+func dotQ8_0x2x4SAVX2(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[8]float32)
+
+//go:noescape
+func dotQ8_0r4SAVX2(w *byte, wstride int, a *byte, s *float32, sstride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ8_0VNNI(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ8_0SVNNI(w, a *byte, s *float32, sstride, nb int) float32
+
+//go:noescape
+func dotQ8_0x4SVNNI(w, a *byte, stride int, s *float32, sstride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ8_0x2x4SVNNI(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[8]float32)
+
+//go:noescape
+func dotQ8_0r4SVNNI(w *byte, wstride int, a *byte, s *float32, sstride, nb int, out *[4]float32)
+
 func dotQ8_0Fast(x, y []byte, nb int) float32 {
 	if nb == 0 {
 		return 0
@@ -23,15 +48,41 @@ func dotQ8_0Fast(x, y []byte, nb int) float32 {
 	return dotQ8_0AVX2(&x[0], &y[0], nb)
 }
 
+func dotQ8_0VNNIRow(x, y []byte, nb int) float32 {
+	if nb == 0 {
+		return 0
+	}
+	_, _ = x[nb*q8BlockSize-1], y[nb*q8BlockSize-1]
+	return dotQ8_0VNNI(&x[0], &y[0], nb)
+}
+
+// q8Tile bounds-checks weight rows w (through w[wlast:]) against input
+// rows t..t+n-1 of a and returns the kernels' pointer arguments: the first
+// weight block, the first input block, its float32 scale, and the input
+// row stride.
+func q8Tile(w []byte, wlast int, a *Activations, t, n, nb int) (wp, ap *byte, sp *float32, stride int) {
+	stride = Q8_0RowSize(a.Cols)
+	data := a.bufs[formQ8_0].data
+	_, _ = w[wlast+nb*q8BlockSize-1], data[(t+n-1)*stride+nb*q8BlockSize-1]
+	_ = a.q8s()[(nb-1)*a.maxRows+t+n-1]
+	return &w[0], &data[t*stride], &a.q8s()[t], stride
+}
+
 // mulQ8_0Fast dots weight row w with input row t of a.
 func mulQ8_0Fast(w []byte, a *Activations, t, nb int) float32 {
 	if nb == 0 {
 		return 0
 	}
-	x := a.q8Row(t)
-	_, _ = w[nb*q8BlockSize-1], x[nb*q8BlockSize-1]
-	_ = a.q8s()[(nb-1)*a.maxRows+t]
-	return dotQ8_0SAVX2(&w[0], &x[0], &a.q8s()[t], 4*a.maxRows, nb)
+	wp, ap, sp, _ := q8Tile(w, 0, a, t, 1, nb)
+	return dotQ8_0SAVX2(wp, ap, sp, 4*a.maxRows, nb)
+}
+
+func mulQ8_0VNNI(w []byte, a *Activations, t, nb int) float32 {
+	if nb == 0 {
+		return 0
+	}
+	wp, ap, sp, _ := q8Tile(w, 0, a, t, 1, nb)
+	return dotQ8_0SVNNI(wp, ap, sp, 4*a.maxRows, nb)
 }
 
 // mulQ8_0x4Fast dots weight row w with input rows t..t+3 of a, loading
@@ -40,15 +91,19 @@ func mulQ8_0x4Fast(w []byte, a *Activations, t, nb int) (out [4]float32) {
 	if nb == 0 {
 		return out
 	}
-	stride := Q8_0RowSize(a.Cols)
-	_, _ = w[nb*q8BlockSize-1], a.bufs[formQ8_0].data[(t+3)*stride+nb*q8BlockSize-1]
-	_ = a.q8s()[(nb-1)*a.maxRows+t+3]
-	dotQ8_0x4SAVX2(&w[0], &a.bufs[formQ8_0].data[t*stride], stride, &a.q8s()[t], 4*a.maxRows, nb, &out)
+	wp, ap, sp, stride := q8Tile(w, 0, a, t, 4, nb)
+	dotQ8_0x4SAVX2(wp, ap, stride, sp, 4*a.maxRows, nb, &out)
 	return out
 }
 
-//go:noescape
-func dotQ8_0x2x4SAVX2(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[8]float32)
+func mulQ8_0x4VNNI(w []byte, a *Activations, t, nb int) (out [4]float32) {
+	if nb == 0 {
+		return out
+	}
+	wp, ap, sp, stride := q8Tile(w, 0, a, t, 4, nb)
+	dotQ8_0x4SVNNI(wp, ap, stride, sp, 4*a.maxRows, nb, &out)
+	return out
+}
 
 // mulQ8_0x2x4Fast dots weight rows w[:wstride] and w[wstride:] with input
 // rows t..t+3 of a: out[k] for the first row and token t+k, out[4+k] for
@@ -57,9 +112,36 @@ func mulQ8_0x2x4Fast(w []byte, wstride int, a *Activations, t, nb int) (out [8]f
 	if nb == 0 {
 		return out
 	}
-	stride := Q8_0RowSize(a.Cols)
-	_, _ = w[wstride+nb*q8BlockSize-1], a.bufs[formQ8_0].data[(t+3)*stride+nb*q8BlockSize-1]
-	_ = a.q8s()[(nb-1)*a.maxRows+t+3]
-	dotQ8_0x2x4SAVX2(&w[0], wstride, &a.bufs[formQ8_0].data[t*stride], stride, &a.q8s()[t], 4*a.maxRows, nb, &out)
+	wp, ap, sp, stride := q8Tile(w, wstride, a, t, 4, nb)
+	dotQ8_0x2x4SAVX2(wp, wstride, ap, stride, sp, 4*a.maxRows, nb, &out)
+	return out
+}
+
+func mulQ8_0x2x4VNNI(w []byte, wstride int, a *Activations, t, nb int) (out [8]float32) {
+	if nb == 0 {
+		return out
+	}
+	wp, ap, sp, stride := q8Tile(w, wstride, a, t, 4, nb)
+	dotQ8_0x2x4SVNNI(wp, wstride, ap, stride, sp, 4*a.maxRows, nb, &out)
+	return out
+}
+
+// mulQ8_0r4Fast dots weight rows w, w[wstride:], w[2*wstride:] and
+// w[3*wstride:] with input row t of a (decode: one input row).
+func mulQ8_0r4Fast(w []byte, wstride int, a *Activations, t, nb int) (out [4]float32) {
+	if nb == 0 {
+		return out
+	}
+	wp, ap, sp, _ := q8Tile(w, 3*wstride, a, t, 1, nb)
+	dotQ8_0r4SAVX2(wp, wstride, ap, sp, 4*a.maxRows, nb, &out)
+	return out
+}
+
+func mulQ8_0r4VNNI(w []byte, wstride int, a *Activations, t, nb int) (out [4]float32) {
+	if nb == 0 {
+		return out
+	}
+	wp, ap, sp, _ := q8Tile(w, 3*wstride, a, t, 1, nb)
+	dotQ8_0r4SVNNI(wp, wstride, ap, sp, 4*a.maxRows, nb, &out)
 	return out
 }
