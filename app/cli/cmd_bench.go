@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,6 +36,7 @@ func newBenchCmd() *cobra.Command {
 		promptTokens, genTok int
 		threads              int
 		asJSON               bool
+		cpuProfile           string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench --model FILE.gguf",
@@ -73,6 +76,17 @@ func newBenchCmd() *cobra.Command {
 			}
 			st.Truncate(0)
 
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("bench: %w", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("bench: %w", err)
+				}
+				defer pprof.StopCPUProfile()
+			}
 			t1 := time.Now()
 			logits, err := st.Eval(ids)
 			if err != nil {
@@ -107,6 +121,7 @@ func newBenchCmd() *cobra.Command {
 	fl.IntVar(&genTok, "gen-tokens", 32, "tokens to generate one at a time")
 	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object")
+	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the pp and tg runs to this file (go tool pprof)")
 	return cmd
 }
 
