@@ -9,6 +9,9 @@ import (
 	"burrow/app/apptest"
 )
 
+// routes are the generation endpoints FuzzRequestBodies posts to.
+var routes = []string{"/v1/completions", "/v1/chat/completions", "/api/chat", "/api/generate"}
+
 // FuzzRequestBodies: whatever the body, the server answers with a status
 // a client can act on, never a 500 (a recovered panic) or a hang.
 func FuzzRequestBodies(f *testing.F) {
@@ -17,16 +20,16 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"messages":[{"role":"user","content":[{"type":"text","text":"a"}]}],"stream":true,"logprobs":true,"top_logprobs":3}`,
 		`{"prompt":"Once","max_tokens":2,"logprobs":2,"echo":true,"stream":true}`,
 		`{"stop":["a",1]}`, `{"seed":-1,"temperature":null}`, `[]`, `null`, `{"n":0}`, "\x00",
+		`{"messages":[{"role":"user","content":"hi","images":null}],"options":{"num_predict":-1,"stop":"x"},"stream":false}`,
+		`{"prompt":"x","raw":true,"context":[],"format":""}`,
 	} {
-		f.Add(seed, true)
-		f.Add(seed, false)
+		for route := range routes {
+			f.Add(seed, uint8(route))
+		}
 	}
 	h := NewServer(apptest.NewFakeGen("a", "b"), ServerOptions{Model: apptest.LoadedFake, MaxBodyBytes: 4096}).Handler()
-	f.Fuzz(func(t *testing.T, body string, chat bool) {
-		path := "/v1/completions"
-		if chat {
-			path = "/v1/chat/completions"
-		}
+	f.Fuzz(func(t *testing.T, body string, route uint8) {
+		path := routes[int(route)%len(routes)]
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 		req.Host = "127.0.0.1:1234"
@@ -36,8 +39,12 @@ func FuzzRequestBodies(f *testing.F) {
 		default:
 			t.Fatalf("POST %s %q: status %d: %s", path, body, rec.Code, rec.Body)
 		}
-		if rec.Code != http.StatusOK && !strings.HasPrefix(rec.Body.String(), `{"error":{`) {
-			t.Fatalf("not an OpenAI error: %s", rec.Body)
+		want := `{"error":{` // OpenAI's error object
+		if strings.HasPrefix(path, "/api/") {
+			want = `{"error":"` // Ollama's message
+		}
+		if rec.Code != http.StatusOK && !strings.HasPrefix(rec.Body.String(), want) {
+			t.Fatalf("POST %s: not the API's error shape: %s", path, rec.Body)
 		}
 	})
 }

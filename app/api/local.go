@@ -12,7 +12,7 @@ import (
 func StartLocal(worker app.Engine, model func() *inference.ModelInfo, lib app.Library, cfg app.ServerConfig) (app.APIServer, error) {
 	opts := ServerOptions{Port: cfg.Port, APIKey: cfg.APIKey, Model: model}
 	if l, ok := lib.(*models.Library); ok && l != nil {
-		opts.Library = LibraryModelIDs(l)
+		opts.Library, opts.Files = LibraryModelIDs(l), LibraryFiles(l)
 	}
 	s := NewServer(worker, opts)
 	if err := s.Start(); err != nil {

@@ -66,16 +66,30 @@ func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
 // download is named "owner/repo/file.gguf" (its place under the library
 // root), any other file by its name. Unreadable files are left out.
 func LibraryModelIDs(lib *models.Library) func() []string {
+	files := LibraryFiles(lib)
+	return func() []string {
+		fs := files()
+		ids := make([]string, 0, len(fs))
+		for _, f := range fs {
+			ids = append(ids, f.ID)
+		}
+		return ids
+	}
+}
+
+// LibraryFiles describes a models library for ServerOptions.Files, with
+// the ids LibraryModelIDs gives.
+func LibraryFiles(lib *models.Library) func() []ModelFile {
 	root, err := filepath.Abs(lib.Root) // Scan reports absolute paths
 	if err != nil {
 		root = lib.Root
 	}
-	return func() []string {
+	return func() []ModelFile {
 		entries, err := lib.Scan()
 		if err != nil {
 			return nil
 		}
-		ids := make([]string, 0, len(entries))
+		out := make([]ModelFile, 0, len(entries))
 		for _, e := range entries {
 			if e.Err != "" {
 				continue
@@ -84,8 +98,9 @@ func LibraryModelIDs(lib *models.Library) func() []string {
 			if rel, err := filepath.Rel(root, e.Path); err == nil && root != "" && !strings.HasPrefix(rel, "..") {
 				id = filepath.ToSlash(rel)
 			}
-			ids = append(ids, id)
+			out = append(out, ModelFile{ID: id, Path: e.Path, Size: e.FileSize, Modified: e.ModTime,
+				Architecture: e.Architecture, SizeLabel: e.SizeLabel, Quant: e.Quant})
 		}
-		return ids
+		return out
 	}
 }

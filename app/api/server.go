@@ -38,6 +38,8 @@ type ServerOptions struct {
 	Model func() *inference.ModelInfo
 	// Library lists the ids of models on disk, for GET /v1/models. Optional.
 	Library func() []string
+	// Files describes the models on disk, for Ollama's /api/tags. Optional.
+	Files func() []ModelFile
 }
 
 // Defaults for ServerOptions.
@@ -164,6 +166,17 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/completions", s.handleCompletions)
 	mux.HandleFunc("GET /v1/models", s.handleModels)
 	mux.HandleFunc("GET /v1/models/{id...}", s.handleModel)
+	mux.HandleFunc("GET /api/version", s.handleOllamaVersion)
+	mux.HandleFunc("GET /api/tags", s.handleOllamaTags)
+	mux.HandleFunc("GET /api/ps", s.handleOllamaPs)
+	mux.HandleFunc("POST /api/show", s.handleOllamaShow)
+	mux.HandleFunc("POST /api/chat", s.handleOllamaChat)
+	mux.HandleFunc("POST /api/generate", s.handleOllamaGenerate)
+	mux.HandleFunc("POST /api/embed", s.handleOllamaEmbed)
+	mux.HandleFunc("POST /api/embeddings", s.handleOllamaEmbed)
+	for _, route := range []string{"POST /api/pull", "POST /api/push", "POST /api/create", "POST /api/copy", "DELETE /api/delete"} {
+		mux.HandleFunc(route, s.handleOllamaModelStore)
+	}
 	mux.HandleFunc("/", s.handleUnknown)
 	return s.recoverMiddleware(s.hostMiddleware(s.corsMiddleware(s.authMiddleware(s.limitMiddleware(mux)))))
 }

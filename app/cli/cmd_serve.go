@@ -75,7 +75,8 @@ func runServe(ctx context.Context, log io.Writer, path string, load inference.Lo
 		return err
 	}
 	opts.Model = func() *inference.ModelInfo { return info }
-	opts.Library = api.LibraryModelIDs(models.OpenLibrary())
+	lib := models.OpenLibrary()
+	opts.Library, opts.Files = api.LibraryModelIDs(lib), api.LibraryFiles(lib)
 	srv := api.NewServer(w, opts)
 	if err := srv.Start(); err != nil {
 		return err

@@ -106,6 +106,45 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 		}
 	})
 
+	t.Run("ollama npm package", func(t *testing.T) {
+		dir := nodeClientDir(t)
+		host := strings.TrimSuffix(srv.Addr(), "/v1")
+		cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "ollama-client.mjs"), host, "test-key")
+		cmd.Env = append(os.Environ(), "BURROW_MODEL="+api.ModelID(info))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("node ollama-client.mjs: %v\n%s", err, stderr.String())
+		}
+		var got struct {
+			Version    string   `json:"version"`
+			Models     []string `json:"models"`
+			Show       struct{ Format, Family string }
+			Chat       string `json:"chat"`
+			DoneReason string `json:"done_reason"`
+			EvalCount  int    `json:"eval_count"`
+			Chunks     int    `json:"chunks"`
+			Generate   string `json:"generate"`
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("client output %q: %v", out, err)
+		}
+		if got.Chat != wantChat {
+			t.Errorf("ollama client chat %q\nworker           %q", got.Chat, wantChat)
+		}
+		if got.DoneReason != api.FinishReason(last.StopReason) || got.EvalCount != last.Stats.GenTokens || got.Chunks < 3 {
+			t.Errorf("ollama client: done %q, eval_count %d, %d chunks; want %q, %d tokens",
+				got.DoneReason, got.EvalCount, got.Chunks, api.FinishReason(last.StopReason), last.Stats.GenTokens)
+		}
+		if len(got.Models) == 0 || got.Models[0] != api.ModelID(info) || got.Show.Format != "gguf" || got.Show.Family != "llama" || got.Version == "" {
+			t.Errorf("ollama client: models %v, show %+v, version %q", got.Models, got.Show, got.Version)
+		}
+		if want := burrowRun(t, path, clientPrompt); got.Generate != want {
+			t.Errorf("ollama client raw generate %q\nburrow run              %q", got.Generate, want)
+		}
+	})
+
 	client := openai.NewClient(option.WithBaseURL(srv.Addr()+"/"), option.WithAPIKey("test-key"), option.WithMaxRetries(0))
 
 	t.Run("openai-go chat stream", func(t *testing.T) {
@@ -237,7 +276,7 @@ func burrowRun(t *testing.T, path, prompt string) string {
 	return out.Text
 }
 
-// nodeClientDir finds tools/api with its openai package installed,
+// nodeClientDir finds tools/api with its openai and ollama packages installed,
 // installing it (npm ci) when node_modules is missing. Without node or npm
 // the test skips on a developer's machine and fails in CI.
 func nodeClientDir(t *testing.T) string {
@@ -257,7 +296,9 @@ func nodeClientDir(t *testing.T) string {
 		need("node is not installed: the openai npm client cannot run")
 	}
 	pkg := filepath.Join(dir, "node_modules", "openai", "package.json")
-	if _, err := os.Stat(pkg); err != nil {
+	_, errOpenAI := os.Stat(pkg)
+	_, errOllama := os.Stat(filepath.Join(dir, "node_modules", "ollama", "package.json"))
+	if errOpenAI != nil || errOllama != nil {
 		npm, err := exec.LookPath("npm")
 		if err != nil {
 			need("npm is not installed: cannot install the openai client in %s", dir)

@@ -1,0 +1,492 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"burrow/inference"
+	"burrow/inference/chat"
+)
+
+// Ollama's API (/api/...) on the same server and worker as the OpenAI one,
+// so tools written for Ollama (Open WebUI, Continue, the ollama npm and
+// Python clients) work when pointed at Burrow's address. Replies stream as
+// NDJSON, one object a line, as Ollama sends them; errors are Ollama's
+// {"error": "..."}.
+
+// ollamaVersion is the Ollama API version Burrow speaks (clients check it
+// for features; this is the shape of Ollama 0.12).
+const ollamaVersion = "0.12.0"
+
+// ModelFile describes a model on disk for Ollama's /api/tags.
+type ModelFile struct {
+	ID           string
+	Path         string
+	Size         int64
+	Modified     time.Time
+	Architecture string
+	SizeLabel    string // "1B"
+	Quant        string // "Q4_K_M"
+}
+
+type ollamaDetails struct {
+	ParentModel       string   `json:"parent_model"`
+	Format            string   `json:"format"`
+	Family            string   `json:"family"`
+	Families          []string `json:"families"`
+	ParameterSize     string   `json:"parameter_size"`
+	QuantizationLevel string   `json:"quantization_level"`
+}
+
+type ollamaModel struct {
+	Name       string        `json:"name"`
+	Model      string        `json:"model"`
+	ModifiedAt time.Time     `json:"modified_at"`
+	Size       int64         `json:"size"`
+	Digest     string        `json:"digest"`
+	Details    ollamaDetails `json:"details"`
+	// /api/ps only
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	SizeVRAM  *int64     `json:"size_vram,omitempty"`
+}
+
+// ollamaOptions are the "options" Burrow's sampler has; others are ignored,
+// as Ollama ignores options a model does not use.
+type ollamaOptions struct {
+	Temperature      *float64    `json:"temperature"`
+	TopP             *float64    `json:"top_p"`
+	TopK             *int        `json:"top_k"`
+	MinP             *float64    `json:"min_p"`
+	RepeatPenalty    *float64    `json:"repeat_penalty"`
+	FrequencyPenalty *float64    `json:"frequency_penalty"`
+	PresencePenalty  *float64    `json:"presence_penalty"`
+	Seed             *int64      `json:"seed"`
+	Stop             stopStrings `json:"stop"`
+	NumPredict       *int        `json:"num_predict"`
+}
+
+type ollamaMessage struct {
+	Role     string          `json:"role"`
+	Content  string          `json:"content"`
+	Images   json.RawMessage `json:"images,omitempty"`
+	Thinking string          `json:"thinking,omitempty"`
+}
+
+type ollamaChatRequest struct {
+	Model    string          `json:"model"`
+	Messages []ollamaMessage `json:"messages"`
+	Stream   *bool           `json:"stream"`
+	Format   json.RawMessage `json:"format"`
+	Options  *ollamaOptions  `json:"options"`
+	Tools    json.RawMessage `json:"tools"`
+	Think    json.RawMessage `json:"think"`
+	// KeepAlive is accepted and ignored: the model stays loaded until the
+	// user unloads it.
+	KeepAlive json.RawMessage `json:"keep_alive"`
+}
+
+type ollamaGenerateRequest struct {
+	Model     string          `json:"model"`
+	Prompt    string          `json:"prompt"`
+	Suffix    string          `json:"suffix"`
+	System    string          `json:"system"`
+	Template  string          `json:"template"`
+	Raw       bool            `json:"raw"`
+	Stream    *bool           `json:"stream"`
+	Format    json.RawMessage `json:"format"`
+	Options   *ollamaOptions  `json:"options"`
+	Images    json.RawMessage `json:"images"`
+	Context   json.RawMessage `json:"context"`
+	Think     json.RawMessage `json:"think"`
+	KeepAlive json.RawMessage `json:"keep_alive"`
+}
+
+// ollamaReply is one line of a chat or generate reply (the last has Done).
+type ollamaReply struct {
+	Model      string         `json:"model"`
+	CreatedAt  time.Time      `json:"created_at"`
+	Message    *ollamaMessage `json:"message,omitempty"`
+	Response   *string        `json:"response,omitempty"`
+	Done       bool           `json:"done"`
+	DoneReason string         `json:"done_reason,omitempty"`
+
+	TotalDuration      int64 `json:"total_duration,omitempty"`
+	LoadDuration       int64 `json:"load_duration,omitempty"`
+	PromptEvalCount    int   `json:"prompt_eval_count,omitempty"`
+	PromptEvalDuration int64 `json:"prompt_eval_duration,omitempty"`
+	EvalCount          int   `json:"eval_count,omitempty"`
+	EvalDuration       int64 `json:"eval_duration,omitempty"`
+}
+
+// writeOllamaError sends e as Ollama does: {"error": "message"}.
+func writeOllamaError(w http.ResponseWriter, e *apiError) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.Status)
+	_ = json.NewEncoder(w).Encode(struct {
+		Error string `json:"error"`
+	}{e.Message})
+}
+
+func (s *Server) handleOllamaVersion(w http.ResponseWriter, r *http.Request) {
+	writeOK(w, map[string]string{"version": ollamaVersion})
+}
+
+// ollamaModels lists the loaded model first, then the library's files.
+func (s *Server) ollamaModels() []ollamaModel {
+	var out []ollamaModel
+	var files []ModelFile
+	if s.opts.Files != nil {
+		files = s.opts.Files()
+	}
+	info := s.opts.Model()
+	if info != nil {
+		out = append(out, ollamaModelOf(info, files))
+	}
+	for _, f := range files {
+		if f.ID == "" || (info != nil && (modelMatches(info, f.ID) || f.Path == info.Path)) {
+			continue
+		}
+		out = append(out, ollamaModelFromFile(f))
+	}
+	return out
+}
+
+func ollamaModelFromFile(f ModelFile) ollamaModel {
+	sum := sha256.Sum256([]byte(f.Path)) // a stable id; hashing the file itself would read gigabytes
+	family := f.Architecture
+	return ollamaModel{
+		Name: f.ID, Model: f.ID, ModifiedAt: f.Modified, Size: f.Size, Digest: hex.EncodeToString(sum[:]),
+		Details: ollamaDetails{Format: "gguf", Family: family, Families: []string{family},
+			ParameterSize: f.SizeLabel, QuantizationLevel: f.Quant},
+	}
+}
+
+// ollamaModelOf describes the loaded model, from the library's entry for
+// its file when there is one.
+func ollamaModelOf(info *inference.ModelInfo, files []ModelFile) ollamaModel {
+	f := ModelFile{ID: ModelID(info), Path: info.Path, Architecture: info.Architecture}
+	for _, lf := range files {
+		if lf.Path == info.Path {
+			f = lf
+			f.ID = ModelID(info)
+			break
+		}
+	}
+	if f.Size == 0 {
+		if st, err := os.Stat(info.Path); err == nil {
+			f.Size, f.Modified = st.Size(), st.ModTime()
+		}
+	}
+	m := ollamaModelFromFile(f)
+	if info.Fingerprint != "" {
+		m.Digest = info.Fingerprint
+	}
+	return m
+}
+
+func (s *Server) handleOllamaTags(w http.ResponseWriter, r *http.Request) {
+	list := s.ollamaModels()
+	if list == nil {
+		list = []ollamaModel{}
+	}
+	writeOK(w, map[string][]ollamaModel{"models": list})
+}
+
+func (s *Server) handleOllamaPs(w http.ResponseWriter, r *http.Request) {
+	list := []ollamaModel{}
+	if info := s.opts.Model(); info != nil {
+		var files []ModelFile
+		if s.opts.Files != nil {
+			files = s.opts.Files()
+		}
+		m := ollamaModelOf(info, files)
+		never := time.Now().Add(100 * 365 * 24 * time.Hour) // loaded until the user unloads it
+		zero := int64(0)                                    // no GPU
+		m.ExpiresAt, m.SizeVRAM = &never, &zero
+		list = append(list, m)
+	}
+	writeOK(w, map[string][]ollamaModel{"models": list})
+}
+
+func (s *Server) handleOllamaShow(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Model string `json:"model"`
+		Name  string `json:"name"` // the older field
+	}
+	if e := decodeBody(r, &body); e != nil {
+		writeOllamaError(w, e)
+		return
+	}
+	id := body.Model
+	if id == "" {
+		id = body.Name
+	}
+	var m *ollamaModel
+	for _, c := range s.ollamaModels() {
+		if c.Name == id || strings.TrimSuffix(c.Name, ".gguf") == id {
+			m = &c
+			break
+		}
+	}
+	info := s.opts.Model()
+	if m == nil && info != nil && modelMatches(info, id) {
+		lm := ollamaModelOf(info, nil)
+		m = &lm
+	}
+	if m == nil {
+		writeOllamaError(w, newAPIError(http.StatusNotFound, "", "", "model", "model %q not found", id))
+		return
+	}
+	modelInfo := map[string]any{"general.architecture": m.Details.Family}
+	if info != nil && modelMatches(info, m.Name) && info.ContextLength > 0 {
+		modelInfo[m.Details.Family+".context_length"] = info.ContextLength
+	}
+	writeOK(w, map[string]any{
+		"modelfile":    "",
+		"parameters":   "",
+		"template":     "",
+		"details":      m.Details,
+		"model_info":   modelInfo,
+		"capabilities": []string{"completion"},
+		"modified_at":  m.ModifiedAt,
+	})
+}
+
+// sampling maps Ollama's options onto the OpenAI request's fields, so both
+// APIs check and default them the same way.
+func (o *ollamaOptions) sampling(model string, stream bool) (samplingFields, int) {
+	f := samplingFields{Model: model, Stream: stream}
+	if o == nil {
+		return f, 0
+	}
+	f.Temperature, f.TopP, f.TopK, f.MinP = o.Temperature, o.TopP, o.TopK, o.MinP
+	f.RepeatPenalty, f.FrequencyPenalty, f.PresencePenalty = o.RepeatPenalty, o.FrequencyPenalty, o.PresencePenalty
+	f.Seed, f.Stop = o.Seed, o.Stop
+	limit := 0
+	if n := o.NumPredict; n != nil && *n > 0 { // -1 and -2 mean "until the end" and "fill the context"
+		limit = *n
+	}
+	return f, limit
+}
+
+// unsupported refuses the request fields Burrow cannot honour yet, rather
+// than ignoring what the client asked for.
+func ollamaUnsupported(format, images json.RawMessage) *apiError {
+	if present(format) {
+		return badRequest("format", "format (JSON output) is not supported yet")
+	}
+	if present(images) && !bytes.Equal(bytes.TrimSpace(images), []byte("[]")) {
+		return badRequest("images", "images are not supported: the loaded models read text only")
+	}
+	return nil
+}
+
+func present(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && !bytes.Equal(raw, []byte("null")) && !bytes.Equal(raw, []byte(`""`))
+}
+
+func (s *Server) handleOllamaChat(w http.ResponseWriter, r *http.Request) {
+	var body ollamaChatRequest
+	if e := decodeBody(r, &body); e != nil {
+		writeOllamaError(w, e)
+		return
+	}
+	stream := body.Stream == nil || *body.Stream // Ollama streams unless told not to
+	if e := ollamaUnsupported(body.Format, nil); e != nil {
+		writeOllamaError(w, e)
+		return
+	}
+	if present(body.Tools) && !bytes.Equal(bytes.TrimSpace(body.Tools), []byte("[]")) {
+		writeOllamaError(w, badRequest("tools", "tools (function calling) are not supported yet"))
+		return
+	}
+	f, limit := body.Options.sampling(body.Model, stream)
+	p, e := f.params()
+	if e != nil {
+		writeOllamaError(w, e)
+		return
+	}
+	if len(body.Messages) == 0 {
+		// Ollama loads the model on an empty chat and answers done.
+		if _, e := s.resolveModel(body.Model); e != nil {
+			writeOllamaError(w, e)
+			return
+		}
+		writeOK(w, ollamaReply{Model: body.Model, CreatedAt: time.Now().UTC(), Message: &ollamaMessage{Role: "assistant"}, Done: true, DoneReason: "load"})
+		return
+	}
+	msgs := make([]chat.Message, 0, len(body.Messages))
+	for i, m := range body.Messages {
+		if e := ollamaUnsupported(nil, m.Images); e != nil {
+			writeOllamaError(w, e)
+			return
+		}
+		in := chatMessageIn{Role: m.Role}
+		msg, e := in.toChat(i)
+		if e != nil {
+			writeOllamaError(w, e)
+			return
+		}
+		msg.Content = m.Content
+		msgs = append(msgs, msg)
+	}
+	req := inference.GenerateRequest{Messages: msgs, Params: p, MaxTokens: limit, Stop: f.Stop, ContextPolicy: inference.ContextStop}
+	s.ollamaReply(w, r, body.Model, req, stream, func(text string) ollamaReply {
+		return ollamaReply{Message: &ollamaMessage{Role: "assistant", Content: text}}
+	})
+}
+
+func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
+	var body ollamaGenerateRequest
+	if e := decodeBody(r, &body); e != nil {
+		writeOllamaError(w, e)
+		return
+	}
+	stream := body.Stream == nil || *body.Stream
+	if e := ollamaUnsupported(body.Format, body.Images); e != nil {
+		writeOllamaError(w, e)
+		return
+	}
+	switch {
+	case body.Suffix != "":
+		writeOllamaError(w, badRequest("suffix", "suffix (fill-in-the-middle) is not supported"))
+		return
+	case body.Template != "":
+		writeOllamaError(w, badRequest("template", "a request template is not supported; the model's own chat template is used"))
+		return
+	case present(body.Context) && !bytes.Equal(bytes.TrimSpace(body.Context), []byte("[]")):
+		writeOllamaError(w, badRequest("context", "context (token ids from an earlier reply) is not supported; send the conversation to /api/chat"))
+		return
+	}
+	f, limit := body.Options.sampling(body.Model, stream)
+	p, e := f.params()
+	if e != nil {
+		writeOllamaError(w, e)
+		return
+	}
+	if body.Prompt == "" {
+		if _, e := s.resolveModel(body.Model); e != nil {
+			writeOllamaError(w, e)
+			return
+		}
+		empty := ""
+		writeOK(w, ollamaReply{Model: body.Model, CreatedAt: time.Now().UTC(), Response: &empty, Done: true, DoneReason: "load"})
+		return
+	}
+	req := inference.GenerateRequest{Params: p, MaxTokens: limit, Stop: f.Stop, ContextPolicy: inference.ContextStop}
+	if body.Raw {
+		req.Prompt = body.Prompt // as given, no template
+	} else {
+		if body.System != "" {
+			req.Messages = append(req.Messages, chat.Message{Role: "system", Content: body.System})
+		}
+		req.Messages = append(req.Messages, chat.Message{Role: "user", Content: body.Prompt})
+	}
+	s.ollamaReply(w, r, body.Model, req, stream, func(text string) ollamaReply {
+		return ollamaReply{Response: &text}
+	})
+}
+
+// ollamaReply runs req and writes its reply, streamed as NDJSON lines or
+// whole; part makes the line for a piece of text.
+func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model string, req inference.GenerateRequest, stream bool, part func(string) ollamaReply) {
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	info, e := s.resolveModel(model)
+	var ch <-chan inference.Event
+	if e == nil {
+		ch, e = s.generate(ctx, req)
+	}
+	var first inference.Event
+	if e == nil {
+		first, e = firstEvent(ch)
+	}
+	if e != nil {
+		writeOllamaError(w, e)
+		return
+	}
+	name := ModelID(info)
+	line := func(text string) ollamaReply {
+		o := part(text)
+		o.Model, o.CreatedAt = name, time.Now().UTC()
+		return o
+	}
+	last := func(ev inference.Event, text string) ollamaReply {
+		o := line(text)
+		o.Done, o.DoneReason = true, FinishReason(ev.StopReason) // "stop" or "length", as Ollama says
+		if st := ev.Stats; st != nil {
+			o.PromptEvalCount, o.PromptEvalDuration = st.EvaluatedTokens, st.PromptTime.Nanoseconds()
+			o.EvalCount, o.EvalDuration = st.GenTokens, st.GenTime.Nanoseconds()
+			o.TotalDuration = (st.PromptTime + st.GenTime).Nanoseconds()
+		}
+		return o
+	}
+	if !stream {
+		var rep inference.Reply
+		for ev := range eventsFrom(first, ch) {
+			rep.Add(ev)
+			switch ev.Kind {
+			case inference.EventError:
+				writeOllamaError(w, errGeneration(orUnknown(ev.Err)))
+				return
+			case inference.EventDone:
+				writeOK(w, last(ev, rep.Text()))
+				return
+			}
+		}
+		writeOllamaError(w, errGeneration(orUnknown(nil)))
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	send := func(v any) bool {
+		if enc.Encode(v) != nil {
+			return false // the client is gone; returning cancels the generation
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		return true
+	}
+	for ev := range eventsFrom(first, ch) {
+		switch ev.Kind {
+		case inference.EventPiece:
+			if ev.Piece != "" && !send(line(ev.Piece)) {
+				return
+			}
+		case inference.EventError:
+			// Headers are out: Ollama reports a late error as a line.
+			send(map[string]string{"error": errGeneration(orUnknown(ev.Err)).Message})
+			return
+		case inference.EventDone:
+			send(last(ev, ""))
+			return
+		}
+	}
+	send(map[string]string{"error": "the engine ended without a reply"})
+}
+
+// handleOllamaEmbed answers Ollama's embedding routes until the engine has
+// pooled embeddings.
+func (s *Server) handleOllamaEmbed(w http.ResponseWriter, r *http.Request) {
+	writeOllamaError(w, newAPIError(http.StatusNotImplemented, "", "", "", "embeddings are not supported yet"))
+}
+
+// handleOllamaModelStore answers the routes that change Ollama's own model
+// store (pull, push, create, copy, delete): Burrow's library is managed in
+// its Downloads view and `burrow pull`, so these say where to go.
+func (s *Server) handleOllamaModelStore(w http.ResponseWriter, r *http.Request) {
+	writeOllamaError(w, newAPIError(http.StatusNotImplemented, "", "", "",
+		"%s is not available: Burrow's models are managed in its window (Downloads) or with `burrow pull` and `burrow rm`", r.URL.Path))
+}
