@@ -110,7 +110,8 @@ type ModelInfo struct {
 	Name          string `json:"name"`
 	Architecture  string `json:"architecture"`
 	ContextLength int    `json:"context_length"`
-	Fingerprint   string `json:"fingerprint"` // identifies the file's content
+	Fingerprint   string `json:"fingerprint"`       // identifies the file's content
+	Pooling       string `json:"pooling,omitempty"` // an embedding model's pooling ("last", "mean", "cls")
 }
 
 // Stats describe one reply.

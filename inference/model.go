@@ -113,6 +113,7 @@ func newModel(path string, f *gguf.File, opts LoadOptions) (*Model, error) {
 			Architecture:  f.Architecture(),
 			ContextLength: ctxLen,
 			Fingerprint:   Fingerprint(f),
+			Pooling:       poolingName(lm.Config.Pooling),
 		},
 	}, nil
 }
@@ -169,3 +170,11 @@ func (m *Vocab) render(p *chat.Prompter, msgs []chat.Message) (Prompt, error) {
 
 // Close unmaps the file; the model must not be used afterwards.
 func (m *Model) Close() error { return m.File.Close() }
+
+// poolingName is ModelInfo.Pooling: "" for a chat model.
+func poolingName(p llama.Pooling) string {
+	if p == llama.PoolNone {
+		return ""
+	}
+	return p.String()
+}

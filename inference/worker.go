@@ -54,6 +54,7 @@ const (
 	reqLoad requestKind = iota
 	reqGenerate
 	reqUnload
+	reqEmbed
 )
 
 type request struct {
@@ -64,6 +65,9 @@ type request struct {
 	gen    GenerateRequest
 	events chan Event
 	done   chan struct{} // closed after an unload
+
+	embed    EmbedRequest
+	embedOut chan embedResult // the answer of a reqEmbed (buffered)
 }
 
 // NewWorker starts the inference goroutine.
@@ -208,6 +212,8 @@ func (w *Worker) serve(r *request) {
 		w.serveLoad(r)
 	case reqGenerate:
 		w.serveGenerate(r)
+	case reqEmbed:
+		w.serveEmbed(r)
 	}
 }
 

@@ -254,9 +254,18 @@ func (s *Server) handleOllamaShow(w http.ResponseWriter, r *http.Request) {
 		"template":     "",
 		"details":      m.Details,
 		"model_info":   modelInfo,
-		"capabilities": []string{"completion"},
+		"capabilities": capabilities(info, m.Name),
 		"modified_at":  m.ModifiedAt,
 	})
+}
+
+// capabilities are what /api/show says a model does: Ollama's clients
+// look for "embedding" before they embed.
+func capabilities(info *inference.ModelInfo, name string) []string {
+	if info != nil && modelMatches(info, name) && info.Pooling != "" {
+		return []string{"embedding"}
+	}
+	return []string{"completion"}
 }
 
 // sampling maps Ollama's options onto the OpenAI request's fields, so both
@@ -475,12 +484,6 @@ func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model strin
 		}
 	}
 	send(map[string]string{"error": "the engine ended without a reply"})
-}
-
-// handleOllamaEmbed answers Ollama's embedding routes until the engine has
-// pooled embeddings.
-func (s *Server) handleOllamaEmbed(w http.ResponseWriter, r *http.Request) {
-	writeOllamaError(w, newAPIError(http.StatusNotImplemented, "", "", "", "embeddings are not supported yet"))
 }
 
 // handleOllamaModelStore answers the routes that change Ollama's own model

@@ -154,7 +154,7 @@ func TestOllamaErrors(t *testing.T) {
 		{"POST", "/api/chat", `{"messages":`, 400, "not valid JSON"},
 		{"POST", "/api/generate", `{"prompt":"x","context":[1,2]}`, 400, "context"},
 		{"POST", "/api/generate", `{"prompt":"x","suffix":"y"}`, 400, "suffix"},
-		{"POST", "/api/embed", `{"input":"x"}`, 501, "embeddings"},
+		{"POST", "/api/embed", `{"input":"x"}`, 501, "cannot compute embeddings"},
 		{"POST", "/api/pull", `{"model":"llama3"}`, 501, "burrow pull"},
 		{"DELETE", "/api/delete", `{"model":"llama3"}`, 501, "burrow rm"},
 	} {

@@ -36,6 +36,7 @@ type Config struct {
 	NormEps     float32 // attention.layer_norm_rms_epsilon
 	TiedOutput  bool    // no output.weight: the embedding doubles as the classifier
 	RopeFactors bool    // rope_freqs.weight present (Llama 3.1/3.2 scaling)
+	Pooling     Pooling // pooling_type: how an embedding model pools (PoolNone for chat models)
 }
 
 // QDim is the width of the concatenated query heads.
@@ -100,6 +101,7 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	c.ContextLen = int(f.UintOr(key("context_length"), 0))
 	c.RopeBase = float32(f.FloatOr(key("rope.freq_base"), 10000))
 	c.NormEps = float32(f.FloatOr(key("attention.layer_norm_rms_epsilon"), 1e-5))
+	c.Pooling = Pooling(f.UintOr(key("pooling_type"), 0))
 	c.RopeScale = 1
 	switch st := f.StringOr(key("rope.scaling.type"), "none"); st {
 	case "none", "":

@@ -29,6 +29,9 @@ type Options struct {
 	Std     float64
 	Name    string // general.name; default "synth-<arch>-<preset>"
 	Context int    // context_length; 0 takes the preset's
+	// Pooling, when set, writes {arch}.pooling_type (llama.cpp's values:
+	// 1 mean, 2 cls, 3 last), making an embedding model.
+	Pooling int
 }
 
 // Write writes the model to path (through a temporary file renamed into place).
@@ -73,13 +76,14 @@ func Plan(opts Options) (*gguf.Writer, gguf.FillFunc, error) {
 // config is Options resolved against the preset.
 type config struct {
 	Preset
-	arch   string
-	typ    gguf.Type
-	seed   uint64
-	std    float64
-	name   string
-	vocab  []gguf.KV
-	nVocab int
+	arch    string
+	typ     gguf.Type
+	seed    uint64
+	std     float64
+	name    string
+	pooling int
+	vocab   []gguf.KV
+	nVocab  int
 }
 
 func resolve(o Options) (config, error) {
@@ -90,7 +94,10 @@ func resolve(o Options) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
-	c := config{Preset: p, arch: o.Arch, typ: o.Type, seed: o.Seed, std: o.Std, name: o.Name}
+	c := config{Preset: p, arch: o.Arch, typ: o.Type, seed: o.Seed, std: o.Std, name: o.Name, pooling: o.Pooling}
+	if o.Pooling < 0 || o.Pooling > 3 {
+		return config{}, fmt.Errorf("synth: pooling type %d is not one of 0 (none), 1 (mean), 2 (cls), 3 (last)", o.Pooling)
+	}
 	if c.arch == "" {
 		c.arch = p.Arch
 	}
@@ -178,6 +185,12 @@ func setMetadata(w *gguf.Writer, c config) error {
 		{a + "vocab_size", uint32(c.nVocab)},
 		{a + "rope.dimension_count", hd},
 		{"general.quantization_version", uint32(2)},
+	}
+	if c.pooling != 0 {
+		kvs = append(kvs, struct {
+			k string
+			v any
+		}{a + "pooling_type", uint32(c.pooling)})
 	}
 	for _, kv := range kvs {
 		if err := w.Set(kv.k, kv.v); err != nil {
