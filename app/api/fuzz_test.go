@@ -10,7 +10,7 @@ import (
 )
 
 // routes are the generation endpoints FuzzRequestBodies posts to.
-var routes = []string{"/v1/completions", "/v1/chat/completions", "/api/chat", "/api/generate"}
+var routes = []string{"/v1/completions", "/v1/chat/completions", "/v1/responses", "/v1/embeddings", "/api/chat", "/api/generate", "/api/embed"}
 
 // FuzzRequestBodies: whatever the body, the server answers with a status
 // a client can act on, never a 500 (a recovered panic) or a hang.
@@ -27,7 +27,7 @@ func FuzzRequestBodies(f *testing.F) {
 			f.Add(seed, uint8(route))
 		}
 	}
-	h := NewServer(apptest.NewFakeGen("a", "b"), ServerOptions{Model: apptest.LoadedFake, MaxBodyBytes: 4096}).Handler()
+	h := NewServer(&fakeEmbedder{FakeGen: apptest.NewFakeGen("a", "b")}, ServerOptions{Model: apptest.LoadedFake, MaxBodyBytes: 4096}).Handler()
 	f.Fuzz(func(t *testing.T, body string, route uint8) {
 		path := routes[int(route)%len(routes)]
 		rec := httptest.NewRecorder()

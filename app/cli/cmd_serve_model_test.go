@@ -106,6 +106,41 @@ func TestServeStoriesWithOfficialClients(t *testing.T) {
 		}
 	})
 
+	t.Run("openai npm package, responses", func(t *testing.T) {
+		dir := nodeClientDir(t)
+		cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "responses-client.mjs"), srv.Addr(), "test-key")
+		cmd.Env = append(os.Environ(), "BURROW_MODEL="+api.ModelID(info))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("node responses-client.mjs: %v\n%s", err, stderr.String())
+		}
+		var got struct {
+			Text        string   `json:"text"`
+			Status      string   `json:"status"`
+			StreamText  string   `json:"stream_text"`
+			Events      []string `json:"events"`
+			FinalStatus string   `json:"final_status"`
+			Usage       struct {
+				OutputTokens int `json:"output_tokens"`
+			} `json:"usage"`
+		}
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("client output %q: %v", out, err)
+		}
+		if got.Text != wantChat || got.StreamText != wantChat {
+			t.Errorf("responses: whole %q, streamed %q\nworker %q", got.Text, got.StreamText, wantChat)
+		}
+		wantStatus := "completed"
+		if api.FinishReason(last.StopReason) == "length" {
+			wantStatus = "incomplete"
+		}
+		if got.Status != wantStatus || got.FinalStatus != wantStatus || got.Usage.OutputTokens != last.Stats.GenTokens {
+			t.Errorf("responses: status %q/%q, usage %+v; want %q, %d tokens (events %v)", got.Status, got.FinalStatus, got.Usage, wantStatus, last.Stats.GenTokens, got.Events)
+		}
+	})
+
 	t.Run("ollama npm package", func(t *testing.T) {
 		dir := nodeClientDir(t)
 		host := strings.TrimSuffix(srv.Addr(), "/v1")
