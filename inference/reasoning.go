@@ -136,6 +136,11 @@ func (s *ReasoningSplitter) Flush(dst []Part) []Part {
 	return s.emit(dst, rest, s.reasoning)
 }
 
+// InReasoning reports whether the text being written is reasoning.
+func (s *ReasoningSplitter) InReasoning() bool {
+	return s.state == splitReasoning || s.state != splitStart && s.reasoning
+}
+
 // step consumes what it can of s.pending; more reports that the state
 // changed and the rest should be looked at again.
 func (s *ReasoningSplitter) step(dst []Part) ([]Part, bool) {
