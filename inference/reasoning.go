@@ -171,14 +171,14 @@ func (s *ReasoningSplitter) step(dst []Part) ([]Part, bool) {
 		s.pending = p[cut:]
 		return dst, false
 	case splitHeader:
-		if i := strings.Index(p, hMessage); i >= 0 {
-			s.reasoning = harmonyChannel(p[:i]) == "analysis"
-			s.pending, s.state, s.trim = p[i+len(hMessage):], splitAnswer, true
-			return dst, true
-		}
 		if !strings.HasPrefix(p, "<|") && !strings.HasPrefix("<|", p) {
 			// Text without a header: the answer, as a plain model writes it.
 			s.state, s.reasoning = splitAnswer, false
+			return dst, true
+		}
+		if i := strings.Index(p, hMessage); i >= 0 {
+			s.reasoning = harmonyChannel(p[:i]) == "analysis"
+			s.pending, s.state, s.trim = p[i+len(hMessage):], splitAnswer, true
 			return dst, true
 		}
 		return dst, false

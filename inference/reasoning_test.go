@@ -127,3 +127,23 @@ func TestReasoningOf(t *testing.T) {
 		t.Error("ThinkSwitch")
 	}
 }
+
+// FuzzReasoningSplitter: whatever the text and wherever the pieces are
+// cut, the splitter never panics and gives what one whole push gives.
+func FuzzReasoningSplitter(f *testing.F) {
+	for _, c := range splitCases {
+		f.Add(c.reply, uint8(c.f.Syntax), c.f.Open, uint16(3), uint16(9))
+	}
+	f.Fuzz(func(t *testing.T, reply string, syntax uint8, open bool, cut1, cut2 uint16) {
+		fm := ReasoningFormat{Syntax: ReasoningSyntax(syntax % 3), Open: open}
+		wantR, wantA := split(t, fm, []string{reply})
+		a, b := min(int(cut1), len(reply)), min(int(cut2), len(reply))
+		if a > b {
+			a, b = b, a
+		}
+		gotR, gotA := split(t, fm, []string{reply[:a], reply[a:b], reply[b:]})
+		if gotR != wantR || gotA != wantA {
+			t.Errorf("%+v %q cut at %d, %d: %q, %q; whole: %q, %q", fm, reply, a, b, gotR, gotA, wantR, wantA)
+		}
+	})
+}
