@@ -101,4 +101,8 @@ func TestChatReasoningRequestFields(t *testing.T) {
 	if status != 400 || !strings.Contains(string(b), "reasoning_effort") {
 		t.Errorf("bad reasoning_effort: %d %s", status, b)
 	}
+	status, _, b = call(t, "POST", ts.URL+"/v1/chat/completions", `{"messages":[{"role":"user","content":"Hi"}],"chat_template_kwargs":{"messages":[]}}`, nil)
+	if status != 400 || !strings.Contains(string(b), "chat_template_kwargs") {
+		t.Errorf("kwargs replacing the messages: %d %s", status, b)
+	}
 }

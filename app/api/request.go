@@ -229,6 +229,11 @@ func (c *chatRequest) toGenerate() (inference.GenerateRequest, *apiError) {
 	if len(c.ChatTemplateKwargs) > 0 || c.ReasoningEffort != "" {
 		vars = map[string]any{}
 		for k, v := range c.ChatTemplateKwargs {
+			switch k {
+			case "messages", "tools", "documents", "add_generation_prompt", "bos_token", "eos_token":
+				// apply_chat_template refuses these as extra arguments too.
+				return req, badRequest("chat_template_kwargs", "chat_template_kwargs cannot set %q", k)
+			}
 			vars[k] = v
 		}
 	}
