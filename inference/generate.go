@@ -238,9 +238,10 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 	}
 	dec := m.Tok.NewStreamDecoder()
 	if f := d.opts.Reasoning; f.Syntax != ReasoningNone {
+		// The markers reach the splitter as text: <think> is a user-defined
+		// token, and the tokenizer makes harmony's <|channel|>, <|message|>,
+		// <|start|> and <|end|> user-defined too, as llama.cpp does.
 		d.split = NewReasoningSplitter(f)
-		// Harmony's markers are control tokens, which plain decoding drops.
-		dec.Special = f.Syntax == ReasoningHarmony
 	}
 	stop := newStopMatcher(d.opts.Stop)
 	var cands []sample.Candidate

@@ -2,11 +2,13 @@ package inference
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"burrow/inference/chat"
+	"burrow/inference/gguf"
 	"burrow/inference/synth"
 	"burrow/internal/testenv"
 )
@@ -137,5 +139,82 @@ func TestOpenThinkAndHarmonyReplies(t *testing.T) {
 				t.Errorf("reasoning %q, answer %q, order %q, %d token events for %d", th.reasoning, th.answer, th.order, th.tokens, len(forced))
 			}
 		})
+	}
+}
+
+// synthHarmony writes a small random model whose vocabulary has gpt-oss's
+// harmony markers as control tokens (six of Qwen's control tokens renamed)
+// and gpt-oss's chat template.
+func synthHarmony(t *testing.T) string {
+	t.Helper()
+	src, err := gguf.Open(testenv.Path(t, "vocab", "ggml-vocab-qwen2.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	tmpl, err := os.ReadFile(filepath.Join("chat", "testdata", "templates", "gpt-oss-20b.jinja"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := gguf.NewWriter()
+	for _, kv := range src.KVs {
+		if kv.Key == "tokenizer.ggml.tokens" {
+			arr := kv.Value.(gguf.Array)
+			toks := append([]string(nil), arr.Values.([]string)...)
+			for i, name := range []string{"<|channel|>", "<|message|>", "<|start|>", "<|end|>", "<|return|>", "<|call|>"} {
+				toks[151646+i] = name // <|object_ref_start|>…<|quad_end|>: control tokens
+			}
+			kv.Value = gguf.Array{Type: arr.Type, Values: toks}
+		}
+		if err := gw.SetKV(kv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := gw.Set("tokenizer.chat_template", string(tmpl)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	vocab := filepath.Join(dir, "harmony-vocab.gguf")
+	if err := gw.WriteFile(vocab, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "harmony-synth.gguf")
+	if err := synth.Write(path, synth.Options{Preset: "tiny", VocabFrom: vocab, Std: 0.5, Seed: 7, Context: 512}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestHarmonyControlTokens: gpt-oss's markers are control tokens in the
+// file; the tokenizer makes them user-defined (as llama.cpp does), so they
+// decode as text and the splitter tells the analysis channel from the
+// final one.
+func TestHarmonyControlTokens(t *testing.T) {
+	path := synthHarmony(t)
+	tok := promptModel(t, path).Tok
+	reply := "<|channel|>analysis<|message|>User greets. Reply briefly.<|end|><|start|>assistant<|channel|>final<|message|>Hello!"
+	forced := tok.Encode(reply, false, true)
+	ch := tok.Encode("<|channel|>", false, true)
+	end := tok.Encode("<|end|>", false, true)
+	if len(ch) != 1 || len(end) != 1 || tok.IsEOG(end[0]) || string(tok.Piece(ch[0])) != "<|channel|>" {
+		t.Fatalf("the test vocabulary: <|channel|> is %v, <|end|> %v (end of generation: %v)", ch, end, len(end) == 1 && tok.IsEOG(end[0]))
+	}
+	w, info := startWorker(t, path, LoadOptions{ContextLength: 256, Threads: 1})
+	if info.Reasoning != "harmony" || info.ThinkSwitch {
+		t.Errorf("model info: reasoning %q, think switch %v", info.Reasoning, info.ThinkSwitch)
+	}
+	w.sampler = func(n, id int) int { return forced[min(n, len(forced))-1] }
+	th := collectThought(t, w.Generate(context.Background(), GenerateRequest{Messages: ask("Hi"), Params: greedy(), MaxTokens: len(forced)}))
+	if th.reasoning != "User greets. Reply briefly." || th.answer != "Hello!" || th.order != "ra" || th.tokens != len(forced) {
+		t.Errorf("reasoning %q, answer %q, order %q, %d token events for %d", th.reasoning, th.answer, th.order, th.tokens, len(forced))
+	}
+	// The next turn: gpt-oss's template drops the analysis of a past turn.
+	pr, err := promptModel(t, path).Prompt([]chat.Message{
+		{Role: "user", Content: "Hi"}, {Role: "assistant", Content: th.answer, Reasoning: th.reasoning}, {Role: "user", Content: "Bye"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(pr.Text, "User greets") || !strings.Contains(pr.Text, "<|start|>assistant<|channel|>final<|message|>Hello!<|end|>") {
+		t.Errorf("second turn prompt %q", pr.Text)
 	}
 }
