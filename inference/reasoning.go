@@ -44,7 +44,9 @@ func ReasoningOf(templateSource, prompt string) ReasoningFormat {
 	switch {
 	case strings.Contains(templateSource, hChannel) && strings.Contains(templateSource, hMessage):
 		return ReasoningFormat{Syntax: ReasoningHarmony}
-	case strings.Contains(templateSource, thinkClose):
+	case strings.Contains(templateSource, thinkClose) || strings.Contains(templateSource, thinkOpen):
+		// (Some only open the tag in the generation prompt, others only
+		// parse "</think>" out of past replies.)
 		// The prompt ends inside a think tag when its last "<think>"
 		// comes after its last "</think>" (Qwen3's enable_thinking=false
 		// writes an empty, closed one: not open).

@@ -117,6 +117,7 @@ func TestReasoningOf(t *testing.T) {
 		{"{{'<｜Assistant｜><think>\\n'}}{{ c.split('</think>') }}", "<｜User｜>hi<｜Assistant｜><think>\n", openThink},
 		{"<|start|>assistant<|channel|>final<|message|>", "<|start|>assistant", harmony},
 		{"{{ '<|im_start|>' }}", "<|im_start|>assistant\n", ReasoningFormat{}},
+		{"{{'<｜Assistant｜><think>\\n'}}", "<｜User｜>hi<｜Assistant｜><think>\n", openThink},
 	}
 	for _, c := range cases {
 		if got := ReasoningOf(c.src, c.prompt); got != c.want {
