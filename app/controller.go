@@ -65,6 +65,8 @@ type Change struct {
 	ConvID string
 	Index  int
 	Piece  string
+	// Reasoning says Piece belongs to the reply's reasoning, not its answer.
+	Reasoning bool
 	// Token and Top describe a ChangePiece's token when the conversation
 	// asks for token choices (Top is empty otherwise; Token is
 	// inference.NoToken for text released at the end of a reply).
@@ -595,10 +597,11 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 	cv.Updated = time.Now()
 	c.moveToFrontLocked(cv)
 	req := inference.GenerateRequest{
-		Messages:    cv.ChatMessages(),
-		Params:      cv.Settings.Params(),
-		MaxTokens:   cv.Settings.MaxTokens,
-		TopLogprobs: cv.Settings.TopLogprobs,
+		Messages:     cv.ChatMessages(),
+		Params:       cv.Settings.Params(),
+		MaxTokens:    cv.Settings.MaxTokens,
+		TopLogprobs:  cv.Settings.TopLogprobs,
+		TemplateVars: cv.Settings.TemplateVars(),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &generation{convID: id, index: len(cv.Messages) - 1, cancel: cancel, done: make(chan struct{})}
@@ -646,17 +649,20 @@ func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 		if m != nil {
 			switch ev.Kind {
 			case inference.EventPiece:
-				m.Content, m.Choices = rep.Text(), rep.Choices
+				m.Content, m.Reasoning, m.Choices = rep.Text(), rep.Reasoning(), rep.Choices
 			case inference.EventDone:
 				m.StopReason, m.Stats, m.Notice = rep.StopReason, rep.Stats, rep.Notice
 			case inference.EventError:
 				m.Err = rep.Err.Error()
 			}
+			if rep.Thought > 0 { // fixed when the answer began, or at the end
+				m.ThoughtMS = max(rep.Thought.Milliseconds(), 1)
+			}
 		}
 		c.mu.Unlock()
 		switch {
 		case ev.Kind == inference.EventPiece && (ev.Piece != "" || len(ev.Top) > 0):
-			c.emit(Change{Kind: ChangePiece, ConvID: g.convID, Index: g.index, Piece: ev.Piece, Token: ev.Token, Top: ev.Top})
+			c.emit(Change{Kind: ChangePiece, ConvID: g.convID, Index: g.index, Piece: ev.Piece, Reasoning: ev.Reasoning, Token: ev.Token, Top: ev.Top})
 		case ev.Kind == inference.EventError:
 			c.emit(Change{Kind: ChangeError, ConvID: g.convID, Err: ev.Err})
 		}

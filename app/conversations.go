@@ -22,8 +22,12 @@ import (
 // Message is one turn of a conversation as the app keeps it: the chat
 // message plus, for replies, how it was made.
 type Message struct {
-	Role       string           `json:"role"` // "user" or "assistant"
-	Content    string           `json:"content"`
+	Role    string `json:"role"` // "user" or "assistant"
+	Content string `json:"content"`
+	// Reasoning is the thinking a reply did before its answer (Content
+	// holds only the answer), and ThoughtMS how long it took.
+	Reasoning  string           `json:"reasoning,omitempty"`
+	ThoughtMS  int64            `json:"thought_ms,omitempty"`
 	StopReason string           `json:"stop_reason,omitempty"`
 	Stats      *inference.Stats `json:"stats,omitempty"`
 	Err        string           `json:"error,omitempty"` // why the reply failed, if it did
@@ -57,6 +61,18 @@ type ChatSettings struct {
 	// TopLogprobs > 0 keeps that many alternatives per generated token
 	// (the "token choices" view); 0 is off and costs nothing.
 	TopLogprobs int `json:"top_logprobs,omitempty"`
+	// NoThinking turns a thinking model's reasoning off where its template
+	// has the switch (Qwen3's enable_thinking); off by default, so the
+	// template decides.
+	NoThinking bool `json:"no_thinking,omitempty"`
+}
+
+// TemplateVars are the chat template variables these settings ask for.
+func (s ChatSettings) TemplateVars() map[string]any {
+	if s.NoThinking {
+		return map[string]any{"enable_thinking": false}
+	}
+	return nil
 }
 
 // DefaultChatSettings are llama.cpp's sampler defaults (DESIGN.md) and no
@@ -125,7 +141,9 @@ func (c *Conversation) ChatMessages() []chat.Message {
 		if m.Role == "assistant" && m.Content == "" {
 			continue
 		}
-		msgs = append(msgs, chat.Message{Role: m.Role, Content: m.Content})
+		// The reasoning goes along; each template decides whether the
+		// model sees it again (Qwen3 and gpt-oss drop it from past turns).
+		msgs = append(msgs, chat.Message{Role: m.Role, Content: m.Content, Reasoning: m.Reasoning})
 	}
 	return msgs
 }

@@ -47,6 +47,10 @@ type GenerateRequest struct {
 	// ContextPolicy says what to do when the conversation outgrows the
 	// context; ContextDefault uses the worker's (Worker.SetContextPolicy).
 	ContextPolicy ContextPolicy
+	// TemplateVars are variables the chat template reads besides the
+	// messages, as apply_chat_template's keyword arguments: Qwen3's
+	// {"enable_thinking": false} turns its reasoning off.
+	TemplateVars map[string]any
 }
 
 // ContextPolicy says what a generation does when the conversation does not
@@ -80,10 +84,13 @@ const (
 // Event is one message from the worker. The channel a request returns is
 // closed after its EventDone or EventError.
 type Event struct {
-	Kind       EventKind
-	Progress   float64
-	Model      *ModelInfo
-	Piece      string
+	Kind     EventKind
+	Progress float64
+	Model    *ModelInfo
+	Piece    string
+	// Reasoning says Piece is the model's reasoning (the thinking before
+	// its answer, ReasoningFormat), not the answer.
+	Reasoning  bool
 	Token      int
 	Top        []TokenProb // alternatives for this token, when asked for
 	StopReason string
@@ -112,6 +119,12 @@ type ModelInfo struct {
 	ContextLength int    `json:"context_length"`
 	Fingerprint   string `json:"fingerprint"`       // identifies the file's content
 	Pooling       string `json:"pooling,omitempty"` // an embedding model's pooling ("last", "mean", "cls")
+	// Reasoning is how the model's chat template marks reasoning in a
+	// reply: "think" (<think> tags), "harmony" (gpt-oss channels) or "".
+	Reasoning string `json:"reasoning,omitempty"`
+	// ThinkSwitch: the template can turn reasoning off (Qwen3's
+	// enable_thinking; GenerateRequest.TemplateVars).
+	ThinkSwitch bool `json:"think_switch,omitempty"`
 }
 
 // Stats describe one reply.

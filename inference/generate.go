@@ -37,6 +37,9 @@ type GenOptions struct {
 	// returns the one to use instead: tests force outputs or act at an
 	// exact token with it. nil keeps the sampler's choice.
 	Sampler Sampler
+	// Reasoning splits the reply into reasoning and answer (Event.Reasoning);
+	// the zero value has no reasoning.
+	Reasoning ReasoningFormat
 }
 
 // Sampler replaces the n-th sampled token id (GenOptions.Sampler).
@@ -45,7 +48,8 @@ type Sampler func(n, id int) int
 // Result is what Generate produced.
 type Result struct {
 	Tokens     []int  // generated ids, the end-of-generation token included
-	Text       string // the text shown, without a stop string or what followed it
+	Text       string // the answer shown, without a stop string or what followed it
+	Reasoning  string // the reasoning before it (GenOptions.Reasoning), markers removed
 	StopReason string // StopEOS, StopString, StopMaxTokens, StopLength or StopCancelled
 	Stats      Stats
 }
@@ -158,12 +162,59 @@ type decoder struct {
 	onPiece func(Event)
 	start   time.Time
 	text    strings.Builder
+	think   strings.Builder
+	split   *ReasoningSplitter // nil without reasoning
+	parts   []Part
 }
 
+// emit sends a token's text. With reasoning, the splitter removes the
+// markers and may cut the text in two (the end of the reasoning and the
+// start of the answer): the first part carries the token, the next one
+// NoToken, so the token still counts once.
 func (d *decoder) emit(ev Event) {
-	d.text.WriteString(ev.Piece)
+	if d.split == nil {
+		d.send(ev)
+		return
+	}
+	d.parts = d.split.Push(d.parts[:0], ev.Piece)
+	d.sendParts(ev)
+}
+
+// sendParts sends d.parts as ev's pieces (ev with no text when the
+// splitter held it all back, so the token is still reported).
+func (d *decoder) sendParts(ev Event) {
+	if len(d.parts) == 0 {
+		if ev.Token != NoToken {
+			ev.Piece, ev.Reasoning = "", d.split.InReasoning()
+			d.send(ev)
+		}
+		return
+	}
+	for i, p := range d.parts {
+		if i > 0 {
+			ev = Event{Kind: EventPiece, Token: NoToken}
+		}
+		ev.Piece, ev.Reasoning = p.Text, p.Reasoning
+		d.send(ev)
+	}
+}
+
+func (d *decoder) send(ev Event) {
+	if ev.Reasoning {
+		d.think.WriteString(ev.Piece)
+	} else {
+		d.text.WriteString(ev.Piece)
+	}
 	if d.onPiece != nil {
 		d.onPiece(ev)
+	}
+}
+
+// flushSplit releases what the splitter still holds at the end of the reply.
+func (d *decoder) flushSplit() {
+	if d.split != nil {
+		d.parts = d.split.Flush(d.parts[:0])
+		d.sendParts(Event{Kind: EventPiece, Token: NoToken})
 	}
 }
 
@@ -186,12 +237,18 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 		}
 	}
 	dec := m.Tok.NewStreamDecoder()
+	if f := d.opts.Reasoning; f.Syntax != ReasoningNone {
+		// The markers reach the splitter as text: <think> is a user-defined
+		// token, and the tokenizer makes harmony's <|channel|>, <|message|>,
+		// <|start|> and <|end|> user-defined too, as llama.cpp does.
+		d.split = NewReasoningSplitter(f)
+	}
 	stop := newStopMatcher(d.opts.Stop)
 	var cands []sample.Candidate
 	genStart := time.Now()
 	defer func() {
 		stats.GenTime = time.Since(genStart)
-		res.Text = d.text.String()
+		res.Text, res.Reasoning = d.text.String(), d.think.String()
 	}()
 	for {
 		if ctx.Err() != nil {
@@ -224,6 +281,7 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 		d.emit(Event{Kind: EventPiece, Piece: out, Token: id, Top: top})
 		switch {
 		case hit:
+			d.flushSplit()
 			return StopString, nil
 		case d.opts.MaxTokens > 0 && stats.GenTokens >= d.opts.MaxTokens:
 			return d.release(dec, stop, StopMaxTokens), nil
@@ -253,6 +311,7 @@ func (d *decoder) release(dec *tokenizer.StreamDecoder, stop *stopMatcher, reaso
 	if out != "" {
 		d.emit(Event{Kind: EventPiece, Piece: out, Token: NoToken})
 	}
+	d.flushSplit()
 	return reason
 }
 

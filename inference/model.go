@@ -62,6 +62,22 @@ func vocabOf(f *gguf.File) (*Vocab, error) {
 	return &Vocab{Tok: tok, meta: meta, prompter: prompter, prompterErr: perr}, nil
 }
 
+// Reasoning is how the model's chat template marks reasoning ("think",
+// "harmony" or "") and whether it can be turned off (ModelInfo).
+func (m *Vocab) Reasoning() (syntax string, canSwitch bool) {
+	if m.prompter == nil {
+		return "", false
+	}
+	src := m.prompter.Source()
+	switch ReasoningOf(src, "").Syntax {
+	case ReasoningThinkTags:
+		syntax = "think"
+	case ReasoningHarmony:
+		syntax = "harmony"
+	}
+	return syntax, ThinkSwitch(src)
+}
+
 // maxDefaultContext caps the context when LoadOptions leave it to the model.
 const maxDefaultContext = 4096
 
@@ -104,6 +120,7 @@ func newModel(path string, f *gguf.File, opts LoadOptions) (*Model, error) {
 	if threads <= 0 {
 		threads = tensor.DefaultThreads()
 	}
+	reasoning, thinkSwitch := v.Reasoning()
 	return &Model{
 		File: f, LM: lm, Vocab: v,
 		Threads: threads, ContextLength: ctxLen, KV: opts.KV,
@@ -114,6 +131,8 @@ func newModel(path string, f *gguf.File, opts LoadOptions) (*Model, error) {
 			ContextLength: ctxLen,
 			Fingerprint:   Fingerprint(f),
 			Pooling:       poolingName(lm.Config.Pooling),
+			Reasoning:     reasoning,
+			ThinkSwitch:   thinkSwitch,
 		},
 	}, nil
 }
@@ -136,6 +155,8 @@ type Prompt struct {
 	Text     string // the rendered template
 	Template string // the name of the template used
 	FellBack error  // why the model's template was replaced by a built-in
+	// Reasoning is how replies to it mark their reasoning.
+	Reasoning ReasoningFormat
 }
 
 // Prompt renders msgs with the model's chat template (and the generation
@@ -146,12 +167,20 @@ func (m *Vocab) Prompt(msgs []chat.Message) (Prompt, error) {
 	if m.prompterErr != nil {
 		return Prompt{}, m.prompterErr
 	}
-	return m.render(m.prompter, msgs)
+	return m.render(m.prompter, msgs, nil)
 }
 
-// render is Prompt with a given template.
-func (m *Vocab) render(p *chat.Prompter, msgs []chat.Message) (Prompt, error) {
-	r, err := p.Render(msgs, chat.RenderOptions{AddGenerationPrompt: true})
+// PromptWith is Prompt with template variables (GenerateRequest.TemplateVars).
+func (m *Vocab) PromptWith(msgs []chat.Message, vars map[string]any) (Prompt, error) {
+	if m.prompterErr != nil {
+		return Prompt{}, m.prompterErr
+	}
+	return m.render(m.prompter, msgs, vars)
+}
+
+// render is Prompt with a given template and variables.
+func (m *Vocab) render(p *chat.Prompter, msgs []chat.Message, vars map[string]any) (Prompt, error) {
+	r, err := p.Render(msgs, chat.RenderOptions{AddGenerationPrompt: true, Vars: vars})
 	if err != nil {
 		return Prompt{}, fmt.Errorf("chat template: %w", err)
 	}
@@ -165,7 +194,8 @@ func (m *Vocab) render(p *chat.Prompter, msgs []chat.Message) (Prompt, error) {
 	if len(tokens) == 0 {
 		return Prompt{}, errors.New("the conversation renders to no tokens")
 	}
-	return Prompt{Tokens: tokens, Text: r.Text, Template: r.Template, FellBack: r.FellBack}, nil
+	return Prompt{Tokens: tokens, Text: r.Text, Template: r.Template, FellBack: r.FellBack,
+		Reasoning: ReasoningOf(r.Source, r.Text)}, nil
 }
 
 // Close unmaps the file; the model must not be used afterwards.

@@ -30,3 +30,30 @@ func TestReplyAdds(t *testing.T) {
 		t.Errorf("failed reply %+v", failed)
 	}
 }
+
+func TestReplyKeepsReasoningApart(t *testing.T) {
+	var r Reply
+	for _, ev := range []Event{
+		{Kind: EventPiece, Piece: "", Token: 1, Reasoning: true}, // "<think>"
+		{Kind: EventPiece, Piece: "Hmm.", Token: 2, Reasoning: true},
+	} {
+		r.Add(ev)
+	}
+	if !r.Thinking() || r.Thought != 0 {
+		t.Errorf("while reasoning: Thinking %v, Thought %v", r.Thinking(), r.Thought)
+	}
+	r.Add(Event{Kind: EventPiece, Piece: "Hi", Token: 3})
+	if r.Thinking() || r.Thought <= 0 {
+		t.Errorf("after the answer began: Thinking %v, Thought %v", r.Thinking(), r.Thought)
+	}
+	r.Add(Event{Kind: EventDone, StopReason: StopEOS})
+	if r.Reasoning() != "Hmm." || r.Text() != "Hi" {
+		t.Errorf("reasoning %q, text %q", r.Reasoning(), r.Text())
+	}
+	var plain Reply
+	plain.Add(Event{Kind: EventPiece, Piece: "Hi", Token: 3})
+	plain.Add(Event{Kind: EventDone, StopReason: StopEOS})
+	if plain.Thought != 0 || plain.Reasoning() != "" {
+		t.Errorf("a reply without reasoning: Thought %v, reasoning %q", plain.Thought, plain.Reasoning())
+	}
+}

@@ -33,7 +33,7 @@ func (m *Model) buildPrompt(req GenerateRequest, ctxLen, reserve int, policy Con
 	msgs := req.Messages
 	dropped := 0
 	for {
-		rendered, err := m.render(p, msgs)
+		rendered, err := m.render(p, msgs, req.TemplateVars)
 		if err != nil {
 			return prompt{}, err
 		}

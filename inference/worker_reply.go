@@ -54,6 +54,7 @@ func (w *Worker) serveGenerate(r *request) {
 		Cached:      commonPrefix(s.tokens, pr.Tokens),
 		Start:       start,
 		Sampler:     w.sampler,
+		Reasoning:   pr.Reasoning,
 	}
 	res, err := Generate(ctx, s.st, m, pr.Tokens, opts, func(ev Event) { w.send(r, ev) })
 	s.tokens = CachedTokens(s.st, pr.Tokens, res)

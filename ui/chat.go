@@ -113,12 +113,12 @@ func (p *chatPane) updateCenter(cv *app.Conversation) {
 	}
 }
 
-// appendPiece shows streamed text of message index.
-func (p *chatPane) appendPiece(index int, piece string) {
+// appendPiece shows streamed text of message index (its reasoning, or its answer).
+func (p *chatPane) appendPiece(index int, piece string, reasoning bool) {
 	if index >= len(p.views) {
 		return
 	}
-	p.views[index].appendPiece(piece)
+	p.views[index].appendPiece(piece, reasoning)
 	if p.follow {
 		p.scroll.ScrollToBottom()
 	}

@@ -40,6 +40,8 @@ type messageView struct {
 	choicesBtn *widget.Button
 	choices    []app.Choice
 	showing    bool
+	// think is a reply's reasoning, folded above the answer (nil for the user).
+	think *thinkingBlock
 }
 
 // tokenChoicesView draws a reply's tokens with their alternatives. The
@@ -78,6 +80,10 @@ func newMessageView(p *chatPane, index int, m app.Message) *messageView {
 	v.body = container.NewStack(v.md.box)
 	content := container.NewVBox(header, v.body, v.typing)
 	if m.Role != "user" {
+		v.think = newThinkingBlock()
+		content = container.NewVBox(header, v.think.object, v.body, v.typing)
+	}
+	if m.Role != "user" {
 		content.Add(v.stats)
 	}
 	if m.Role == "user" {
@@ -101,6 +107,9 @@ func iconButton(icon fyne.Resource, tapped func()) *widget.Button {
 func (v *messageView) set(m app.Message) {
 	v.text = m.Content
 	v.md.Set(m.Content)
+	if v.think != nil {
+		v.think.set(m.Reasoning, m.ThoughtMS)
+	}
 	v.choices = m.Choices
 	if v.choicesBtn != nil {
 		if len(m.Choices) > 0 && tokenChoicesView != nil {
@@ -117,11 +126,21 @@ func (v *messageView) set(m app.Message) {
 	}
 }
 
-// appendPiece adds streamed text.
-func (v *messageView) appendPiece(piece string) {
+// appendPiece adds streamed text: the answer's, or its reasoning's.
+func (v *messageView) appendPiece(piece string, reasoning bool) {
+	if piece == "" {
+		return
+	}
+	v.typing.Hide()
+	if v.think != nil {
+		if reasoning {
+			v.think.append(piece)
+			return
+		}
+		v.think.answerStarted()
+	}
 	v.text += piece
 	v.md.Set(v.text)
-	v.typing.Hide()
 }
 
 // setStreaming marks the reply being written: no actions until it is done.

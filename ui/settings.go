@@ -25,6 +25,7 @@ type settingsPanel struct {
 	seed                             *widget.Entry
 	kvType                           *widget.Select
 	choices                          *widget.Check
+	think                            *widget.Check // the model's think switch (Qwen3's enable_thinking)
 	problem                          *widget.Label // why the fields are not saved
 	object                           fyne.CanvasObject
 }
@@ -85,6 +86,9 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.kvType = widget.NewSelect([]string{kvF32, kvF16}, func(string) { changed() })
 
 	p.choices = widget.NewCheck("Keep token choices (top 5 per token)", func(bool) { changed() })
+	p.think = widget.NewCheck("Think before answering", func(bool) { changed() })
+	p.think.SetChecked(true)
+	p.think.Disable() // until a model whose template has the switch is loaded
 	heading := widget.NewLabelWithStyle("Chat settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	note := widget.NewLabel("Context length, threads and the KV cache apply when a model is loaded (F16 halves the cache's memory).")
 	note.Wrapping = fyne.TextWrapWord
@@ -107,7 +111,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.problem.Importance = widget.DangerImportance
 	p.problem.Wrapping = fyne.TextWrapWord
 	p.problem.Hide()
-	formBox := container.NewVBox(form, p.problem, p.choices)
+	formBox := container.NewVBox(form, p.problem, p.choices, p.think)
 	engine := widget.NewForm(
 		widget.NewFormItem("Context", p.ctxLen),
 		widget.NewFormItem("Threads", p.threads),
@@ -139,12 +143,22 @@ func (p *settingsPanel) fill(s app.ChatSettings) {
 		p.seed.SetText("")
 	}
 	p.choices.SetChecked(s.TopLogprobs > 0)
+	p.think.SetChecked(!s.NoThinking)
 	p.ctxLen.SetText(intText(s.ContextLength))
 	p.threads.SetText(intText(s.Threads))
 	if strings.EqualFold(s.KVType, "f16") {
 		p.kvType.SetSelected(kvF16)
 	} else {
 		p.kvType.SetSelected(kvF32)
+	}
+}
+
+// modelChanged offers the think switch when the model's template has one.
+func (p *settingsPanel) modelChanged(m app.ModelState) {
+	if m.Info != nil && m.Info.ThinkSwitch {
+		p.think.Enable()
+	} else {
+		p.think.Disable()
 	}
 }
 
@@ -188,6 +202,7 @@ func (p *settingsPanel) read() (app.ChatSettings, error) {
 	if p.choices.Checked {
 		s.TopLogprobs = choicesTopK
 	}
+	s.NoThinking = !p.think.Checked
 	if t := strings.TrimSpace(p.seed.Text); t != "" && err == nil {
 		if s.Seed, err = strconv.ParseUint(t, 10, 64); err != nil {
 			err = fmt.Errorf("seed must be a whole number ≥ 0")

@@ -128,7 +128,8 @@ func (w *Window) receive(ch app.Change) {
 	})
 }
 
-// flushPieces shows the buffered pieces, joined per message.
+// flushPieces shows the buffered pieces, joined per message and kind
+// (reasoning or answer).
 func (w *Window) flushPieces() {
 	w.piecesMu.Lock()
 	pending := w.pieces
@@ -137,7 +138,7 @@ func (w *Window) flushPieces() {
 	for i := 0; i < len(pending); {
 		ch := pending[i]
 		var text strings.Builder
-		for ; i < len(pending) && pending[i].ConvID == ch.ConvID && pending[i].Index == ch.Index; i++ {
+		for ; i < len(pending) && pending[i].ConvID == ch.ConvID && pending[i].Index == ch.Index && pending[i].Reasoning == ch.Reasoning; i++ {
 			text.WriteString(pending[i].Piece)
 		}
 		ch.Piece = text.String()
@@ -151,6 +152,7 @@ func (w *Window) apply(ch app.Change) {
 	case app.ChangeModel:
 		m := w.c.Model()
 		w.bar.refresh(m)
+		w.settings.modelChanged(m)
 		if m.Err != nil && m.Err != w.lastErr {
 			w.lastErr = m.Err
 			w.showErrorTitled("Could not load the model", m.Err)
@@ -181,7 +183,7 @@ func (w *Window) apply(ch app.Change) {
 		}
 	case app.ChangePiece:
 		if ch.ConvID == w.current {
-			w.chat.appendPiece(ch.Index, ch.Piece)
+			w.chat.appendPiece(ch.Index, ch.Piece, ch.Reasoning)
 		}
 	case app.ChangeReplyDone:
 		if ch.ConvID == w.current && ch.Message != nil {

@@ -30,6 +30,9 @@ type chatChoice struct {
 type chatMessage struct {
 	Role    string  `json:"role,omitempty"`
 	Content *string `json:"content,omitempty"`
+	// ReasoningContent is a thinking model's reasoning, kept out of
+	// Content, as DeepSeek and LM Studio send it.
+	ReasoningContent *string `json:"reasoning_content,omitempty"`
 }
 
 type chatLogprobs struct {
@@ -129,6 +132,9 @@ func (c *chatShape) piece(ev inference.Event) (any, bool) {
 		return nil, false // text held back by a stop string; nothing to show yet
 	}
 	ch := chatChoice{Delta: &chatMessage{Content: strPtr(ev.Piece)}}
+	if ev.Reasoning {
+		ch.Delta = &chatMessage{ReasoningContent: strPtr(ev.Piece)}
+	}
 	if c.logprobs {
 		ch.Logprobs = &chatLogprobs{Content: []tokenLogprob{tokenLogprobOf(ev, c.top)}}
 	}
@@ -156,8 +162,12 @@ func (c *chatShape) add(ev inference.Event) {
 func (c *chatShape) whole(rep *inference.Reply) any {
 	h := c.head
 	h.Object = "chat.completion"
+	msg := &chatMessage{Role: "assistant", Content: strPtr(rep.Text())}
+	if r := rep.Reasoning(); r != "" {
+		msg.ReasoningContent = &r
+	}
 	h.Choices = []chatChoice{{
-		Message:      &chatMessage{Role: "assistant", Content: strPtr(rep.Text())},
+		Message:      msg,
 		Logprobs:     c.lp,
 		FinishReason: strPtr(FinishReason(rep.StopReason)),
 	}}

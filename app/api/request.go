@@ -159,6 +159,11 @@ type chatRequest struct {
 	ResponseFormat      *struct {
 		Type string `json:"type"`
 	} `json:"response_format"`
+	// ChatTemplateKwargs are chat template variables, as vLLM and
+	// llama.cpp's server take them ({"enable_thinking": false} for Qwen3).
+	ChatTemplateKwargs map[string]any `json:"chat_template_kwargs"`
+	// ReasoningEffort is OpenAI's reasoning knob; gpt-oss's template reads it.
+	ReasoningEffort string `json:"reasoning_effort"`
 }
 
 // chatMessageIn is a message as clients send it: content is a string or an
@@ -166,6 +171,10 @@ type chatRequest struct {
 type chatMessageIn struct {
 	Role    string          `json:"role"`
 	Content json.RawMessage `json:"content"`
+	// A reply's reasoning, as DeepSeek and LM Studio return it (OpenRouter
+	// says reasoning): the template decides whether the model sees it.
+	ReasoningContent string `json:"reasoning_content"`
+	Reasoning        string `json:"reasoning"`
 }
 
 const maxTopLogprobs = 20
@@ -216,12 +225,32 @@ func (c *chatRequest) toGenerate() (inference.GenerateRequest, *apiError) {
 	if c.Logprobs && top == 0 {
 		top = 1 // the chosen token's own probability is looked up among the candidates
 	}
+	var vars map[string]any
+	if len(c.ChatTemplateKwargs) > 0 || c.ReasoningEffort != "" {
+		vars = map[string]any{}
+		for k, v := range c.ChatTemplateKwargs {
+			switch k {
+			case "messages", "tools", "documents", "add_generation_prompt", "bos_token", "eos_token":
+				// apply_chat_template refuses these as extra arguments too.
+				return req, badRequest("chat_template_kwargs", "chat_template_kwargs cannot set %q", k)
+			}
+			vars[k] = v
+		}
+	}
+	switch c.ReasoningEffort {
+	case "":
+	case "low", "medium", "high":
+		vars["reasoning_effort"] = c.ReasoningEffort
+	default:
+		return req, badRequest("reasoning_effort", "reasoning_effort must be low, medium or high")
+	}
 	return inference.GenerateRequest{
-		Messages:    msgs,
-		Params:      p,
-		MaxTokens:   limit,
-		Stop:        c.Stop,
-		TopLogprobs: top,
+		TemplateVars: vars,
+		Messages:     msgs,
+		Params:       p,
+		MaxTokens:    limit,
+		Stop:         c.Stop,
+		TopLogprobs:  top,
 		// Clients keep their own history: a long one is a 400
 		// (context_length_exceeded), never silently shortened, even on
 		// the window's worker whose chats drop their oldest turns.
@@ -245,7 +274,11 @@ func (m chatMessageIn) toChat(i int) (chat.Message, *apiError) {
 	if e != nil {
 		return chat.Message{}, e
 	}
-	return chat.Message{Role: role, Content: text}, nil
+	reasoning := m.ReasoningContent
+	if reasoning == "" {
+		reasoning = m.Reasoning
+	}
+	return chat.Message{Role: role, Content: text, Reasoning: reasoning}, nil
 }
 
 // contentText flattens a message's content (string, null, or text parts).

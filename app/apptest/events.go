@@ -32,10 +32,14 @@ type WireChat struct {
 	Created           int64
 	Choices           []struct {
 		Index   int
-		Message *struct{ Role, Content string }
-		Delta   *struct {
-			Role    string
-			Content *string
+		Message *struct {
+			Role, Content    string
+			ReasoningContent *string `json:"reasoning_content"`
+		}
+		Delta *struct {
+			Role             string
+			Content          *string
+			ReasoningContent *string `json:"reasoning_content"`
 		}
 		Logprobs *struct {
 			Content []struct {

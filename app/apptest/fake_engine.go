@@ -21,6 +21,9 @@ type FakeEngine struct {
 	Gate    chan struct{}
 	LoadErr error  // returned by every Load when set
 	Notice  string // sent with every EventDone (a template fallback, dropped turns)
+	// Reasoning splits Pieces into reasoning and answer as the worker does
+	// (ThinkTags with ThinkingPieces); the zero value has no reasoning.
+	Reasoning inference.ReasoningFormat
 
 	mu       sync.Mutex
 	vocab    *inference.Vocab // of the loaded path, when it is a real GGUF
@@ -61,9 +64,13 @@ func (f *FakeEngine) Load(ctx context.Context, path string, opts inference.LoadO
 		f.mu.Lock()
 		f.vocab = v
 		f.mu.Unlock()
-		ch <- inference.Event{Kind: inference.EventLoaded, Model: &inference.ModelInfo{
+		info := &inference.ModelInfo{
 			Path: path, Name: strings.TrimSuffix(name, ".gguf"), Architecture: "llama", ContextLength: ctxLen, Fingerprint: "fake",
-		}}
+		}
+		if f.Reasoning.Syntax == inference.ReasoningThinkTags {
+			info.Reasoning, info.ThinkSwitch = "think", true
+		}
+		ch <- inference.Event{Kind: inference.EventLoaded, Model: info}
 	}()
 	return ch
 }
@@ -86,6 +93,10 @@ func (f *FakeEngine) Generate(ctx context.Context, req inference.GenerateRequest
 			stats.GenTime = time.Since(start)
 			stats.ContextUsed = prompt + stats.GenTokens
 			ch <- inference.Event{Kind: inference.EventDone, StopReason: reason, Stats: stats, Notice: f.Notice}
+		}
+		split := newReasoningEvents(f.Reasoning)
+		if req.TemplateVars["enable_thinking"] == false {
+			split = newReasoningEvents(inference.ReasoningFormat{})
 		}
 		for i, p := range f.Pieces {
 			if f.Gate != nil {
@@ -113,12 +124,17 @@ func (f *FakeEngine) Generate(ctx context.Context, req inference.GenerateRequest
 				}
 				ev.Top = append(ev.Top, alt)
 			}
-			select {
-			case ch <- ev:
-			case <-ctx.Done():
-				done(inference.StopCancelled)
-				return
+			for _, ev := range split.piece(ev) {
+				select {
+				case ch <- ev:
+				case <-ctx.Done():
+					done(inference.StopCancelled)
+					return
+				}
 			}
+		}
+		for _, ev := range split.flush() {
+			ch <- ev
 		}
 		done(inference.StopEOS)
 	}()

@@ -16,6 +16,8 @@ type FakeGen struct {
 	Err    error
 	Panics bool
 	Hold   chan struct{} // when set, a reply waits for it (or cancellation)
+	// Reasoning splits Pieces into reasoning and answer as the worker does.
+	Reasoning inference.ReasoningFormat
 
 	mu        sync.Mutex
 	reqs      []inference.GenerateRequest
@@ -54,18 +56,24 @@ func (f *FakeGen) Generate(ctx context.Context, req inference.GenerateRequest) <
 			ch <- inference.Event{Kind: inference.EventError, Err: f.Err}
 			return
 		}
+		split := newReasoningEvents(f.Reasoning)
 		for i, p := range f.Pieces {
 			ev := inference.Event{Kind: inference.EventPiece, Piece: p, Token: 100 + i}
 			if req.TopLogprobs > 0 {
 				ev.Top = []inference.TokenProb{{Token: 100 + i, Piece: p, Prob: 0.5}, {Token: 7, Piece: "alt", Prob: 0.25}}[:min(req.TopLogprobs, 2)]
 			}
-			select {
-			case ch <- ev:
-			case <-ctx.Done():
-				notify(f.Cancelled)
-				ch <- inference.Event{Kind: inference.EventDone, StopReason: inference.StopCancelled}
-				return
+			for _, ev := range split.piece(ev) {
+				select {
+				case ch <- ev:
+				case <-ctx.Done():
+					notify(f.Cancelled)
+					ch <- inference.Event{Kind: inference.EventDone, StopReason: inference.StopCancelled}
+					return
+				}
 			}
+		}
+		for _, ev := range split.flush() {
+			ch <- ev
 		}
 		ch <- inference.Event{Kind: inference.EventDone, StopReason: f.Stop, Stats: &inference.Stats{
 			PromptTokens: 5, EvaluatedTokens: 3, GenTokens: len(f.Pieces)}}

@@ -234,7 +234,17 @@ func chatReply(w *inference.Worker, history []chat.Message, tmpl string, o chatO
 			rep.Add(ev)
 			switch ev.Kind {
 			case inference.EventPiece:
-				io.WriteString(out, ev.Piece)
+				// A thinking model's reasoning goes to stderr, so the
+				// transcript on stdout is the answers.
+				switch {
+				case ev.Reasoning:
+					io.WriteString(errOut, ev.Piece)
+				case ev.Piece != "" && rep.Reasoning() != "" && rep.Text() == ev.Piece:
+					fmt.Fprint(errOut, "\n\n") // the answer begins
+					fallthrough
+				default:
+					io.WriteString(out, ev.Piece)
+				}
 			case inference.EventError:
 				if rep.Text() != "" {
 					fmt.Fprintln(out)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"burrow/inference"
+	"burrow/inference/chat"
 )
 
 // Engine is an engine on another machine: any OpenAI-compatible
@@ -182,7 +183,10 @@ func (r *Engine) stream(ctx context.Context, info *inference.ModelInfo, req infe
 			if ch.FinishReason != nil && *ch.FinishReason != "" {
 				finish = *ch.FinishReason
 			}
-			if ch.Delta.Content == "" {
+			// Thinking models' reasoning: DeepSeek and LM Studio call it
+			// reasoning_content, OpenRouter and Ollama reasoning.
+			reasoning := ch.Delta.ReasoningContent + ch.Delta.Reasoning
+			if ch.Delta.Content == "" && reasoning == "" {
 				continue
 			}
 			if pieces == 0 {
@@ -191,6 +195,12 @@ func (r *Engine) stream(ctx context.Context, info *inference.ModelInfo, req infe
 				stats.PromptTime = stats.TimeToFirst
 			}
 			pieces++
+			if reasoning != "" {
+				emit(inference.Event{Kind: inference.EventPiece, Piece: reasoning, Reasoning: true, Token: -1})
+			}
+			if ch.Delta.Content == "" {
+				continue
+			}
 			ev := inference.Event{Kind: inference.EventPiece, Piece: ch.Delta.Content, Token: -1}
 			if ch.Logprobs != nil {
 				ev.Top = ch.Logprobs.top()
@@ -236,7 +246,7 @@ func (r *Engine) chatBody(model string, req inference.GenerateRequest) map[strin
 	p := req.Params
 	b := map[string]any{
 		"model":             model,
-		"messages":          req.Messages,
+		"messages":          remoteMessages(req.Messages),
 		"stream":            true,
 		"stream_options":    map[string]any{"include_usage": true},
 		"temperature":       p.Temperature,
@@ -260,14 +270,29 @@ func (r *Engine) chatBody(model string, req inference.GenerateRequest) map[strin
 	if req.TopLogprobs > 0 {
 		b["logprobs"], b["top_logprobs"] = true, req.TopLogprobs
 	}
+	if len(req.TemplateVars) > 0 && !r.PlainOpenAI {
+		b["chat_template_kwargs"] = req.TemplateVars // llama.cpp's server and vLLM read it
+	}
 	return b
+}
+
+// remoteMessages is the history as the server gets it: without past
+// reasoning, which OpenAI's API does not take and DeepSeek's refuses.
+func remoteMessages(msgs []chat.Message) []map[string]string {
+	out := make([]map[string]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = map[string]string{"role": m.Role, "content": m.Content}
+	}
+	return out
 }
 
 // remoteChunk is what this engine reads of a chat.completion.chunk.
 type remoteChunk struct {
 	Choices []struct {
 		Delta struct {
-			Content string `json:"content"`
+			Content          string `json:"content"`
+			ReasoningContent string `json:"reasoning_content"`
+			Reasoning        string `json:"reasoning"`
 		} `json:"delta"`
 		Logprobs     *remoteLogprobs `json:"logprobs"`
 		FinishReason *string         `json:"finish_reason"`

@@ -159,10 +159,19 @@ func NewPrompter(m Meta, override string) (*Prompter, error) {
 	return p, nil
 }
 
+// Source is the Jinja source of the template renders use first.
+func (p *Prompter) Source() string {
+	if p.Primary != nil {
+		return p.Primary.Source
+	}
+	return p.Fallback.Source
+}
+
 // Rendered is a prompt and how it was made.
 type Rendered struct {
 	Text     string
 	Template string // name of the template used
+	Source   string // its Jinja source
 	// FellBack is the primary template's error when the built-in was used instead.
 	FellBack error
 }
@@ -180,7 +189,7 @@ func (p *Prompter) Render(msgs []Message, opts RenderOptions) (Rendered, error) 
 	if p.Primary != nil {
 		text, err := p.Primary.Render(msgs, opts)
 		if err == nil {
-			return Rendered{Text: text, Template: p.Primary.Name}, nil
+			return Rendered{Text: text, Template: p.Primary.Name, Source: p.Primary.Source}, nil
 		}
 		if p.Primary.Name == "override" || p.Primary == p.Fallback {
 			return Rendered{}, err
@@ -191,7 +200,7 @@ func (p *Prompter) Render(msgs []Message, opts RenderOptions) (Rendered, error) 
 	if err != nil {
 		return Rendered{}, fmt.Errorf("built-in template after %w: %w", problem, err)
 	}
-	return Rendered{Text: text, Template: p.Fallback.Name, FellBack: problem}, nil
+	return Rendered{Text: text, Template: p.Fallback.Name, Source: p.Fallback.Source, FellBack: problem}, nil
 }
 
 // IsTemplateError reports whether err comes from a chat template.

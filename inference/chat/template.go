@@ -69,6 +69,12 @@ func renderData(msgs []Message, opts RenderOptions) map[string]jinja.Value {
 		d := jinja.NewDict()
 		d.AsDict().Set("role", jinja.NewString(m.Role))
 		d.AsDict().Set("content", jinja.NewString(m.Content))
+		if m.Reasoning != "" {
+			// Set only when there is some: Qwen3's template falls back to
+			// parsing <think> out of the content when the field is missing.
+			d.AsDict().Set("reasoning_content", jinja.NewString(m.Reasoning))
+			d.AsDict().Set("thinking", jinja.NewString(m.Reasoning))
+		}
 		list[i] = d
 	}
 	now := opts.Now

@@ -26,9 +26,31 @@ type manifest struct {
 		EOS     *string `json:"eos"`
 	} `json:"templates"`
 	Conversations map[string]struct {
-		AddGenerationPrompt bool      `json:"add_generation_prompt"`
-		Messages            []Message `json:"messages"`
+		AddGenerationPrompt bool              `json:"add_generation_prompt"`
+		Messages            []manifestMessage `json:"messages"`
+		Vars                map[string]any    `json:"vars"` // apply_chat_template's other keyword arguments
 	} `json:"conversations"`
+}
+
+// manifestMessage is a message as Python passes it: the reasoning under
+// both names Render gives it (Qwen3 reads reasoning_content, gpt-oss thinking).
+type manifestMessage struct {
+	Role             string `json:"role"`
+	Content          string `json:"content"`
+	ReasoningContent string `json:"reasoning_content"`
+	Thinking         string `json:"thinking"`
+}
+
+func chatMessages(t *testing.T, ms []manifestMessage) []Message {
+	t.Helper()
+	out := make([]Message, len(ms))
+	for i, m := range ms {
+		if m.ReasoningContent != m.Thinking {
+			t.Fatalf("message %d: reasoning_content %q and thinking %q differ; Render passes one reasoning as both", i, m.ReasoningContent, m.Thinking)
+		}
+		out[i] = Message{Role: m.Role, Content: m.Content, Reasoning: m.ReasoningContent}
+	}
+	return out
 }
 
 type golden struct {
@@ -110,9 +132,9 @@ func TestGoldenRenders(t *testing.T) {
 					t.Errorf("%s: no golden render (rerun tools/templates/render_goldens.py)", name)
 					continue
 				}
-				got, err := tmpl.Render(conv.Messages, RenderOptions{
+				got, err := tmpl.Render(chatMessages(t, conv.Messages), RenderOptions{
 					AddGenerationPrompt: conv.AddGenerationPrompt,
-					BOS:                 deref(g.BOS), EOS: deref(g.EOS), Now: now,
+					BOS:                 deref(g.BOS), EOS: deref(g.EOS), Now: now, Vars: conv.Vars,
 				})
 				switch {
 				case want.Error != nil:

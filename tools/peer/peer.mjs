@@ -3,6 +3,7 @@
 //
 //   node peer.mjs greedy --model F --prompt P [--n 64] [--threads 2] [--ctx 512]
 //   node peer.mjs bench  --model F [--prompt-tokens 64] [--gen-tokens 32] [--threads 2] [--ctx 512]
+//   node peer.mjs embed  --model F --text T [--threads 2] [--ctx 512]
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 
 function args(argv) {
@@ -21,6 +22,18 @@ const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLeve
 const t0 = performance.now();
 const model = await llama.loadModel({modelPath: a.model, gpuLayers: 0});
 const loadMs = performance.now() - t0;
+if (mode === "embed") {
+    // The model's own pooling (its pooling_type), as llama.cpp's embedding
+    // context uses it; the vector as llama.cpp returns it, not normalised.
+    const ectx = await model.createEmbeddingContext({contextSize: Number(a.ctx ?? 512), threads});
+    let ids = model.tokenize(a.text, false);
+    if (model.tokens.bos != null && model.tokens.shouldPrependBosToken) ids = [model.tokens.bos, ...ids];
+    const e = await ectx.getEmbeddingFor(ids);
+    console.log(JSON.stringify({ids, embedding: Array.from(e.vector)}));
+    await ectx.dispose();
+    await model.dispose();
+    process.exit(0);
+}
 // --kv f32 makes llama.cpp keep an F32 KV cache, like Burrow's default, so the
 // two engines compare like for like; the default (f16) is llama.cpp's own.
 const kv = (a.kv ?? "f16").toUpperCase();
@@ -58,7 +71,7 @@ if (mode === "greedy") {
         pp_tokens: np, pp_tps: np / (ppMs / 1000), tg_tokens: ng, tg_tps: ng / (tgMs / 1000),
     }));
 } else {
-    console.error("usage: peer.mjs greedy|bench --model F ...");
+    console.error("usage: peer.mjs greedy|bench|embed --model F ...");
     process.exit(2);
 }
 await context.dispose();

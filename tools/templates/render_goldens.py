@@ -128,6 +128,9 @@ def load_template(entry, testdata):
 def render(env, src, conv, bos, eos):
     ctx = {"messages": conv["messages"], "tools": None, "documents": None,
            "add_generation_prompt": conv["add_generation_prompt"]}
+    # apply_chat_template passes its other keyword arguments (such as
+    # enable_thinking) to the template as variables.
+    ctx.update(conv.get("vars", {}))
     if bos is not None:
         ctx["bos_token"] = bos
     if eos is not None:
