@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -39,7 +40,9 @@ func Parse(name, source string) (t *Template, err error) {
 	if strings.TrimSpace(source) == "" {
 		return nil, fmt.Errorf("%w %q: empty", ErrTemplate, name)
 	}
-	c, err := jinja.Compile(source)
+	// The engine's tojson sorts keys when indenting and its builtins
+	// cannot be replaced, so templates call ours (jsonvalue.go) by name.
+	c, err := jinja.Compile(tojsonFilter.ReplaceAllString(source, "|${1}burrow_tojson"))
 	if err != nil {
 		return nil, fmt.Errorf("%w %q: %w", ErrTemplate, name, err)
 	}
@@ -60,6 +63,9 @@ func (t *Template) Render(msgs []Message, opts RenderOptions) (out string, err e
 	return out, nil
 }
 
+// tojsonFilter finds the tojson filter after a pipe.
+var tojsonFilter = regexp.MustCompile(`\|(\s*)tojson\b`)
+
 // renderData builds the template's variables the way apply_chat_template
 // does: messages as dicts (role first, as in the JSON people write), tools
 // and documents none, the special tokens, and the helpers HF registers.
@@ -75,6 +81,7 @@ func renderData(msgs []Message, opts RenderOptions) map[string]jinja.Value {
 			d.AsDict().Set("reasoning_content", jinja.NewString(m.Reasoning))
 			d.AsDict().Set("thinking", jinja.NewString(m.Reasoning))
 		}
+		setToolFields(d, m)
 		list[i] = d
 	}
 	now := opts.Now
@@ -87,6 +94,7 @@ func renderData(msgs []Message, opts RenderOptions) map[string]jinja.Value {
 		"documents":             jinja.None(),
 		"add_generation_prompt": jinja.NewBool(opts.AddGenerationPrompt),
 		"range":                 jinja.NewCallable("range", safeRange),
+		"burrow_tojson":         jinja.NewCallable("tojson", tojson),
 		"strftime_now": jinja.NewCallable("strftime_now", func(args []jinja.Value, _ map[string]jinja.Value) (jinja.Value, error) {
 			format := "%Y-%m-%d"
 			if len(args) > 0 && args[0].IsString() {
@@ -102,9 +110,39 @@ func renderData(msgs []Message, opts RenderOptions) map[string]jinja.Value {
 		data["eos_token"] = jinja.NewString(opts.EOS)
 	}
 	for k, v := range opts.Vars {
+		if jv, ok := v.(jinja.Value); ok { // already a template value (JSONValue)
+			data[k] = jv
+			continue
+		}
 		data[k] = jinja.FromGoValue(v)
 	}
 	return data
+}
+
+// setToolFields adds a turn's tool calls (as HF's apply_chat_template
+// receives them: {id, type, function: {name, arguments}} with the arguments
+// as a dict, which templates pass to tojson) and a tool turn's ids.
+func setToolFields(d jinja.Value, m Message) {
+	if len(m.ToolCalls) > 0 {
+		calls := make([]jinja.Value, len(m.ToolCalls))
+		for i, c := range m.ToolCalls {
+			fn := jinja.NewDict()
+			fn.AsDict().Set("name", jinja.NewString(c.Name))
+			fn.AsDict().Set("arguments", argumentsValue(c.Arguments))
+			call := jinja.NewDict()
+			call.AsDict().Set("id", jinja.NewString(c.ID))
+			call.AsDict().Set("type", jinja.NewString("function"))
+			call.AsDict().Set("function", fn)
+			calls[i] = call
+		}
+		d.AsDict().Set("tool_calls", jinja.NewList(calls))
+	}
+	if m.ToolCallID != "" {
+		d.AsDict().Set("tool_call_id", jinja.NewString(m.ToolCallID))
+	}
+	if m.Name != "" {
+		d.AsDict().Set("name", jinja.NewString(m.Name))
+	}
 }
 
 // maxRange is Jinja2's sandbox limit on range(), which HF renders under: a

@@ -26,9 +26,9 @@ type manifest struct {
 		EOS     *string `json:"eos"`
 	} `json:"templates"`
 	Conversations map[string]struct {
-		AddGenerationPrompt bool              `json:"add_generation_prompt"`
-		Messages            []manifestMessage `json:"messages"`
-		Vars                map[string]any    `json:"vars"` // apply_chat_template's other keyword arguments
+		AddGenerationPrompt bool                       `json:"add_generation_prompt"`
+		Messages            []manifestMessage          `json:"messages"`
+		Vars                map[string]json.RawMessage `json:"vars"` // apply_chat_template's other keyword arguments
 	} `json:"conversations"`
 }
 
@@ -39,6 +39,15 @@ type manifestMessage struct {
 	Content          string `json:"content"`
 	ReasoningContent string `json:"reasoning_content"`
 	Thinking         string `json:"thinking"`
+	ToolCalls        []struct {
+		ID       string `json:"id"`
+		Function struct {
+			Name      string          `json:"name"`
+			Arguments json.RawMessage `json:"arguments"`
+		} `json:"function"`
+	} `json:"tool_calls"`
+	ToolCallID string `json:"tool_call_id"`
+	Name       string `json:"name"`
 }
 
 func chatMessages(t *testing.T, ms []manifestMessage) []Message {
@@ -48,7 +57,25 @@ func chatMessages(t *testing.T, ms []manifestMessage) []Message {
 		if m.ReasoningContent != m.Thinking {
 			t.Fatalf("message %d: reasoning_content %q and thinking %q differ; Render passes one reasoning as both", i, m.ReasoningContent, m.Thinking)
 		}
-		out[i] = Message{Role: m.Role, Content: m.Content, Reasoning: m.ReasoningContent}
+		out[i] = Message{Role: m.Role, Content: m.Content, Reasoning: m.ReasoningContent, ToolCallID: m.ToolCallID, Name: m.Name}
+		for _, c := range m.ToolCalls {
+			out[i].ToolCalls = append(out[i].ToolCalls, ToolCall{ID: c.ID, Name: c.Function.Name, Arguments: string(c.Function.Arguments)})
+		}
+	}
+	return out
+}
+
+// templateVars are a conversation's extra variables as the template gets
+// them: JSON with its key order kept, as json.loads gives Python.
+func templateVars(t *testing.T, vars map[string]json.RawMessage) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	for k, raw := range vars {
+		v, err := JSONValue(raw)
+		if err != nil {
+			t.Fatalf("var %s: %v", k, err)
+		}
+		out[k] = v
 	}
 	return out
 }
@@ -134,7 +161,7 @@ func TestGoldenRenders(t *testing.T) {
 				}
 				got, err := tmpl.Render(chatMessages(t, conv.Messages), RenderOptions{
 					AddGenerationPrompt: conv.AddGenerationPrompt,
-					BOS:                 deref(g.BOS), EOS: deref(g.EOS), Now: now, Vars: conv.Vars,
+					BOS:                 deref(g.BOS), EOS: deref(g.EOS), Now: now, Vars: templateVars(t, conv.Vars),
 				})
 				switch {
 				case want.Error != nil:
