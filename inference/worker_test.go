@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -473,7 +474,7 @@ func TestDropOldestTurnKeepsSystemAndLast(t *testing.T) {
 		if k == 0 {
 			break
 		}
-		if rest[0] != sys || rest[1].Role != "user" || rest[len(rest)-1].Content != "u3" {
+		if !reflect.DeepEqual(rest[0], sys) || rest[1].Role != "user" || rest[len(rest)-1].Content != "u3" {
 			t.Fatalf("step %d: %+v", step, rest)
 		}
 		msgs, n = rest, n+k
