@@ -12,14 +12,10 @@ func init() {
 		ropeNeoX:   true,
 		qkSteps:    []step{qkNorm},
 		embedScale: true,
-		postAttn: func(s *State, L *Layer, n int) {
-			s.rmsNorm(s.xb[:n*s.m.Config.Dim], s.xb[:n*s.m.Config.Dim], L.PostAttnNorm, n)
-		},
-		postFFN: func(s *State, L *Layer, n int) {
-			s.rmsNorm(s.xb[:n*s.m.Config.Dim], s.xb[:n*s.m.Config.Dim], L.PostFFNNorm, n)
-		},
-		geglu:   true,
-		hparams: gemma3Params,
+		postAttn:   gemmaPostAttnNorm,
+		postFFN:    gemmaPostFFNNorm,
+		geglu:      true,
+		hparams:    gemma3Params,
 	})
 }
 
@@ -27,6 +23,16 @@ var (
 	gemmaPostAttn = []tensorDecl{layerVector("post_attention_norm.weight", Norm, func(L *Layer) *[]float32 { return &L.PostAttnNorm }, dModel)}
 	gemmaPostFFN  = []tensorDecl{layerVector("post_ffw_norm.weight", Norm, func(L *Layer) *[]float32 { return &L.PostFFNNorm }, dModel)}
 )
+
+// gemmaPostAttnNorm and gemmaPostFFNNorm are gemma's norms of a block's
+// output before the residual add.
+func gemmaPostAttnNorm(s *State, L *Layer, n int) {
+	s.rmsNorm(s.xb[:n*s.m.Config.Dim], s.xb[:n*s.m.Config.Dim], L.PostAttnNorm, n)
+}
+
+func gemmaPostFFNNorm(s *State, L *Layer, n int) {
+	s.rmsNorm(s.xb[:n*s.m.Config.Dim], s.xb[:n*s.m.Config.Dim], L.PostFFNNorm, n)
+}
 
 // gemma3Params reads the sliding window (llama.cpp's defaults: a pattern of
 // 6, local rope base 10000).

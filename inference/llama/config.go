@@ -36,6 +36,11 @@ type Config struct {
 	NormEps     float32 // attention.layer_norm_rms_epsilon
 	TiedOutput  bool    // no output.weight: the embedding doubles as the classifier
 	RopeFactors bool    // rope_freqs.weight present (Llama 3.1/3.2 scaling)
+	// QueryScale, when set, multiplies the queries after rope in place of
+	// 1/sqrt(HeadDim) on the scores (gemma2: llama.cpp's f_attention_scale).
+	QueryScale   float32
+	AttnSoftcap  float32 // scores become cap*tanh(score/cap) before the softmax (0: none)
+	FinalSoftcap float32 // likewise the logits (gemma2's final_logit_softcapping)
 }
 
 // QDim is the width of the concatenated query heads.

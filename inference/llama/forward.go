@@ -44,6 +44,19 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 		s.rmsNorm(xb[:dim], x[(n-1)*dim:n*dim], m.OutputNorm, 1)
 		s.inDim.Set(xb, 1)
 		tensor.MatMul(p, s.logits, m.Output, s.inDim)
+		allLogits = s.logits
+	}
+	if fc := c.FinalSoftcap; fc > 0 && allLogits != nil {
+		softcap(allLogits, fc)
+	}
+}
+
+// softcap sets each x to c*tanh(x/c) as llama.cpp's ggml_scale, ggml_tanh,
+// ggml_scale do.
+func softcap(x []float32, c float32) {
+	inv := 1 / c
+	for i, v := range x {
+		x[i] = float32(math.Tanh(float64(v*inv))) * c
 	}
 }
 
@@ -81,6 +94,11 @@ func (s *State) attention(l, n int) {
 		pos := pos0 + t
 		tensor.RoPEScaled(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors)
 		tensor.RoPEScaled(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors)
+	}
+	if qs := c.QueryScale; qs != 0 {
+		for i := range q {
+			q[i] *= qs
+		}
 	}
 
 	// Store the new keys and values, then attend: token t sees positions

@@ -143,10 +143,14 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 }
 
 // attnShape is the attention of c's layers: 1/sqrt(HeadDim) computed as
-// llama.cpp does.
+// llama.cpp does (or 1 when the queries carry the scale), and the cap.
 func attnShape(c *Config) tensor.AttnShape {
-	return tensor.AttnShape{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim,
-		Scale: 1 / float32(math.Sqrt(float64(c.HeadDim)))}
+	sh := tensor.AttnShape{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim,
+		Scale: 1 / float32(math.Sqrt(float64(c.HeadDim))), Softcap: c.AttnSoftcap}
+	if c.QueryScale != 0 {
+		sh.Scale = 1
+	}
+	return sh
 }
 
 // Model is the model this state runs.

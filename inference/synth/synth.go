@@ -156,10 +156,11 @@ func fileType(t gguf.Type) uint32 {
 func setMetadata(w *gguf.Writer, c config) error {
 	a := c.arch + "."
 	hd := uint32(c.HeadSize())
-	kvs := []struct {
+	type kv struct {
 		k string
 		v any
-	}{
+	}
+	kvs := []kv{
 		{"general.architecture", c.arch},
 		{"general.type", "model"},
 		{"general.name", c.name},
@@ -176,8 +177,22 @@ func setMetadata(w *gguf.Writer, c config) error {
 		{a + "attention.value_length", hd},
 		{"general.file_type", fileType(c.typ)},
 		{a + "vocab_size", uint32(c.nVocab)},
-		{a + "rope.dimension_count", hd},
+		{a + "rope.dimension_count", uint32(c.RopeSize())},
 		{"general.quantization_version", uint32(2)},
+	}
+	if c.Window > 0 {
+		kvs = append(kvs, kv{a + "attention.sliding_window", uint32(c.Window)})
+	}
+	if c.AttnSoftcap != 0 {
+		kvs = append(kvs, kv{a + "attn_logit_softcapping", float32(c.AttnSoftcap)})
+	}
+	if c.FinalSoftcap != 0 {
+		kvs = append(kvs, kv{a + "final_logit_softcapping", float32(c.FinalSoftcap)})
+	}
+	if c.Experts > 0 {
+		kvs = append(kvs, kv{a + "expert_count", uint32(c.Experts)},
+			kv{a + "expert_used_count", uint32(c.ExpertsUsed)},
+			kv{a + "expert_feed_forward_length", uint32(c.ExpertFF)})
 	}
 	for _, kv := range kvs {
 		if err := w.Set(kv.k, kv.v); err != nil {

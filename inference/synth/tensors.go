@@ -26,7 +26,8 @@ type tensorSpec struct {
 // ones the preset asks for.
 func tensorSpecs(c config) []tensorSpec {
 	lc := llama.Config{Arch: c.arch, Dim: c.Embd, HiddenDim: c.FF, Layers: c.Layers, Heads: c.Heads,
-		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.HeadSize(), VocabSize: c.nVocab}
+		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.RopeSize(), VocabSize: c.nVocab,
+		Experts: c.Experts, ExpertsUsed: c.ExpertsUsed, ExpertFF: c.ExpertFF}
 	decls, err := llama.Tensors(c.arch, &lc)
 	if err != nil {
 		panic(err) // resolve accepted only registered architectures
