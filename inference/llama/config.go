@@ -41,6 +41,11 @@ type Config struct {
 	QueryScale   float32
 	AttnSoftcap  float32 // scores become cap*tanh(score/cap) before the softmax (0: none)
 	FinalSoftcap float32 // likewise the logits (gemma2's final_logit_softcapping)
+	// LongRoPE (phi3): rope_factors_long/short are chosen by whether the
+	// context exceeds RopeOrigCtx (rope.scaling.original_context_length), and
+	// RopeAttnFactor (rope.scaling.attn_factor, 0 meaning 1) scales cos and sin.
+	RopeOrigCtx    int
+	RopeAttnFactor float32
 }
 
 // QDim is the width of the concatenated query heads.

@@ -92,8 +92,13 @@ func (s *State) attention(l, n int) {
 	}
 	for t := 0; t < n; t++ {
 		pos := pos0 + t
-		tensor.RoPEScaled(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors)
-		tensor.RoPEScaled(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors)
+		if af := c.RopeAttnFactor; af != 0 && af != 1 {
+			tensor.RoPEAttn(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, af, c.RopeNeoX, s.ropeFactors)
+			tensor.RoPEAttn(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, af, c.RopeNeoX, s.ropeFactors)
+			continue
+		}
+		tensor.RoPEScaled(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors)
+		tensor.RoPEScaled(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors)
 	}
 	if qs := c.QueryScale; qs != 0 {
 		for i := range q {

@@ -2,6 +2,7 @@ package llama_test
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +20,7 @@ type peerRecord struct {
 	Synth string `json:"synth"`
 	Runs  []struct {
 		Prompt       string `json:"prompt"`
+		Ctx          int    `json:"ctx"` // 0: 128
 		PromptIDs    []int  `json:"prompt_ids"`
 		GeneratedIDs []int  `json:"generated_ids"`
 	} `json:"runs"`
@@ -59,6 +61,23 @@ func TestGemma2MatchesPeer(t *testing.T) {
 
 // checkPeerRecord runs the record's prompts greedily on the synthesized
 // file and returns the model, for family-specific checks.
+// phi3 with Phi-4-mini's partial rotary (24 of 32 values per head) and
+// LongRoPE (short factors up to the original context of 256, long ones
+// past it, and the attention factor sqrt(1+ln 4/ln 256) on cos and sin)
+// generates llama.cpp's ids at both context sizes. The record was made with
+//
+//	burrow gguf synth --preset phi3-small --type f32 --std 0.5 --seed 7 -o p3.gguf
+//	node tools/peer/peer.mjs greedy --model p3.gguf --ctx CTX --prompt PROMPT --n 32 --threads 2 --kv f32
+func TestPhi3LongRopeMatchesPeer(t *testing.T) {
+	m := checkPeerRecord(t, "testdata/phi3-small-peer.json",
+		synth.Options{Preset: "phi3-small", Type: gguf.TypeF32, Std: 0.5, Seed: 7})
+	c := m.Config
+	if c.RopeDim != 24 || c.HeadDim != 32 || c.RopeOrigCtx != 256 || c.RopeAttnFactor != float32(math.Sqrt(1.25)) ||
+		len(m.RopeShort) != 12 || len(m.RopeLong) != 12 {
+		t.Fatalf("config %+v, %d short and %d long factors", c, len(m.RopeShort), len(m.RopeLong))
+	}
+}
+
 func checkPeerRecord(t *testing.T, record string, o synth.Options) *llama.Model {
 	data, err := os.ReadFile(record)
 	if err != nil {
@@ -82,7 +101,11 @@ func checkPeerRecord(t *testing.T, record string, o synth.Options) *llama.Model 
 		t.Fatal(err)
 	}
 	for _, r := range rec.Runs {
-		s, err := m.NewState(128, 2)
+		ctx := r.Ctx
+		if ctx == 0 {
+			ctx = 128
+		}
+		s, err := m.NewState(ctx, 2)
 		if err != nil {
 			t.Fatal(err)
 		}

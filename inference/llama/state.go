@@ -31,6 +31,9 @@ type State struct {
 	batch  int // rows of the scratch buffers
 	pool   *tensor.Pool
 	cache  kvCache
+	// ropeFactors divide the rope angles (rope_freqs, or LongRoPE's set
+	// for this context length; nil: none).
+	ropeFactors []float32
 
 	// Scratch, batch-major: row t of x is x[t*Dim:(t+1)*Dim].
 	x     []float32 // residual stream [batch][Dim]
@@ -135,6 +138,7 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		s.moeOut, s.moeDown = make([]float32, c.Dim), make([]float32, c.Dim)
 		s.in1Dim, s.in1FF = tensor.NewActivations(1, c.Dim), tensor.NewActivations(1, c.ExpertFF)
 	}
+	s.ropeFactors = m.ropeFactorsFor(ctxLen)
 	s.attShape = attnShape(c)
 	s.attShapeLocal = s.attShape
 	s.attShapeLocal.Window = c.Window

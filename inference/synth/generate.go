@@ -62,6 +62,10 @@ func (g *generator) fill(t *gguf.TensorInfo, dst io.Writer) error {
 		return writeRows(dst, s.typ, cols, onesRow(cols))
 	case fillRopeFreqs:
 		return writeRows(dst, s.typ, cols, Llama3RopeFactors(g.cfg.HeadSize(), g.cfg.RopeTheta, *g.cfg.Llama3Rope))
+	case fillRopeShort:
+		return writeRows(dst, s.typ, cols, g.cfg.LongRope.Short)
+	case fillRopeLong:
+		return writeRows(dst, s.typ, cols, g.cfg.LongRope.Long)
 	}
 	stream := nameSeed(g.cfg.seed, t.Name)
 	per := max(1, chunkFloats/cols)

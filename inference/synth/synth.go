@@ -27,7 +27,7 @@ type Options struct {
 	// Test models use a larger one (e.g. 0.5) so greedy decoding is decided
 	// by the weights, not by rounding.
 	Std     float64
-	Name    string // general.name; default "synth-<arch>-<preset>"
+	Name    string // general.name; default "synth-<arch>-<preset>" ("phi" spelled "ph")
 	Context int    // context_length; 0 takes the preset's
 }
 
@@ -107,7 +107,9 @@ func resolve(o Options) (config, error) {
 		return config{}, fmt.Errorf("synth: negative std %g", c.std)
 	}
 	if c.name == "" {
-		c.name = "synth-" + c.arch + "-" + p.Name
+		// llama.cpp special-cases Phi-3 tokenizers (it looks up <|end|>) when
+		// general.name says phi3 or phi-3, which the built-in vocabulary lacks.
+		c.name = strings.ReplaceAll("synth-"+c.arch+"-"+p.Name, "phi", "ph")
 	}
 	if o.Context > 0 {
 		c.Context = o.Context
@@ -117,6 +119,12 @@ func resolve(o Options) (config, error) {
 	}
 	if c.arch != "llama" {
 		c.Llama3Rope = nil // only llama reads rope_freqs
+	}
+	if c.arch != "phi3" {
+		c.LongRope = nil // only phi3 reads rope_factors_*
+	}
+	if r := c.LongRope; r != nil && (len(r.Short) != c.RopeSize()/2 || len(r.Long) != c.RopeSize()/2) {
+		return config{}, fmt.Errorf("synth: LongRoPE factors %d and %d, want %d", len(r.Short), len(r.Long), c.RopeSize()/2)
 	}
 	if o.VocabFrom != "" {
 		if c.vocab, err = vocabFromFile(o.VocabFrom); err != nil {
@@ -188,6 +196,10 @@ func setMetadata(w *gguf.Writer, c config) error {
 	}
 	if c.FinalSoftcap != 0 {
 		kvs = append(kvs, kv{a + "final_logit_softcapping", float32(c.FinalSoftcap)})
+	}
+	if r := c.LongRope; r != nil {
+		kvs = append(kvs, kv{a + "rope.scaling.attn_factor", float32(r.AttnFactor(c.Context))},
+			kv{a + "rope.scaling.original_context_length", uint32(r.OriginalContext)})
 	}
 	if c.Experts > 0 {
 		kvs = append(kvs, kv{a + "expert_count", uint32(c.Experts)},

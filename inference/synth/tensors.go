@@ -12,6 +12,8 @@ const (
 	fillNormal    fill = iota // N(0, std)
 	fillOnes                  // norm weights
 	fillRopeFreqs             // Llama 3 rope factors
+	fillRopeShort             // LongRoPE factors
+	fillRopeLong
 )
 
 type tensorSpec struct {
@@ -41,6 +43,14 @@ func tensorSpecs(c config) []tensorSpec {
 				continue
 			}
 			s.fill = fillRopeFreqs
+		case d.Name == "rope_factors_short.weight" || d.Name == "rope_factors_long.weight":
+			if c.LongRope == nil {
+				continue
+			}
+			s.fill = fillRopeShort
+			if d.Name == "rope_factors_long.weight" {
+				s.fill = fillRopeLong
+			}
 		case d.Name == "output.weight":
 			if c.Tied {
 				continue
