@@ -109,7 +109,8 @@ func (s *State) attention(l, n int) {
 	// Store the new keys and values, then attend: token t sees positions
 	// 0..pos0+t (the causal mask), heads grouped over the KV heads.
 	s.cache.store(l, pos0, n, k, v)
-	tensor.AttentionBatch(p, att, q, s.cache.layer(l), pos0, n, shape, s.attScratch)
+	kv, rel := s.cache.layer(l, pos0)
+	tensor.AttentionBatch(p, att, q, kv, rel, n, shape, s.attScratch)
 
 	// Output projection and residual.
 	s.inQ.Set(att, n)

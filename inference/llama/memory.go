@@ -29,3 +29,10 @@ func systemAvailableMemory() (uint64, bool) {
 	n, err := sysmem.Available()
 	return n, err == nil
 }
+
+// KVCacheBytes is the memory the KV cache of a State for ctxLen tokens
+// takes: sliding-window layers hold a ring of twice Window+256 positions
+// when that is smaller than the context, the others every position.
+func (c *Config) KVCacheBytes(ctxLen int, kv KVType) uint64 {
+	return kvCacheBytes(c, ctxLen, min(maxBatch, ctxLen), kv)
+}

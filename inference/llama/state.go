@@ -70,6 +70,7 @@ type StateOptions struct {
 	Context int    // tokens the KV cache holds
 	Threads int    // <= 0: tensor.DefaultThreads
 	KV      KVType // KVF32 (default) or KVF16
+	Batch   int    // most tokens per forward pass (<= 0: 256); a sliding-window ring keeps Window+Batch positions
 }
 
 // stateBytes estimates the memory NewState allocates for ctxLen tokens.
@@ -77,7 +78,7 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	perRow := uint64(2*c.Dim + 2*c.QDim() + 2*c.KVDim() + 2*c.HiddenDim + fusedWidth(c))
 	// Activations keep F32 plus at most an F16 copy (the larger form).
 	act := uint64(c.Dim+c.QDim()+c.HiddenDim) * 6
-	return kvCacheBytes(c, ctxLen, kv) +
+	return kvCacheBytes(c, ctxLen, batch, kv) +
 		uint64(batch)*(perRow*4+act) +
 		tensor.AttnScratchBytes(threads, attnShape(c), ctxLen, kv == KVF16) +
 		uint64(c.VocabSize)*4
@@ -101,6 +102,9 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		return nil, fmt.Errorf("llama: context length %d must be positive", ctxLen)
 	}
 	batch := min(maxBatch, ctxLen)
+	if o.Batch > 0 {
+		batch = min(o.Batch, batch)
+	}
 	if threads <= 0 {
 		threads = tensor.DefaultThreads()
 	}
@@ -116,7 +120,7 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		ctxLen: ctxLen,
 		batch:  batch,
 		pool:   tensor.NewPool(threads),
-		cache:  newKVCache(c, ctxLen, o.KV),
+		cache:  newKVCache(c, ctxLen, batch, o.KV),
 		x:      make([]float32, batch*c.Dim),
 		xb:     make([]float32, batch*c.Dim),
 		q:      make([]float32, batch*c.QDim()),
@@ -177,14 +181,24 @@ func (s *State) KV() KVType {
 // Threads is the number of threads the kernels run on.
 func (s *State) Threads() int { return s.pool.Threads() }
 
-// Truncate rolls the cache back to its first n tokens (n >= Len keeps all).
-func (s *State) Truncate(n int) {
-	if n < 0 {
-		n = 0
-	}
+// Truncate rolls the cache back to its first n tokens (n >= Len keeps all)
+// and returns the tokens kept, which callers must evaluate from. A
+// sliding-window layer keeps only its last Window+batch positions, so a
+// rollback past the window it still holds drops everything (0): those
+// layers' keys before n are gone and only a rerun from the start restores
+// them.
+func (s *State) Truncate(n int) int {
+	n = max(n, 0)
 	if n < s.pos {
 		s.pos = n
+		if !s.cache.keeps(n) {
+			s.pos = 0
+		}
 	}
+	if s.pos == 0 {
+		s.cache.hw = 0
+	}
+	return s.pos
 }
 
 // Close stops the state's worker threads.
