@@ -121,6 +121,9 @@ func (s *State) attention(l, n int) {
 	addInto(x, xb)
 }
 
+// moeTestPass, set by tests, replaces the mixture-of-experts pass.
+var moeTestPass func(s *State, L *Layer, n int)
+
 // ffn is the feed-forward block of layer L for the batch's n tokens:
 // x += down(silu(gate(norm(x))) * up(norm(x))) (SwiGLU).
 func (s *State) ffn(L *Layer, n int) {
@@ -131,7 +134,11 @@ func (s *State) ffn(L *Layer, n int) {
 
 	s.rmsNorm(xb, x, L.FFNNorm, n)
 	if s.fam.moe {
-		s.moeFFNRows(L, n)
+		if moeTestPass != nil {
+			moeTestPass(s, L, n)
+		} else {
+			s.moeFFNRows(L, n)
+		}
 		addInto(x, xb)
 		return
 	}

@@ -45,12 +45,17 @@ type State struct {
 	fused []float32 // output of a fused projection [batch][fusedWidth] (phi3), else nil
 
 	// Mixture of experts (nil for dense models): router probabilities
-	// [batch][Experts], one token's output and one expert's, and the
-	// single-row inputs of the experts' matrices.
-	router, moeOut, moeDown []float32
-	in1Dim, in1FF           *tensor.Activations
-	up                      []float32 // [batch][HiddenDim]
-	logits                  []float32 // [Vocab], of the last token
+	// [batch][Experts]; each token's chosen experts and weights
+	// [batch][ExpertsUsed]; those (token, rank) slots grouped by expert
+	// (moeOrder, from moeStart[e]); one expert's gathered inputs
+	// [batch][Dim]; every slot's expert output [batch][ExpertsUsed][Dim];
+	// the experts' down-projection input.
+	router, moeW, moeIn, moeRows []float32
+	moeSel, moeOrder             []int32
+	moeStart, moeNext            []int32
+	inExpFF                      *tensor.Activations
+	up                           []float32 // [batch][HiddenDim]
+	logits                       []float32 // [Vocab], of the last token
 
 	attShape      tensor.AttnShape
 	attShapeLocal tensor.AttnShape    // the sliding-window layers' (gemma)
@@ -78,7 +83,12 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	perRow := uint64(2*c.Dim + 2*c.QDim() + 2*c.KVDim() + 2*c.HiddenDim + fusedWidth(c))
 	// Activations keep F32 plus at most an F16 copy (the larger form).
 	act := uint64(c.Dim+c.QDim()+c.HiddenDim) * 6
-	return kvCacheBytes(c, ctxLen, batch, kv) +
+	// Mixture of experts: router, routes, gathered inputs, slot outputs.
+	var moe uint64
+	if c.Experts > 0 {
+		moe = uint64(batch) * uint64(c.Experts+3*c.ExpertsUsed+c.Dim+c.ExpertsUsed*c.Dim+c.ExpertFF) * 4
+	}
+	return kvCacheBytes(c, ctxLen, batch, kv) + moe +
 		uint64(batch)*(perRow*4+act) +
 		tensor.AttnScratchBytes(threads, attnShape(c), ctxLen, kv == KVF16) +
 		uint64(c.VocabSize)*4
@@ -138,9 +148,12 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		s.fused = make([]float32, batch*fusedWidth(c))
 	}
 	if c.Experts > 0 {
+		k := c.ExpertsUsed
 		s.router = make([]float32, batch*c.Experts)
-		s.moeOut, s.moeDown = make([]float32, c.Dim), make([]float32, c.Dim)
-		s.in1Dim, s.in1FF = tensor.NewActivations(1, c.Dim), tensor.NewActivations(1, c.ExpertFF)
+		s.moeSel, s.moeW, s.moeOrder = make([]int32, batch*k), make([]float32, batch*k), make([]int32, batch*k)
+		s.moeStart, s.moeNext = make([]int32, c.Experts+1), make([]int32, c.Experts)
+		s.moeIn, s.moeRows = make([]float32, batch*c.Dim), make([]float32, batch*k*c.Dim)
+		s.inExpFF = tensor.NewActivations(batch, c.ExpertFF)
 	}
 	s.ropeFactors = m.ropeFactorsFor(ctxLen)
 	s.attShape = attnShape(c)
