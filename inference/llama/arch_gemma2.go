@@ -1,9 +1,6 @@
 package llama
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // gemma2: Gemma 2: gemma3 without the per-head Q/K norms, plus soft-capped
 // attention scores and logits (cap*tanh(x/cap)), sliding-window attention
@@ -23,9 +20,7 @@ func init() {
 }
 
 // gemma2Params reads the window and the caps with llama.cpp's defaults
-// (window 4096, caps 50 and 30). The query scale follows llama.cpp, which
-// does not read query_pre_attn_scalar from the file: 1/sqrt(Dim/Heads) for
-// the 46-layer 27B (query_pre_attn_scalar 144), else 1/sqrt(HeadDim).
+// (window 4096, caps 50 and 30) and the query scale (gemmaQueryScale).
 func gemma2Params(c *Config, k keys) error {
 	c.Window = k.uint("attention.sliding_window", 4096)
 	c.SWAPattern = 2
@@ -36,10 +31,6 @@ func gemma2Params(c *Config, k keys) error {
 	if c.AttnSoftcap < 0 || c.FinalSoftcap < 0 {
 		return fmt.Errorf("llama: negative soft-capping %g, %g", c.AttnSoftcap, c.FinalSoftcap)
 	}
-	qpa := c.HeadDim
-	if c.Layers == 46 {
-		qpa = c.Dim / c.Heads
-	}
-	c.QueryScale = 1 / float32(math.Sqrt(float64(qpa)))
+	c.QueryScale = gemmaQueryScale(c, 46)
 	return nil
 }
