@@ -31,6 +31,7 @@ type Preset struct {
 	// Family extras, written only when set.
 	RopeDim      int     // rope.dimension_count when rope is partial (phi-4-mini); 0 means HeadSize
 	Window       int     // attention.sliding_window (gemma2, gemma3)
+	RopeLinear   float64 // rope.scaling.factor of linear scaling (gemma-3-4b's global layers); 0: none
 	AttnSoftcap  float64 // attn_logit_softcapping (gemma2)
 	FinalSoftcap float64 // final_logit_softcapping (gemma2)
 	Experts      int     // expert_count (qwen3moe)
@@ -125,6 +126,35 @@ var presets = map[string]Preset{
 	"llama-3.2-3b": {Name: "llama-3.2-3b", Arch: "llama", Embd: 3072, Layers: 28, Heads: 24, KVHeads: 8,
 		HeadDim: 128, FF: 8192, Vocab: 128256, Context: 131072, RopeTheta: 500000, RMSEps: 1e-5,
 		Tied: true, Llama3Rope: llama32Rope},
+	// Small test shapes of the other families: qwen3's key_length (64)
+	// is not Embd/Heads (32); gemma3-small has one global layer in six and
+	// a window of 8; qwen3moe-small routes 2 of 8 experts.
+	"qwen3-small": {Name: "qwen3-small", Arch: "qwen3", Embd: 256, Layers: 4, Heads: 8, KVHeads: 4,
+		HeadDim: 64, FF: 768, Context: 1024, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true},
+	"gemma3-small": {Name: "gemma3-small", Arch: "gemma3", Embd: 256, Layers: 6, Heads: 4, KVHeads: 2,
+		HeadDim: 64, FF: 768, Context: 1024, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true, Window: 8},
+	"qwen3moe-small": {Name: "qwen3moe-small", Arch: "qwen3moe", Embd: 256, Layers: 4, Heads: 8, KVHeads: 4,
+		HeadDim: 32, FF: 768, Context: 1024, RopeTheta: 1000000, RMSEps: 1e-6,
+		Experts: 8, ExpertsUsed: 2, ExpertFF: 128},
+	// qwen3moe-mini: Qwen3-30B-A3B scaled down (fewer, narrower layers and
+	// experts, a 32k vocabulary) for quick MoE benchmarks, about 0.5B weights.
+	"qwen3moe-mini": {Name: "qwen3moe-mini", Arch: "qwen3moe", Embd: 1024, Layers: 8, Heads: 16, KVHeads: 4,
+		HeadDim: 64, FF: 3072, Vocab: 32000, Context: 4096, RopeTheta: 1000000, RMSEps: 1e-6,
+		Experts: 32, ExpertsUsed: 4, ExpertFF: 512},
+	// Real shapes (config.json of the Hugging Face release).
+	"qwen3-0.6b": {Name: "qwen3-0.6b", Arch: "qwen3", Embd: 1024, Layers: 28, Heads: 16, KVHeads: 8,
+		HeadDim: 128, FF: 3072, Vocab: 151936, Context: 40960, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true},
+	"qwen3-4b": {Name: "qwen3-4b", Arch: "qwen3", Embd: 2560, Layers: 36, Heads: 32, KVHeads: 8,
+		HeadDim: 128, FF: 9728, Vocab: 151936, Context: 40960, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true},
+	"qwen3-30b-a3b": {Name: "qwen3-30b-a3b", Arch: "qwen3moe", Embd: 2048, Layers: 48, Heads: 32, KVHeads: 4,
+		HeadDim: 128, FF: 6144, Vocab: 151936, Context: 40960, RopeTheta: 1000000, RMSEps: 1e-6,
+		Experts: 128, ExpertsUsed: 8, ExpertFF: 768},
+	"gemma-3-1b": {Name: "gemma-3-1b", Arch: "gemma3", Embd: 1152, Layers: 26, Heads: 4, KVHeads: 1,
+		HeadDim: 256, FF: 6912, Vocab: 262144, Context: 32768, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true,
+		Window: 512},
+	"gemma-3-4b": {Name: "gemma-3-4b", Arch: "gemma3", Embd: 2560, Layers: 34, Heads: 8, KVHeads: 4,
+		HeadDim: 256, FF: 10240, Vocab: 262208, Context: 131072, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true,
+		Window: 1024, RopeLinear: 8},
 	// gemma2-small: a test shape with a window (8) short enough that
 	// prompts cross it (llama.cpp reads no output.weight for gemma2: tied).
 	"gemma2-small": {Name: "gemma2-small", Arch: "gemma2", Embd: 256, Layers: 4, Heads: 4, KVHeads: 2,

@@ -191,6 +191,9 @@ func setMetadata(w *gguf.Writer, c config) error {
 	if c.Window > 0 {
 		kvs = append(kvs, kv{a + "attention.sliding_window", uint32(c.Window)})
 	}
+	if c.RopeLinear != 0 {
+		kvs = append(kvs, kv{a + "rope.scaling.type", "linear"}, kv{a + "rope.scaling.factor", float32(c.RopeLinear)})
+	}
 	if c.AttnSoftcap != 0 {
 		kvs = append(kvs, kv{a + "attn_logit_softcapping", float32(c.AttnSoftcap)})
 	}
