@@ -24,8 +24,10 @@ func init() {
 func gemma2Params(c *Config, k keys) error {
 	c.Window = k.uint("attention.sliding_window", 4096)
 	c.SWAPattern = 2
-	// Local layers keep the file's rope base (no _swa key in gemma2 files).
+	// Local layers keep the file's rope base and scaling, as llama.cpp's
+	// defaults (gemma2 files have no _swa keys).
 	c.RopeBaseSWA = k.float("rope.freq_base_swa", float64(c.RopeBase))
+	c.RopeScaleSWA = c.RopeScale
 	c.AttnSoftcap = k.float("attn_logit_softcapping", 50)
 	c.FinalSoftcap = k.float("final_logit_softcapping", 30)
 	if c.AttnSoftcap < 0 || c.FinalSoftcap < 0 {

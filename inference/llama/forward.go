@@ -85,10 +85,13 @@ func (s *State) attention(l, n int) {
 	}
 
 	// RoPE: rotate queries and keys by their positions (local layers of
-	// a sliding-window family with their own base, unscaled).
+	// a sliding-window family with their own base and scale).
 	base, scale, shape := c.RopeBase, c.RopeScale, s.attShape
 	if c.Local(l) {
 		base, scale, shape = c.RopeBaseSWA, 1, s.attShapeLocal
+		if c.RopeScaleSWA != 0 {
+			scale = c.RopeScaleSWA
+		}
 	}
 	for t := 0; t < n; t++ {
 		pos := pos0 + t
