@@ -33,8 +33,10 @@ type peerRecord struct {
 //	burrow gguf synth --preset gemma2-small --type f32 --std 0.5 --seed 7 -o g2.gguf
 //	node tools/peer/peer.mjs greedy --model g2.gguf --prompt PROMPT --n 32 --threads 2 --kv f32
 func TestGemma2MatchesPeer(t *testing.T) {
-	m := checkPeerRecord(t, "testdata/gemma2-small-peer.json",
-		synth.Options{Preset: "gemma2-small", Type: gguf.TypeF32, Std: 0.5, Seed: 7})
+	o := synth.Options{Preset: "gemma2-small", Type: gguf.TypeF32, Std: 0.5, Seed: 7}
+	m := checkPeerRecord(t, "testdata/gemma2-small-peer.json", o)
+	// Batches of 4 keep the local layers in a ring of 12 positions.
+	checkPeerRecordBatch(t, "testdata/gemma2-small-peer.json", o, 4)
 	c := m.Config
 	if c.AttnSoftcap != 50 || c.FinalSoftcap != 30 || c.Window != 8 || !c.Local(0) || c.Local(1) || c.QueryScale != 0.125 {
 		t.Fatalf("config %+v", c)
@@ -79,6 +81,12 @@ func TestPhi3LongRopeMatchesPeer(t *testing.T) {
 }
 
 func checkPeerRecord(t *testing.T, record string, o synth.Options) *llama.Model {
+	return checkPeerRecordBatch(t, record, o, 0)
+}
+
+// checkPeerRecordBatch is checkPeerRecord with prompts run in batches of
+// batch tokens (0: the default), which puts a sliding window in a ring.
+func checkPeerRecordBatch(t *testing.T, record string, o synth.Options, batch int) *llama.Model {
 	data, err := os.ReadFile(record)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +113,7 @@ func checkPeerRecord(t *testing.T, record string, o synth.Options) *llama.Model 
 		if ctx == 0 {
 			ctx = 128
 		}
-		s, err := m.NewState(ctx, 2)
+		s, err := m.NewStateWith(llama.StateOptions{Context: ctx, Threads: 2, Batch: batch})
 		if err != nil {
 			t.Fatal(err)
 		}
