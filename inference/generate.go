@@ -135,8 +135,8 @@ func Generate(ctx context.Context, st *llama.State, m *Model, prompt []int, opts
 // run to give the logits for the reply) and evaluates the rest in chunks.
 // It returns the logits after the prompt, or nil when ctx was cancelled.
 func evalPrompt(ctx context.Context, st *llama.State, prompt []int, cached int, stats *Stats) ([]float32, error) {
-	keep := min(cached, len(prompt)-1)
-	st.Truncate(keep)
+	// A sliding-window cache may keep less than asked (see llama.State.Truncate).
+	keep := st.Truncate(min(cached, len(prompt)-1))
 	var logits []float32
 	for rest := prompt[keep:]; len(rest) > 0; {
 		if ctx.Err() != nil {

@@ -13,7 +13,13 @@ models=("$testdata"/models/stories260K-f32.gguf "$testdata"/models/stories260K-q
 # Our own synthesized models (random weights, real shapes and tokenizer).
 # std 0.5 keeps the top two logits far apart, so greedy picks are decided by
 # the weights and not by rounding differences between two correct engines.
-for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f16" "qwen2 small q8_0"; do
+# The family presets: qwen3 (q/k norms, key_length != Embd/Heads), gemma3 and
+# gemma2 (windows of 8 the prompts cross; gemma2's soft-capping), phi3
+# (partial rotary; LongRoPE with an original context of 256, which both
+# engines' contexts exceed, so both take the long factors), qwen3moe (2 of 8).
+for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f16" "qwen2 small q8_0" \
+  "qwen3 qwen3-small q8_0" "gemma3 gemma3-small q8_0" "gemma2 gemma2-small f32" "gemma2 gemma2-small q8_0" \
+  "phi3 phi3-small f32" "phi3 phi3-small q8_0" "qwen3moe qwen3moe-small f32" "qwen3moe qwen3moe-small q8_0"; do
   set -- $spec
   f="$work/synth-$1-$2-$3-std05.gguf"
   [ -f "$f" ] || "$bin" gguf synth --arch "$1" --preset "$2" --type "$3" --std 0.5 --seed 7 -o "$f" >/dev/null
@@ -21,7 +27,7 @@ for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f1
 done
 prompts=("Once upon a time" "One day, a little bird" "Tom and his mom went to the park.")
 pass=0 tie=0 fail=0
-printf '%-40s %-36s %s\n' model prompt result
+printf '%-46s %-36s %s\n' model prompt result
 for m in "${models[@]}"; do
   for p in "${prompts[@]}"; do
     ours=$("$bin" run --model "$m" --prompt "$p" --temp 0 --max-tokens $n --threads 2 --top 2 --json 2>/dev/null)
@@ -53,7 +59,7 @@ else:
         print(f"FAIL first difference at step {i} (our top-2 margin {margin:.3f})")
 PY
 )
-    printf '%-40s %-36s %s\n' "$(basename "$m")" "$p" "$verdict"
+    printf '%-46s %-36s %s\n' "$(basename "$m")" "$p" "$verdict"
     case $verdict in PASS*) pass=$((pass+1));; TIE*) tie=$((tie+1));; *) fail=$((fail+1));; esac
   done
 done

@@ -76,52 +76,99 @@ func (L *Layer) splitExperts(n int) error {
 
 // moeFFNRows computes, for each of the n tokens, the routed experts'
 // SwiGLU outputs weighted and summed into xb (llama.cpp's order: experts
-// by falling router probability, added one after another).
+// by falling router probability, added one after another). The tokens are
+// grouped by expert, so each chosen expert's matrices are read once per
+// batch, in one matrix-matrix product over its tokens, not once per token.
 func (s *State) moeFFNRows(L *Layer, n int) {
 	c, p := &s.m.Config, s.pool
 	dim, ff, ne, k := c.Dim, c.ExpertFF, c.Experts, c.ExpertsUsed
 	probs := s.router[:n*ne]
 	s.inDim.Set(s.xb[:n*dim], n)
 	tensor.MatMul(p, probs, L.Router, s.inDim)
+	sel, wt := s.moeSel[:n*k], s.moeW[:n*k]
 	for t := 0; t < n; t++ {
-		pr := probs[t*ne : (t+1)*ne]
-		tensor.Softmax(pr)
-		var sel [maxExpertsUsed]int
-		var w [maxExpertsUsed]float32
-		var sum float32
-		for j := 0; j < k; j++ {
-			best := -1
-			for e, v := range pr {
-				taken := false
-				for _, q := range sel[:j] {
-					taken = taken || q == e
-				}
-				if !taken && (best < 0 || v > pr[best]) {
-					best = e
-				}
-			}
-			sel[j], w[j] = best, pr[best]
-			sum += w[j]
+		s.route(probs[t*ne:(t+1)*ne], sel[t*k:(t+1)*k], wt[t*k:(t+1)*k])
+	}
+
+	// Group the (token, rank) slots by expert: a counting sort, tokens in order.
+	start := s.moeStart[:ne+1]
+	clear(start)
+	for _, e := range sel {
+		start[e+1]++
+	}
+	for e := 1; e <= ne; e++ {
+		start[e] += start[e-1]
+	}
+	order, next := s.moeOrder[:n*k], s.moeNext[:ne]
+	copy(next, start[:ne])
+	for slot, e := range sel {
+		order[next[e]] = int32(slot)
+		next[e]++
+	}
+
+	// Each chosen expert over its tokens; its output rows go to their slots.
+	rows := s.moeRows[:n*k*dim]
+	for e := 0; e < ne; e++ {
+		slots := order[start[e]:start[e+1]]
+		m := len(slots)
+		if m == 0 {
+			continue
 		}
-		sum = max(sum, 6.103515625e-5)
-		s.in1Dim.Set(s.xb[t*dim:(t+1)*dim], 1)
-		out := s.moeOut[:dim]
+		in := s.moeIn[:m*dim]
+		for i, slot := range slots {
+			t := int(slot) / k
+			copy(in[i*dim:(i+1)*dim], s.xb[t*dim:(t+1)*dim])
+		}
+		s.inDim.Set(in, m)
+		g, u := s.gate[:m*ff], s.up[:m*ff]
+		s.outs3 = [3][]float32{g, u}
+		s.mats3 = [3]*tensor.Matrix{L.ExpGate[e], L.ExpUp[e]}
+		tensor.MatMulMulti(p, s.outs3[:2], s.mats3[:2], s.inDim)
+		tensor.SwiGLU(g, g, u)
+		s.inExpFF.Set(g, m)
+		d := s.moeIn[:m*dim] // the inputs are in inDim now
+		tensor.MatMul(p, d, L.ExpDown[e], s.inExpFF)
+		for i, slot := range slots {
+			copy(rows[int(slot)*dim:(int(slot)+1)*dim], d[i*dim:(i+1)*dim])
+		}
+	}
+
+	// Sum each token's experts in rank order, as the per-token pass does.
+	for t := 0; t < n; t++ {
+		out := s.xb[t*dim : (t+1)*dim]
 		clear(out)
 		for j := 0; j < k; j++ {
-			e := sel[j]
-			g, u := s.gate[:ff], s.up[:ff]
-			s.outs3 = [3][]float32{g, u}
-			s.mats3 = [3]*tensor.Matrix{L.ExpGate[e], L.ExpUp[e]}
-			tensor.MatMulMulti(p, s.outs3[:2], s.mats3[:2], s.in1Dim)
-			tensor.SwiGLU(g, g, u)
-			s.in1FF.Set(g, 1)
-			d := s.moeDown[:dim]
-			tensor.MatMul(p, d, L.ExpDown[e], s.in1FF)
-			we := w[j] / sum
-			for i, v := range d {
+			we := wt[t*k+j]
+			for i, v := range rows[(t*k+j)*dim : (t*k+j+1)*dim] {
 				out[i] += v * we
 			}
 		}
-		copy(s.xb[t*dim:(t+1)*dim], out)
+	}
+}
+
+// route turns one token's router logits pr into probabilities (softmax,
+// in place) and picks the k most probable experts into sel, with their
+// probabilities renormalised to sum 1 in w (llama.cpp's qwen3moe gating).
+func (s *State) route(pr []float32, sel []int32, w []float32) {
+	tensor.Softmax(pr)
+	k := len(sel)
+	var sum float32
+	for j := 0; j < k; j++ {
+		best := -1
+		for e, v := range pr {
+			taken := false
+			for _, q := range sel[:j] {
+				taken = taken || int(q) == e
+			}
+			if !taken && (best < 0 || v > pr[best]) {
+				best = e
+			}
+		}
+		sel[j], w[j] = int32(best), pr[best]
+		sum += w[j]
+	}
+	sum = max(sum, 6.103515625e-5)
+	for j := range w {
+		w[j] /= sum
 	}
 }

@@ -28,7 +28,7 @@ type Config struct {
 	RopeScale   float32 // position multiplier: 1/rope.scaling.factor for linear scaling, else 1
 	Window      int     // sliding-window attention: local layers see the last Window positions (0: none)
 	SWAPattern  int     // every SWAPattern-th layer is global, the others local (with Window)
-	RopeBaseSWA float32 // rope base of the local layers (their positions are not scaled)
+	RopeBaseSWA float32 // rope base of the local layers
 	Experts     int     // expert_count: FFN experts per layer (0: a dense FFN)
 	ExpertsUsed int     // expert_used_count: experts each token is routed to
 	ExpertFF    int     // expert_feed_forward_length
@@ -36,7 +36,18 @@ type Config struct {
 	NormEps     float32 // attention.layer_norm_rms_epsilon
 	TiedOutput  bool    // no output.weight: the embedding doubles as the classifier
 	RopeFactors bool    // rope_freqs.weight present (Llama 3.1/3.2 scaling)
-	Pooling     Pooling // pooling_type: how an embedding model pools (PoolNone for chat models)
+	// QueryScale, when set, multiplies the queries after rope in place of
+	// 1/sqrt(HeadDim) on the scores (gemma2: llama.cpp's f_attention_scale).
+	QueryScale   float32
+	AttnSoftcap  float32 // scores become cap*tanh(score/cap) before the softmax (0: none)
+	FinalSoftcap float32 // likewise the logits (gemma2's final_logit_softcapping)
+	RopeScaleSWA float32 // the local layers' position multiplier; 0 means 1 (gemma3's are never scaled)
+	// LongRoPE (phi3): rope_factors_long/short are chosen by whether the
+	// context exceeds RopeOrigCtx (rope.scaling.original_context_length), and
+	// RopeAttnFactor (rope.scaling.attn_factor, 0 meaning 1) scales cos and sin.
+	RopeOrigCtx    int
+	RopeAttnFactor float32
+	Pooling        Pooling // pooling_type: how an embedding model pools (PoolNone for chat models)
 }
 
 // QDim is the width of the concatenated query heads.

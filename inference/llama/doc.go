@@ -22,3 +22,11 @@ package llama
 // has yet is a small function in forward.go (the shared pass), and a field
 // it needs goes on Layer (weights.go) or Config (config.go). Add the
 // family's reference files to round2Runs in round2_test.go.
+//
+// Much is already Config data an hparams function sets: Window and
+// SWAPattern (local layers then keep a window-sized ring of KV, see
+// kvcache.go), QueryScale (queries scaled after rope, gemma), AttnSoftcap
+// and FinalSoftcap (gemma2), RopeOrigCtx and RopeAttnFactor with the
+// rope_factors_* tensors (phi3 LongRoPE). A family without a llama.cpp
+// reference file gets a synth preset and a recorded peer run instead
+// (testdata/*-peer.json, peer_synth_test.go).

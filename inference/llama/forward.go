@@ -44,6 +44,19 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 		s.rmsNorm(xb[:dim], x[(n-1)*dim:n*dim], m.OutputNorm, 1)
 		s.inDim.Set(xb, 1)
 		tensor.MatMul(p, s.logits, m.Output, s.inDim)
+		allLogits = s.logits
+	}
+	if fc := c.FinalSoftcap; fc > 0 && allLogits != nil {
+		softcap(allLogits, fc)
+	}
+}
+
+// softcap sets each x to c*tanh(x/c) as llama.cpp's ggml_scale, ggml_tanh,
+// ggml_scale do.
+func softcap(x []float32, c float32) {
+	inv := 1 / c
+	for i, v := range x {
+		x[i] = float32(math.Tanh(float64(v*inv))) * c
 	}
 }
 
@@ -72,21 +85,35 @@ func (s *State) attention(l, n int) {
 	}
 
 	// RoPE: rotate queries and keys by their positions (local layers of
-	// a sliding-window family with their own base, unscaled).
+	// a sliding-window family with their own base and scale).
 	base, scale, shape := c.RopeBase, c.RopeScale, s.attShape
 	if c.Local(l) {
 		base, scale, shape = c.RopeBaseSWA, 1, s.attShapeLocal
+		if c.RopeScaleSWA != 0 {
+			scale = c.RopeScaleSWA
+		}
 	}
 	for t := 0; t < n; t++ {
 		pos := pos0 + t
-		tensor.RoPEScaled(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors)
-		tensor.RoPEScaled(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors)
+		if af := c.RopeAttnFactor; af != 0 && af != 1 {
+			tensor.RoPEAttn(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, af, c.RopeNeoX, s.ropeFactors)
+			tensor.RoPEAttn(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, af, c.RopeNeoX, s.ropeFactors)
+			continue
+		}
+		tensor.RoPEScaled(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors)
+		tensor.RoPEScaled(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors)
+	}
+	if qs := c.QueryScale; qs != 0 {
+		for i := range q {
+			q[i] *= qs
+		}
 	}
 
 	// Store the new keys and values, then attend: token t sees positions
 	// 0..pos0+t (the causal mask), heads grouped over the KV heads.
 	s.cache.store(l, pos0, n, k, v)
-	tensor.AttentionBatch(p, att, q, s.cache.layer(l), pos0, n, shape, s.attScratch)
+	kv, rel := s.cache.layer(l, pos0)
+	tensor.AttentionBatch(p, att, q, kv, rel, n, shape, s.attScratch)
 
 	// Output projection and residual.
 	s.inQ.Set(att, n)
@@ -96,6 +123,9 @@ func (s *State) attention(l, n int) {
 	}
 	addInto(x, xb)
 }
+
+// moeTestPass, set by tests, replaces the mixture-of-experts pass.
+var moeTestPass func(s *State, L *Layer, n int)
 
 // ffn is the feed-forward block of layer L for the batch's n tokens:
 // x += down(silu(gate(norm(x))) * up(norm(x))) (SwiGLU).
@@ -107,7 +137,11 @@ func (s *State) ffn(L *Layer, n int) {
 
 	s.rmsNorm(xb, x, L.FFNNorm, n)
 	if s.fam.moe {
-		s.moeFFNRows(L, n)
+		if moeTestPass != nil {
+			moeTestPass(s, L, n)
+		} else {
+			s.moeFFNRows(L, n)
+		}
 		addInto(x, xb)
 		return
 	}

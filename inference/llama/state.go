@@ -31,6 +31,9 @@ type State struct {
 	batch  int // rows of the scratch buffers
 	pool   *tensor.Pool
 	cache  kvCache
+	// ropeFactors divide the rope angles (rope_freqs, or LongRoPE's set
+	// for this context length; nil: none).
+	ropeFactors []float32
 
 	// Scratch, batch-major: row t of x is x[t*Dim:(t+1)*Dim].
 	x     []float32 // residual stream [batch][Dim]
@@ -42,12 +45,17 @@ type State struct {
 	fused []float32 // output of a fused projection [batch][fusedWidth] (phi3), else nil
 
 	// Mixture of experts (nil for dense models): router probabilities
-	// [batch][Experts], one token's output and one expert's, and the
-	// single-row inputs of the experts' matrices.
-	router, moeOut, moeDown []float32
-	in1Dim, in1FF           *tensor.Activations
-	up                      []float32 // [batch][HiddenDim]
-	logits                  []float32 // [Vocab], of the last token
+	// [batch][Experts]; each token's chosen experts and weights
+	// [batch][ExpertsUsed]; those (token, rank) slots grouped by expert
+	// (moeOrder, from moeStart[e]); one expert's gathered inputs
+	// [batch][Dim]; every slot's expert output [batch][ExpertsUsed][Dim];
+	// the experts' down-projection input.
+	router, moeW, moeIn, moeRows []float32
+	moeSel, moeOrder             []int32
+	moeStart, moeNext            []int32
+	inExpFF                      *tensor.Activations
+	up                           []float32 // [batch][HiddenDim]
+	logits                       []float32 // [Vocab], of the last token
 
 	attShape      tensor.AttnShape
 	attShapeLocal tensor.AttnShape    // the sliding-window layers' (gemma)
@@ -67,6 +75,7 @@ type StateOptions struct {
 	Context int    // tokens the KV cache holds
 	Threads int    // <= 0: tensor.DefaultThreads
 	KV      KVType // KVF32 (default) or KVF16
+	Batch   int    // most tokens per forward pass (<= 0: 256); a sliding-window ring keeps Window+Batch positions
 }
 
 // stateBytes estimates the memory NewState allocates for ctxLen tokens.
@@ -74,7 +83,12 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	perRow := uint64(2*c.Dim + 2*c.QDim() + 2*c.KVDim() + 2*c.HiddenDim + fusedWidth(c))
 	// Activations keep F32 plus at most an F16 copy (the larger form).
 	act := uint64(c.Dim+c.QDim()+c.HiddenDim) * 6
-	return kvCacheBytes(c, ctxLen, kv) +
+	// Mixture of experts: router, routes, gathered inputs, slot outputs.
+	var moe uint64
+	if c.Experts > 0 {
+		moe = uint64(batch) * uint64(c.Experts+3*c.ExpertsUsed+c.Dim+c.ExpertsUsed*c.Dim+c.ExpertFF) * 4
+	}
+	return kvCacheBytes(c, ctxLen, batch, kv) + moe +
 		uint64(batch)*(perRow*4+act) +
 		tensor.AttnScratchBytes(threads, attnShape(c), ctxLen, kv == KVF16) +
 		uint64(c.VocabSize)*4
@@ -98,6 +112,9 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		return nil, fmt.Errorf("llama: context length %d must be positive", ctxLen)
 	}
 	batch := min(maxBatch, ctxLen)
+	if o.Batch > 0 {
+		batch = min(o.Batch, batch)
+	}
 	if threads <= 0 {
 		threads = tensor.DefaultThreads()
 	}
@@ -113,7 +130,7 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		ctxLen: ctxLen,
 		batch:  batch,
 		pool:   tensor.NewPool(threads),
-		cache:  newKVCache(c, ctxLen, o.KV),
+		cache:  newKVCache(c, ctxLen, batch, o.KV),
 		x:      make([]float32, batch*c.Dim),
 		xb:     make([]float32, batch*c.Dim),
 		q:      make([]float32, batch*c.QDim()),
@@ -131,10 +148,14 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		s.fused = make([]float32, batch*fusedWidth(c))
 	}
 	if c.Experts > 0 {
+		k := c.ExpertsUsed
 		s.router = make([]float32, batch*c.Experts)
-		s.moeOut, s.moeDown = make([]float32, c.Dim), make([]float32, c.Dim)
-		s.in1Dim, s.in1FF = tensor.NewActivations(1, c.Dim), tensor.NewActivations(1, c.ExpertFF)
+		s.moeSel, s.moeW, s.moeOrder = make([]int32, batch*k), make([]float32, batch*k), make([]int32, batch*k)
+		s.moeStart, s.moeNext = make([]int32, c.Experts+1), make([]int32, c.Experts)
+		s.moeIn, s.moeRows = make([]float32, batch*c.Dim), make([]float32, batch*k*c.Dim)
+		s.inExpFF = tensor.NewActivations(batch, c.ExpertFF)
 	}
+	s.ropeFactors = m.ropeFactorsFor(ctxLen)
 	s.attShape = attnShape(c)
 	s.attShapeLocal = s.attShape
 	s.attShapeLocal.Window = c.Window
@@ -143,10 +164,14 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 }
 
 // attnShape is the attention of c's layers: 1/sqrt(HeadDim) computed as
-// llama.cpp does.
+// llama.cpp does (or 1 when the queries carry the scale), and the cap.
 func attnShape(c *Config) tensor.AttnShape {
-	return tensor.AttnShape{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim,
-		Scale: 1 / float32(math.Sqrt(float64(c.HeadDim)))}
+	sh := tensor.AttnShape{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim,
+		Scale: 1 / float32(math.Sqrt(float64(c.HeadDim))), Softcap: c.AttnSoftcap}
+	if c.QueryScale != 0 {
+		sh.Scale = 1
+	}
+	return sh
 }
 
 // Model is the model this state runs.
@@ -169,14 +194,24 @@ func (s *State) KV() KVType {
 // Threads is the number of threads the kernels run on.
 func (s *State) Threads() int { return s.pool.Threads() }
 
-// Truncate rolls the cache back to its first n tokens (n >= Len keeps all).
-func (s *State) Truncate(n int) {
-	if n < 0 {
-		n = 0
-	}
+// Truncate rolls the cache back to its first n tokens (n >= Len keeps all)
+// and returns the tokens kept, which callers must evaluate from. A
+// sliding-window layer keeps only its last Window+batch positions, so a
+// rollback past the window it still holds drops everything (0): those
+// layers' keys before n are gone and only a rerun from the start restores
+// them.
+func (s *State) Truncate(n int) int {
+	n = max(n, 0)
 	if n < s.pos {
 		s.pos = n
+		if !s.cache.keeps(n) {
+			s.pos = 0
+		}
 	}
+	if s.pos == 0 {
+		s.cache.hw = 0
+	}
+	return s.pos
 }
 
 // Close stops the state's worker threads.

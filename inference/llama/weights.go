@@ -39,6 +39,8 @@ type Model struct {
 	OutputNorm  []float32
 	Output      *tensor.Matrix // output.weight, or Embedding when tied
 	RopeFactors []float32      // Llama-3 rope_freqs (nil when absent)
+	// Phi-3 LongRoPE factors, for contexts up to and past RopeOrigCtx.
+	RopeShort, RopeLong []float32
 }
 
 // Load checks that the file is supported and builds views of its weights.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync"
 
 	"burrow/inference/gguf"
@@ -37,11 +38,34 @@ func (g *generator) fill(t *gguf.TensorInfo, dst io.Writer) error {
 	for _, d := range s.shape[1:] {
 		rows *= int(d)
 	}
+	std := float32(g.cfg.std)
+	// Gemma multiplies the embeddings by sqrt(Embd): store them that much
+	// smaller so they enter the residual at the std's scale, and with a tied
+	// classifier give the final norm that gain back so the logits are as
+	// large as an untied model's (else random models echo their last token).
+	gain := float32(1)
+	if embedScaled(g.cfg.arch) {
+		gain = float32(math.Sqrt(float64(g.cfg.Embd)))
+	}
+	switch {
+	case t.Name == "token_embd.weight":
+		std /= gain
+	case t.Name == "output_norm.weight" && g.cfg.Tied && gain != 1:
+		row := onesRow(cols)
+		for i := range row {
+			row[i] = gain
+		}
+		return writeRows(dst, s.typ, cols, row)
+	}
 	switch s.fill {
 	case fillOnes:
 		return writeRows(dst, s.typ, cols, onesRow(cols))
 	case fillRopeFreqs:
 		return writeRows(dst, s.typ, cols, Llama3RopeFactors(g.cfg.HeadSize(), g.cfg.RopeTheta, *g.cfg.Llama3Rope))
+	case fillRopeShort:
+		return writeRows(dst, s.typ, cols, g.cfg.LongRope.Short)
+	case fillRopeLong:
+		return writeRows(dst, s.typ, cols, g.cfg.LongRope.Long)
 	}
 	stream := nameSeed(g.cfg.seed, t.Name)
 	per := max(1, chunkFloats/cols)
@@ -54,7 +78,7 @@ func (g *generator) fill(t *gguf.TensorInfo, dst io.Writer) error {
 		parallel(n, workers, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				row := vals[i*cols : (i+1)*cols]
-				normalRow(row, stream, uint64(r0+i), float32(g.cfg.std))
+				normalRow(row, stream, uint64(r0+i), std)
 				encodeRow(enc[i*rowBytes:(i+1)*rowBytes], s.typ, row)
 			}
 		})
@@ -64,6 +88,10 @@ func (g *generator) fill(t *gguf.TensorInfo, dst io.Writer) error {
 	}
 	return nil
 }
+
+// embedScaled reports the families whose embeddings are multiplied by
+// sqrt(Embd) (gemma).
+func embedScaled(arch string) bool { return strings.HasPrefix(arch, "gemma") }
 
 func onesRow(n int) []float32 {
 	r := make([]float32, n)

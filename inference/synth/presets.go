@@ -2,6 +2,7 @@ package synth
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -26,12 +27,78 @@ type Preset struct {
 	// Llama3Rope, when set, adds rope_freqs.weight computed like the
 	// Hugging Face and llama.cpp converters do for rope_type "llama3".
 	Llama3Rope *Llama3Rope
+
+	// Family extras, written only when set.
+	RopeDim      int     // rope.dimension_count when rope is partial (phi-4-mini); 0 means HeadSize
+	Window       int     // attention.sliding_window (gemma2, gemma3)
+	RopeLinear   float64 // rope.scaling.factor of linear scaling (gemma-3-4b's global layers); 0: none
+	AttnSoftcap  float64 // attn_logit_softcapping (gemma2)
+	FinalSoftcap float64 // final_logit_softcapping (gemma2)
+	Experts      int     // expert_count (qwen3moe)
+	ExpertsUsed  int     // expert_used_count
+	ExpertFF     int     // expert_feed_forward_length
+	// LongRope, when set, adds Phi-3's rope_factors_short/long and the
+	// attention factor the converter derives from the two contexts.
+	LongRope *LongRope
 }
+
+// LongRope holds the rope_scaling block of a Phi-3 "longrope" config.json:
+// per-pair divisors (RopeSize/2 each) and original_max_position_embeddings.
+type LongRope struct {
+	OriginalContext int
+	Short, Long     []float32
+}
+
+// AttnFactor is the factor convert_hf_to_gguf.py writes as
+// rope.scaling.attn_factor: sqrt(1 + ln(scale)/ln(original)), scale being
+// the context over the original one (1 when not larger).
+func (r LongRope) AttnFactor(context int) float64 {
+	scale := float64(context) / float64(r.OriginalContext)
+	if scale <= 1 {
+		return 1
+	}
+	return math.Sqrt(1 + math.Log(scale)/math.Log(float64(r.OriginalContext)))
+}
+
+// ramp is n values from lo to hi in geometric steps (synthetic LongRoPE factors).
+func ramp(n int, lo, hi float64) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = float32(lo * math.Pow(hi/lo, float64(i)/float64(max(n-1, 1))))
+	}
+	return out
+}
+
+func ones(n int) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = 1
+	}
+	return out
+}
+
+// phi4MiniRope is microsoft/Phi-4-mini-instruct's rope_scaling.
+var phi4MiniRope = &LongRope{OriginalContext: 4096, Short: ones(48), Long: []float32{
+	1, 1.118320672, 1.250641126, 1.398617824, 1.564103225, 1.74916897, 1.956131817, 2.187582649,
+	2.446418898, 2.735880826, 3.059592084, 3.421605075, 3.826451687, 4.279200023, 4.785517845, 5.351743533,
+	5.984965424, 6.693110555, 7.485043894, 8.370679318, 9.36110372, 10.4687158, 11.70738129, 13.09260651,
+	14.64173252, 16.37415215, 18.31155283, 20.47818807, 22.90118105, 25.61086418, 28.64115884, 32.03,
+	32.1, 32.13, 32.23, 32.6, 32.61, 32.64, 32.66, 32.7,
+	32.71, 32.93, 32.97, 33.28, 33.49, 33.5, 44.16, 47.77,
+}}
 
 // Llama3Rope holds the rope_scaling block of a Llama 3.1/3.2 config.json.
 type Llama3Rope struct {
 	Factor, LowFreqFactor, HighFreqFactor float64
 	OriginalContext                       int
+}
+
+// RopeSize is the number of rotated values per head.
+func (p Preset) RopeSize() int {
+	if p.RopeDim != 0 {
+		return p.RopeDim
+	}
+	return p.HeadSize()
 }
 
 // HeadSize is the per-head dimension.
@@ -59,6 +126,51 @@ var presets = map[string]Preset{
 	"llama-3.2-3b": {Name: "llama-3.2-3b", Arch: "llama", Embd: 3072, Layers: 28, Heads: 24, KVHeads: 8,
 		HeadDim: 128, FF: 8192, Vocab: 128256, Context: 131072, RopeTheta: 500000, RMSEps: 1e-5,
 		Tied: true, Llama3Rope: llama32Rope},
+	// Small test shapes of the other families: qwen3's key_length (64)
+	// is not Embd/Heads (32); gemma3-small has one global layer in six and
+	// a window of 8; qwen3moe-small routes 2 of 8 experts.
+	"qwen3-small": {Name: "qwen3-small", Arch: "qwen3", Embd: 256, Layers: 4, Heads: 8, KVHeads: 4,
+		HeadDim: 64, FF: 768, Context: 1024, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true},
+	"gemma3-small": {Name: "gemma3-small", Arch: "gemma3", Embd: 256, Layers: 6, Heads: 4, KVHeads: 2,
+		HeadDim: 64, FF: 768, Context: 1024, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true, Window: 8},
+	"qwen3moe-small": {Name: "qwen3moe-small", Arch: "qwen3moe", Embd: 256, Layers: 4, Heads: 8, KVHeads: 4,
+		HeadDim: 32, FF: 768, Context: 1024, RopeTheta: 1000000, RMSEps: 1e-6,
+		Experts: 8, ExpertsUsed: 2, ExpertFF: 128},
+	// qwen3moe-mini: Qwen3-30B-A3B scaled down (fewer, narrower layers and
+	// experts, a 32k vocabulary) for quick MoE benchmarks, about 0.5B weights.
+	"qwen3moe-mini": {Name: "qwen3moe-mini", Arch: "qwen3moe", Embd: 1024, Layers: 8, Heads: 16, KVHeads: 4,
+		HeadDim: 64, FF: 3072, Vocab: 32000, Context: 4096, RopeTheta: 1000000, RMSEps: 1e-6,
+		Experts: 32, ExpertsUsed: 4, ExpertFF: 512},
+	// Real shapes (config.json of the Hugging Face release).
+	"qwen3-0.6b": {Name: "qwen3-0.6b", Arch: "qwen3", Embd: 1024, Layers: 28, Heads: 16, KVHeads: 8,
+		HeadDim: 128, FF: 3072, Vocab: 151936, Context: 40960, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true},
+	"qwen3-4b": {Name: "qwen3-4b", Arch: "qwen3", Embd: 2560, Layers: 36, Heads: 32, KVHeads: 8,
+		HeadDim: 128, FF: 9728, Vocab: 151936, Context: 40960, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true},
+	"qwen3-30b-a3b": {Name: "qwen3-30b-a3b", Arch: "qwen3moe", Embd: 2048, Layers: 48, Heads: 32, KVHeads: 4,
+		HeadDim: 128, FF: 6144, Vocab: 151936, Context: 40960, RopeTheta: 1000000, RMSEps: 1e-6,
+		Experts: 128, ExpertsUsed: 8, ExpertFF: 768},
+	"gemma-3-1b": {Name: "gemma-3-1b", Arch: "gemma3", Embd: 1152, Layers: 26, Heads: 4, KVHeads: 1,
+		HeadDim: 256, FF: 6912, Vocab: 262144, Context: 32768, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true,
+		Window: 512},
+	"gemma-3-4b": {Name: "gemma-3-4b", Arch: "gemma3", Embd: 2560, Layers: 34, Heads: 8, KVHeads: 4,
+		HeadDim: 256, FF: 10240, Vocab: 262208, Context: 131072, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true,
+		Window: 1024, RopeLinear: 8},
+	// gemma2-small: a test shape with a window (8) short enough that
+	// prompts cross it (llama.cpp reads no output.weight for gemma2: tied).
+	"gemma2-small": {Name: "gemma2-small", Arch: "gemma2", Embd: 256, Layers: 4, Heads: 4, KVHeads: 2,
+		HeadDim: 64, FF: 768, Context: 1024, RMSEps: 1e-6, Tied: true, Window: 8, AttnSoftcap: 50, FinalSoftcap: 30},
+	"gemma-2-2b": {Name: "gemma-2-2b", Arch: "gemma2", Embd: 2304, Layers: 26, Heads: 8, KVHeads: 4,
+		HeadDim: 256, FF: 9216, Vocab: 256000, Context: 8192, RopeTheta: 10000, RMSEps: 1e-6, Tied: true,
+		Window: 4096, AttnSoftcap: 50, FinalSoftcap: 30},
+	// phi3-small: a test shape with Phi-4-mini's partial rotary (3/4 of
+	// each head) and LongRoPE whose original context (256) a 512-token
+	// context exceeds, so the long factors are used there.
+	"phi3-small": {Name: "phi3-small", Arch: "phi3", Embd: 256, Layers: 4, Heads: 8, KVHeads: 4, FF: 512,
+		Context: 1024, RMSEps: 1e-5, Tied: true, RopeDim: 24,
+		LongRope: &LongRope{OriginalContext: 256, Short: ramp(12, 1, 1.5), Long: ramp(12, 1, 16)}},
+	"phi-4-mini": {Name: "phi-4-mini", Arch: "phi3", Embd: 3072, Layers: 32, Heads: 24, KVHeads: 8,
+		FF: 8192, Vocab: 200064, Context: 131072, RopeTheta: 10000, RMSEps: 1e-5, Tied: true,
+		RopeDim: 96, LongRope: phi4MiniRope},
 	"qwen2.5-0.5b": {Name: "qwen2.5-0.5b", Arch: "qwen2", Embd: 896, Layers: 24, Heads: 14, KVHeads: 2,
 		FF: 4864, Vocab: 151936, Context: 32768, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true},
 }

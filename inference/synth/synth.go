@@ -27,7 +27,7 @@ type Options struct {
 	// Test models use a larger one (e.g. 0.5) so greedy decoding is decided
 	// by the weights, not by rounding.
 	Std     float64
-	Name    string // general.name; default "synth-<arch>-<preset>"
+	Name    string // general.name; default "synth-<arch>-<preset>" ("phi" spelled "ph")
 	Context int    // context_length; 0 takes the preset's
 	// Pooling, when set, writes {arch}.pooling_type (llama.cpp's values:
 	// 1 mean, 2 cls, 3 last), making an embedding model.
@@ -114,7 +114,9 @@ func resolve(o Options) (config, error) {
 		return config{}, fmt.Errorf("synth: negative std %g", c.std)
 	}
 	if c.name == "" {
-		c.name = "synth-" + c.arch + "-" + p.Name
+		// llama.cpp special-cases Phi-3 tokenizers (it looks up <|end|>) when
+		// general.name says phi3 or phi-3, which the built-in vocabulary lacks.
+		c.name = strings.ReplaceAll("synth-"+c.arch+"-"+p.Name, "phi", "ph")
 	}
 	if o.Context > 0 {
 		c.Context = o.Context
@@ -124,6 +126,12 @@ func resolve(o Options) (config, error) {
 	}
 	if c.arch != "llama" {
 		c.Llama3Rope = nil // only llama reads rope_freqs
+	}
+	if c.arch != "phi3" {
+		c.LongRope = nil // only phi3 reads rope_factors_*
+	}
+	if r := c.LongRope; r != nil && (len(r.Short) != c.RopeSize()/2 || len(r.Long) != c.RopeSize()/2) {
+		return config{}, fmt.Errorf("synth: LongRoPE factors %d and %d, want %d", len(r.Short), len(r.Long), c.RopeSize()/2)
 	}
 	if o.VocabFrom != "" {
 		if c.vocab, err = vocabFromFile(o.VocabFrom); err != nil {
@@ -163,10 +171,11 @@ func fileType(t gguf.Type) uint32 {
 func setMetadata(w *gguf.Writer, c config) error {
 	a := c.arch + "."
 	hd := uint32(c.HeadSize())
-	kvs := []struct {
+	type kv struct {
 		k string
 		v any
-	}{
+	}
+	kvs := []kv{
 		{"general.architecture", c.arch},
 		{"general.type", "model"},
 		{"general.name", c.name},
@@ -183,14 +192,32 @@ func setMetadata(w *gguf.Writer, c config) error {
 		{a + "attention.value_length", hd},
 		{"general.file_type", fileType(c.typ)},
 		{a + "vocab_size", uint32(c.nVocab)},
-		{a + "rope.dimension_count", hd},
+		{a + "rope.dimension_count", uint32(c.RopeSize())},
 		{"general.quantization_version", uint32(2)},
 	}
+	if c.Window > 0 {
+		kvs = append(kvs, kv{a + "attention.sliding_window", uint32(c.Window)})
+	}
+	if c.RopeLinear != 0 {
+		kvs = append(kvs, kv{a + "rope.scaling.type", "linear"}, kv{a + "rope.scaling.factor", float32(c.RopeLinear)})
+	}
+	if c.AttnSoftcap != 0 {
+		kvs = append(kvs, kv{a + "attn_logit_softcapping", float32(c.AttnSoftcap)})
+	}
+	if c.FinalSoftcap != 0 {
+		kvs = append(kvs, kv{a + "final_logit_softcapping", float32(c.FinalSoftcap)})
+	}
+	if r := c.LongRope; r != nil {
+		kvs = append(kvs, kv{a + "rope.scaling.attn_factor", float32(r.AttnFactor(c.Context))},
+			kv{a + "rope.scaling.original_context_length", uint32(r.OriginalContext)})
+	}
+	if c.Experts > 0 {
+		kvs = append(kvs, kv{a + "expert_count", uint32(c.Experts)},
+			kv{a + "expert_used_count", uint32(c.ExpertsUsed)},
+			kv{a + "expert_feed_forward_length", uint32(c.ExpertFF)})
+	}
 	if c.pooling != 0 {
-		kvs = append(kvs, struct {
-			k string
-			v any
-		}{a + "pooling_type", uint32(c.pooling)})
+		kvs = append(kvs, kv{a + "pooling_type", uint32(c.pooling)})
 	}
 	for _, kv := range kvs {
 		if err := w.Set(kv.k, kv.v); err != nil {

@@ -12,6 +12,8 @@ const (
 	fillNormal    fill = iota // N(0, std)
 	fillOnes                  // norm weights
 	fillRopeFreqs             // Llama 3 rope factors
+	fillRopeShort             // LongRoPE factors
+	fillRopeLong
 )
 
 type tensorSpec struct {
@@ -26,7 +28,8 @@ type tensorSpec struct {
 // ones the preset asks for.
 func tensorSpecs(c config) []tensorSpec {
 	lc := llama.Config{Arch: c.arch, Dim: c.Embd, HiddenDim: c.FF, Layers: c.Layers, Heads: c.Heads,
-		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.HeadSize(), VocabSize: c.nVocab}
+		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.RopeSize(), VocabSize: c.nVocab,
+		Experts: c.Experts, ExpertsUsed: c.ExpertsUsed, ExpertFF: c.ExpertFF}
 	decls, err := llama.Tensors(c.arch, &lc)
 	if err != nil {
 		panic(err) // resolve accepted only registered architectures
@@ -40,6 +43,14 @@ func tensorSpecs(c config) []tensorSpec {
 				continue
 			}
 			s.fill = fillRopeFreqs
+		case d.Name == "rope_factors_short.weight" || d.Name == "rope_factors_long.weight":
+			if c.LongRope == nil {
+				continue
+			}
+			s.fill = fillRopeShort
+			if d.Name == "rope_factors_long.weight" {
+				s.fill = fillRopeLong
+			}
 		case d.Name == "output.weight":
 			if c.Tied {
 				continue

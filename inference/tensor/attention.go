@@ -14,6 +14,9 @@ type AttnShape struct {
 	// Window > 0 limits attention to the last Window positions (sliding
 	// window attention): the token at position p sees p-Window+1..p.
 	Window int
+	// Softcap > 0 caps every score s (after Scale) to Softcap*tanh(s/Softcap)
+	// before the softmax (gemma2's attn_logit_softcapping).
+	Softcap float32
 }
 
 // KV is one layer's KV cache, row j (position j) being
@@ -178,8 +181,8 @@ func (j *attentionJob) run(thread, lo, hi int) {
 		switch {
 		case j.f16:
 			off := first*kvDim + (u/group)*hd
-			AttentionF16(out[u*hd:(u+1)*hd], q[u*hd:(u+1)*hd], j.kv.K16[off:], j.kv.V16[off:], kvDim, nPos-first,
-				j.sh.Scale, j.q16[thread*hd:(thread+1)*hd], j.acc[thread*hd:(thread+1)*hd])
+			attentionF16(out[u*hd:(u+1)*hd], q[u*hd:(u+1)*hd], j.kv.K16[off:], j.kv.V16[off:], kvDim, nPos-first,
+				j.sh.Scale, j.sh.Softcap, j.q16[thread*hd:(thread+1)*hd], j.acc[thread*hd:(thread+1)*hd])
 		case j.byKV:
 			j.heads(thread, q, out, first, nPos, u*group, (u+1)*group, u)
 		default:
@@ -213,6 +216,9 @@ func (j *attentionJob) heads(thread int, q, out []float32, first, nPos, h0, h1, 
 		for h := h0; h < h1; h++ {
 			o := base(h)
 			scoresGGML(j.scratch[o+b:o+e], k[b*kvDim:], kvDim, q[h*hd:(h+1)*hd], j.sh.Scale)
+			if c := j.sh.Softcap; c > 0 {
+				softcapScores(j.scratch[o+b:o+e], 1/c, c)
+			}
 		}
 	}
 	for h := h0; h < h1; h++ {
@@ -229,6 +235,15 @@ func (j *attentionJob) heads(thread int, q, out []float32, first, nPos, h0, h1, 
 	for h := h0; h < h1; h++ {
 		o := base(h)
 		reduceLanes(out[h*hd:(h+1)*hd], j.scratch[o+m:o+m+16*hd])
+	}
+}
+
+// softcapScores sets each score s to c*tanh(s*inv), as llama.cpp does
+// without flash attention: ggml_scale by 1/cap, ggml_tanh (tanhf), ggml_scale
+// by cap, each rounded to float32.
+func softcapScores(x []float32, inv, c float32) {
+	for i, s := range x {
+		x[i] = float32(math.Tanh(float64(s*inv))) * c
 	}
 }
 

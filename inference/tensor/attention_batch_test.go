@@ -74,3 +74,62 @@ func TestAttentionBatchDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// With Softcap, every score s becomes cap*tanh(s/cap) before the softmax:
+// the F32 cache agrees with that in float64, and the F16 cache gives
+// exactly the one-position-at-a-time model with the same cap.
+func TestAttentionBatchSoftcap(t *testing.T) {
+	r := rand.New(rand.NewPCG(85, 86))
+	const heads, kvHeads, hd, pos0, n = 4, 2, 32, 9, 3
+	qDim, kvDim, nPos := heads*hd, kvHeads*hd, pos0+n
+	q := randF32(r, n*qDim, 3) // large scores, so the cap matters
+	k, v := randF32(r, nPos*kvDim, 1), randF32(r, nPos*kvDim, 1)
+	k16, v16 := make([]uint16, len(k)), make([]uint16, len(v))
+	convertF16(k16, k)
+	convertF16(v16, v)
+	const cap = 2.5
+	sh := AttnShape{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 1, Softcap: cap}
+	p := NewPool(2)
+	defer p.Close()
+	got := make([]float32, n*qDim)
+	AttentionBatch(p, got, q, KV{K: k, V: v}, pos0, n, sh, NewAttnScratch(2, sh, nPos, false))
+	for tok := 0; tok < n; tok++ {
+		end := pos0 + tok + 1
+		for h := 0; h < heads; h++ {
+			g := h / (heads / kvHeads)
+			w := make([]float64, end)
+			var sum float64
+			for j := range w {
+				var s float64
+				for i := 0; i < hd; i++ {
+					s += float64(q[tok*qDim+h*hd+i]) * float64(k[j*kvDim+g*hd+i])
+				}
+				w[j] = math.Exp(cap * math.Tanh(s/cap))
+				sum += w[j]
+			}
+			for i := 0; i < hd; i++ {
+				var want float64
+				for j := range w {
+					want += w[j] / sum * float64(v[j*kvDim+g*hd+i])
+				}
+				if d := math.Abs(float64(got[tok*qDim+h*hd+i]) - want); d > 1e-5 {
+					t.Fatalf("f32: token %d head %d [%d] = %v, want %v", tok, h, i, got[tok*qDim+h*hd+i], want)
+				}
+			}
+		}
+	}
+	AttentionBatch(p, got, q, KV{K16: k16, V16: v16}, pos0, n, sh, NewAttnScratch(2, sh, nPos, true))
+	for tok := 0; tok < n; tok++ {
+		for h := 0; h < heads; h++ {
+			want := make([]float32, hd)
+			off := h / (heads / kvHeads) * hd
+			attendF16Plain(want, q[tok*qDim+h*hd:tok*qDim+(h+1)*hd], k16[off:], v16[off:], kvDim, pos0+tok+1, 1, cap,
+				make([]uint16, hd), make([]float32, hd))
+			for i, w := range want {
+				if g := got[tok*qDim+h*hd+i]; math.Float32bits(g) != math.Float32bits(w) {
+					t.Fatalf("f16: token %d head %d [%d] = %v, model %v", tok, h, i, g, w)
+				}
+			}
+		}
+	}
+}

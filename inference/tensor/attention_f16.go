@@ -24,7 +24,19 @@ func AttentionF16(out, q []float32, k, v []uint16, stride, nPos int, scale float
 		len(k) < (nPos-1)*stride+hd || len(v) < (nPos-1)*stride+hd {
 		panic(fmt.Sprintf("tensor: AttentionF16 of a %d-value head over %d positions: buffers too small", hd, nPos))
 	}
-	attendF16Blocks(out[:hd], q, k, v, stride, nPos, scale, q16[:hd], acc[:hd])
+	attendF16Blocks(out[:hd], q, k, v, stride, nPos, scale, 0, q16[:hd], acc[:hd])
+}
+
+// attentionF16 is AttentionF16 with scores soft-capped as llama.cpp's flash
+// attention does (softcap > 0): the scale divided by the cap, each score
+// cap*tanhf(score).
+func attentionF16(out, q []float32, k, v []uint16, stride, nPos int, scale, softcap float32, q16 []uint16, acc []float32) {
+	hd := len(q)
+	if nPos <= 0 || hd == 0 || len(out) < hd || len(q16) < hd || len(acc) < hd ||
+		len(k) < (nPos-1)*stride+hd || len(v) < (nPos-1)*stride+hd {
+		panic(fmt.Sprintf("tensor: AttentionF16 of a %d-value head over %d positions: buffers too small", hd, nPos))
+	}
+	attendF16Blocks(out[:hd], q, k, v, stride, nPos, scale, softcap, q16[:hd], acc[:hd])
 }
 
 // f16Block is the number of positions scored at once before their values
@@ -32,8 +44,11 @@ func AttentionF16(out, q []float32, k, v []uint16, stride, nPos int, scale float
 const f16Block = 32
 
 // attendF16Plain is the Go model of AttentionF16, one position at a time.
-func attendF16Plain(out, q []float32, k, v []uint16, stride, nPos int, scale float32, q16 []uint16, acc []float32) {
+func attendF16Plain(out, q []float32, k, v []uint16, stride, nPos int, scale, softcap float32, q16 []uint16, acc []float32) {
 	hd := len(q)
+	if softcap > 0 {
+		scale /= softcap
+	}
 	for i, x := range q {
 		q16[i] = F32ToF16(x)
 	}
@@ -42,6 +57,9 @@ func attendF16Plain(out, q []float32, k, v []uint16, stride, nPos int, scale flo
 	mx := float32(math.Inf(-1))
 	for p := 0; p < nPos; p++ {
 		s := dotF16GGML512Plain(k[p*stride:p*stride+hd], q16) * scale
+		if softcap > 0 {
+			s = softcap * float32(math.Tanh(float64(s)))
+		}
 		ms, vs := float32(1), float32(1)
 		if s > mx {
 			old := mx
@@ -65,7 +83,10 @@ func attendF16Plain(out, q []float32, k, v []uint16, stride, nPos int, scale flo
 // block's scores in one kernel call, the online softmax's factors in Go,
 // then the values in one kernel call. Every value is computed as in
 // attendF16Plain.
-func attendF16Blocks(out, q []float32, k, v []uint16, stride, nPos int, scale float32, q16 []uint16, acc []float32) {
+func attendF16Blocks(out, q []float32, k, v []uint16, stride, nPos int, scale, softcap float32, q16 []uint16, acc []float32) {
+	if softcap > 0 {
+		scale /= softcap
+	}
 	convertF16(q16, q)
 	clear(acc)
 	var sum float32
@@ -79,6 +100,11 @@ func attendF16Blocks(out, q []float32, k, v []uint16, stride, nPos int, scale fl
 			scoresF16Fast(sc[:n], k[b*stride:], stride, q16, scale)
 		} else {
 			scoresF16Plain(sc[:n], k[b*stride:], stride, q16, scale)
+		}
+		if softcap > 0 {
+			for i, s := range sc[:n] {
+				sc[i] = softcap * float32(math.Tanh(float64(s)))
+			}
 		}
 		for i, s := range sc[:n] {
 			if s > mx {

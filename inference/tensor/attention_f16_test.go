@@ -26,7 +26,7 @@ func testAttentionF16(t *testing.T) {
 			scale := 1 / float32(math.Sqrt(float64(tc.hd)))
 			got, want := make([]float32, tc.hd), make([]float32, tc.hd)
 			AttentionF16(got, q, k16, v16, tc.stride, tc.nPos, scale, make([]uint16, tc.hd), make([]float32, tc.hd))
-			attendF16Plain(want, q, k16, v16, tc.stride, tc.nPos, scale, make([]uint16, tc.hd), make([]float32, tc.hd))
+			attendF16Plain(want, q, k16, v16, tc.stride, tc.nPos, scale, 0, make([]uint16, tc.hd), make([]float32, tc.hd))
 			for d := range got {
 				if math.Float32bits(got[d]) != math.Float32bits(want[d]) {
 					t.Fatalf("%+v: out[%d] = %v, model %v", tc, d, got[d], want[d])
@@ -95,7 +95,7 @@ func BenchmarkAttentionF16(b *testing.B) {
 	b.Run("model", func(b *testing.B) {
 		c0 := cpuSeconds()
 		for b.Loop() {
-			attendF16Plain(out, q, k16, v16, stride, nPos, 0.125, q16, acc)
+			attendF16Plain(out, q, k16, v16, stride, nPos, 0.125, 0, q16, acc)
 		}
 		b.ReportMetric((cpuSeconds()-c0)*1e9/float64(b.N*nPos), "cpu-ns/pos")
 	})
