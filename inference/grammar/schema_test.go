@@ -1,0 +1,196 @@
+package grammar
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// testSchemas cover every supported keyword.
+var testSchemas = []string{
+	`{"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}, "required": ["name", "age"], "additionalProperties": false}`,
+	`{"type": "object", "properties": {"a": {"type": "boolean"}, "b": {"type": "null"}, "c": {"type": "number"}, "d": {"type": "string", "maxLength": 3}}, "required": ["c"], "additionalProperties": false}`,
+	`{"type": "object", "properties": {"x": {"type": "integer"}, "y": {"type": "integer"}}}`,
+	`{"type": "array", "items": {"type": "string", "minLength": 2, "maxLength": 5}, "minItems": 2, "maxItems": 4}`,
+	`{"type": "array", "items": {"enum": ["red", "green", 3, null, {"k": [1, "é"]}]}, "maxItems": 3}`,
+	`{"const": {"version": 2, "tag": "a\"b\\c\n"}}`,
+	`{"anyOf": [{"type": "integer"}, {"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "boolean"}, "maxItems": 2}]}`,
+	`{"oneOf": [{"type": "object", "properties": {"kind": {"const": "circle"}, "r": {"type": "number"}}, "required": ["kind", "r"], "additionalProperties": false},
+	            {"type": "object", "properties": {"kind": {"const": "square"}, "side": {"type": "number"}}, "required": ["kind", "side"], "additionalProperties": false}]}`,
+	`{"$defs": {"node": {"type": "object", "properties": {"value": {"type": "integer"}, "children": {"type": "array", "items": {"$ref": "#/$defs/node"}, "maxItems": 2}}, "required": ["value"], "additionalProperties": false}}, "$ref": "#/$defs/node"}`,
+	`{"definitions": {"point": {"type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}}, "required": ["x", "y"], "additionalProperties": false}},
+	  "type": "object", "properties": {"from": {"$ref": "#/definitions/point"}, "to": {"$ref": "#/definitions/point"}, "label": {"type": ["string", "null"]}}, "required": ["to"], "additionalProperties": false}`,
+	`{"type": "object", "properties": {"o1": {"type": "integer"}, "r1": {"type": "integer"}, "o2": {"type": "integer"}, "o3": {"type": "integer"}, "r2": {"type": "integer"}}, "required": ["r1", "r2"], "additionalProperties": false}`,
+	`{"type": "object", "properties": {"o1": {"type": "string"}, "o2": {"type": "string"}}, "additionalProperties": false}`,
+	`{"type": "object", "additionalProperties": {"type": "integer"}}`,
+	`{"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": false, "minItems": 1}`,
+	`{"type": "array", "prefixItems": [{"const": "head"}], "items": {"type": "integer"}, "minItems": 3, "maxItems": 5}`,
+	`{}`,
+	`true`,
+	`{"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"}}, "meta": {"type": "object"}}, "required": ["tags", "meta"]}`,
+}
+
+func compileSchema(t testing.TB, src string) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func validate(t testing.TB, s *jsonschema.Schema, text string) error {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+	if err != nil {
+		return err
+	}
+	return s.Validate(inst)
+}
+
+// Random walks through each schema's grammar give JSON that parses and
+// validates (checked by an independent validator).
+func TestSchemaRandomWalksValidate(t *testing.T) {
+	v, eos := byteVocab(t, `"name"`, `": `, `true`, `null`, `é`, "\xc3", `12`, `, "`, `{"`, `"}`, `[]`)
+	for i, src := range testSchemas {
+		gbnf, err := FromJSONSchema([]byte(src))
+		if err != nil {
+			t.Fatalf("schema %d: %v\n%s", i, err, src)
+		}
+		g, err := Parse(gbnf)
+		if err != nil {
+			t.Fatalf("schema %d: grammar: %v\n%s", i, err, gbnf)
+		}
+		sch := compileSchema(t, src)
+		r := rand.New(rand.NewPCG(uint64(i), 9))
+		for n := range 25 {
+			c, err := NewConstraint(g, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := walk(t, c, v, eos, r, 30)
+			if n == 0 {
+				t.Logf("schema %d: %s", i, out)
+			}
+			if !json.Valid([]byte(out)) {
+				t.Fatalf("schema %d: %q is not JSON\ngrammar:\n%s", i, out, gbnf)
+			}
+			if err := validate(t, sch, out); err != nil {
+				t.Fatalf("schema %d: %q does not validate: %v\ngrammar:\n%s", i, out, err, gbnf)
+			}
+		}
+	}
+}
+
+// Property order is the schema's, and every subset of optional properties
+// can be produced: the grammar matches all of them.
+func TestSchemaOptionalProperties(t *testing.T) {
+	gbnf, err := FromJSONSchema([]byte(testSchemas[10]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := mustParse(t, gbnf)
+	for _, s := range []string{
+		`{"r1": 1, "r2": 2}`, `{"o1": 0, "r1": 1, "r2": 2}`, `{"r1": 1, "o2": 5, "o3": 6, "r2": 2}`,
+		`{"o1": 0, "r1": 1, "o2": 5, "o3": 6, "r2": 2}`, `{"r1":1,"o3":6,"r2":2}`,
+	} {
+		if !matches(t, g, s) {
+			t.Errorf("should match %s\n%s", s, gbnf)
+		}
+	}
+	for _, s := range []string{`{"r2": 2, "r1": 1}`, `{"r1": 1}`, `{"r1": 1, "r2": 2, "o1": 0}`, `{"r1": 1,, "r2": 2}`, `{, "r1": 1, "r2": 2}`} {
+		if matches(t, g, s) {
+			t.Errorf("should not match %s", s)
+		}
+	}
+	gbnf, _ = FromJSONSchema([]byte(testSchemas[11]))
+	g = mustParse(t, gbnf)
+	for _, s := range []string{`{}`, `{"o1": "a"}`, `{"o2": "b"}`, `{"o1": "a", "o2": "b"}`} {
+		if !matches(t, g, s) {
+			t.Errorf("should match %s\n%s", s, gbnf)
+		}
+	}
+	if matches(t, g, `{"o2": "b", "o1": "a"}`) || matches(t, g, `{,}`) {
+		t.Error("out-of-order or empty members matched")
+	}
+}
+
+func TestAnyJSON(t *testing.T) {
+	g := mustParse(t, AnyJSON)
+	for _, s := range []string{`1`, `"x"`, `[1, {"a": null}]`, `{"k": [true, false, -0.5e10]}`} {
+		if !matches(t, g, s) {
+			t.Errorf("AnyJSON should match %s", s)
+		}
+	}
+	for _, s := range []string{`{a: 1}`, `[1,]`, `01`, `nul`} {
+		if matches(t, g, s) {
+			t.Errorf("AnyJSON should not match %s", s)
+		}
+	}
+}
+
+func TestBadSchemas(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{`{"type": "string", "pattern": "^a+$"}`, "pattern"},
+		{`{"type": "integer", "minimum": 3}`, "minimum"},
+		{`false`, "allows no value"},
+		{`{"type": "strin"}`, "unknown type"},
+		{`{"type": "array", "minItems": 3, "maxItems": 2}`, "below"},
+		{`{"type": "string", "minLength": 5, "maxLength": 2}`, "below"},
+		{`{"$ref": "#/$defs/missing"}`, "points at nothing"},
+		{`{"$ref": "https://example.com/x.json"}`, "only local"},
+		{`{"enum": []}`, "non-empty"},
+		{`{"type": "array", "maxItems": 1e9}`, "limit"},
+		{`{"type": "array", "minItems": -1}`, "non-negative"},
+		{`{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["b"], "additionalProperties": false}`, "required"},
+		{`{"type": 5}`, "type must be"},
+		{`[1]`, "object or a boolean"},
+		{`{"a": `, "json schema"},
+		{`{} {}`, "after the schema"},
+		{strings.Repeat(`{"items":`, 200) + `{}` + strings.Repeat(`}`, 200), "nested deeper"},
+		{`{"allOf": [{"type": "string"}, {"maxLength": 2}]}`, "allOf"},
+		{`{"type": "array", "prefixItems": [{"type": "string"}], "items": false, "minItems": 2}`, "minItems"},
+	}
+	for _, tt := range tests {
+		_, err := FromJSONSchema([]byte(tt.src))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("FromJSONSchema(%.50s) = %v, want an error containing %q", tt.src, err, tt.want)
+		}
+		if err != nil && !errors.Is(err, ErrSchema) {
+			t.Errorf("FromJSONSchema(%.50s): %v does not wrap ErrSchema", tt.src, err)
+		}
+	}
+	// A self-referencing schema that never reaches a value is a clear
+	// grammar error, not a hang.
+	gbnf, err := FromJSONSchema([]byte(`{"$defs": {"a": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}`))
+	if err == nil {
+		_, err = Parse(gbnf)
+	}
+	if err == nil {
+		t.Fatal("self-reference accepted")
+	}
+}
+
+func TestLiteralEscapes(t *testing.T) {
+	for _, s := range []string{"a\"b", `back\slash`, "nl\ncr\rtab\t", "\x01\x7f", "é😀"} {
+		g := mustParse(t, "root ::= "+literal(s))
+		if !matches(t, g, s) {
+			t.Errorf("literal(%q) = %s does not match itself", s, literal(s))
+		}
+	}
+	var b bytes.Buffer
+	_ = json.Compact(&b, []byte(`{"a": 1}`))
+}
