@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"burrow/inference/chat"
+	"burrow/inference/grammar"
 	"burrow/inference/llama"
 	"burrow/inference/sample"
 )
@@ -47,6 +48,10 @@ type GenerateRequest struct {
 	// ContextPolicy says what to do when the conversation outgrows the
 	// context; ContextDefault uses the worker's (Worker.SetContextPolicy).
 	ContextPolicy ContextPolicy
+	// Grammar, when set, constrains the reply to the grammar (compiled by
+	// grammar.Parse or from grammar.FromJSONSchema): every token sampled is
+	// one the grammar allows, and the end only where it can end.
+	Grammar *grammar.Grammar
 }
 
 // ContextPolicy says what a generation does when the conversation does not

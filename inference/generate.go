@@ -37,6 +37,10 @@ type GenOptions struct {
 	// returns the one to use instead: tests force outputs or act at an
 	// exact token with it. nil keeps the sampler's choice.
 	Sampler Sampler
+	// Constraint, when set, limits every sampled token to those it allows
+	// (a grammar: grammar.NewConstraint) and is fed each generated token.
+	// A constraint error ends the reply with an error.
+	Constraint sample.Constraint
 }
 
 // Sampler replaces the n-th sampled token id (GenOptions.Sampler).
@@ -174,6 +178,9 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 	// Sampling is limited to the vocabulary's tokens: embedding rows past it
 	// (padding) have no text.
 	sampler := sample.New(params, m.Tok.VocabSize())
+	if d.opts.Constraint != nil {
+		sampler.SetConstraint(d.opts.Constraint)
+	}
 	// The penalties look back over the prompt too, as in llama.cpp; the
 	// sampler keeps only the last PenaltyLastN, so only those are fed.
 	if n := params.PenaltyLastN; n != 0 {
@@ -197,9 +204,17 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 		if ctx.Err() != nil {
 			return d.release(dec, stop, StopCancelled), nil
 		}
-		id := sampler.Sample(logits)
+		id, err := sampler.Next(logits)
+		if err != nil {
+			return "", fmt.Errorf("generate: token %d: %w", stats.GenTokens+1, err)
+		}
 		if d.opts.Sampler != nil {
 			id = d.opts.Sampler(stats.GenTokens+1, id)
+		}
+		if c := d.opts.Constraint; c != nil {
+			if err := c.Accept(id); err != nil {
+				return "", fmt.Errorf("generate: token %d: %w", stats.GenTokens+1, err)
+			}
 		}
 		var top []TokenProb
 		if n := d.opts.TopLogprobs; n > 0 {
@@ -230,7 +245,6 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 		case st.Len() >= st.ContextLen():
 			return d.release(dec, stop, StopLength), nil
 		}
-		var err error
 		logits, err = st.Eval([]int{id})
 		switch {
 		case errors.Is(err, ErrContextFull):

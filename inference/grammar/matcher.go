@@ -249,7 +249,6 @@ func (e *engine) step(from, to int, u utf8State, b byte) (int, int, utf8State) {
 	return s, t, u
 }
 
-
 // Matcher follows text through a grammar. It is not safe for concurrent
 // use; make one per generation (NewMatcher is cheap).
 type Matcher struct {
