@@ -79,6 +79,14 @@ func TestLlama3MaskAgreesWithBruteForce(t *testing.T) {
 		if err := c.m.AcceptBytes([]byte(prefix)); err != nil {
 			t.Fatalf("%q: %v", prefix, err)
 		}
+		// The oracle follows each token's bytes on its own matcher.
+		ref, err := g.NewMatcher()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ref.AcceptBytes([]byte(prefix)); err != nil {
+			t.Fatal(err)
+		}
 		n := 0
 		for id := range v.Size() {
 			got, err := c.Allows(id)
@@ -89,8 +97,7 @@ func TestLlama3MaskAgreesWithBruteForce(t *testing.T) {
 			if tok.IsEOG(id) {
 				want = c.CanEnd()
 			} else if p := v.pieces[id]; len(p) > 0 {
-				m, _ := g.NewMatcher()
-				want = m.AcceptBytes(append([]byte(prefix), p...)) == nil
+				want = probe(ref, p)
 			}
 			if got != want {
 				t.Fatalf("after %q token %d %q: mask %v, brute force %v", prefix, id, v.pieces[id], got, want)
@@ -115,7 +122,7 @@ func BenchmarkLlama3Mask(b *testing.B) {
 		{"in-string", `{"name": "Al`},
 		{"in-number", `{"n": 12`},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
+		start := func(b *testing.B) *Constraint {
 			c, err := NewConstraint(g, v)
 			if err != nil {
 				b.Fatal(err)
@@ -123,6 +130,34 @@ func BenchmarkLlama3Mask(b *testing.B) {
 			if err := c.m.AcceptBytes([]byte(bc.prefix)); err != nil {
 				b.Fatal(err)
 			}
+			return c
+		}
+		// cold: a new constraint, nothing memoized (the first token in a
+		// new state of a new request).
+		b.Run(bc.name+"/cold", func(b *testing.B) {
+			for b.Loop() {
+				c := start(b)
+				if err := c.Mask(logits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// walk: the state's mask is not cached but the byte transitions
+		// are (the trie walk over memoized states).
+		b.Run(bc.name+"/walk", func(b *testing.B) {
+			c := start(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				c.fresh = false
+				c.cache = c.cache[:0]
+				if err := c.Mask(logits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// cached: a state seen before in this reply.
+		b.Run(bc.name+"/cached", func(b *testing.B) {
+			c := start(b)
 			b.ReportAllocs()
 			for b.Loop() {
 				c.fresh = false
@@ -132,4 +167,18 @@ func BenchmarkLlama3Mask(b *testing.B) {
 			}
 		})
 	}
+}
+
+// probe reports whether b can follow m's text, leaving m as it was.
+func probe(m *Matcher, b []byte) bool {
+	e := &m.e
+	e.startOp()
+	s := m.cur
+	for _, c := range b {
+		if s = e.step(s, c); s == dead || e.err != nil {
+			e.err = nil
+			return false
+		}
+	}
+	return true
 }

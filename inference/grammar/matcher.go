@@ -3,19 +3,25 @@ package grammar
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Runtime limits: an ambiguous grammar multiplies the stacks a matcher
 // follows; past these it fails with ErrTooComplex instead of slowing down
 // without bound.
 const (
-	maxStacks     = 4096   // stacks in one set
-	maxExpandWork = 200000 // expansion steps for one character
+	maxStacks     = 4096     // stacks in one set
+	maxExpandWork = 200000   // expansion steps for one character
+	maxOpWork     = 20000000 // expansion steps for one mask or accept
+	// Past these sizes the memo is rebuilt from the current state alone.
+	resetNodes = 1 << 20
+	resetSets  = 1 << 18
+	resetTrans = 1 << 22
 )
 
 // ErrTooComplex is returned when a grammar needs more stacks or work per
 // character than the limits allow.
-var ErrTooComplex = errors.New("grammar: too ambiguous (too many parse stacks for one character)")
+var ErrTooComplex = errors.New("grammar: too ambiguous (too many parse stacks for one token)")
 
 // ErrRejected is returned when text does not continue the grammar.
 var ErrRejected = errors.New("grammar: the text does not match")
@@ -24,10 +30,12 @@ var ErrRejected = errors.New("grammar: the text does not match")
 // a complete match of root.
 const accepted int32 = -1
 
-// stackNode is one frame of a persistent pushdown stack: the position it
-// resumes at and the frame below it (-1: the bottom). Frames are never
-// changed once made, so stacks share their tails and a walk can undo its
-// pushes by truncating the arena.
+// dead is the set after a rejected byte.
+const dead int32 = -1
+
+// stackNode is one frame of a pushdown stack: the position it resumes at
+// and the frame below it (-1: the bottom). Frames are interned, so equal
+// stacks are the same index, and never change, so stacks share tails.
 type stackNode struct {
 	pos, parent int32
 }
@@ -40,126 +48,113 @@ type utf8State struct {
 	size int8 // total bytes of the sequence
 }
 
-// engine holds the arena and scratch of stack operations; a Matcher and a
-// mask walk share one.
-type engine struct {
-	g     *Grammar
-	nodes []stackNode
-	sets  []int32 // stack sets, back to back
+// dset is an interned set of stacks with the UTF-8 state: one state of
+// the matcher. Its members are sorted, so equal states are one id.
+type dset struct {
+	lo, hi int32 // members[lo:hi]
+	u      utf8State
+	hash   uint64
+	stacks bool // some member is a real stack (more text may follow)
+	canEnd bool // the empty stack is a member (never with a character pending)
+}
 
-	// Dedup of the set being built: linear for small sets, then a hash.
-	outStart int
-	table    []uint64 // key+1, 0 empty
-	tableOn  bool
-	work     int
-	err      error
+// engine runs the stack operations and memoizes them: stack frames and
+// sets are interned and the transition of a set on a byte is remembered,
+// so a state seen before (a string's character loop, say) costs a table
+// lookup per byte instead of an expansion. Effectively a DFA built lazily
+// from the pushdown automaton.
+type engine struct {
+	g       *Grammar
+	nodes   []stackNode
+	nodeTab table // key(pos, parent) -> frame
+	sets    []dset
+	members []int32
+	setTab  table // hash -> set
+	trans   table // set<<8 | byte -> set+1, or 0 for dead
+	epoch   int   // bumped when the memo is rebuilt (set ids change)
+
+	scratch []int32
+	mark    []uint32 // mark[frame] == stamp: already in scratch
+	stamp   uint32
+	acc     bool // scratch holds the empty stack
+	work    int  // expansion steps of the current character
+	opWork  int  // and of the current operation
+	err     error
 }
 
 func key(pos, parent int32) uint64 { return uint64(uint32(pos))<<32 | uint64(uint32(parent)) }
 
-func (e *engine) keyOf(idx int32) uint64 {
-	if idx == accepted {
-		return ^uint64(0) - 1
+func (e *engine) frame(pos, parent int32) int32 {
+	k := key(pos, parent)
+	if v, ok := e.nodeTab.get(k); ok {
+		return v
 	}
-	n := e.nodes[idx]
-	return key(n.pos, n.parent)
+	e.nodes = append(e.nodes, stackNode{pos, parent})
+	e.mark = append(e.mark, 0)
+	id := int32(len(e.nodes) - 1)
+	e.nodeTab.put(k, id)
+	return id
 }
 
-// begin starts a new set at the end of e.sets.
+// begin starts building a set in scratch.
 func (e *engine) begin() {
-	e.outStart = len(e.sets)
-	e.tableOn = false
+	e.scratch = e.scratch[:0]
+	e.acc = false
 	e.work = 0
-}
-
-// seen reports whether the set being built holds k, and records it if not.
-func (e *engine) seen(k uint64) bool {
-	out := e.sets[e.outStart:]
-	if !e.tableOn {
-		for _, idx := range out {
-			if e.keyOf(idx) == k {
-				return true
-			}
-		}
-		if len(out) < 16 {
-			return false
-		}
-		// Switch to hashing: index what is already there.
-		if e.table == nil {
-			e.table = make([]uint64, 2*maxStacks)
-		}
-		clear(e.table)
-		e.tableOn = true
-		for _, idx := range out {
-			e.insert(e.keyOf(idx))
-		}
-	}
-	return !e.insert(k)
-}
-
-// insert adds k to the hash, reporting whether it was new.
-func (e *engine) insert(k uint64) bool {
-	mask := uint64(len(e.table) - 1)
-	h := (k * 0x9e3779b97f4a7c15) >> 40
-	for i := h & mask; ; i = (i + 1) & mask {
-		switch e.table[i] {
-		case 0:
-			e.table[i] = k + 1
-			return true
-		case k + 1:
-			return false
-		}
+	if e.stamp++; e.stamp == 0 {
+		clear(e.mark)
+		e.stamp = 1
 	}
 }
 
 func (e *engine) emit(idx int32) {
-	if len(e.sets)-e.outStart >= maxStacks {
+	if idx == accepted {
+		e.acc = true
+		return
+	}
+	if e.mark[idx] == e.stamp {
+		return
+	}
+	e.mark[idx] = e.stamp
+	if len(e.scratch) >= maxStacks {
 		e.err = ErrTooComplex
 		return
 	}
-	e.sets = append(e.sets, idx)
+	e.scratch = append(e.scratch, idx)
 }
 
-// expand adds to the set being built every stack that starts at pos with
-// parent below it, resolved until each top is a character element (or the
-// stack is empty).
+// expand adds to scratch every stack that starts at pos with parent below
+// it, resolved until each top is a character element (or it is empty).
 func (e *engine) expand(pos, parent int32) {
 	code := e.g.code
 	for e.err == nil {
-		if e.work++; e.work > maxExpandWork {
+		e.work++
+		if e.work > maxExpandWork || e.opWork+e.work > maxOpWork {
 			e.err = ErrTooComplex
 			return
 		}
 		el := code[pos]
 		switch el.kind {
 		case eChar:
-			if k := key(pos, parent); !e.seen(k) {
-				e.nodes = append(e.nodes, stackNode{pos, parent})
-				e.emit(int32(len(e.nodes) - 1))
-			}
+			e.emit(e.frame(pos, parent))
 			return
 		case eEnd:
 			if parent < 0 {
-				if !e.seen(e.keyOf(accepted)) {
-					e.emit(accepted)
-				}
+				e.emit(accepted)
 				return
 			}
-			// Pop: resume the frame below. If it waits on a character
-			// it is itself a stack top; reuse it rather than copy it.
+			// Pop: resume the frame below. If it waits on a character it
+			// is itself a stack top.
 			n := e.nodes[parent]
 			if code[n.pos].kind == eChar {
-				if !e.seen(key(n.pos, n.parent)) {
-					e.emit(parent)
-				}
+				e.emit(parent)
 				return
 			}
 			pos, parent = n.pos, n.parent
 		case eRef:
 			cont := parent
 			if code[pos+1].kind != eEnd { // a tail reference needs no frame
-				e.nodes = append(e.nodes, stackNode{pos + 1, parent})
-				cont = int32(len(e.nodes) - 1)
+				cont = e.frame(pos+1, parent)
 			}
 			for _, a := range e.g.alts[el.arg] {
 				e.expand(a, cont)
@@ -169,51 +164,96 @@ func (e *engine) expand(pos, parent int32) {
 	}
 }
 
-// advance builds, at the end of e.sets, the set that follows set (a range
-// of e.sets) after code point c.
-func (e *engine) advance(from, to int, c rune) (int, int) {
+// finish interns the set in scratch with UTF-8 state u (dead if empty).
+func (e *engine) finish(u utf8State) int32 {
+	e.opWork += e.work
+	if e.err != nil || (len(e.scratch) == 0 && !e.acc) {
+		return dead
+	}
+	slices.Sort(e.scratch)
+	h := uint64(0xcbf29ce484222325) ^ uint64(uint32(u.val))<<16 ^ uint64(u.need)<<8 ^ uint64(u.size)
+	if e.acc {
+		h ^= 0x5bd1e995
+	}
+	for _, m := range e.scratch {
+		h = (h ^ uint64(uint32(m))) * 0x100000001b3
+	}
+	h ^= h >> 29
+	if id, ok := e.setTab.get(h); ok {
+		s := &e.sets[id]
+		if s.u == u && s.canEnd == e.acc && slices.Equal(e.members[s.lo:s.hi], e.scratch) {
+			return id
+		}
+		// A 64-bit collision: keep the new set unshared, still correct.
+		return e.newSet(h, u, false)
+	}
+	return e.newSet(h, u, true)
+}
+
+func (e *engine) newSet(h uint64, u utf8State, share bool) int32 {
+	lo := int32(len(e.members))
+	e.members = append(e.members, e.scratch...)
+	s := dset{lo: lo, hi: int32(len(e.members)), u: u, hash: h, stacks: len(e.scratch) > 0, canEnd: e.acc}
+	e.sets = append(e.sets, s)
+	id := int32(len(e.sets) - 1)
+	if share {
+		e.setTab.put(h, id)
+	}
+	return id
+}
+
+// advance gives the set that follows set s after code point c.
+func (e *engine) advance(s int32, c rune) int32 {
 	e.begin()
 	code, classes := e.g.code, e.g.classes
-	for i := from; i < to && e.err == nil; i++ {
-		idx := e.sets[i]
-		if idx == accepted {
-			continue
+	set := e.sets[s]
+	for _, idx := range e.members[set.lo:set.hi] {
+		if e.err != nil {
+			break
 		}
 		n := e.nodes[idx]
 		if classes[code[n.pos].arg].match(c) {
 			e.expand(n.pos+1, n.parent)
 		}
 	}
-	return e.outStart, len(e.sets)
+	return e.finish(utf8State{})
 }
 
-// filter builds the subset of set whose tops can still match a code point
-// in [lo, hi] (a partial UTF-8 sequence).
-func (e *engine) filter(from, to int, lo, hi rune) (int, int) {
+// filter gives the subset of s whose tops can still match a code point in
+// [lo, hi] (a partial UTF-8 sequence), with state u.
+func (e *engine) filter(s int32, lo, hi rune, u utf8State) int32 {
 	e.begin()
 	code, classes := e.g.code, e.g.classes
-	for i := from; i < to; i++ {
-		idx := e.sets[i]
-		if idx == accepted {
-			continue
-		}
+	set := e.sets[s]
+	for _, idx := range e.members[set.lo:set.hi] {
 		if classes[code[e.nodes[idx].pos].arg].matchesSome(lo, hi) {
-			e.sets = append(e.sets, idx)
+			e.scratch = append(e.scratch, idx)
 		}
 	}
-	return e.outStart, len(e.sets)
+	return e.finish(u)
 }
 
 var minRune = [5]rune{0, 0, 0x80, 0x800, 0x10000}
 
-// step feeds one byte to the set [from, to) with UTF-8 state u. It returns
-// the new set (maybe empty: the byte is rejected) and state.
-func (e *engine) step(from, to int, u utf8State, b byte) (int, int, utf8State) {
+// step gives the set after byte b from set s, or dead.
+func (e *engine) step(s int32, b byte) int32 {
+	k := uint64(uint32(s))<<8 | uint64(b)
+	if v, ok := e.trans.get(k); ok {
+		return v - 1
+	}
+	next := e.stepSlow(s, b)
+	if e.err == nil {
+		e.trans.put(k, next+1)
+	}
+	return next
+}
+
+func (e *engine) stepSlow(s int32, b byte) int32 {
+	u := e.sets[s].u
 	if u.need == 0 {
 		switch {
 		case b < 0x80:
-			s, t := e.advance(from, to, rune(b))
-			return s, t, u
+			return e.advance(s, rune(b))
 		case b >= 0xC2 && b <= 0xDF:
 			u = utf8State{int32(b & 0x1F), 1, 2}
 		case b >= 0xE0 && b <= 0xEF:
@@ -221,21 +261,20 @@ func (e *engine) step(from, to int, u utf8State, b byte) (int, int, utf8State) {
 		case b >= 0xF0 && b <= 0xF4:
 			u = utf8State{int32(b & 0x07), 3, 4}
 		default:
-			return len(e.sets), len(e.sets), u
+			return dead
 		}
 	} else {
 		if b&0xC0 != 0x80 {
-			return len(e.sets), len(e.sets), u
+			return dead
 		}
 		u.val = u.val<<6 | int32(b&0x3F)
 		u.need--
 		if u.need == 0 {
 			c := rune(u.val)
 			if c < minRune[u.size] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) {
-				return len(e.sets), len(e.sets), utf8State{}
+				return dead
 			}
-			s, t := e.advance(from, to, c)
-			return s, t, utf8State{}
+			return e.advance(s, c)
 		}
 	}
 	shift := 6 * uint(u.need)
@@ -243,24 +282,51 @@ func (e *engine) step(from, to int, u utf8State, b byte) (int, int, utf8State) {
 	hi := lo | (1<<shift - 1)
 	lo, hi = max(lo, minRune[u.size]), min(hi, 0x10FFFF)
 	if lo > hi || lo >= 0xD800 && hi <= 0xDFFF { // no valid completion
-		return len(e.sets), len(e.sets), u
+		return dead
 	}
-	s, t := e.filter(from, to, lo, hi)
-	return s, t, u
+	return e.filter(s, lo, hi, u)
+}
+
+// startOp begins a mask walk or an accept: the work budget restarts.
+func (e *engine) startOp() { e.opWork = 0; e.err = nil }
+
+// rebuild drops the memo, keeping only set s (re-interned), and returns
+// its new id.
+func (e *engine) rebuild(s int32) int32 {
+	old := *e
+	set := old.sets[s]
+	e.nodes, e.mark, e.sets, e.members = nil, nil, nil, nil
+	e.nodeTab, e.setTab, e.trans = table{}, table{}, table{}
+	e.epoch++
+	var copyFrame func(i int32) int32
+	copyFrame = func(i int32) int32 {
+		if i < 0 {
+			return i
+		}
+		n := old.nodes[i]
+		return e.frame(n.pos, copyFrame(n.parent))
+	}
+	var fresh []int32
+	for _, m := range old.members[set.lo:set.hi] {
+		fresh = append(fresh, copyFrame(m))
+	}
+	e.begin()
+	e.scratch = append(e.scratch, fresh...)
+	e.acc = set.canEnd
+	return e.finish(set.u)
 }
 
 // Matcher follows text through a grammar. It is not safe for concurrent
 // use; make one per generation (NewMatcher is cheap).
 type Matcher struct {
-	e    engine
-	cur  []int32 // the current stack set
-	u    utf8State
-	live []int32 // scratch for compaction
+	e   engine
+	cur int32 // the current state
 }
 
 // NewMatcher starts matching at the beginning of root.
 func (g *Grammar) NewMatcher() (*Matcher, error) {
 	m := &Matcher{e: engine{g: g}}
+	m.e.startOp()
 	m.e.begin()
 	for _, a := range g.alts[g.root] {
 		m.e.expand(a, -1)
@@ -268,106 +334,95 @@ func (g *Grammar) NewMatcher() (*Matcher, error) {
 	if m.e.err != nil {
 		return nil, m.e.err
 	}
-	m.cur = append(m.cur, m.e.sets...)
-	m.e.sets = m.e.sets[:0]
+	m.cur = m.e.finish(utf8State{})
+	if m.cur == dead {
+		return nil, fmt.Errorf("%w: the root rule matches nothing", ErrGrammar)
+	}
 	return m, nil
 }
 
 // CanEnd reports whether the text so far is a complete match.
-func (m *Matcher) CanEnd() bool {
-	if m.u.need != 0 {
-		return false
-	}
-	for _, idx := range m.cur {
-		if idx == accepted {
-			return true
-		}
-	}
-	return false
-}
+func (m *Matcher) CanEnd() bool { return m.e.sets[m.cur].canEnd }
 
 // Done reports whether nothing more can follow (only the end).
-func (m *Matcher) Done() bool {
-	for _, idx := range m.cur {
-		if idx != accepted {
-			return false
-		}
-	}
-	return true
-}
+func (m *Matcher) Done() bool { return !m.e.sets[m.cur].stacks }
 
 // AcceptBytes advances over b. On error the matcher is unchanged.
 func (m *Matcher) AcceptBytes(b []byte) error {
 	e := &m.e
-	e.sets = append(e.sets[:0], m.cur...)
-	from, to, u := 0, len(m.cur), m.u
-	mark := len(e.nodes)
+	e.startOp()
+	s := m.cur
 	for i, c := range b {
-		from, to, u = e.step(from, to, u, c)
+		s = e.step(s, c)
 		if e.err != nil {
 			err := e.err
 			e.err = nil
-			e.nodes = e.nodes[:mark]
 			return err
 		}
-		if from == to {
-			e.nodes = e.nodes[:mark]
+		if s == dead {
 			return fmt.Errorf("%w at byte %d of %q", ErrRejected, i, b)
 		}
-		// Keep only the newest set at the front of the buffer.
-		n := copy(e.sets, e.sets[from:to])
-		e.sets = e.sets[:n]
-		from, to = 0, n
 	}
-	m.cur = append(m.cur[:0], e.sets[from:to]...)
-	m.u = u
-	m.compact()
+	m.cur = s
+	m.maybeRebuild()
 	return nil
 }
 
-// compact drops arena frames no current stack uses, once the arena is
-// large compared to what is live, so a long generation stays small.
-func (m *Matcher) compact() {
+// maybeRebuild keeps the memo bounded over a long generation.
+func (m *Matcher) maybeRebuild() {
 	e := &m.e
-	if len(e.nodes) < 1<<14 {
-		return
+	if len(e.nodes) > resetNodes || len(e.sets) > resetSets || e.trans.n > resetTrans {
+		m.cur = e.rebuild(m.cur)
 	}
-	// Mark live frames: remap[i] = new index + 1.
-	remap := m.live[:0]
-	for range e.nodes {
-		remap = append(remap, 0)
+}
+
+// table is an open-addressing hash map from uint64 keys to int32 values.
+type table struct {
+	keys []uint64 // key+1; 0 is empty
+	vals []int32
+	n    int
+}
+
+func (t *table) get(k uint64) (int32, bool) {
+	if t.n == 0 {
+		return 0, false
 	}
-	live := 0
-	for _, idx := range m.cur {
-		for i := idx; i >= 0 && remap[i] == 0; i = e.nodes[i].parent {
-			remap[i] = 1
-			live++
+	mask := uint64(len(t.keys) - 1)
+	for i := (k * 0x9e3779b97f4a7c15 >> 32) & mask; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case 0:
+			return 0, false
+		case k + 1:
+			return t.vals[i], true
 		}
 	}
-	if live*4 > len(e.nodes) {
-		m.live = remap
-		return
+}
+
+func (t *table) put(k uint64, v int32) {
+	if 2*(t.n+1) > len(t.keys) {
+		t.grow()
 	}
-	// Parents have lower indices than children, so one forward pass
-	// can renumber and copy.
-	next := int32(0)
-	for i := range e.nodes {
-		if remap[i] == 0 {
-			continue
-		}
-		n := e.nodes[i]
-		if n.parent >= 0 {
-			n.parent = remap[n.parent] - 1
-		}
-		e.nodes[next] = n
-		next++
-		remap[i] = next
-	}
-	e.nodes = e.nodes[:next]
-	for i, idx := range m.cur {
-		if idx >= 0 {
-			m.cur[i] = remap[idx] - 1
+	mask := uint64(len(t.keys) - 1)
+	for i := (k * 0x9e3779b97f4a7c15 >> 32) & mask; ; i = (i + 1) & mask {
+		switch t.keys[i] {
+		case 0:
+			t.keys[i], t.vals[i] = k+1, v
+			t.n++
+			return
+		case k + 1:
+			t.vals[i] = v
+			return
 		}
 	}
-	m.live = remap
+}
+
+func (t *table) grow() {
+	old := *t
+	size := max(64, 2*len(old.keys))
+	*t = table{keys: make([]uint64, size), vals: make([]int32, size)}
+	for i, k := range old.keys {
+		if k != 0 {
+			t.put(k-1, old.vals[i])
+		}
+	}
 }

@@ -96,46 +96,27 @@ func NewVocab(pieces [][]byte, eog []int) (*Vocab, error) {
 // Size is the number of tokens.
 func (v *Vocab) Size() int { return v.size }
 
-// level is the walk's state after a prefix of some depth.
-type level struct {
-	from, to int // the stack set in engine.sets
-	arena    int // engine.nodes length once it was built
-	u        utf8State
-}
-
 // allowed fills bits (one per token) with the tokens that may follow the
-// matcher's text. It reports whether any token is allowed.
-func (m *Matcher) allowed(v *Vocab, bits []uint64, levels []level) (bool, []level, error) {
+// matcher's text, using levels (one state per trie depth) as scratch. It
+// reports whether any token is allowed.
+func (m *Matcher) allowed(v *Vocab, bits []uint64, levels []int32) (bool, error) {
 	clear(bits)
 	any := false
 	e := &m.e
-	e.sets = append(e.sets[:0], m.cur...)
-	mark := len(e.nodes)
-	defer func() { e.nodes = e.nodes[:mark] }()
-	levels = append(levels[:0], level{0, len(m.cur), mark, m.u})
-	hasStack := func(from, to int) bool {
-		for _, idx := range e.sets[from:to] {
-			if idx != accepted {
-				return true
-			}
-		}
-		return false
-	}
-	if hasStack(0, len(m.cur)) {
+	e.startOp()
+	levels[0] = m.cur
+	if e.sets[m.cur].stacks {
 		nodes := v.nodes
 		for i := int32(1); i < int32(len(nodes)); {
 			n := &nodes[i]
 			d := int(n.depth)
-			up := levels[d-1]
-			e.sets = e.sets[:up.to]
-			e.nodes = e.nodes[:up.arena]
-			from, to, u := e.step(up.from, up.to, up.u, n.b)
+			s := e.step(levels[d-1], n.b)
 			if e.err != nil {
 				err := e.err
 				e.err = nil
-				return false, levels, err
+				return false, err
 			}
-			if from == to {
+			if s == dead {
 				i = n.end
 				continue
 			}
@@ -143,11 +124,11 @@ func (m *Matcher) allowed(v *Vocab, bits []uint64, levels []level) (bool, []leve
 				bits[id>>6] |= 1 << (id & 63)
 				any = true
 			}
-			if !hasStack(from, to) { // complete: nothing longer fits
+			if !e.sets[s].stacks { // complete: nothing longer fits
 				i = n.end
 				continue
 			}
-			levels = append(levels[:d], level{from, to, len(e.nodes), u})
+			levels[d] = s
 			i++
 		}
 	}
@@ -157,21 +138,35 @@ func (m *Matcher) allowed(v *Vocab, bits []uint64, levels []level) (bool, []leve
 			any = true
 		}
 	}
-	return any, levels, nil
+	return any, nil
 }
 
 // Constraint limits generation to a grammar over a vocabulary: Mask sets
 // the logits of the tokens the grammar does not allow next to -Inf, Accept
-// advances past the chosen token. After the first Mask call neither
-// allocates unless the grammar's stacks grow deeper than before.
+// advances past the chosen token. Once the states of a reply were seen
+// neither allocates: memoized states and masks are reused.
 type Constraint struct {
 	m      *Matcher
 	v      *Vocab
-	bits   []uint64
-	levels []level
-	fresh  bool // bits describe the current state
+	bits   []uint64 // the allowed tokens of the current state (fresh)
+	levels []int32
+	fresh  bool
 	ended  bool
+
+	// Masks of states seen before, by state: a state that recurs (the
+	// inside of a string, the same place in the next array item) costs a
+	// lookup. Bounded; the oldest is reused.
+	cache []maskEntry
+	next  int
 }
+
+type maskEntry struct {
+	epoch int
+	state int32
+	bits  []uint64
+}
+
+const maskCacheSize = 32
 
 // NewConstraint starts a constraint at the beginning of g's root rule.
 func NewConstraint(g *Grammar, v *Vocab) (*Constraint, error) {
@@ -179,7 +174,7 @@ func NewConstraint(g *Grammar, v *Vocab) (*Constraint, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Constraint{m: m, v: v, bits: make([]uint64, (v.size+63)/64), levels: make([]level, 0, v.maxLen+1)}, nil
+	return &Constraint{m: m, v: v, levels: make([]int32, v.maxLen+1)}, nil
 }
 
 // ErrNoToken is returned by Mask when no token of the vocabulary can
@@ -190,14 +185,32 @@ func (c *Constraint) refresh() error {
 	if c.fresh {
 		return nil
 	}
-	ok, levels, err := c.m.allowed(c.v, c.bits, c.levels)
-	c.levels = levels
+	e := &c.m.e
+	for i := range c.cache {
+		if en := &c.cache[i]; en.state == c.m.cur && en.epoch == e.epoch {
+			c.bits = en.bits
+			c.fresh = true
+			return nil
+		}
+	}
+	var en *maskEntry
+	if len(c.cache) < maskCacheSize {
+		c.cache = append(c.cache, maskEntry{bits: make([]uint64, (c.v.size+63)/64)})
+		en = &c.cache[len(c.cache)-1]
+	} else {
+		en = &c.cache[c.next]
+		c.next = (c.next + 1) % maskCacheSize
+	}
+	en.state = -2 // invalid until filled
+	ok, err := c.m.allowed(c.v, en.bits, c.levels)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return ErrNoToken
 	}
+	en.state, en.epoch = c.m.cur, e.epoch
+	c.bits = en.bits
 	c.fresh = true
 	return nil
 }
