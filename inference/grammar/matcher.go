@@ -12,7 +12,7 @@ import (
 const (
 	maxStacks     = 4096     // stacks in one set
 	maxExpandWork = 200000   // expansion steps for one character
-	maxOpWork     = 20000000 // expansion steps for one mask or accept
+	maxOpWork     = 2000000 // expansion steps for one mask or accept
 	// Past these sizes the memo is rebuilt from the current state alone.
 	resetNodes = 1 << 20
 	resetSets  = 1 << 18
