@@ -17,6 +17,8 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"messages":[{"role":"user","content":[{"type":"text","text":"a"}]}],"stream":true,"logprobs":true,"top_logprobs":3}`,
 		`{"prompt":"Once","max_tokens":2,"logprobs":2,"echo":true,"stream":true}`,
 		`{"stop":["a",1]}`, `{"seed":-1,"temperature":null}`, `[]`, `null`, `{"n":0}`, "\x00",
+		`{"prompt":"a","grammar":"root ::= [a-z]{1,3}"}`,
+		`{"messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"schema":{"type":"array","items":{"enum":[1,"a"]}}}}}`,
 	} {
 		f.Add(seed, true)
 		f.Add(seed, false)

@@ -10,8 +10,8 @@ import (
 // follows; past these it fails with ErrTooComplex instead of slowing down
 // without bound.
 const (
-	maxStacks     = 4096     // stacks in one set
-	maxExpandWork = 200000   // expansion steps for one character
+	maxStacks     = 4096    // stacks in one set
+	maxExpandWork = 200000  // expansion steps for one character
 	maxOpWork     = 2000000 // expansion steps for one mask or accept
 	// Past these sizes the memo is rebuilt from the current state alone.
 	resetNodes = 1 << 20
