@@ -298,13 +298,18 @@ func (e *engine) rebuild(s int32) int32 {
 	e.nodes, e.mark, e.sets, e.members = nil, nil, nil, nil
 	e.nodeTab, e.setTab, e.trans = table{}, table{}, table{}
 	e.epoch++
-	var copyFrame func(i int32) int32
-	copyFrame = func(i int32) int32 {
-		if i < 0 {
-			return i
+	// Copy each stack bottom-up (iteratively: a stack may be deep).
+	var chain []int32
+	copyFrame := func(i int32) int32 {
+		chain = chain[:0]
+		for ; i >= 0; i = old.nodes[i].parent {
+			chain = append(chain, i)
 		}
-		n := old.nodes[i]
-		return e.frame(n.pos, copyFrame(n.parent))
+		parent := int32(-1)
+		for k := len(chain) - 1; k >= 0; k-- {
+			parent = e.frame(old.nodes[chain[k]].pos, parent)
+		}
+		return parent
 	}
 	var fresh []int32
 	for _, m := range old.members[set.lo:set.hi] {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -317,8 +318,7 @@ func (c *conv) anyValue() string {
 
 // unsupported keywords: refusing them keeps every output valid.
 var unsupported = []string{
-	"pattern", "patternProperties", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-	"multipleOf", "uniqueItems", "contains", "minContains", "maxContains", "minProperties",
+	"pattern", "patternProperties", "multipleOf", "uniqueItems", "contains", "minContains", "maxContains", "minProperties",
 	"maxProperties", "not", "if", "then", "else", "dependentRequired", "dependentSchemas",
 	"propertyNames", "unevaluatedProperties", "unevaluatedItems",
 }
@@ -487,9 +487,21 @@ func (c *conv) typed(s *jv, t, hint string, depth int, path string) (string, err
 		c.char()
 		return c.add(hint, `"\"" `+repeat("char", lo, hi)+` "\"" `+c.space()), nil
 	case "number":
+		for _, k := range []string{"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"} {
+			if s.get(k) != nil {
+				return "", c.errf(path, "%s is supported for integers only, not numbers", k)
+			}
+		}
 		return c.number(), nil
 	case "integer":
-		return c.integer(), nil
+		lo, hi, bounded, err := c.intBounds(s, path)
+		if err != nil {
+			return "", err
+		}
+		if !bounded {
+			return c.integer(), nil
+		}
+		return c.add(hint, "("+intRange(lo, hi)+") "+c.space()), nil
 	case "boolean":
 		return c.boolean(), nil
 	case "null":
@@ -778,4 +790,148 @@ func (c *conv) ref(ref string, depth int, path string) (string, error) {
 	delete(c.byBody, "\x00"+ref)
 	c.rules[name] = body
 	return name, nil
+}
+
+// Integer bounds are kept within ±maxIntBound, where float64 keywords
+// are still exact.
+const maxIntBound = 1e15
+
+// noBound marks a side without a limit.
+const noBound = math.MaxInt64
+
+// intBounds reads minimum, maximum and their exclusive forms (draft 4's
+// booleans too) as an inclusive integer range.
+func (c *conv) intBounds(s *jv, path string) (lo, hi int64, bounded bool, err error) {
+	lo, hi = -noBound, noBound
+	num := func(k string) (float64, bool, error) {
+		v := s.get(k)
+		if v == nil || v.kind == 'b' {
+			return 0, false, nil
+		}
+		f, perr := strconv.ParseFloat(v.str, 64)
+		if v.kind != 'n' || perr != nil || math.IsNaN(f) {
+			return 0, false, c.errf(path, "%s must be a number", k)
+		}
+		if math.Abs(f) > maxIntBound {
+			return 0, false, c.errf(path, "%s %v is beyond ±%g, which is not supported", k, f, maxIntBound)
+		}
+		return f, true, nil
+	}
+	exclusive := func(k string) bool { v := s.get(k); return v != nil && v.kind == 'b' && v.b }
+	if f, ok, e := num("minimum"); e != nil {
+		return 0, 0, false, e
+	} else if ok {
+		if exclusive("exclusiveMinimum") {
+			lo = int64(math.Floor(f)) + 1
+		} else {
+			lo = int64(math.Ceil(f))
+		}
+	}
+	if f, ok, e := num("exclusiveMinimum"); e != nil {
+		return 0, 0, false, e
+	} else if ok {
+		lo = max(lo, int64(math.Floor(f))+1)
+	}
+	if f, ok, e := num("maximum"); e != nil {
+		return 0, 0, false, e
+	} else if ok {
+		if exclusive("exclusiveMaximum") {
+			hi = int64(math.Ceil(f)) - 1
+		} else {
+			hi = int64(math.Floor(f))
+		}
+	}
+	if f, ok, e := num("exclusiveMaximum"); e != nil {
+		return 0, 0, false, e
+	} else if ok {
+		hi = min(hi, int64(math.Ceil(f))-1)
+	}
+	if lo > hi {
+		return 0, 0, false, c.errf(path, "no integer lies between the minimum and the maximum")
+	}
+	return lo, hi, lo != -noBound || hi != noBound, nil
+}
+
+// intRange is a GBNF expression for the decimal integers in [lo, hi]
+// (noBound on a side: unlimited), without leading zeros or "-0".
+func intRange(lo, hi int64) string {
+	var alts []string
+	if lo < 0 { // negative part: "-" and a magnitude
+		var mlo, mhi int64 = 1, noBound
+		if hi < 0 {
+			mlo = -hi
+		}
+		if lo != -noBound {
+			mhi = -lo
+		}
+		alts = append(alts, `"-" (`+natRange(mlo, mhi)+")")
+	}
+	if hi >= 0 {
+		alts = append(alts, natRange(max(lo, 0), hi))
+	}
+	return strings.Join(alts, " | ")
+}
+
+// natRange matches the naturals in [a, b] (b may be noBound: at most 16
+// digits, like the plain integer rule).
+func natRange(a, b int64) string {
+	as := strconv.FormatInt(a, 10)
+	var alts []string
+	if b == noBound {
+		// Same length as a and at least a, or longer.
+		alts = append(alts, digitRange(as, strings.Repeat("9", len(as))))
+		if len(as) < 16 {
+			alts = append(alts, fmt.Sprintf("[1-9] [0-9]{%d,15}", len(as)))
+		}
+		return strings.Join(alts, " | ")
+	}
+	bs := strconv.FormatInt(b, 10)
+	for n := len(as); n <= len(bs); n++ {
+		lo, hi := as, bs
+		if n > len(as) {
+			lo = "1" + strings.Repeat("0", n-1)
+		}
+		if n < len(bs) {
+			hi = strings.Repeat("9", n)
+		}
+		alts = append(alts, digitRange(lo, hi))
+	}
+	return strings.Join(alts, " | ")
+}
+
+// digitRange matches the digit strings of one length between lo and hi.
+func digitRange(lo, hi string) string {
+	if lo == "" {
+		return `""`
+	}
+	rest := func(s string) string {
+		if len(s) == 1 {
+			return ""
+		}
+		return " "
+	}
+	if lo[0] == hi[0] {
+		if len(lo) == 1 {
+			return fmt.Sprintf("[%c]", lo[0])
+		}
+		return fmt.Sprintf("[%c] (%s)", lo[0], digitRange(lo[1:], hi[1:]))
+	}
+	n := len(lo) - 1
+	any := ""
+	if n > 0 {
+		any = fmt.Sprintf(" [0-9]{%d}", n)
+	}
+	if strings.Trim(lo[1:], "0") == "" && strings.Trim(hi[1:], "9") == "" {
+		return fmt.Sprintf("[%c-%c]%s", lo[0], hi[0], any)
+	}
+	var alts []string
+	if n == 0 {
+		return fmt.Sprintf("[%c-%c]", lo[0], hi[0])
+	}
+	alts = append(alts, fmt.Sprintf("[%c]%s(%s)", lo[0], rest(lo), digitRange(lo[1:], strings.Repeat("9", n))))
+	if lo[0]+1 <= hi[0]-1 {
+		alts = append(alts, fmt.Sprintf("[%c-%c]%s", lo[0]+1, hi[0]-1, any))
+	}
+	alts = append(alts, fmt.Sprintf("[%c]%s(%s)", hi[0], rest(hi), digitRange(strings.Repeat("0", n), hi[1:])))
+	return strings.Join(alts, " | ")
 }

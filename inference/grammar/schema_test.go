@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -33,6 +34,7 @@ var testSchemas = []string{
 	`{}`,
 	`true`,
 	`{"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"}}, "meta": {"type": "object"}}, "required": ["tags", "meta"]}`,
+	`{"type": "object", "properties": {"month": {"type": "integer", "minimum": 1, "maximum": 12}, "temp": {"type": "integer", "minimum": -40, "exclusiveMaximum": 50}, "n": {"type": "integer", "minimum": 1000}}, "required": ["month", "temp", "n"]}`,
 }
 
 func compileSchema(t testing.TB, src string) *jsonschema.Schema {
@@ -145,7 +147,7 @@ func TestAnyJSON(t *testing.T) {
 func TestBadSchemas(t *testing.T) {
 	tests := []struct{ src, want string }{
 		{`{"type": "string", "pattern": "^a+$"}`, "pattern"},
-		{`{"type": "integer", "minimum": 3}`, "minimum"},
+		{`{"type": "number", "minimum": 3}`, "minimum"},
 		{`false`, "allows no value"},
 		{`{"type": "strin"}`, "unknown type"},
 		{`{"type": "array", "minItems": 3, "maxItems": 2}`, "below"},
@@ -193,4 +195,67 @@ func TestLiteralEscapes(t *testing.T) {
 	}
 	var b bytes.Buffer
 	_ = json.Compact(&b, []byte(`{"a": 1}`))
+}
+
+// The integer range grammar matches exactly the integers in range, in
+// canonical form.
+func TestIntRange(t *testing.T) {
+	ranges := [][2]int64{{0, 0}, {0, 9}, {1, 10}, {5, 123}, {-3, 3}, {-150, -7}, {99, 1000}, {17, 17}, {-1, 0},
+		{0, noBound}, {7, noBound}, {123, noBound}, {-20, noBound}, {-noBound, 5}, {-noBound, -12}, {-noBound, 0}, {1000, 99999}}
+	for _, r := range ranges {
+		lo, hi := r[0], r[1]
+		g := mustParse(t, "root ::= "+intRange(lo, hi))
+		from, to := lo-30, hi+30
+		if lo == -noBound {
+			from = hi - 200
+		}
+		if hi == noBound {
+			to = lo + 1200
+		}
+		for x := from; x <= to; x++ {
+			want := x >= lo && x <= hi
+			if got := matches(t, g, strconv.FormatInt(x, 10)); got != want {
+				t.Fatalf("[%d, %d]: %d matched %v\n%s", lo, hi, x, got, intRange(lo, hi))
+			}
+		}
+		for _, bad := range []string{"-0", "00", "01", "-", "", "+1", "1.0"} {
+			if matches(t, g, bad) {
+				t.Fatalf("[%d, %d] matched %q", lo, hi, bad)
+			}
+		}
+	}
+}
+
+func TestIntegerBoundsInSchema(t *testing.T) {
+	for _, tt := range []struct {
+		schema    string
+		good, bad []string
+	}{
+		{`{"type": "integer", "minimum": 1, "maximum": 12}`, []string{"1", "12", "7"}, []string{"0", "13", "-1"}},
+		{`{"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 100}`, []string{"1", "99"}, []string{"0", "100"}},
+		{`{"type": "integer", "minimum": 2.5}`, []string{"3", "1000000"}, []string{"2"}},
+		{`{"type": "integer", "maximum": -1}`, []string{"-1", "-500"}, []string{"0", "5"}},
+		{`{"type": "integer", "minimum": 5, "exclusiveMinimum": true}`, []string{"6"}, []string{"5"}},
+	} {
+		gbnf, err := FromJSONSchema([]byte(tt.schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := mustParse(t, gbnf)
+		for _, s := range tt.good {
+			if !matches(t, g, s) {
+				t.Errorf("%s should match %s\n%s", tt.schema, s, gbnf)
+			}
+		}
+		for _, s := range tt.bad {
+			if matches(t, g, s) {
+				t.Errorf("%s should not match %s", tt.schema, s)
+			}
+		}
+	}
+	for _, bad := range []string{`{"type": "integer", "minimum": 5, "maximum": 4}`, `{"type": "number", "minimum": 0}`, `{"type": "integer", "minimum": 1e20}`} {
+		if _, err := FromJSONSchema([]byte(bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
 }
