@@ -316,6 +316,20 @@ func (c *conv) anyValue() string {
 	return c.fixed("value", `object | array | string | number | boolean | null`)
 }
 
+// formats of strings the grammar can follow exactly. Days stop at 28 so
+// every date is a real one.
+var formats = map[string]string{
+	"date":      fmtDate,
+	"time":      fmtTime,
+	"date-time": fmtDate + ` "T" ` + fmtTime,
+	"uuid":      `[0-9a-fA-F]{8} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{12}`,
+}
+
+const (
+	fmtDate = `[0-9]{4} "-" ("0" [1-9] | "1" [0-2]) "-" ("0" [1-9] | "1" [0-9] | "2" [0-8])`
+	fmtTime = `([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9] ":" [0-5] [0-9] ("." [0-9]{1,6})? ("Z" | [+-] ([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9])`
+)
+
 // unsupported keywords: refusing them keeps every output valid.
 var unsupported = []string{
 	"pattern", "patternProperties", "multipleOf", "uniqueItems", "contains", "minContains", "maxContains", "minProperties",
@@ -476,6 +490,15 @@ func (c *conv) typed(s *jv, t, hint string, depth int, path string) (string, err
 		hi, err := c.count(s, "maxLength", path)
 		if err != nil {
 			return "", err
+		}
+		if f := s.get("format"); f != nil && f.kind == 's' {
+			if body, ok := formats[f.str]; ok {
+				if lo > 0 || hi >= 0 {
+					return "", c.errf(path, "minLength or maxLength with format %q is not supported", f.str)
+				}
+				return c.add(hint, `"\"" `+body+` "\"" `+c.space()), nil
+			}
+			// Other formats are annotations (JSON Schema's default).
 		}
 		if lo <= 0 && hi < 0 {
 			return c.str(), nil

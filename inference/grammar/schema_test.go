@@ -34,6 +34,7 @@ var testSchemas = []string{
 	`{}`,
 	`true`,
 	`{"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"}}, "meta": {"type": "object"}}, "required": ["tags", "meta"]}`,
+	`{"type": "object", "properties": {"day": {"type": "string", "format": "date"}, "at": {"type": "string", "format": "date-time"}, "t": {"type": "string", "format": "time"}, "id": {"type": "string", "format": "uuid"}}, "required": ["day", "at", "t", "id"]}`,
 	`{"type": "object", "properties": {"month": {"type": "integer", "minimum": 1, "maximum": 12}, "temp": {"type": "integer", "minimum": -40, "exclusiveMaximum": 50}, "n": {"type": "integer", "minimum": 1000}}, "required": ["month", "temp", "n"]}`,
 }
 
@@ -44,6 +45,7 @@ func compileSchema(t testing.TB, src string) *jsonschema.Schema {
 		t.Fatal(err)
 	}
 	c := jsonschema.NewCompiler()
+	c.AssertFormat()
 	if err := c.AddResource("schema.json", doc); err != nil {
 		t.Fatal(err)
 	}
