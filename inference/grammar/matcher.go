@@ -17,6 +17,10 @@ const (
 	resetNodes = 1 << 20
 	resetSets  = 1 << 18
 	resetTrans = 1 << 22
+	// Sets with a dense transition row (1 KiB each), given to a set once
+	// it was stepped from denseAfter times.
+	maxDenseRows = 1024
+	denseAfter   = 32
 )
 
 // ErrTooComplex is returned when a grammar needs more stacks or work per
@@ -54,6 +58,8 @@ type dset struct {
 	lo, hi int32 // members[lo:hi]
 	u      utf8State
 	hash   uint64
+	row    int32 // dense transition row in engine.dense, or -1
+	steps  int32 // steps taken from it while it had no row
 	stacks bool // some member is a real stack (more text may follow)
 	canEnd bool // the empty stack is a member (never with a character pending)
 }
@@ -71,6 +77,10 @@ type engine struct {
 	members []int32
 	setTab  table // hash -> set
 	trans   table // set<<8 | byte -> set+1, or 0 for dead
+	// The first sets stepped from get a dense row of 256 transitions
+	// (next+2; 0 unknown): a hot state, such as a string's inside, then
+	// costs an array index per trie node.
+	dense []int32
 	epoch   int   // bumped when the memo is rebuilt (set ids change)
 
 	scratch []int32
@@ -193,7 +203,7 @@ func (e *engine) finish(u utf8State) int32 {
 func (e *engine) newSet(h uint64, u utf8State, share bool) int32 {
 	lo := int32(len(e.members))
 	e.members = append(e.members, e.scratch...)
-	s := dset{lo: lo, hi: int32(len(e.members)), u: u, hash: h, stacks: len(e.scratch) > 0, canEnd: e.acc}
+	s := dset{lo: lo, hi: int32(len(e.members)), u: u, hash: h, row: -1, stacks: len(e.scratch) > 0, canEnd: e.acc}
 	e.sets = append(e.sets, s)
 	id := int32(len(e.sets) - 1)
 	if share {
@@ -237,6 +247,24 @@ var minRune = [5]rune{0, 0, 0x80, 0x800, 0x10000}
 
 // step gives the set after byte b from set s, or dead.
 func (e *engine) step(s int32, b byte) int32 {
+	set := &e.sets[s]
+	if set.row < 0 {
+		if set.steps++; set.steps > denseAfter && len(e.dense) < maxDenseRows*256 {
+			set.row = int32(len(e.dense) / 256)
+			e.dense = append(e.dense, make([]int32, 256)...)
+		}
+	}
+	if set.row >= 0 {
+		slot := &e.dense[int(set.row)*256+int(b)]
+		if *slot != 0 {
+			return *slot - 2
+		}
+		next := e.stepSlow(s, b)
+		if e.err == nil {
+			*slot = next + 2
+		}
+		return next
+	}
 	k := uint64(uint32(s))<<8 | uint64(b)
 	if v, ok := e.trans.get(k); ok {
 		return v - 1
@@ -297,6 +325,7 @@ func (e *engine) rebuild(s int32) int32 {
 	set := old.sets[s]
 	e.nodes, e.mark, e.sets, e.members = nil, nil, nil, nil
 	e.nodeTab, e.setTab, e.trans = table{}, table{}, table{}
+	e.dense = nil
 	e.epoch++
 	// Copy each stack bottom-up (iteratively: a stack may be deep).
 	var chain []int32
