@@ -310,3 +310,38 @@ func TestMaskAgreesWithBruteForce(t *testing.T) {
 		text = append(text, v.pieces[id]...)
 	}
 }
+
+// Once a reply's states were seen, a token costs no allocation: the
+// memoized transitions and the cached mask are reused.
+func TestSteadyStateAllocatesNothing(t *testing.T) {
+	v, _ := byteVocab(t, "ab", "abc")
+	src, _ := os.ReadFile("testdata/json.gbnf")
+	c, err := NewConstraint(mustParse(t, string(src)), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logits := make([]float32, v.Size())
+	for _, b := range []byte(`{"a": "`) {
+		if err := c.Mask(logits); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Accept(int(b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ab := v.Size() - 3 // "ab", a string's inside again
+	step := func() {
+		if err := c.Mask(logits); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Accept(ab); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 50 {
+		step()
+	}
+	if n := testing.AllocsPerRun(100, step); n != 0 {
+		t.Fatalf("%v allocations per token", n)
+	}
+}

@@ -60,8 +60,8 @@ type dset struct {
 	hash   uint64
 	row    int32 // dense transition row in engine.dense, or -1
 	steps  int32 // steps taken from it while it had no row
-	stacks bool // some member is a real stack (more text may follow)
-	canEnd bool // the empty stack is a member (never with a character pending)
+	stacks bool  // some member is a real stack (more text may follow)
+	canEnd bool  // the empty stack is a member (never with a character pending)
 }
 
 // engine runs the stack operations and memoizes them: stack frames and
@@ -81,7 +81,7 @@ type engine struct {
 	// (next+2; 0 unknown): a hot state, such as a string's inside, then
 	// costs an array index per trie node.
 	dense []int32
-	epoch   int   // bumped when the memo is rebuilt (set ids change)
+	epoch int // bumped when the memo is rebuilt (set ids change)
 
 	scratch []int32
 	mark    []uint32 // mark[frame] == stamp: already in scratch

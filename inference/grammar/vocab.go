@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	mbits "math/bits"
 	"slices"
 )
 
@@ -228,15 +229,21 @@ func (c *Constraint) Mask(logits []float32) error {
 	bits := c.bits
 	n := min(len(logits), c.v.size)
 	for w := 0; w*64 < n; w++ {
-		word := bits[w]
-		if word == ^uint64(0) && w*64+64 <= n {
+		base := w * 64
+		off := ^bits[w] // the disallowed tokens of this word
+		if base+64 > n {
+			off &= 1<<(n-base) - 1
+		}
+		if off == ^uint64(0) {
+			row := logits[base : base+64]
+			for i := range row {
+				row[i] = ninf
+			}
 			continue
 		}
-		hi := min(n, w*64+64)
-		for i := w * 64; i < hi; i++ {
-			if word&(1<<(i&63)) == 0 {
-				logits[i] = ninf
-			}
+		for off != 0 {
+			logits[base+mbits.TrailingZeros64(off)] = ninf
+			off &= off - 1
 		}
 	}
 	for i := n; i < len(logits); i++ {
