@@ -39,7 +39,8 @@ type GenOptions struct {
 	Sampler Sampler
 	// Constraint, when set, limits every sampled token to those it allows
 	// (a grammar: grammar.NewConstraint) and is fed each generated token.
-	// A constraint error ends the reply with an error.
+	// A constraint error ends the reply with an error. A constraint with a
+	// Done method that reports true ends the reply (StopEOS) at once.
 	Constraint sample.Constraint
 }
 
@@ -240,6 +241,10 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 		switch {
 		case hit:
 			return StopString, nil
+		case d.grammarDone():
+			// Nothing but the end can follow: stop without spending a
+			// forward pass on the end-of-generation token.
+			return d.release(dec, stop, StopEOS), nil
 		case d.opts.MaxTokens > 0 && stats.GenTokens >= d.opts.MaxTokens:
 			return d.release(dec, stop, StopMaxTokens), nil
 		case st.Len() >= st.ContextLen():
@@ -253,6 +258,12 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 			return "", fmt.Errorf("generate: evaluate token %d: %w", id, err)
 		}
 	}
+}
+
+// grammarDone reports whether the constraint allows nothing more.
+func (d *decoder) grammarDone() bool {
+	c, ok := d.opts.Constraint.(interface{ Done() bool })
+	return ok && c.Done()
 }
 
 // release sends the text held back for a stop string that never came, and

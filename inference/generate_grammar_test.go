@@ -81,6 +81,7 @@ func TestGenerateWithJSONSchemaValidates(t *testing.T) {
 // as far as the sampler.
 func TestWorkerGenerateWithGrammar(t *testing.T) {
 	w, _ := startWorker(t, storiesPath(t), LoadOptions{ContextLength: 256, Threads: 2})
+	m := loadStories(t, "stories260K-f32.gguf", 256)
 	g, err := grammar.Parse(`root ::= "yes" | "no"`)
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +103,21 @@ func TestWorkerGenerateWithGrammar(t *testing.T) {
 	}
 	if text != "yes" && text != "no" {
 		t.Fatalf("reply %q, want yes or no", text)
+	}
+	// The grammar's end ends the reply: no token after it.
+	st, err := m.NewState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	gv, _ := m.GrammarVocab()
+	c, err := grammar.NewConstraint(g, gv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Generate(context.Background(), st, m, m.Tokenize("Once upon a time"), GenOptions{Params: p, Constraint: c}, nil)
+	if err != nil || res.StopReason != StopEOS || (res.Text != "yes" && res.Text != "no") || m.Tok.IsEOG(res.Tokens[len(res.Tokens)-1]) {
+		t.Fatalf("Generate = %+v, %v; want yes or no, ended by the grammar", res, err)
 	}
 }
 
