@@ -10,7 +10,7 @@ import (
 // follows; past these it fails with ErrTooComplex instead of slowing down
 // without bound.
 const (
-	maxStacks     = 4096    // stacks in one set
+	maxStacks     = 1 << 16 // stacks in one set
 	maxExpandWork = 200000  // expansion steps for one character
 	maxOpWork     = 2000000 // expansion steps for one mask or accept
 	// Past these sizes the memo is rebuilt from the current state alone.
