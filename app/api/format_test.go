@@ -135,6 +135,51 @@ func TestJSONSchemaOnRealModel(t *testing.T) {
 	}
 }
 
+// streamed: the deltas join into valid JSON too.
+func TestJSONSchemaStreamedOnRealModel(t *testing.T) {
+	w := inference.NewWorker()
+	t.Cleanup(w.Close)
+	var info *inference.ModelInfo
+	for ev := range w.Load(context.Background(), testenv.Path(t, "models", "stories260K-f32.gguf"), inference.LoadOptions{ContextLength: 512, Threads: 2}) {
+		if ev.Kind == inference.EventLoaded {
+			info = ev.Model
+		}
+	}
+	if info == nil {
+		t.Fatal("no model loaded")
+	}
+	ts := newTestServer(t, w, ServerOptions{Model: func() *inference.ModelInfo { return info }})
+	sch := compileAPISchema(t, personSchema)
+	for _, seed := range []string{"4", "5", "6"} {
+		status, _, b := call(t, "POST", ts.URL+"/v1/chat/completions", `{"stream": true, "max_tokens": 400, "seed": `+seed+
+			`, "messages": [{"role": "user", "content": "Who is Tom?"}], "response_format": {"type": "json_schema", "json_schema": {"name": "p", "schema": `+personSchema+`}}}`, nil)
+		if status != 200 {
+			t.Fatalf("%d %s", status, b)
+		}
+		data := sseData(t, b)
+		var text, finish string
+		for _, d := range data[:len(data)-1] {
+			c := decode[apptest.WireChat](t, []byte(d))
+			if len(c.Choices) == 0 {
+				continue
+			}
+			if c.Choices[0].Delta.Content != nil {
+				text += *c.Choices[0].Delta.Content
+			}
+			if c.Choices[0].FinishReason != nil {
+				finish = *c.Choices[0].FinishReason
+			}
+		}
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+		if err != nil || finish != "stop" {
+			t.Fatalf("seed %s: finish %q, %q: %v", seed, finish, text, err)
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Fatalf("seed %s: %q: %v", seed, text, err)
+		}
+	}
+}
+
 func compileAPISchema(t *testing.T, src string) *jsonschema.Schema {
 	t.Helper()
 	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(src))

@@ -293,7 +293,7 @@ func (c *conv) number() string {
 	c.space()
 	c.fixed("integral-part", `[0] | [1-9] [0-9]{0,15}`)
 	c.fixed("decimal-part", `[0-9]{1,16}`)
-	return c.fixed("number", `("-"? integral-part) ("." decimal-part)? ([eE] [-+]? [0-9]{1,3})? space`)
+	return c.fixed("number", `("-"? integral-part) ("." decimal-part)? ([eE] [-+]? [0-9]{1,2})? space`)
 }
 
 func (c *conv) integer() string {
