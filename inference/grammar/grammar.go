@@ -1,9 +1,9 @@
 package grammar
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -35,10 +35,13 @@ func (c *charClass) normalize() {
 	}
 	c.ranges = out
 	c.ascii = [2]uint64{}
-	for r := rune(0); r < 128; r++ {
-		if c.slowMatch(r) {
+	for _, g := range out {
+		for r := g.lo; r <= min(g.hi, 127); r++ {
 			c.ascii[r>>6] |= 1 << (r & 63)
 		}
+	}
+	if c.neg {
+		c.ascii[0], c.ascii[1] = ^c.ascii[0], ^c.ascii[1]
 	}
 }
 
@@ -97,14 +100,15 @@ func (c *charClass) empty() bool {
 }
 
 func (c *charClass) key() string {
-	var b strings.Builder
+	b := make([]byte, 0, 1+8*len(c.ranges))
 	if c.neg {
-		b.WriteByte('^')
+		b = append(b, '^')
 	}
 	for _, r := range c.ranges {
-		fmt.Fprintf(&b, "%x-%x,", r.lo, r.hi)
+		b = binary.LittleEndian.AppendUint32(b, uint32(r.lo))
+		b = binary.LittleEndian.AppendUint32(b, uint32(r.hi))
 	}
-	return b.String()
+	return string(b)
 }
 
 // Compiled form. Every rule is a list of alternatives; an alternative is a
@@ -347,22 +351,13 @@ func (l *lowerer) layout() error {
 func (g *Grammar) check() error {
 	nr := len(g.alts)
 	// Productive rules: some alternative made only of productive parts.
-	productive := make([]bool, nr)
-	for changed := true; changed; {
-		changed = false
-		for r := range nr {
-			if productive[r] {
-				continue
-			}
-			for _, a := range g.alts[r] {
-				if g.altProductive(a, productive) {
-					productive[r] = true
-					changed = true
-					break
-				}
-			}
+	// A worklist, so a long chain of rules costs linear time.
+	productive := g.fixpoint(func(e elem) (need bool, never bool) {
+		if e.kind == eChar {
+			return false, g.classes[e.arg].empty()
 		}
-	}
+		return true, false
+	})
 	if !productive[g.root] {
 		return fmt.Errorf("%w: the root rule matches no finite text", ErrGrammar)
 	}
@@ -377,29 +372,7 @@ func (g *Grammar) check() error {
 	}
 
 	// Nullable rules: some alternative of nullable references only.
-	nullable := make([]bool, nr)
-	for changed := true; changed; {
-		changed = false
-		for r := range nr {
-			if nullable[r] {
-				continue
-			}
-			for _, a := range g.alts[r] {
-				ok := true
-				for p := a; g.code[p].kind != eEnd; p++ {
-					if e := g.code[p]; e.kind != eRef || !nullable[e.arg] {
-						ok = false
-						break
-					}
-				}
-				if ok {
-					nullable[r] = true
-					changed = true
-					break
-				}
-			}
-		}
-	}
+	nullable := g.fixpoint(func(e elem) (bool, bool) { return e.kind == eRef, e.kind == eChar })
 
 	// Left recursion: a cycle through references each preceded only by
 	// nullable references in its alternative.
@@ -451,6 +424,60 @@ func (g *Grammar) check() error {
 		}
 	}
 	return nil
+}
+
+// fixpoint marks the rules with an alternative whose every element holds:
+// classify says whether an element needs its rule marked (a reference) or
+// can never hold. Each alternative counts the references it still waits
+// for; marking a rule releases the alternatives that refer to it.
+func (g *Grammar) fixpoint(classify func(elem) (need, never bool)) []bool {
+	nr := len(g.alts)
+	marked := make([]bool, nr)
+	var waiting []int32          // per alternative (numbered in order): references left
+	var owner []int32            // per alternative: its rule
+	users := make([][]int32, nr) // per rule: alternatives waiting on it (once per reference)
+	var queue []int32
+	for r := range nr {
+		for _, a := range g.alts[r] {
+			id := int32(len(waiting))
+			n, never := int32(0), false
+			for p := a; g.code[p].kind != eEnd; p++ {
+				e := g.code[p]
+				need, nv := classify(e)
+				if nv {
+					never = true
+					break
+				}
+				if need {
+					n++
+					users[e.arg] = append(users[e.arg], id)
+				}
+			}
+			if never {
+				n = -1 // never counts down to 0
+			}
+			waiting = append(waiting, n)
+			owner = append(owner, int32(r))
+			if n == 0 && !marked[r] {
+				marked[r] = true
+				queue = append(queue, int32(r))
+			}
+		}
+	}
+	for len(queue) > 0 {
+		r := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, id := range users[r] {
+			if waiting[id] <= 0 {
+				continue
+			}
+			if waiting[id]--; waiting[id] == 0 && !marked[owner[id]] {
+				marked[owner[id]] = true
+				queue = append(queue, owner[id])
+			}
+		}
+	}
+	return marked
 }
 
 func (g *Grammar) altProductive(a int32, productive []bool) bool {

@@ -2,6 +2,7 @@ package grammar
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -343,5 +344,26 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, step); n != 0 {
 		t.Fatalf("%v allocations per token", n)
+	}
+}
+
+// A long chain of rules (the largest grammar that fits the size limit)
+// compiles in linear time: its analysis is a worklist, not repeated passes.
+func TestLongRuleChain(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("root ::= r0\n")
+	n := 0
+	for ; b.Len() < MaxGrammarBytes-100; n++ {
+		fmt.Fprintf(&b, "r%d ::= \"a\" r%d\n", n, n+1)
+	}
+	fmt.Fprintf(&b, "r%d ::= \"b\"\n", n)
+	g := mustParse(t, b.String())
+	if !matches(t, g, strings.Repeat("a", n)+"b") || matches(t, g, strings.Repeat("a", n-1)+"b") {
+		t.Fatalf("the %d-rule chain matches the wrong text", n)
+	}
+	// The same chain with no end matches nothing: an error, found as fast.
+	_, err := Parse(strings.TrimSuffix(b.String(), fmt.Sprintf("r%d ::= \"b\"\n", n)) + fmt.Sprintf("r%d ::= \"a\" r0\n", n))
+	if err == nil || !strings.Contains(err.Error(), "no finite text") {
+		t.Fatalf("endless chain: %v", err)
 	}
 }
