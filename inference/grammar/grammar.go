@@ -135,7 +135,12 @@ type Grammar struct {
 	names   []string  // rule names, synthetic ones included
 	owners  []string  // the user rule each rule came from
 	root    int32
+	src     string
 }
+
+// Source is the GBNF text the grammar was compiled from (to forward it to
+// another server, say).
+func (g *Grammar) Source() string { return g.src }
 
 // lowerer turns parsed rules into code, one synthetic rule per group and
 // repetition.

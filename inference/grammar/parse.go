@@ -67,7 +67,12 @@ func Parse(src string) (*Grammar, error) {
 	if err := p.parseRules(); err != nil {
 		return nil, err
 	}
-	return lower(p)
+	g, err := lower(p)
+	if err != nil {
+		return nil, err
+	}
+	g.src = src
+	return g, nil
 }
 
 func (p *parser) errf(format string, args ...any) error {
