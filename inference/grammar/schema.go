@@ -34,10 +34,13 @@ var AnyJSON = func() string {
 // is a JSON text that validates against the schema. Supported: type (and
 // type lists), properties with required and optional ones kept in their
 // order, additionalProperties, items, prefixItems, minItems/maxItems,
-// enum, const, minLength/maxLength, anyOf/oneOf, a one-element allOf, and
-// $ref into $defs or definitions. Keywords that would need more (pattern,
-// numeric ranges, uniqueItems, ...) are refused with an error rather than
-// ignored, so the output always validates.
+// enum, const, minLength/maxLength, pattern (the regular expressions Go
+// and ECMA-262 share), the date, time, date-time and uuid formats,
+// integer minimum/maximum, anyOf/oneOf, a one-element allOf, and $ref
+// into $defs or definitions. Keywords that would need more (numeric
+// ranges on numbers, uniqueItems, ...) are refused with an error rather
+// than ignored. oneOf is taken as anyOf: when its branches overlap, a
+// value may fit more than one.
 func FromJSONSchema(schema []byte) (string, error) {
 	if len(schema) > maxSchemaBytes {
 		return "", fmt.Errorf("%w: the schema is %d bytes, at most %d are allowed", ErrSchema, len(schema), maxSchemaBytes)
@@ -332,7 +335,7 @@ const (
 
 // unsupported keywords: refusing them keeps every output valid.
 var unsupported = []string{
-	"pattern", "patternProperties", "multipleOf", "uniqueItems", "contains", "minContains", "maxContains", "minProperties",
+	"patternProperties", "multipleOf", "uniqueItems", "contains", "minContains", "maxContains", "minProperties",
 	"maxProperties", "not", "if", "then", "else", "dependentRequired", "dependentSchemas",
 	"propertyNames", "unevaluatedProperties", "unevaluatedItems",
 }
@@ -490,6 +493,20 @@ func (c *conv) typed(s *jv, t, hint string, depth int, path string) (string, err
 		hi, err := c.count(s, "maxLength", path)
 		if err != nil {
 			return "", err
+		}
+		if pat := s.get("pattern"); pat != nil {
+			if pat.kind != 's' {
+				return "", c.errf(path, "pattern must be a string")
+			}
+			if lo > 0 || hi >= 0 {
+				return "", c.errf(path, "minLength or maxLength with a pattern is not supported")
+			}
+			body, err := patternGrammar(pat.str)
+			if err != nil {
+				return "", c.errf(path, "pattern %q: %v", pat.str, err)
+			}
+			c.char()
+			return c.add(hint, `"\"" `+body+` "\"" `+c.space()), nil
 		}
 		if f := s.get("format"); f != nil && f.kind == 's' {
 			if body, ok := formats[f.str]; ok {

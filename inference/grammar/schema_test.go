@@ -35,6 +35,12 @@ var testSchemas = []string{
 	`true`,
 	`{"type": "object", "properties": {"tags": {"type": "array", "items": {"type": "string"}}, "meta": {"type": "object"}}, "required": ["tags", "meta"]}`,
 	`{"type": "object", "properties": {"day": {"type": "string", "format": "date"}, "at": {"type": "string", "format": "date-time"}, "t": {"type": "string", "format": "time"}, "id": {"type": "string", "format": "uuid"}}, "required": ["day", "at", "t", "id"]}`,
+	`{"type": "string", "pattern": "^[A-Z]{3}-[0-9]{2,4}$"}`,
+	`{"type": "string", "pattern": "^(yes|no|maybe)$"}`,
+	`{"type": "string", "pattern": "^ab+c"}`,
+	`{"type": "string", "pattern": "^\"q\"\\\\[^a-z]\\n.?$"}`,
+	`{"type": "string", "pattern": "(?i)^hello$"}`,
+	`{"type": "string", "pattern": "^\\d{3}(\\.\\w+)*$"}`,
 	`{"type": "object", "properties": {"month": {"type": "integer", "minimum": 1, "maximum": 12}, "temp": {"type": "integer", "minimum": -40, "exclusiveMaximum": 50}, "n": {"type": "integer", "minimum": 1000}}, "required": ["month", "temp", "n"]}`,
 }
 
@@ -148,7 +154,10 @@ func TestAnyJSON(t *testing.T) {
 
 func TestBadSchemas(t *testing.T) {
 	tests := []struct{ src, want string }{
-		{`{"type": "string", "pattern": "^a+$"}`, "pattern"},
+		{`{"type": "string", "pattern": "\\bword\\b"}`, "word boundary"},
+		{`{"type": "string", "pattern": "(a)\\1"}`, "pattern"},
+		{`{"type": "string", "pattern": "a^b"}`, "anchor"},
+		{`{"type": "string", "pattern": "^a+$", "maxLength": 3}`, "pattern"},
 		{`{"type": "number", "minimum": 3}`, "minimum"},
 		{`false`, "allows no value"},
 		{`{"type": "strin"}`, "unknown type"},
@@ -258,6 +267,44 @@ func TestIntegerBoundsInSchema(t *testing.T) {
 	for _, bad := range []string{`{"type": "integer", "minimum": 5, "maximum": 4}`, `{"type": "number", "minimum": 0}`, `{"type": "integer", "minimum": 1e20}`} {
 		if _, err := FromJSONSchema([]byte(bad)); err == nil {
 			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+// Patterns match the JSON-encoded strings whose values match them, and
+// unanchored sides allow any text (JSON Schema patterns search).
+func TestPatternGrammar(t *testing.T) {
+	tests := []struct {
+		pat       string
+		good, bad []string
+	}{
+		{`ab+c`, []string{"abc", "xxabbbcyy", "\"abc\n"}, []string{"ac", "abx"}},
+		{`^[A-Z]{2}\d$`, []string{"AB1"}, []string{"ab1", "AB12", "A1"}},
+		{`^"q"\\[^a-z]\n.?$`, []string{"\"q\"\\X\n", "\"q\"\\\"\n!", "\"q\"\\\x01\n"}, []string{"\"q\"\\a\n", "\"q\"\\X\n\n"}},
+		{`(?i)^héllo$`, []string{"HÉLLO", "hÉllo"}, []string{"hello"}},
+		{`^(a|bc)*$`, []string{"", "abca"}, []string{"cb"}},
+		{`^.{2,3}$`, []string{"ab", "é😀x"}, []string{"a", "abcd", "a\nb"}},
+	}
+	for _, tt := range tests {
+		body, err := patternGrammar(tt.pat)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.pat, err)
+		}
+		c := newConv(nil)
+		c.char()
+		c.rules["root"] = `"\"" ` + body + ` "\""`
+		c.order = append([]string{"root"}, c.order...)
+		g := mustParse(t, c.text())
+		enc := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+		for _, s := range tt.good {
+			if !matches(t, g, enc(s)) {
+				t.Errorf("%s should match %q (%s)\n%s", tt.pat, s, enc(s), c.text())
+			}
+		}
+		for _, s := range tt.bad {
+			if matches(t, g, enc(s)) {
+				t.Errorf("%s should not match %q", tt.pat, s)
+			}
 		}
 	}
 }
