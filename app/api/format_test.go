@@ -53,7 +53,7 @@ func TestStructuredOutputErrors(t *testing.T) {
 	tests := []struct{ extra, param, msg string }{
 		{`"response_format": {"type": "xml"}`, "response_format", "not supported"},
 		{`"response_format": {"type": "json_schema"}`, "response_format.json_schema.schema", "needs json_schema.schema"},
-		{`"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "string", "pattern": "^a$"}}}`, "response_format.json_schema.schema", "pattern"},
+		{`"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "string", "pattern": "\\bword\\b"}}}`, "response_format.json_schema.schema", "word boundary"},
 		{`"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": false}}`, "response_format.json_schema.schema", "allows no value"},
 		{`"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"$ref": "#/$defs/nope"}}}`, "response_format.json_schema.schema", "points at nothing"},
 		{`"grammar": "root ::= root \"a\" | \"b\""`, "grammar", "left-recursive"},

@@ -127,7 +127,7 @@ func TestRunWithGrammar(t *testing.T) {
 	if s := strings.TrimSpace(out); s != "yes." && s != "no." {
 		t.Fatalf("output %q", out)
 	}
-	if _, err := runCLI(t, "run", "-m", model, "-p", "x", "--json-schema", `{"type": "string", "pattern": "a+"}`); err == nil || !strings.Contains(err.Error(), "pattern") {
+	if _, err := runCLI(t, "run", "-m", model, "-p", "x", "--json-schema", `{"type": "string", "pattern": "\\bx"}`); err == nil || !strings.Contains(err.Error(), "word boundary") {
 		t.Fatalf("unsupported schema: %v", err)
 	}
 }
