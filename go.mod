@@ -9,6 +9,7 @@ require (
 	github.com/dlclark/regexp2 v1.11.5
 	github.com/ncruces/zenity v0.10.14
 	github.com/openai/openai-go/v3 v3.98.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/image v0.24.0
 	golang.org/x/sys v0.50.0

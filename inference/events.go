@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"burrow/inference/chat"
+	"burrow/inference/grammar"
 	"burrow/inference/llama"
 	"burrow/inference/sample"
 )
@@ -51,6 +52,10 @@ type GenerateRequest struct {
 	// messages, as apply_chat_template's keyword arguments: Qwen3's
 	// {"enable_thinking": false} turns its reasoning off.
 	TemplateVars map[string]any
+	// Grammar, when set, constrains the reply to the grammar (compiled by
+	// grammar.Parse or from grammar.FromJSONSchema): every token sampled is
+	// one the grammar allows, and the end only where it can end.
+	Grammar *grammar.Grammar
 }
 
 // ContextPolicy says what a generation does when the conversation does not

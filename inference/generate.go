@@ -40,6 +40,11 @@ type GenOptions struct {
 	// Reasoning splits the reply into reasoning and answer (Event.Reasoning);
 	// the zero value has no reasoning.
 	Reasoning ReasoningFormat
+	// Constraint, when set, limits every sampled token to those it allows
+	// (a grammar: grammar.NewConstraint) and is fed each generated token.
+	// A constraint error ends the reply with an error. A constraint with a
+	// Done method that reports true ends the reply (StopEOS) at once.
+	Constraint sample.Constraint
 }
 
 // Sampler replaces the n-th sampled token id (GenOptions.Sampler).
@@ -225,6 +230,9 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 	// Sampling is limited to the vocabulary's tokens: embedding rows past it
 	// (padding) have no text.
 	sampler := sample.New(params, m.Tok.VocabSize())
+	if d.opts.Constraint != nil {
+		sampler.SetConstraint(d.opts.Constraint)
+	}
 	// The penalties look back over the prompt too, as in llama.cpp; the
 	// sampler keeps only the last PenaltyLastN, so only those are fed.
 	if n := params.PenaltyLastN; n != 0 {
@@ -254,9 +262,17 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 		if ctx.Err() != nil {
 			return d.release(dec, stop, StopCancelled), nil
 		}
-		id := sampler.Sample(logits)
+		id, err := sampler.Next(logits)
+		if err != nil {
+			return "", fmt.Errorf("generate: token %d: %w", stats.GenTokens+1, err)
+		}
 		if d.opts.Sampler != nil {
 			id = d.opts.Sampler(stats.GenTokens+1, id)
+		}
+		if c := d.opts.Constraint; c != nil {
+			if err := c.Accept(id); err != nil {
+				return "", fmt.Errorf("generate: token %d: %w", stats.GenTokens+1, err)
+			}
 		}
 		var top []TokenProb
 		if n := d.opts.TopLogprobs; n > 0 {
@@ -283,12 +299,15 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 		case hit:
 			d.flushSplit()
 			return StopString, nil
+		case d.grammarDone():
+			// Nothing but the end can follow: stop without spending a
+			// forward pass on the end-of-generation token.
+			return d.release(dec, stop, StopEOS), nil
 		case d.opts.MaxTokens > 0 && stats.GenTokens >= d.opts.MaxTokens:
 			return d.release(dec, stop, StopMaxTokens), nil
 		case st.Len() >= st.ContextLen():
 			return d.release(dec, stop, StopLength), nil
 		}
-		var err error
 		logits, err = st.Eval([]int{id})
 		switch {
 		case errors.Is(err, ErrContextFull):
@@ -297,6 +316,12 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 			return "", fmt.Errorf("generate: evaluate token %d: %w", id, err)
 		}
 	}
+}
+
+// grammarDone reports whether the constraint allows nothing more.
+func (d *decoder) grammarDone() bool {
+	c, ok := d.opts.Constraint.(interface{ Done() bool })
+	return ok && c.Done()
 }
 
 // release sends the text held back for a stop string that never came, and

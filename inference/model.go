@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"burrow/inference/chat"
 	"burrow/inference/gguf"
+	"burrow/inference/grammar"
 	"burrow/inference/llama"
 	"burrow/inference/tensor"
 	"burrow/inference/tokenizer"
@@ -38,6 +40,29 @@ type Vocab struct {
 	// prompterErr is why no template could be chosen: only chat needs one,
 	// so a plain-text run still works.
 	prompterErr error
+
+	// The vocabulary as a byte trie for grammar masks, built on first use.
+	grammarOnce  sync.Once
+	grammarVocab *grammar.Vocab
+	grammarErr   error
+}
+
+// GrammarVocab is the vocabulary prepared for grammar-constrained
+// sampling (grammar.NewConstraint), built once and then shared.
+func (v *Vocab) GrammarVocab() (*grammar.Vocab, error) {
+	v.grammarOnce.Do(func() {
+		n := v.Tok.VocabSize()
+		pieces := make([][]byte, n)
+		var eog []int
+		for id := range n {
+			pieces[id] = v.Tok.Piece(id) // control tokens have none: never allowed
+			if v.Tok.IsEOG(id) {
+				eog = append(eog, id)
+			}
+		}
+		v.grammarVocab, v.grammarErr = grammar.NewVocab(pieces, eog)
+	})
+	return v.grammarVocab, v.grammarErr
 }
 
 // LoadVocab reads the tokenizer and chat template of the GGUF file at path,

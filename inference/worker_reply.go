@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"burrow/inference/grammar"
+	"burrow/inference/sample"
 )
 
 // serveGenerate runs one reply: render and tokenize the conversation, then
@@ -46,6 +49,17 @@ func (w *Worker) serveGenerate(r *request) {
 	defer context.AfterFunc(w.life, cancel)()
 	ctx = closingContext{ctx, w.closed}
 
+	var constraint sample.Constraint
+	if req.Grammar != nil {
+		gv, err := m.GrammarVocab()
+		if err == nil {
+			constraint, err = grammar.NewConstraint(req.Grammar, gv)
+		}
+		if err != nil {
+			w.finish(r, Event{Kind: EventError, Err: fmt.Errorf("grammar: %w", err)})
+			return
+		}
+	}
 	opts := GenOptions{
 		Params:      req.Params,
 		MaxTokens:   req.MaxTokens,
@@ -55,6 +69,7 @@ func (w *Worker) serveGenerate(r *request) {
 		Start:       start,
 		Sampler:     w.sampler,
 		Reasoning:   pr.Reasoning,
+		Constraint:  constraint,
 	}
 	res, err := Generate(ctx, s.st, m, pr.Tokens, opts, func(ev Event) { w.send(r, ev) })
 	s.tokens = CachedTokens(s.st, pr.Tokens, res)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"burrow/inference"
+	"burrow/inference/grammar"
 )
 
 // apiError is an error in OpenAI's shape, with the HTTP status to send.
@@ -60,6 +61,9 @@ func errGeneration(err error) *apiError {
 	switch {
 	case errors.Is(err, inference.ErrContextFull):
 		return newAPIError(http.StatusBadRequest, "invalid_request_error", "context_length_exceeded", "messages", "%v", err)
+	case errors.Is(err, grammar.ErrTooComplex), errors.Is(err, grammar.ErrNoToken):
+		// The grammar, not the server, is at fault.
+		return newAPIError(http.StatusBadRequest, "invalid_request_error", "grammar_unusable", "grammar", "%v", err)
 	case errors.Is(err, inference.ErrNoModel):
 		return errNoModel()
 	case errors.Is(err, inference.ErrClosed):

@@ -22,6 +22,8 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"stop":["a",1]}`, `{"seed":-1,"temperature":null}`, `[]`, `null`, `{"n":0}`, "\x00",
 		`{"messages":[{"role":"user","content":"hi","images":null}],"options":{"num_predict":-1,"stop":"x"},"stream":false}`,
 		`{"prompt":"x","raw":true,"context":[],"format":""}`,
+		`{"prompt":"a","grammar":"root ::= [a-z]{1,3}"}`,
+		`{"messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"schema":{"type":"array","items":{"enum":[1,"a"]}}}}}`,
 	} {
 		for route := range routes {
 			f.Add(seed, uint8(route))

@@ -32,6 +32,10 @@ type samplingFields struct {
 	StreamOptions    *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
+	// Structured output (format.go): OpenAI's response_format, or a GBNF
+	// grammar as llama.cpp's server takes it.
+	ResponseFormat *responseFormat `json:"response_format"`
+	Grammar        *string         `json:"grammar"`
 }
 
 // stopStrings accepts OpenAI's "stop": a string, an array of strings or null.
@@ -156,9 +160,6 @@ type chatRequest struct {
 	Logprobs            bool            `json:"logprobs"`
 	TopLogprobs         *int            `json:"top_logprobs"`
 	Tools               json.RawMessage `json:"tools"`
-	ResponseFormat      *struct {
-		Type string `json:"type"`
-	} `json:"response_format"`
 	// ChatTemplateKwargs are chat template variables, as vLLM and
 	// llama.cpp's server take them ({"enable_thinking": false} for Qwen3).
 	ChatTemplateKwargs map[string]any `json:"chat_template_kwargs"`
@@ -192,8 +193,9 @@ func (c *chatRequest) toGenerate() (inference.GenerateRequest, *apiError) {
 	if len(c.Tools) > 0 && !bytes.Equal(c.Tools, []byte("null")) && !bytes.Equal(c.Tools, []byte("[]")) {
 		return req, badRequest("tools", "tools (function calling) are not supported")
 	}
-	if rf := c.ResponseFormat; rf != nil && rf.Type != "" && rf.Type != "text" {
-		return req, badRequest("response_format", "response_format %q is not supported; only \"text\"", rf.Type)
+	g, e := c.grammar()
+	if e != nil {
+		return req, e
 	}
 	msgs := make([]chat.Message, 0, len(c.Messages))
 	for i, m := range c.Messages {
@@ -251,6 +253,7 @@ func (c *chatRequest) toGenerate() (inference.GenerateRequest, *apiError) {
 		MaxTokens:    limit,
 		Stop:         c.Stop,
 		TopLogprobs:  top,
+		Grammar:      g,
 		// Clients keep their own history: a long one is a 400
 		// (context_length_exceeded), never silently shortened, even on
 		// the window's worker whose chats drop their oldest turns.
@@ -357,6 +360,10 @@ func (c *completionRequest) toGenerate() (inference.GenerateRequest, string, *ap
 	if c.BestOf != nil && *c.BestOf != 1 {
 		return req, "", badRequest("best_of", "only best_of=1 is supported")
 	}
+	g, e := c.grammar()
+	if e != nil {
+		return req, "", e
+	}
 	limit := defaultCompletionMaxTokens
 	if c.MaxTokens != nil {
 		if limit, e = maxTokens("max_tokens", c.MaxTokens); e != nil {
@@ -376,5 +383,6 @@ func (c *completionRequest) toGenerate() (inference.GenerateRequest, string, *ap
 		MaxTokens:   limit,
 		Stop:        c.Stop,
 		TopLogprobs: top,
+		Grammar:     g,
 	}, prompt, nil
 }

@@ -3,11 +3,14 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"burrow/inference"
+	"burrow/inference/grammar"
 	"burrow/inference/llama"
 )
 
@@ -44,6 +47,8 @@ func newRunCmd() *cobra.Command {
 		asJSON            bool
 		top               int
 		sampler           samplerFlags
+		grammarFile       string
+		jsonSchema        string
 	)
 	cmd := &cobra.Command{
 		Use:   "run --model FILE.gguf --prompt TEXT",
@@ -58,6 +63,10 @@ func newRunCmd() *cobra.Command {
 				return fmt.Errorf("run: --model is required")
 			}
 			p, err := sampler.seededParams()
+			if err != nil {
+				return fmt.Errorf("run: %w", err)
+			}
+			g, err := loadGrammar(grammarFile, jsonSchema)
 			if err != nil {
 				return fmt.Errorf("run: %w", err)
 			}
@@ -81,7 +90,17 @@ func newRunCmd() *cobra.Command {
 					io.WriteString(out, ev.Piece)
 				}
 			}
-			res, err := inference.Generate(cmd.Context(), st, m, ids, inference.GenOptions{Params: p, MaxTokens: maxTokens, TopLogprobs: top}, onPiece)
+			opts := inference.GenOptions{Params: p, MaxTokens: maxTokens, TopLogprobs: top}
+			if g != nil {
+				gv, err := m.GrammarVocab()
+				if err != nil {
+					return fmt.Errorf("run: %w", err)
+				}
+				if opts.Constraint, err = grammar.NewConstraint(g, gv); err != nil {
+					return fmt.Errorf("run: %w", err)
+				}
+			}
+			res, err := inference.Generate(cmd.Context(), st, m, ids, opts, onPiece)
 			if err != nil {
 				return err
 			}
@@ -109,7 +128,39 @@ func newRunCmd() *cobra.Command {
 	addKVFlag(cmd, &kv, llama.KVF32, kvHelp)
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object at the end instead of streaming")
 	fl.IntVar(&top, "top", 0, "with --json, list the N likeliest tokens at each step")
+	fl.StringVar(&grammarFile, "grammar-file", "", "constrain the output to a GBNF grammar (llama.cpp's format)")
+	fl.StringVar(&jsonSchema, "json-schema", "", "constrain the output to a JSON schema (the JSON itself, or @FILE)")
 	return cmd
+}
+
+// loadGrammar compiles --grammar-file or --json-schema (nil: neither).
+func loadGrammar(file, schema string) (*grammar.Grammar, error) {
+	var src string
+	switch {
+	case file != "" && schema != "":
+		return nil, fmt.Errorf("give --grammar-file or --json-schema, not both")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		src = string(b)
+	case schema != "":
+		text := []byte(schema)
+		if name, ok := strings.CutPrefix(schema, "@"); ok {
+			var err error
+			if text, err = os.ReadFile(name); err != nil {
+				return nil, err
+			}
+		}
+		var err error
+		if src, err = grammar.FromJSONSchema(text); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	return grammar.Parse(src)
 }
 
 // nonNil makes an empty list print as [] rather than null.

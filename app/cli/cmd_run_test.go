@@ -100,3 +100,34 @@ func TestBenchJSON(t *testing.T) {
 		t.Errorf("bench = %+v", got)
 	}
 }
+
+// --json-schema and --grammar-file constrain the output: a story model's
+// sampled text is then valid JSON for the schema, or the grammar's words.
+func TestRunWithGrammar(t *testing.T) {
+	model := testenv.Path(t, "models", "stories260K-f32.gguf")
+	schema := `{"type": "object", "properties": {"n": {"type": "integer", "minimum": 1, "maximum": 9}}, "required": ["n"], "additionalProperties": false}`
+	js, err := runCLI(t, "run", "-m", model, "-p", "Once upon a time", "--ctx", "256", "--seed", "3", "--json", "--json-schema", schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got runOutput
+	decodeOne(t, js, &got)
+	var v struct{ N int }
+	if err := json.Unmarshal([]byte(got.Text), &v); err != nil || v.N < 1 || v.N > 9 || got.StopReason != "eos" {
+		t.Fatalf("text %q (stop %s): %v", got.Text, got.StopReason, err)
+	}
+	gf := t.TempDir() + "/yn.gbnf"
+	if err := os.WriteFile(gf, []byte("root ::= (\"yes\" | \"no\") \".\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, "run", "-m", model, "-p", "Once upon a time", "--seed", "4", "--grammar-file", gf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.TrimSpace(out); s != "yes." && s != "no." {
+		t.Fatalf("output %q", out)
+	}
+	if _, err := runCLI(t, "run", "-m", model, "-p", "x", "--json-schema", `{"type": "string", "pattern": "\\bx"}`); err == nil || !strings.Contains(err.Error(), "word boundary") {
+		t.Fatalf("unsupported schema: %v", err)
+	}
+}

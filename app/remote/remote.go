@@ -140,6 +140,11 @@ func (r *Engine) Generate(ctx context.Context, req inference.GenerateRequest) <-
 			out <- inference.Event{Kind: inference.EventError, Err: inference.ErrNoModel}
 			return
 		}
+		if req.Grammar != nil && r.PlainOpenAI {
+			// Dropping the grammar would return unchecked text.
+			out <- inference.Event{Kind: inference.EventError, Err: errors.New("remote: this server takes no grammar (plain OpenAI); structured output needs a llama.cpp-style server")}
+			return
+		}
 		out <- r.stream(ctx, info, req, func(ev inference.Event) { out <- ev })
 	}()
 	return out
@@ -266,6 +271,9 @@ func (r *Engine) chatBody(model string, req inference.GenerateRequest) map[strin
 	}
 	if len(req.Stop) > 0 {
 		b["stop"] = req.Stop
+	}
+	if req.Grammar != nil {
+		b["grammar"] = req.Grammar.Source() // llama.cpp's field, which Burrow serves too
 	}
 	if req.TopLogprobs > 0 {
 		b["logprobs"], b["top_logprobs"] = true, req.TopLogprobs

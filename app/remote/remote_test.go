@@ -14,6 +14,7 @@ import (
 	"burrow/app/remote"
 	"burrow/inference"
 	"burrow/inference/chat"
+	"burrow/inference/grammar"
 	"burrow/inference/sample"
 )
 
@@ -86,6 +87,30 @@ func TestRemoteEngineAgainstBurrow(t *testing.T) {
 	apptest.Collect(r.Generate(context.Background(), req))
 	if got := gen.LastRequest().Params; got.TopK != sample.DefaultParams().TopK {
 		t.Errorf("plain OpenAI sent top_k: %+v", got)
+	}
+}
+
+// A grammar is forwarded (llama.cpp's grammar field, which Burrow serves),
+// and refused rather than dropped for a plain OpenAI server.
+func TestRemoteEngineForwardsGrammar(t *testing.T) {
+	gen := apptest.NewFakeGen("yes")
+	srv := startBurrow(t, gen, api.ServerOptions{})
+	r, _ := remote.New(srv.Addr(), "")
+	loadRemote(t, r, "tiny")
+	g, err := grammar.Parse(`root ::= "yes" | "no"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := inference.GenerateRequest{Messages: []chat.Message{{Role: "user", Content: "?"}}, Params: sample.DefaultParams(), Grammar: g}
+	if _, last := apptest.Collect(r.Generate(context.Background(), req)); last.Kind != inference.EventDone {
+		t.Fatalf("last event %+v", last)
+	}
+	if got := gen.LastRequest().Grammar; got == nil || got.Source() != g.Source() {
+		t.Fatalf("the server got grammar %v", got)
+	}
+	r.PlainOpenAI = true
+	if _, last := apptest.Collect(r.Generate(context.Background(), req)); last.Kind != inference.EventError {
+		t.Fatalf("plain OpenAI with a grammar: %+v", last)
 	}
 }
 

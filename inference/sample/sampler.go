@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -42,10 +43,28 @@ type Sampler struct {
 	mark   []uint32 // mark[id] == stamp: already penalized in this call
 	stamp  uint32
 
-	// Logits after the penalties, kept for TopProbs.
+	// Logits after the penalties (and the constraint), kept for TopProbs.
 	penalized []float32
 	order     []Candidate // scratch for TopProbs
+
+	constraint Constraint
 }
+
+// Constraint limits which tokens may be sampled next: a grammar, for
+// instance (burrow/inference/grammar.Constraint).
+type Constraint interface {
+	// Mask sets the logits of the tokens not allowed next to -Inf. An
+	// error (no token allowed, a grammar too complex) ends generation.
+	Mask(logits []float32) error
+	// Accept advances the constraint past the token that was chosen.
+	Accept(id int) error
+}
+
+// SetConstraint makes every later Sample choose only among the tokens c
+// allows (nil removes it). The caller feeds c each chosen token through
+// c.Accept; the sampler's own Accept is for the penalties only, since it
+// also sees prompt tokens.
+func (s *Sampler) SetConstraint(c Constraint) { s.constraint = c }
 
 // New returns a sampler for a vocabulary of vocabSize tokens.
 func New(p Params, vocabSize int) *Sampler {
@@ -95,20 +114,47 @@ func (s *Sampler) Accept(id int) {
 }
 
 // Sample picks the next token. logits must hold vocabSize values; they are
-// not modified.
+// not modified. With a constraint set, use Next, which reports its errors.
 func (s *Sampler) Sample(logits []float32) int {
+	id, _ := s.Next(logits)
+	return id
+}
+
+// Next is Sample with the constraint's error: when the constraint fails
+// it returns -1 and the error.
+func (s *Sampler) Next(logits []float32) (int, error) {
 	logits = logits[:s.vocab]
 	pen := s.penalized
 	copy(pen, logits)
 	s.applyPenalties(pen)
-
-	if s.p.Temperature <= 0 {
-		return argmax(pen)
+	constrained := s.constraint != nil
+	if constrained {
+		if err := s.constraint.Mask(pen); err != nil {
+			return -1, err
+		}
 	}
 
-	cand := s.cand[:s.vocab]
-	for i, l := range pen {
-		cand[i] = Candidate{ID: int32(i), Logit: l}
+	if s.p.Temperature <= 0 {
+		return argmax(pen), nil
+	}
+
+	cand := s.cand[:0]
+	if constrained {
+		// Only the allowed tokens become candidates: the truncations then
+		// work on them alone, and a disallowed one can never be drawn.
+		ninf := float32(math.Inf(-1))
+		for i, l := range pen {
+			if l != ninf {
+				cand = append(cand, Candidate{ID: int32(i), Logit: l})
+			}
+		}
+		if len(cand) == 0 {
+			return -1, errors.New("sample: the constraint allows no token")
+		}
+	} else {
+		for i, l := range pen {
+			cand = append(cand, Candidate{ID: int32(i), Logit: l})
+		}
 	}
 	cand = topK(cand, s.p.TopK)
 	cand = topP(cand, s.p.TopP)
@@ -118,7 +164,7 @@ func (s *Sampler) Sample(logits []float32) int {
 		cand[i].Logit *= inv
 	}
 	softmax(cand)
-	return s.draw(cand)
+	return s.draw(cand), nil
 }
 
 // applyPenalties is llama.cpp's penalties sampler: for each distinct token

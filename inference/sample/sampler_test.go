@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -194,5 +195,74 @@ func TestSampleDoesNotAllocate(t *testing.T) {
 		if allocs != 0 {
 			t.Fatalf("%+v: %.1f allocations per Sample", p, allocs)
 		}
+	}
+}
+
+// onlyEven allows the even ids, or the ids in allow when set.
+type onlyEven struct {
+	accepted []int
+	fail     error
+}
+
+func (c *onlyEven) Mask(logits []float32) error {
+	if c.fail != nil {
+		return c.fail
+	}
+	for i := 1; i < len(logits); i += 2 {
+		logits[i] = float32(math.Inf(-1))
+	}
+	return nil
+}
+
+func (c *onlyEven) Accept(id int) error { c.accepted = append(c.accepted, id); return nil }
+
+func TestConstraintLimitsTheDraw(t *testing.T) {
+	for _, temp := range []float32{0, 0.7, 1.5} {
+		p := DefaultParams()
+		p.Temperature = temp
+		p.TopK = 0 // even with every token a candidate
+		p.MinP = 0
+		p.TopP = 1
+		p.Seed = 5
+		s := New(p, 101)
+		c := &onlyEven{}
+		s.SetConstraint(c)
+		for i := range 300 {
+			logits := randomLogits(101, uint64(i))
+			id, err := s.Next(logits)
+			if err != nil || id%2 != 0 {
+				t.Fatalf("temp %v: Next = %d, %v; want an even id", temp, id, err)
+			}
+			if logits[1] == float32(math.Inf(-1)) && logits[3] == float32(math.Inf(-1)) {
+				t.Fatal("Next modified the caller's logits")
+			}
+		}
+		// The greedy pick is the best allowed one.
+		if temp == 0 {
+			logits := make([]float32, 101)
+			logits[7], logits[8] = 10, 5
+			if id, _ := s.Next(logits); id != 8 {
+				t.Fatalf("greedy = %d, want 8 (7 is not allowed)", id)
+			}
+		}
+	}
+}
+
+func TestConstraintErrorStopsSampling(t *testing.T) {
+	s := New(DefaultParams(), 10)
+	s.SetConstraint(&onlyEven{fail: errors.New("boom")})
+	if id, err := s.Next(make([]float32, 10)); err == nil || id != -1 {
+		t.Fatalf("Next = %d, %v; want -1 and the constraint's error", id, err)
+	}
+}
+
+func TestConstrainedSampleAllocatesNothing(t *testing.T) {
+	p := DefaultParams()
+	p.Seed = 3
+	s := New(p, 1000)
+	s.SetConstraint(&onlyEven{accepted: make([]int, 0, 1)})
+	logits := randomLogits(1000, 1)
+	if n := testing.AllocsPerRun(50, func() { s.Next(logits) }); n != 0 {
+		t.Fatalf("Next allocates %v times per call", n)
 	}
 }
