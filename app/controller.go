@@ -96,6 +96,7 @@ type Controller struct {
 	lib          Library
 	store        ConversationStore
 	settingsPath string
+	presetsPath  string
 	files        *fileWriter // saves off the caller's thread
 
 	mu          sync.Mutex
@@ -112,6 +113,7 @@ type Controller struct {
 	gen         *generation
 	listeners   []func(Change)
 	problems    []error
+	presets     []Preset // the user's (presets.go)
 }
 
 // generation is the reply in flight.
@@ -132,10 +134,14 @@ func NewController(engine Engine, lib Library) *Controller {
 		lib:          lib,
 		store:        ConversationStore{Dir: ConversationsDir()},
 		settingsPath: SettingsPath(),
+		presetsPath:  PresetsPath(),
 	}
 	c.files = newFileWriter(func(err error) { c.emit(Change{Kind: ChangeError, Err: err}) })
 	var err error
 	if c.settings, err = LoadSettings(c.settingsPath); err != nil {
+		c.problems = append(c.problems, err)
+	}
+	if c.presets, err = LoadPresets(c.presetsPath); err != nil {
 		c.problems = append(c.problems, err)
 	}
 	var errs []error
