@@ -27,6 +27,8 @@ type messageView struct {
 	md        *markdownView
 	stats     *widget.Label
 	copyBtn   *widget.Button
+	mdBtn     *widget.Button // copy as Markdown, with the speaker (export.go)
+	msg       app.Message    // as last set, for mdBtn
 	editBtn   *widget.Button
 	regenBtn  *widget.Button
 	typing    *widget.Label
@@ -59,7 +61,8 @@ func newMessageView(p *chatPane, index int, m app.Message) *messageView {
 	v.typing.Hide()
 
 	v.copyBtn = iconButton(theme.ContentCopyIcon(), func() { p.win.copyText(v.text) })
-	actions := container.NewHBox(v.copyBtn)
+	v.mdBtn = iconButton(theme.FileTextIcon(), func() { p.win.copyMarkdown(v.msg) })
+	actions := container.NewHBox(v.copyBtn, v.mdBtn)
 	name, icon := "Assistant", theme.ComputerIcon()
 	if m.Role == "user" {
 		name, icon = "You", theme.AccountIcon()
@@ -99,6 +102,7 @@ func iconButton(icon fyne.Resource, tapped func()) *widget.Button {
 
 // set shows a message's text and stats.
 func (v *messageView) set(m app.Message) {
+	v.msg = m
 	v.text = m.Content
 	v.md.Set(m.Content)
 	v.choices = m.Choices
@@ -132,7 +136,7 @@ func (v *messageView) setStreaming(on bool) {
 	} else {
 		v.typing.Hide()
 	}
-	for _, b := range []*widget.Button{v.copyBtn, v.editBtn, v.regenBtn, v.choicesBtn} {
+	for _, b := range []*widget.Button{v.copyBtn, v.mdBtn, v.editBtn, v.regenBtn, v.choicesBtn} {
 		if b == nil {
 			continue
 		}
