@@ -70,7 +70,10 @@ type Change struct {
 	// inference.NoToken for text released at the end of a reply).
 	Token int
 	Top   []inference.TokenProb
-	Err   error
+	// ContextUsed and ContextSize, on a ChangePiece, are how full the
+	// context is with this piece (0: the engine does not say).
+	ContextUsed, ContextSize int
+	Err                      error
 	// Notice, on ChangeReplyDone, is what the user should know about the
 	// reply (template fallback, dropped turns); it is kept in Message.Notice.
 	Notice string
@@ -662,7 +665,8 @@ func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 		c.mu.Unlock()
 		switch {
 		case ev.Kind == inference.EventPiece && (ev.Piece != "" || len(ev.Top) > 0):
-			c.emit(Change{Kind: ChangePiece, ConvID: g.convID, Index: g.index, Piece: ev.Piece, Token: ev.Token, Top: ev.Top})
+			c.emit(Change{Kind: ChangePiece, ConvID: g.convID, Index: g.index, Piece: ev.Piece, Token: ev.Token, Top: ev.Top,
+				ContextUsed: ev.ContextUsed, ContextSize: ev.ContextSize})
 		case ev.Kind == inference.EventError:
 			c.emit(Change{Kind: ChangeError, ConvID: g.convID, Err: ev.Err})
 		}

@@ -161,6 +161,7 @@ type decoder struct {
 }
 
 func (d *decoder) emit(ev Event) {
+	ev.ContextUsed, ev.ContextSize = d.st.Len(), d.st.ContextLen()
 	d.text.WriteString(ev.Piece)
 	if d.onPiece != nil {
 		d.onPiece(ev)

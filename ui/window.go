@@ -139,6 +139,9 @@ func (w *Window) flushPieces() {
 		var text strings.Builder
 		for ; i < len(pending) && pending[i].ConvID == ch.ConvID && pending[i].Index == ch.Index; i++ {
 			text.WriteString(pending[i].Piece)
+			if pending[i].ContextSize > 0 { // the newest fill level of the group
+				ch.ContextUsed, ch.ContextSize = pending[i].ContextUsed, pending[i].ContextSize
+			}
 		}
 		ch.Piece = text.String()
 		w.apply(ch)
@@ -182,6 +185,9 @@ func (w *Window) apply(ch app.Change) {
 	case app.ChangePiece:
 		if ch.ConvID == w.current {
 			w.chat.appendPiece(ch.Index, ch.Piece)
+			if ch.ContextSize > 0 { // the meter fills as the reply streams
+				w.chat.meter.set(ch.ContextUsed, ch.ContextSize)
+			}
 		}
 	case app.ChangeReplyDone:
 		if ch.ConvID == w.current && ch.Message != nil {
