@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -272,8 +271,9 @@ func (w *Window) loadModel(path string) {
 	}
 }
 
-// onDropped loads the first dropped .gguf in place; anything else gets a
-// message saying what Burrow can open.
+// onDropped loads the first dropped .gguf in place; other files are put
+// into the next message when they are text (attach.go), and refused with
+// the reason when not.
 func (w *Window) onDropped(_ fyne.Position, uris []fyne.URI) {
 	for _, u := range uris {
 		if strings.EqualFold(filepath.Ext(u.Path()), ".gguf") {
@@ -281,12 +281,12 @@ func (w *Window) onDropped(_ fyne.Position, uris []fyne.URI) {
 			return
 		}
 	}
-	names := make([]string, 0, len(uris))
+	paths := make([]string, 0, len(uris))
 	for _, u := range uris {
-		names = append(names, "“"+filepath.Base(u.Path())+"”")
+		paths = append(paths, u.Path())
 	}
-	w.showNotice("Not a model file",
-		fmt.Sprintf("%s is not a GGUF model.\nBurrow loads .gguf files: drop one here, open one, or download one from the Downloads tab.", strings.Join(names, ", ")))
+	w.tabs.SelectIndex(0) // the chat, where the files go
+	w.attachDropped(paths)
 }
 
 func (w *Window) showDownloads() { w.tabs.Select(w.dlTab) }
