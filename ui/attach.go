@@ -77,12 +77,21 @@ func (b *attachBar) add(path string) error {
 	b.object.Show()
 	b.changed()
 	block := a.Block()
+	if len(block) <= countNow {
+		n, exact := w.c.CountTokens(block)
+		b.counted(c, n, exact)
+		return nil
+	}
 	go func() {
 		n, exact := w.c.CountTokens(block)
 		fyne.Do(func() { b.counted(c, n, exact) })
 	}()
 	return nil
 }
+
+// countNow is the size of text counted at once on the UI thread (a few
+// milliseconds); bigger files are counted in the background.
+const countNow = 64 << 10
 
 // counted shows a chip's tokens, or takes the file out when it does not fit
 // in what is left of the context.

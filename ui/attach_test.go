@@ -134,4 +134,3 @@ func TestAttachRefusals(t *testing.T) {
 		t.Error("the text file dropped with a model was attached")
 	}
 }
-
