@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/app"
@@ -37,12 +36,18 @@ func newPresetBar(p *settingsPanel) *presetBar {
 	b := &presetBar{p: p}
 	b.pick = widget.NewSelect(nil, b.picked)
 	b.pick.PlaceHolder = customPreset
-	b.saveBtn = iconButton(theme.DocumentSaveIcon(), b.askSave)
-	b.delBtn = iconButton(theme.DeleteIcon(), b.askDelete)
-	b.importBt = iconButton(theme.FolderOpenIcon(), func() {
+	small := func(text string, tapped func()) *widget.Button {
+		btn := widget.NewButton(text, tapped)
+		btn.Importance = widget.LowImportance
+		return btn
+	}
+	b.saveBtn = small("Save as…", b.askSave)
+	b.delBtn = small("Delete", b.askDelete)
+	b.importBt = small("Import…", func() {
 		p.win.pickFile("Import an LM Studio preset", "LM Studio presets", []string{"*.json"}, b.importFile)
 	})
-	b.object = container.NewBorder(nil, nil, nil, container.NewHBox(b.saveBtn, b.delBtn, b.importBt), b.pick)
+	// Two rows: the panel is narrow, and the names say what each does.
+	b.object = container.NewVBox(b.pick, container.NewHBox(b.saveBtn, b.delBtn, b.importBt))
 	b.refresh()
 	return b
 }
