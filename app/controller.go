@@ -529,20 +529,22 @@ func (c *Controller) Send(id, text string) error {
 	})
 }
 
-// Regenerate replaces the last reply with a new one.
+// Regenerate writes a new last reply; the old one stays as another
+// version (branches.go).
 func (c *Controller) Regenerate(id string) error {
 	return c.startReply(id, func(cv *Conversation) error {
 		last := lastUser(cv.Messages)
 		if last < 0 {
 			return errors.New("nothing to regenerate: the conversation has no message yet")
 		}
-		cv.Messages = cv.Messages[:last+1]
+		cv.regenerateAfter(last)
 		return nil
 	})
 }
 
 // EditMessage changes the user message at index and continues the
-// conversation from there: later turns are dropped and a new reply starts.
+// conversation from there with a new reply; the old message and the turns
+// after it stay as another version (branches.go).
 func (c *Controller) EditMessage(id string, index int, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return errors.New("the message is empty")
@@ -551,8 +553,7 @@ func (c *Controller) EditMessage(id string, index int, text string) error {
 		if index < 0 || index >= len(cv.Messages) || cv.Messages[index].Role != "user" {
 			return fmt.Errorf("message %d is not a user message", index)
 		}
-		cv.Messages[index].Content = text
-		cv.Messages = cv.Messages[:index+1]
+		cv.branchAt(index, Message{Role: "user", Content: text})
 		return nil
 	})
 }
@@ -600,7 +601,9 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 		c.mu.Unlock()
 		return err
 	}
-	cv.Messages = append(cv.Messages, Message{Role: "assistant"})
+	if !endsWithNewVersion(cv.Messages) { // a regenerated reply is in place already
+		cv.Messages = append(cv.Messages, Message{Role: "assistant"})
+	}
 	cv.Updated = time.Now()
 	c.moveToFrontLocked(cv)
 	req := inference.GenerateRequest{

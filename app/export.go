@@ -74,6 +74,9 @@ func MessageMarkdown(m Message) string {
 	if m.Err != "" {
 		notes = append(notes, "error: "+m.Err)
 	}
+	if len(m.Alts) > 0 {
+		notes = append(notes, fmt.Sprintf("version %d of %d", m.AltIndex+1, len(m.Alts)+1))
+	}
 	if len(notes) > 0 {
 		fmt.Fprintf(&b, "\n_%s_\n", strings.Join(notes, " · "))
 	}
@@ -90,7 +93,7 @@ func quote(s string) string {
 // hostile one is refused before it is parsed.
 const (
 	MaxImportSize     = 32 << 20 // bytes
-	maxImportDepth    = 64       // nested objects and arrays
+	maxImportDepth    = 256      // nested objects and arrays (branches nest)
 	maxImportMessages = 100_000
 )
 

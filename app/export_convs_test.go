@@ -28,6 +28,14 @@ func chatted(t *testing.T) (*Controller, string) {
 		}
 		c.WaitReply()
 	}
+	// A regenerated reply: the export carries the tree, both versions.
+	if err := c.Regenerate(id); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitReply()
+	if cv, _ := c.Conversation(id); len(cv.Messages[3].Alts) != 1 {
+		t.Fatal("no branch to carry")
+	}
 	return c, id
 }
 
@@ -84,7 +92,7 @@ func TestExportMarkdown(t *testing.T) {
 	c, id := chatted(t)
 	cv, _ := c.Conversation(id)
 	md := ExportMarkdown(cv)
-	for _, want := range []string{"# Tell me a story\n", "> Be brief.", "## You\n\nTell me a story\n", "## Assistant\n\nOnce upon a time, there was a burrow.\n", "10 tokens", "stop: eos", "## You\n\nAnd another\n"} {
+	for _, want := range []string{"# Tell me a story\n", "> Be brief.", "## You\n\nTell me a story\n", "## Assistant\n\nOnce upon a time, there was a burrow.\n", "10 tokens", "stop: eos", "## You\n\nAnd another\n", "version 2 of 2"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}

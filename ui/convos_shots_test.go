@@ -17,10 +17,10 @@ import (
 	"burrow/app/apptest"
 )
 
-// TestConvosWindowShots pictures the preset picker open and a message with
-// attachment chips in the whole window: BURROW_UI_SHOTS=DIR go test ./ui
-// -run ConvosWindowShots writes DIR/presets.png and DIR/attachments.png
-// (skipped otherwise).
+// TestConvosWindowShots pictures a reply's versions switcher, the preset
+// picker open and a message with attachment chips in the whole window: BURROW_UI_SHOTS=DIR go test ./ui
+// -run ConvosWindowShots writes DIR/branches.png, DIR/presets.png and
+// DIR/attachments.png (skipped otherwise).
 func TestConvosWindowShots(t *testing.T) {
 	dir := os.Getenv("BURROW_UI_SHOTS")
 	if dir == "" {
@@ -44,8 +44,16 @@ func TestConvosWindowShots(t *testing.T) {
 	}
 	w.newConversation()
 	w.settings.presets.pick.SetSelected("Go reviewer")
+	eng.Pieces = []string{"The error from `handle` is dropped on line 3: return it."}
 	h.typeAndEnter("Review this function, please.")
 	h.replyDone(t)
+	for _, text := range []string{"Line 3 ignores the error: `return err` instead of `return nil`.", "It looks fine, but name the error."} {
+		eng.Pieces = []string{text}
+		test.Tap(w.chat.views[1].regenBtn)
+		h.replyDone(t)
+	}
+	test.Tap(w.chat.views[1].branch.prev)
+	capture(t, w, filepath.Join(dir, "branches.png"))
 
 	test.Tap(w.settings.presets.pick)
 	capture(t, w, filepath.Join(dir, "presets.png"))

@@ -74,7 +74,7 @@ func TestHostileImportInTheWindow(t *testing.T) {
 	f.Close()
 	wrong := filepath.Join(dir, "wrong.json")
 	os.WriteFile(wrong, []byte(`{"format": "burrow.conversation", "conversation": {"messages": {"role": 1}}}`), 0o644)
-	for path, want := range map[string]string{deep: "nests more than 64", big: "104.9 MB", wrong: "cannot unmarshal"} {
+	for path, want := range map[string]string{deep: "nests more than 256", big: "104.9 MB", wrong: "cannot unmarshal"} {
 		h.w.lastNotice = ""
 		h.w.importConversationFile(path)
 		if !strings.Contains(h.w.lastNotice, "not a conversation Burrow can import") || !strings.Contains(h.w.lastNotice, want) {
