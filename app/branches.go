@@ -110,3 +110,40 @@ func endsWithNewVersion(ms []Message) bool {
 	m := ms[len(ms)-1]
 	return m.Role == "assistant" && m.Content == "" && m.Stats == nil && m.Err == "" && len(m.Alts) > 0
 }
+
+// normalizeBranches makes a tree read from a file safe to show and switch:
+// empty versions are dropped and each AltIndex is put in range (a
+// hand-edited or foreign file may have anything there).
+func normalizeBranches(ms []Message) {
+	for i := range ms {
+		m := &ms[i]
+		alts := m.Alts[:0:0]
+		for _, tail := range m.Alts {
+			if len(tail) > 0 {
+				normalizeBranches(tail)
+				tail[0].Alts, tail[0].AltIndex = nil, 0
+				alts = append(alts, tail)
+			}
+		}
+		if len(alts) == 0 {
+			alts = nil
+		}
+		m.Alts = alts
+		m.AltIndex = min(max(m.AltIndex, 0), len(m.Alts))
+	}
+}
+
+// eachMessage calls f on every message of the tree, versions included.
+func eachMessage(ms []Message, f func(Message) error) error {
+	for _, m := range ms {
+		if err := f(m); err != nil {
+			return err
+		}
+		for _, tail := range m.Alts {
+			if err := eachMessage(tail, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -252,6 +252,7 @@ func (s ConversationStore) LoadAll() ([]*Conversation, []error) {
 			errs = append(errs, fmt.Errorf("read conversation %s: id %q does not match the file", name, c.ID))
 			continue
 		}
+		normalizeBranches(c.Messages)
 		out = append(out, c)
 	}
 	sortNewestFirst(out)

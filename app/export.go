@@ -358,14 +358,20 @@ func firstNonEmpty(ss ...string) string {
 // checkImported refuses what Burrow would misread and fills what an
 // export may lack (title, times).
 func checkImported(cv *Conversation) error {
-	if len(cv.Messages) > maxImportMessages {
-		return fmt.Errorf("it has %d messages; at most %d are read", len(cv.Messages), maxImportMessages)
-	}
-	for i, m := range cv.Messages {
-		if m.Role != "user" && m.Role != "assistant" {
-			return fmt.Errorf("message %d has the role %q (Burrow keeps user and assistant turns)", i+1, m.Role)
+	n := 0
+	err := eachMessage(cv.Messages, func(m Message) error {
+		if n++; n > maxImportMessages {
+			return fmt.Errorf("it has more than %d messages", maxImportMessages)
 		}
+		if m.Role != "user" && m.Role != "assistant" {
+			return fmt.Errorf("message %d has the role %q (Burrow keeps user and assistant turns)", n, m.Role)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	normalizeBranches(cv.Messages)
 	if kv := cv.Settings.KVType; kv != "" {
 		if _, err := llama.ParseKVType(kv); err != nil {
 			return err
