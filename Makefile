@@ -54,7 +54,8 @@ FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokeniz
 	FuzzDotQ6_K:./inference/tensor/ FuzzQ2_KDot:./inference/tensor/ FuzzQ3_KDot:./inference/tensor/ \
 	FuzzIQ4_XSDot:./inference/tensor/ FuzzLegacyDot:./inference/tensor/ \
 	FuzzRequestBodies:./app/api/ FuzzTemplate:./inference/chat/ \
-	FuzzStopMatcher:./inference/ FuzzPathFor:./models/ FuzzImports:./app/
+	FuzzStopMatcher:./inference/ FuzzPathFor:./models/ FuzzImports:./app/ \
+	FuzzExtract:./internal/pdftext/
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz: $${t%%:*}"; \

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"burrow/internal/pdftext"
 	"burrow/internal/units"
 )
 
@@ -25,11 +26,14 @@ type Attachment struct {
 // any context Burrow runs holds.
 const MaxAttachmentSize = 4 << 20
 
+// MaxPDFSize bounds a PDF file, whose text (pdftext) is what is attached.
+const MaxPDFSize = 32 << 20
+
 // ErrNotText is why a binary file is not attached.
 var ErrNotText = errors.New("not a text file")
 
 // ReadAttachment reads a text-like file (.txt, .md, source code, .csv,
-// .json, …: any UTF-8 text without NUL bytes). A binary file, a folder or a
+// .json, …: any UTF-8 text without NUL bytes), or the text of a PDF. A binary file, a folder or a
 // file past MaxAttachmentSize is refused with the reason.
 func ReadAttachment(path string) (Attachment, error) {
 	name := filepath.Base(path)
@@ -40,13 +44,29 @@ func ReadAttachment(path string) (Attachment, error) {
 	if st.IsDir() {
 		return Attachment{}, fmt.Errorf("“%s” is a folder: %w", name, ErrNotText)
 	}
-	if st.Size() > MaxAttachmentSize {
+	isPDF := strings.EqualFold(filepath.Ext(name), ".pdf")
+	limit := int64(MaxAttachmentSize)
+	if isPDF {
+		limit = MaxPDFSize // pictures and fonts make PDFs far bigger than their text
+	}
+	if st.Size() > limit {
 		return Attachment{}, fmt.Errorf("“%s” is %s; a file put into a message can be at most %s",
-			name, units.Bytes(st.Size()), units.Bytes(MaxAttachmentSize))
+			name, units.Bytes(st.Size()), units.Bytes(limit))
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Attachment{}, fmt.Errorf("attach %s: %w", name, err)
+	}
+	if isPDF {
+		text, err := pdftext.Extract(data)
+		if err != nil {
+			return Attachment{}, fmt.Errorf("“%s”: %w: nothing was added", name, err)
+		}
+		if len(text) > MaxAttachmentSize {
+			return Attachment{}, fmt.Errorf("“%s” holds %s of text; a file put into a message can be at most %s",
+				name, units.Bytes(int64(len(text))), units.Bytes(MaxAttachmentSize))
+		}
+		return Attachment{Name: name, Text: text}, nil
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
@@ -71,7 +91,7 @@ func (a Attachment) Block() string {
 func fenceLang(name string) string {
 	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(name), "."))
 	switch ext {
-	case "", "txt", "text", "log":
+	case "", "txt", "text", "log", "pdf":
 		return ""
 	case "md", "markdown":
 		return "markdown"

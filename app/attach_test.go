@@ -50,3 +50,33 @@ func TestComposeMessage(t *testing.T) {
 		t.Errorf("a fence inside the file: %q", got)
 	}
 }
+
+// tinyPDF is a one-page PDF that says "Burrow reads PDF text."
+const tinyPDF = "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" +
+	"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n" +
+	"3 0 obj << /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >> endobj\n" +
+	"4 0 obj << /Length 44 >> stream\nBT /F1 12 Tf 72 720 Td (Burrow reads PDF text.) Tj ET\nendstream endobj\n" +
+	"5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+func TestReadAttachmentPDF(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "paper.pdf")
+	os.WriteFile(p, []byte(tinyPDF), 0o644)
+	a, err := ReadAttachment(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Block() != "File: paper.pdf\n```\nBurrow reads PDF text.\n```" {
+		t.Errorf("block %q", a.Block())
+	}
+	scan := filepath.Join(dir, "scan.pdf")
+	os.WriteFile(scan, []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n"), 0o644)
+	if _, err := ReadAttachment(scan); err == nil || !strings.Contains(err.Error(), "“scan.pdf”: the PDF has no text to read") {
+		t.Errorf("scan: %v", err)
+	}
+	fake := filepath.Join(dir, "fake.pdf")
+	os.WriteFile(fake, []byte("just text"), 0o644)
+	if _, err := ReadAttachment(fake); err == nil || !strings.Contains(err.Error(), "not a PDF file") {
+		t.Errorf("fake: %v", err)
+	}
+}

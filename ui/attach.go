@@ -198,7 +198,7 @@ func (b *attachBar) refused(errs []error) {
 	}
 	text := strings.Join(lines, "\n")
 	if notText {
-		text += "\n\nBurrow puts text files into a message (.txt, .md, source code, .csv, .json) and loads .gguf models."
+		text += "\n\nBurrow puts text files into a message (.txt, .md, source code, .csv, .json, and the text of a PDF) and loads .gguf models."
 	}
 	b.pane.win.showNotice("Not added", text)
 }

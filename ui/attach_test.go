@@ -134,3 +134,17 @@ func TestAttachRefusals(t *testing.T) {
 		t.Error("the text file dropped with a model was attached")
 	}
 }
+
+func TestAttachPDFText(t *testing.T) {
+	useTempXDG(t)
+	h := newHarness(t, apptest.NewFakeEngine())
+	h.load(t)
+	pdf := writeFile(t, "paper.pdf", "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"+
+		"2 0 obj << /Type /Pages /Kids [3 0 R] >> endobj\n3 0 obj << /Type /Page /Contents 4 0 R >> endobj\n"+
+		"4 0 obj << >> stream\nBT (Burrow reads PDF text.) Tj ET\nendstream endobj\n")
+	drop(h, pdf)
+	chips := h.w.chat.attach.chips
+	if len(chips) != 1 || chips[0].att.Text != "Burrow reads PDF text." || !strings.HasPrefix(chips[0].label.Text, "paper.pdf · ≈") {
+		t.Fatalf("chips %d, %q", len(chips), h.w.lastNotice)
+	}
+}
