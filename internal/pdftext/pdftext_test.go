@@ -88,6 +88,8 @@ endcmap CMapName currentdict /CMap defineresource pop end end`)
 }
 
 func TestExtractRefusals(t *testing.T) {
+	defer func(n int) { maxInflated = n }(maxInflated)
+	maxInflated = 1 << 20
 	picture := pdf("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] >>",
 		"<< /Type /Page /Contents 4 0 R >>", stream("", []byte("q 100 0 0 100 0 0 cm /Im1 Do Q")))
 	encrypted := append(pdf("<< /Type /Catalog >>"), []byte("trailer << /Encrypt 9 0 R >>")...)
