@@ -20,7 +20,8 @@ import (
 // delete one, import LM Studio's.
 type presetBar struct {
 	p        *settingsPanel
-	syncing  bool // set while the picker is moved to match the settings
+	syncing  bool   // set while the picker is moved to match the settings
+	last     string // the preset last picked or saved: Save as… offers it
 	pick     *widget.Select
 	saveBtn  *widget.Button
 	delBtn   *widget.Button
@@ -93,6 +94,7 @@ func (b *presetBar) picked(name string) {
 	if b.syncing || name == "" {
 		return
 	}
+	b.last = name
 	b.p.win.applyPreset(name)
 }
 
@@ -133,8 +135,11 @@ func (b *presetBar) askSave() {
 	}
 	name := widget.NewEntry()
 	name.SetPlaceHolder("e.g. Coding assistant")
-	if sel := b.pick.Selected; b.userPreset(sel) {
-		name.SetText(sel)
+	for _, n := range []string{b.pick.Selected, b.last} { // editing a preset: its name
+		if b.userPreset(n) {
+			name.SetText(n)
+			break
+		}
 	}
 	w := b.p.win
 	dialog.ShowForm("Save settings as a preset", "Save", "Cancel",
@@ -146,6 +151,8 @@ func (b *presetBar) askSave() {
 			save := func() {
 				if err := w.c.SavePreset(n, s); err != nil {
 					w.showError(err)
+				} else {
+					b.last = n
 				}
 				b.refresh()
 			}

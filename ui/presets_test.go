@@ -75,6 +75,24 @@ func TestPresetApplyAndSave(t *testing.T) {
 	}
 	saveScreenshot(t, h.w.win, "preset-saved.png")
 
+	// Editing it: change a field, Save as… offers its name, replacing asks first.
+	h.w.settings.temp.slider.SetValue(0.5)
+	test.Tap(bar.saveBtn)
+	if e := overlayEntry(t, h); e.Text != "Go reviewer" {
+		t.Fatalf("Save as… offers %q, not the preset being edited", e.Text)
+	}
+	test.Tap(findButton(h.w.win.Canvas().Overlays().Top(), "Save"))
+	test.Tap(findButton(h.w.win.Canvas().Overlays().Top(), "Yes"))
+	var edited app.Preset
+	for _, p := range h.c.Presets() {
+		if p.Name == "Go reviewer" {
+			edited = p
+		}
+	}
+	if edited.Settings.Temperature != 0.5 || len(h.c.Presets()) != 4 || bar.pick.Selected != "Go reviewer" {
+		t.Fatalf("after replacing: %+v, %d presets, picked %q", edited, len(h.c.Presets()), bar.pick.Selected)
+	}
+
 	// Another chat takes it in one pick.
 	h.w.newConversation()
 	bar.pick.SetSelected("Go reviewer")
