@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -204,13 +205,6 @@ func parseBurrow(data []byte) (*Conversation, error) {
 // parseOpenWebUI reads one chat of Open WebUI's export: {"title",
 // "chat": {"messages": [...]} or the message tree "chat.history"}.
 func parseOpenWebUI(data []byte) (*Conversation, error) {
-	type owMessage struct {
-		ID        string `json:"id"`
-		ParentID  string `json:"parentId"`
-		Role      string `json:"role"`
-		Content   string `json:"content"`
-		Timestamp int64  `json:"timestamp"`
-	}
 	var x struct {
 		Title     string `json:"title"`
 		CreatedAt int64  `json:"created_at"`
@@ -229,32 +223,105 @@ func parseOpenWebUI(data []byte) (*Conversation, error) {
 	if err := json.Unmarshal(data, &x); err != nil {
 		return nil, err
 	}
-	msgs := x.Chat.Messages
-	if len(msgs) == 0 { // only the tree: follow the shown branch back to its root
-		for id, seen := x.Chat.History.CurrentID, 0; id != "" && seen <= len(x.Chat.History.Messages); seen++ {
-			m, ok := x.Chat.History.Messages[id]
-			if !ok {
-				break
-			}
-			msgs = append(msgs, m)
-			id = m.ParentID
-		}
-		for i, j := 0, len(msgs)-1; i < j; i, j = i+1, j-1 {
-			msgs[i], msgs[j] = msgs[j], msgs[i]
-		}
-	}
 	cv := &Conversation{Title: firstNonEmpty(x.Title, x.Chat.Title), Settings: DefaultChatSettings()}
 	cv.Settings.SystemPrompt = x.Chat.System
-	for _, m := range msgs {
-		if m.Role == "system" {
-			cv.Settings.SystemPrompt = m.Content
-			continue
+	h := x.Chat.History
+	if _, ok := h.Messages[h.CurrentID]; ok { // the whole tree, every version kept
+		cv.Messages = owTree(h.Messages, h.CurrentID, &cv.Settings.SystemPrompt)
+	} else {
+		for _, m := range x.Chat.Messages {
+			if m.Role == "system" {
+				cv.Settings.SystemPrompt = m.Content
+				continue
+			}
+			cv.Messages = append(cv.Messages, Message{Role: m.Role, Content: m.Content})
 		}
-		cv.Messages = append(cv.Messages, Message{Role: m.Role, Content: m.Content})
 	}
 	cv.Created = unixTime(x.CreatedAt, x.Chat.Timestamp)
 	cv.Updated = unixTime(x.UpdatedAt, x.CreatedAt, x.Chat.Timestamp)
 	return cv, nil
+}
+
+// owMessage is a message of Open WebUI's export, in its list or its tree.
+type owMessage struct {
+	ID        string   `json:"id"`
+	ParentID  string   `json:"parentId"`
+	Children  []string `json:"childrenIds"`
+	Role      string   `json:"role"`
+	Content   string   `json:"content"`
+	Timestamp int64    `json:"timestamp"`
+}
+
+// owTree turns Open WebUI's message tree into Burrow's: the path to
+// current is shown, and at each message its siblings are the other
+// versions, each continuing along its newest child. A system message at
+// the root becomes the system prompt.
+func owTree(nodes map[string]owMessage, current string, system *string) []Message {
+	children := map[string][]string{}
+	var roots []string
+	ids := make([]string, 0, len(nodes))
+	for id := range nodes {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { // creation order: Open WebUI's own, then the id
+		a, b := nodes[ids[i]], nodes[ids[j]]
+		if a.Timestamp != b.Timestamp {
+			return a.Timestamp < b.Timestamp
+		}
+		return ids[i] < ids[j]
+	})
+	for _, id := range ids {
+		m := nodes[id]
+		if _, ok := nodes[m.ParentID]; ok && m.ParentID != id {
+			children[m.ParentID] = append(children[m.ParentID], id)
+		} else {
+			roots = append(roots, id)
+		}
+	}
+	shown := map[string]bool{}
+	for id, n := current, 0; id != "" && n <= len(nodes) && !shown[id]; n++ {
+		shown[id] = true
+		id = nodes[id].ParentID
+	}
+	visited := map[string]bool{}
+	var build func(sibs []string) []Message
+	build = func(sibs []string) []Message {
+		var versions [][]Message
+		pick := -1
+		for _, id := range sibs {
+			if visited[id] {
+				continue // a loop in a damaged tree
+			}
+			visited[id] = true
+			m := nodes[id]
+			if m.Role == "system" && len(versions) == 0 && !shownAbove(nodes, id) {
+				*system = m.Content
+				return build(children[id])
+			}
+			if shown[id] {
+				pick = len(versions)
+			}
+			versions = append(versions, append([]Message{{Role: m.Role, Content: m.Content}}, build(children[id])...))
+		}
+		if len(versions) == 0 {
+			return nil
+		}
+		if pick < 0 {
+			pick = len(versions) - 1 // off the shown path: the newest
+		}
+		chosen := versions[pick]
+		chosen[0].Alts = append(append([][]Message(nil), versions[:pick]...), versions[pick+1:]...)
+		chosen[0].AltIndex = pick
+		return chosen
+	}
+	return build(roots)
+}
+
+// shownAbove reports whether id has a parent in the tree (a system message
+// only becomes the system prompt at the root).
+func shownAbove(nodes map[string]owMessage, id string) bool {
+	_, ok := nodes[nodes[id].ParentID]
+	return ok && nodes[id].ParentID != id
 }
 
 // parseLMStudio reads an LM Studio conversation file: {"name",
@@ -313,18 +380,29 @@ func parseLMStudio(data []byte) (*Conversation, error) {
 		if m.Selected < 0 || m.Selected >= len(m.Versions) {
 			return nil, fmt.Errorf("message %d selects version %d of %d", i+1, m.Selected, len(m.Versions))
 		}
-		v := m.Versions[m.Selected]
-		text := texts(v.Content)
-		for _, s := range v.Steps {
-			if s.Type == "contentBlock" && (s.Style == nil || s.Style.Type != "thinking") {
-				text += texts(s.Content)
+		textOf := func(v version) string {
+			text := texts(v.Content)
+			for _, s := range v.Steps {
+				if s.Type == "contentBlock" && (s.Style == nil || s.Style.Type != "thinking") {
+					text += texts(s.Content)
+				}
 			}
+			return text
 		}
+		v := m.Versions[m.Selected]
 		if v.Role == "system" {
-			cv.Settings.SystemPrompt = text
+			cv.Settings.SystemPrompt = textOf(v)
 			continue
 		}
-		cv.Messages = append(cv.Messages, Message{Role: v.Role, Content: text})
+		// The other versions (regenerated replies) are kept as Burrow's
+		// versions of this turn; LM Studio keeps no turns after them.
+		head := Message{Role: v.Role, Content: textOf(v), AltIndex: m.Selected}
+		for k, o := range m.Versions {
+			if k != m.Selected {
+				head.Alts = append(head.Alts, []Message{{Role: o.Role, Content: textOf(o)}})
+			}
+		}
+		cv.Messages = append(cv.Messages, head)
 	}
 	cv.Created = unixTime(x.CreatedAt)
 	cv.Updated = cv.Created

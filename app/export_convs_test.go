@@ -122,13 +122,21 @@ func TestImportOtherApps(t *testing.T) {
 	tree := `{"title": "T", "chat": {"history": {"currentId": "c", "messages": {
 	  "a": {"id": "a", "role": "user", "content": "one"},
 	  "b": {"id": "b", "parentId": "a", "role": "assistant", "content": "old answer"},
-	  "c": {"id": "c", "parentId": "a", "role": "assistant", "content": "new answer"}}}}}`
+	  "c": {"id": "c", "parentId": "a", "role": "assistant", "content": "new answer"},
+	  "d": {"id": "d", "parentId": "b", "role": "user", "content": "really?"},
+	  "e": {"id": "e", "parentId": "d", "role": "assistant", "content": "yes"},
+	  "s": {"id": "s", "parentId": "s", "role": "user", "content": "a loop on itself"}}}}}`
 	cv, err = ParseConversation([]byte(tree))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(cv.Messages) != 2 || cv.Messages[1].Content != "new answer" {
 		t.Errorf("Open WebUI tree: %+v", cv.Messages)
+	}
+	// The other reply is kept as a version, with its own follow-up.
+	if shown, total := cv.Versions(1); shown != 2 || total != 2 || cv.Messages[1].Alts[0][0].Content != "old answer" ||
+		len(cv.Messages[1].Alts[0]) != 3 || cv.Messages[1].Alts[0][2].Content != "yes" {
+		t.Errorf("Open WebUI versions %d/%d: %+v", shown, total, cv.Messages[1].Alts)
 	}
 
 	lmStudio := `{"name": "Haiku", "pinned": false, "createdAt": 1717000000000, "tokenCount": 20,
@@ -149,6 +157,9 @@ func TestImportOtherApps(t *testing.T) {
 	if cv.Title != "Haiku" || cv.Settings.SystemPrompt != "Write poems." || cv.Settings.Temperature != 0.5 ||
 		len(cv.Messages) != 2 || cv.Messages[1].Content != "Burrow deep below" || cv.Created.Year() != 2024 {
 		t.Errorf("LM Studio: %+v", cv)
+	}
+	if shown, total := cv.Versions(1); shown != 2 || total != 2 || cv.Messages[1].Alts[0][0].Content != "first try" {
+		t.Errorf("LM Studio versions %d/%d: %+v", shown, total, cv.Messages[1].Alts)
 	}
 }
 
