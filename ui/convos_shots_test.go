@@ -72,6 +72,13 @@ func capture(t *testing.T, w *Window, path string) {
 	t.Helper()
 	time.Sleep(200 * time.Millisecond)
 	content := w.win.Content()
+	// The test canvas does not lay a container out again when a child's
+	// minimum size changes (the real one does each frame): do it here.
+	walk(content, func(o fyne.CanvasObject) {
+		if c, ok := o.(*fyne.Container); ok && c.Layout != nil {
+			c.Layout.Layout(c.Objects, c.Size())
+		}
+	})
 	overlays := w.win.Canvas().Overlays().List()
 	sc := software.NewCanvas()
 	sc.SetPadded(false)
