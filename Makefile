@@ -55,7 +55,8 @@ FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokeniz
 	FuzzIQ4_XSDot:./inference/tensor/ FuzzLegacyDot:./inference/tensor/ \
 	FuzzRequestBodies:./app/api/ FuzzTemplate:./inference/chat/ \
 	FuzzStopMatcher:./inference/ FuzzReasoningSplitter:./inference/ FuzzPathFor:./models/ FuzzParse:./inference/toolcall/ \
-	FuzzGrammar:./inference/grammar/ FuzzJSONSchema:./inference/grammar/
+	FuzzGrammar:./inference/grammar/ FuzzJSONSchema:./inference/grammar/ FuzzImports:./app/ \
+	FuzzExtract:./internal/pdftext/
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz: $${t%%:*}"; \

@@ -72,7 +72,10 @@ type Change struct {
 	// inference.NoToken for text released at the end of a reply).
 	Token int
 	Top   []inference.TokenProb
-	Err   error
+	// ContextUsed and ContextSize, on a ChangePiece, are how full the
+	// context is with this piece (0: the engine does not say).
+	ContextUsed, ContextSize int
+	Err                      error
 	// Notice, on ChangeReplyDone, is what the user should know about the
 	// reply (template fallback, dropped turns); it is kept in Message.Notice.
 	Notice string
@@ -98,6 +101,7 @@ type Controller struct {
 	lib          Library
 	store        ConversationStore
 	settingsPath string
+	presetsPath  string
 	files        *fileWriter // saves off the caller's thread
 
 	mu          sync.Mutex
@@ -114,6 +118,7 @@ type Controller struct {
 	gen         *generation
 	listeners   []func(Change)
 	problems    []error
+	presets     []Preset // the user's (presets.go)
 }
 
 // generation is the reply in flight.
@@ -134,10 +139,14 @@ func NewController(engine Engine, lib Library) *Controller {
 		lib:          lib,
 		store:        ConversationStore{Dir: ConversationsDir()},
 		settingsPath: SettingsPath(),
+		presetsPath:  PresetsPath(),
 	}
 	c.files = newFileWriter(func(err error) { c.emit(Change{Kind: ChangeError, Err: err}) })
 	var err error
 	if c.settings, err = LoadSettings(c.settingsPath); err != nil {
+		c.problems = append(c.problems, err)
+	}
+	if c.presets, err = LoadPresets(c.presetsPath); err != nil {
 		c.problems = append(c.problems, err)
 	}
 	var errs []error
@@ -522,20 +531,22 @@ func (c *Controller) Send(id, text string) error {
 	})
 }
 
-// Regenerate replaces the last reply with a new one.
+// Regenerate writes a new last reply; the old one stays as another
+// version (branches.go).
 func (c *Controller) Regenerate(id string) error {
 	return c.startReply(id, func(cv *Conversation) error {
 		last := lastUser(cv.Messages)
 		if last < 0 {
 			return errors.New("nothing to regenerate: the conversation has no message yet")
 		}
-		cv.Messages = cv.Messages[:last+1]
+		cv.regenerateAfter(last)
 		return nil
 	})
 }
 
 // EditMessage changes the user message at index and continues the
-// conversation from there: later turns are dropped and a new reply starts.
+// conversation from there with a new reply; the old message and the turns
+// after it stay as another version (branches.go).
 func (c *Controller) EditMessage(id string, index int, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return errors.New("the message is empty")
@@ -544,8 +555,7 @@ func (c *Controller) EditMessage(id string, index int, text string) error {
 		if index < 0 || index >= len(cv.Messages) || cv.Messages[index].Role != "user" {
 			return fmt.Errorf("message %d is not a user message", index)
 		}
-		cv.Messages[index].Content = text
-		cv.Messages = cv.Messages[:index+1]
+		cv.branchAt(index, Message{Role: "user", Content: text})
 		return nil
 	})
 }
@@ -593,7 +603,9 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 		c.mu.Unlock()
 		return err
 	}
-	cv.Messages = append(cv.Messages, Message{Role: "assistant"})
+	if !endsWithNewVersion(cv.Messages) { // a regenerated reply is in place already
+		cv.Messages = append(cv.Messages, Message{Role: "assistant"})
+	}
 	cv.Updated = time.Now()
 	c.moveToFrontLocked(cv)
 	req := inference.GenerateRequest{
@@ -662,7 +674,8 @@ func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 		c.mu.Unlock()
 		switch {
 		case ev.Kind == inference.EventPiece && (ev.Piece != "" || len(ev.Top) > 0):
-			c.emit(Change{Kind: ChangePiece, ConvID: g.convID, Index: g.index, Piece: ev.Piece, Reasoning: ev.Reasoning, Token: ev.Token, Top: ev.Top})
+			c.emit(Change{Kind: ChangePiece, ConvID: g.convID, Index: g.index, Piece: ev.Piece, Reasoning: ev.Reasoning, Token: ev.Token, Top: ev.Top,
+				ContextUsed: ev.ContextUsed, ContextSize: ev.ContextSize})
 		case ev.Kind == inference.EventError:
 			c.emit(Change{Kind: ChangeError, ConvID: g.convID, Err: ev.Err})
 		}

@@ -37,6 +37,11 @@ type Message struct {
 	// Choices are the reply's tokens with the alternatives the sampler saw,
 	// kept when the conversation's TopLogprobs asks for them.
 	Choices []Choice `json:"choices,omitempty"`
+	// Alts are the other versions of this turn (regenerated, edited), each
+	// with the turns that followed it; AltIndex is this one's place among
+	// them (branches.go). Files without them have no branches.
+	Alts     [][]Message `json:"alts,omitempty"`
+	AltIndex int         `json:"alt_index,omitempty"`
 }
 
 // Choice is one generated token and its top alternatives.
@@ -265,6 +270,7 @@ func (s ConversationStore) LoadAll() ([]*Conversation, []error) {
 			errs = append(errs, fmt.Errorf("read conversation %s: id %q does not match the file", name, c.ID))
 			continue
 		}
+		normalizeBranches(c.Messages)
 		out = append(out, c)
 	}
 	sortNewestFirst(out)

@@ -107,6 +107,11 @@ type Event struct {
 	// built-in was used, or the oldest turns were dropped to fit the
 	// context. Empty when there is nothing to say.
 	Notice string
+	// ContextUsed and ContextSize, on an EventPiece, are the tokens the
+	// context holds so far (as Stats.ContextUsed will count them) and its
+	// size, so a front end can show the context filling while the reply
+	// streams. 0 when the engine cannot tell (a remote server).
+	ContextUsed, ContextSize int
 }
 
 // TokenProb is a candidate token and its probability after the sampler's temperature.

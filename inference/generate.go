@@ -205,6 +205,7 @@ func (d *decoder) sendParts(ev Event) {
 }
 
 func (d *decoder) send(ev Event) {
+	ev.ContextUsed, ev.ContextSize = d.st.Len(), d.st.ContextLen()
 	if ev.Reasoning {
 		d.think.WriteString(ev.Piece)
 	} else {

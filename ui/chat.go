@@ -24,6 +24,7 @@ type chatPane struct {
 	sendBtn *widget.Button
 	stopBtn *widget.Button
 	meter   *contextMeter
+	attach  *attachBar      // files for the next message (attach.go)
 	center  *fyne.Container // the messages, or an empty state
 	empty   fyne.CanvasObject
 	hello   *widget.Label
@@ -46,13 +47,16 @@ func newChatPane(w *Window) *chatPane {
 	p.stopBtn.Hide()
 	p.meter = newContextMeter()
 	buttons := container.NewVBox(layout.NewSpacer(), container.NewStack(p.sendBtn, p.stopBtn))
-	composer := container.NewBorder(nil, p.meter.object, nil, buttons, p.input)
+	p.attach = newAttachBar(p)
+	composer := container.NewBorder(p.attach.object, p.meter.object,
+		container.NewVBox(layout.NewSpacer(), p.attach.pickBtn), buttons, p.input)
 
 	p.hello = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	p.hello.Importance = widget.LowImportance
 	p.empty = newEmptyState(w)
 	p.center = container.NewStack(p.scroll)
 	p.object = container.NewBorder(nil, container.NewPadded(composer), nil, nil, p.center)
+	p.attach.relayout = p.object.(*fyne.Container).Refresh
 	return p
 }
 
@@ -61,12 +65,18 @@ func (p *chatPane) send() {
 	if _, busy := p.win.c.Generating(); busy {
 		return // Enter while a reply streams keeps the draft; Stop is the button
 	}
-	text := p.input.Text
+	atts, counting := p.attach.attachments()
+	if counting != "" {
+		p.win.showNotice("Still counting", "The tokens of “"+counting+"” are still being counted: send again in a moment.")
+		return
+	}
+	text := app.ComposeMessage(p.input.Text, atts)
 	if err := p.win.send(text); err != nil {
 		p.win.showError(err)
 		return
 	}
 	p.input.SetText("")
+	p.attach.clear()
 }
 
 // show rebuilds the pane for a conversation (nil: none selected).

@@ -27,6 +27,9 @@ type messageView struct {
 	md        *markdownView
 	stats     *widget.Label
 	copyBtn   *widget.Button
+	mdBtn     *widget.Button  // copy as Markdown, with the speaker (export.go)
+	msg       app.Message     // as last set, for mdBtn
+	branch    *branchSwitcher // "‹ 2/3 ›" among the versions (branches.go)
 	editBtn   *widget.Button
 	regenBtn  *widget.Button
 	typing    *widget.Label
@@ -61,7 +64,8 @@ func newMessageView(p *chatPane, index int, m app.Message) *messageView {
 	v.typing.Hide()
 
 	v.copyBtn = iconButton(theme.ContentCopyIcon(), func() { p.win.copyText(v.text) })
-	actions := container.NewHBox(v.copyBtn)
+	v.mdBtn = iconButton(theme.FileTextIcon(), func() { p.win.copyMarkdown(v.msg) })
+	actions := container.NewHBox(v.copyBtn, v.mdBtn)
 	name, icon := "Assistant", theme.ComputerIcon()
 	if m.Role == "user" {
 		name, icon = "You", theme.AccountIcon()
@@ -75,6 +79,8 @@ func newMessageView(p *chatPane, index int, m app.Message) *messageView {
 		actions.Add(v.regenBtn)
 	}
 	roleLabel := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.branch = newBranchSwitcher(v)
+	actions.Objects = append([]fyne.CanvasObject{v.branch.object}, actions.Objects...)
 	header := container.NewBorder(nil, nil, container.NewHBox(widget.NewIcon(icon), roleLabel), actions)
 
 	v.body = container.NewStack(v.md.box)
@@ -105,6 +111,8 @@ func iconButton(icon fyne.Resource, tapped func()) *widget.Button {
 
 // set shows a message's text and stats.
 func (v *messageView) set(m app.Message) {
+	v.msg = m
+	v.branch.set(m)
 	v.text = m.Content
 	v.md.Set(m.Content)
 	if v.think != nil {
@@ -151,7 +159,8 @@ func (v *messageView) setStreaming(on bool) {
 	} else {
 		v.typing.Hide()
 	}
-	for _, b := range []*widget.Button{v.copyBtn, v.editBtn, v.regenBtn, v.choicesBtn} {
+	v.branch.enable(!on)
+	for _, b := range []*widget.Button{v.copyBtn, v.mdBtn, v.editBtn, v.regenBtn, v.choicesBtn} {
 		if b == nil {
 			continue
 		}

@@ -27,6 +27,7 @@ type settingsPanel struct {
 	choices                          *widget.Check
 	think                            *widget.Check // the model's think switch (Qwen3's enable_thinking)
 	problem                          *widget.Label // why the fields are not saved
+	presets                          *presetBar
 	object                           fyne.CanvasObject
 }
 
@@ -117,7 +118,9 @@ func newSettingsPanel(w *Window) *settingsPanel {
 		widget.NewFormItem("Threads", p.threads),
 		widget.NewFormItem("KV cache", p.kvType),
 	)
+	p.presets = newPresetBar(p)
 	box := container.NewVBox(heading,
+		widget.NewLabelWithStyle("Preset", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.presets.object,
 		widget.NewLabelWithStyle("System prompt", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.system,
 		widget.NewLabelWithStyle("Sampling", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), formBox,
 		widget.NewLabelWithStyle("Engine", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), engine, note, reload,
@@ -130,7 +133,12 @@ func newSettingsPanel(w *Window) *settingsPanel {
 // fill shows a conversation's settings (or the defaults).
 func (p *settingsPanel) fill(s app.ChatSettings) {
 	p.loading = true
-	defer func() { p.loading = false }()
+	defer func() {
+		p.loading = false
+		if p.presets != nil {
+			p.presets.refresh()
+		}
+	}()
 	p.system.SetText(s.SystemPrompt)
 	p.temp.set(s.Temperature)
 	p.topP.set(s.TopP)
@@ -227,6 +235,7 @@ func (p *settingsPanel) save() {
 	if err := p.win.c.UpdateChatSettings(p.win.current, s); err != nil {
 		p.win.showError(err)
 	}
+	p.presets.refresh()
 }
 
 // choicesTopK is how many alternatives per token the choices option keeps.

@@ -17,6 +17,7 @@ type sidebar struct {
 	list   *widget.List
 	search *widget.Entry
 	newBtn *widget.Button
+	impBtn *widget.Button
 	object fyne.CanvasObject
 	// selecting is set while the list's selection is moved in code, so
 	// OnSelected does not reopen the conversation.
@@ -56,7 +57,8 @@ func newSidebar(w *Window) *sidebar {
 		}
 		w.selectConversation(s.items[id].ID)
 	}
-	top := container.NewVBox(s.newBtn, s.search)
+	s.impBtn = iconButton(theme.FolderOpenIcon(), w.askImport) // import a chat export
+	top := container.NewVBox(s.newBtn, container.NewBorder(nil, nil, nil, s.impBtn, s.search))
 	s.object = container.NewBorder(container.NewPadded(top), nil, nil, nil, s.list)
 	return s
 }
@@ -81,10 +83,10 @@ func (s *sidebar) markSelected() {
 }
 
 func (s *sidebar) showMenu(cv app.Conversation, at fyne.CanvasObject) {
-	menu := fyne.NewMenu("",
-		fyne.NewMenuItemWithIcon("Rename…", theme.DocumentCreateIcon(), func() { s.rename(cv) }),
-		fyne.NewMenuItemWithIcon("Delete", theme.DeleteIcon(), func() { s.confirmDelete(cv) }),
-	)
+	items := []*fyne.MenuItem{fyne.NewMenuItemWithIcon("Rename…", theme.DocumentCreateIcon(), func() { s.rename(cv) })}
+	items = append(items, s.win.exportMenuItems(cv)...)
+	items = append(items, fyne.NewMenuItemWithIcon("Delete", theme.DeleteIcon(), func() { s.confirmDelete(cv) }))
+	menu := fyne.NewMenu("", items...)
 	widget.ShowPopUpMenuAtRelativePosition(menu, s.win.win.Canvas(), fyne.NewPos(0, at.Size().Height), at)
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -140,6 +139,9 @@ func (w *Window) flushPieces() {
 		var text strings.Builder
 		for ; i < len(pending) && pending[i].ConvID == ch.ConvID && pending[i].Index == ch.Index && pending[i].Reasoning == ch.Reasoning; i++ {
 			text.WriteString(pending[i].Piece)
+			if pending[i].ContextSize > 0 { // the newest fill level of the group
+				ch.ContextUsed, ch.ContextSize = pending[i].ContextUsed, pending[i].ContextSize
+			}
 		}
 		ch.Piece = text.String()
 		w.apply(ch)
@@ -184,6 +186,9 @@ func (w *Window) apply(ch app.Change) {
 	case app.ChangePiece:
 		if ch.ConvID == w.current {
 			w.chat.appendPiece(ch.Index, ch.Piece, ch.Reasoning)
+			if ch.ContextSize > 0 { // the meter fills as the reply streams
+				w.chat.meter.set(ch.ContextUsed, ch.ContextSize)
+			}
 		}
 	case app.ChangeReplyDone:
 		if ch.ConvID == w.current && ch.Message != nil {
@@ -268,8 +273,9 @@ func (w *Window) loadModel(path string) {
 	}
 }
 
-// onDropped loads the first dropped .gguf in place; anything else gets a
-// message saying what Burrow can open.
+// onDropped loads the first dropped .gguf in place; other files are put
+// into the next message when they are text (attach.go), and refused with
+// the reason when not.
 func (w *Window) onDropped(_ fyne.Position, uris []fyne.URI) {
 	for _, u := range uris {
 		if strings.EqualFold(filepath.Ext(u.Path()), ".gguf") {
@@ -277,12 +283,12 @@ func (w *Window) onDropped(_ fyne.Position, uris []fyne.URI) {
 			return
 		}
 	}
-	names := make([]string, 0, len(uris))
+	paths := make([]string, 0, len(uris))
 	for _, u := range uris {
-		names = append(names, "“"+filepath.Base(u.Path())+"”")
+		paths = append(paths, u.Path())
 	}
-	w.showNotice("Not a model file",
-		fmt.Sprintf("%s is not a GGUF model.\nBurrow loads .gguf files: drop one here, open one, or download one from the Downloads tab.", strings.Join(names, ", ")))
+	w.tabs.SelectIndex(0) // the chat, where the files go
+	w.attachDropped(paths)
 }
 
 func (w *Window) showDownloads() { w.tabs.Select(w.dlTab) }

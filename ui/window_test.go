@@ -221,18 +221,21 @@ func TestDroppedGGUFLoadsAndRegisters(t *testing.T) {
 	}
 }
 
-func TestDroppedTextShowsMessage(t *testing.T) {
+func TestDroppedBinaryShowsMessage(t *testing.T) {
 	useTempXDG(t)
 	h := newHarness(t, apptest.NewFakeEngine())
-	p := filepath.Join(t.TempDir(), "notes.txt")
-	os.WriteFile(p, []byte("hello"), 0o644)
+	p := filepath.Join(t.TempDir(), "photo.jpg")
+	os.WriteFile(p, []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), 0o644)
 	h.w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)})
 	if len(h.eng.Loads()) != 0 {
-		t.Fatal("a .txt was loaded")
+		t.Fatal("a .jpg was loaded")
 	}
 	top := h.w.win.Canvas().Overlays().Top()
-	if top == nil || !containsText(top, "“notes.txt” is not a GGUF model") {
+	if top == nil || !containsText(top, "“photo.jpg” is not a text file") || !strings.Contains(h.w.lastNotice, ".gguf models") {
 		t.Fatalf("no dialog naming the file (notice %q)", h.w.lastNotice)
+	}
+	if len(h.w.chat.attach.chips) != 0 {
+		t.Fatal("a binary file was attached")
 	}
 }
 

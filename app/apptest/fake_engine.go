@@ -115,7 +115,8 @@ func (f *FakeEngine) Generate(ctx context.Context, req inference.GenerateRequest
 				stats.TimeToFirst = time.Since(start)
 			}
 			stats.GenTokens++
-			ev := inference.Event{Kind: inference.EventPiece, Piece: p, Token: i}
+			ev := inference.Event{Kind: inference.EventPiece, Piece: p, Token: i,
+				ContextUsed: prompt + stats.GenTokens, ContextSize: stats.ContextSize}
 			for k := 0; k < req.TopLogprobs; k++ {
 				// The chosen token first, then made-up runners-up.
 				alt := inference.TokenProb{Token: i + 1000*k, Piece: p, Prob: 0.6 / float32(k+1)}
