@@ -135,6 +135,9 @@ type ModelInfo struct {
 	// ThinkSwitch: the template can turn reasoning off (Qwen3's
 	// enable_thinking; GenerateRequest.TemplateVars).
 	ThinkSwitch bool `json:"think_switch,omitempty"`
+	// ToolFormat is how the template's model writes tool calls (a
+	// toolcall.Format: 0 none, then hermes, llama3, mistral, harmony).
+	ToolFormat int `json:"tool_format,omitempty"`
 }
 
 // Stats describe one reply.

@@ -1,6 +1,7 @@
 package inference
 
 import (
+	"burrow/inference/toolcall"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -103,6 +104,14 @@ func (m *Vocab) Reasoning() (syntax string, canSwitch bool) {
 	return syntax, ThinkSwitch(src)
 }
 
+// toolFormat is how the model's template writes tool calls (ModelInfo).
+func (m *Vocab) toolFormat() int {
+	if m.prompter == nil {
+		return int(toolcall.None)
+	}
+	return int(toolcall.FormatOf(m.prompter.Source()))
+}
+
 // maxDefaultContext caps the context when LoadOptions leave it to the model.
 const maxDefaultContext = 4096
 
@@ -158,6 +167,7 @@ func newModel(path string, f *gguf.File, opts LoadOptions) (*Model, error) {
 			Pooling:       poolingName(lm.Config.Pooling),
 			Reasoning:     reasoning,
 			ThinkSwitch:   thinkSwitch,
+			ToolFormat:    v.toolFormat(),
 		},
 	}, nil
 }

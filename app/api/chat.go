@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"burrow/inference"
+	"burrow/inference/toolcall"
 )
 
 // chatResponse is a whole (non-streamed) chat completion.
@@ -32,7 +34,8 @@ type chatMessage struct {
 	Content *string `json:"content,omitempty"`
 	// ReasoningContent is a thinking model's reasoning, kept out of
 	// Content, as DeepSeek and LM Studio send it.
-	ReasoningContent *string `json:"reasoning_content,omitempty"`
+	ReasoningContent *string        `json:"reasoning_content,omitempty"`
+	ToolCalls        []wireToolCall `json:"tool_calls,omitempty"`
 }
 
 type chatLogprobs struct {
@@ -83,6 +86,11 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
+	plan, e := planTools(&body, s.opts.Model(), &req)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
 	top := 0
 	if body.TopLogprobs != nil {
 		top = *body.TopLogprobs
@@ -100,7 +108,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		Model:             ModelID(info),
 		SystemFingerprint: info.Fingerprint,
 	}
-	shape := &chatShape{head: head, logprobs: body.Logprobs, top: top}
+	shape := &chatShape{head: head, logprobs: body.Logprobs, top: top, tools: plan}
+	if plan != nil && !plan.forced {
+		shape.calls = toolcall.NewStream(plan.format)
+	}
 	if body.Logprobs {
 		shape.lp = &chatLogprobs{Content: []tokenLogprob{}}
 	}
@@ -113,6 +124,9 @@ type chatShape struct {
 	logprobs bool
 	top      int
 	lp       *chatLogprobs // the whole response's, when asked for
+	tools    *toolPlan     // nil: no tools
+	calls    *toolcall.Stream
+	held     strings.Builder // a forced call's text, sent as tool_calls at the end
 }
 
 // chunk is a chat.completion.chunk with one choice.
@@ -132,8 +146,18 @@ func (c *chatShape) piece(ev inference.Event) (any, bool) {
 		return nil, false // text held back by a stop string; nothing to show yet
 	}
 	ch := chatChoice{Delta: &chatMessage{Content: strPtr(ev.Piece)}}
-	if ev.Reasoning {
+	switch {
+	case ev.Reasoning:
 		ch.Delta = &chatMessage{ReasoningContent: strPtr(ev.Piece)}
+	case c.tools != nil && c.tools.forced:
+		c.held.WriteString(ev.Piece) // the whole reply is the call
+		return nil, false
+	case c.calls != nil:
+		shown := c.calls.Feed(ev.Piece)
+		if shown == "" && !c.logprobs {
+			return nil, false // maybe a call beginning: held until it is clear
+		}
+		ch.Delta = &chatMessage{Content: strPtr(shown)}
 	}
 	if c.logprobs {
 		ch.Logprobs = &chatLogprobs{Content: []tokenLogprob{tokenLogprobOf(ev, c.top)}}
@@ -141,8 +165,31 @@ func (c *chatShape) piece(ev inference.Event) (any, bool) {
 	return c.chunk(ch), true
 }
 
-func (c *chatShape) finish(stop string) any {
-	return c.chunk(chatChoice{Delta: &chatMessage{}, FinishReason: strPtr(FinishReason(stop))})
+func (c *chatShape) finish(stop string) []any {
+	reason := FinishReason(stop)
+	var out []any
+	var calls []toolcall.Call
+	switch {
+	case c.tools != nil && c.tools.forced:
+		var rest string
+		rest, calls = c.tools.parseReply(c.held.String())
+		if rest != "" {
+			out = append(out, c.chunk(chatChoice{Delta: &chatMessage{Content: strPtr(rest)}}))
+		}
+	case c.calls != nil:
+		rest, cs, err := c.calls.Finish()
+		if err == nil {
+			calls = cs
+		}
+		if rest != "" {
+			out = append(out, c.chunk(chatChoice{Delta: &chatMessage{Content: strPtr(rest)}}))
+		}
+	}
+	if len(calls) > 0 {
+		out = append(out, c.chunk(chatChoice{Delta: &chatMessage{ToolCalls: wireCalls(calls, true)}}))
+		reason = "tool_calls"
+	}
+	return append(out, c.chunk(chatChoice{Delta: &chatMessage{}, FinishReason: strPtr(reason)}))
 }
 
 func (c *chatShape) usage(st *inference.Stats) any {
@@ -166,10 +213,21 @@ func (c *chatShape) whole(rep *inference.Reply) any {
 	if r := rep.Reasoning(); r != "" {
 		msg.ReasoningContent = &r
 	}
+	reason := FinishReason(rep.StopReason)
+	if c.tools != nil {
+		content, calls := c.tools.parseReply(rep.Text())
+		if len(calls) > 0 {
+			msg.ToolCalls, reason = wireCalls(calls, false), "tool_calls"
+			msg.Content = nil // OpenAI sends null content beside calls
+			if content != "" {
+				msg.Content = &content
+			}
+		}
+	}
 	h.Choices = []chatChoice{{
 		Message:      msg,
 		Logprobs:     c.lp,
-		FinishReason: strPtr(FinishReason(rep.StopReason)),
+		FinishReason: strPtr(reason),
 	}}
 	h.Usage = usageOf(rep.Stats)
 	return h

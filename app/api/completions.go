@@ -126,8 +126,8 @@ func (c *completionShape) piece(ev inference.Event) (any, bool) {
 	return c.chunk(ch), true
 }
 
-func (c *completionShape) finish(stop string) any {
-	return c.chunk(completionChoice{FinishReason: strPtr(FinishReason(stop))})
+func (c *completionShape) finish(stop string) []any {
+	return []any{c.chunk(completionChoice{FinishReason: strPtr(FinishReason(stop))})}
 }
 
 func (c *completionShape) usage(st *inference.Stats) any {

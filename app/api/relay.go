@@ -14,8 +14,9 @@ type replyShape interface {
 	start() (any, bool)
 	// piece is the stream chunk of one piece, if there is one to send.
 	piece(ev inference.Event) (any, bool)
-	// finish is the stream chunk with the finish reason.
-	finish(stop string) any
+	// finish is the stream's last chunks: any text held back, then the
+	// finish reason.
+	finish(stop string) []any
 	// usage is the stream chunk with only the token accounting.
 	usage(st *inference.Stats) any
 	// add notes a piece for the whole response (its logprobs).
@@ -70,8 +71,10 @@ func streamReply(w http.ResponseWriter, events iter.Seq[inference.Event], shape 
 			_ = out.sendError(errGeneration(orUnknown(ev.Err)))
 			return
 		case inference.EventDone:
-			if out.send(shape.finish(ev.StopReason)) != nil {
-				return
+			for _, c := range shape.finish(ev.StopReason) {
+				if out.send(c) != nil {
+					return
+				}
 			}
 			if withUsage && out.send(shape.usage(ev.Stats)) != nil {
 				return

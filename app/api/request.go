@@ -160,6 +160,10 @@ type chatRequest struct {
 	Logprobs            bool            `json:"logprobs"`
 	TopLogprobs         *int            `json:"top_logprobs"`
 	Tools               json.RawMessage `json:"tools"`
+	ToolChoice          json.RawMessage `json:"tool_choice"`
+	// ParallelToolCalls is accepted: replies may hold several calls
+	// unless the call is forced (tool_choice required or named: one).
+	ParallelToolCalls *bool `json:"parallel_tool_calls"`
 	// ChatTemplateKwargs are chat template variables, as vLLM and
 	// llama.cpp's server take them ({"enable_thinking": false} for Qwen3).
 	ChatTemplateKwargs map[string]any `json:"chat_template_kwargs"`
@@ -176,6 +180,17 @@ type chatMessageIn struct {
 	// says reasoning): the template decides whether the model sees it.
 	ReasoningContent string `json:"reasoning_content"`
 	Reasoning        string `json:"reasoning"`
+	// An assistant turn's calls, and which call a tool turn answers.
+	ToolCalls []struct {
+		ID       string `json:"id"`
+		Type     string `json:"type"`
+		Function struct {
+			Name      string `json:"name"`
+			Arguments string `json:"arguments"`
+		} `json:"function"`
+	} `json:"tool_calls"`
+	ToolCallID string `json:"tool_call_id"`
+	Name       string `json:"name"`
 }
 
 const maxTopLogprobs = 20
@@ -189,9 +204,6 @@ func (c *chatRequest) toGenerate() (inference.GenerateRequest, *apiError) {
 	}
 	if len(c.Messages) == 0 {
 		return req, badRequest("messages", "messages must hold at least one message")
-	}
-	if len(c.Tools) > 0 && !bytes.Equal(c.Tools, []byte("null")) && !bytes.Equal(c.Tools, []byte("[]")) {
-		return req, badRequest("tools", "tools (function calling) are not supported")
 	}
 	g, e := c.grammar()
 	if e != nil {
@@ -265,13 +277,13 @@ func (m chatMessageIn) toChat(i int) (chat.Message, *apiError) {
 	param := "messages[" + strconv.Itoa(i) + "]"
 	role := m.Role
 	switch role {
-	case "system", "user", "assistant":
+	case "system", "user", "assistant", "tool":
 	case "developer": // OpenAI's newer name for system
 		role = "system"
 	case "":
 		return chat.Message{}, badRequest(param+".role", "message %d has no role", i)
 	default:
-		return chat.Message{}, badRequest(param+".role", "role %q is not supported (system, developer, user, assistant)", m.Role)
+		return chat.Message{}, badRequest(param+".role", "role %q is not supported (system, developer, user, assistant, tool)", m.Role)
 	}
 	text, e := contentText(m.Content, param+".content")
 	if e != nil {
@@ -281,7 +293,11 @@ func (m chatMessageIn) toChat(i int) (chat.Message, *apiError) {
 	if reasoning == "" {
 		reasoning = m.Reasoning
 	}
-	return chat.Message{Role: role, Content: text, Reasoning: reasoning}, nil
+	msg := chat.Message{Role: role, Content: text, Reasoning: reasoning}
+	if e := m.toolFields(i, &msg); e != nil {
+		return chat.Message{}, e
+	}
+	return msg, nil
 }
 
 // contentText flattens a message's content (string, null, or text parts).

@@ -304,3 +304,9 @@ func parseHarmony(text string) (string, []Call, error) {
 	}
 	return content.String(), calls, nil
 }
+
+// ParseJSONCall reads a reply that is one call as a bare JSON object, as a
+// grammar-forced call is written: {"name": ..., "arguments": {...}}.
+func ParseJSONCall(text string) (Call, error) {
+	return object([]byte(strings.TrimSpace(text)))
+}
