@@ -66,6 +66,7 @@ func newGGUFSynthCmd() *cobra.Command {
 	fl.StringVar(&o.Arch, "arch", "", "architecture: "+strings.Join(synth.Arches, ", ")+" (default: the preset's)")
 	fl.StringVar(&o.Preset, "preset", "tiny", "model shape: "+strings.Join(synth.Presets(), ", "))
 	fl.StringVar(&typ, "type", "q8_0", "matrix type: q8_0, f16, f32 or a quantized type such as q4_k, q6_k (vectors stay f32)")
+	fl.StringVar(&o.ExpertType, "expert-type", "", "type of the MoE experts' matrices, e.g. mxfp4 (default: --type)")
 	fl.StringVar(&o.VocabFrom, "vocab-from", "", "copy the tokenizer.* keys from this .gguf")
 	fl.Uint64Var(&o.Seed, "seed", 0, "random seed")
 	fl.Float64Var(&o.Std, "std", 0.02, "standard deviation of the weights")

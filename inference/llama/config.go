@@ -29,13 +29,28 @@ type Config struct {
 	Window      int     // sliding-window attention: local layers see the last Window positions (0: none)
 	SWAPattern  int     // every SWAPattern-th layer is global, the others local (with Window)
 	RopeBaseSWA float32 // rope base of the local layers (their positions are not scaled)
-	Experts     int     // expert_count: FFN experts per layer (0: a dense FFN)
-	ExpertsUsed int     // expert_used_count: experts each token is routed to
-	ExpertFF    int     // expert_feed_forward_length
-	RopeNeoX    bool    // rotate (i, i+d/2) pairs (qwen2); llama rotates adjacent pairs
-	NormEps     float32 // attention.layer_norm_rms_epsilon
-	TiedOutput  bool    // no output.weight: the embedding doubles as the classifier
-	RopeFactors bool    // rope_freqs.weight present (Llama 3.1/3.2 scaling)
+	// RopeScaleSWA is the local layers' position multiplier when a family
+	// scales them like the global ones (gpt-oss); 0 means 1 (gemma).
+	RopeScaleSWA float32
+	// YaRN rope scaling (rope.scaling.type yarn): YarnOrigCtx is the
+	// trained context the ramp is computed for, YarnExtFactor the mix (0:
+	// no YaRN), YarnAttnFactor ggml's attn_factor (llama.cpp's
+	// cparams.yarn_attn_factor), YarnBetaFast/Slow the ramp's ends.
+	YarnOrigCtx                   int
+	YarnExtFactor, YarnAttnFactor float32
+	YarnBetaFast, YarnBetaSlow    float32
+	// AttnTempScale and AttnTempFloor: llama 4 / mistral3 attention
+	// temperature, queries of position p times
+	// 1 + AttnTempScale*ln(floor((p+AttnTempOffset)/AttnTempFloor)+1) (0: none).
+	AttnTempScale, AttnTempOffset float32
+	AttnTempFloor                 int
+	Experts                       int     // expert_count: FFN experts per layer (0: a dense FFN)
+	ExpertsUsed                   int     // expert_used_count: experts each token is routed to
+	ExpertFF                      int     // expert_feed_forward_length
+	RopeNeoX                      bool    // rotate (i, i+d/2) pairs (qwen2); llama rotates adjacent pairs
+	NormEps                       float32 // attention.layer_norm_rms_epsilon
+	TiedOutput                    bool    // no output.weight: the embedding doubles as the classifier
+	RopeFactors                   bool    // rope_freqs.weight present (Llama 3.1/3.2 scaling)
 }
 
 // QDim is the width of the concatenated query heads.
@@ -107,8 +122,12 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 		if factor := f.FloatOr(key("rope.scaling.factor"), 1); factor > 0 {
 			c.RopeScale = float32(1 / factor)
 		}
+	case "yarn":
+		if err := c.readYaRN(keys{f, arch}); err != nil {
+			return c, err
+		}
 	default:
-		return c, fmt.Errorf("llama: rope scaling %q is not supported yet; supported: none, linear, llama3 (rope_freqs)", st)
+		return c, fmt.Errorf("llama: rope scaling %q is not supported yet; supported: none, linear, yarn, llama3 (rope_freqs)", st)
 	}
 	c.RopeNeoX = fam.ropeNeoX
 

@@ -73,14 +73,21 @@ func (s *State) attention(l, n int) {
 
 	// RoPE: rotate queries and keys by their positions (local layers of
 	// a sliding-window family with their own base, unscaled).
-	base, scale, shape := c.RopeBase, c.RopeScale, s.attShape
+	base, scale, shape, yarn := c.RopeBase, c.RopeScale, s.attShape, s.yarn
 	if c.Local(l) {
-		base, scale, shape = c.RopeBaseSWA, 1, s.attShapeLocal
+		base, scale, shape, yarn = c.RopeBaseSWA, 1, s.attShapeLocal, s.yarnLocal
+		if c.RopeScaleSWA != 0 {
+			scale = c.RopeScaleSWA
+		}
 	}
+	shape.Sinks = L.Sinks // nil but for gpt-oss
 	for t := 0; t < n; t++ {
 		pos := pos0 + t
-		tensor.RoPEScaled(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors)
-		tensor.RoPEScaled(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors)
+		tensor.RoPEYaRN(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors, yarn)
+		tensor.RoPEYaRN(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, m.RopeFactors, yarn)
+	}
+	if c.AttnTempScale != 0 {
+		s.attnTemp(q, pos0, n)
 	}
 
 	// Store the new keys and values, then attend: token t sees positions
@@ -107,7 +114,11 @@ func (s *State) ffn(L *Layer, n int) {
 
 	s.rmsNorm(xb, x, L.FFNNorm, n)
 	if s.fam.moe {
-		s.moeFFNRows(L, n)
+		if s.fam.moeFFN != nil {
+			s.fam.moeFFN(s, L, n)
+		} else {
+			s.moeFFNRows(L, n)
+		}
 		addInto(x, xb)
 		return
 	}

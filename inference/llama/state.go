@@ -49,9 +49,10 @@ type State struct {
 	up                      []float32 // [batch][HiddenDim]
 	logits                  []float32 // [Vocab], of the last token
 
-	attShape      tensor.AttnShape
-	attShapeLocal tensor.AttnShape    // the sliding-window layers' (gemma)
-	attScratch    *tensor.AttnScratch // per-thread attention scratch
+	attShape        tensor.AttnShape
+	attShapeLocal   tensor.AttnShape    // the sliding-window layers' (gemma)
+	attScratch      *tensor.AttnScratch // per-thread attention scratch
+	yarn, yarnLocal *tensor.YaRN        // YaRN rope of the global and local layers (nil: none)
 
 	inDim *tensor.Activations // matmul inputs of width Dim
 	inQ   *tensor.Activations // ... of width QDim
@@ -138,6 +139,7 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	s.attShape = attnShape(c)
 	s.attShapeLocal = s.attShape
 	s.attShapeLocal.Window = c.Window
+	s.yarn, s.yarnLocal = c.yarnFor(c.RopeBase), c.yarnFor(c.RopeBaseSWA)
 	s.attScratch = tensor.NewAttnScratch(s.pool.Threads(), s.attShape, ctxLen, o.KV == KVF16)
 	return s, nil
 }

@@ -8,6 +8,7 @@ package synth
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -29,6 +30,9 @@ type Options struct {
 	Std     float64
 	Name    string // general.name; default "synth-<arch>-<preset>"
 	Context int    // context_length; 0 takes the preset's
+	// ExpertType, if not "", is the type of the experts' stacked matrices
+	// (e.g. "mxfp4", as gpt-oss ships them); "" means Type.
+	ExpertType string
 }
 
 // Write writes the model to path (through a temporary file renamed into place).
@@ -75,6 +79,7 @@ type config struct {
 	Preset
 	arch   string
 	typ    gguf.Type
+	expTyp gguf.Type
 	seed   uint64
 	std    float64
 	name   string
@@ -99,6 +104,14 @@ func resolve(o Options) (config, error) {
 	}
 	if !tensor.CanQuantize(c.typ) {
 		return config{}, fmt.Errorf("synth: type %s cannot be written (f32, f16, q8_0 or a quantized type the engine writes, such as q4_k)", c.typ)
+	}
+	c.expTyp = c.typ
+	if o.ExpertType != "" {
+		t, ok := gguf.ParseType(o.ExpertType)
+		if !ok || !tensor.CanQuantize(t) {
+			return config{}, fmt.Errorf("synth: expert type %q cannot be written", o.ExpertType)
+		}
+		c.expTyp = t
 	}
 	if c.std == 0 {
 		c.std = 0.02
@@ -178,6 +191,19 @@ func setMetadata(w *gguf.Writer, c config) error {
 		{a + "vocab_size", uint32(c.nVocab)},
 		{a + "rope.dimension_count", hd},
 		{"general.quantization_version", uint32(2)},
+	}
+	if c.Experts > 0 {
+		kvs = append(kvs, []struct {
+			k string
+			v any
+		}{{a + "expert_count", uint32(c.Experts)}, {a + "expert_used_count", uint32(c.ExpertsUsed)},
+			{a + "expert_feed_forward_length", uint32(c.ExpertFF)}}...)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Keys)) {
+		kvs = append(kvs, struct {
+			k string
+			v any
+		}{a + k, c.Keys[k]})
 	}
 	for _, kv := range kvs {
 		if err := w.Set(kv.k, kv.v); err != nil {

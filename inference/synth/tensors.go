@@ -26,7 +26,8 @@ type tensorSpec struct {
 // ones the preset asks for.
 func tensorSpecs(c config) []tensorSpec {
 	lc := llama.Config{Arch: c.arch, Dim: c.Embd, HiddenDim: c.FF, Layers: c.Layers, Heads: c.Heads,
-		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.HeadSize(), VocabSize: c.nVocab}
+		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.HeadSize(), VocabSize: c.nVocab,
+		Experts: c.Experts, ExpertsUsed: c.ExpertsUsed, ExpertFF: c.ExpertFF}
 	decls, err := llama.Tensors(c.arch, &lc)
 	if err != nil {
 		panic(err) // resolve accepted only registered architectures
@@ -50,6 +51,9 @@ func tensorSpecs(c config) []tensorSpec {
 		switch d.Kind {
 		case llama.Matrix:
 			s.typ = matrixType(c.typ, d.Shape[0])
+			if len(d.Shape) == 3 { // an experts' stack
+				s.typ = matrixType(c.expTyp, d.Shape[0])
+			}
 		case llama.Norm:
 			s.fill = fillOnes
 		}
