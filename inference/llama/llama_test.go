@@ -76,7 +76,7 @@ func TestUnsupportedFilesSayWhy(t *testing.T) {
 		typeOf func(string) gguf.Type
 		want   string
 	}{
-		{"architecture", "mamba", nil, "mamba is not supported yet; supported: gemma3, llama, phi3, qwen2, qwen3, qwen3moe"},
+		{"architecture", "mamba", nil, "mamba is not supported yet; supported: " + strings.Join(SupportedArchitectures(), ", ")},
 		{"tensor type", "llama", func(n string) gguf.Type {
 			if n == "blk.0.attn_q.weight" {
 				return gguf.TypeQ8_1
