@@ -2,7 +2,8 @@
 # Greedy generation by Burrow and by llama.cpp (node-llama-cpp 3.21.1) on the
 # same files and prompts, both with an F32 KV cache: the token ids must be identical. Covers what the
 # shared references do not: qwen2 (biases, NeoX rope), Llama-3 rope scaling,
-# tied output, other head counts, synthesized presets.
+# YaRN, gpt-oss (sinks, MoE, MXFP4 experts), mistral3, tied output, other
+# head counts, synthesized presets.
 set -euo pipefail
 bin=$(realpath "$1") testdata=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,10 +14,13 @@ models=("$testdata"/models/stories260K-f32.gguf "$testdata"/models/stories260K-q
 # Our own synthesized models (random weights, real shapes and tokenizer).
 # std 0.5 keeps the top two logits far apart, so greedy picks are decided by
 # the weights and not by rounding differences between two correct engines.
-for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f16" "qwen2 small q8_0"; do
+# A fourth field is the experts' type (gpt-oss ships MXFP4 experts).
+for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f16" "qwen2 small q8_0" \
+    "gpt-oss gpt-oss-tiny f32" "gpt-oss gpt-oss-tiny q8_0 mxfp4" "gpt-oss gpt-oss-small q8_0 mxfp4" \
+    "llama yarn-tiny q8_0" "mistral3 mistral3-tiny f32"; do
   set -- $spec
-  f="$work/synth-$1-$2-$3-std05.gguf"
-  [ -f "$f" ] || "$bin" gguf synth --arch "$1" --preset "$2" --type "$3" --std 0.5 --seed 7 -o "$f" >/dev/null
+  f="$work/synth-$1-$2-$3${4:+-$4}-std05.gguf"
+  [ -f "$f" ] || "$bin" gguf synth --arch "$1" --preset "$2" --type "$3" ${4:+--expert-type "$4"} --std 0.5 --seed 7 -o "$f" >/dev/null
   models+=("$f")
 done
 prompts=("Once upon a time" "One day, a little bird" "Tom and his mom went to the park.")

@@ -153,3 +153,43 @@ func TestMistral3MatchesLlamaCpp(t *testing.T) {
 	checkPeerRef(t, "peer-mistral3-tiny-f32.json", 1e-3)
 	checkPeerRef(t, "peer-mistral3-tiny-q8_0.json", 0.1)
 }
+
+// Decoding gpt-oss (experts, sinks, YaRN, window) and mistral3 (attention
+// temperature) allocates nothing per token.
+func TestGptOssMistral3DecodeDoesNotAllocate(t *testing.T) {
+	for _, o := range []synth.Options{
+		{Preset: "gpt-oss-tiny", Type: gguf.TypeQ8_0, ExpertType: "mxfp4", Std: 0.5, Seed: 7},
+		{Preset: "mistral3-tiny", Type: gguf.TypeF32, Std: 0.5, Seed: 7},
+	} {
+		path := filepath.Join(t.TempDir(), o.Preset+".gguf")
+		if err := synth.Write(path, o); err != nil {
+			t.Fatal(err)
+		}
+		f, err := gguf.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := llama.Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := m.NewState(128, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Eval([]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}); err != nil {
+			t.Fatal(err)
+		}
+		tok := []int{42}
+		allocs := testing.AllocsPerRun(20, func() {
+			if _, err := s.Eval(tok); err != nil {
+				t.Fatal(err)
+			}
+		})
+		s.Close()
+		f.Close()
+		if allocs != 0 {
+			t.Errorf("%s: %.1f allocations per decoded token", o.Preset, allocs)
+		}
+	}
+}

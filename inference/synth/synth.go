@@ -166,6 +166,15 @@ func fileType(t gguf.Type) uint32 {
 	return 0 // ALL_F32
 }
 
+// fileType is the file's llama_ftype: MOSTLY_MXFP4_MOE when the experts
+// are MXFP4, else that of the matrices' type.
+func (c config) fileType() uint32 {
+	if c.expTyp == gguf.TypeMXFP4 && c.Experts > 0 {
+		return 38
+	}
+	return fileType(c.typ)
+}
+
 func setMetadata(w *gguf.Writer, c config) error {
 	a := c.arch + "."
 	hd := uint32(c.HeadSize())
@@ -187,7 +196,7 @@ func setMetadata(w *gguf.Writer, c config) error {
 		{a + "attention.layer_norm_rms_epsilon", float32(c.RMSEps)},
 		{a + "attention.key_length", hd},
 		{a + "attention.value_length", hd},
-		{"general.file_type", fileType(c.typ)},
+		{"general.file_type", c.fileType()},
 		{a + "vocab_size", uint32(c.nVocab)},
 		{a + "rope.dimension_count", hd},
 		{"general.quantization_version", uint32(2)},
