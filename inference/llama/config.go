@@ -29,6 +29,14 @@ type Config struct {
 	Window      int     // sliding-window attention: local layers see the last Window positions (0: none)
 	SWAPattern  int     // every SWAPattern-th layer is global, the others local (with Window)
 	RopeBaseSWA float32 // rope base of the local layers (their positions are not scaled)
+	Experts     int     // expert_count: FFN experts per layer (0: a dense FFN)
+	ExpertsUsed int     // expert_used_count: experts each token is routed to
+	ExpertFF    int     // expert_feed_forward_length
+	RopeNeoX    bool    // rotate (i, i+d/2) pairs (qwen2); llama rotates adjacent pairs
+	NormEps     float32 // attention.layer_norm_rms_epsilon
+	TiedOutput  bool    // no output.weight: the embedding doubles as the classifier
+	RopeFactors bool    // rope_freqs.weight present (Llama 3.1/3.2 scaling)
+
 	// RopeScaleSWA is the local layers' position multiplier when a family
 	// scales them like the global ones (gpt-oss); 0 means 1 (gemma).
 	RopeScaleSWA float32
@@ -44,13 +52,6 @@ type Config struct {
 	// 1 + AttnTempScale*ln(floor((p+AttnTempOffset)/AttnTempFloor)+1) (0: none).
 	AttnTempScale, AttnTempOffset float32
 	AttnTempFloor                 int
-	Experts                       int     // expert_count: FFN experts per layer (0: a dense FFN)
-	ExpertsUsed                   int     // expert_used_count: experts each token is routed to
-	ExpertFF                      int     // expert_feed_forward_length
-	RopeNeoX                      bool    // rotate (i, i+d/2) pairs (qwen2); llama rotates adjacent pairs
-	NormEps                       float32 // attention.layer_norm_rms_epsilon
-	TiedOutput                    bool    // no output.weight: the embedding doubles as the classifier
-	RopeFactors                   bool    // rope_freqs.weight present (Llama 3.1/3.2 scaling)
 }
 
 // QDim is the width of the concatenated query heads.

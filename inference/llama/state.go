@@ -49,10 +49,11 @@ type State struct {
 	up                      []float32 // [batch][HiddenDim]
 	logits                  []float32 // [Vocab], of the last token
 
-	attShape        tensor.AttnShape
-	attShapeLocal   tensor.AttnShape    // the sliding-window layers' (gemma)
-	attScratch      *tensor.AttnScratch // per-thread attention scratch
-	yarn, yarnLocal *tensor.YaRN        // YaRN rope of the global and local layers (nil: none)
+	attShape      tensor.AttnShape
+	attShapeLocal tensor.AttnShape    // the sliding-window layers' (gemma)
+	attScratch    *tensor.AttnScratch // per-thread attention scratch
+
+	yarn, yarnLocal *tensor.YaRN // YaRN rope of the global and local layers (nil: none)
 
 	inDim *tensor.Activations // matmul inputs of width Dim
 	inQ   *tensor.Activations // ... of width QDim
