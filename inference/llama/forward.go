@@ -72,7 +72,8 @@ func (s *State) attention(l, n int) {
 	}
 
 	// RoPE: rotate queries and keys by their positions (local layers of
-	// a sliding-window family with their own base, unscaled).
+	// a sliding-window family with their own base, unscaled unless the
+	// family sets RopeScaleSWA), with YaRN when the file asks for it.
 	base, scale, shape, yarn := c.RopeBase, c.RopeScale, s.attShape, s.yarn
 	if c.Local(l) {
 		base, scale, shape, yarn = c.RopeBaseSWA, 1, s.attShapeLocal, s.yarnLocal
