@@ -23,6 +23,7 @@ type peerRef struct {
 		Std          float64 `json:"std"`
 		Seed         uint64  `json:"seed"`
 	} `json:"synth"`
+	KV           string         `json:"kv"` // "f16": an F16 cache (llama.cpp with flash attention)
 	PromptIDs    []int          `json:"prompt_ids"`
 	GeneratedIDs []int          `json:"generated_ids"`
 	TopLogprobs  [][][2]float64 `json:"top_logprobs"`
@@ -46,7 +47,7 @@ func logSoftmax(x []float32) []float64 {
 }
 
 // checkPeerRef writes the reference's synthesized model again, runs it
-// greedily (prompt as one batch, F32 KV cache) and checks the ids and, at
+// greedily (prompt as one batch, the reference's KV cache) and checks the ids and, at
 // every step, the log-probabilities of llama.cpp's top 8 tokens.
 func checkPeerRef(t *testing.T, name string, tol float64) {
 	t.Helper()
@@ -76,7 +77,11 @@ func checkPeerRef(t *testing.T, name string, tol float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := m.NewState(256, 2)
+	kv := llama.KVF32
+	if ref.KV == "f16" {
+		kv = llama.KVF16
+	}
+	s, err := m.NewStateWith(llama.StateOptions{Context: 256, Threads: 2, KV: kv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +141,9 @@ func TestGptOssMatchesLlamaCpp(t *testing.T) {
 		{"peer-gpt-oss-tiny-q8_0-mxfp4.json", 0.1},
 		{"peer-gpt-oss-small-f32.json", 1e-2},
 		{"peer-gpt-oss-small-q8_0-mxfp4.json", 0.1},
+		// F16 cache: the sinks in flash attention's online softmax.
+		{"peer-gpt-oss-tiny-q8_0-mxfp4-kvf16.json", 0.1},
+		{"peer-gpt-oss-small-q8_0-mxfp4-kvf16.json", 0.1},
 	} {
 		t.Run(c.name, func(t *testing.T) { checkPeerRef(t, c.name, c.tol) })
 	}
