@@ -71,6 +71,7 @@ func newGGUFSynthCmd() *cobra.Command {
 	fl.Uint64Var(&o.Seed, "seed", 0, "random seed")
 	fl.Float64Var(&o.Std, "std", 0.02, "standard deviation of the weights")
 	fl.IntVar(&o.Context, "ctx", 0, "context_length (default: the preset's)")
+	fl.IntVar(&o.Layers, "layers", 0, "block_count (default: the preset's)")
 	fl.StringVar(&o.Name, "name", "", "general.name (default synth-ARCH-PRESET)")
 	fl.StringVarP(&out, "output", "o", "", "output file")
 	fl.BoolVar(&asJSON, "json", false, "print a JSON object describing the file")

@@ -52,3 +52,19 @@ func TestGptOss20bPlan(t *testing.T) {
 		}
 	}
 }
+
+// Options.Layers keeps the preset's shape with fewer blocks.
+func TestLayersOption(t *testing.T) {
+	w, _, err := Plan(Options{Preset: "gpt-oss-20b", Layers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(w.Tensors()); n != 1+2*19+2 {
+		t.Errorf("%d tensors, want %d", n, 1+2*19+2)
+	}
+	for _, k := range w.KVs() {
+		if k.Key == "gpt-oss.block_count" && k.Value != uint32(2) {
+			t.Errorf("block_count %v, want 2", k.Value)
+		}
+	}
+}

@@ -30,6 +30,7 @@ type Options struct {
 	Std     float64
 	Name    string // general.name; default "synth-<arch>-<preset>"
 	Context int    // context_length; 0 takes the preset's
+	Layers  int    // block_count; 0 takes the preset's (fewer layers keep a real shape small)
 	// ExpertType, if not "", is the type of the experts' stacked matrices
 	// (e.g. "mxfp4", as gpt-oss ships them); "" means Type.
 	ExpertType string
@@ -124,6 +125,9 @@ func resolve(o Options) (config, error) {
 	}
 	if o.Context > 0 {
 		c.Context = o.Context
+	}
+	if o.Layers > 0 {
+		c.Layers = o.Layers
 	}
 	if c.RopeTheta == 0 {
 		c.RopeTheta = defaultTheta(c.arch)
