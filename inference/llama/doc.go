@@ -21,4 +21,8 @@ package llama
 // read the registry, so nothing else lists the family. A step no family
 // has yet is a small function in forward.go (the shared pass), and a field
 // it needs goes on Layer (weights.go) or Config (config.go). Add the
-// family's reference files to round2Runs in round2_test.go.
+// family's reference files to round2Runs in round2_test.go; a family with
+// no such file gets a small synth preset (synth/presets.go), a llama.cpp
+// run on it recorded by tools/synth-ref.sh into testdata/ and checked in
+// peer_synth_test.go, and a line in tools/check-peer.sh (gpt-oss,
+// mistral3).
