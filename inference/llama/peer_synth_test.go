@@ -201,3 +201,40 @@ func TestGptOssMistral3DecodeDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// The hyperparameters gpt-oss and mistral3 files give, as llama.cpp reads
+// them.
+func TestGptOssMistral3Config(t *testing.T) {
+	read := func(preset string) llama.Config {
+		path := filepath.Join(t.TempDir(), preset+".gguf")
+		if err := synth.Write(path, synth.Options{Preset: preset, Seed: 7}); err != nil {
+			t.Fatal(err)
+		}
+		f, err := gguf.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		c, err := llama.ConfigFromGGUF(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	g := read("gpt-oss-tiny")
+	if g.Window != 8 || g.SWAPattern != 2 || !g.Local(0) || g.Local(1) || g.RopeScale != 1.0/32 || g.RopeScaleSWA != g.RopeScale ||
+		g.RopeBaseSWA != g.RopeBase || g.YarnOrigCtx != 64 || g.YarnExtFactor != 1 || g.YarnBetaFast != 32 || g.YarnBetaSlow != 1 ||
+		!g.RopeNeoX || g.Experts != 8 || g.ExpertsUsed != 2 || g.ExpertFF != 64 || g.QDim() != 128 {
+		t.Errorf("gpt-oss-tiny config %+v", g)
+	}
+	if net := g.YarnAttnFactor * (1 + 0.1*float32(math.Log(32))); math.Abs(float64(net)-(1+0.1*math.Log(32))) > 1e-6 {
+		t.Errorf("gpt-oss rope magnitude %v, want 1 + 0.1 ln 32", net)
+	}
+	m := read("mistral3-tiny")
+	if m.RopeNeoX || m.AttnTempScale != 0.1 || m.AttnTempFloor != 16 || m.AttnTempOffset != 0 || m.RopeScale != 1.0/16 {
+		t.Errorf("mistral3-tiny config %+v", m)
+	}
+	if net := m.YarnAttnFactor * (1 + 0.1*float32(math.Log(16))); math.Abs(float64(net)-1) > 1e-6 {
+		t.Errorf("mistral3 rope magnitude %v, want 1", net)
+	}
+}
