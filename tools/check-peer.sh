@@ -2,7 +2,8 @@
 # Greedy generation by Burrow and by llama.cpp (node-llama-cpp 3.21.1) on the
 # same files and prompts, both with an F32 KV cache: the token ids must be identical. Covers what the
 # shared references do not: qwen2 (biases, NeoX rope), Llama-3 rope scaling,
-# tied output, other head counts, synthesized presets.
+# YaRN, gpt-oss (sinks, MoE, MXFP4 experts), mistral3, tied output, other
+# head counts, synthesized presets.
 set -euo pipefail
 bin=$(realpath "$1") testdata=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,13 +17,17 @@ models=("$testdata"/models/stories260K-f32.gguf "$testdata"/models/stories260K-q
 # The family presets: qwen3 (q/k norms, key_length != Embd/Heads), gemma3 and
 # gemma2 (windows of 8 the prompts cross; gemma2's soft-capping), phi3
 # (partial rotary; LongRoPE with an original context of 256, which both
-# engines' contexts exceed, so both take the long factors), qwen3moe (2 of 8).
+# engines' contexts exceed, so both take the long factors), qwen3moe (2 of 8),
+# gpt-oss (sinks, YaRN, windows; a fourth field is the experts' type: it
+# ships MXFP4 experts), YaRN on llama, mistral3.
 for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f16" "qwen2 small q8_0" \
   "qwen3 qwen3-small q8_0" "gemma3 gemma3-small q8_0" "gemma2 gemma2-small f32" "gemma2 gemma2-small q8_0" \
-  "phi3 phi3-small f32" "phi3 phi3-small q8_0" "qwen3moe qwen3moe-small f32" "qwen3moe qwen3moe-small q8_0"; do
+  "phi3 phi3-small f32" "phi3 phi3-small q8_0" "qwen3moe qwen3moe-small f32" "qwen3moe qwen3moe-small q8_0" \
+  "gpt-oss gpt-oss-tiny f32" "gpt-oss gpt-oss-tiny q8_0 mxfp4" "gpt-oss gpt-oss-small q8_0 mxfp4" \
+  "llama yarn-tiny q8_0" "mistral3 mistral3-tiny f32"; do
   set -- $spec
-  f="$work/synth-$1-$2-$3-std05.gguf"
-  [ -f "$f" ] || "$bin" gguf synth --arch "$1" --preset "$2" --type "$3" --std 0.5 --seed 7 -o "$f" >/dev/null
+  f="$work/synth-$1-$2-$3${4:+-$4}-std05.gguf"
+  [ -f "$f" ] || "$bin" gguf synth --arch "$1" --preset "$2" --type "$3" ${4:+--expert-type "$4"} --std 0.5 --seed 7 -o "$f" >/dev/null
   models+=("$f")
 done
 prompts=("Once upon a time" "One day, a little bird" "Tom and his mom went to the park.")

@@ -48,6 +48,18 @@ type Config struct {
 	RopeOrigCtx    int
 	RopeAttnFactor float32
 	Pooling        Pooling // pooling_type: how an embedding model pools (PoolNone for chat models)
+	// YaRN rope scaling (rope.scaling.type yarn): YarnOrigCtx is the
+	// trained context the ramp is computed for, YarnExtFactor the mix (0:
+	// no YaRN), YarnAttnFactor ggml's attn_factor (llama.cpp's
+	// cparams.yarn_attn_factor), YarnBetaFast/Slow the ramp's ends.
+	YarnOrigCtx                   int
+	YarnExtFactor, YarnAttnFactor float32
+	YarnBetaFast, YarnBetaSlow    float32
+	// AttnTempScale and AttnTempFloor: llama 4 / mistral3 attention
+	// temperature, queries of position p times
+	// 1 + AttnTempScale*ln(floor((p+AttnTempOffset)/AttnTempFloor)+1) (0: none).
+	AttnTempScale, AttnTempOffset float32
+	AttnTempFloor                 int
 }
 
 // QDim is the width of the concatenated query heads.
@@ -120,8 +132,12 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 		if factor := f.FloatOr(key("rope.scaling.factor"), 1); factor > 0 {
 			c.RopeScale = float32(1 / factor)
 		}
+	case "yarn":
+		if err := c.readYaRN(keys{f, arch}); err != nil {
+			return c, err
+		}
 	default:
-		return c, fmt.Errorf("llama: rope scaling %q is not supported yet; supported: none, linear, llama3 (rope_freqs)", st)
+		return c, fmt.Errorf("llama: rope scaling %q is not supported yet; supported: none, linear, yarn, llama3 (rope_freqs)", st)
 	}
 	c.RopeNeoX = fam.ropeNeoX
 

@@ -21,12 +21,15 @@ package llama
 // read the registry, so nothing else lists the family. A step no family
 // has yet is a small function in forward.go (the shared pass), and a field
 // it needs goes on Layer (weights.go) or Config (config.go). Add the
-// family's reference files to round2Runs in round2_test.go.
+// family's reference files to round2Runs in round2_test.go; a family with
+// no such file gets a small synth preset (synth/presets.go), a llama.cpp
+// run on it recorded into testdata/ (tools/synth-ref.sh, or the command in
+// the test) and checked in peer_synth_test.go, and a line in
+// tools/check-peer.sh (gemma2, gpt-oss, mistral3).
 //
 // Much is already Config data an hparams function sets: Window and
 // SWAPattern (local layers then keep a window-sized ring of KV, see
 // kvcache.go), QueryScale (queries scaled after rope, gemma), AttnSoftcap
 // and FinalSoftcap (gemma2), RopeOrigCtx and RopeAttnFactor with the
-// rope_factors_* tensors (phi3 LongRoPE). A family without a llama.cpp
-// reference file gets a synth preset and a recorded peer run instead
-// (testdata/*-peer.json, peer_synth_test.go).
+// rope_factors_* tensors (phi3 LongRoPE), the Yarn* fields (YaRN rope),
+// AttnTemp* (mistral3), RopeScaleSWA (gpt-oss, gemma2).

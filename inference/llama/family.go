@@ -36,8 +36,11 @@ type family struct {
 	// add (gemma's post-norms); geglu makes the FFN GELU(gate)*up.
 	postAttn, postFFN step
 	geglu             bool
-	// moe: the FFN is a mixture of experts (Layer.Router and Exp*).
-	moe bool
+	// moe: the FFN is a mixture of experts (Layer.Router and Exp*);
+	// moeFFN, if set, computes it (on s.xb, in place) instead of the
+	// softmax-then-top-k routing of moeFFNRows.
+	moe    bool
+	moeFFN step
 }
 
 // step is one named family-specific stage of a layer, run on the n tokens

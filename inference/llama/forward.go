@@ -85,28 +85,29 @@ func (s *State) attention(l, n int) {
 	}
 
 	// RoPE: rotate queries and keys by their positions (local layers of
-	// a sliding-window family with their own base and scale).
-	base, scale, shape := c.RopeBase, c.RopeScale, s.attShape
+	// a sliding-window family with their own base, unscaled unless the
+	// family sets RopeScaleSWA), with YaRN (or LongRoPE's attention
+	// factor) when the file asks for it.
+	base, scale, shape, yarn := c.RopeBase, c.RopeScale, s.attShape, s.yarn
 	if c.Local(l) {
-		base, scale, shape = c.RopeBaseSWA, 1, s.attShapeLocal
+		base, scale, shape, yarn = c.RopeBaseSWA, 1, s.attShapeLocal, s.yarnLocal
 		if c.RopeScaleSWA != 0 {
 			scale = c.RopeScaleSWA
 		}
 	}
+	shape.Sinks = L.Sinks // nil but for gpt-oss
 	for t := 0; t < n; t++ {
 		pos := pos0 + t
-		if af := c.RopeAttnFactor; af != 0 && af != 1 {
-			tensor.RoPEAttn(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, af, c.RopeNeoX, s.ropeFactors)
-			tensor.RoPEAttn(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, af, c.RopeNeoX, s.ropeFactors)
-			continue
-		}
-		tensor.RoPEScaled(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors)
-		tensor.RoPEScaled(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors)
+		tensor.RoPEYaRN(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors, yarn)
+		tensor.RoPEYaRN(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors, yarn)
 	}
 	if qs := c.QueryScale; qs != 0 {
 		for i := range q {
 			q[i] *= qs
 		}
+	}
+	if c.AttnTempScale != 0 {
+		s.attnTemp(q, pos0, n)
 	}
 
 	// Store the new keys and values, then attend: token t sees positions
@@ -137,9 +138,12 @@ func (s *State) ffn(L *Layer, n int) {
 
 	s.rmsNorm(xb, x, L.FFNNorm, n)
 	if s.fam.moe {
-		if moeTestPass != nil {
+		switch {
+		case moeTestPass != nil:
 			moeTestPass(s, L, n)
-		} else {
+		case s.fam.moeFFN != nil:
+			s.fam.moeFFN(s, L, n)
+		default:
 			s.moeFFNRows(L, n)
 		}
 		addInto(x, xb)

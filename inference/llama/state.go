@@ -54,12 +54,17 @@ type State struct {
 	moeSel, moeOrder             []int32
 	moeStart, moeNext            []int32
 	inExpFF                      *tensor.Activations
-	up                           []float32 // [batch][HiddenDim]
-	logits                       []float32 // [Vocab], of the last token
+	// One token's expert pass (gpt-oss's per-token experts).
+	moeOut, moeDown []float32
+	in1Dim, in1FF   *tensor.Activations
+	up              []float32 // [batch][HiddenDim]
+	logits          []float32 // [Vocab], of the last token
 
 	attShape      tensor.AttnShape
 	attShapeLocal tensor.AttnShape    // the sliding-window layers' (gemma)
 	attScratch    *tensor.AttnScratch // per-thread attention scratch
+
+	yarn, yarnLocal *tensor.YaRN // YaRN rope of the global and local layers (nil: none)
 
 	inDim *tensor.Activations // matmul inputs of width Dim
 	inQ   *tensor.Activations // ... of width QDim
@@ -154,11 +159,18 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		s.moeStart, s.moeNext = make([]int32, c.Experts+1), make([]int32, c.Experts)
 		s.moeIn, s.moeRows = make([]float32, batch*c.Dim), make([]float32, batch*k*c.Dim)
 		s.inExpFF = tensor.NewActivations(batch, c.ExpertFF)
+		s.moeOut, s.moeDown = make([]float32, c.Dim), make([]float32, c.Dim)
+		s.in1Dim, s.in1FF = tensor.NewActivations(1, c.Dim), tensor.NewActivations(1, c.ExpertFF)
 	}
 	s.ropeFactors = m.ropeFactorsFor(ctxLen)
 	s.attShape = attnShape(c)
 	s.attShapeLocal = s.attShape
 	s.attShapeLocal.Window = c.Window
+	s.yarn, s.yarnLocal = c.yarnFor(c.RopeBase), c.yarnFor(c.RopeBaseSWA)
+	if af := c.RopeAttnFactor; s.yarn == nil && af != 0 && af != 1 {
+		// LongRoPE's attention factor: ggml's attn_factor without YaRN's mix.
+		s.yarn = &tensor.YaRN{AttnFactor: af}
+	}
 	s.attScratch = tensor.NewAttnScratch(s.pool.Threads(), s.attShape, ctxLen, o.KV == KVF16)
 	return s, nil
 }

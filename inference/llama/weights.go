@@ -28,6 +28,12 @@ type Layer struct {
 	Router                     *tensor.Matrix // ffn_gate_inp: one row per expert
 	GateExps, UpExps, DownExps *tensor.Matrix
 	ExpGate, ExpUp, ExpDown    []*tensor.Matrix
+
+	// gpt-oss: the attention output's bias, each head's sink logit, and
+	// the router's and experts' biases (stacked, one row per expert).
+	Bo                                     []float32
+	Sinks                                  []float32
+	RouterB, GateExpsB, UpExpsB, DownExpsB []float32
 }
 
 // Model is a loaded llama-family model: its hyperparameters and weights.

@@ -40,6 +40,20 @@ type Preset struct {
 	// LongRope, when set, adds Phi-3's rope_factors_short/long and the
 	// attention factor the converter derives from the two contexts.
 	LongRope *LongRope
+	// Keys are further "{arch}.*" keys written as they are (uint32,
+	// float32 or string values): rope scaling, sliding window, ...
+	Keys map[string]any
+}
+
+// yarnKeys are the rope.scaling keys of YaRN with the given factor over
+// an original context of orig.
+func yarnKeys(factor float32, orig uint32, more map[string]any) map[string]any {
+	k := map[string]any{"rope.scaling.type": "yarn", "rope.scaling.factor": factor,
+		"rope.scaling.original_context_length": orig}
+	for n, v := range more {
+		k[n] = v
+	}
+	return k
 }
 
 // LongRope holds the rope_scaling block of a Phi-3 "longrope" config.json:
@@ -171,6 +185,28 @@ var presets = map[string]Preset{
 	"phi-4-mini": {Name: "phi-4-mini", Arch: "phi3", Embd: 3072, Layers: 32, Heads: 24, KVHeads: 8,
 		FF: 8192, Vocab: 200064, Context: 131072, RopeTheta: 10000, RMSEps: 1e-5, Tied: true,
 		RopeDim: 96, LongRope: phi4MiniRope},
+	// gpt-oss test sizes: the window and the original context are short
+	// so the local layers and YaRN's ramp matter within a short prompt;
+	// rows are multiples of 32 so the experts can be MXFP4.
+	"gpt-oss-tiny": {Name: "gpt-oss-tiny", Arch: "gpt-oss", Embd: 64, Layers: 4, Heads: 8, KVHeads: 2, HeadDim: 16,
+		FF: 64, Experts: 8, ExpertsUsed: 2, ExpertFF: 64, Context: 256, RopeTheta: 150000, RMSEps: 1e-5,
+		Keys: yarnKeys(32, 64, map[string]any{"attention.sliding_window": uint32(8)})},
+	"gpt-oss-small": {Name: "gpt-oss-small", Arch: "gpt-oss", Embd: 128, Layers: 3, Heads: 8, KVHeads: 4, HeadDim: 32,
+		FF: 96, Experts: 16, ExpertsUsed: 4, ExpertFF: 96, Context: 512, RopeTheta: 150000, RMSEps: 1e-5,
+		Keys: yarnKeys(32, 128, map[string]any{"attention.sliding_window": uint32(16)})},
+	// gpt-oss-20b's config.json (its vocabulary is o200k_harmony's 201088).
+	"gpt-oss-20b": {Name: "gpt-oss-20b", Arch: "gpt-oss", Embd: 2880, Layers: 24, Heads: 64, KVHeads: 8, HeadDim: 64,
+		FF: 2880, Experts: 32, ExpertsUsed: 4, ExpertFF: 2880, Vocab: 201088, Context: 131072, RopeTheta: 150000,
+		RMSEps: 1e-5, Keys: yarnKeys(32, 4096, map[string]any{"attention.sliding_window": uint32(128)})},
+	// llama tiny with YaRN (factor 4 over 32 positions).
+	"yarn-tiny": {Name: "yarn-tiny", Arch: "llama", Embd: 64, Layers: 2, Heads: 4, KVHeads: 2, FF: 192,
+		Context: 256, RMSEps: 1e-5, Keys: yarnKeys(4, 32, nil)},
+	// Ministral-3 style: YaRN and llama 4's attention temperature, both
+	// engaging within a short prompt (original context 16).
+	"mistral3-tiny": {Name: "mistral3-tiny", Arch: "mistral3", Embd: 64, Layers: 2, Heads: 4, KVHeads: 2, FF: 192,
+		Context: 256, RopeTheta: 1000000, RMSEps: 1e-5, Keys: yarnKeys(16, 16, map[string]any{
+			"rope.scaling.yarn_beta_fast": float32(32), "rope.scaling.yarn_beta_slow": float32(1),
+			"rope.scaling.yarn_log_multiplier": float32(1), "attention.temperature_scale": float32(0.1)})},
 	"qwen2.5-0.5b": {Name: "qwen2.5-0.5b", Arch: "qwen2", Embd: 896, Layers: 24, Heads: 14, KVHeads: 2,
 		FF: 4864, Vocab: 151936, Context: 32768, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true},
 }

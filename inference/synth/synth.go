@@ -8,6 +8,7 @@ package synth
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -32,6 +33,10 @@ type Options struct {
 	// Pooling, when set, writes {arch}.pooling_type (llama.cpp's values:
 	// 1 mean, 2 cls, 3 last), making an embedding model.
 	Pooling int
+	Layers  int // block_count; 0 takes the preset's (fewer layers keep a real shape small)
+	// ExpertType, if not "", is the type of the experts' stacked matrices
+	// (e.g. "mxfp4", as gpt-oss ships them); "" means Type.
+	ExpertType string
 }
 
 // Write writes the model to path (through a temporary file renamed into place).
@@ -78,6 +83,7 @@ type config struct {
 	Preset
 	arch    string
 	typ     gguf.Type
+	expTyp  gguf.Type
 	seed    uint64
 	std     float64
 	name    string
@@ -107,6 +113,14 @@ func resolve(o Options) (config, error) {
 	if !tensor.CanQuantize(c.typ) {
 		return config{}, fmt.Errorf("synth: type %s cannot be written (f32, f16, q8_0 or a quantized type the engine writes, such as q4_k)", c.typ)
 	}
+	c.expTyp = c.typ
+	if o.ExpertType != "" {
+		t, ok := gguf.ParseType(o.ExpertType)
+		if !ok || !tensor.CanQuantize(t) {
+			return config{}, fmt.Errorf("synth: expert type %q cannot be written", o.ExpertType)
+		}
+		c.expTyp = t
+	}
 	if c.std == 0 {
 		c.std = 0.02
 	}
@@ -120,6 +134,9 @@ func resolve(o Options) (config, error) {
 	}
 	if o.Context > 0 {
 		c.Context = o.Context
+	}
+	if o.Layers > 0 {
+		c.Layers = o.Layers
 	}
 	if c.RopeTheta == 0 {
 		c.RopeTheta = defaultTheta(c.arch)
@@ -168,6 +185,15 @@ func fileType(t gguf.Type) uint32 {
 	return 0 // ALL_F32
 }
 
+// fileType is the file's llama_ftype: MOSTLY_MXFP4_MOE when the experts
+// are MXFP4, else that of the matrices' type.
+func (c config) fileType() uint32 {
+	if c.expTyp == gguf.TypeMXFP4 && c.Experts > 0 {
+		return 38
+	}
+	return fileType(c.typ)
+}
+
 func setMetadata(w *gguf.Writer, c config) error {
 	a := c.arch + "."
 	hd := uint32(c.HeadSize())
@@ -190,7 +216,7 @@ func setMetadata(w *gguf.Writer, c config) error {
 		{a + "attention.layer_norm_rms_epsilon", float32(c.RMSEps)},
 		{a + "attention.key_length", hd},
 		{a + "attention.value_length", hd},
-		{"general.file_type", fileType(c.typ)},
+		{"general.file_type", c.fileType()},
 		{a + "vocab_size", uint32(c.nVocab)},
 		{a + "rope.dimension_count", uint32(c.RopeSize())},
 		{"general.quantization_version", uint32(2)},
@@ -218,6 +244,9 @@ func setMetadata(w *gguf.Writer, c config) error {
 	}
 	if c.pooling != 0 {
 		kvs = append(kvs, kv{a + "pooling_type", uint32(c.pooling)})
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Keys)) {
+		kvs = append(kvs, kv{a + k, c.Keys[k]})
 	}
 	for _, kv := range kvs {
 		if err := w.Set(kv.k, kv.v); err != nil {

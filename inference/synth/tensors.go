@@ -61,6 +61,9 @@ func tensorSpecs(c config) []tensorSpec {
 		switch d.Kind {
 		case llama.Matrix:
 			s.typ = matrixType(c.typ, d.Shape[0])
+			if len(d.Shape) == 3 { // an experts' stack
+				s.typ = matrixType(c.expTyp, d.Shape[0])
+			}
 		case llama.Norm:
 			s.fill = fillOnes
 		}

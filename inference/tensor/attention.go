@@ -17,6 +17,9 @@ type AttnShape struct {
 	// Softcap > 0 caps every score s (after Scale) to Softcap*tanh(s/Softcap)
 	// before the softmax (gemma2's attn_logit_softcapping).
 	Softcap float32
+	// Sinks, if set, holds one learned logit per query head that joins
+	// that head's softmax denominator without a value (gpt-oss).
+	Sinks []float32
 }
 
 // KV is one layer's KV cache, row j (position j) being
@@ -80,6 +83,7 @@ func AttentionBatch(p *Pool, out, q []float32, kv KV, pos0, n int, sh AttnShape,
 	} else {
 		short = short || len(kv.K) < nPos*kvDim || len(kv.V) < nPos*kvDim || len(s.f32) < s.threads*(sh.Heads/sh.KVHeads)*headScratch(sh.HeadDim, nPos)
 	}
+	short = short || (sh.Sinks != nil && len(sh.Sinks) < sh.Heads)
 	if short {
 		panic(fmt.Sprintf("tensor: AttentionBatch buffers too small for %d tokens of %d heads x %d over %d positions", n, sh.Heads, sh.HeadDim, nPos))
 	}
@@ -181,6 +185,11 @@ func (j *attentionJob) run(thread, lo, hi int) {
 		switch {
 		case j.f16:
 			off := first*kvDim + (u/group)*hd
+			if j.sh.Sinks != nil {
+				AttentionF16Sink(out[u*hd:(u+1)*hd], q[u*hd:(u+1)*hd], j.kv.K16[off:], j.kv.V16[off:], kvDim, nPos-first,
+					j.sh.Scale, j.sh.Sinks[u], j.q16[thread*hd:(thread+1)*hd], j.acc[thread*hd:(thread+1)*hd])
+				break
+			}
 			attentionF16(out[u*hd:(u+1)*hd], q[u*hd:(u+1)*hd], j.kv.K16[off:], j.kv.V16[off:], kvDim, nPos-first,
 				j.sh.Scale, j.sh.Softcap, j.q16[thread*hd:(thread+1)*hd], j.acc[thread*hd:(thread+1)*hd])
 		case j.byKV:
@@ -223,6 +232,10 @@ func (j *attentionJob) heads(thread int, q, out []float32, first, nPos, h0, h1, 
 	}
 	for h := h0; h < h1; h++ {
 		o := base(h)
+		if j.sh.Sinks != nil {
+			softmaxSink(j.scratch[o:o+m], j.sh.Sinks[h])
+			continue
+		}
 		softmaxPadded(j.scratch[o : o+m])
 	}
 	// Weights times V: lane p%16 of every output sums positions p in order.
@@ -262,6 +275,28 @@ func softmaxPadded(x []float32) {
 		copy(g[:], x[c:min(c+16, len(x))])
 		sum += float64(reduce16(&g))
 	}
+	inv := float32(1 / sum)
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
+// softmaxSink is softmaxPadded with a sink logit (ggml_soft_max_ext's
+// sinks): the maximum includes it and exp(sink - max) joins the sum, so
+// the weights add up to less than 1.
+func softmaxSink(x []float32, sink float32) {
+	mx := sink
+	for _, v := range x {
+		mx = max(mx, v)
+	}
+	expSub(x, mx)
+	var sum float64
+	for c := 0; c < len(x); c += 16 {
+		var g [16]float32
+		copy(g[:], x[c:min(c+16, len(x))])
+		sum += float64(reduce16(&g))
+	}
+	sum += float64(exp32(sink - mx))
 	inv := float32(1 / sum)
 	for i := range x {
 		x[i] *= inv

@@ -84,6 +84,37 @@ func attendF16Plain(out, q []float32, k, v []uint16, stride, nPos int, scale, so
 // then the values in one kernel call. Every value is computed as in
 // attendF16Plain.
 func attendF16Blocks(out, q []float32, k, v []uint16, stride, nPos int, scale, softcap float32, q16 []uint16, acc []float32) {
+	sum, _ := attendF16Acc(q, k, v, stride, nPos, scale, softcap, q16, acc)
+	finishF16(out, acc, sum)
+}
+
+// AttentionF16Sink is AttentionF16 with a sink: a learned logit (gpt-oss's
+// attn_sinks, one per head) that joins the softmax's denominator but has no
+// value, applied after the positions as llama.cpp's flash attention does.
+func AttentionF16Sink(out, q []float32, k, v []uint16, stride, nPos int, scale, sink float32, q16 []uint16, acc []float32) {
+	hd := len(q)
+	if nPos <= 0 || hd == 0 || len(out) < hd || len(q16) < hd || len(acc) < hd ||
+		len(k) < (nPos-1)*stride+hd || len(v) < (nPos-1)*stride+hd {
+		panic(fmt.Sprintf("tensor: AttentionF16Sink of a %d-value head over %d positions: buffers too small", hd, nPos))
+	}
+	acc = acc[:hd]
+	sum, mx := attendF16Acc(q, k, v, stride, nPos, scale, 0, q16[:hd], acc)
+	// The accumulator is widened to F32 before the sink's rescale.
+	ms, vs := float32(1), float32(1)
+	if sink > mx {
+		ms = exp32(mx - sink)
+		for i := range acc {
+			acc[i] *= ms
+		}
+	} else {
+		vs = exp32(sink - mx)
+	}
+	finishF16(out[:hd], acc, fma32(sum, ms, vs))
+}
+
+// attendF16Acc accumulates the unnormalised weighted values in acc and
+// returns the softmax sum and the largest score.
+func attendF16Acc(q []float32, k, v []uint16, stride, nPos int, scale, softcap float32, q16 []uint16, acc []float32) (float32, float32) {
 	if softcap > 0 {
 		scale /= softcap
 	}
@@ -122,7 +153,7 @@ func attendF16Blocks(out, q []float32, k, v []uint16, stride, nPos int, scale, s
 			madF16Plain(acc, v[b*stride:], stride, ms[:n], vs[:n])
 		}
 	}
-	finishF16(out, acc, sum)
+	return sum, mx
 }
 
 // finishF16 divides the accumulated values by the softmax sum.

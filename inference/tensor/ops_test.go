@@ -98,7 +98,7 @@ func TestRoPE(t *testing.T) {
 // TestRoPEAngles: the float32 angle recurrence stays near the exact formula.
 func TestRoPEAngles(t *testing.T) {
 	cs, sn := make([]float32, 32), make([]float32, 32)
-	ropeAngles(cs, sn, 100, 64, 500000, 1, nil)
+	ropeAngles(cs, sn, 100, 64, 500000, 1, nil, nil)
 	for i := range cs {
 		th := 100 * math.Pow(500000, -2*float64(i)/64)
 		if math.Abs(float64(cs[i])-math.Cos(th)) > 1e-4 || math.Abs(float64(sn[i])-math.Sin(th)) > 1e-4 {

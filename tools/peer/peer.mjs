@@ -1,7 +1,7 @@
 // Drives llama.cpp (node-llama-cpp's prebuilt CPU build) as Burrow's reference
 // peer. Prints exactly one JSON object on stdout.
 //
-//   node peer.mjs greedy --model F --prompt P [--n 64] [--threads 2] [--ctx 512]
+//   node peer.mjs greedy --model F --prompt P [--n 64] [--threads 2] [--ctx 512] [--kv f32] [--probs K]
 //   node peer.mjs bench  --model F [--prompt-tokens 64] [--gen-tokens 32] [--threads 2] [--ctx 512]
 //   node peer.mjs embed  --model F --text T [--threads 2] [--ctx 512]
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
@@ -49,11 +49,26 @@ if (mode === "greedy") {
     if (model.tokens.bos != null && model.tokens.shouldPrependBosToken) ids = [model.tokens.bos, ...ids];
     const n = Number(a.n ?? 64);
     const gen = [];
-    for await (const tok of seq.evaluate(ids, {temperature: 0})) {
-        gen.push(tok);
-        if (gen.length >= n) break;
+    // --probs K adds, per generated token, the K most likely next tokens
+    // and their log-probabilities (the logits less their logsumexp), from
+    // the softmax of the raw logits (greedy sampling leaves them as they are).
+    const k = Number(a.probs ?? 0);
+    const top = [];
+    if (k > 0) {
+        for await (const out of seq.evaluateWithMetadata(ids, {probabilities: true}, {temperature: 0})) {
+            gen.push(out.token);
+            top.push([...out.probabilities.entries()].slice(0, k).map(([t, p]) => [t, Math.log(p)]));
+            if (gen.length >= n) break;
+        }
+    } else {
+        for await (const tok of seq.evaluate(ids, {temperature: 0})) {
+            gen.push(tok);
+            if (gen.length >= n) break;
+        }
     }
-    console.log(JSON.stringify({prompt_ids: ids, generated_ids: gen, text: model.detokenize(gen)}));
+    const res = {prompt_ids: ids, generated_ids: gen, text: model.detokenize(gen)};
+    if (k > 0) res.top_logprobs = top;
+    console.log(JSON.stringify(res));
 } else if (mode === "bench") {
     const np = Number(a["prompt-tokens"] ?? 64), ng = Number(a["gen-tokens"] ?? 32);
     const prompt = Array.from({length: np}, (_, i) => 1000 + ((i * 7919) % 20000));
