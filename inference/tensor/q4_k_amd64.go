@@ -2,7 +2,11 @@ package tensor
 
 import "burrow/inference/gguf"
 
-func init() { registerFast(gguf.TypeQ4_K, kqRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)) }
+func init() {
+	k := kqRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)
+	k.rows, k.ext = q4KRows(q4Kx8Plain, k.rows, dotQ4_KFast), q4Kx8Plain
+	registerFast(gguf.TypeQ4_K, k)
+}
 
 //go:noescape
 func dotQ4_KAVX2(w, x *byte, nb int) float32
