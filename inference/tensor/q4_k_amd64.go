@@ -4,7 +4,7 @@ import "burrow/inference/gguf"
 
 func init() {
 	k := kqRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)
-	k.rows, k.ext = q4KRows(q4Kx8Plain, k.rows, dotQ4_KFast), q4Kx8Plain
+	k.rows, k.ext = q4KRows(q4Kx8Fast, k.rows, dotQ4_KFast), q4Kx8Fast
 	registerFast(gguf.TypeQ4_K, k)
 }
 

@@ -1,0 +1,102 @@
+package tensor
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// checkQ4Kx8Fast holds the assembly repacked Q4_K kernels to the plain
+// twin on w (nb superblocks of eight rows) and four Q8_K rows at x.
+func checkQ4Kx8Fast(t *testing.T, w, x []byte, stride, nb int) {
+	t.Helper()
+	var want, got [8]float32
+	for row := 0; row < 4; row++ {
+		xr := x[row*stride : row*stride+nb*q8KBlockSize]
+		gemvQ4_Kx8Plain(w, xr, nb, false, want[:])
+		gemvQ4_Kx8Fast(w, xr, nb, got[:])
+		for j := range want {
+			if !sameFloat(want[j], got[j]) {
+				t.Fatalf("gemv nb=%d row %d lane %d: plain %v (%#x) fast %v (%#x)", nb, row, j, want[j], math.Float32bits(want[j]), got[j], math.Float32bits(got[j]))
+			}
+		}
+	}
+	const ostride = 11
+	out := make([]float32, 3*ostride+8)
+	gemm4Q4_Kx8Fast(w, x, stride, nb, out, ostride)
+	for row := 0; row < 4; row++ {
+		gemvQ4_Kx8Plain(w, x[row*stride:], nb, true, want[:])
+		for j := range want {
+			if g := out[row*ostride+j]; !sameFloat(want[j], g) {
+				t.Fatalf("gemm nb=%d row %d lane %d: plain %v (%#x) fast %v (%#x)", nb, row, j, want[j], math.Float32bits(want[j]), g, math.Float32bits(g))
+			}
+		}
+	}
+}
+
+func TestQ4Kx8FastEqualsPlain(t *testing.T) {
+	if !haveAVX2 {
+		t.Skip("no AVX2")
+	}
+	r := rand.New(rand.NewPCG(27, 28))
+	for nb := 1; nb <= 8; nb++ {
+		for rep := 0; rep < 30; rep++ {
+			var w []byte
+			if rep%3 == 0 { // real quantized weights
+				src := make([]byte, 8*nb*q4KBlockSize)
+				quantizeQ4_K(src, gaussRow(r, 8*nb*qkK, 0.05))
+				w = make([]byte, len(src))
+				repackQ4_K(w, src, 8, nb)
+			} else {
+				w = randomQ4Kx8(r, nb)
+			}
+			stride := nb*q8KBlockSize + 4*(rep%2)
+			x := make([]byte, 4*stride)
+			for row := 0; row < 4; row++ {
+				copy(x[row*stride:], randomQ8K(r, nb, (rep+row)%2 == 1))
+			}
+			checkQ4Kx8Fast(t, w, x, stride, nb)
+		}
+	}
+	var out [8]float32
+	out[3] = 1
+	gemvQ4_Kx8Fast(nil, nil, 0, out[:])
+	if out != [8]float32{} {
+		t.Fatalf("nb=0 gave %v", out)
+	}
+}
+
+// FuzzQ4Kx8 checks plain == fast on fuzzed bytes: the first byte picks nb
+// (1..3), the rest fills the repacked weights, then four Q8_K rows
+// (cycled); bit 7 of the first byte keeps the Q8_K scales finite.
+func FuzzQ4Kx8(f *testing.F) {
+	r := rand.New(rand.NewPCG(29, 30))
+	for nb := 1; nb <= 2; nb++ {
+		seed := []byte{byte(nb - 1)}
+		seed = append(seed, randomQ4Kx8(r, nb)...)
+		for row := 0; row < 4; row++ {
+			seed = append(seed, randomQ8K(r, nb, row%2 == 0)...)
+		}
+		f.Add(seed)
+	}
+	f.Add([]byte{0x80, 0xff, 0x7c})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !haveAVX2 || len(data) < 2 {
+			return
+		}
+		nb := int(data[0]&0x7f)%3 + 1
+		stride := nb * q8KBlockSize
+		buf := make([]byte, nb*q4Kx8Bytes+4*stride)
+		for i := range buf {
+			buf[i] = data[1+i%(len(data)-1)]
+		}
+		w, x := buf[:nb*q4Kx8Bytes], buf[nb*q4Kx8Bytes:]
+		if data[0]&0x80 != 0 {
+			for b := 0; b < 4*nb; b++ {
+				binary.LittleEndian.PutUint32(x[b*q8KBlockSize:], math.Float32bits(float32(int8(x[b*q8KBlockSize]))/64))
+			}
+		}
+		checkQ4Kx8Fast(t, w, x, stride, nb)
+	})
+}
