@@ -107,10 +107,14 @@ func (w *weightLoader) matrix(name string) *tensor.Matrix {
 		return nil
 	}
 	rows := int(ti.Elements() / ti.Shape[0])
-	m, err := tensor.NewMatrix(ti.Type, rows, int(ti.Shape[0]), w.f.TensorData(ti))
+	data := w.f.TensorData(ti)
+	m, err := tensor.NewMatrix(ti.Type, rows, int(ti.Shape[0]), data)
 	if err != nil {
 		w.err = fmt.Errorf("llama: tensor %s: %w", name, err)
 		return nil
+	}
+	if m.Repacked() { // the kernels read their own copy: memory stays ~1x the file
+		w.f.Release(data)
 	}
 	return m
 }

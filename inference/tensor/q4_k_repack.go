@@ -1,5 +1,11 @@
 package tensor
 
+import (
+	"encoding/binary"
+	"runtime"
+	"sync"
+)
+
 // Q4_K weights repacked eight rows at a time, as llama.cpp's CPU "repack"
 // buffer does on x86 (block_q4_Kx8, ggml_gemv/gemm_q4_K_8x8_q8_K): each
 // vector lane is one weight row, so a dot needs no horizontal sum and the
@@ -35,43 +41,48 @@ const (
 )
 
 // repackQ4_K interleaves rows (a multiple of 8) of nb superblocks from src
-// (the file's layout) into dst, of the same size.
+// (the file's layout) into dst, of the same size; large matrices are split
+// across goroutines (it runs once per matrix, at load).
 func repackQ4_K(dst, src []byte, rows, nb int) {
-	rb := nb * q4KBlockSize
-	for g := 0; g < rows/8; g++ {
-		for i := 0; i < nb; i++ {
-			var in [8]*[q4KBlockSize]byte
-			for j := range in {
-				in[j] = (*[q4KBlockSize]byte)(src[(8*g+j)*rb+i*q4KBlockSize:])
+	groups := rows / 8
+	parts := min(runtime.GOMAXPROCS(0), max(1, groups*nb/512))
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		g0, g1 := groups*p/parts, groups*(p+1)/parts
+		wg.Go(func() {
+			rb := nb * q4KBlockSize
+			for g := g0; g < g1; g++ {
+				for i := 0; i < nb; i++ {
+					var in [8]*[q4KBlockSize]byte
+					for j := range in {
+						in[j] = (*[q4KBlockSize]byte)(src[(8*g+j)*rb+i*q4KBlockSize:])
+					}
+					packQ4_Kx8((*[q4Kx8Bytes]byte)(dst[g*8*rb+i*q4Kx8Bytes:]), &in)
+				}
 			}
-			packQ4_Kx8((*[q4Kx8Bytes]byte)(dst[g*8*rb+i*q4Kx8Bytes:]), &in)
-		}
+		})
 	}
+	wg.Wait()
 }
 
 // packQ4_Kx8 writes one superblock of eight rows.
 func packQ4_Kx8(o *[q4Kx8Bytes]byte, in *[8]*[q4KBlockSize]byte) {
-	var sc, mn [8][8]uint8 // [row][sub-block]
+	var sm [8][16]uint8 // per row: 8 scales, then 8 mins
 	for j, b := range in {
-		copy(o[2*j:2*j+2], b[0:2])
-		copy(o[16+2*j:16+2*j+2], b[2:4])
-		for s := 0; s < 8; s++ {
-			sc[j][s], mn[j][s] = scaleMinK4(s, b[4:16])
-		}
-		for c := 0; c < 4; c++ {
-			for k := 0; k < 8; k++ {
-				copy(o[q4Kx8QS+256*c+32*k+4*j:][:4], b[16+32*c+4*k:])
-			}
+		o[2*j], o[2*j+1] = b[0], b[1]
+		o[16+2*j], o[16+2*j+1] = b[2], b[3]
+		sm[j] = unpackScalesK4(b[4:16])
+		q := (*[128]byte)(b[16:])
+		for ck := 0; ck < 32; ck++ { // ck = 8c+k: four bytes at 4ck
+			binary.LittleEndian.PutUint32(o[q4Kx8QS+32*ck+4*j:], binary.LittleEndian.Uint32(q[4*ck:]))
 		}
 	}
-	for p := 0; p < 64; p++ {
-		m := mn[p%16/2][2*(p/16)+p%2]
-		o[32+p] = sc[p%8][p/8] | (m>>4)<<6
-		if p < 32 {
-			o[96+p] = m & 15
-		} else {
-			o[96+p-32] |= (m & 15) << 4
-		}
+	for p := 0; p < 32; p++ {
+		m0 := sm[p%16/2][8+2*(p/16)+p%2]      // min p
+		m1 := sm[p%16/2][8+2*(p/16+2)+p%2]    // min p+32
+		o[32+p] = sm[p%8][p/8] | (m0>>4)<<6   // scale p/8 of row p%8
+		o[64+p] = sm[p%8][4+p/8] | (m1>>4)<<6 // scale 4+p/8
+		o[96+p] = m0&15 | (m1&15)<<4
 	}
 }
 
