@@ -152,6 +152,7 @@ func repackedQ4_K(data []byte, rows, cols int) []byte {
 func gemvQ4_Kx8Plain(w, x []byte, nb int, perSB bool, out []float32) {
 	out = out[:8]
 	var acc, accm [8]float32
+	var a [qkK]int32 // the superblock's activations, widened once for all rows
 	for i := 0; i < nb; i++ {
 		o := (*[q4Kx8Bytes]byte)(w[i*q4Kx8Bytes:])
 		y := (*[q8KBlockSize]byte)(x[i*q8KBlockSize:])
@@ -160,20 +161,22 @@ func gemvQ4_Kx8Plain(w, x []byte, nb int, perSB bool, out []float32) {
 		for s := range bs {
 			bs[s] = int32(bsumAt(y, 2*s) + bsumAt(y, 2*s+1))
 		}
-		q8 := y[4 : 4+qkK]
+		for l, v := range y[4 : 4+qkK] {
+			a[l] = int32(int8(v))
+		}
 		for j := 0; j < 8; j++ {
 			dj := float32(f16At(o[2*j:]) * yd)
 			mj := float32(f16At(o[16+2*j:]) * yd)
 			var isum, imin int32
 			for c := 0; c < 4; c++ {
 				var dl, dh int32
+				qc := o[q4Kx8QS+256*c+4*j:]
+				ac := (*[64]int32)(a[64*c:])
 				for k := 0; k < 8; k++ {
-					q := o[q4Kx8QS+256*c+32*k+4*j:][:4]
-					al, ah := q8[64*c+4*k:][:4], q8[64*c+32+4*k:][:4]
-					for b, v := range q {
-						dl += int32(v&15) * int32(int8(al[b]))
-						dh += int32(v>>4) * int32(int8(ah[b]))
-					}
+					qw := binary.LittleEndian.Uint32(qc[32*k:])
+					al, ah := (*[4]int32)(ac[4*k:]), (*[4]int32)(ac[32+4*k:])
+					dl += int32(qw&15)*al[0] + int32(qw>>8&15)*al[1] + int32(qw>>16&15)*al[2] + int32(qw>>24&15)*al[3]
+					dh += int32(qw>>4&15)*ah[0] + int32(qw>>12&15)*ah[1] + int32(qw>>20&15)*ah[2] + int32(qw>>28)*ah[3]
 				}
 				is := int32(o[32+8*(2*c)+j]&63)*dl + int32(o[32+8*(2*c+1)+j]&63)*dh
 				im := int32(q4Kx8Min(o, 16*c+2*j))*bs[2*c] + int32(q4Kx8Min(o, 16*c+2*j+1))*bs[2*c+1]

@@ -4,7 +4,7 @@ package tensor
 func gemvQ4_Kx8AVX2(w, x *byte, nb int, out *float32)
 
 //go:noescape
-func gemvSBQ4_Kx8AVX2(w, x *byte, nb int, out *float32)
+func gemm4Q4_Kx8AVX2(w, x *byte, stride, nb int, out *float32, ostride int)
 
 // q4Kx8Fast is the AVX2 set's repacked Q4_K kernels.
 var q4Kx8Fast = &q4Kx8Kernels{gemv: gemvQ4_Kx8Fast, gemm4: gemm4Q4_Kx8Fast}
@@ -19,7 +19,8 @@ func gemvQ4_Kx8Fast(w, x []byte, nb int, out []float32) {
 	gemvQ4_Kx8AVX2(&w[0], &x[0], nb, &out[0])
 }
 
-// gemm4Q4_Kx8Fast is four gemvQ4_Kx8Plain in gemm order.
+// gemm4Q4_Kx8Fast is four gemvQ4_Kx8Plain in gemm order, each weight load
+// serving the four input rows.
 func gemm4Q4_Kx8Fast(w, x []byte, stride, nb int, out []float32, ostride int) {
 	if nb <= 0 {
 		for t := 0; t < 4; t++ {
@@ -31,7 +32,5 @@ func gemm4Q4_Kx8Fast(w, x []byte, stride, nb int, out []float32, ostride int) {
 		panic("tensor: gemm4Q4_Kx8Fast rows overlap")
 	}
 	_, _, _ = w[nb*q4Kx8Bytes-1], x[3*stride+nb*q8KBlockSize-1], out[3*ostride+7]
-	for t := 0; t < 4; t++ {
-		gemvSBQ4_Kx8AVX2(&w[0], &x[t*stride], nb, &out[t*ostride])
-	}
+	gemm4Q4_Kx8AVX2(&w[0], &x[0], stride, nb, &out[0], ostride)
 }

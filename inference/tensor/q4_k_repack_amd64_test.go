@@ -100,3 +100,60 @@ func FuzzQ4Kx8(f *testing.F) {
 		checkQ4Kx8Fast(t, w, x, stride, nb)
 	})
 }
+
+// BenchmarkKernelQ4_K: in-cache compute cost per superblock-row (256
+// weights against one input row) of the file-layout kernels and the
+// repacked ones, in CPU time (see BenchmarkKernelQ8_0), on a 2048-wide
+// row group (the Llama-3.2-1B width).
+func BenchmarkKernelQ4_K(b *testing.B) {
+	if !haveAVX2 {
+		b.Skip("no AVX2")
+	}
+	const nb = 8
+	r := rand.New(rand.NewPCG(1, 2))
+	src := make([]byte, 8*nb*q4KBlockSize)
+	quantizeQ4_K(src, gaussRow(r, 8*nb*qkK, 0.05))
+	w := make([]byte, len(src))
+	repackQ4_K(w, src, 8, nb)
+	stride := nb * q8KBlockSize
+	x := make([]byte, 4*stride)
+	for row := 0; row < 4; row++ {
+		_, q := quantRow(r, nb*qkK)
+		copy(x[row*stride:], q)
+	}
+	out := make([]float32, 32)
+	kernels := []struct {
+		name string
+		dots int // superblock-rows per call
+		f    func()
+	}{
+		{"file-dot", 8 * nb, func() {
+			for j := 0; j < 8; j++ {
+				out[j] = dotQ4_KFast(src[j*nb*q4KBlockSize:], x, nb)
+			}
+		}},
+		{"file-x4", 32 * nb, func() {
+			for j := 0; j < 8; j++ {
+				o := dotQ4_Kx4Fast(src[j*nb*q4KBlockSize:], x, stride, nb)
+				out[j] = o[0]
+			}
+		}},
+		{"repacked-gemv", 8 * nb, func() { gemvQ4_Kx8Fast(w, x, nb, out) }},
+		{"repacked-gemm4", 32 * nb, func() { gemm4Q4_Kx8Fast(w, x, stride, nb, out, 8) }},
+		{"file-plain-dot", 8 * nb, func() {
+			for j := 0; j < 8; j++ {
+				out[j] = dotQ4_KPlain(src[j*nb*q4KBlockSize:], x, nb)
+			}
+		}},
+		{"repacked-plain-gemv", 8 * nb, func() { gemvQ4_Kx8Plain(w, x, nb, false, out) }},
+	}
+	for _, k := range kernels {
+		b.Run(k.name, func(b *testing.B) {
+			cpu0 := cpuSeconds()
+			for i := 0; i < b.N; i++ {
+				k.f()
+			}
+			b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N)/float64(k.dots), "cpu-ns/superblock-row")
+		})
+	}
+}
