@@ -4,8 +4,11 @@ import "burrow/inference/gguf"
 
 func init() {
 	k := kqRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)
-	k.rows, k.ext = q4KRows(q4Kx8Fast, k.rows, dotQ4_KFast), q4Kx8Fast
+	fileRows := k.rows
+	k.rows, k.ext = q4KRows(q4Kx8Fast, fileRows, dotQ4_KFast), q4Kx8Fast
 	registerFast(gguf.TypeQ4_K, k)
+	k.rows, k.ext = q4KRows(q4Kx8VNNI, fileRows, dotQ4_KFast), q4Kx8VNNI
+	registerVNNI(gguf.TypeQ4_K, k)
 }
 
 //go:noescape

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -11,25 +12,33 @@ import (
 // twin on w (nb superblocks of eight rows) and four Q8_K rows at x.
 func checkQ4Kx8Fast(t *testing.T, w, x []byte, stride, nb int) {
 	t.Helper()
+	checkQ4Kx8Set(t, q4Kx8Fast, "avx2", w, x, stride, nb)
+	if haveVNNI {
+		checkQ4Kx8Set(t, q4Kx8VNNI, "vnni", w, x, stride, nb)
+	}
+}
+
+func checkQ4Kx8Set(t *testing.T, k *q4Kx8Kernels, name string, w, x []byte, stride, nb int) {
+	t.Helper()
 	var want, got [8]float32
 	for row := 0; row < 4; row++ {
 		xr := x[row*stride : row*stride+nb*q8KBlockSize]
 		gemvQ4_Kx8Plain(w, xr, nb, false, want[:])
-		gemvQ4_Kx8Fast(w, xr, nb, got[:])
+		k.gemv(w, xr, nb, got[:])
 		for j := range want {
 			if !sameFloat(want[j], got[j]) {
-				t.Fatalf("gemv nb=%d row %d lane %d: plain %v (%#x) fast %v (%#x)", nb, row, j, want[j], math.Float32bits(want[j]), got[j], math.Float32bits(got[j]))
+				t.Fatalf("%s gemv nb=%d row %d lane %d: plain %v (%#x) fast %v (%#x)", name, nb, row, j, want[j], math.Float32bits(want[j]), got[j], math.Float32bits(got[j]))
 			}
 		}
 	}
 	const ostride = 11
 	out := make([]float32, 3*ostride+8)
-	gemm4Q4_Kx8Fast(w, x, stride, nb, out, ostride)
+	k.gemm4(w, x, stride, nb, out, ostride)
 	for row := 0; row < 4; row++ {
 		gemvQ4_Kx8Plain(w, x[row*stride:], nb, true, want[:])
 		for j := range want {
 			if g := out[row*ostride+j]; !sameFloat(want[j], g) {
-				t.Fatalf("gemm nb=%d row %d lane %d: plain %v (%#x) fast %v (%#x)", nb, row, j, want[j], math.Float32bits(want[j]), g, math.Float32bits(g))
+				t.Fatalf("%s gemm nb=%d row %d lane %d: plain %v (%#x) fast %v (%#x)", name, nb, row, j, want[j], math.Float32bits(want[j]), g, math.Float32bits(g))
 			}
 		}
 	}
@@ -140,6 +149,8 @@ func BenchmarkKernelQ4_K(b *testing.B) {
 		}},
 		{"repacked-gemv", 8 * nb, func() { gemvQ4_Kx8Fast(w, x, nb, out) }},
 		{"repacked-gemm4", 32 * nb, func() { gemm4Q4_Kx8Fast(w, x, stride, nb, out, 8) }},
+		{"repacked-vnni-gemv", 8 * nb, func() { q4Kx8VNNI.gemv(w, x, nb, out) }},
+		{"repacked-vnni-gemm4", 32 * nb, func() { q4Kx8VNNI.gemm4(w, x, stride, nb, out, 8) }},
 		{"file-plain-dot", 8 * nb, func() {
 			for j := 0; j < 8; j++ {
 				out[j] = dotQ4_KPlain(src[j*nb*q4KBlockSize:], x, nb)
@@ -149,6 +160,9 @@ func BenchmarkKernelQ4_K(b *testing.B) {
 	}
 	for _, k := range kernels {
 		b.Run(k.name, func(b *testing.B) {
+			if strings.Contains(k.name, "vnni") && !haveVNNI {
+				b.Skip("no AVX-512 VNNI")
+			}
 			cpu0 := cpuSeconds()
 			for i := 0; i < b.N; i++ {
 				k.f()
