@@ -25,3 +25,13 @@ func evictPages(b []byte) {
 	}
 	_ = unix.Madvise(b[lo-start:hi-start], unix.MADV_DONTNEED) // a hint: failure only costs memory
 }
+
+// anonMemory is n bytes of zeroed anonymous memory outside the Go heap, and
+// the function that returns it to the system.
+func anonMemory(n int) ([]byte, func() error) {
+	b, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		return make([]byte, n), nil
+	}
+	return b, func() error { return unix.Munmap(b) }
+}

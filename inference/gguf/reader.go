@@ -162,7 +162,8 @@ type File struct {
 	tensorIndex map[string]int
 	data        []byte
 	unmap       func() error
-	released    [][2]int // byte ranges of data given to Release, in call order
+	released    [][2]int       // byte ranges of data given to Release, in call order
+	frees       []func() error // of the memory Alloc handed out
 }
 
 // Open maps the file read-only and parses its header.
@@ -235,6 +236,21 @@ func (f *File) TouchData() byte {
 	return x
 }
 
+// Alloc returns n zeroed bytes that live as long as the mapping: outside
+// the Go heap where the platform allows (so copies of the weights, such as
+// repacked ones, do not raise the garbage collector's heap target), freed
+// by Close like the mapping itself.
+func (f *File) Alloc(n int) []byte {
+	if f == nil || f.unmap == nil || n <= 0 {
+		return make([]byte, max(n, 0))
+	}
+	b, free := anonMemory(n)
+	if free != nil {
+		f.frees = append(f.frees, free)
+	}
+	return b
+}
+
 // Close unmaps the file. Tensor data slices must not be used afterwards.
 func (f *File) Close() error {
 	if f == nil || f.unmap == nil {
@@ -242,7 +258,14 @@ func (f *File) Close() error {
 	}
 	u := f.unmap
 	f.unmap, f.data = nil, nil
-	return u()
+	err := u()
+	for _, free := range f.frees {
+		if e := free(); err == nil {
+			err = e
+		}
+	}
+	f.frees = nil
+	return err
 }
 
 // Parse parses a whole GGUF file held in memory. The File refers to data.

@@ -14,7 +14,6 @@ func TestReleaseKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	ti, ok := f.Tensor("blk.0.ffn_gate.weight")
 	if !ok {
 		t.Fatal("tensor missing")
@@ -30,4 +29,12 @@ func TestReleaseKeepsData(t *testing.T) {
 		t.Fatalf("%d released ranges, want 1", len(f.released))
 	}
 	f.TouchData()
+	b := f.Alloc(10000)
+	if len(b) != 10000 || b[0] != 0 || b[9999] != 0 {
+		t.Fatalf("Alloc gave %d bytes", len(b))
+	}
+	b[9999] = 1
+	if err := f.Close(); err != nil { // frees b too
+		t.Fatal(err)
+	}
 }

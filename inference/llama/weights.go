@@ -108,12 +108,12 @@ func (w *weightLoader) matrix(name string) *tensor.Matrix {
 	}
 	rows := int(ti.Elements() / ti.Shape[0])
 	data := w.f.TensorData(ti)
-	m, err := tensor.NewMatrix(ti.Type, rows, int(ti.Shape[0]), data)
+	m, err := tensor.NewMatrixAlloc(ti.Type, rows, int(ti.Shape[0]), data, w.f.Alloc)
 	if err != nil {
 		w.err = fmt.Errorf("llama: tensor %s: %w", name, err)
 		return nil
 	}
-	if m.Repacked() { // the kernels read their own copy: memory stays ~1x the file
+	if m.Repacked() { // the kernels read their own copy (f.Alloc's): memory stays ~1x the file
 		w.f.Release(data)
 	}
 	return m

@@ -23,6 +23,13 @@ type Matrix struct {
 // that data holds rows*cols values, and returns a view of data, or for a
 // type the kernels repack (Q4_K with rows a multiple of 8) a repacked copy.
 func NewMatrix(t gguf.Type, rows, cols int, data []byte) (*Matrix, error) {
+	return NewMatrixAlloc(t, rows, cols, data, nil)
+}
+
+// NewMatrixAlloc is NewMatrix with the memory of a repacked copy from
+// alloc (nil: the Go heap), such as gguf.File.Alloc, whose memory lives as
+// long as the file's mapping.
+func NewMatrixAlloc(t gguf.Type, rows, cols int, data []byte, alloc func(n int) []byte) (*Matrix, error) {
 	if !Supported(t) {
 		return nil, unsupported(t)
 	}
@@ -38,7 +45,10 @@ func NewMatrix(t gguf.Type, rows, cols int, data []byte) (*Matrix, error) {
 	}
 	m := &Matrix{Type: t, Rows: rows, Cols: cols, RowBytes: rb, Data: data}
 	if rp := lookup(t).repack; rp != nil {
-		if d := rp.pack(data, rows, cols); d != nil {
+		if alloc == nil {
+			alloc = func(n int) []byte { return make([]byte, n) }
+		}
+		if d := rp.pack(data, rows, cols, alloc); d != nil {
 			m.Data, m.repacked = d, true
 		}
 	}

@@ -137,11 +137,11 @@ func rowF32Q4_Kx8(dst []float32, m *Matrix, r int) {
 
 // repackedQ4_K is the Q4_K weight type's repack hook: the interleaved copy
 // of data when rows is a multiple of 8, else nil.
-func repackedQ4_K(data []byte, rows, cols int) []byte {
+func repackedQ4_K(data []byte, rows, cols int, alloc func(n int) []byte) []byte {
 	if rows%8 != 0 {
 		return nil
 	}
-	dst := make([]byte, len(data))
+	dst := alloc(len(data))
 	repackQ4_K(dst, data, rows, cols/qkK)
 	return dst
 }

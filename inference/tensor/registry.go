@@ -39,9 +39,9 @@ type weightType struct {
 // repacker converts a weight type's matrices to its repacked layout and
 // reads rows back out of it.
 type repacker struct {
-	// pack returns the repacked copy of data (rows x cols), or nil to keep
-	// the file's layout.
-	pack func(data []byte, rows, cols int) []byte
+	// pack returns the repacked copy of data (rows x cols) in memory from
+	// alloc, or nil to keep the file's layout.
+	pack func(data []byte, rows, cols int, alloc func(n int) []byte) []byte
 	// row writes row r's bytes in the file's layout to dst (m.RowBytes).
 	row func(dst []byte, m *Matrix, r int)
 	// rowF32 dequantizes row r into dst[:m.Cols] without allocating.
