@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"encoding/binary"
+	"fmt"
 	"runtime"
 	"sync"
 )
@@ -221,6 +222,9 @@ var q4Kx8Plain = &q4Kx8Kernels{
 // llama.cpp's repacked mul_mat does: a batch of more than three rows runs
 // its first n-n%4 rows through gemm and the rest through gemv.
 func (k *q4Kx8Kernels) rows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
+	if r0%8 != 0 || r1%8 != 0 {
+		panic(fmt.Sprintf("tensor: rows [%d,%d) of a repacked matrix split an 8-row group", r0, r1))
+	}
 	b := &a.bufs[formQ8_K]
 	n, rows, nb := a.Rows(), m.Rows, m.Cols/qkK
 	g4 := 0
