@@ -108,7 +108,13 @@ func (w *weightLoader) matrix(name string) *tensor.Matrix {
 	}
 	rows := int(ti.Elements() / ti.Shape[0])
 	data := w.f.TensorData(ti)
-	m, err := tensor.NewMatrixAlloc(ti.Type, rows, int(ti.Shape[0]), data, w.f.Alloc)
+	alloc := w.f.Alloc
+	if len(ti.Shape) == 3 && ti.Shape[1]%8 != 0 {
+		// Stacked experts repack per expert in llama.cpp (rows of one expert
+		// a multiple of 8); whole-tensor groups would straddle experts.
+		alloc = func(int) []byte { return nil }
+	}
+	m, err := tensor.NewMatrixAlloc(ti.Type, rows, int(ti.Shape[0]), data, alloc)
 	if err != nil {
 		w.err = fmt.Errorf("llama: tensor %s: %w", name, err)
 		return nil

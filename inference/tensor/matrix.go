@@ -28,7 +28,7 @@ func NewMatrix(t gguf.Type, rows, cols int, data []byte) (*Matrix, error) {
 
 // NewMatrixAlloc is NewMatrix with the memory of a repacked copy from
 // alloc (nil: the Go heap), such as gguf.File.Alloc, whose memory lives as
-// long as the file's mapping.
+// long as the file's mapping; an alloc that returns nil keeps the view.
 func NewMatrixAlloc(t gguf.Type, rows, cols int, data []byte, alloc func(n int) []byte) (*Matrix, error) {
 	if !Supported(t) {
 		return nil, unsupported(t)

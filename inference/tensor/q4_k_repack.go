@@ -143,6 +143,9 @@ func repackedQ4_K(data []byte, rows, cols int, alloc func(n int) []byte) []byte 
 		return nil
 	}
 	dst := alloc(len(data))
+	if dst == nil { // the caller wants the file's layout
+		return nil
+	}
 	repackQ4_K(dst, data, rows, cols/qkK)
 	return dst
 }

@@ -63,10 +63,15 @@ func TestRepackQ4_KRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	// Row counts that are not a multiple of 8 stay in the file's layout.
+	// Row counts that are not a multiple of 8 stay in the file's layout,
+	// and so does a matrix whose alloc declines.
 	src := randomKQBlocks(r, kqQ4_K, 12)
 	if m, err := NewMatrix(gguf.TypeQ4_K, 12, qkK, src); err != nil || m.Repacked() {
 		t.Fatalf("12-row matrix: repacked=%v err=%v", m != nil && m.Repacked(), err)
+	}
+	m, err := NewMatrixAlloc(gguf.TypeQ4_K, 8, qkK, src[:8*q4KBlockSize], func(int) []byte { return nil })
+	if err != nil || m.Repacked() || &m.Data[0] != &src[0] {
+		t.Fatalf("declined alloc: repacked=%v err=%v", m != nil && m.Repacked(), err)
 	}
 }
 
