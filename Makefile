@@ -50,7 +50,7 @@ cross:
 
 # Each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m for the long run).
 FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokenizer/ \
-	FuzzDotQ8_0:./inference/tensor/ FuzzDotQ4_K:./inference/tensor/ FuzzDotQ5_K:./inference/tensor/ \
+	FuzzDotQ8_0:./inference/tensor/ FuzzDotQ4_K:./inference/tensor/ FuzzQ4Kx8:./inference/tensor/ FuzzDotQ5_K:./inference/tensor/ \
 	FuzzDotQ6_K:./inference/tensor/ FuzzQ2_KDot:./inference/tensor/ FuzzQ3_KDot:./inference/tensor/ \
 	FuzzIQ4_XSDot:./inference/tensor/ FuzzLegacyDot:./inference/tensor/ \
 	FuzzRequestBodies:./app/api/ FuzzTemplate:./inference/chat/ \

@@ -13,9 +13,11 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Sentinel errors; every error from this package wraps one of them.
@@ -160,6 +162,8 @@ type File struct {
 	tensorIndex map[string]int
 	data        []byte
 	unmap       func() error
+	released    [][2]int       // byte ranges of data given to Release, in call order
+	frees       []func() error // of the memory Alloc handed out
 }
 
 // Open maps the file read-only and parses its header.
@@ -192,6 +196,61 @@ func Open(path string) (*File, error) {
 	return f, nil
 }
 
+// Release tells the system that the mapped bytes b (inside one of f's
+// tensors) will not be read again: a tensor the engine copied (repacked
+// weights) stops counting towards the process's memory. Reading b later
+// is still correct (the pages come back from the file). It does nothing
+// for a File parsed from memory or where the platform reads files in.
+func (f *File) Release(b []byte) {
+	if f == nil || f.unmap == nil || len(b) == 0 || len(f.data) == 0 {
+		return
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(f.data)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	if p < base || p+uintptr(len(b)) > base+uintptr(len(f.data)) {
+		return
+	}
+	lo := int(p - base)
+	f.released = append(f.released, [2]int{lo, lo + len(b)})
+	evictPages(b)
+}
+
+// TouchData reads one byte of every page of tensor data, except the
+// ranges given to Release, so that the pages the engine reads are in
+// memory (benchmarks count this in the load time). It returns the bytes'
+// XOR so that the reads stay.
+func (f *File) TouchData() byte {
+	r := slices.Clone(f.released)
+	slices.SortFunc(r, func(a, b [2]int) int { return a[0] - b[0] })
+	var x byte
+	for i := int(f.Layout.DataOffset); i < len(f.data); i += 4096 {
+		for len(r) > 0 && r[0][1] <= i {
+			r = r[1:]
+		}
+		if len(r) > 0 && r[0][0] <= i {
+			i = r[0][1] - 4096 // on to the first byte after the range
+			continue
+		}
+		x ^= f.data[i]
+	}
+	return x
+}
+
+// Alloc returns n zeroed bytes that live as long as the mapping: outside
+// the Go heap where the platform allows (so copies of the weights, such as
+// repacked ones, do not raise the garbage collector's heap target), freed
+// by Close like the mapping itself.
+func (f *File) Alloc(n int) []byte {
+	if f == nil || f.unmap == nil || n <= 0 {
+		return make([]byte, max(n, 0))
+	}
+	b, free := anonMemory(n)
+	if free != nil {
+		f.frees = append(f.frees, free)
+	}
+	return b
+}
+
 // Close unmaps the file. Tensor data slices must not be used afterwards.
 func (f *File) Close() error {
 	if f == nil || f.unmap == nil {
@@ -199,7 +258,14 @@ func (f *File) Close() error {
 	}
 	u := f.unmap
 	f.unmap, f.data = nil, nil
-	return u()
+	err := u()
+	for _, free := range f.frees {
+		if e := free(); err == nil {
+			err = e
+		}
+	}
+	f.frees = nil
+	return err
 }
 
 // Parse parses a whole GGUF file held in memory. The File refers to data.

@@ -115,10 +115,20 @@ func (w *weightLoader) matrix(name string) *tensor.Matrix {
 		return nil
 	}
 	rows := int(ti.Elements() / ti.Shape[0])
-	m, err := tensor.NewMatrix(ti.Type, rows, int(ti.Shape[0]), w.f.TensorData(ti))
+	data := w.f.TensorData(ti)
+	alloc := w.f.Alloc
+	if len(ti.Shape) == 3 && ti.Shape[1]%8 != 0 {
+		// Stacked experts repack per expert in llama.cpp (rows of one expert
+		// a multiple of 8); whole-tensor groups would straddle experts.
+		alloc = func(int) []byte { return nil }
+	}
+	m, err := tensor.NewMatrixAlloc(ti.Type, rows, int(ti.Shape[0]), data, alloc)
 	if err != nil {
 		w.err = fmt.Errorf("llama: tensor %s: %w", name, err)
 		return nil
+	}
+	if m.Repacked() { // the kernels read their own copy (f.Alloc's): memory stays ~1x the file
+		w.f.Release(data)
 	}
 	return m
 }

@@ -44,6 +44,14 @@
 // bandwidth; prompts are bound by the integer multiply ports (about 1 ns
 // per 32-value block pair on a shared core).
 //
+// Q4_K matrices whose row count is a multiple of 8 are repacked at load
+// (q4_k_repack.go), as llama.cpp's CPU repack buffer does on x86: eight
+// rows interleaved so that each vector lane is one output row (no
+// horizontal sums, scales loaded as vectors), multiplied in llama.cpp's
+// gemv order (one input row) and gemm order (four at a time). The copy
+// lives in memory from gguf.File.Alloc and the mapped original is released,
+// so memory stays about the file's size.
+//
 // Attention over an F16 cache (AttentionF16) is llama.cpp's flash
 // attention: scores for 32 positions per assembly call, the online
 // softmax in Go, the F16-rounded weighted sum in assembly.

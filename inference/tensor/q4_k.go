@@ -12,7 +12,8 @@ func init() {
 		dequantize: dequantizeQ4_K,
 		quantize:   quantizeQ4_K,
 		form:       formQ8_K,
-		plain:      rowKernels{dot: dotQ4_KPlain},
+		plain:      rowKernels{dot: dotQ4_KPlain, rows: q4KRows(q4Kx8Plain, nil, dotQ4_KPlain), ext: q4Kx8Plain},
+		repack:     &repacker{pack: repackedQ4_K, row: rowQ4_Kx8, rowF32: rowF32Q4_Kx8, group: 8},
 	})
 }
 

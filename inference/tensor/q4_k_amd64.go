@@ -2,7 +2,14 @@ package tensor
 
 import "burrow/inference/gguf"
 
-func init() { registerFast(gguf.TypeQ4_K, kqRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)) }
+func init() {
+	k := kqRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)
+	fileRows := k.rows
+	k.rows, k.ext = q4KRows(q4Kx8Fast, fileRows, dotQ4_KFast), q4Kx8Fast
+	registerFast(gguf.TypeQ4_K, k)
+	k.rows, k.ext = q4KRows(q4Kx8VNNI, fileRows, dotQ4_KFast), q4Kx8VNNI
+	registerVNNI(gguf.TypeQ4_K, k)
+}
 
 //go:noescape
 func dotQ4_KAVX2(w, x *byte, nb int) float32

@@ -30,6 +30,25 @@ type weightType struct {
 	// plain holds the portable Go kernels; fast sets may override them
 	// (registerFast in an amd64 file).
 	plain rowKernels
+	// repack, if set, gives matrices of this type a layout of their own
+	// (interleaved rows, as llama.cpp's CPU repack buffer), whatever the
+	// kernel set: every set's rows kernel then reads it.
+	repack *repacker
+}
+
+// repacker converts a weight type's matrices to its repacked layout and
+// reads rows back out of it.
+type repacker struct {
+	// pack returns the repacked copy of data (rows x cols) in memory from
+	// alloc, or nil to keep the file's layout.
+	pack func(data []byte, rows, cols int, alloc func(n int) []byte) []byte
+	// row writes row r's bytes in the file's layout to dst (m.RowBytes).
+	row func(dst []byte, m *Matrix, r int)
+	// rowF32 dequantizes row r into dst[:m.Cols] without allocating.
+	rowF32 func(dst []float32, m *Matrix, r int)
+	// group is the row count of one interleaved group (views start and end
+	// on multiples of it).
+	group int
 }
 
 // rowKernels are one weight type's matmul kernels in one kernel set.
