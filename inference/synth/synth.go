@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"burrow/inference/gguf"
+	"burrow/inference/quantize"
 	"burrow/inference/tensor"
 )
 
@@ -21,6 +22,10 @@ type Options struct {
 	Arch      string    // one of Arches; "" takes the preset's
 	Preset    string    // see Presets(); "" means "tiny"
 	Type      gguf.Type // TypeF32, TypeF16 or TypeQ8_0 for the matrices; vectors stay F32
+	// Recipe, if set (quantize.LookupFtype("Q4_K_M")), gives every tensor the
+	// type llama-quantize would give it in that file type, in place of Type:
+	// the file holds what quantizing the F32 file with that recipe writes.
+	Recipe quantize.Ftype
 	VocabFrom string    // a .gguf whose tokenizer.* keys are copied; "" uses BuiltinVocab
 	Seed      uint64
 	// Std is the standard deviation of the normal weights (default 0.02).
@@ -80,6 +85,8 @@ type config struct {
 	name   string
 	vocab  []gguf.KV
 	nVocab int
+	recipe quantize.Ftype
+	types  map[string]gguf.Type // per tensor, when recipe is set
 }
 
 func resolve(o Options) (config, error) {
@@ -97,7 +104,9 @@ func resolve(o Options) (config, error) {
 	if !slices.Contains(Arches, c.arch) {
 		return config{}, fmt.Errorf("synth: unknown architecture %q (have %s)", c.arch, strings.Join(Arches, ", "))
 	}
-	if !tensor.CanQuantize(c.typ) {
+	if o.Recipe.Name != "" {
+		c.recipe, c.typ = o.Recipe, gguf.TypeF32 // the recipe starts from the F32 model
+	} else if !tensor.CanQuantize(c.typ) {
 		return config{}, fmt.Errorf("synth: type %s cannot be written (f32, f16, q8_0 or a quantized type the engine writes, such as q4_k)", c.typ)
 	}
 	if c.std == 0 {
@@ -127,6 +136,11 @@ func resolve(o Options) (config, error) {
 	}
 	// The embedding has one row per token, so the vocabulary decides.
 	c.nVocab = vocabSize(c.vocab)
+	if c.recipe.Name != "" {
+		if c.types, err = recipeTypes(c); err != nil {
+			return config{}, err
+		}
+	}
 	return c, nil
 }
 
@@ -153,6 +167,35 @@ func fileType(t gguf.Type) uint32 {
 	return 0 // ALL_F32
 }
 
+func (c config) fileType() uint32 {
+	if c.recipe.Name != "" {
+		return c.recipe.ID
+	}
+	return fileType(c.typ)
+}
+
+// recipeTypes is the recipe applied to the F32 plan.
+func recipeTypes(c config) (map[string]gguf.Type, error) {
+	specs := tensorSpecs(c)
+	ts := make([]quantize.Tensor, len(specs))
+	for i, s := range specs {
+		ts[i] = quantize.Tensor{Name: s.name, Shape: s.shape, Type: s.typ}
+	}
+	m := quantize.Model{Arch: c.arch, Layers: c.Layers, Heads: c.Heads, HeadsKV: c.KVHeads}
+	plan, err := quantize.Plan(c.recipe, m, ts)
+	if err != nil {
+		return nil, fmt.Errorf("synth: %w", err)
+	}
+	types := map[string]gguf.Type{}
+	for _, p := range plan {
+		if p.Out != p.Type && !tensor.CanQuantize(p.Out) {
+			return nil, fmt.Errorf("synth: %s is not supported yet (%s %s needs it)", p.Out, c.recipe, p.Name)
+		}
+		types[p.Name] = p.Out
+	}
+	return types, nil
+}
+
 func setMetadata(w *gguf.Writer, c config) error {
 	a := c.arch + "."
 	hd := uint32(c.HeadSize())
@@ -174,7 +217,7 @@ func setMetadata(w *gguf.Writer, c config) error {
 		{a + "attention.layer_norm_rms_epsilon", float32(c.RMSEps)},
 		{a + "attention.key_length", hd},
 		{a + "attention.value_length", hd},
-		{"general.file_type", fileType(c.typ)},
+		{"general.file_type", c.fileType()},
 		{a + "vocab_size", uint32(c.nVocab)},
 		{a + "rope.dimension_count", hd},
 		{"general.quantization_version", uint32(2)},
