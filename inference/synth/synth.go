@@ -19,14 +19,10 @@ import (
 // Options chooses what to write. The zero value (with Preset "tiny") is a
 // valid F32 llama model with the built-in vocabulary.
 type Options struct {
-	Arch   string    // one of Arches; "" takes the preset's
-	Preset string    // see Presets(); "" means "tiny"
-	Type   gguf.Type // TypeF32, TypeF16 or TypeQ8_0 for the matrices; vectors stay F32
-	// Recipe, if set (quantize.LookupFtype("Q4_K_M")), gives every tensor the
-	// type llama-quantize would give it in that file type, in place of Type:
-	// the file holds what quantizing the F32 file with that recipe writes.
-	Recipe    quantize.Ftype
-	VocabFrom string // a .gguf whose tokenizer.* keys are copied; "" uses BuiltinVocab
+	Arch      string    // one of Arches; "" takes the preset's
+	Preset    string    // see Presets(); "" means "tiny"
+	Type      gguf.Type // TypeF32, TypeF16 or TypeQ8_0 for the matrices; vectors stay F32
+	VocabFrom string    // a .gguf whose tokenizer.* keys are copied; "" uses BuiltinVocab
 	Seed      uint64
 	// Std is the standard deviation of the normal weights (default 0.02).
 	// Test models use a larger one (e.g. 0.5) so greedy decoding is decided
@@ -34,6 +30,10 @@ type Options struct {
 	Std     float64
 	Name    string // general.name; default "synth-<arch>-<preset>"
 	Context int    // context_length; 0 takes the preset's
+	// Recipe, if set (quantize.LookupFtype("Q4_K_M")), gives every tensor the
+	// type llama-quantize would give it in that file type, in place of Type:
+	// the file holds what quantizing the F32 file with that recipe writes.
+	Recipe quantize.Ftype
 }
 
 // Write writes the model to path (through a temporary file renamed into place).
