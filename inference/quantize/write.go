@@ -143,7 +143,7 @@ func File(ctx context.Context, in, out string, o Options) (res Result, err error
 	dir := filepath.Dir(out)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".tmp-*")
 	if err != nil {
-		return Result{}, fmt.Errorf("quantize: %w", err)
+		return Result{}, fmt.Errorf("quantize: cannot write in %s: %w", dir, err)
 	}
 	defer func() {
 		if err != nil {
@@ -152,13 +152,14 @@ func File(ctx context.Context, in, out string, o Options) (res Result, err error
 		}
 	}()
 	n, err := w.WriteTo(tmp, j.fill)
+	if cerr := ctx.Err(); cerr != nil {
+		err = fmt.Errorf("quantize: stopped, %s was not written: %w", out, cerr)
+		return Result{}, err
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("quantize: writing %s: %w", out, err)
 	}
 	res.FileBytes = n
-	if err = ctx.Err(); err != nil {
-		return Result{}, err
-	}
 	if err = tmp.Chmod(0o644); err != nil {
 		return Result{}, fmt.Errorf("quantize: %w", err)
 	}
