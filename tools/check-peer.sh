@@ -13,7 +13,9 @@ models=("$testdata"/models/stories260K-f32.gguf "$testdata"/models/stories260K-q
 # Our own synthesized models (random weights, real shapes and tokenizer).
 # std 0.5 keeps the top two logits far apart, so greedy picks are decided by
 # the weights and not by rounding differences between two correct engines.
-for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f16" "qwen2 small q8_0"; do
+# "llama small q4_k_m" is llama-quantize's Q4_K_M recipe (Q6_K output and
+# some attn_v, F16 fallback for the 688-wide ffn_down), as burrow quantize writes it.
+for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f16" "qwen2 small q8_0" "llama small q4_k_m"; do
   set -- $spec
   f="$work/synth-$1-$2-$3-std05.gguf"
   [ -f "$f" ] || "$bin" gguf synth --arch "$1" --preset "$2" --type "$3" --std 0.5 --seed 7 -o "$f" >/dev/null
