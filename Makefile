@@ -54,7 +54,7 @@ FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokeniz
 	FuzzDotQ6_K:./inference/tensor/ FuzzQ2_KDot:./inference/tensor/ FuzzQ3_KDot:./inference/tensor/ \
 	FuzzIQ4_XSDot:./inference/tensor/ FuzzLegacyDot:./inference/tensor/ \
 	FuzzRequestBodies:./app/api/ FuzzTemplate:./inference/chat/ \
-	FuzzStopMatcher:./inference/ FuzzPathFor:./models/
+	FuzzStopMatcher:./inference/ FuzzPathFor:./models/ FuzzPlan:./inference/quantize/
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz: $${t%%:*}"; \
