@@ -6,4 +6,4 @@ import "burrow/inference/gguf"
 
 // releasePages is a no-op where madvise is missing; the OS reclaims the
 // mapped pages under pressure.
-func releasePages(*gguf.File, *gguf.TensorInfo) {}
+func releasePages(*gguf.File, int64, int64) {}

@@ -10,14 +10,16 @@ import (
 	"burrow/inference/gguf"
 )
 
-// releasePages drops a finished tensor's pages from this process's mapping
-// (they stay in the page cache), so resident memory does not grow with the
-// input file: a 6 GB F32 model is read with the footprint of one tensor.
-func releasePages(f *gguf.File, t *gguf.TensorInfo) {
+// releasePages drops n bytes of the mapping from off (rounded out to
+// pages) from this process's memory once they are converted; the pages
+// stay in the page cache. So resident memory does not grow with the input:
+// a 6 GB model is read with the footprint of one chunk, not of the file
+// or of its biggest tensor.
+func releasePages(f *gguf.File, off, n int64) {
 	b := f.Bytes()
 	pg := int64(os.Getpagesize())
-	lo := (f.Layout.DataOffset + t.Offset) / pg * pg
-	hi := min(int64(len(b)), (f.Layout.DataOffset+t.Offset+t.Size+pg-1)/pg*pg)
+	lo := max(0, off/pg*pg)
+	hi := min(int64(len(b)), (off+n+pg-1)/pg*pg)
 	if lo < hi {
 		unix.Madvise(b[lo:hi], unix.MADV_DONTNEED)
 	}

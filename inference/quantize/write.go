@@ -231,18 +231,20 @@ func (j *job) fill(ti *gguf.TensorInfo, dst io.Writer) error {
 	p := j.plan[i]
 	srcInfo := &j.f.Tensors[p.Index]
 	src := j.f.TensorData(srcInfo)
-	defer releasePages(j.f, srcInfo)
+	base := j.f.Layout.DataOffset + srcInfo.Offset
 	if p.Out == p.Type {
 		for off := 0; off < len(src); off += copyChunk {
 			if err := j.ctx.Err(); err != nil {
 				return err
 			}
-			if _, err := dst.Write(src[off:min(len(src), off+copyChunk)]); err != nil {
+			end := min(len(src), off+copyChunk)
+			if _, err := dst.Write(src[off:end]); err != nil {
 				return err
 			}
+			releasePages(j.f, base+int64(off), int64(end-off))
 		}
 	} else {
-		if err := j.convert(p, src, dst); err != nil {
+		if err := j.convert(p, src, base, dst); err != nil {
 			return err
 		}
 		j.res.Converted++
@@ -259,7 +261,7 @@ func (j *job) fill(ti *gguf.TensorInfo, dst io.Writer) error {
 
 // convert decodes a chunk of rows to float32, encodes them in the new
 // type on several goroutines, and writes them, until the tensor is done.
-func (j *job) convert(p Planned, src []byte, dst io.Writer) error {
+func (j *job) convert(p Planned, src []byte, base int64, dst io.Writer) error {
 	cols := int(p.Shape[0])
 	rows := 1
 	for _, d := range p.Shape[1:] {
@@ -300,6 +302,7 @@ func (j *job) convert(p Planned, src []byte, dst io.Writer) error {
 		if _, err := dst.Write(j.enc[:n*outRow]); err != nil {
 			return err
 		}
+		releasePages(j.f, base+int64(r0*inRow), int64(n*inRow))
 	}
 	return nil
 }
