@@ -373,3 +373,40 @@ func TestStreamingMemory(t *testing.T) {
 		t.Errorf("allocated %d bytes, more than half the %d output bytes: not streaming", alloc, res.OutBytes)
 	}
 }
+
+// Q8_0 has no llama-quantize file from a source we hold, but stories260K's
+// Q8_0 file was converted (gguf-py, ggml's rounding) from the same weights
+// as its F32 file: every tensor it holds in Q8_0 must be what the Q8_0 row
+// quantizer makes of the F32 one. (llama-quantize itself refuses Q8_0 for
+// stories260K: its FFN rows of 172 have no Q8_0 fallback; so do we.)
+func TestQ8_0MatchesConverter(t *testing.T) {
+	dir := filepath.Dir(round2Dir(t))
+	src, ref := openGGUF(t, filepath.Join(dir, "stories260K-f32.gguf")), openGGUF(t, filepath.Join(dir, "stories260K-q8_0.gguf"))
+	q8, _ := LookupFtype("q8_0")
+	if _, err := File(context.Background(), filepath.Join(dir, "stories260K-f32.gguf"), filepath.Join(t.TempDir(), "x.gguf"), Options{Ftype: q8}); err == nil || !strings.Contains(err.Error(), "no fallback") {
+		t.Errorf("Q8_0 of stories260K: %v, want llama-quantize's refusal", err)
+	}
+	same := 0
+	for i := range ref.Tensors {
+		rt := &ref.Tensors[i]
+		st, ok := src.Tensor(rt.Name)
+		if !ok || rt.Type != gguf.TypeQ8_0 || st.Type != gguf.TypeF32 {
+			continue
+		}
+		vals := make([]float32, st.Elements())
+		if err := tensor.DequantizeRow(gguf.TypeF32, vals, src.TensorData(st)); err != nil {
+			t.Fatal(err)
+		}
+		out := make([]byte, gguf.TypeQ8_0.RowSize(st.Elements()))
+		if err := tensor.QuantizeRow(gguf.TypeQ8_0, out, vals); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out, ref.TensorData(rt)) {
+			t.Errorf("%s differs", rt.Name)
+		}
+		same++
+	}
+	if same < 30 {
+		t.Errorf("only %d tensors compared", same)
+	}
+}
