@@ -56,7 +56,7 @@ FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokeniz
 	FuzzRequestBodies:./app/api/ FuzzTemplate:./inference/chat/ \
 	FuzzStopMatcher:./inference/ FuzzReasoningSplitter:./inference/ FuzzPathFor:./models/ FuzzParse:./inference/toolcall/ \
 	FuzzGrammar:./inference/grammar/ FuzzJSONSchema:./inference/grammar/ FuzzImports:./app/ \
-	FuzzExtract:./internal/pdftext/
+	FuzzExtract:./internal/pdftext/ FuzzPlan:./inference/quantize/
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz: $${t%%:*}"; \

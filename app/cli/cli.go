@@ -1,5 +1,5 @@
 // Package cli is burrow's headless commands (run, chat, serve, pull, ls, rm,
-// inspect, tokenize, bench, perplexity, gguf), one file per command.
+// inspect, tokenize, bench, perplexity, gguf, quantize), one file per command.
 package cli
 
 import (

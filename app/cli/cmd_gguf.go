@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"burrow/inference/gguf"
+	"burrow/inference/quantize"
 	"burrow/inference/synth"
 )
 
@@ -39,11 +40,17 @@ func newGGUFSynthCmd() *cobra.Command {
 			if out == "" {
 				return fmt.Errorf("gguf synth: -o OUT.gguf is required")
 			}
-			t, ok := gguf.ParseType(typ)
-			if !ok {
-				return fmt.Errorf("gguf synth: unknown --type %q (f32, f16, q8_0, q4_k, ...)", typ)
+			// A llama-quantize mix (q4_k_m) gives each tensor its recipe's type;
+			// a ggml type name (q4_k, q8_0) makes every matrix that type.
+			if quantize.IsMix(typ) {
+				o.Recipe, _ = quantize.LookupFtype(typ)
+			} else {
+				t, ok := gguf.ParseType(typ)
+				if !ok {
+					return fmt.Errorf("gguf synth: unknown --type %q (f32, f16, q8_0, q4_k, q4_k_m, ...)", typ)
+				}
+				o.Type = t
 			}
-			o.Type = t
 			if err := synth.Write(out, o); err != nil {
 				return err
 			}
@@ -65,7 +72,8 @@ func newGGUFSynthCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&o.Arch, "arch", "", "architecture: "+strings.Join(synth.Arches, ", ")+" (default: the preset's)")
 	fl.StringVar(&o.Preset, "preset", "tiny", "model shape: "+strings.Join(synth.Presets(), ", "))
-	fl.StringVar(&typ, "type", "q8_0", "matrix type: q8_0, f16, f32 or a quantized type such as q4_k, q6_k (vectors stay f32)")
+	fl.StringVar(&typ, "type", "q8_0", "matrix type: q8_0, f16, f32 or a quantized type such as q4_k, q6_k (vectors stay f32),\n"+
+		"or a llama-quantize mix such as q4_k_m, q5_k_s, mxfp4_moe (each tensor gets the type llama-quantize gives it)")
 	fl.StringVar(&o.ExpertType, "expert-type", "", "type of the MoE experts' matrices, e.g. mxfp4 (default: --type)")
 	fl.StringVar(&o.VocabFrom, "vocab-from", "", "copy the tokenizer.* keys from this .gguf")
 	fl.Uint64Var(&o.Seed, "seed", 0, "random seed")

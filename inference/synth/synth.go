@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"burrow/inference/gguf"
+	"burrow/inference/quantize"
 	"burrow/inference/tensor"
 )
 
@@ -37,6 +38,10 @@ type Options struct {
 	// ExpertType, if not "", is the type of the experts' stacked matrices
 	// (e.g. "mxfp4", as gpt-oss ships them); "" means Type.
 	ExpertType string
+	// Recipe, if set (quantize.LookupFtype("Q4_K_M")), gives every tensor the
+	// type llama-quantize would give it in that file type, in place of Type:
+	// the file holds what quantizing the F32 file with that recipe writes.
+	Recipe quantize.Ftype
 }
 
 // Write writes the model to path (through a temporary file renamed into place).
@@ -90,6 +95,8 @@ type config struct {
 	pooling int
 	vocab   []gguf.KV
 	nVocab  int
+	recipe  quantize.Ftype
+	types   map[string]gguf.Type // per tensor, when recipe is set
 }
 
 func resolve(o Options) (config, error) {
@@ -110,7 +117,9 @@ func resolve(o Options) (config, error) {
 	if !slices.Contains(Arches, c.arch) {
 		return config{}, fmt.Errorf("synth: unknown architecture %q (have %s)", c.arch, strings.Join(Arches, ", "))
 	}
-	if !tensor.CanQuantize(c.typ) {
+	if o.Recipe.Name != "" {
+		c.recipe, c.typ = o.Recipe, gguf.TypeF32 // the recipe starts from the F32 model
+	} else if !tensor.CanQuantize(c.typ) {
 		return config{}, fmt.Errorf("synth: type %s cannot be written (f32, f16, q8_0 or a quantized type the engine writes, such as q4_k)", c.typ)
 	}
 	c.expTyp = c.typ
@@ -159,6 +168,11 @@ func resolve(o Options) (config, error) {
 	}
 	// The embedding has one row per token, so the vocabulary decides.
 	c.nVocab = vocabSize(c.vocab)
+	if c.recipe.Name != "" {
+		if c.types, err = recipeTypes(c); err != nil {
+			return config{}, err
+		}
+	}
 	return c, nil
 }
 
@@ -185,13 +199,38 @@ func fileType(t gguf.Type) uint32 {
 	return 0 // ALL_F32
 }
 
-// fileType is the file's llama_ftype: MOSTLY_MXFP4_MOE when the experts
-// are MXFP4, else that of the matrices' type.
+// fileType is the file's llama_ftype: the recipe's, MOSTLY_MXFP4_MOE when
+// the experts are MXFP4, else that of the matrices' type.
 func (c config) fileType() uint32 {
+	if c.recipe.Name != "" {
+		return c.recipe.ID
+	}
 	if c.expTyp == gguf.TypeMXFP4 && c.Experts > 0 {
 		return 38
 	}
 	return fileType(c.typ)
+}
+
+// recipeTypes is the recipe applied to the F32 plan.
+func recipeTypes(c config) (map[string]gguf.Type, error) {
+	specs := tensorSpecs(c)
+	ts := make([]quantize.Tensor, len(specs))
+	for i, s := range specs {
+		ts[i] = quantize.Tensor{Name: s.name, Shape: s.shape, Type: s.typ}
+	}
+	m := quantize.Model{Arch: c.arch, Layers: c.Layers, Heads: c.Heads, HeadsKV: c.KVHeads}
+	plan, err := quantize.Plan(c.recipe, m, ts)
+	if err != nil {
+		return nil, fmt.Errorf("synth: %w", err)
+	}
+	types := map[string]gguf.Type{}
+	for _, p := range plan {
+		if p.Out != p.Type && !tensor.CanQuantize(p.Out) {
+			return nil, fmt.Errorf("synth: %s is not supported yet (%s %s needs it)", p.Out, c.recipe, p.Name)
+		}
+		types[p.Name] = p.Out
+	}
+	return types, nil
 }
 
 func setMetadata(w *gguf.Writer, c config) error {

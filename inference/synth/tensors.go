@@ -67,6 +67,9 @@ func tensorSpecs(c config) []tensorSpec {
 		case llama.Norm:
 			s.fill = fillOnes
 		}
+		if t, ok := c.types[s.name]; ok {
+			s.typ = t
+		}
 		out = append(out, s)
 	}
 	return out
