@@ -13,6 +13,7 @@ import (
 
 	"burrow/inference"
 	"burrow/inference/chat"
+	"burrow/inference/grammar"
 )
 
 // Ollama's API (/api/...) on the same server and worker as the OpenAI one,
@@ -287,14 +288,34 @@ func (o *ollamaOptions) sampling(model string, stream bool) (samplingFields, int
 
 // unsupported refuses the request fields Burrow cannot honour yet, rather
 // than ignoring what the client asked for.
-func ollamaUnsupported(format, images json.RawMessage) *apiError {
-	if present(format) {
-		return badRequest("format", "format (JSON output) is not supported yet")
-	}
+func ollamaUnsupported(images json.RawMessage) *apiError {
 	if present(images) && !bytes.Equal(bytes.TrimSpace(images), []byte("[]")) {
 		return badRequest("images", "images are not supported: the loaded models read text only")
 	}
 	return nil
+}
+
+// ollamaFormat is Ollama's "format": "json" (any JSON value) or a JSON
+// Schema, as a grammar the reply must follow (nil: free text).
+func ollamaFormat(raw json.RawMessage) (*grammar.Grammar, *apiError) {
+	if !present(raw) {
+		return nil, nil
+	}
+	var f samplingFields
+	var s string
+	switch {
+	case json.Unmarshal(raw, &s) == nil && s == "json":
+		f.ResponseFormat = &responseFormat{Type: "json_object"}
+	case json.Unmarshal(raw, &s) == nil:
+		return nil, badRequest("format", "format must be \"json\" or a JSON schema object")
+	default:
+		f.ResponseFormat = &responseFormat{Type: "json_object", Schema: raw}
+	}
+	g, e := f.grammar()
+	if e != nil {
+		e.Message = strings.Replace(e.Message, "response_format", "format", 1)
+	}
+	return g, e
 }
 
 func present(raw json.RawMessage) bool {
@@ -309,16 +330,17 @@ func (s *Server) handleOllamaChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stream := body.Stream == nil || *body.Stream // Ollama streams unless told not to
-	if e := ollamaUnsupported(body.Format, nil); e != nil {
-		writeOllamaError(w, e)
-		return
-	}
 	if present(body.Tools) && !bytes.Equal(bytes.TrimSpace(body.Tools), []byte("[]")) {
 		writeOllamaError(w, badRequest("tools", "tools (function calling) are not supported yet"))
 		return
 	}
 	f, limit := body.Options.sampling(body.Model, stream)
 	p, e := f.params()
+	if e != nil {
+		writeOllamaError(w, e)
+		return
+	}
+	g, e := ollamaFormat(body.Format)
 	if e != nil {
 		writeOllamaError(w, e)
 		return
@@ -334,7 +356,7 @@ func (s *Server) handleOllamaChat(w http.ResponseWriter, r *http.Request) {
 	}
 	msgs := make([]chat.Message, 0, len(body.Messages))
 	for i, m := range body.Messages {
-		if e := ollamaUnsupported(nil, m.Images); e != nil {
+		if e := ollamaUnsupported(m.Images); e != nil {
 			writeOllamaError(w, e)
 			return
 		}
@@ -347,7 +369,7 @@ func (s *Server) handleOllamaChat(w http.ResponseWriter, r *http.Request) {
 		msg.Content = m.Content
 		msgs = append(msgs, msg)
 	}
-	req := inference.GenerateRequest{Messages: msgs, Params: p, MaxTokens: limit, Stop: f.Stop, ContextPolicy: inference.ContextStop}
+	req := inference.GenerateRequest{Messages: msgs, Params: p, MaxTokens: limit, Stop: f.Stop, ContextPolicy: inference.ContextStop, Grammar: g}
 	s.ollamaReply(w, r, body.Model, req, stream, func(text string) ollamaReply {
 		return ollamaReply{Message: &ollamaMessage{Role: "assistant", Content: text}}
 	})
@@ -360,7 +382,7 @@ func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stream := body.Stream == nil || *body.Stream
-	if e := ollamaUnsupported(body.Format, body.Images); e != nil {
+	if e := ollamaUnsupported(body.Images); e != nil {
 		writeOllamaError(w, e)
 		return
 	}
@@ -381,6 +403,11 @@ func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
 		writeOllamaError(w, e)
 		return
 	}
+	g, e := ollamaFormat(body.Format)
+	if e != nil {
+		writeOllamaError(w, e)
+		return
+	}
 	if body.Prompt == "" {
 		if _, e := s.resolveModel(body.Model); e != nil {
 			writeOllamaError(w, e)
@@ -390,7 +417,7 @@ func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
 		writeOK(w, ollamaReply{Model: body.Model, CreatedAt: time.Now().UTC(), Response: &empty, Done: true, DoneReason: "load"})
 		return
 	}
-	req := inference.GenerateRequest{Params: p, MaxTokens: limit, Stop: f.Stop, ContextPolicy: inference.ContextStop}
+	req := inference.GenerateRequest{Params: p, MaxTokens: limit, Stop: f.Stop, ContextPolicy: inference.ContextStop, Grammar: g}
 	if body.Raw {
 		req.Prompt = body.Prompt // as given, no template
 	} else {

@@ -146,7 +146,8 @@ func TestOllamaErrors(t *testing.T) {
 		status             int
 		want               string
 	}{
-		{"POST", "/api/chat", `{"messages":[{"role":"user","content":"hi"}],"format":"json"}`, 400, "format"},
+		{"POST", "/api/chat", `{"messages":[{"role":"user","content":"hi"}],"format":"yaml"}`, 400, "format"},
+		{"POST", "/api/chat", `{"messages":[{"role":"user","content":"hi"}],"format":{"type":"object","properties":{"a":{"type":"wat"}}}}`, 400, "JSON schema"},
 		{"POST", "/api/chat", `{"messages":[{"role":"user","content":"hi","images":["aGk="]}]}`, 400, "images"},
 		{"POST", "/api/chat", `{"messages":[{"role":"robot","content":"hi"}]}`, 400, "role"},
 		{"POST", "/api/chat", `{"messages":[{"role":"user","content":"hi"}],"options":{"temperature":9}}`, 400, "temperature"},
@@ -167,5 +168,21 @@ func TestOllamaErrors(t *testing.T) {
 	status, _, b := call(t, "POST", ts.URL+"/api/chat", `{"messages":[{"role":"user","content":"hi"}]}`, nil)
 	if status != 400 || !strings.HasPrefix(string(b), `{"error":"`) {
 		t.Errorf("context full: %d %s", status, b)
+	}
+}
+
+// TestOllamaFormat: format "json" or a schema becomes the reply's grammar.
+func TestOllamaFormat(t *testing.T) {
+	gen := apptest.NewFakeGen(`{"a": 1}`)
+	ts := newTestServer(t, gen, ServerOptions{})
+	for _, format := range []string{`"json"`, `{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}`} {
+		status, _, b := call(t, "POST", ts.URL+"/api/chat", `{"messages":[{"role":"user","content":"hi"}],"stream":false,"format":`+format+`}`, nil)
+		if status != 200 || gen.LastRequest().Grammar == nil {
+			t.Errorf("format %s: %d %s", format, status, b)
+		}
+		_, _, b = call(t, "POST", ts.URL+"/api/generate", `{"prompt":"hi","stream":false,"format":`+format+`}`, nil)
+		if gen.LastRequest().Grammar == nil {
+			t.Errorf("generate format %s: %s", format, b)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"burrow/inference"
@@ -29,7 +30,10 @@ type responsesRequest struct {
 	ToolChoice         json.RawMessage `json:"tool_choice"`
 	Text               *struct {
 		Format *struct {
-			Type string `json:"type"`
+			Type   string          `json:"type"`
+			Name   string          `json:"name"`
+			Schema json.RawMessage `json:"schema"`
+			Strict *bool           `json:"strict"`
 		} `json:"format"`
 	} `json:"text"`
 	Metadata json.RawMessage `json:"metadata"`
@@ -55,8 +59,32 @@ func (r *responsesRequest) toGenerate() (inference.GenerateRequest, *apiError) {
 		return req, badRequest("store", "Burrow keeps no responses: store must be false")
 	case present(r.Tools) && !bytes.Equal(bytes.TrimSpace(r.Tools), []byte("[]")):
 		return req, badRequest("tools", "tools (function calling) are not supported yet")
-	case r.Text != nil && r.Text.Format != nil && r.Text.Format.Type != "" && r.Text.Format.Type != "text":
-		return req, badRequest("text.format", "text.format %q is not supported yet; only \"text\"", r.Text.Format.Type)
+	}
+	// text.format is response_format in the Responses shape: the same grammar.
+	if tf := r.Text; tf != nil && tf.Format != nil {
+		switch tf.Format.Type {
+		case "", "text":
+		case "json_object":
+			r.ResponseFormat = &responseFormat{Type: "json_object"}
+		case "json_schema":
+			rf := &responseFormat{Type: "json_schema"}
+			rf.JSONSchema = &struct {
+				Name   string          `json:"name"`
+				Schema json.RawMessage `json:"schema"`
+				Strict *bool           `json:"strict"`
+			}{tf.Format.Name, tf.Format.Schema, tf.Format.Strict}
+			r.ResponseFormat = rf
+		default:
+			return req, badRequest("text.format", "text.format %q is not supported (text, json_object, json_schema)", tf.Format.Type)
+		}
+	}
+	g, e := r.grammar()
+	if e != nil {
+		if e.Param != nil && strings.HasPrefix(*e.Param, "response_format") {
+			param := "text.format"
+			e.Param = &param
+		}
+		return req, e
 	}
 	var msgs []chat.Message
 	if r.Instructions != nil && *r.Instructions != "" {
@@ -96,7 +124,7 @@ func (r *responsesRequest) toGenerate() (inference.GenerateRequest, *apiError) {
 	if e != nil {
 		return req, e
 	}
-	return inference.GenerateRequest{Messages: msgs, Params: p, MaxTokens: limit, Stop: r.Stop, ContextPolicy: inference.ContextStop}, nil
+	return inference.GenerateRequest{Messages: msgs, Params: p, MaxTokens: limit, Stop: r.Stop, ContextPolicy: inference.ContextStop, Grammar: g}, nil
 }
 
 // responseContent flattens an item's content: a string, or parts of type

@@ -59,6 +59,7 @@ func TestResponsesErrors(t *testing.T) {
 		{`{"input":"x","previous_response_id":"resp_1"}`, "keeps no responses"},
 		{`{"input":"x","store":true}`, "store"},
 		{`{"input":"x","tools":[{"type":"function","name":"f"}]}`, "tools"},
+		{`{"input":"x","text":{"format":{"type":"xml"}}}`, "text.format"},
 		{`{"input":"x","text":{"format":{"type":"json_schema"}}}`, "text.format"},
 		{`{"input":[{"type":"function_call_output","output":"1"}]}`, "function_call_output"},
 		{`{"input":[{"role":"user","content":[{"type":"input_image"}]}]}`, "input_image"},
@@ -68,6 +69,19 @@ func TestResponsesErrors(t *testing.T) {
 		status, _, b := call(t, "POST", ts.URL+"/v1/responses", tc.body, nil)
 		if status != 400 || !strings.Contains(string(b), tc.want) {
 			t.Errorf("%s: %d %s", tc.body, status, b)
+		}
+	}
+}
+
+// TestResponsesTextFormat: text.format json_schema and json_object become
+// the reply's grammar, as response_format does on chat completions.
+func TestResponsesTextFormat(t *testing.T) {
+	gen := apptest.NewFakeGen(`{"a": 1}`)
+	ts := newTestServer(t, gen, ServerOptions{})
+	for _, f := range []string{`{"type":"json_object"}`, `{"type":"json_schema","name":"x","strict":true,"schema":{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}}`} {
+		status, _, b := call(t, "POST", ts.URL+"/v1/responses", `{"input":"x","text":{"format":`+f+`}}`, nil)
+		if status != 200 || gen.LastRequest().Grammar == nil {
+			t.Errorf("%s: %d %s", f, status, b)
 		}
 	}
 }
