@@ -24,5 +24,6 @@ var Starters = []Starter{
 	{"Phi-4 mini Instruct", "unsloth/Phi-4-mini-instruct-GGUF", "Phi-4-mini-instruct-Q4_K_M.gguf", 2491e6, "Microsoft's 3.8B, strong at reasoning and code (about 3.5 GB)"},
 	{"Gemma 3 4B Instruct", "unsloth/gemma-3-4b-it-GGUF", "gemma-3-4b-it-Q4_K_M.gguf", 2489e6, "Gemma's laptop size (about 3.5 GB; accept its license on the Hub)"},
 	{"Qwen3 4B", "unsloth/Qwen3-4B-GGUF", "Qwen3-4B-Q4_K_M.gguf", 2497e6, "Strong reasoning for a laptop (about 3.5 GB)"},
+	{"gpt-oss 20B (mixture of experts)", "unsloth/gpt-oss-20b-GGUF", "gpt-oss-20b-Q4_K_M.gguf", 11620e6, "OpenAI's open model: reasons, then answers; reads 3.6B weights per token (about 14 GB of memory)"},
 	{"Qwen3 30B-A3B (mixture of experts)", "unsloth/Qwen3-30B-A3B-GGUF", "Qwen3-30B-A3B-Q4_K_M.gguf", 18556e6, "Reads only 3B weights per token, so it answers quickly on a CPU; needs about 20 GB of memory"},
 }
