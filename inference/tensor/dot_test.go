@@ -123,17 +123,6 @@ func testMulQ8_0(t *testing.T) {
 						t.Fatalf("cols=%d 2x4 tile row %d token %d: %v, single %v", cols, k/4, tok+k%4, eight[k], one)
 					}
 				}
-				r4 := q8Active().r4(w2[:0:0], 0, a, tok, 0) // nb 0: zeros, no reads
-				if r4 != [4]float32{} {
-					t.Fatalf("empty decode tile: %v", r4)
-				}
-				w4 := append(append([]byte{}, w2...), w2...) // four rows
-				r4 = q8Active().r4(w4, len(w), a, tok, nb)
-				for k := range r4 {
-					if one := mulQ8_0(w4[k*len(w):], a, tok, nb); r4[k] != one {
-						t.Fatalf("cols=%d decode tile row %d: %v, single %v", cols, k, r4[k], one)
-					}
-				}
 				four := mulQ8_0x4(w, a, tok, nb)
 				for k := range four {
 					if one := mulQ8_0(w, a, tok+k, nb); four[k] != one {

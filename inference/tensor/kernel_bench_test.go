@@ -25,7 +25,6 @@ func BenchmarkKernelQ8_0(b *testing.B) {
 		{"plain", 1, func() float32 { return dotQ8_0Plain(w, a.q8Row(0), nb) }},
 	}
 	w2 := append(append([]byte{}, w...), w...)
-	w4 := append(append([]byte{}, w2...), w2...)
 	for _, set := range fastSets() {
 		k := set.rows[gguf.TypeQ8_0].ext.(*q8_0Kernels)
 		kernels = append(kernels, []struct {
@@ -36,7 +35,6 @@ func BenchmarkKernelQ8_0(b *testing.B) {
 			{set.name, 1, func() float32 { return k.one(w, a, 0, nb) }},
 			{set.name + "-tile4", 4, func() float32 { return k.x4(w, a, 0, nb)[0] }},
 			{set.name + "-tile2x4", 8, func() float32 { return k.x2x4(w2, len(w), a, 0, nb)[0] }},
-			{set.name + "-decode4", 4, func() float32 { return k.r4(w4, len(w), a, 0, nb)[0] }},
 		}...)
 	}
 	for _, k := range kernels {

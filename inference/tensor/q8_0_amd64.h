@@ -4,7 +4,7 @@
 // float accumulation is the same, so both equal the plain twin bit for bit,
 // as llama.cpp's mul_sum_us8_pairs_float is the same on both.
 //
-// The includer defines: Q8DOT, Q8DOTS, Q8DOTX4, Q8DOTX2X4, Q8DOTR4 (the symbols);
+// The includer defines: Q8DOT, Q8DOTS, Q8DOTX4, Q8DOTX2X4 (the symbols);
 // I8DOTINIT (set up constants); I8DOTPS(s, u, d): d = float32 of the eight
 // int32 sums of u[i]*s[i] over each four bytes (u unsigned, s signed), d
 // may be s or u; HSUM8 (as in dot_amd64.s).
@@ -259,74 +259,6 @@ t24done:
 	MOVSS X7, 28(DI)
 	RET
 
-
-// One weight row of the four-row decode tile: Y4 holds the activation
-// quants, (R9) its scale; wmem is the row's block.
-#define WROW4(wmem, qmem, Yacc) \
-	MOVWLZX      wmem, AX \
-	VMOVD        AX, X5 \
-	VCVTPH2PS    X5, X5 \
-	VMULSS       (R9), X5, X5 \
-	VBROADCASTSS X5, Y5 \
-	VMOVDQU      qmem, Y6 \
-	VPSIGNB      Y6, Y6, Y7 \
-	VPSIGNB      Y6, Y4, Y8 \
-	I8DOTPS(Y8, Y7, Y8) \
-	VFMADD231PS  Y8, Y5, Yacc
-
-// func Q8DOTR4(w *byte, wstride int, a *byte, s *float32, sstride, nb int, out *[4]float32)
-// Weight rows w, w+wstride, w+2*wstride, w+3*wstride against one input
-// row: decode's tile. Each row accumulates exactly as the single-row
-// kernel does, but the four FMA chains run side by side, so the FMA
-// latency that bounds one chain is hidden and each activation block is
-// loaded once.
-TEXT Q8DOTR4(SB), NOSPLIT, $0-56
-	MOVQ w+0(FP), SI
-	MOVQ wstride+8(FP), DX
-	MOVQ a+16(FP), DI
-	MOVQ s+24(FP), R9
-	MOVQ sstride+32(FP), R10
-	MOVQ nb+40(FP), CX
-	LEAQ (SI)(DX*2), R8
-	VXORPS   Y0, Y0, Y0
-	VXORPS   Y1, Y1, Y1
-	VXORPS   Y2, Y2, Y2
-	VXORPS   Y3, Y3, Y3
-	I8DOTINIT
-	TESTQ    CX, CX
-	JLE      r4done
-
-r4loop:
-	PREFETCHT0 1024(SI)
-	PREFETCHT0 1024(SI)(DX*1)
-	PREFETCHT0 1024(R8)
-	PREFETCHT0 1024(R8)(DX*1)
-	VMOVDQU 2(DI), Y4
-	WROW4((SI), 2(SI), Y0)
-	WROW4((SI)(DX*1), 2(SI)(DX*1), Y1)
-	WROW4((R8), 2(R8), Y2)
-	WROW4((R8)(DX*1), 2(R8)(DX*1), Y3)
-	ADDQ $34, SI
-	ADDQ $34, R8
-	ADDQ $34, DI
-	ADDQ R10, R9
-	DECQ CX
-	JNZ  r4loop
-
-r4done:
-	MOVQ out+48(FP), DI
-	HSUM8(Y0, X0, X8)
-	HSUM8(Y1, X1, X8)
-	HSUM8(Y2, X2, X8)
-	HSUM8(Y3, X3, X8)
-	VZEROUPPER
-	MOVSS X0, 0(DI)
-	MOVSS X1, 4(DI)
-	MOVSS X2, 8(DI)
-	MOVSS X3, 12(DI)
-	RET
-
 #undef BLOCK1
 #undef ROW4
 #undef PAIR24
-#undef WROW4

@@ -135,10 +135,9 @@ type q8_0Kernels struct {
 	one  func(w []byte, a *Activations, t, nb int) float32                 // weight row w, input row t
 	x4   func(w []byte, a *Activations, t, nb int) [4]float32              // input rows t..t+3
 	x2x4 func(w []byte, wstride int, a *Activations, t, nb int) [8]float32 // two weight rows, rows t..t+3
-	r4   func(w []byte, wstride int, a *Activations, t, nb int) [4]float32 // four weight rows, row t
 }
 
-var q8_0PlainKernels = &q8_0Kernels{one: mulQ8_0Plain, x4: mulQ8_0x4Plain, x2x4: mulQ8_0x2x4Plain, r4: mulQ8_0r4Plain}
+var q8_0PlainKernels = &q8_0Kernels{one: mulQ8_0Plain, x4: mulQ8_0x4Plain, x2x4: mulQ8_0x2x4Plain}
 
 // set makes the kernels a set entry; dot is the block-scale row dot.
 func (k *q8_0Kernels) set(dot func(x, y []byte, nb int) float32) rowKernels {
@@ -166,19 +165,6 @@ func (k *q8_0Kernels) rows(out []float32, m *Matrix, a *Activations, r0, r1 int)
 			for ; t < n; t++ {
 				out[t*rows+r] = k.one(w[:rb], a, t, nb)
 				out[t*rows+r+1] = k.one(w[rb:], a, t, nb)
-			}
-		}
-	}
-	if n < 4 {
-		// Decode: four weight rows at a time, so four independent
-		// accumulations hide each other's FMA latency.
-		rb := Q8_0RowSize(m.Cols)
-		for ; r+4 <= r1; r += 4 {
-			w := m.Data[r*rb : (r+4)*rb]
-			for t := 0; t < n; t++ {
-				e := k.r4(w, rb, a, t, nb)
-				out[t*rows+r], out[t*rows+r+1] = e[0], e[1]
-				out[t*rows+r+2], out[t*rows+r+3] = e[2], e[3]
 			}
 		}
 	}
@@ -211,14 +197,6 @@ func mulQ8_0Plain(w []byte, a *Activations, t, nb int) float32 {
 func mulQ8_0x4Plain(w []byte, a *Activations, t, nb int) (out [4]float32) {
 	for k := range out {
 		out[k] = dotQ8_0Plain(w, a.q8Row(t+k), nb)
-	}
-	return out
-}
-
-// mulQ8_0r4Plain is four mulQ8_0Plain calls, the twin of the decode tile.
-func mulQ8_0r4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [4]float32) {
-	for k := range out {
-		out[k] = dotQ8_0Plain(w[k*wstride:], a.q8Row(t), nb)
 	}
 	return out
 }

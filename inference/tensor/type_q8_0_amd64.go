@@ -3,8 +3,8 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	registerFast(gguf.TypeQ8_0, (&q8_0Kernels{one: mulQ8_0Fast, x4: mulQ8_0x4Fast, x2x4: mulQ8_0x2x4Fast, r4: mulQ8_0r4Fast}).set(dotQ8_0Fast))
-	registerVNNI(gguf.TypeQ8_0, (&q8_0Kernels{one: mulQ8_0VNNI, x4: mulQ8_0x4VNNI, x2x4: mulQ8_0x2x4VNNI, r4: mulQ8_0r4VNNI}).set(dotQ8_0VNNIRow))
+	registerFast(gguf.TypeQ8_0, (&q8_0Kernels{one: mulQ8_0Fast, x4: mulQ8_0x4Fast, x2x4: mulQ8_0x2x4Fast}).set(dotQ8_0Fast))
+	registerVNNI(gguf.TypeQ8_0, (&q8_0Kernels{one: mulQ8_0VNNI, x4: mulQ8_0x4VNNI, x2x4: mulQ8_0x2x4VNNI}).set(dotQ8_0VNNIRow))
 }
 
 // Each kernel is assembled twice from q8_0_amd64.h (type_q8_0_amd64.s):
@@ -23,9 +23,6 @@ func dotQ8_0x4SAVX2(w, a *byte, stride int, s *float32, sstride, nb int, out *[4
 func dotQ8_0x2x4SAVX2(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[8]float32)
 
 //go:noescape
-func dotQ8_0r4SAVX2(w *byte, wstride int, a *byte, s *float32, sstride, nb int, out *[4]float32)
-
-//go:noescape
 func dotQ8_0VNNI(x, y *byte, nb int) float32
 
 //go:noescape
@@ -36,9 +33,6 @@ func dotQ8_0x4SVNNI(w, a *byte, stride int, s *float32, sstride, nb int, out *[4
 
 //go:noescape
 func dotQ8_0x2x4SVNNI(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[8]float32)
-
-//go:noescape
-func dotQ8_0r4SVNNI(w *byte, wstride int, a *byte, s *float32, sstride, nb int, out *[4]float32)
 
 func dotQ8_0Fast(x, y []byte, nb int) float32 {
 	if nb == 0 {
@@ -123,25 +117,5 @@ func mulQ8_0x2x4VNNI(w []byte, wstride int, a *Activations, t, nb int) (out [8]f
 	}
 	wp, ap, sp, stride := q8Tile(w, wstride, a, t, 4, nb)
 	dotQ8_0x2x4SVNNI(wp, wstride, ap, stride, sp, 4*a.maxRows, nb, &out)
-	return out
-}
-
-// mulQ8_0r4Fast dots weight rows w, w[wstride:], w[2*wstride:] and
-// w[3*wstride:] with input row t of a (decode: one input row).
-func mulQ8_0r4Fast(w []byte, wstride int, a *Activations, t, nb int) (out [4]float32) {
-	if nb == 0 {
-		return out
-	}
-	wp, ap, sp, _ := q8Tile(w, 3*wstride, a, t, 1, nb)
-	dotQ8_0r4SAVX2(wp, wstride, ap, sp, 4*a.maxRows, nb, &out)
-	return out
-}
-
-func mulQ8_0r4VNNI(w []byte, wstride int, a *Activations, t, nb int) (out [4]float32) {
-	if nb == 0 {
-		return out
-	}
-	wp, ap, sp, _ := q8Tile(w, 3*wstride, a, t, 1, nb)
-	dotQ8_0r4SVNNI(wp, wstride, ap, sp, 4*a.maxRows, nb, &out)
 	return out
 }

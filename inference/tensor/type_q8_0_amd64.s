@@ -8,7 +8,6 @@
 #define Q8DOTS ·dotQ8_0SAVX2
 #define Q8DOTX4 ·dotQ8_0x4SAVX2
 #define Q8DOTX2X4 ·dotQ8_0x2x4SAVX2
-#define Q8DOTR4 ·dotQ8_0r4SAVX2
 #define I8DOTINIT VPCMPEQW Y15, Y15, Y15; VPSRLW $15, Y15, Y15
 #define I8DOTPS(s, u, d) VPMADDUBSW s, u, d; VPMADDWD Y15, d, d; VCVTDQ2PS d, d
 #include "q8_0_amd64.h"
@@ -16,7 +15,6 @@
 #undef Q8DOTS
 #undef Q8DOTX4
 #undef Q8DOTX2X4
-#undef Q8DOTR4
 #undef I8DOTINIT
 #undef I8DOTPS
 
@@ -26,7 +24,6 @@
 #define Q8DOTS ·dotQ8_0SVNNI
 #define Q8DOTX4 ·dotQ8_0x4SVNNI
 #define Q8DOTX2X4 ·dotQ8_0x2x4SVNNI
-#define Q8DOTR4 ·dotQ8_0r4SVNNI
 #define I8DOTINIT
 #define I8DOTPS(s, u, d) VPXORD Y16, Y16, Y16; VPDPBUSD s, u, Y16; VCVTDQ2PS Y16, d
 #include "q8_0_amd64.h"
