@@ -7,13 +7,22 @@ import "burrow/inference/gguf"
 // value = d*(q-8). It multiplies the input in Q8_0 form.
 const q4_0BlockSize = 18
 
+// q4_0RepackRows: llama.cpp's x86 CPU backend repacks a Q4_0 matrix whose
+// row count is a multiple of 8 (ggml repack.cpp, q4_0_8x8 for AVX2) and
+// multiplies it with ggml_gemv/gemm_q4_0_8x8_q8_0, which add each block's
+// exact integer dot into one float32 per output with an FMA; other Q4_0
+// matrices go through ggml_vec_dot_q4_0_q8_0's eight lanes. The two orders
+// round differently, and with Q8 activations downstream one rounding can
+// move a logit by 0.1 (llamakq-q4_0 p2 did).
+const q4_0RepackRows = 8
+
 func init() {
 	register(weightType{
 		typ:        gguf.TypeQ4_0,
 		dequantize: dequantizeQ4_0,
 		quantize:   quantizeQ4_0,
 		form:       formQ8_0,
-		plain:      rowKernels{dot: dotQ4_0Plain},
+		plain:      q4_0Kernels(dotQ4_0Plain, dotQ4_0SeqPlain),
 	})
 }
 
@@ -74,4 +83,44 @@ func dotQ4_0Plain(w, x []byte, nb int) float32 {
 		lqFMALanes(&acc, d, &l)
 	}
 	return lqHsum8(&acc)
+}
+
+// dotQ4_0SeqPlain is the per-output arithmetic of llama.cpp's repacked
+// ggml_gemv_q4_0_8x8_q8_0 and ggml_gemm_q4_0_8x8_q8_0 (and dotQ4_0SeqAVX2):
+// per block the exact integer sum of (q-8)*y, then acc = fma(sum, d_w*d_x,
+// acc), block after block.
+func dotQ4_0SeqPlain(w, x []byte, nb int) float32 {
+	var acc float32
+	for i := 0; i < nb; i++ {
+		b := (*[q4_0BlockSize]byte)(w[i*q4_0BlockSize:])
+		y := (*[q8BlockSize]byte)(x[i*q8BlockSize:])
+		d := lqF16(b[0:]) * lqF16(y[0:])
+		var sum int32
+		for j, v := range lqNibbles(b[2:]) {
+			sum += (int32(v) - 8) * int32(int8(y[2+j]))
+		}
+		acc = lqFMA(float32(sum), d, acc)
+	}
+	return acc
+}
+
+// q4_0Kernels picks, per matrix, the order llama.cpp multiplies it in:
+// seq for the matrices it repacks (rows a multiple of q4_0RepackRows), dot
+// for the rest. ext holds seq for the twin tests.
+func q4_0Kernels(dot, seq func(w, x []byte, nb int) float32) rowKernels {
+	k := rowKernels{dot: dot, ext: seq}
+	k.rows = func(out []float32, m *Matrix, a *Activations, r0, r1 int) {
+		f := dot
+		if m.Rows%q4_0RepackRows == 0 {
+			f = seq
+		}
+		n, rows, nb := a.Rows(), m.Rows, m.Cols/lqBlock
+		for r := r0; r < r1; r++ {
+			w := m.Row(r)
+			for t := 0; t < n; t++ {
+				out[t*rows+r] = f(w, a.row(formQ8_0, t), nb)
+			}
+		}
+	}
+	return k
 }
