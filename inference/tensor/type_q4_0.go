@@ -7,14 +7,14 @@ import "burrow/inference/gguf"
 // value = d*(q-8). It multiplies the input in Q8_0 form.
 const q4_0BlockSize = 18
 
-// q4_0RepackRows: llama.cpp's x86 CPU backend repacks a Q4_0 matrix whose
-// row count is a multiple of 8 (ggml repack.cpp, q4_0_8x8 for AVX2) and
-// multiplies it with ggml_gemv/gemm_q4_0_8x8_q8_0, which add each block's
-// exact integer dot into one float32 per output with an FMA; other Q4_0
-// matrices go through ggml_vec_dot_q4_0_q8_0's eight lanes. The two orders
-// round differently, and with Q8 activations downstream one rounding can
-// move a logit by 0.1 (llamakq-q4_0 p2 did).
-const q4_0RepackRows = 8
+// lqRepackRows: llama.cpp's x86 CPU backend repacks a Q4_0 or IQ4_NL
+// matrix whose row count is a multiple of 8 (ggml repack.cpp, q4_0_8x8 and
+// iq4_nl_8x8 for AVX2) and multiplies it with the 8x8 gemv/gemm, which add
+// each block's exact integer dot into one float32 per output with an FMA;
+// other matrices go through vec_dot's eight lanes. The two orders round
+// differently, and with Q8 activations downstream one rounding can move a
+// logit by 0.1 (llamakq-q4_0 p2 did).
+const lqRepackRows = 8
 
 func init() {
 	register(weightType{
@@ -22,7 +22,7 @@ func init() {
 		dequantize: dequantizeQ4_0,
 		quantize:   quantizeQ4_0,
 		form:       formQ8_0,
-		plain:      q4_0Kernels(dotQ4_0Plain, dotQ4_0SeqPlain),
+		plain:      lqRepackKernels(dotQ4_0Plain, dotQ4_0SeqPlain),
 	})
 }
 
@@ -104,14 +104,15 @@ func dotQ4_0SeqPlain(w, x []byte, nb int) float32 {
 	return acc
 }
 
-// q4_0Kernels picks, per matrix, the order llama.cpp multiplies it in:
-// seq for the matrices it repacks (rows a multiple of q4_0RepackRows), dot
-// for the rest. ext holds seq for the twin tests.
-func q4_0Kernels(dot, seq func(w, x []byte, nb int) float32) rowKernels {
+// lqRepackKernels picks, per matrix of a Q8_0-form 32-block type, the order
+// llama.cpp multiplies it in: seq for the matrices it repacks (rows a
+// multiple of lqRepackRows), dot for the rest. ext holds seq for the twin
+// tests.
+func lqRepackKernels(dot, seq func(w, x []byte, nb int) float32) rowKernels {
 	k := rowKernels{dot: dot, ext: seq}
 	k.rows = func(out []float32, m *Matrix, a *Activations, r0, r1 int) {
 		f := dot
-		if m.Rows%q4_0RepackRows == 0 {
+		if m.Rows%lqRepackRows == 0 {
 			f = seq
 		}
 		n, rows, nb := a.Rows(), m.Rows, m.Cols/lqBlock

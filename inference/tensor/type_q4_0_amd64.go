@@ -3,7 +3,7 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	registerFast(gguf.TypeQ4_0, q4_0Kernels(dotQ4_0Fast, dotQ4_0SeqFast))
+	registerFast(gguf.TypeQ4_0, lqRepackKernels(dotQ4_0Fast, dotQ4_0SeqFast))
 }
 
 //go:noescape

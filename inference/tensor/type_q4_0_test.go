@@ -80,33 +80,40 @@ func TestQ4_0SeqOrder(t *testing.T) {
 	}
 }
 
-// TestQ4_0RepackChoice: MatMul takes the repacked order for matrices whose
-// rows are a multiple of 8 and the vec_dot order for the others, in both
-// kernel sets.
-func TestQ4_0RepackChoice(t *testing.T) { kernelSets(t, testQ4_0RepackChoice) }
+// TestLegacyRepackChoice: for Q4_0 and IQ4_NL MatMul takes the repacked
+// order for matrices whose rows are a multiple of 8 and the vec_dot order
+// for the others, in both kernel sets.
+func TestLegacyRepackChoice(t *testing.T) { kernelSets(t, testLegacyRepackChoice) }
 
-func testQ4_0RepackChoice(t *testing.T) {
+func testLegacyRepackChoice(t *testing.T) {
 	r := rand.New(rand.NewPCG(45, 46))
 	const cols = 32 * 24
-	for _, rows := range []int{8, 12, 16, 7} {
-		w := make([]byte, rows*cols/lqBlock*q4_0BlockSize)
-		quantizeQ4_0(w, randF32(r, rows*cols, 1))
-		m, err := NewMatrix(gguf.TypeQ4_0, rows, cols, w)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a := NewActivations(5, cols)
-		a.Set(randF32(r, 5*cols, 2), 5)
-		out := make([]float32, 5*rows)
-		MatMul(nil, out, m, a)
-		want := dotQ4_0Plain
-		if rows%8 == 0 {
-			want = dotQ4_0SeqPlain
-		}
-		for tk := 0; tk < 5; tk++ {
-			for rr := 0; rr < rows; rr++ {
-				if g, e := out[tk*rows+rr], want(m.Row(rr), a.row(formQ8_0, tk), cols/lqBlock); !sameBits(g, e) {
-					t.Fatalf("%d rows: out[%d][%d] = %g, want %g", rows, tk, rr, g, e)
+	for _, tc := range []struct {
+		typ      gguf.Type
+		dot, seq func(w, x []byte, nb int) float32
+	}{
+		{gguf.TypeQ4_0, dotQ4_0Plain, dotQ4_0SeqPlain},
+		{gguf.TypeIQ4_NL, dotIQ4_NLPlain, dotIQ4_NLSeqPlain},
+	} {
+		for _, rows := range []int{8, 12, 16, 7} {
+			w := encodeRows(t, tc.typ, randF32(r, rows*cols, 1), cols)
+			m, err := NewMatrix(tc.typ, rows, cols, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := NewActivations(5, cols)
+			a.Set(randF32(r, 5*cols, 2), 5)
+			out := make([]float32, 5*rows)
+			MatMul(nil, out, m, a)
+			want := tc.dot
+			if rows%8 == 0 {
+				want = tc.seq
+			}
+			for tk := 0; tk < 5; tk++ {
+				for rr := 0; rr < rows; rr++ {
+					if g, e := out[tk*rows+rr], want(m.Row(rr), a.row(formQ8_0, tk), cols/lqBlock); !sameBits(g, e) {
+						t.Fatalf("%s, %d rows: out[%d][%d] = %g, want %g", tc.typ, rows, tk, rr, g, e)
+					}
 				}
 			}
 		}
