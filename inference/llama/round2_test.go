@@ -21,6 +21,7 @@ var round2Runs = []string{
 	"phi3-f32", "phi3-q8_0", "phi3-q4_k_m",
 	"gemma3-f32", "gemma3-q8_0", "gemma3-q4_k_m",
 	"llamakq-q5_0", "llamakq-iq4_nl",
+	"llamakq-q4_0", "llamakq-q6_k", "llamakq-q4_1", "llamakq-q5_1",
 	"qwen3moe-f32", "qwen3moe-q8_0", "qwen3moe-q4_k_m", "qwen3moe-mxfp4_moe",
 }
 

@@ -26,6 +26,15 @@
 //     registers; leftovers as ggml adds them), so results are bit-identical
 //     to it: one F16 ffn_down summed in the AVX2 order moved a q8_0 logit by
 //     0.1.
+//   - Legacy 32-blocks: Q4_0, Q5_0, IQ4_NL multiply the Q8_0 form, Q4_1
+//     and Q5_1 the Q8_1 form (whose F16 s = d*sum(q) meets the weights'
+//     min in a separate scalar FMA sum), in the lane order of llama.cpp's
+//     x86 vec_dot. Q4_0 matrices with rows a multiple of 8 follow the
+//     repacked q4_0_8x8 gemv/gemm instead (one FMA per block into one
+//     float32), since llama.cpp's CPU backend repacks them.
+//   - Q6_K takes its -32 offset off once per superblock from the Q8_K
+//     bsums, as the current x86 ggml_vec_dot_q6_K_q8_K does; the lanes
+//     (and so the roundings) differ from the per-value form.
 //   - SwiGLU and Softmax use ggml_v_expf in groups of 16 as the AVX-512
 //     build (the one that made the shared references) does; RMSNorm and the
 //     plain dot products sum in float64 where ggml does; RoPE builds its

@@ -23,8 +23,9 @@ func matmulRef(typ gguf.Type, w []byte, rows, cols int, x []float32, n int) (out
 		if wt.formFor != nil {
 			f = wt.formFor(n, cols)
 		}
+		var row []byte
 		if d := forms[f]; d.convert != nil {
-			row := make([]byte, d.rowBytes(cols))
+			row = make([]byte, d.rowBytes(cols))
 			d.convert(row, in)
 			d.toF32(xr, row)
 		} else {
@@ -36,6 +37,10 @@ func matmulRef(typ gguf.Type, w []byte, rows, cols int, x []float32, n int) (out
 			for i := range wr {
 				s += float64(wr[i]) * float64(xr[i])
 				m += math.Abs(float64(wr[i]) * float64(xr[i]))
+			}
+			if f == formQ8_1 {
+				// Q8_1's s = F16(d8*sum(q8)) meets the weights' min.
+				s += q8_1MinTerm(w[r*rb:], row, typ.TypeSize(), cols/lqBlock)
 			}
 			out[t*rows+r], mag[t*rows+r] = s, m
 		}

@@ -1,6 +1,10 @@
 package tensor
 
-import "burrow/inference/gguf"
+import (
+	"encoding/binary"
+
+	"burrow/inference/gguf"
+)
 
 func init() {
 	register(weightType{
@@ -102,9 +106,15 @@ func quantizeQ6_K(dst []byte, x []float32) {
 }
 
 // dotQ6_KPlain dots nb Q6_K superblocks with a Q8_K row in the order of
-// llama.cpp's AVX2 ggml_vec_dot_q6_K_q8_K and dotQ6_KAVX2: the -32 offset
-// taken off in 16-bit pairs (maddubs(q, y) - maddubs(32, y)), scaled per 16
-// values, eight exact 32-bit lanes, one FMA per lane per superblock.
+// llama.cpp's AVX2 ggml_vec_dot_q6_K_q8_K (and dotQ6_KAVX2): the unsigned
+// 6-bit quants times the activations in 16-bit pairs (maddubs), scaled per
+// 16 values into eight exact 32-bit lanes, then the -32 offset taken off
+// once per superblock from the Q8_K group sums: lane k loses
+// 32*(bsums[2k]*sc[2k] + bsums[2k+1]*sc[2k+1]). The total is the same as
+// subtracting 32*y per value, but the lanes differ, and with them the
+// float32 roundings of the one FMA per lane: taking the offset off per
+// value moved a llamakq-q6_k logit by 0.3 through a flipped activation
+// rounding.
 func dotQ6_KPlain(w, x []byte, nb int) float32 {
 	var acc [8]float32
 	for i := 0; i < nb; i++ {
@@ -128,12 +138,17 @@ func dotQ6_KPlain(w, x []byte, nb int) float32 {
 						q0 := int32(src[e]>>shift&0xF | (qh[e]>>hs&3)<<4)
 						q1 := int32(src[e+1]>>shift&0xF | (qh[e+1]>>hs&3)<<4)
 						y0, y1 := int32(int8(yt[e])), int32(int8(yt[e+1]))
-						// maddubs(q, y) - maddubs(32, y), wrapped to int16.
-						p += sc * int32(int16(q0*y0+q1*y1-32*(y0+y1)))
+						p += sc * (q0*y0 + q1*y1) // |q0*y0+q1*y1| < 2^15: maddubs never saturates
 					}
 					sumi[k] += p
 				}
 			}
+		}
+		bs := y[4+qkK:]
+		for k := range sumi {
+			s0 := int32(int16(binary.LittleEndian.Uint16(bs[4*k:]))) * int32(int8(b[192+2*k]))
+			s1 := int32(int16(binary.LittleEndian.Uint16(bs[4*k+2:]))) * int32(int8(b[192+2*k+1]))
+			sumi[k] -= (s0 + s1) << 5
 		}
 		for k := range acc {
 			acc[k] = fmaExact32(d, float32(sumi[k]), acc[k])

@@ -1,10 +1,10 @@
 #include "textflag.h"
 
-// dotQ6_KAVX2 follows llama.cpp's AVX2 ggml_vec_dot_q6_K_q8_K: 6-bit
-// quants against the activations with maddubs, the -32 offset taken off as
-// maddubs(32, y) in 16 bits, scaled per 16 values with VPMADDWD, eight exact
-// int32 lanes and one FMA per superblock; dotQ6_KPlain is its Go model, bit
-// for bit.
+// dotQ6_KAVX2 follows llama.cpp's AVX2 ggml_vec_dot_q6_K_q8_K: unsigned
+// 6-bit quants against the activations with maddubs, scaled per 16 values
+// with VPMADDWD into eight exact int32 lanes, the -32 offset taken off once
+// per superblock as 32*madd(bsums, scales), one FMA per superblock;
+// dotQ6_KPlain is its Go model, bit for bit.
 
 // Mask t of k6shuf, applied to the eight int16 scales of one 128-value half
 // (in both lanes), gives scale 2t in the low lane and 2t+1 in the high lane:
@@ -37,8 +37,6 @@ GLOBL k6shuf<>(SB), RODATA|NOPTR, $128
 	VPAND      Y5, Y10, Y10 \
 	VPOR       Y10, Y9, Y9 \
 	VPMADDUBSW yoff(DI), Y9, Y9 \
-	VPMADDUBSW yoff(DI), Y6, Y11 \
-	VPSUBW     Y11, Y9, Y9 \
 	VPSHUFB    k6shuf<>+soff(SB), Y7, Y12 \
 	VPMADDWD   Y12, Y9, Y9 \
 	VPADDD     Y9, Y13, Y13
@@ -67,9 +65,6 @@ TEXT ·dotQ6_KAVX2(SB), NOSPLIT, $0-28
 	MOVL   $0x30303030, AX
 	VMOVD  AX, X5
 	VPBROADCASTD X5, Y5
-	MOVL   $0x20202020, AX
-	VMOVD  AX, X6
-	VPBROADCASTD X6, Y6
 	TESTQ  CX, CX
 	JLE    q6kdone
 
@@ -84,6 +79,10 @@ q6kloop:
 	VPXOR Y13, Y13, Y13
 	Q6HALF(0, 128, 4, 0x44)
 	Q6HALF(64, 160, 132, 0xee)
+	// The offset: 32 * (bsums . scales) per pair of 16-value groups.
+	VPMADDWD 260(DI), Y8, Y14
+	VPSLLD   $5, Y14, Y14
+	VPSUBD   Y14, Y13, Y13
 
 	VCVTDQ2PS   Y13, Y13
 	VFMADD231PS Y13, Y1, Y0

@@ -24,11 +24,9 @@ DATA k6x4shuf<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL k6x4shuf<>(SB), RODATA|NOPTR, $128
 
 // ROW6: row p's products with the decoded part (Y8 quants, Y9 scales),
-// the -32 taken off as maddubs(32, y) (Y13 = 32s), into sums s.
+// into sums s (the -32 offset comes off at the end, OFF6).
 #define ROW6(p, yoff, s) \
 	VPMADDUBSW yoff(p), Y8, Y10 \
-	VPMADDUBSW yoff(p), Y13, Y11 \
-	VPSUBW     Y11, Y10, Y10 \
 	VPMADDWD   Y9, Y10, Y10 \
 	VPADDD     Y10, s, s
 
@@ -56,6 +54,13 @@ GLOBL k6x4shuf<>(SB), RODATA|NOPTR, $128
 	PART6(Y5, 0, VPSLLW, 2, 32+yoff, 32) \
 	PART6(Y4, 4, VPSRLW, 0, 64+yoff, 64) \
 	PART6(Y5, 4, VPSRLW, 2, 96+yoff, 96)
+
+// OFF6 takes the -32 offset off row p's sums s: 32 * (bsums . scales),
+// the scales as int16 in Y7.
+#define OFF6(p, s) \
+	VPMADDWD 260(p), Y7, Y10 \
+	VPSLLD   $5, Y10, Y10 \
+	VPSUBD   Y10, s, s
 
 // ACC6: acc at aoff(SP) += (y.d * x.d) * float(s) for row p (x.d in X12).
 #define ACC6(p, s, aoff) \
@@ -98,9 +103,6 @@ TEXT ·dotQ6_Kx4AVX2(SB), NOSPLIT, $128-40
 	MOVL   $0x30303030, R9
 	VMOVD  R9, X14
 	VPBROADCASTD X14, Y14
-	MOVL   $0x20202020, R9
-	VMOVD  R9, X13
-	VPBROADCASTD X13, Y13
 	TESTQ  CX, CX
 	JLE    q6x4done
 
@@ -111,6 +113,11 @@ q6x4loop:
 	VPXOR Y3, Y3, Y3
 	HALF6(0, 128, 4, 0x44)
 	HALF6(64, 160, 132, 0xee)
+	VPMOVSXBW 192(SI), Y7
+	OFF6(DI, Y0)
+	OFF6(AX, Y1)
+	OFF6(DX, Y2)
+	OFF6(BX, Y3)
 
 	MOVWLZX   208(SI), R9
 	VMOVD     R9, X12

@@ -16,7 +16,7 @@ func init() {
 		dequantize: dequantizeIQ4_NL,
 		quantize:   quantizeIQ4_NL,
 		form:       formQ8_0,
-		plain:      rowKernels{dot: dotIQ4_NLPlain},
+		plain:      lqRepackKernels(dotIQ4_NLPlain, dotIQ4_NLSeqPlain),
 	})
 }
 
@@ -136,6 +136,24 @@ func iq4Lookup(tab *[16]int8, qs []byte) (v [lqBlock]int8) {
 // scalar FMA of its exact integer sum.
 func dotIQ4_NLPlain(w, x []byte, nb int) float32 {
 	return dotTable32Plain(w, x, nb, iq4NLBlockSize, &kvaluesIQ4NL, func(b []byte) float32 { return lqF16(b) })
+}
+
+// dotIQ4_NLSeqPlain is the per-output arithmetic of llama.cpp's repacked
+// ggml_gemv/gemm_iq4_nl_8x8_q8_0 (see lqRepackRows): per block the exact
+// integer sum of table value times y, then acc = fma(sum, d_w*d_x, acc).
+func dotIQ4_NLSeqPlain(w, x []byte, nb int) float32 {
+	var acc float32
+	for i := 0; i < nb; i++ {
+		b := (*[iq4NLBlockSize]byte)(w[i*iq4NLBlockSize:])
+		y := (*[q8BlockSize]byte)(x[i*q8BlockSize:])
+		d := lqF16(b[0:]) * lqF16(y[0:])
+		var sum int32
+		for j, q := range lqNibbles(b[2:]) {
+			sum += int32(kvaluesIQ4NL[q]) * int32(int8(y[2+j]))
+		}
+		acc = lqFMA(float32(sum), d, acc)
+	}
+	return acc
 }
 
 // dotTable32Plain is the shared body of the IQ4_NL and MXFP4 dots: bs-byte

@@ -7,13 +7,22 @@ import "burrow/inference/gguf"
 // value = d*(q-8). It multiplies the input in Q8_0 form.
 const q4_0BlockSize = 18
 
+// lqRepackRows: llama.cpp's x86 CPU backend repacks a Q4_0 or IQ4_NL
+// matrix whose row count is a multiple of 8 (ggml repack.cpp, q4_0_8x8 and
+// iq4_nl_8x8 for AVX2) and multiplies it with the 8x8 gemv/gemm, which add
+// each block's exact integer dot into one float32 per output with an FMA;
+// other matrices go through vec_dot's eight lanes. The two orders round
+// differently, and with Q8 activations downstream one rounding can move a
+// logit by 0.1 (llamakq-q4_0 p2 did).
+const lqRepackRows = 8
+
 func init() {
 	register(weightType{
 		typ:        gguf.TypeQ4_0,
 		dequantize: dequantizeQ4_0,
 		quantize:   quantizeQ4_0,
 		form:       formQ8_0,
-		plain:      rowKernels{dot: dotQ4_0Plain},
+		plain:      lqRepackKernels(dotQ4_0Plain, dotQ4_0SeqPlain),
 	})
 }
 
@@ -74,4 +83,45 @@ func dotQ4_0Plain(w, x []byte, nb int) float32 {
 		lqFMALanes(&acc, d, &l)
 	}
 	return lqHsum8(&acc)
+}
+
+// dotQ4_0SeqPlain is the per-output arithmetic of llama.cpp's repacked
+// ggml_gemv_q4_0_8x8_q8_0 and ggml_gemm_q4_0_8x8_q8_0 (and dotQ4_0SeqAVX2):
+// per block the exact integer sum of (q-8)*y, then acc = fma(sum, d_w*d_x,
+// acc), block after block.
+func dotQ4_0SeqPlain(w, x []byte, nb int) float32 {
+	var acc float32
+	for i := 0; i < nb; i++ {
+		b := (*[q4_0BlockSize]byte)(w[i*q4_0BlockSize:])
+		y := (*[q8BlockSize]byte)(x[i*q8BlockSize:])
+		d := lqF16(b[0:]) * lqF16(y[0:])
+		var sum int32
+		for j, v := range lqNibbles(b[2:]) {
+			sum += (int32(v) - 8) * int32(int8(y[2+j]))
+		}
+		acc = lqFMA(float32(sum), d, acc)
+	}
+	return acc
+}
+
+// lqRepackKernels picks, per matrix of a Q8_0-form 32-block type, the order
+// llama.cpp multiplies it in: seq for the matrices it repacks (rows a
+// multiple of lqRepackRows), dot for the rest. ext holds seq for the twin
+// tests.
+func lqRepackKernels(dot, seq func(w, x []byte, nb int) float32) rowKernels {
+	k := rowKernels{dot: dot, ext: seq}
+	k.rows = func(out []float32, m *Matrix, a *Activations, r0, r1 int) {
+		f := dot
+		if m.Rows%lqRepackRows == 0 {
+			f = seq
+		}
+		n, rows, nb := a.Rows(), m.Rows, m.Cols/lqBlock
+		for r := r0; r < r1; r++ {
+			w := m.Row(r)
+			for t := 0; t < n; t++ {
+				out[t*rows+r] = f(w, a.row(formQ8_0, t), nb)
+			}
+		}
+	}
+	return k
 }

@@ -1,0 +1,86 @@
+package tensor
+
+import (
+	"encoding/binary"
+
+	"burrow/inference/gguf"
+)
+
+// Q5_1 layout (ggml block_q5_1), 24 bytes per 32 values: F16 d, F16 m, 32
+// high bits (bit j for value j), 16 bytes of low nibbles as Q4_1 packs them;
+// value = d*q + m with q 0..31. It multiplies the input in Q8_1 form.
+const q5_1BlockSize = 24
+
+func init() {
+	register(weightType{
+		typ:        gguf.TypeQ5_1,
+		dequantize: dequantizeQ5_1,
+		quantize:   quantizeQ5_1,
+		form:       formQ8_1,
+		plain:      rowKernels{dot: dotQ5_1Plain},
+	})
+}
+
+// q5_1Values unpacks a block's 32 quants (0..31).
+func q5_1Values(b *[q5_1BlockSize]byte) (v [lqBlock]uint8) {
+	qh := binary.LittleEndian.Uint32(b[4:])
+	v = lqNibbles(b[8:])
+	for j := range v {
+		v[j] |= uint8(qh>>j&1) << 4
+	}
+	return v
+}
+
+// dequantizeQ5_1 is ggml's dequantize_row_q5_1: q*d rounded, then + m.
+func dequantizeQ5_1(dst []float32, src []byte) {
+	for i := 0; i < len(dst)/lqBlock; i++ {
+		b := (*[q5_1BlockSize]byte)(src[i*q5_1BlockSize:])
+		y := (*[lqBlock]float32)(dst[i*lqBlock:])
+		d, m := lqF16(b[0:]), lqF16(b[2:])
+		for j, q := range q5_1Values(b) {
+			y[j] = float32(float32(q)*d) + m
+		}
+	}
+}
+
+// quantizeQ5_1 is ggml's quantize_row_q5_1_ref: d = (max-min)/31, m = min,
+// q = trunc((x-min)/d + 0.5) (no clamp: it cannot pass 31).
+func quantizeQ5_1(dst []byte, x []float32) {
+	for i := 0; i < len(x)/lqBlock; i++ {
+		xb := (*[lqBlock]float32)(x[i*lqBlock:])
+		b := (*[q5_1BlockSize]byte)(dst[i*q5_1BlockSize:])
+		lo, hi := lqMinMax(xb)
+		d := (hi - lo) / 31
+		var id float32
+		if d != 0 {
+			id = 1 / d
+		}
+		lqPutF16(b[0:], d)
+		lqPutF16(b[2:], lo)
+		var qh uint32
+		for j := 0; j < 16; j++ {
+			x0 := uint8(lqTruncInt8(float32((xb[j]-lo)*id) + 0.5))
+			x1 := uint8(lqTruncInt8(float32((xb[j+16]-lo)*id) + 0.5))
+			b[8+j] = x0&0xF | (x1&0xF)<<4
+			qh |= uint32(x0>>4&1)<<j | uint32(x1>>4&1)<<(j+16)
+		}
+		binary.LittleEndian.PutUint32(b[4:], qh)
+	}
+}
+
+// dotQ5_1Plain is llama.cpp's x86 ggml_vec_dot_q5_1_q8_1 (and
+// dotQ5_1AVX2): as dotQ4_1Plain with 5-bit quants.
+func dotQ5_1Plain(w, x []byte, nb int) float32 {
+	var acc [8]float32
+	var summs float32
+	for i := 0; i < nb; i++ {
+		b := (*[q5_1BlockSize]byte)(w[i*q5_1BlockSize:])
+		y := (*[q8_1BlockSize]byte)(x[i*q8_1BlockSize:])
+		summs = lqFMA(lqF16(b[2:]), lqF16(y[2:]), summs)
+		d := lqF16(b[0:]) * lqF16(y[0:])
+		q := q5_1Values(b)
+		l := lqLanesUnsigned(&q, (*[lqBlock]byte)(y[4:]))
+		lqFMALanes(&acc, d, &l)
+	}
+	return lqHsum8(&acc) + summs
+}
