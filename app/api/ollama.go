@@ -295,6 +295,21 @@ func ollamaUnsupported(images json.RawMessage) *apiError {
 	return nil
 }
 
+// ollamaRequest is what chat and generate share: the sampler from the
+// options, the token limit, the stop strings and the format's grammar.
+func ollamaRequest(o *ollamaOptions, model string, stream bool, format json.RawMessage) (inference.GenerateRequest, *apiError) {
+	f, limit := o.sampling(model, stream)
+	p, e := f.params()
+	if e != nil {
+		return inference.GenerateRequest{}, e
+	}
+	g, e := ollamaFormat(format)
+	if e != nil {
+		return inference.GenerateRequest{}, e
+	}
+	return inference.GenerateRequest{Params: p, MaxTokens: limit, Stop: f.Stop, ContextPolicy: inference.ContextStop, Grammar: g}, nil
+}
+
 // ollamaFormat is Ollama's "format": "json" (any JSON value) or a JSON
 // Schema, as a grammar the reply must follow (nil: free text).
 func ollamaFormat(raw json.RawMessage) (*grammar.Grammar, *apiError) {
@@ -334,13 +349,7 @@ func (s *Server) handleOllamaChat(w http.ResponseWriter, r *http.Request) {
 		writeOllamaError(w, badRequest("tools", "tools (function calling) are not supported yet"))
 		return
 	}
-	f, limit := body.Options.sampling(body.Model, stream)
-	p, e := f.params()
-	if e != nil {
-		writeOllamaError(w, e)
-		return
-	}
-	g, e := ollamaFormat(body.Format)
+	req, e := ollamaRequest(body.Options, body.Model, stream, body.Format)
 	if e != nil {
 		writeOllamaError(w, e)
 		return
@@ -369,7 +378,7 @@ func (s *Server) handleOllamaChat(w http.ResponseWriter, r *http.Request) {
 		msg.Content = m.Content
 		msgs = append(msgs, msg)
 	}
-	req := inference.GenerateRequest{Messages: msgs, Params: p, MaxTokens: limit, Stop: f.Stop, ContextPolicy: inference.ContextStop, Grammar: g}
+	req.Messages = msgs
 	s.ollamaReply(w, r, body.Model, req, stream, func(text string) ollamaReply {
 		return ollamaReply{Message: &ollamaMessage{Role: "assistant", Content: text}}
 	})
@@ -397,13 +406,7 @@ func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
 		writeOllamaError(w, badRequest("context", "context (token ids from an earlier reply) is not supported; send the conversation to /api/chat"))
 		return
 	}
-	f, limit := body.Options.sampling(body.Model, stream)
-	p, e := f.params()
-	if e != nil {
-		writeOllamaError(w, e)
-		return
-	}
-	g, e := ollamaFormat(body.Format)
+	req, e := ollamaRequest(body.Options, body.Model, stream, body.Format)
 	if e != nil {
 		writeOllamaError(w, e)
 		return
@@ -417,7 +420,7 @@ func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
 		writeOK(w, ollamaReply{Model: body.Model, CreatedAt: time.Now().UTC(), Response: &empty, Done: true, DoneReason: "load"})
 		return
 	}
-	req := inference.GenerateRequest{Params: p, MaxTokens: limit, Stop: f.Stop, ContextPolicy: inference.ContextStop, Grammar: g}
+
 	if body.Raw {
 		req.Prompt = body.Prompt // as given, no template
 	} else {
