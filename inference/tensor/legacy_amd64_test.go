@@ -9,3 +9,12 @@ func lqFast(t gguf.Type) func(w, x []byte, nb int) float32 {
 	}
 	return fastSet.rows[t].dot
 }
+
+// q4_0SeqFast is the fast set's repacked-order Q4_0 kernel, nil without one.
+func q4_0SeqFast() func(w, x []byte, nb int) float32 {
+	if lqFast(gguf.TypeQ4_0) == nil {
+		return nil
+	}
+	f, _ := fastSet.rows[gguf.TypeQ4_0].ext.(func(w, x []byte, nb int) float32)
+	return f
+}

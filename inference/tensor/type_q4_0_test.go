@@ -18,15 +18,6 @@ func init() {
 	})
 }
 
-// q4_0SeqFast is the fast set's repacked-order Q4_0 kernel, nil without one.
-func q4_0SeqFast() func(w, x []byte, nb int) float32 {
-	if lqFast(gguf.TypeQ4_0) == nil {
-		return nil
-	}
-	f, _ := fastSet.rows[gguf.TypeQ4_0].ext.(func(w, x []byte, nb int) float32)
-	return f
-}
-
 // TestQ4_0SeqPlainEqualsFast holds the repacked-order kernel's assembly
 // equal to its Go twin, on quantized and on random bytes.
 func TestQ4_0SeqPlainEqualsFast(t *testing.T) {
