@@ -52,7 +52,7 @@ func (r *modelDefaultsRow) refresh(m app.ModelState) {
 	}
 	name := filepath.Base(m.Path)
 	if ok {
-		r.label.SetText(name + " loads with: " + defaultsLabel(d))
+		r.label.SetText(name + " loads with: " + defaultsLabel(d, r.p.win.c.Presets()))
 		r.forgetBtn.Enable()
 	} else {
 		r.label.SetText(name + " has no defaults: it loads with the chat's settings.")
@@ -97,8 +97,9 @@ func (p *settingsPanel) stored() app.ChatSettings {
 func (p *settingsPanel) refill() { p.fill(p.stored()) }
 
 // defaultsLabel is a model's defaults in a few words:
-// "ctx 8192 · F16 KV · 4 threads · Precise".
-func defaultsLabel(d app.ModelDefaults) string {
+// "ctx 8192 · F16 KV · 4 threads · Precise". A preset deleted since is
+// said to be (the model then keeps the chat's sampler settings).
+func defaultsLabel(d app.ModelDefaults, presets []app.Preset) string {
 	parts := []string{"model's ctx"}
 	if d.ContextLength > 0 {
 		parts[0] = fmt.Sprintf("ctx %d", d.ContextLength)
@@ -112,7 +113,13 @@ func defaultsLabel(d app.ModelDefaults) string {
 		parts = append(parts, fmt.Sprintf("%d threads", d.Threads))
 	}
 	if d.Preset != "" {
-		parts = append(parts, d.Preset)
+		name := d.Preset + " (deleted preset)"
+		for _, p := range presets {
+			if p.Name == d.Preset {
+				name = d.Preset
+			}
+		}
+		parts = append(parts, name)
 	}
 	return strings.Join(parts, " · ")
 }
@@ -121,7 +128,7 @@ func defaultsLabel(d app.ModelDefaults) string {
 // defaults ("" when none).
 func (w *Window) pickerDefaults(path string) string {
 	if d, ok := w.c.ModelDefaultsFor(path); ok {
-		return "  —  loads with " + defaultsLabel(d)
+		return "  —  loads with " + defaultsLabel(d, w.c.Presets())
 	}
 	return ""
 }

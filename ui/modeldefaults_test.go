@@ -85,6 +85,11 @@ func TestModelDefaultsSaveShowInPickerForget(t *testing.T) {
 		t.Fatalf("chat settings after load %+v", cv.Settings)
 	}
 
+	// A preset deleted since is named as such.
+	if got := defaultsLabel(app.ModelDefaults{ContextLength: 2048, Threads: 4, Preset: "Gone"}, h.c.Presets()); got != "ctx 2048 · F32 KV · 4 threads · Gone (deleted preset)" {
+		t.Errorf("label %q", got)
+	}
+
 	// Forget: the row and the picker no longer show them.
 	test.Tap(row.forgetBtn)
 	if strings.Contains(row.label.Text, want) || !row.forgetBtn.Disabled() {
