@@ -103,6 +103,8 @@ type Controller struct {
 	settingsPath string
 	presetsPath  string
 	files        *fileWriter // saves off the caller's thread
+	// modelDefaultsPath holds the per-model defaults (modeldefaults.go).
+	modelDefaultsPath string
 
 	mu          sync.Mutex
 	engine      Engine         // what conversations use: local, or remote
@@ -119,6 +121,8 @@ type Controller struct {
 	listeners   []func(Change)
 	problems    []error
 	presets     []Preset // the user's (presets.go)
+	// modelDefaults are the settings each model file loads with (modeldefaults.go).
+	modelDefaults []ModelDefaults
 }
 
 // generation is the reply in flight.
@@ -140,6 +144,8 @@ func NewController(engine Engine, lib Library) *Controller {
 		store:        ConversationStore{Dir: ConversationsDir()},
 		settingsPath: SettingsPath(),
 		presetsPath:  PresetsPath(),
+
+		modelDefaultsPath: ModelDefaultsPath(),
 	}
 	c.files = newFileWriter(func(err error) { c.emit(Change{Kind: ChangeError, Err: err}) })
 	var err error
@@ -147,6 +153,9 @@ func NewController(engine Engine, lib Library) *Controller {
 		c.problems = append(c.problems, err)
 	}
 	if c.presets, err = LoadPresets(c.presetsPath); err != nil {
+		c.problems = append(c.problems, err)
+	}
+	if c.modelDefaults, err = LoadModelDefaults(c.modelDefaultsPath); err != nil {
 		c.problems = append(c.problems, err)
 	}
 	var errs []error
@@ -292,12 +301,22 @@ func (c *Controller) LoadModel(path string) error {
 		return fmt.Errorf("load %s: is a folder", path)
 	}
 	c.Stop() // a new model replaces the conversation's engine: end the reply now
+	presets := c.Presets()
 	c.mu.Lock()
 	ctx, seq := c.beginLoadLocked()
-	opts := c.activeSettingsLocked().LoadOptions()
+	ls, applied, changed := c.applyModelDefaultsLocked(abs, presets) // the model's own defaults, if remembered
+	opts := ls.LoadOptions()
 	c.model = ModelState{Path: abs, Loading: true}
 	c.dropRemoteLocked() // a local model: conversations go back to the worker
+	st := c.settings
 	c.mu.Unlock()
+	if applied {
+		c.saveSettings(st)
+	}
+	if changed != nil {
+		c.saveConv(changed)
+		c.emit(Change{Kind: ChangeConversation, ConvID: changed.ID})
+	}
 	c.emit(Change{Kind: ChangeModel})
 
 	events := c.local.Load(ctx, abs, opts)
@@ -326,6 +345,7 @@ func (c *Controller) followLoad(seq int, path string, events <-chan inference.Ev
 			continue
 		}
 		if ev.Kind == inference.EventLoaded {
+			c.checkModelDefaults(path, ev.Model.Fingerprint)
 			// Only a file that loads joins the library, so a bad drop
 			// leaves no broken entry behind.
 			if c.lib != nil {

@@ -137,7 +137,7 @@ func (b *modelBar) popup(entries []models.Entry, fits []models.Fit, err error) {
 	var items []*fyne.MenuItem
 	for i, e := range entries {
 		e := e
-		label := entryLabel(e, fits[i])
+		label := entryLabel(e, fits[i]) + b.win.pickerDefaults(e.Path)
 		if e.Path == loaded {
 			label = "● " + label
 		}

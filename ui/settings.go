@@ -28,6 +28,7 @@ type settingsPanel struct {
 	think                            *widget.Check // the model's think switch (Qwen3's enable_thinking)
 	problem                          *widget.Label // why the fields are not saved
 	presets                          *presetBar
+	defaults                         *modelDefaultsRow // modeldefaults.go
 	object                           fyne.CanvasObject
 }
 
@@ -119,11 +120,13 @@ func newSettingsPanel(w *Window) *settingsPanel {
 		widget.NewFormItem("KV cache", p.kvType),
 	)
 	p.presets = newPresetBar(p)
+	p.defaults = newModelDefaultsRow(p)
 	box := container.NewVBox(heading,
 		widget.NewLabelWithStyle("Preset", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.presets.object,
 		widget.NewLabelWithStyle("System prompt", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.system,
 		widget.NewLabelWithStyle("Sampling", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), formBox,
 		widget.NewLabelWithStyle("Engine", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), engine, note, reload,
+		widget.NewLabelWithStyle("This model's defaults", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.defaults.object,
 		widget.NewSeparator(), w.server.form)
 	scroll := container.NewVScroll(container.NewPadded(box))
 	p.object = container.New(fixedWidth(300), container.New(minHeight(100), scroll))
@@ -168,6 +171,7 @@ func (p *settingsPanel) modelChanged(m app.ModelState) {
 	} else {
 		p.think.Disable()
 	}
+	p.defaults.refresh(m)
 }
 
 // The KV cache choices the panel offers (ChatSettings.KVType).

@@ -28,6 +28,7 @@ type FakeEngine struct {
 	mu       sync.Mutex
 	vocab    *inference.Vocab // of the loaded path, when it is a real GGUF
 	loads    []string
+	loadOpts []inference.LoadOptions
 	requests []inference.GenerateRequest
 	unloads  int
 	closed   bool
@@ -42,6 +43,7 @@ func NewFakeEngine() *FakeEngine {
 func (f *FakeEngine) Load(ctx context.Context, path string, opts inference.LoadOptions) <-chan inference.Event {
 	f.mu.Lock()
 	f.loads = append(f.loads, path)
+	f.loadOpts = append(f.loadOpts, opts)
 	f.mu.Unlock()
 	ch := make(chan inference.Event, 4)
 	go func() {
@@ -169,6 +171,13 @@ func (f *FakeEngine) Loads() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.loads...)
+}
+
+// LoadOptions returns the options of each load, in order.
+func (f *FakeEngine) LoadOptions() []inference.LoadOptions {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]inference.LoadOptions(nil), f.loadOpts...)
 }
 
 // Requests returns the generate requests, in order.
