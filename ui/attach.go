@@ -182,6 +182,9 @@ func (b *attachBar) attachments() (atts []app.Attachment, busy string) {
 
 // clear takes every file out (the message was sent).
 func (b *attachBar) clear() {
+	if len(b.chips) == 0 {
+		return // nothing to take out: no relayout (a reply may be streaming already)
+	}
 	b.chips = nil
 	b.row.RemoveAll()
 	b.object.Hide()

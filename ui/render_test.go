@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -103,7 +105,13 @@ func TestAutoScrollStopsWhenUserScrollsUp(t *testing.T) {
 	eng.Pieces = []string{"First piece. ", strings.Repeat("More text. ", 80), strings.Repeat("Even more. ", 80)}
 	h.typeAndEnter("again")
 	eng.Gate <- struct{}{}
-	waitFor(t, "the first piece", func() bool { return h.w.chat.text(7) == "First piece. " })
+	// The piece and the follow-scroll after it arrive together in the real
+	// driver; the test driver runs them on the engine's goroutine, so wait
+	// for both before the user scrolls.
+	waitFor(t, "the first piece, scrolled to", func() bool {
+		return h.w.chat.text(7) == "First piece. " && sc.Offset.Y+sc.Size().Height >= sc.Content.MinSize().Height-24
+	})
+	settle(sc)
 	if !h.w.chat.follow {
 		t.Fatal("not following the new reply")
 	}
@@ -217,5 +225,20 @@ func TestTokenChoicesOption(t *testing.T) {
 	test.Tap(v.choicesBtn)
 	if containsText(v.body, "token choices view") || !containsText(v.body, "Once upon") {
 		t.Fatal("did not switch back to the text")
+	}
+}
+
+// settle waits until the scroll offset has not moved for a few polls: the
+// test driver runs the window's event handlers on the engine's goroutine,
+// so a follow-scroll may still be on its way after the text shows.
+func settle(sc *container.Scroll) {
+	last, still := sc.Offset.Y, 0
+	for i := 0; i < 400 && still < 10; i++ {
+		time.Sleep(5 * time.Millisecond)
+		if y := sc.Offset.Y; y == last {
+			still++
+		} else {
+			last, still = y, 0
+		}
 	}
 }
