@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
 
 // Q4_0 weights repacked eight rows at a time (llama.cpp's block_q4_0x8 idea,
 // ggml_gemv/gemm_q4_0_8x8_q8_0 on AVX2): each 32-bit vector lane is one
@@ -20,21 +24,31 @@ import "fmt"
 const q4_0x8Bytes = 8 * q4_0BlockSize
 
 // repackQ4_0 interleaves rows (a multiple of 8) of nb blocks from src into
-// dst (the same size).
+// dst (the same size); large matrices are split across goroutines (it runs
+// once per matrix, at load).
 func repackQ4_0(dst, src []byte, rows, nb int) {
+	groups := rows / 8
 	rb := nb * q4_0BlockSize
-	for g := 0; g < rows/8; g++ {
-		for i := 0; i < nb; i++ {
-			o := (*[q4_0x8Bytes]byte)(dst[g*8*rb+i*q4_0x8Bytes:])
-			for j := 0; j < 8; j++ {
-				b := (*[q4_0BlockSize]byte)(src[(8*g+j)*rb+i*q4_0BlockSize:])
-				o[2*j], o[2*j+1] = b[0], b[1]
-				for k := 0; k < 4; k++ {
-					copy(o[16+32*k+4*j:][:4], b[2+4*k:])
+	parts := min(runtime.GOMAXPROCS(0), max(1, groups*nb/4096))
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		g0, g1 := groups*p/parts, groups*(p+1)/parts
+		wg.Go(func() {
+			for g := g0; g < g1; g++ {
+				for i := 0; i < nb; i++ {
+					o := (*[q4_0x8Bytes]byte)(dst[g*8*rb+i*q4_0x8Bytes:])
+					for j := 0; j < 8; j++ {
+						b := (*[q4_0BlockSize]byte)(src[(8*g+j)*rb+i*q4_0BlockSize:])
+						o[2*j], o[2*j+1] = b[0], b[1]
+						for k := 0; k < 4; k++ {
+							copy(o[16+32*k+4*j:][:4], b[2+4*k:])
+						}
+					}
 				}
 			}
-		}
+		})
 	}
+	wg.Wait()
 }
 
 // unpackQ4_0x8 writes row j of a repacked block in the file's layout.
