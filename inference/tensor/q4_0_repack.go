@@ -116,15 +116,18 @@ func gemvQ4_0x8Plain(w, x []byte, nb int, out []float32) {
 
 // q4_0x8Kernels are one kernel set's repacked Q4_0 kernels: gemv dots eight
 // rows with one input row into out[:8]; gemm4 with the four input rows at
-// x, x+stride, ..., row t's eight results at out[t*ostride:].
+// x, x+stride, ..., row t's eight results at out[t*ostride:]. s holds the
+// Q8_0 form's side values for the first input row (fillQ8_0Scales, stride
+// ss: block b's scale of row t at s[b*ss+t], its 8*sum at s[(nb+b)*ss+t]);
+// the assembly reads them, the Go twin recomputes them from x.
 type q4_0x8Kernels struct {
-	gemv  func(w, x []byte, nb int, out []float32)
-	gemm4 func(w, x []byte, stride, nb int, out []float32, ostride int)
+	gemv  func(w, x []byte, s []float32, ss, nb int, out []float32)
+	gemm4 func(w, x []byte, stride int, s []float32, ss, nb int, out []float32, ostride int)
 }
 
 var q4_0x8Plain = &q4_0x8Kernels{
-	gemv: gemvQ4_0x8Plain,
-	gemm4: func(w, x []byte, stride, nb int, out []float32, ostride int) {
+	gemv: func(w, x []byte, _ []float32, _, nb int, out []float32) { gemvQ4_0x8Plain(w, x, nb, out) },
+	gemm4: func(w, x []byte, stride int, _ []float32, _, nb int, out []float32, ostride int) {
 		for t := 0; t < 4; t++ {
 			gemvQ4_0x8Plain(w, x[t*stride:], nb, out[t*ostride:])
 		}
@@ -144,10 +147,10 @@ func (k *q4_0x8Kernels) rows(out []float32, m *Matrix, a *Activations, r0, r1 in
 		w := m.Data[r*m.RowBytes : (r+8)*m.RowBytes]
 		t := 0
 		for ; t < g4; t += 4 {
-			k.gemm4(w, b.data[t*b.stride:], b.stride, nb, out[t*rows+r:], rows)
+			k.gemm4(w, b.data[t*b.stride:], b.stride, b.scales[t:], a.maxRows, nb, out[t*rows+r:], rows)
 		}
 		for ; t < n; t++ {
-			k.gemv(w, b.data[t*b.stride:(t+1)*b.stride], nb, out[t*rows+r:])
+			k.gemv(w, b.data[t*b.stride:(t+1)*b.stride], b.scales[t:], a.maxRows, nb, out[t*rows+r:])
 		}
 	}
 }

@@ -4,8 +4,8 @@
 // row j of the 8-row group. Per block and row the integer sum of (q-8)*y
 // is sum(q*y) - 8*sum(y): maddubs of the unsigned nibbles with broadcast
 // activation dwords (int16 partial sums, at most 8*3840 < 32768, so exact),
-// and sum(y) once per input row; then acc = fma(sum, d_w*d_x, acc), as
-// gemvQ4_0x8Plain.
+// and 8*sum(y) from the Q8_0 form's side values; then
+// acc = fma(sum, d_w*d_x, acc), as gemvQ4_0x8Plain.
 
 // Q40X8UNPACK loads the block at SI: chunk k's low nibbles into Y(2k), high
 // into Y(2k+1). Clobbers AX, Y8.
@@ -30,9 +30,10 @@
 	VPAND        Y8, Y6, Y6 \
 	VPAND        Y8, Y7, Y7
 
-// Q40X8ROW adds the block of the Q8_0 row at y to acc, eight rows at once,
-// with Y15 holding int16 ones. Clobbers AX, Y8-Y10.
-#define Q40X8ROW(y, acc) \
+// Q40X8ROW adds the block of the Q8_0 row at y to acc, eight rows at once;
+// sc is the block's float32 scale, sm its 8*sum(y) (fillQ8_0Scales), Y10
+// the weights' scales, Y15 int16 ones. Clobbers Y8, Y9.
+#define Q40X8ROW(y, sc, sm, acc) \
 	VPBROADCASTD 2(y), Y9 \
 	VPMADDUBSW   Y9, Y0, Y8 \
 	VPBROADCASTD 18(y), Y9 \
@@ -57,47 +58,39 @@
 	VPMADDUBSW   Y9, Y7, Y9 \
 	VPADDW       Y9, Y8, Y8 \
 	VPMADDWD     Y15, Y8, Y8 \
-	VPMOVSXBW    2(y), Y9 \
-	VPMOVSXBW    18(y), Y10 \
-	VPADDW       Y10, Y9, Y9 \
-	VPMADDWD     Y15, Y9, Y9 \
-	VEXTRACTI128 $1, Y9, X10 \
-	VPADDD       X10, X9, X9 \
-	VPSHUFD      $0x4e, X9, X10 \
-	VPADDD       X10, X9, X9 \
-	VPSHUFD      $0xb1, X9, X10 \
-	VPADDD       X10, X9, X9 \
-	VPSLLD       $3, X9, X9 \
-	VPBROADCASTD X9, Y9 \
+	VPBROADCASTD sm, Y9 \
 	VPSUBD       Y9, Y8, Y8 \
 	VCVTDQ2PS    Y8, Y8 \
-	MOVWLZX      (y), AX \
-	VMOVD        AX, X9 \
-	VCVTPH2PS    X9, X9 \
-	VBROADCASTSS X9, Y9 \
-	VCVTPH2PS    (SI), Y10 \
-	VMULPS       Y9, Y10, Y10 \
-	VFMADD231PS  Y10, Y8, acc
+	VBROADCASTSS sc, Y9 \
+	VMULPS       Y9, Y10, Y9 \
+	VFMADD231PS  Y9, Y8, acc
 
 #define Q40X8ONES \
 	MOVL         $0x00010001, AX \
 	VMOVD        AX, X15 \
 	VPBROADCASTD X15, Y15
 
-// func gemvQ4_0x8AVX2(w, x *byte, nb int, out *float32)
-TEXT ·gemvQ4_0x8AVX2(SB), NOSPLIT, $0-32
+// func gemvQ4_0x8AVX2(w, x *byte, s *float32, ss, nb int, out *float32)
+TEXT ·gemvQ4_0x8AVX2(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
-	MOVQ nb+16(FP), CX
-	MOVQ out+24(FP), DX
+	MOVQ s+16(FP), R12
+	MOVQ ss+24(FP), R8
+	SHLQ $2, R8
+	MOVQ nb+32(FP), CX
+	MOVQ out+40(FP), DX
+	MOVQ CX, R13
+	IMULQ R8, R13 // the sums follow the nb scales
 	Q40X8ONES
 	VXORPS Y11, Y11, Y11
 
 gemvloop:
 	Q40X8UNPACK
-	Q40X8ROW(DI, Y11)
+	VCVTPH2PS (SI), Y10
+	Q40X8ROW(DI, (R12), (R12)(R13*1), Y11)
 	ADDQ $144, SI
 	ADDQ $34, DI
+	ADDQ R8, R12
 	DECQ CX
 	JNZ  gemvloop
 
@@ -105,19 +98,22 @@ gemvloop:
 	VZEROUPPER
 	RET
 
-// func gemm4Q4_0x8AVX2(w, x *byte, stride, nb int, out *float32, ostride int)
+// func gemm4Q4_0x8AVX2(w, x *byte, stride int, s *float32, ss, nb int, out *float32, ostride int)
 // Four input rows per weight load (rows at x, x+stride, ...).
-TEXT ·gemm4Q4_0x8AVX2(SB), NOSPLIT, $0-48
+TEXT ·gemm4Q4_0x8AVX2(SB), NOSPLIT, $0-64
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ stride+16(FP), BX
-	MOVQ nb+24(FP), CX
-	MOVQ out+32(FP), DX
-	MOVQ ostride+40(FP), R8
-	SHLQ $2, R8
 	LEAQ (DI)(BX*1), R9
 	LEAQ (R9)(BX*1), R10
 	LEAQ (R10)(BX*1), R11
+	MOVQ s+24(FP), R12
+	MOVQ ss+32(FP), BX
+	SHLQ $2, BX
+	MOVQ nb+40(FP), CX
+	MOVQ out+48(FP), DX
+	MOVQ CX, R13
+	IMULQ BX, R13
 	Q40X8ONES
 	VXORPS Y11, Y11, Y11
 	VXORPS Y12, Y12, Y12
@@ -126,18 +122,22 @@ TEXT ·gemm4Q4_0x8AVX2(SB), NOSPLIT, $0-48
 
 gemmloop:
 	Q40X8UNPACK
-	Q40X8ROW(DI, Y11)
-	Q40X8ROW(R9, Y12)
-	Q40X8ROW(R10, Y13)
-	Q40X8ROW(R11, Y14)
+	VCVTPH2PS (SI), Y10
+	Q40X8ROW(DI, (R12), (R12)(R13*1), Y11)
+	Q40X8ROW(R9, 4(R12), 4(R12)(R13*1), Y12)
+	Q40X8ROW(R10, 8(R12), 8(R12)(R13*1), Y13)
+	Q40X8ROW(R11, 12(R12), 12(R12)(R13*1), Y14)
 	ADDQ $144, SI
 	ADDQ $34, DI
 	ADDQ $34, R9
 	ADDQ $34, R10
 	ADDQ $34, R11
+	ADDQ BX, R12
 	DECQ CX
 	JNZ  gemmloop
 
+	MOVQ    ostride+56(FP), R8
+	SHLQ    $2, R8
 	VMOVUPS Y11, (DX)
 	ADDQ    R8, DX
 	VMOVUPS Y12, (DX)

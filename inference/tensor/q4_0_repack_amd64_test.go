@@ -12,11 +12,16 @@ import (
 // twin on w (nb blocks of eight rows) and four Q8_0 rows at x.
 func checkQ4_0x8Fast(t *testing.T, w, x []byte, stride, nb int) {
 	t.Helper()
+	const ss = 5 // side values as Activations keeps them, ss >= 4 rows
+	sv := make([]float32, 2*nb*ss)
+	for row := 0; row < 4; row++ {
+		fillQ8_0Scales(sv[row:], ss, x[row*stride:row*stride+nb*q8BlockSize])
+	}
 	var want, got [8]float32
 	for row := 0; row < 4; row++ {
 		xr := x[row*stride : row*stride+nb*q8BlockSize]
 		gemvQ4_0x8Plain(w, xr, nb, want[:])
-		q4_0x8Fast.gemv(w, xr, nb, got[:])
+		q4_0x8Fast.gemv(w, xr, sv[row:], ss, nb, got[:])
 		for j := range want {
 			if !sameBits(want[j], got[j]) {
 				t.Fatalf("gemv nb=%d row %d lane %d: plain %v (%#x) fast %v (%#x)", nb, row, j, want[j], math.Float32bits(want[j]), got[j], math.Float32bits(got[j]))
@@ -25,7 +30,7 @@ func checkQ4_0x8Fast(t *testing.T, w, x []byte, stride, nb int) {
 	}
 	const ostride = 11
 	out := make([]float32, 3*ostride+8)
-	q4_0x8Fast.gemm4(w, x, stride, nb, out, ostride)
+	q4_0x8Fast.gemm4(w, x, stride, sv, ss, nb, out, ostride)
 	for row := 0; row < 4; row++ {
 		gemvQ4_0x8Plain(w, x[row*stride:], nb, want[:])
 		for j := range want {
@@ -60,7 +65,7 @@ func TestQ4_0x8FastEqualsPlain(t *testing.T) {
 	}
 	var out [8]float32
 	out[3] = 1
-	q4_0x8Fast.gemv(nil, nil, 0, out[:])
+	q4_0x8Fast.gemv(nil, nil, nil, 4, 0, out[:])
 	if out != [8]float32{} {
 		t.Fatalf("nb=0 gave %v", out)
 	}
@@ -113,6 +118,10 @@ func BenchmarkKernelQ4_0(b *testing.B) {
 	for row := 0; row < 4; row++ {
 		quantizeQ8_0Act(x[row*stride:(row+1)*stride], randF32(r, nb*lqBlock, 1))
 	}
+	sv := make([]float32, 2*nb*4)
+	for row := 0; row < 4; row++ {
+		fillQ8_0Scales(sv[row:], 4, x[row*stride:(row+1)*stride])
+	}
 	out := make([]float32, 32)
 	kernels := []struct {
 		name string
@@ -124,8 +133,8 @@ func BenchmarkKernelQ4_0(b *testing.B) {
 				out[j] = dotQ4_0SeqFast(src[j*nb*q4_0BlockSize:], x, nb)
 			}
 		}},
-		{"repacked-gemv", 8 * nb, func() { q4_0x8Fast.gemv(w, x, nb, out) }},
-		{"repacked-gemm4", 32 * nb, func() { q4_0x8Fast.gemm4(w, x, stride, nb, out, 8) }},
+		{"repacked-gemv", 8 * nb, func() { q4_0x8Fast.gemv(w, x, sv, 4, nb, out) }},
+		{"repacked-gemm4", 32 * nb, func() { q4_0x8Fast.gemm4(w, x, stride, sv, 4, nb, out, 8) }},
 		{"repacked-plain-gemv", 8 * nb, func() { gemvQ4_0x8Plain(w, x, nb, out) }},
 	}
 	for _, k := range kernels {

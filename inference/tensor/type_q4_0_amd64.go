@@ -31,33 +31,33 @@ func dotQ4_0SeqFast(w, x []byte, nb int) float32 {
 }
 
 //go:noescape
-func gemvQ4_0x8AVX2(w, x *byte, nb int, out *float32)
+func gemvQ4_0x8AVX2(w, x *byte, s *float32, ss, nb int, out *float32)
 
 //go:noescape
-func gemm4Q4_0x8AVX2(w, x *byte, stride, nb int, out *float32, ostride int)
+func gemm4Q4_0x8AVX2(w, x *byte, stride int, s *float32, ss, nb int, out *float32, ostride int)
 
 // q4_0x8Fast is the AVX2 set's repacked Q4_0 kernels (gemvQ4_0x8Plain's
 // results bit for bit).
 var q4_0x8Fast = &q4_0x8Kernels{
-	gemv: func(w, x []byte, nb int, out []float32) {
+	gemv: func(w, x []byte, s []float32, ss, nb int, out []float32) {
 		if nb <= 0 {
 			clear(out[:8])
 			return
 		}
-		_, _, _ = w[nb*q4_0x8Bytes-1], x[nb*q8BlockSize-1], out[7]
-		gemvQ4_0x8AVX2(&w[0], &x[0], nb, &out[0])
+		_, _, _, _ = w[nb*q4_0x8Bytes-1], x[nb*q8BlockSize-1], s[(2*nb-1)*ss], out[7]
+		gemvQ4_0x8AVX2(&w[0], &x[0], &s[0], ss, nb, &out[0])
 	},
-	gemm4: func(w, x []byte, stride, nb int, out []float32, ostride int) {
+	gemm4: func(w, x []byte, stride int, s []float32, ss, nb int, out []float32, ostride int) {
 		if nb <= 0 {
 			for t := 0; t < 4; t++ {
 				clear(out[t*ostride : t*ostride+8])
 			}
 			return
 		}
-		if stride < nb*q8BlockSize || ostride < 8 {
+		if stride < nb*q8BlockSize || ostride < 8 || ss < 4 {
 			panic("tensor: repacked Q4_0 gemm rows overlap")
 		}
-		_, _, _ = w[nb*q4_0x8Bytes-1], x[3*stride+nb*q8BlockSize-1], out[3*ostride+7]
-		gemm4Q4_0x8AVX2(&w[0], &x[0], stride, nb, &out[0], ostride)
+		_, _, _, _ = w[nb*q4_0x8Bytes-1], x[3*stride+nb*q8BlockSize-1], s[(2*nb-1)*ss+3], out[3*ostride+7]
+		gemm4Q4_0x8AVX2(&w[0], &x[0], stride, &s[0], ss, nb, &out[0], ostride)
 	},
 }
