@@ -12,6 +12,12 @@ import (
 // twin on w (nb blocks of eight rows) and four Q8_0 rows at x.
 func checkQ4_0x8Fast(t *testing.T, w, x []byte, stride, nb int) {
 	t.Helper()
+	checkX8Fast(t, gemvQ4_0x8Plain, q4_0x8Fast, w, x, stride, nb)
+}
+
+// checkX8Fast is checkQ4_0x8Fast for one repacked type's twin and kernels.
+func checkX8Fast(t *testing.T, plain func(w, x []byte, nb int, out []float32), fast *q4_0x8Kernels, w, x []byte, stride, nb int) {
+	t.Helper()
 	const ss = 5 // side values as Activations keeps them, ss >= 4 rows
 	sv := make([]float32, 2*nb*ss)
 	for row := 0; row < 4; row++ {
@@ -20,8 +26,8 @@ func checkQ4_0x8Fast(t *testing.T, w, x []byte, stride, nb int) {
 	var want, got [8]float32
 	for row := 0; row < 4; row++ {
 		xr := x[row*stride : row*stride+nb*q8BlockSize]
-		gemvQ4_0x8Plain(w, xr, nb, want[:])
-		q4_0x8Fast.gemv(w, xr, sv[row:], ss, nb, got[:])
+		plain(w, xr, nb, want[:])
+		fast.gemv(w, xr, sv[row:], ss, nb, got[:])
 		for j := range want {
 			if !sameBits(want[j], got[j]) {
 				t.Fatalf("gemv nb=%d row %d lane %d: plain %v (%#x) fast %v (%#x)", nb, row, j, want[j], math.Float32bits(want[j]), got[j], math.Float32bits(got[j]))
@@ -30,9 +36,9 @@ func checkQ4_0x8Fast(t *testing.T, w, x []byte, stride, nb int) {
 	}
 	const ostride = 11
 	out := make([]float32, 3*ostride+8)
-	q4_0x8Fast.gemm4(w, x, stride, sv, ss, nb, out, ostride)
+	fast.gemm4(w, x, stride, sv, ss, nb, out, ostride)
 	for row := 0; row < 4; row++ {
-		gemvQ4_0x8Plain(w, x[row*stride:], nb, want[:])
+		plain(w, x[row*stride:], nb, want[:])
 		for j := range want {
 			if g := out[row*ostride+j]; !sameBits(want[j], g) {
 				t.Fatalf("gemm nb=%d row %d lane %d: plain %v (%#x) fast %v (%#x)", nb, row, j, want[j], math.Float32bits(want[j]), g, math.Float32bits(g))
@@ -42,14 +48,22 @@ func checkQ4_0x8Fast(t *testing.T, w, x []byte, stride, nb int) {
 }
 
 func TestQ4_0x8FastEqualsPlain(t *testing.T) {
+	testX8FastEqualsPlain(t, gguf.TypeQ4_0, gemvQ4_0x8Plain, q4_0x8Fast)
+}
+
+func TestIQ4_NLx8FastEqualsPlain(t *testing.T) {
+	testX8FastEqualsPlain(t, gguf.TypeIQ4_NL, gemvIQ4_NLx8Plain, iq4NLx8Fast)
+}
+
+func testX8FastEqualsPlain(t *testing.T, typ gguf.Type, plain func(w, x []byte, nb int, out []float32), fast *q4_0x8Kernels) {
 	if !haveAVX2 {
 		t.Skip("no AVX2")
 	}
 	r := rand.New(rand.NewPCG(67, 68))
-	c := lqFind(gguf.TypeQ4_0)
+	c := lqFind(typ)
 	for nb := 1; nb <= 9; nb++ {
 		for rep := 0; rep < 30; rep++ {
-			w := randomQ4_0Rows(r, 8, nb)
+			w := lqRandBlocks(r, c, 8*nb)
 			if rep%3 != 0 { // also the repacked layout of real rows
 				src := w
 				w = make([]byte, len(src))
@@ -60,18 +74,19 @@ func TestQ4_0x8FastEqualsPlain(t *testing.T) {
 			for row := 0; row < 4; row++ {
 				copy(x[row*stride:], lqRandAct(r, c, nb))
 			}
-			checkQ4_0x8Fast(t, w, x, stride, nb)
+			checkX8Fast(t, plain, fast, w, x, stride, nb)
 		}
 	}
 	var out [8]float32
 	out[3] = 1
-	q4_0x8Fast.gemv(nil, nil, nil, 4, 0, out[:])
+	fast.gemv(nil, nil, nil, 4, 0, out[:])
 	if out != [8]float32{} {
 		t.Fatalf("nb=0 gave %v", out)
 	}
 }
 
-// FuzzQ4_0x8 checks plain == fast on fuzzed bytes: the first byte picks nb
+// FuzzQ4_0x8 checks plain == fast (Q4_0 and IQ4_NL, one layout) on fuzzed
+// bytes: the first byte picks nb
 // (1..4), the rest fills the repacked weights, then four Q8_0 rows
 // (cycled).
 func FuzzQ4_0x8(f *testing.F) {
@@ -97,6 +112,7 @@ func FuzzQ4_0x8(f *testing.F) {
 			buf[i] = data[1+i%(len(data)-1)]
 		}
 		checkQ4_0x8Fast(t, buf[:nb*q4_0x8Bytes], buf[nb*q4_0x8Bytes:], stride, nb)
+		checkX8Fast(t, gemvIQ4_NLx8Plain, iq4NLx8Fast, buf[:nb*q4_0x8Bytes], buf[nb*q4_0x8Bytes:], stride, nb)
 	})
 }
 
