@@ -118,7 +118,7 @@ func FuzzQ4_0x8(f *testing.F) {
 
 // BenchmarkKernelQ4_0: in-cache compute cost per block-row (32 weights
 // against one input row) of the file-layout seq kernel and the repacked
-// ones, in CPU time, on a 2048-wide row group (the Llama-3.2-1B width).
+// ones (Q4_0, and IQ4_NL on the same bytes), in CPU time, on a 2048-wide row group (the Llama-3.2-1B width).
 func BenchmarkKernelQ4_0(b *testing.B) {
 	if !haveAVX2 {
 		b.Skip("no AVX2")
@@ -152,6 +152,14 @@ func BenchmarkKernelQ4_0(b *testing.B) {
 		{"repacked-gemv", 8 * nb, func() { q4_0x8Fast.gemv(w, x, sv, 4, nb, out) }},
 		{"repacked-gemm4", 32 * nb, func() { q4_0x8Fast.gemm4(w, x, stride, sv, 4, nb, out, 8) }},
 		{"repacked-plain-gemv", 8 * nb, func() { gemvQ4_0x8Plain(w, x, nb, out) }},
+		// IQ4_NL on the same bytes (its file-layout dot is Go only).
+		{"iq4_nl-file-seq-plain", 8 * nb, func() {
+			for j := 0; j < 8; j++ {
+				out[j] = dotIQ4_NLSeqPlain(src[j*nb*q4_0BlockSize:], x, nb)
+			}
+		}},
+		{"iq4_nl-repacked-gemv", 8 * nb, func() { iq4NLx8Fast.gemv(w, x, sv, 4, nb, out) }},
+		{"iq4_nl-repacked-gemm4", 32 * nb, func() { iq4NLx8Fast.gemm4(w, x, stride, sv, 4, nb, out, 8) }},
 	}
 	for _, k := range kernels {
 		b.Run(k.name, func(b *testing.B) {
