@@ -59,7 +59,11 @@
 // horizontal sums, scales loaded as vectors), multiplied in llama.cpp's
 // gemv order (one input row) and gemm order (four at a time). The copy
 // lives in memory from gguf.File.Alloc and the mapped original is released,
-// so memory stays about the file's size.
+// so memory stays about the file's size. Q4_0 and IQ4_NL matrices of rows a
+// multiple of 8 are repacked the same way (q4_0_repack.go, block_q4_0x8's
+// idea): per block and row one FMA of the exact integer sum, so gemv and
+// gemm give the same bits as the file-layout seq order; the Q8_0 form keeps
+// each block's 8*sum(y) beside its scale for Q4_0's -8 offset.
 //
 // Attention over an F16 cache (AttentionF16) is llama.cpp's flash
 // attention: scores for 32 positions per assembly call, the online

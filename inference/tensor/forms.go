@@ -1,6 +1,9 @@
 package tensor
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // Activation forms: the shapes an input row takes for the weight types that
 // read it (llama.cpp's vec_dot_type). Each form knows its row size and how
@@ -59,11 +62,12 @@ var (
 		toF32:   dequantizeBF16})
 	// formQ8_0 is the input in Q8_0 blocks, quantized as llama.cpp's x86
 	// code does (quantizeQ8_0Act), with the block scales also kept as
-	// float32 for the tiled kernels.
+	// float32 for the tiled kernels and, after them, each block's 8*sum(y)
+	// (int32 bits) for the repacked Q4_0 kernels (q4_0_repack.go).
 	formQ8_0 = registerForm(formDesc{name: "Q8_0", rowBytes: Q8_0RowSize,
 		convert:    func(dst []byte, src []float32) { quantizeQ8_0(dst, src) },
 		toF32:      dequantizeQ8_0Row,
-		scales:     func(c int) int { return c / q8Block },
+		scales:     func(c int) int { return 2 * c / q8Block },
 		fillScales: fillQ8_0Scales})
 )
 
@@ -87,9 +91,19 @@ var quantizeQ8_0 = quantizeQ8_0Act
 // dequantizeQ8_0Row expands a whole Q8_0 row.
 func dequantizeQ8_0Row(dst []float32, row []byte) { dequantizeQ8_0(dst, row) }
 
-// fillQ8_0Scales widens each block's F16 scale.
+// fillQ8_0Scales widens each block's F16 scale into dst[b*stride] and
+// stores 8 times the sum of its quants (exact, as int32 bits) at
+// dst[(nb+b)*stride]: the -8 offset of Q4_0's nibbles, once per input row
+// rather than once per 8-row weight group.
 func fillQ8_0Scales(dst []float32, stride int, row []byte) {
-	for b := 0; b < len(row)/q8BlockSize; b++ {
-		dst[b*stride] = F16ToF32(binary.LittleEndian.Uint16(row[b*q8BlockSize:]))
+	nb := len(row) / q8BlockSize
+	for b := 0; b < nb; b++ {
+		y := row[b*q8BlockSize : (b+1)*q8BlockSize]
+		dst[b*stride] = F16ToF32(binary.LittleEndian.Uint16(y))
+		var sum int32
+		for _, v := range y[2:] {
+			sum += int32(int8(v))
+		}
+		dst[(nb+b)*stride] = math.Float32frombits(uint32(8 * sum))
 	}
 }

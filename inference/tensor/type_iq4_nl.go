@@ -16,7 +16,8 @@ func init() {
 		dequantize: dequantizeIQ4_NL,
 		quantize:   quantizeIQ4_NL,
 		form:       formQ8_0,
-		plain:      lqRepackKernels(dotIQ4_NLPlain, dotIQ4_NLSeqPlain),
+		plain:      q4_0Rows(iq4NLx8Plain, lqRepackKernels(dotIQ4_NLPlain, dotIQ4_NLSeqPlain)),
+		repack:     &repacker{pack: repackedQ4_0, row: rowQ4_0x8, rowF32: rowF32IQ4_NLx8, group: lqRepackRows},
 	})
 }
 

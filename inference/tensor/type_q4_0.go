@@ -22,7 +22,8 @@ func init() {
 		dequantize: dequantizeQ4_0,
 		quantize:   quantizeQ4_0,
 		form:       formQ8_0,
-		plain:      lqRepackKernels(dotQ4_0Plain, dotQ4_0SeqPlain),
+		plain:      q4_0Rows(q4_0x8Plain, lqRepackKernels(dotQ4_0Plain, dotQ4_0SeqPlain)),
+		repack:     &repacker{pack: repackedQ4_0, row: rowQ4_0x8, rowF32: rowF32Q4_0x8, group: lqRepackRows},
 	})
 }
 

@@ -3,7 +3,7 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	registerFast(gguf.TypeQ4_0, lqRepackKernels(dotQ4_0Fast, dotQ4_0SeqFast))
+	registerFast(gguf.TypeQ4_0, q4_0Rows(q4_0x8Fast, lqRepackKernels(dotQ4_0Fast, dotQ4_0SeqFast)))
 }
 
 //go:noescape
@@ -28,4 +28,36 @@ func dotQ4_0SeqFast(w, x []byte, nb int) float32 {
 	}
 	_, _ = w[nb*q4_0BlockSize-1], x[nb*q8BlockSize-1]
 	return dotQ4_0SeqAVX2(&w[0], &x[0], nb)
+}
+
+//go:noescape
+func gemvQ4_0x8AVX2(w, x *byte, s *float32, ss, nb int, out *float32)
+
+//go:noescape
+func gemm4Q4_0x8AVX2(w, x *byte, stride int, s *float32, ss, nb int, out *float32, ostride int)
+
+// q4_0x8Fast is the AVX2 set's repacked Q4_0 kernels (gemvQ4_0x8Plain's
+// results bit for bit).
+var q4_0x8Fast = &q4_0x8Kernels{
+	gemv: func(w, x []byte, s []float32, ss, nb int, out []float32) {
+		if nb <= 0 {
+			clear(out[:8])
+			return
+		}
+		_, _, _, _ = w[nb*q4_0x8Bytes-1], x[nb*q8BlockSize-1], s[(2*nb-1)*ss], out[7]
+		gemvQ4_0x8AVX2(&w[0], &x[0], &s[0], ss, nb, &out[0])
+	},
+	gemm4: func(w, x []byte, stride int, s []float32, ss, nb int, out []float32, ostride int) {
+		if nb <= 0 {
+			for t := 0; t < 4; t++ {
+				clear(out[t*ostride : t*ostride+8])
+			}
+			return
+		}
+		if stride < nb*q8BlockSize || ostride < 8 || ss < 4 {
+			panic("tensor: repacked Q4_0 gemm rows overlap")
+		}
+		_, _, _, _ = w[nb*q4_0x8Bytes-1], x[3*stride+nb*q8BlockSize-1], s[(2*nb-1)*ss+3], out[3*ostride+7]
+		gemm4Q4_0x8AVX2(&w[0], &x[0], stride, &s[0], ss, nb, &out[0], ostride)
+	},
 }

@@ -102,7 +102,7 @@ func testLegacyRepackChoice(t *testing.T) {
 			}
 			for tk := 0; tk < 5; tk++ {
 				for rr := 0; rr < rows; rr++ {
-					if g, e := out[tk*rows+rr], want(m.Row(rr), a.row(formQ8_0, tk), cols/lqBlock); !sameBits(g, e) {
+					if g, e := out[tk*rows+rr], want(w[rr*m.RowBytes:(rr+1)*m.RowBytes], a.row(formQ8_0, tk), cols/lqBlock); !sameBits(g, e) {
 						t.Fatalf("%s, %d rows: out[%d][%d] = %g, want %g", tc.typ, rows, tk, rr, g, e)
 					}
 				}
