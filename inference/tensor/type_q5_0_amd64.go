@@ -3,11 +3,14 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	registerFast(gguf.TypeQ5_0, rowKernels{dot: dotQ5_0Fast})
+	registerFast(gguf.TypeQ5_0, rowKernels{dot: dotQ5_0Fast, rows: rowsQ5_0Fast})
 }
 
 //go:noescape
 func dotQ5_0AVX2(w, x *byte, nb int) float32
+
+//go:noescape
+func dotQ5_0x4AVX2(w, x *byte, stride, nb int, out *[4]float32)
 
 // dotQ5_0Fast is dotQ5_0Plain in AVX2 assembly.
 func dotQ5_0Fast(w, x []byte, nb int) float32 {
@@ -16,4 +19,37 @@ func dotQ5_0Fast(w, x []byte, nb int) float32 {
 	}
 	_, _ = w[nb*q5_0BlockSize-1], x[nb*q8BlockSize-1]
 	return dotQ5_0AVX2(&w[0], &x[0], nb)
+}
+
+// dotQ5_0x4Fast dots weight row w with input rows t..t+3 of f (rows of
+// stride bytes), unpacking each weight block once: four dotQ5_0Fast calls,
+// bit for bit (llama.cpp's tinyBLAS tiles sum each pair the same way).
+func dotQ5_0x4Fast(w []byte, x []byte, stride, nb int) (out [4]float32) {
+	if nb <= 0 {
+		return out
+	}
+	_, _ = w[nb*q5_0BlockSize-1], x[3*stride+nb*q8BlockSize-1]
+	dotQ5_0x4AVX2(&w[0], &x[0], stride, nb, &out)
+	return out
+}
+
+// rowsQ5_0Fast is the generic row loop with four-input-row tiles: Q5_0 is
+// the fallback of Q4_K_M files whose rows are not a multiple of 256
+// (most of Gemma 3 1B), so prompts spend their time here.
+func rowsQ5_0Fast(out []float32, m *Matrix, a *Activations, r0, r1 int) {
+	f := lookup(m.Type).formOf(a)
+	n, rows, nb := a.Rows(), m.Rows, m.Cols/lqBlock
+	b := &a.bufs[f]
+	for r := r0; r < r1; r++ {
+		w := m.Row(r)
+		t := 0
+		for ; t+4 <= n; t += 4 {
+			four := dotQ5_0x4Fast(w, b.data[t*b.stride:(t+4)*b.stride], b.stride, nb)
+			out[t*rows+r], out[(t+1)*rows+r] = four[0], four[1]
+			out[(t+2)*rows+r], out[(t+3)*rows+r] = four[2], four[3]
+		}
+		for ; t < n; t++ {
+			out[t*rows+r] = dotQ5_0Fast(w, a.row(f, t), nb)
+		}
+	}
 }
