@@ -91,6 +91,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.think = widget.NewCheck("Think before answering", func(bool) { changed() })
 	p.think.SetChecked(true)
 	p.think.Disable() // until a model whose template has the switch is loaded
+	p.think.Hide()    // a disabled tick would look like a setting that does nothing
 	heading := widget.NewLabelWithStyle("Chat settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	note := widget.NewLabel("Context length, threads and the KV cache apply when a model is loaded (F16 halves the cache's memory).")
 	note.Wrapping = fyne.TextWrapWord
@@ -168,8 +169,10 @@ func (p *settingsPanel) fill(s app.ChatSettings) {
 func (p *settingsPanel) modelChanged(m app.ModelState) {
 	if m.Info != nil && m.Info.ThinkSwitch {
 		p.think.Enable()
+		p.think.Show()
 	} else {
 		p.think.Disable()
+		p.think.Hide()
 	}
 	p.defaults.refresh(m)
 }
