@@ -13,6 +13,8 @@ import (
 type ServerConfig struct {
 	Port   int    // 0: the default port; -1: a free one
 	APIKey string // "": no key needed
+	// NoOllama leaves out Ollama's API (/api/...): only OpenAI's is served.
+	NoOllama bool
 }
 
 // APIServer is a running local API server (app/api's Server).

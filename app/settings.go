@@ -29,6 +29,8 @@ type Settings struct {
 	// starts (0: DefaultServerPort; "": no key needed). The file is 0600.
 	ServerPort   int    `json:"server_port,omitempty"`
 	ServerAPIKey string `json:"server_api_key,omitempty"`
+	// ServerNoOllama leaves Ollama's API out of the local server.
+	ServerNoOllama bool `json:"server_no_ollama,omitempty"`
 
 	// RemoteURL, RemoteAPIKey and RemoteModel are the last remote server
 	// connected to, to fill "Connect to a server…" again.
@@ -77,5 +79,5 @@ func SaveSettings(path string, s Settings) error {
 
 // ServerConfig is the API server these settings ask for.
 func (s Settings) ServerConfig() ServerConfig {
-	return ServerConfig{Port: s.ServerPort, APIKey: s.ServerAPIKey}
+	return ServerConfig{Port: s.ServerPort, APIKey: s.ServerAPIKey, NoOllama: s.ServerNoOllama}
 }

@@ -24,6 +24,7 @@ type serverControls struct {
 	addr    *widget.Button
 	port    *widget.Entry
 	key     *widget.Entry
+	ollama  *widget.Check // also serve Ollama's API
 	problem *widget.Label
 	quiet   bool // the check is being set to match the controller
 
@@ -51,17 +52,20 @@ func newServerControls(w *Window) *serverControls {
 	s.key.SetPlaceHolder("none")
 	s.key.SetText(st.ServerAPIKey)
 	s.key.OnChanged = func(string) { s.save() }
+	s.ollama = widget.NewCheck("Also serve Ollama's API (/api/chat, /api/tags, ...)", nil)
+	s.ollama.SetChecked(!st.ServerNoOllama)
+	s.ollama.OnChanged = func(bool) { s.save() } // after SetChecked: the panel is not built yet
 	s.problem = widget.NewLabel("")
 	s.problem.Importance = widget.DangerImportance
 	s.problem.Wrapping = fyne.TextWrapWord
 	s.problem.Hide()
-	note := widget.NewLabel("Programs on this computer can use the loaded model with the OpenAI API at the address shown in the top bar. Port and key apply when the server starts.")
+	note := widget.NewLabel("Programs on this computer can use the loaded model with the OpenAI API at the address shown in the top bar (and Ollama's, for tools made for Ollama: give them the same address). Port, key and APIs apply when the server starts.")
 	note.Wrapping = fyne.TextWrapWord
 	note.Importance = widget.LowImportance
 	s.form = container.NewVBox(
 		widget.NewLabelWithStyle("Local API server", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewForm(widget.NewFormItem("Port", s.port), widget.NewFormItem("API key", s.key)),
-		s.problem, note)
+		s.ollama, s.problem, note)
 
 	w.c.Subscribe(func(ch app.Change) {
 		if ch.Kind == app.ChangeServer {
@@ -94,8 +98,8 @@ func (s *serverControls) save() {
 		return
 	}
 	s.problem.Hide()
-	key := s.key.Text
-	if err := s.win.c.UpdateSettings(func(st *app.Settings) { st.ServerPort, st.ServerAPIKey = port, key }); err != nil {
+	key, noOllama := s.key.Text, !s.ollama.Checked
+	if err := s.win.c.UpdateSettings(func(st *app.Settings) { st.ServerPort, st.ServerAPIKey, st.ServerNoOllama = port, key, noOllama }); err != nil {
 		s.win.showError(err)
 	}
 }

@@ -56,6 +56,19 @@ func TestServerToggle(t *testing.T) {
 		t.Fatalf("GET /models: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	ollamaStatus := func() int {
+		req, _ := http.NewRequest("GET", strings.TrimSuffix(addr, "/v1")+"/api/tags", nil)
+		req.Header.Set("Authorization", "Bearer k")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if !s.ollama.Checked || ollamaStatus() != 200 {
+		t.Fatal("Ollama's API should be served by default")
+	}
 	test.Tap(s.addr)
 	if got := h.w.app.Clipboard().Content(); got != addr {
 		t.Errorf("copied %q, want %q", got, addr)
@@ -65,6 +78,16 @@ func TestServerToggle(t *testing.T) {
 	if s.toggle.Checked || h.c.ServerAddr() != "" || s.addr.Visible() {
 		t.Fatal("unticking did not stop the server")
 	}
+	// Leaving Ollama's API out applies at the next start.
+	test.Tap(s.ollama)
+	if !h.c.Settings().ServerNoOllama {
+		t.Fatal("the Ollama choice was not saved")
+	}
+	test.Tap(s.toggle)
+	if code := ollamaStatus(); code != 404 {
+		t.Errorf("/api/tags with Ollama's API left out: %d", code)
+	}
+	test.Tap(s.toggle)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -186,3 +186,14 @@ func TestOllamaFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestOllamaCanBeLeftOut: with NoOllama only OpenAI's routes answer.
+func TestOllamaCanBeLeftOut(t *testing.T) {
+	ts := newTestServer(t, apptest.NewFakeGen("x"), ServerOptions{NoOllama: true})
+	if status, _, _ := call(t, "GET", ts.URL+"/api/tags", "", nil); status != 404 {
+		t.Errorf("/api/tags with NoOllama: %d", status)
+	}
+	if status, _, _ := call(t, "GET", ts.URL+"/v1/models", "", nil); status != 200 {
+		t.Errorf("/v1/models with NoOllama: %d", status)
+	}
+}

@@ -40,6 +40,8 @@ type ServerOptions struct {
 	Library func() []string
 	// Files describes the models on disk, for Ollama's /api/tags. Optional.
 	Files func() []ModelFile
+	// NoOllama serves only OpenAI's API: /api/... answers 404.
+	NoOllama bool
 }
 
 // Defaults for ServerOptions.
@@ -168,6 +170,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/responses", s.handleResponses)
 	mux.HandleFunc("GET /v1/models", s.handleModels)
 	mux.HandleFunc("GET /v1/models/{id...}", s.handleModel)
+	if !s.opts.NoOllama {
+		s.ollamaRoutes(mux)
+	}
+	mux.HandleFunc("/", s.handleUnknown)
+	return s.recoverMiddleware(s.hostMiddleware(s.corsMiddleware(s.authMiddleware(s.limitMiddleware(mux)))))
+}
+
+// ollamaRoutes adds Ollama's API (ollama.go).
+func (s *Server) ollamaRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/version", s.handleOllamaVersion)
 	mux.HandleFunc("GET /api/tags", s.handleOllamaTags)
 	mux.HandleFunc("GET /api/ps", s.handleOllamaPs)
@@ -179,8 +190,6 @@ func (s *Server) Handler() http.Handler {
 	for _, route := range []string{"POST /api/pull", "POST /api/push", "POST /api/create", "POST /api/copy", "DELETE /api/delete"} {
 		mux.HandleFunc(route, s.handleOllamaModelStore)
 	}
-	mux.HandleFunc("/", s.handleUnknown)
-	return s.recoverMiddleware(s.hostMiddleware(s.corsMiddleware(s.authMiddleware(s.limitMiddleware(mux)))))
 }
 
 // admit reserves a place for one generation, or reports the queue is full.

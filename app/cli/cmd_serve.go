@@ -55,6 +55,7 @@ func newServeCmd() *cobra.Command {
 	f.IntVar(&opts.Port, "port", api.DefaultServerPort, "port to listen on (0 picks a free one)")
 	f.StringVar(&opts.APIKey, "api-key", "", "require this key as \"Authorization: Bearer KEY\" (default $BURROW_API_KEY)")
 	f.BoolVar(&opts.CORS, "cors", false, "allow web pages on other origins to call the API")
+	f.BoolVar(&opts.NoOllama, "no-ollama", false, "serve only the OpenAI API, not Ollama's (/api/...)")
 	f.IntVar(&load.ContextLength, "ctx", 0, "context length in tokens (0: the model's, capped at 4096)")
 	f.IntVar(&load.Threads, "threads", 0, "threads for inference (0: physical cores)")
 	addKVFlag(cmd, &load.KV, llama.KVF32, kvHelp)
