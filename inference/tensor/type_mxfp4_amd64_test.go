@@ -169,3 +169,38 @@ func FuzzMXFP4Dot(f *testing.F) {
 		checkMXFP4(t, w, xs, nb)
 	})
 }
+
+// BenchmarkKernelMXFP4 is the in-cache cost per block (block x input row
+// for the tile) of the plain twin, the AVX2 kernel and its four-row tile,
+// in CPU time, for one 2048-wide row.
+func BenchmarkKernelMXFP4(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const nb = 64
+	w := make([]byte, nb*mxfp4BlockSize)
+	quantizeMXFP4(w, randF32(r, nb*32, 1))
+	x := make([]byte, 4*nb*q8BlockSize)
+	quantizeQ8_0Act(x, randF32(r, 4*nb*32, 1))
+	kernels := []struct {
+		name string
+		rows int
+		f    func() float32
+	}{
+		{"plain", 1, func() float32 { return dotMXFP4Plain(w, x, nb) }},
+		{"avx2", 1, func() float32 { return dotMXFP4Fast(w, x, nb) }},
+		{"avx2-tile4", 4, func() float32 { return dotMXFP4x4Fast(w, x, nb*q8BlockSize, nb)[0] }},
+	}
+	for _, k := range kernels {
+		b.Run(k.name, func(b *testing.B) {
+			if !haveAVX2 && k.name != "plain" {
+				b.Skip("no AVX2")
+			}
+			var s float32
+			cpu0 := cpuSeconds()
+			for i := 0; i < b.N; i++ {
+				s += k.f()
+			}
+			b.ReportMetric((cpuSeconds()-cpu0)*1e9/float64(b.N)/nb/float64(k.rows), "cpu-ns/block-row")
+			sink = s
+		})
+	}
+}
