@@ -9,7 +9,7 @@ import (
 // MXFP4 (OCP microscaling FP4, gpt-oss's experts): blocks of 32 values, one
 // E8M0 exponent byte and 16 bytes of 4-bit E2M1 codes (low nibbles the
 // first 16 values, high nibbles the last 16). Weights multiply the input
-// in Q8_0, as llama.cpp's CPU code does. Plain kernel only for now.
+// in Q8_0, as llama.cpp's CPU code does. The AVX2 twin is type_mxfp4_amd64.s.
 
 func init() {
 	register(weightType{

@@ -1,0 +1,56 @@
+package tensor
+
+import "burrow/inference/gguf"
+
+func init() {
+	registerFast(gguf.TypeMXFP4, rowKernels{dot: dotMXFP4Fast, rows: rowsMXFP4Fast})
+}
+
+//go:noescape
+func dotMXFP4AVX2(w, x *byte, nb int) float32
+
+//go:noescape
+func dotMXFP4x4AVX2(w, x *byte, stride, nb int, out *[4]float32)
+
+// dotMXFP4Fast is dotMXFP4Plain in AVX2 assembly, bit for bit: each
+// block's integer dot is exact, and the float work per block (scale
+// product, product with the dot, running sum) is scalar in the plain order.
+func dotMXFP4Fast(w, x []byte, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _ = w[nb*mxfp4BlockSize-1], x[nb*q8BlockSize-1]
+	return dotMXFP4AVX2(&w[0], &x[0], nb)
+}
+
+// dotMXFP4x4Fast dots weight row w with input rows t..t+3 of x (rows of
+// stride bytes), looking each weight block up once: four dotMXFP4Fast
+// calls, bit for bit.
+func dotMXFP4x4Fast(w []byte, x []byte, stride, nb int) (out [4]float32) {
+	if nb <= 0 {
+		return out
+	}
+	_, _ = w[nb*mxfp4BlockSize-1], x[3*stride+nb*q8BlockSize-1]
+	dotMXFP4x4AVX2(&w[0], &x[0], stride, nb, &out)
+	return out
+}
+
+// rowsMXFP4Fast is the generic row loop with four-input-row tiles, for
+// prompts through gpt-oss's MXFP4 experts.
+func rowsMXFP4Fast(out []float32, m *Matrix, a *Activations, r0, r1 int) {
+	f := lookup(m.Type).formOf(a)
+	n, rows, nb := a.Rows(), m.Rows, m.Cols/lqBlock
+	b := &a.bufs[f]
+	for r := r0; r < r1; r++ {
+		w := m.Row(r)
+		t := 0
+		for ; t+4 <= n; t += 4 {
+			four := dotMXFP4x4Fast(w, b.data[t*b.stride:(t+4)*b.stride], b.stride, nb)
+			out[t*rows+r], out[(t+1)*rows+r] = four[0], four[1]
+			out[(t+2)*rows+r], out[(t+3)*rows+r] = four[2], four[3]
+		}
+		for ; t < n; t++ {
+			out[t*rows+r] = dotMXFP4Fast(w, a.row(f, t), nb)
+		}
+	}
+}
