@@ -88,6 +88,28 @@ func (j *matmulJob) run(lo, hi int) {
 // matmulRows computes rows [r0,r1) of m against every input row with the
 // active set's kernels for m's type: its own loop if it has one (tiles),
 // else one dot per (weight row, input row).
+// rowsTiled4 is matmulRows for a type with a four-input-row tile: dot4
+// dots weight row w with input rows t..t+3 (stride bytes apart) and gives
+// each the bits dot gives it, so only the weight unpacking is shared.
+func rowsTiled4(out []float32, m *Matrix, a *Activations, r0, r1 int,
+	dot func(w, x []byte, nb int) float32, dot4 func(w, x []byte, stride, nb int) [4]float32) {
+	f := lookup(m.Type).formOf(a)
+	n, rows, nb := a.Rows(), m.Rows, m.Cols/m.Type.BlockSize()
+	b := &a.bufs[f]
+	for r := r0; r < r1; r++ {
+		w := m.Row(r)
+		t := 0
+		for ; t+4 <= n; t += 4 {
+			four := dot4(w, b.data[t*b.stride:(t+4)*b.stride], b.stride, nb)
+			out[t*rows+r], out[(t+1)*rows+r] = four[0], four[1]
+			out[(t+2)*rows+r], out[(t+3)*rows+r] = four[2], four[3]
+		}
+		for ; t < n; t++ {
+			out[t*rows+r] = dot(w, a.row(f, t), nb)
+		}
+	}
+}
+
 func matmulRows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
 	k := kernelsOf(m.Type)
 	if k.dot == nil {

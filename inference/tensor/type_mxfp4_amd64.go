@@ -38,19 +38,5 @@ func dotMXFP4x4Fast(w []byte, x []byte, stride, nb int) (out [4]float32) {
 // rowsMXFP4Fast is the generic row loop with four-input-row tiles, for
 // prompts through gpt-oss's MXFP4 experts.
 func rowsMXFP4Fast(out []float32, m *Matrix, a *Activations, r0, r1 int) {
-	f := lookup(m.Type).formOf(a)
-	n, rows, nb := a.Rows(), m.Rows, m.Cols/lqBlock
-	b := &a.bufs[f]
-	for r := r0; r < r1; r++ {
-		w := m.Row(r)
-		t := 0
-		for ; t+4 <= n; t += 4 {
-			four := dotMXFP4x4Fast(w, b.data[t*b.stride:(t+4)*b.stride], b.stride, nb)
-			out[t*rows+r], out[(t+1)*rows+r] = four[0], four[1]
-			out[(t+2)*rows+r], out[(t+3)*rows+r] = four[2], four[3]
-		}
-		for ; t < n; t++ {
-			out[t*rows+r] = dotMXFP4Fast(w, a.row(f, t), nb)
-		}
-	}
+	rowsTiled4(out, m, a, r0, r1, dotMXFP4Fast, dotMXFP4x4Fast)
 }

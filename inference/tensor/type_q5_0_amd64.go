@@ -37,19 +37,5 @@ func dotQ5_0x4Fast(w []byte, x []byte, stride, nb int) (out [4]float32) {
 // the fallback of Q4_K_M files whose rows are not a multiple of 256
 // (most of Gemma 3 1B), so prompts spend their time here.
 func rowsQ5_0Fast(out []float32, m *Matrix, a *Activations, r0, r1 int) {
-	f := lookup(m.Type).formOf(a)
-	n, rows, nb := a.Rows(), m.Rows, m.Cols/lqBlock
-	b := &a.bufs[f]
-	for r := r0; r < r1; r++ {
-		w := m.Row(r)
-		t := 0
-		for ; t+4 <= n; t += 4 {
-			four := dotQ5_0x4Fast(w, b.data[t*b.stride:(t+4)*b.stride], b.stride, nb)
-			out[t*rows+r], out[(t+1)*rows+r] = four[0], four[1]
-			out[(t+2)*rows+r], out[(t+3)*rows+r] = four[2], four[3]
-		}
-		for ; t < n; t++ {
-			out[t*rows+r] = dotQ5_0Fast(w, a.row(f, t), nb)
-		}
-	}
+	rowsTiled4(out, m, a, r0, r1, dotQ5_0Fast, dotQ5_0x4Fast)
 }

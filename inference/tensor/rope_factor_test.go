@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// RoPEAttn with factor 1 is RoPEScaled bit for bit; with another factor,
-// the rotated values scale by it and the rest of each head stays.
-func TestRoPEAttn(t *testing.T) {
+// RoPEYaRN with only an attention factor (LongRoPE's): 1 is RoPEScaled bit
+// for bit; with another factor, the rotated values scale by it and the rest of each head stays.
+func TestRoPEAttnFactor(t *testing.T) {
 	const heads, hd, rd = 3, 16, 12
 	x := make([]float32, heads*hd)
 	for i := range x {
@@ -17,12 +17,12 @@ func TestRoPEAttn(t *testing.T) {
 	for _, neox := range []bool{false, true} {
 		a, b := slices.Clone(x), slices.Clone(x)
 		RoPEScaled(a, heads, hd, rd, 37, 10000, 0.5, neox, ff)
-		RoPEAttn(b, heads, hd, rd, 37, 10000, 0.5, 1, neox, ff)
+		RoPEYaRN(b, heads, hd, rd, 37, 10000, 0.5, neox, ff, &YaRN{AttnFactor: 1})
 		if !slices.Equal(a, b) {
 			t.Fatalf("factor 1: %v, want %v", b, a)
 		}
 		c := slices.Clone(x)
-		RoPEAttn(c, heads, hd, rd, 37, 10000, 0.5, 1.25, neox, ff)
+		RoPEYaRN(c, heads, hd, rd, 37, 10000, 0.5, neox, ff, &YaRN{AttnFactor: 1.25})
 		for i := range c {
 			want := a[i] * 1.25
 			if i%hd >= rd {
