@@ -41,6 +41,11 @@ type family struct {
 	// softmax-then-top-k routing of moeFFNRows.
 	moe    bool
 	moeFFN step
+	// layerOut, if set, runs on a layer's output after its FFN (gemma4's
+	// per-layer embedding and output scale).
+	layerOut step
+	// newState, if set, makes the family's own scratch in a new State.
+	newState func(s *State)
 }
 
 // step is one named family-specific stage of a layer, run on the n tokens
@@ -108,6 +113,12 @@ type tensorDecl struct {
 	optional bool
 	matrix   func(m *Model, L *Layer) **tensor.Matrix // Matrix kind
 	vector   func(m *Model, L *Layer) *[]float32      // Norm and Vector kinds
+	// Per-layer shapes and presence (gemma4), when set: layerShape
+	// replaces shape, and layers where skip is true hold no such tensor.
+	layerShape func(c *Config, l int) []int64
+	skip       func(c *Config, l int) bool
+	// synth: synth writes this optional tensor all the same.
+	synth bool
 }
 
 func (d tensorDecl) perLayer() bool { return strings.Contains(d.name, "%d") }
@@ -141,7 +152,8 @@ type TensorSpec struct {
 	Shape    []int64 // ggml order: Shape[0] is the row length
 	Kind     TensorKind
 	Optional bool
-	Layer    int // -1 for the model's own tensors
+	Layer    int  // -1 for the model's own tensors
+	Synth    bool // optional, but synth writes it
 	decl     *tensorDecl
 }
 
@@ -162,7 +174,9 @@ func (f *family) specs(c *Config) []TensorSpec {
 	decls := f.tensors
 	for i := 0; i < len(decls); {
 		if !decls[i].perLayer() {
-			out = append(out, f.spec(&decls[i], c, -1))
+			if decls[i].skip == nil || !decls[i].skip(c, -1) {
+				out = append(out, f.spec(&decls[i], c, -1))
+			}
 			i++
 			continue
 		}
@@ -172,6 +186,9 @@ func (f *family) specs(c *Config) []TensorSpec {
 		}
 		for l := 0; l < c.Layers; l++ {
 			for k := i; k < j; k++ {
+				if decls[k].skip != nil && decls[k].skip(c, l) {
+					continue
+				}
 				out = append(out, f.spec(&decls[k], c, l))
 			}
 		}
@@ -181,9 +198,13 @@ func (f *family) specs(c *Config) []TensorSpec {
 }
 
 func (f *family) spec(d *tensorDecl, c *Config, layer int) TensorSpec {
-	s := TensorSpec{Name: d.name, Kind: d.kind, Optional: d.optional, Layer: layer, decl: d}
+	s := TensorSpec{Name: d.name, Kind: d.kind, Optional: d.optional, Layer: layer, Synth: d.synth, decl: d}
 	if layer >= 0 {
 		s.Name = fmt.Sprintf(d.name, layer)
+	}
+	if d.layerShape != nil {
+		s.Shape = d.layerShape(c, layer)
+		return s
 	}
 	for _, dm := range d.shape {
 		s.Shape = append(s.Shape, dm(c))

@@ -55,7 +55,7 @@ func (t KVType) size() uint64 {
 // consecutive rows and the attention reads them in order as from a linear
 // cache: same arithmetic, window-sized memory.
 type kvCache struct {
-	kvDim    int
+	kvDims   []int // per layer: the width of a row (gemma4's local and global layers differ)
 	f16      bool
 	k, v     [][]float32 // per layer, F32 cache
 	k16, v16 [][]uint16  // per layer, F16 cache
@@ -72,6 +72,9 @@ var kvRingOff = false
 // kvLayerRows is the rows layer l's cache has for a context of ctxLen
 // tokens run in batches of batch, and its ring size (0: linear).
 func kvLayerRows(c *Config, l, ctxLen, batch int) (rows, ring int) {
+	if c.KVSource(l) != l {
+		return 0, 0 // reads an earlier layer's cache
+	}
 	if r := c.Window + batch; c.Local(l) && 2*r < ctxLen && !kvRingOff {
 		return 2 * r, r
 	}
@@ -83,16 +86,18 @@ func kvCacheBytes(c *Config, ctxLen, batch int, t KVType) uint64 {
 	var rows uint64
 	for l := 0; l < c.Layers; l++ {
 		r, _ := kvLayerRows(c, l, ctxLen, batch)
-		rows += uint64(r)
+		rows += uint64(r) * uint64(c.LayerKVHeads(l)*c.LayerHeadDim(l))
 	}
-	return 2 * rows * uint64(c.KVDim()) * t.size()
+	return 2 * rows * t.size()
 }
 
 func newKVCache(c *Config, ctxLen, batch int, t KVType) kvCache {
-	kc := kvCache{kvDim: c.KVDim(), f16: t == KVF16, window: c.Window}
+	kc := kvCache{f16: t == KVF16, window: c.Window}
 	for l := 0; l < c.Layers; l++ {
 		rows, ring := kvLayerRows(c, l, ctxLen, batch)
-		n := rows * kc.kvDim
+		d := c.LayerKVHeads(l) * c.LayerHeadDim(l)
+		n := rows * d
+		kc.kvDims = append(kc.kvDims, d)
 		kc.ring = append(kc.ring, ring)
 		if kc.f16 {
 			kc.k16 = append(kc.k16, make([]uint16, n))
@@ -108,7 +113,7 @@ func newKVCache(c *Config, ctxLen, batch int, t KVType) kvCache {
 // store writes n positions of keys and values (rows of kvDim) at pos.
 func (kc *kvCache) store(layer, pos, n int, k, v []float32) {
 	kc.hw = max(kc.hw, pos+n)
-	d, r := kc.kvDim, kc.ring[layer]
+	d, r := kc.kvDims[layer], kc.ring[layer]
 	if r == 0 {
 		kc.storeRows(layer, pos, n, k, v)
 		return
@@ -122,7 +127,7 @@ func (kc *kvCache) store(layer, pos, n int, k, v []float32) {
 
 // storeRows writes n rows of keys and values at row row.
 func (kc *kvCache) storeRows(layer, row, n int, k, v []float32) {
-	d := kc.kvDim
+	d := kc.kvDims[layer]
 	if !kc.f16 {
 		copy(kc.k[layer][row*d:(row+n)*d], k[:n*d])
 		copy(kc.v[layer][row*d:(row+n)*d], v[:n*d])
@@ -144,7 +149,7 @@ func (kc *kvCache) layer(l, pos0 int) (tensor.KV, int) {
 	if r > 0 {
 		lo = max(0, pos0-kc.window+1)
 	}
-	off := lo % max(r, 1) * kc.kvDim
+	off := lo % max(r, 1) * kc.kvDims[l]
 	if kc.f16 {
 		return tensor.KV{K16: kc.k16[l][off:], V16: kc.v16[l][off:]}, pos0 - lo
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"burrow/inference/tensor"
 )
@@ -73,6 +74,10 @@ type State struct {
 	// Fixed argument arrays for MatMulMulti, so a call allocates nothing.
 	outs3 [3][]float32
 	mats3 [3]*tensor.Matrix
+
+	layer   int                   // the layer forward is in (for a family's steps)
+	inOther []*tensor.Activations // matmul inputs of the other widths layers have (gemma4)
+	ple     *pleScratch           // gemma4's per-layer embeddings (nil: none)
 }
 
 // StateOptions configure NewStateWith.
@@ -95,7 +100,7 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	}
 	return kvCacheBytes(c, ctxLen, batch, kv) + moe +
 		uint64(batch)*(perRow*4+act) +
-		tensor.AttnScratchBytes(threads, attnShape(c), ctxLen, kv == KVF16) +
+		tensor.AttnScratchBytes(threads, scratchShape(c), ctxLen, kv == KVF16) +
 		uint64(c.VocabSize)*4
 }
 
@@ -166,12 +171,28 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	s.attShape = attnShape(c)
 	s.attShapeLocal = s.attShape
 	s.attShapeLocal.Window = c.Window
+	if c.HeadDimSWA > 0 {
+		s.attShapeLocal.HeadDim = c.HeadDimSWA
+	}
+	if c.KVHeadsSWA > 0 {
+		s.attShapeLocal.KVHeads = c.KVHeadsSWA
+	}
+	for l := 0; l < c.Layers; l++ {
+		for _, w := range [2]int{c.Heads * c.LayerHeadDim(l), c.LayerFF(l)} {
+			if w != c.QDim() && w != c.HiddenDim && w != c.Dim && !slices.ContainsFunc(s.inOther, func(a *tensor.Activations) bool { return a.Cols == w }) {
+				s.inOther = append(s.inOther, tensor.NewActivations(batch, w))
+			}
+		}
+	}
+	if s.fam.newState != nil {
+		s.fam.newState(s)
+	}
 	s.yarn, s.yarnLocal = c.yarnFor(c.RopeBase), c.yarnFor(c.RopeBaseSWA)
 	if af := c.RopeAttnFactor; s.yarn == nil && af != 0 && af != 1 {
 		// LongRoPE's attention factor: ggml's attn_factor without YaRN's mix.
 		s.yarn = &tensor.YaRN{AttnFactor: af}
 	}
-	s.attScratch = tensor.NewAttnScratch(s.pool.Threads(), s.attShape, ctxLen, o.KV == KVF16)
+	s.attScratch = tensor.NewAttnScratch(s.pool.Threads(), scratchShape(c), ctxLen, o.KV == KVF16)
 	return s, nil
 }
 
@@ -182,6 +203,17 @@ func attnShape(c *Config) tensor.AttnShape {
 		Scale: 1 / float32(math.Sqrt(float64(c.HeadDim))), Softcap: c.AttnSoftcap}
 	if c.QueryScale != 0 {
 		sh.Scale = 1
+	}
+	return sh
+}
+
+// scratchShape is the attention shape the scratch is made for: the widest
+// head and the largest group of query heads per KV head of any layer.
+func scratchShape(c *Config) tensor.AttnShape {
+	sh := attnShape(c)
+	sh.HeadDim = max(c.HeadDim, c.HeadDimSWA)
+	if c.KVHeadsSWA > 0 {
+		sh.KVHeads = min(c.KVHeads, c.KVHeadsSWA)
 	}
 	return sh
 }

@@ -34,6 +34,12 @@ type Layer struct {
 	Bo                                     []float32
 	Sinks                                  []float32
 	RouterB, GateExpsB, UpExpsB, DownExpsB []float32
+
+	// gemma4: the per-layer embedding's gate and projection and the norm
+	// after it, and the scalar the layer's output is multiplied by.
+	PLEGate, PLEProj *tensor.Matrix
+	PLEPostNorm      []float32
+	OutScale         []float32
 }
 
 // Model is a loaded llama-family model: its hyperparameters and weights.
@@ -47,6 +53,10 @@ type Model struct {
 	RopeFactors []float32      // Llama-3 rope_freqs (nil when absent)
 	// Phi-3 LongRoPE factors, for contexts up to and past RopeOrigCtx.
 	RopeShort, RopeLong []float32
+	// gemma4's per-layer embeddings: one row of Layers*PerLayerDim per
+	// token, the projection of the embeddings to as many values, its norm.
+	PLEEmbd, PLEModelProj *tensor.Matrix
+	PLEProjNorm           []float32
 }
 
 // Load checks that the file is supported and builds views of its weights.

@@ -1,6 +1,8 @@
 package synth
 
 import (
+	"strings"
+
 	"burrow/inference/gguf"
 	"burrow/inference/llama"
 )
@@ -14,6 +16,8 @@ const (
 	fillRopeFreqs             // Llama 3 rope factors
 	fillRopeShort             // LongRoPE factors
 	fillRopeLong
+	fillRopePartial // gemma4's proportional rope: 1 for the rotated pairs, 1e30 for the others
+	fillOutScale    // gemma4's layer_output_scale
 )
 
 type tensorSpec struct {
@@ -30,6 +34,14 @@ func tensorSpecs(c config) []tensorSpec {
 	lc := llama.Config{Arch: c.arch, Dim: c.Embd, HiddenDim: c.FF, Layers: c.Layers, Heads: c.Heads,
 		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.RopeSize(), VocabSize: c.nVocab,
 		Experts: c.Experts, ExpertsUsed: c.ExpertsUsed, ExpertFF: c.ExpertFF}
+	if g := c.Gemma4; g != nil {
+		lc.Window, lc.SWALayers, lc.SharedKV, lc.PerLayerDim = c.Window, g.SWALayers(c.Layers), g.SharedKV, g.PerLayer
+		lc.HeadDimSWA, lc.KVHeadsSWA, lc.RopeDimSWA = g.HeadDimSWA, g.KVHeadsSWA, g.HeadDimSWA
+		if g.DoubleWide {
+			lc.LayerFFs = g.LayerFF(c.Layers, c.FF)
+			lc.HiddenDim = 2 * c.FF
+		}
+	}
 	decls, err := llama.Tensors(c.arch, &lc)
 	if err != nil {
 		panic(err) // resolve accepted only registered architectures
@@ -38,6 +50,8 @@ func tensorSpecs(c config) []tensorSpec {
 	for _, d := range decls {
 		s := tensorSpec{name: d.Name, typ: gguf.TypeF32, shape: d.Shape}
 		switch {
+		case d.Name == "rope_freqs.weight" && c.Gemma4 != nil:
+			s.fill = fillRopePartial
 		case d.Name == "rope_freqs.weight":
 			if c.Llama3Rope == nil {
 				continue
@@ -55,7 +69,7 @@ func tensorSpecs(c config) []tensorSpec {
 			if c.Tied {
 				continue
 			}
-		case d.Optional:
+		case d.Optional && !d.Synth:
 			continue
 		}
 		switch d.Kind {
@@ -66,6 +80,9 @@ func tensorSpecs(c config) []tensorSpec {
 			}
 		case llama.Norm:
 			s.fill = fillOnes
+		}
+		if strings.HasSuffix(d.Name, ".layer_output_scale.weight") {
+			s.fill = fillOutScale
 		}
 		if t, ok := c.types[s.name]; ok {
 			s.typ = t
