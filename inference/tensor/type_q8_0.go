@@ -74,17 +74,7 @@ func quantizeQ8_0Act(dst []byte, x []float32) {
 	for i := 0; i < nb; i++ {
 		xb := (*[q8Block]float32)(x[i*q8Block:])
 		blk := (*[q8BlockSize]byte)(dst[i*q8BlockSize:])
-		var amax float32
-		for _, v := range xb {
-			if a := abs32(v); a > amax {
-				amax = a
-			}
-		}
-		d := amax / 127
-		var id float32
-		if amax != 0 {
-			id = 127 / amax
-		}
+		d, id := q8ActScales(xb[:])
 		binary.LittleEndian.PutUint16(blk[:], F32ToF16(d))
 		for j, v := range xb {
 			blk[2+j] = byte(int8(math.RoundToEven(float64(v * id))))
@@ -209,4 +199,20 @@ func mulQ8_0x2x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [8]
 		}
 	}
 	return out
+}
+
+// q8ActScales is the scale pair of llama.cpp's x86 activation quantizers
+// (Q8_0 and Q8_1): d = max|x|/127 and the multiplier 127/max|x| (0 for an
+// all-zero block).
+func q8ActScales(xb []float32) (d, id float32) {
+	var amax float32
+	for _, v := range xb {
+		if a := abs32(v); a > amax {
+			amax = a
+		}
+	}
+	if amax != 0 {
+		id = 127 / amax
+	}
+	return amax / 127, id
 }
