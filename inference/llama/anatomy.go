@@ -181,6 +181,9 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 				layerParts[s.Layer] = map[string]*Part{}
 			}
 			pn := partOf(strings.TrimPrefix(s.Name, fmt.Sprintf("blk.%d.", s.Layer)))
+			if _, moe := f.Tensor(fmt.Sprintf("blk.%d.ffn_gate_inp.weight", s.Layer)); moe && pn == PartFFN && s.Kind == Norm {
+				pn = PartRouter // the FFN's norm feeds the router and the experts
+			}
 			p := layerParts[s.Layer][pn]
 			if p == nil {
 				p = &Part{Name: pn}

@@ -92,7 +92,7 @@ func TestAnatomyRound2(t *testing.T) {
 						t.Errorf("llama layer %d: parts %v, %+v, ffn %+v", l, names, at, b.FFN)
 					}
 				case "qwen3moe":
-					if !slices.Equal(names, []string{PartAttention, PartRouter, PartExperts, PartFFN}) || !at.QKNorm || b.FFN.Kind != "experts" || b.FFN.Experts != c.Experts || b.FFN.ExpertsUsed != c.ExpertsUsed {
+					if !slices.Equal(names, []string{PartAttention, PartRouter, PartExperts}) || !at.QKNorm || b.FFN.Kind != "experts" || b.FFN.Experts != c.Experts || b.FFN.ExpertsUsed != c.ExpertsUsed {
 						t.Errorf("qwen3moe layer %d: parts %v, %+v, ffn %+v", l, names, at, b.FFN)
 					}
 					if p, _ := a.Find(l, PartExperts); len(p.Tensors) != 3 || p.Tensors[0].Shape[2] != int64(c.Experts) {
