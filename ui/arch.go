@@ -126,10 +126,14 @@ func newArchView(a *llama.Anatomy, trace traceFunc, conversation func() []chat.M
 			return len(v.selected.Tensors), len(archTensorColumns)
 		},
 		func() fyne.CanvasObject { return widget.NewLabel("blk.00.ffn_down_exps.weight") },
-		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.tensorCell(id.Row, id.Col)) },
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(v.tensorCell(id.Row, id.Col))
+		},
 	)
 	v.tensorTable.ShowHeaderColumn = false
-	v.tensorTable.CreateHeader = func() fyne.CanvasObject { return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}) }
+	v.tensorTable.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
 	v.tensorTable.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Row < 0 && id.Col >= 0 {
 			o.(*widget.Label).SetText(archTensorColumns[id.Col])

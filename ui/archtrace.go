@@ -92,10 +92,14 @@ func newTraceView(a *llama.Anatomy, run traceFunc, conversation func() []chat.Me
 			return len(v.res.Layers), traceTopK + 1
 		},
 		func() fyne.CanvasObject { return widget.NewLabel("layer 00 (window 0000)") },
-		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(v.lensCell(id.Row, id.Col)) },
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(v.lensCell(id.Row, id.Col))
+		},
 	)
 	v.lens.ShowHeaderColumn = false
-	v.lens.CreateHeader = func() fyne.CanvasObject { return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}) }
+	v.lens.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
 	v.lens.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Row < 0 && id.Col >= 0 {
 			o.(*widget.Label).SetText(map[bool]string{true: "Layer", false: fmt.Sprintf("#%d", id.Col)}[id.Col == 0])

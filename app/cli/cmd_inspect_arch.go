@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -65,7 +66,7 @@ func attnText(at *llama.AttnInfo) string {
 	} else {
 		s += ", global"
 	}
-	s += fmt.Sprintf(", rope base %g", at.RopeBase)
+	s += ", rope base " + strconv.FormatFloat(float64(at.RopeBase), 'f', -1, 32)
 	for _, f := range []struct {
 		on   bool
 		name string
