@@ -200,9 +200,7 @@ func (tr *Trace) attention(s *State, l, pos0, n int, q []float32, kv tensor.KV, 
 				r := (first + j) * kvDim
 				var d float32
 				if kv.K != nil {
-					for i, k := range kv.K[r+off : r+off+hd] {
-						d += qh[i] * k
-					}
+					d = tensor.DotF32GGML(qh, kv.K[r+off:r+off+hd]) // the kernel's own score
 				} else {
 					for i, k := range kv.K16[r+off : r+off+hd] {
 						d += qh[i] * tensor.F16ToF32(k)

@@ -307,3 +307,37 @@ func TestDecodeAfterTraceDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceF16Cache: on an F16 KV cache the weights come from the F16 keys
+// and stay within rounding of the F32 cache's.
+func TestTraceF16Cache(t *testing.T) {
+	m := loadModel(t, "models", "round2", "gemma3-f32.gguf")
+	prompt := []int{1, 72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100}
+	var traces [2]*Trace
+	for i, kv := range []KVType{KVF32, KVF16} {
+		s, err := m.NewStateWith(StateOptions{Context: 32, Threads: 2, KV: kv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if traces[i], _, err = s.Trace(prompt, TraceOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var worst float64
+	for l := range traces[0].Layers {
+		for h := range traces[0].Layers[l].Attn {
+			for j, w := range traces[0].Layers[l].Attn[h] {
+				w16 := traces[1].Layers[l].Attn[h][j]
+				if (w == 0) != (w16 == 0) {
+					t.Fatalf("layer %d head %d cell %d: %g with F32, %g with F16", l, h, j, w, w16)
+				}
+				worst = max(worst, math.Abs(float64(w-w16)))
+			}
+		}
+	}
+	if worst > 0.02 {
+		t.Errorf("F16 cache weights differ by up to %g", worst)
+	}
+	t.Logf("largest F32/F16 difference of a weight: %g", worst)
+}
