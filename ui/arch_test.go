@@ -3,6 +3,7 @@ package ui
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"burrow/app"
 	"burrow/inference"
+	"burrow/inference/chat"
 	"burrow/inference/llama"
 	"burrow/internal/testenv"
 	"burrow/internal/units"
@@ -191,7 +193,10 @@ func TestRunItThroughGemma3(t *testing.T) {
 		t.Errorf("global layer cell (%d, 0): %q", n-1, got)
 	}
 	// Hover over the bottom-left cell.
-	tv.heat.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(1, tv.heat.side-1)}})
+	if len(tv.heat.texts) != n || tv.heat.texts[1].Text != visibleText(res.Pieces[1]) {
+		t.Errorf("%d row labels for %d tokens", len(tv.heat.texts), n)
+	}
+	tv.heat.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(tv.heat.margin+1, tv.heat.side-1)}})
 	if !strings.Contains(tv.hover.Text, "→ “<s>” (0)") {
 		t.Errorf("hover text %q", tv.hover.Text)
 	}
@@ -205,6 +210,28 @@ func TestRunItThroughGemma3(t *testing.T) {
 	if got := tv.describeCell(traceMaxTokens-1, 0); !strings.Contains(got, "tokens ") {
 		t.Errorf("summarised cell: %q", got)
 	}
+
+	// The conversation, as the chat template renders it.
+	msgs := []chat.Message{{Role: "user", Content: "Where is the dog?"}}
+	tv.conversation = func() []chat.Message { return msgs }
+	tv.mode.SetSelected(traceModeChat)
+	if !tv.input.Disabled() {
+		t.Error("the prompt entry is editable in conversation mode")
+	}
+	traceRun(t, tv)
+	pr, err := m.Prompt(msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tv.res.Tokens, pr.Tokens) {
+		t.Errorf("conversation trace tokens %v, the prompt's %v (status %q)", tv.res.Tokens, pr.Tokens, tv.status.Text)
+	}
+	tv.conversation = func() []chat.Message { return nil }
+	test.Tap(tv.runBtn)
+	if !strings.Contains(tv.status.Text, "The conversation is empty") {
+		t.Errorf("empty conversation status %q", tv.status.Text)
+	}
+	tv.mode.SetSelected(traceModeText)
 
 	// Nothing to run: a clear word, no trace.
 	tv.input.SetText("  ")
@@ -268,7 +295,7 @@ func TestArchitectureWindowShots(t *testing.T) {
 	fyne.DoAndWait(func() {
 		tv.layerSel.SetSelectedIndex(0)
 		n := float32(tv.heat.n)
-		tv.heat.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(tv.heat.side*(n-3.5)/n, tv.heat.side*(n-0.5)/n)}})
+		tv.heat.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(tv.heat.margin+tv.heat.side*(n-3.5)/n, tv.heat.side*(n-0.5)/n)}})
 	})
 	windowShot(t, w, filepath.Join(dir, "trace.png"))
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/inference"
@@ -105,9 +106,9 @@ func newTraceView(a *llama.Anatomy, run traceFunc, conversation func() []chat.Me
 			o.(*widget.Label).SetText(map[bool]string{true: "Layer", false: fmt.Sprintf("#%d", id.Col)}[id.Col == 0])
 		}
 	}
-	v.lens.SetColumnWidth(0, 150)
+	v.lens.SetColumnWidth(0, 140)
 	for c := 1; c <= traceTopK; c++ {
-		v.lens.SetColumnWidth(c, 100)
+		v.lens.SetColumnWidth(c, 88)
 	}
 	v.lens.OnSelected = func(id widget.TableCellID) {
 		if v.res != nil && id.Row >= 0 && id.Row < len(v.res.Layers) {
@@ -231,7 +232,11 @@ func (v *traceView) pick() {
 	v.layer = max(0, v.layerSel.SelectedIndex())
 	v.head = max(0, v.headSel.SelectedIndex())
 	L := &v.res.Layers[v.layer]
-	v.heat.set(L.Attn[v.head], v.res.Bins)
+	var labels []string
+	if !v.res.Summarised {
+		labels = v.res.Pieces
+	}
+	v.heat.set(L.Attn[v.head], v.res.Bins, labels)
 }
 
 func (v *traceView) lensCell(row, col int) string {
@@ -275,18 +280,24 @@ func (v *traceView) describeCell(i, j int) string {
 	return fmt.Sprintf("%s, head %d: %s → %s: %s", layerName(v.layer, v.res.Layers[v.layer].Window), v.head, v.binText(i), v.binText(j), what)
 }
 
-// heatmap draws an n x n matrix of weights in [0, 1] as a square of cells
-// and names the cell under the pointer.
+// heatmap draws an n x n matrix of weights in [0, 1] as a square of cells,
+// with the rows' tokens beside them when there is room, and names the cell
+// under the pointer.
 type heatmap struct {
 	widget.BaseWidget
 	m      []float32
 	n      int
 	raster *canvas.Raster
 	bg     *canvas.Rectangle
+	texts  []*canvas.Text // row labels (nil: none)
 	onCell func(i, j int) string
 	label  func(string)
 	side   float32
+	margin float32 // room for the row labels left of the cells
 }
+
+// heatLabelWidth is the room the row labels take.
+const heatLabelWidth = 90
 
 var _ desktop.Hoverable = (*heatmap)(nil)
 
@@ -298,9 +309,16 @@ func newHeatmap(onCell func(i, j int) string) *heatmap {
 	return h
 }
 
-func (h *heatmap) set(m []float32, n int) {
+func (h *heatmap) set(m []float32, n int, labels []string) {
 	h.m, h.n = m, n
-	h.raster.Refresh()
+	h.texts = h.texts[:0]
+	for _, l := range labels {
+		t := canvas.NewText(visibleText(l), theme.Color(theme.ColorNameForeground))
+		t.Alignment = fyne.TextAlignTrailing
+		t.TextStyle.Monospace = true
+		h.texts = append(h.texts, t)
+	}
+	h.Refresh()
 }
 
 // masked is the colour of a cell the token cannot see.
@@ -335,6 +353,7 @@ func (h *heatmap) CreateRenderer() fyne.WidgetRenderer { return &heatmapRenderer
 
 // cellAt is the cell under p, if any.
 func (h *heatmap) cellAt(p fyne.Position) (i, j int, ok bool) {
+	p.X -= h.margin
 	if h.n == 0 || h.side <= 0 || p.X < 0 || p.Y < 0 || p.X >= h.side || p.Y >= h.side {
 		return 0, 0, false
 	}
@@ -354,15 +373,38 @@ func (h *heatmap) MouseOut() {}
 type heatmapRenderer struct{ h *heatmap }
 
 func (r *heatmapRenderer) Layout(size fyne.Size) {
-	side := min(size.Width, size.Height)
-	r.h.side = side
-	r.h.bg.Resize(fyne.NewSize(side, side))
-	r.h.raster.Resize(fyne.NewSize(side, side))
+	h := r.h
+	h.margin = 0
+	if len(h.texts) > 0 {
+		h.margin = heatLabelWidth
+	}
+	side := max(0, min(size.Width-h.margin, size.Height))
+	h.side = side
+	for _, o := range []fyne.CanvasObject{h.bg, h.raster} {
+		o.Move(fyne.NewPos(h.margin, 0))
+		o.Resize(fyne.NewSize(side, side))
+	}
+	// Row labels only where a row is tall enough to read.
+	cell := side / float32(max(h.n, 1))
+	for i, t := range h.texts {
+		t.TextSize = min(12, cell*0.8)
+		t.Move(fyne.NewPos(0, float32(i)*cell))
+		t.Resize(fyne.NewSize(h.margin-4, cell))
+		if cell < 8 {
+			t.Hide()
+		} else {
+			t.Show()
+		}
+	}
 }
 
 func (r *heatmapRenderer) MinSize() fyne.Size { return r.h.MinSize() }
 func (r *heatmapRenderer) Refresh()           { r.Layout(r.h.Size()); canvas.Refresh(r.h.raster) }
 func (r *heatmapRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.h.bg, r.h.raster}
+	objs := []fyne.CanvasObject{r.h.bg, r.h.raster}
+	for _, t := range r.h.texts {
+		objs = append(objs, t)
+	}
+	return objs
 }
 func (r *heatmapRenderer) Destroy() {}
