@@ -194,7 +194,11 @@ func (v *archView) selectBox(b *partBox) {
 			}
 		}
 	}
-	v.partTitle.SetText(fmt.Sprintf("%s · %d tensors · %s parameters · %s", title, len(b.part.Tensors), paramText(b.part.Params), units.IBytes(b.part.Bytes)))
+	tensors := fmt.Sprintf("%d tensors", len(b.part.Tensors))
+	if len(b.part.Tensors) == 1 {
+		tensors = "1 tensor"
+	}
+	v.partTitle.SetText(fmt.Sprintf("%s · %s · %s parameters · %s", title, tensors, paramText(b.part.Params), units.IBytes(b.part.Bytes)))
 	v.partNote.SetText(partExplain(b.part.Name, b.part.Note))
 	v.tensorTable.Refresh()
 }

@@ -281,21 +281,36 @@ func TestArchitectureWindowShots(t *testing.T) {
 		})
 		windowShot(t, w, filepath.Join(dir, "arch-"+strings.SplitN(name, "-", 2)[0]+".png"))
 	}
-	tv := u.arch.trace
-	fyne.DoAndWait(func() {
-		u.arch.tabs.SelectIndex(1)
-		tv.input.SetText("Once upon a time, there was a little dog named Max. He loved to play")
+	runShot := func(layer int, prompt, file string) {
+		tv := u.arch.trace
+		fyne.DoAndWait(func() {
+			u.arch.tabs.SelectIndex(1)
+			tv.input.SetText(prompt)
+		})
+		done := make(chan struct{}, 1)
+		fyne.DoAndWait(func() {
+			tv.done = func() { done <- struct{}{} }
+			tv.start()
+		})
+		<-done
+		fyne.DoAndWait(func() {
+			tv.layerSel.SetSelectedIndex(layer)
+			n := float32(tv.heat.n)
+			tv.heat.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(tv.heat.margin+tv.heat.side*(n-3.5)/n, tv.heat.side*(n-0.5)/n)}})
+		})
+		windowShot(t, w, filepath.Join(dir, file))
+	}
+	runShot(0, "Once upon a time, there was a little dog named Max. He loved to play", "trace.png")
+
+	// A trained model (stories260K) for a lens that reads as words.
+	path := stories(t)
+	if err := c.LoadModel(path); err != nil {
+		t.Fatal(err)
+	}
+	hoodWait(t, "stories", func() bool {
+		var ok bool
+		fyne.DoAndWait(func() { ok = c.Model().Loaded() && c.Model().Path == path && u.arch != nil && u.path == path })
+		return ok
 	})
-	done := make(chan struct{}, 1)
-	fyne.DoAndWait(func() {
-		tv.done = func() { done <- struct{}{} }
-		tv.start()
-	})
-	<-done
-	fyne.DoAndWait(func() {
-		tv.layerSel.SetSelectedIndex(0)
-		n := float32(tv.heat.n)
-		tv.heat.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(tv.heat.margin+tv.heat.side*(n-3.5)/n, tv.heat.side*(n-0.5)/n)}})
-	})
-	windowShot(t, w, filepath.Join(dir, "trace.png"))
+	runShot(4, "Once upon a time, there was a little girl named Lily. She loved to play in the", "trace-stories.png")
 }
