@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -41,7 +42,10 @@ func newTraceCmd() *cobra.Command {
 			}
 			rep := buildTraceReport(modelPath, m.LM.Config.Arch, res)
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), rep)
+				// Compact: the attention rows are most of it, one number a line would be huge.
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetEscapeHTML(false)
+				return enc.Encode(rep)
 			}
 			return printTraceReport(cmd.OutOrStdout(), rep)
 		},
@@ -79,7 +83,8 @@ type traceLayer struct {
 	Layer  int          `json:"layer"`
 	Window int          `json:"window"` // sliding window (0: global)
 	Lens   []traceToken `json:"lens"`   // after this layer, for the last prompt token
-	// Attention[h][i] is the row of query (bin) i of head h over the keys.
+	// Attention[h][i] is the row of query (bin) i of head h over the keys
+	// (bins) 0..i: the later ones are masked, so the row stops at i.
 	Attention [][][]float32 `json:"attention"`
 }
 
@@ -96,7 +101,7 @@ func buildTraceReport(path, arch string, res *inference.TraceResult) traceReport
 		for h := range L.Attn {
 			rows := make([][]float32, res.Bins)
 			for i := range rows {
-				rows[i] = L.Row(h, i, res.Bins)
+				rows[i] = L.Row(h, i, res.Bins)[:i+1]
 			}
 			tl.Attention = append(tl.Attention, rows)
 		}

@@ -40,6 +40,9 @@ func TestTraceJSON(t *testing.T) {
 		}
 		for h, rows := range L.Attention {
 			for i, row := range rows {
+				if len(row) != i+1 {
+					t.Fatalf("layer %d head %d row %d has %d values, want %d", L.Layer, h, i, len(row), i+1)
+				}
 				var sum float64
 				for j, w := range row {
 					sum += float64(w)
