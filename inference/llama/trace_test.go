@@ -341,3 +341,39 @@ func TestTraceF16Cache(t *testing.T) {
 	}
 	t.Logf("largest F32/F16 difference of a weight: %g", worst)
 }
+
+// TestTraceAcrossBatchesAndRing: a prompt run in batches of 4 through a
+// window-sized ring cache (gemma3's local layers) traces exactly as one
+// batch over a linear cache: the hook maps ring rows back to positions.
+func TestTraceAcrossBatchesAndRing(t *testing.T) {
+	m := loadModel(t, "models", "round2", "gemma3-f32.gguf")
+	prompt := make([]int, 30)
+	for i := range prompt {
+		prompt[i] = (i*11 + 2) % m.Config.VocabSize
+	}
+	var traces [2]*Trace
+	for i, o := range []StateOptions{{Context: 64, Threads: 2}, {Context: 64, Threads: 2, Batch: 4}} {
+		s, err := m.NewStateWith(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if i == 1 && s.cache.ring[0] == 0 {
+			t.Fatal("the local layer has no ring: the test does not test it")
+		}
+		if traces[i], _, err = s.Trace(prompt, TraceOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for l := range traces[0].Layers {
+		for h := range traces[0].Layers[l].Attn {
+			a, b := traces[0].Layers[l].Attn[h], traces[1].Layers[l].Attn[h]
+			if d := maxAbsDiff(a, b); d > 1e-6 {
+				t.Errorf("layer %d head %d: ring and batches differ by %g", l, h, d)
+			}
+		}
+		if a, b := traces[0].Layers[l].Lens, traces[1].Layers[l].Lens; !slices.Equal(a, b) {
+			t.Errorf("layer %d lens %v, in batches %v", l, a, b)
+		}
+	}
+}
