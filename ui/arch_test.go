@@ -177,6 +177,15 @@ func TestRunItThroughGemma3(t *testing.T) {
 	if got := tv.lensCell(2, 1); !strings.HasPrefix(got, visibleText(res.TokenText(best))+" ") {
 		t.Errorf("last layer's first lens cell %q, the model's argmax %q", got, res.TokenText(best))
 	}
+	// A thumbnail per head; a tap shows that head.
+	if len(tv.thumbs.Objects) != 2 {
+		t.Fatalf("%d head thumbnails", len(tv.thumbs.Objects))
+	}
+	test.Tap(tv.thumbs.Objects[1].(*heatmap))
+	if tv.head != 1 || tv.headSel.SelectedIndex() != 1 || !tv.thumbs.Objects[1].(*heatmap).selected {
+		t.Errorf("after tapping head 1's thumbnail: head %d", tv.head)
+	}
+	tv.headSel.SetSelectedIndex(0)
 	// Layer 0 is windowed: the last token cannot see the first.
 	tv.layerSel.SetSelectedIndex(0)
 	if got := tv.describeCell(n-1, 0); !strings.Contains(got, "outside the window") || !strings.Contains(got, "layer 0 (window 6)") {

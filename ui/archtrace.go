@@ -39,6 +39,7 @@ type traceView struct {
 	layerSel *widget.Select
 	headSel  *widget.Select
 	heat     *heatmap
+	thumbs   *fyne.Container // every head of the layer, small; a tap picks one
 	hover    *widget.Label
 	lens     *widget.Table
 
@@ -84,6 +85,7 @@ func newTraceView(a *llama.Anatomy, run traceFunc, conversation func() []chat.Me
 	v.hover.Truncation = fyne.TextTruncateEllipsis
 	v.heat = newHeatmap(v.describeCell)
 	v.heat.label = v.hover.SetText
+	v.thumbs = container.NewHBox()
 
 	v.lens = widget.NewTableWithHeaders(
 		func() (int, int) {
@@ -121,7 +123,7 @@ func newTraceView(a *llama.Anatomy, run traceFunc, conversation func() []chat.Me
 	pickers := container.NewHBox(heatTitle, container.New(minWidth(190), v.layerSel), container.New(minWidth(150), v.headSel))
 	heatCap := widget.NewLabel("Rows: the token that looks; columns: the tokens it sees. Brighter is more weight (square root); grey cells are masked (later tokens, or outside a sliding window).")
 	heatCap.Wrapping = fyne.TextWrapWord
-	left := container.NewBorder(pickers, container.NewVBox(v.hover, heatCap), nil, nil, v.heat)
+	left := container.NewBorder(container.NewVBox(pickers, container.NewHScroll(v.thumbs)), container.NewVBox(v.hover, heatCap), nil, nil, v.heat)
 	lensTitle := widget.NewLabelWithStyle("Logit lens", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	lensCap := widget.NewLabel("The likeliest next tokens after each layer for the last prompt token, read through the final norm and the output head. The last layer's row is the model's own prediction.")
 	lensCap.Wrapping = fyne.TextWrapWord
@@ -232,6 +234,16 @@ func (v *traceView) pick() {
 	v.layer = max(0, v.layerSel.SelectedIndex())
 	v.head = max(0, v.headSel.SelectedIndex())
 	L := &v.res.Layers[v.layer]
+	v.thumbs.Objects = v.thumbs.Objects[:0]
+	for h := range L.Attn {
+		th := newHeatmap(nil)
+		th.size = 44
+		th.selected = h == v.head
+		th.onTap = func() { v.headSel.SetSelectedIndex(h) }
+		th.set(L.Attn[h], v.res.Bins, nil)
+		v.thumbs.Add(th)
+	}
+	v.thumbs.Refresh()
 	var labels []string
 	if !v.res.Summarised {
 		labels = v.res.Pieces
@@ -294,6 +306,17 @@ type heatmap struct {
 	label  func(string)
 	side   float32
 	margin float32 // room for the row labels left of the cells
+	// A thumbnail: its side (0: the big map's minimum), whether it is the
+	// head shown, and what a tap does.
+	size     float32
+	selected bool
+	onTap    func()
+}
+
+func (h *heatmap) Tapped(*fyne.PointEvent) {
+	if h.onTap != nil {
+		h.onTap()
+	}
 }
 
 // heatLabelWidth is the room the row labels take.
@@ -303,6 +326,7 @@ var _ desktop.Hoverable = (*heatmap)(nil)
 
 func newHeatmap(onCell func(i, j int) string) *heatmap {
 	h := &heatmap{onCell: onCell, bg: canvas.NewRectangle(color.NRGBA{40, 40, 44, 255})}
+	h.bg.StrokeColor = color.NRGBA{255, 255, 255, 220}
 	h.raster = canvas.NewRasterWithPixels(h.pixel)
 	h.raster.ScaleMode = canvas.ImageScalePixels
 	h.ExtendBaseWidget(h)
@@ -347,7 +371,12 @@ func heatColor(t float32) color.NRGBA {
 	return color.NRGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 255}
 }
 
-func (h *heatmap) MinSize() fyne.Size { return fyne.NewSize(240, 240) }
+func (h *heatmap) MinSize() fyne.Size {
+	if h.size > 0 {
+		return fyne.NewSize(h.size, h.size)
+	}
+	return fyne.NewSize(240, 240)
+}
 
 func (h *heatmap) CreateRenderer() fyne.WidgetRenderer { return &heatmapRenderer{h: h} }
 
@@ -363,7 +392,7 @@ func (h *heatmap) cellAt(p fyne.Position) (i, j int, ok bool) {
 func (h *heatmap) MouseIn(e *desktop.MouseEvent) { h.MouseMoved(e) }
 
 func (h *heatmap) MouseMoved(e *desktop.MouseEvent) {
-	if i, j, ok := h.cellAt(e.Position); ok && h.label != nil {
+	if i, j, ok := h.cellAt(e.Position); ok && h.label != nil && h.onCell != nil {
 		h.label(h.onCell(i, j))
 	}
 }
@@ -383,6 +412,11 @@ func (r *heatmapRenderer) Layout(size fyne.Size) {
 	for _, o := range []fyne.CanvasObject{h.bg, h.raster} {
 		o.Move(fyne.NewPos(h.margin, 0))
 		o.Resize(fyne.NewSize(side, side))
+	}
+	if h.selected { // a frame round the chosen thumbnail
+		h.bg.StrokeWidth = 2
+		h.bg.Move(fyne.NewPos(h.margin-2, -2))
+		h.bg.Resize(fyne.NewSize(side+4, side+4))
 	}
 	// Row labels only where a row is tall enough to read.
 	cell := side / float32(max(h.n, 1))
