@@ -46,7 +46,8 @@ func newInspectCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().IntVar(&ctx, "ctx", 0, "also estimate the memory for this context length")
-	addMapFlag(cmd) // --map OUT.png (cmd_inspect_map.go)
+	addMapFlag(cmd)  // --map OUT.png (cmd_inspect_map.go)
+	addArchFlag(cmd) // --arch (cmd_inspect_arch.go)
 	return cmd
 }
 

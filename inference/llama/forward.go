@@ -30,6 +30,9 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 	for l := range m.Layers {
 		s.attention(l, n)
 		s.ffn(&m.Layers[l], n)
+		if tr := s.trace; tr != nil {
+			tr.afterLayer(s, l, n)
+		}
 	}
 	s.outs3, s.mats3 = [3][]float32{}, [3]*tensor.Matrix{} // drop references
 	s.pos += n
@@ -115,6 +118,9 @@ func (s *State) attention(l, n int) {
 	s.cache.store(l, pos0, n, k, v)
 	kv, rel := s.cache.layer(l, pos0)
 	tensor.AttentionBatch(p, att, q, kv, rel, n, shape, s.attScratch)
+	if tr := s.trace; tr != nil {
+		tr.attention(s, l, pos0, n, q, kv, rel, shape)
+	}
 
 	// Output projection and residual.
 	s.inQ.Set(att, n)

@@ -73,6 +73,8 @@ type State struct {
 	// Fixed argument arrays for MatMulMulti, so a call allocates nothing.
 	outs3 [3][]float32
 	mats3 [3]*tensor.Matrix
+
+	trace *Trace // the hooks of State.Trace (nil: off, the normal pass)
 }
 
 // StateOptions configure NewStateWith.
