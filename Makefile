@@ -53,6 +53,7 @@ FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokeniz
 	FuzzDotQ8_0:./inference/tensor/ FuzzDotQ4_K:./inference/tensor/ FuzzQ4Kx8:./inference/tensor/ FuzzDotQ5_K:./inference/tensor/ \
 	FuzzDotQ6_K:./inference/tensor/ FuzzQ2_KDot:./inference/tensor/ FuzzQ3_KDot:./inference/tensor/ \
 	FuzzIQ4_XSDot:./inference/tensor/ FuzzLegacyDot:./inference/tensor/ FuzzQ4_0SeqDot:./inference/tensor/ FuzzQ5_0x4:./inference/tensor/ FuzzQ4_0x8:./inference/tensor/ FuzzMXFP4Dot:./inference/tensor/ \
+	FuzzDotF16Tile:./inference/tensor/ FuzzHostileWeights:./inference/tensor/ \
 	FuzzRequestBodies:./app/api/ FuzzTemplate:./inference/chat/ \
 	FuzzStopMatcher:./inference/ FuzzReasoningSplitter:./inference/ FuzzPathFor:./models/ FuzzParse:./inference/toolcall/ \
 	FuzzGrammar:./inference/grammar/ FuzzJSONSchema:./inference/grammar/ FuzzImports:./app/ \

@@ -12,6 +12,23 @@ import (
 // context the State was made for.
 var ErrContextFull = errors.New("llama: the context is full")
 
+// ErrNonFinite is returned by Eval and EvalAll when the logits hold a NaN or
+// an infinity, which finite weights cannot give: the file's weights are
+// broken (a NaN or infinite block scale, say), and sampling from such
+// logits would print noise.
+var ErrNonFinite = errors.New("llama: the model computed non-finite logits; the file's weights are probably corrupt (a NaN or infinite scale)")
+
+// checkFinite reports the first NaN or infinite logit, with the token after
+// which it came (a vocab-sized scan per call, no allocation).
+func checkFinite(logits []float32, vocab, pos int) error {
+	for i, v := range logits {
+		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+			return fmt.Errorf("%w: logit %d after position %d is %v", ErrNonFinite, i%vocab, pos+i/vocab, v)
+		}
+	}
+	return nil
+}
+
 // maxBatch is the most prompt tokens one pass of the forward function
 // takes; longer inputs run in slices of this size (llama.cpp's ubatch is 512).
 const maxBatch = 256
@@ -234,7 +251,8 @@ func (s *State) Close() { s.pool.Close() }
 // Eval appends tokens to the sequence and returns the logits after the
 // last one. The slice belongs to the state and is overwritten by the next
 // call. It fails, leaving the cache as it was, when a token is out of
-// range or the tokens would overflow the context.
+// range or the tokens would overflow the context; with ErrNonFinite when
+// the logits are not finite (the cache then rolled back as by Truncate).
 func (s *State) Eval(tokens []int) ([]float32, error) {
 	if len(tokens) == 0 {
 		return nil, errors.New("llama: Eval of no tokens")
@@ -242,10 +260,15 @@ func (s *State) Eval(tokens []int) ([]float32, error) {
 	if err := s.checkTokens(tokens); err != nil {
 		return nil, err
 	}
+	pos0 := s.pos
 	for len(tokens) > 0 {
 		n := min(len(tokens), s.batch)
 		s.forward(tokens[:n], nil, n == len(tokens))
 		tokens = tokens[n:]
+	}
+	if err := checkFinite(s.logits, len(s.logits), s.pos-1); err != nil {
+		s.Truncate(pos0)
+		return nil, err
 	}
 	return s.logits, nil
 }
@@ -260,10 +283,15 @@ func (s *State) EvalAll(tokens []int, out []float32) error {
 	if err := s.checkTokens(tokens); err != nil {
 		return err
 	}
+	pos0, all := s.pos, out[:len(tokens)*vocab]
 	for len(tokens) > 0 {
 		n := min(len(tokens), s.batch)
 		s.forward(tokens[:n], out[:n*vocab], false)
 		tokens, out = tokens[n:], out[n*vocab:]
+	}
+	if err := checkFinite(all, vocab, pos0); err != nil {
+		s.Truncate(pos0)
+		return err
 	}
 	return nil
 }
