@@ -1,0 +1,124 @@
+#include "textflag.h"
+#include "hsum_amd64.h"
+
+// Q8_0's 2x4 prompt tile on 512-bit registers (AVX-512 BW + VNNI): each
+// ZMM holds one block of two tokens (low half token k, high half k+1), so
+// one VPDPBUSD does what two 256-bit ones did. Every lane sums the same
+// four products and accumulates with the same multiply and FMA as the
+// 256-bit kernel (q8_0_amd64.h), so each half, reduced by HSUM8, has its
+// bits. Sign handling: VPSIGNB has no 512-bit form; a blend of a and -a on
+// the weight's sign bits (VPMOVB2M) gives the same products (where w is 0,
+// |w| is 0 either way; activations are never -128).
+
+// Picks scale k of four (repeated in every 128-bit lane) for the low half
+// and k+1 for the high half.
+DATA q8zIdx01<>+0(SB)/8, $0x0000000000000000
+DATA q8zIdx01<>+8(SB)/8, $0x0000000000000000
+DATA q8zIdx01<>+16(SB)/8, $0x0000000000000000
+DATA q8zIdx01<>+24(SB)/8, $0x0000000000000000
+DATA q8zIdx01<>+32(SB)/8, $0x0000000100000001
+DATA q8zIdx01<>+40(SB)/8, $0x0000000100000001
+DATA q8zIdx01<>+48(SB)/8, $0x0000000100000001
+DATA q8zIdx01<>+56(SB)/8, $0x0000000100000001
+GLOBL q8zIdx01<>(SB), RODATA|NOPTR, $64
+DATA q8zIdx23<>+0(SB)/8, $0x0000000200000002
+DATA q8zIdx23<>+8(SB)/8, $0x0000000200000002
+DATA q8zIdx23<>+16(SB)/8, $0x0000000200000002
+DATA q8zIdx23<>+24(SB)/8, $0x0000000200000002
+DATA q8zIdx23<>+32(SB)/8, $0x0000000300000003
+DATA q8zIdx23<>+40(SB)/8, $0x0000000300000003
+DATA q8zIdx23<>+48(SB)/8, $0x0000000300000003
+DATA q8zIdx23<>+56(SB)/8, $0x0000000300000003
+GLOBL q8zIdx23<>(SB), RODATA|NOPTR, $64
+
+// One weight row of a block: wrow its block, K its sign mask, Zacc01 and
+// Zacc23 its accumulators for tokens 0,1 and 2,3. Z9 holds the four
+// activation scales; Z20/Z21 tokens 0,1 / 2,3 and Z22/Z23 their negations.
+#define ZROW(wrow, K, Zacc01, Zacc23) \
+	MOVWLZX         (wrow), AX \
+	VMOVD           AX, X10 \
+	VCVTPH2PS       X10, X10 \
+	VBROADCASTSS    X10, Z10 \
+	VMULPS          Z9, Z10, Z10 \
+	VPERMPS         Z10, Z30, Z11 \
+	VPERMPS         Z10, Z31, Z12 \
+	VBROADCASTI64X4 2(wrow), Z13 \
+	VPMOVB2M        Z13, K \
+	VPABSB          Z13, Z13 \
+	VPBLENDMB       Z22, Z20, K, Z14 \
+	VPXORD          Z15, Z15, Z15 \
+	VPDPBUSD        Z14, Z13, Z15 \
+	VCVTDQ2PS       Z15, Z15 \
+	VFMADD231PS     Z15, Z11, Zacc01 \
+	VPBLENDMB       Z23, Z21, K, Z14 \
+	VPXORD          Z16, Z16, Z16 \
+	VPDPBUSD        Z14, Z13, Z16 \
+	VCVTDQ2PS       Z16, Z16 \
+	VFMADD231PS     Z16, Z12, Zacc23
+
+// func dotQ8_0x2x4ZVNNI(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[8]float32)
+// As dotQ8_0x2x4SVNNI (same arguments, same bits).
+TEXT ·dotQ8_0x2x4ZVNNI(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), SI
+	MOVQ wstride+8(FP), R12
+	MOVQ a+16(FP), DI
+	MOVQ astride+24(FP), DX
+	MOVQ s+32(FP), R9
+	MOVQ sstride+40(FP), R10
+	MOVQ nb+48(FP), CX
+	LEAQ (SI)(R12*1), R13
+	LEAQ (DI)(DX*2), R8
+	VMOVDQU64 q8zIdx01<>(SB), Z30
+	VMOVDQU64 q8zIdx23<>(SB), Z31
+	VPXORD    Z29, Z29, Z29
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	TESTQ     CX, CX
+	JLE       z24done
+
+z24loop:
+	VMOVDQU32       2(DI), Y20
+	VINSERTI64X4    $1, 2(DI)(DX*1), Z20, Z20
+	VMOVDQU32       2(R8), Y21
+	VINSERTI64X4    $1, 2(R8)(DX*1), Z21, Z21
+	VPSUBB          Z20, Z29, Z22
+	VPSUBB          Z21, Z29, Z23
+	VBROADCASTF32X4 (R9), Z9
+	ZROW(SI, K1, Z0, Z1)
+	ZROW(R13, K2, Z2, Z3)
+	ADDQ $34, SI
+	ADDQ $34, R13
+	ADDQ $34, DI
+	ADDQ $34, R8
+	ADDQ R10, R9
+	DECQ CX
+	JNZ  z24loop
+
+z24done:
+	MOVQ out+56(FP), DI
+	VEXTRACTF64X4 $1, Z0, Y4
+	VEXTRACTF64X4 $1, Z1, Y5
+	VEXTRACTF64X4 $1, Z2, Y6
+	VEXTRACTF64X4 $1, Z3, Y7
+	HSUM8(Y0, X0, X8)
+	HSUM8(Y4, X4, X8)
+	HSUM8(Y1, X1, X8)
+	HSUM8(Y5, X5, X8)
+	HSUM8(Y2, X2, X8)
+	HSUM8(Y6, X6, X8)
+	HSUM8(Y3, X3, X8)
+	HSUM8(Y7, X7, X8)
+	VZEROUPPER
+	MOVSS X0, 0(DI)
+	MOVSS X4, 4(DI)
+	MOVSS X1, 8(DI)
+	MOVSS X5, 12(DI)
+	MOVSS X2, 16(DI)
+	MOVSS X6, 20(DI)
+	MOVSS X3, 24(DI)
+	MOVSS X7, 28(DI)
+	RET
+
+#undef ZROW
