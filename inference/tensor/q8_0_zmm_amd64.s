@@ -122,3 +122,115 @@ z24done:
 	RET
 
 #undef ZROW
+
+// One weight row of the 4x4 tile's block: as ZROW, but Z24/Z25 hold the
+// four activation scales already spread (tokens 0,1 and 2,3), so the row
+// only multiplies them by its own scale (the same dw*s products).
+#define ZROW4(wrow, Zacc01, Zacc23) \
+	MOVWLZX         (wrow), AX \
+	VMOVD           AX, X10 \
+	VCVTPH2PS       X10, X10 \
+	VBROADCASTSS    X10, Z10 \
+	VMULPS          Z24, Z10, Z11 \
+	VMULPS          Z25, Z10, Z12 \
+	VBROADCASTI64X4 2(wrow), Z13 \
+	VPMOVB2M        Z13, K1 \
+	VPABSB          Z13, Z13 \
+	VPBLENDMB       Z22, Z20, K1, Z14 \
+	VPXORD          Z15, Z15, Z15 \
+	VPDPBUSD        Z14, Z13, Z15 \
+	VCVTDQ2PS       Z15, Z15 \
+	VFMADD231PS     Z15, Z11, Zacc01 \
+	VPBLENDMB       Z23, Z21, K1, Z14 \
+	VPXORD          Z16, Z16, Z16 \
+	VPDPBUSD        Z14, Z13, Z16 \
+	VCVTDQ2PS       Z16, Z16 \
+	VFMADD231PS     Z16, Z12, Zacc23
+
+// Reduces rows i, i+1 (accumulators Z(a)..Z(a+3)) and stores their eight
+// results at off(DI) in out's order (row, then token).
+#define ZOUT2(Z0_, Z1_, Z2_, Z3_, Y0_, Y1_, Y2_, Y3_, X0_, X1_, X2_, X3_, off) \
+	VEXTRACTF64X4 $1, Z0_, Y8 \
+	VEXTRACTF64X4 $1, Z1_, Y9 \
+	VEXTRACTF64X4 $1, Z2_, Y10 \
+	VEXTRACTF64X4 $1, Z3_, Y11 \
+	HSUM8(Y0_, X0_, X12) \
+	HSUM8(Y8, X8, X12) \
+	HSUM8(Y1_, X1_, X12) \
+	HSUM8(Y9, X9, X12) \
+	HSUM8(Y2_, X2_, X12) \
+	HSUM8(Y10, X10, X12) \
+	HSUM8(Y3_, X3_, X12) \
+	HSUM8(Y11, X11, X12) \
+	MOVSS X0_, off+0(DI) \
+	MOVSS X8, off+4(DI) \
+	MOVSS X1_, off+8(DI) \
+	MOVSS X9, off+12(DI) \
+	MOVSS X2_, off+16(DI) \
+	MOVSS X10, off+20(DI) \
+	MOVSS X3_, off+24(DI) \
+	MOVSS X11, off+28(DI)
+
+// func dotQ8_0x4x4ZVNNI(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[16]float32)
+// Weight rows w + i*wstride (i < 4) against activation rows a + k*astride
+// (k < 4): out[4*i+k]. Each activation block is loaded, negated and its
+// scales spread once for the four weight rows.
+TEXT ·dotQ8_0x4x4ZVNNI(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), SI
+	MOVQ wstride+8(FP), R12
+	MOVQ a+16(FP), DI
+	MOVQ astride+24(FP), DX
+	MOVQ s+32(FP), R9
+	MOVQ sstride+40(FP), R10
+	MOVQ nb+48(FP), CX
+	LEAQ (SI)(R12*1), R13
+	LEAQ (SI)(R12*2), BX
+	LEAQ (BX)(R12*1), R11
+	LEAQ (DI)(DX*2), R8
+	VMOVDQU64 q8zIdx01<>(SB), Z30
+	VMOVDQU64 q8zIdx23<>(SB), Z31
+	VPXORD    Z29, Z29, Z29
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	TESTQ     CX, CX
+	JLE       z44done
+
+z44loop:
+	VMOVDQU32       2(DI), Y20
+	VINSERTI64X4    $1, 2(DI)(DX*1), Z20, Z20
+	VMOVDQU32       2(R8), Y21
+	VINSERTI64X4    $1, 2(R8)(DX*1), Z21, Z21
+	VPSUBB          Z20, Z29, Z22
+	VPSUBB          Z21, Z29, Z23
+	VBROADCASTF32X4 (R9), Z9
+	VPERMPS         Z9, Z30, Z24
+	VPERMPS         Z9, Z31, Z25
+	ZROW4(SI, Z0, Z1)
+	ZROW4(R13, Z2, Z3)
+	ZROW4(BX, Z4, Z5)
+	ZROW4(R11, Z6, Z7)
+	ADDQ $34, SI
+	ADDQ $34, R13
+	ADDQ $34, BX
+	ADDQ $34, R11
+	ADDQ $34, DI
+	ADDQ $34, R8
+	ADDQ R10, R9
+	DECQ CX
+	JNZ  z44loop
+
+z44done:
+	MOVQ out+56(FP), DI
+	ZOUT2(Z0, Z1, Z2, Z3, Y0, Y1, Y2, Y3, X0, X1, X2, X3, 0)
+	ZOUT2(Z4, Z5, Z6, Z7, Y4, Y5, Y6, Y7, X4, X5, X6, X7, 32)
+	VZEROUPPER
+	RET
+
+#undef ZROW4
+#undef ZOUT2

@@ -125,6 +125,9 @@ type q8_0Kernels struct {
 	one  func(w []byte, a *Activations, t, nb int) float32                 // weight row w, input row t
 	x4   func(w []byte, a *Activations, t, nb int) [4]float32              // input rows t..t+3
 	x2x4 func(w []byte, wstride int, a *Activations, t, nb int) [8]float32 // two weight rows, rows t..t+3
+	// x4x4, if set, is four weight rows by input rows t..t+3: out[4*i+k]
+	// for weight row i and token t+k (sets with room for 16 accumulators).
+	x4x4 func(w []byte, wstride int, a *Activations, t, nb int) [16]float32
 }
 
 var q8_0PlainKernels = &q8_0Kernels{one: mulQ8_0Plain, x4: mulQ8_0x4Plain, x2x4: mulQ8_0x2x4Plain}
@@ -142,6 +145,22 @@ func (k *q8_0Kernels) rows(out []float32, m *Matrix, a *Activations, r0, r1 int)
 		// Tiles of two weight rows by four input rows: each block
 		// loaded once serves eight dot products.
 		rb := Q8_0RowSize(m.Cols)
+		for ; k.x4x4 != nil && r+4 <= r1 && n >= 4; r += 4 {
+			w := m.Data[r*rb : (r+4)*rb]
+			t := 0
+			for ; t+4 <= n; t += 4 {
+				e := k.x4x4(w, rb, a, t, nb)
+				for i := 0; i < 4; i++ {
+					out[t*rows+r+i], out[(t+1)*rows+r+i] = e[4*i], e[4*i+1]
+					out[(t+2)*rows+r+i], out[(t+3)*rows+r+i] = e[4*i+2], e[4*i+3]
+				}
+			}
+			for ; t < n; t++ {
+				for i := 0; i < 4; i++ {
+					out[t*rows+r+i] = k.one(w[i*rb:], a, t, nb)
+				}
+			}
+		}
 		for ; r+2 <= r1; r += 2 {
 			w := m.Data[r*rb : (r+2)*rb]
 			t := 0
@@ -194,6 +213,16 @@ func mulQ8_0x4Plain(w []byte, a *Activations, t, nb int) (out [4]float32) {
 // mulQ8_0x2x4Plain is eight mulQ8_0Plain calls, the twin of the 2x4 tile.
 func mulQ8_0x2x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [8]float32) {
 	for i := 0; i < 2; i++ {
+		for k := 0; k < 4; k++ {
+			out[4*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
+		}
+	}
+	return out
+}
+
+// mulQ8_0x4x4Plain is sixteen mulQ8_0Plain calls, the twin of the 4x4 tile.
+func mulQ8_0x4x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [16]float32) {
+	for i := 0; i < 4; i++ {
 		for k := 0; k < 4; k++ {
 			out[4*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
 		}
