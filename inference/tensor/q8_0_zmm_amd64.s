@@ -123,9 +123,13 @@ z24done:
 
 #undef ZROW
 
-// One weight row of the 4x4 tile's block: as ZROW, but Z24/Z25 hold the
-// four activation scales already spread (tokens 0,1 and 2,3), so the row
-// only multiplies them by its own scale (the same dw*s products).
+// One weight row of the 4x4 tile's block. Here the weights are the signed
+// operand and the activations, moved to unsigned by +128 (Z20/Z21, tokens
+// 0,1 and 2,3), the unsigned one; each lane's sum then starts from
+// -128*(its four weights' sum) (Z14, from VPDPBUSD with Z28 = 0x80 bytes),
+// so it ends as the same exact integer w.a, with no per-pair sign work.
+// Z24/Z25 hold the four activation scales spread (tokens 0,1 and 2,3); the
+// row multiplies them by its own scale (the same dw*s products).
 #define ZROW4(wrow, Zacc01, Zacc23) \
 	MOVWLZX         (wrow), AX \
 	VMOVD           AX, X10 \
@@ -134,16 +138,15 @@ z24done:
 	VMULPS          Z24, Z10, Z11 \
 	VMULPS          Z25, Z10, Z12 \
 	VBROADCASTI64X4 2(wrow), Z13 \
-	VPMOVB2M        Z13, K1 \
-	VPABSB          Z13, Z13 \
-	VPBLENDMB       Z22, Z20, K1, Z14 \
-	VPXORD          Z15, Z15, Z15 \
-	VPDPBUSD        Z14, Z13, Z15 \
+	VPXORD          Z14, Z14, Z14 \
+	VPDPBUSD        Z13, Z28, Z14 \
+	VPSUBD          Z14, Z29, Z14 \
+	VMOVDQA64       Z14, Z15 \
+	VPDPBUSD        Z13, Z20, Z15 \
 	VCVTDQ2PS       Z15, Z15 \
 	VFMADD231PS     Z15, Z11, Zacc01 \
-	VPBLENDMB       Z23, Z21, K1, Z14 \
-	VPXORD          Z16, Z16, Z16 \
-	VPDPBUSD        Z14, Z13, Z16 \
+	VMOVDQA64       Z14, Z16 \
+	VPDPBUSD        Z13, Z21, Z16 \
 	VCVTDQ2PS       Z16, Z16 \
 	VFMADD231PS     Z16, Z12, Zacc23
 
@@ -173,7 +176,7 @@ z24done:
 
 // func dotQ8_0x4x4ZVNNI(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[16]float32)
 // Weight rows w + i*wstride (i < 4) against activation rows a + k*astride
-// (k < 4): out[4*i+k]. Each activation block is loaded, negated and its
+// (k < 4): out[4*i+k]. Each activation block is loaded, made unsigned and its
 // scales spread once for the four weight rows.
 TEXT ·dotQ8_0x4x4ZVNNI(SB), NOSPLIT, $0-64
 	MOVQ w+0(FP), SI
@@ -190,6 +193,8 @@ TEXT ·dotQ8_0x4x4ZVNNI(SB), NOSPLIT, $0-64
 	VMOVDQU64 q8zIdx01<>(SB), Z30
 	VMOVDQU64 q8zIdx23<>(SB), Z31
 	VPXORD    Z29, Z29, Z29
+	MOVL      $0x80808080, AX
+	VPBROADCASTD AX, Z28
 	VPXORD    Z0, Z0, Z0
 	VPXORD    Z1, Z1, Z1
 	VPXORD    Z2, Z2, Z2
@@ -206,8 +211,8 @@ z44loop:
 	VINSERTI64X4    $1, 2(DI)(DX*1), Z20, Z20
 	VMOVDQU32       2(R8), Y21
 	VINSERTI64X4    $1, 2(R8)(DX*1), Z21, Z21
-	VPSUBB          Z20, Z29, Z22
-	VPSUBB          Z21, Z29, Z23
+	VPXORD          Z28, Z20, Z20
+	VPXORD          Z28, Z21, Z21
 	VBROADCASTF32X4 (R9), Z9
 	VPERMPS         Z9, Z30, Z24
 	VPERMPS         Z9, Z31, Z25
