@@ -35,6 +35,13 @@ func BenchmarkKernelQ8_0(b *testing.B) {
 				f    func() float32
 			}{set.name + "-tile4x4", 16, func() float32 { return k.x4x4(w4, len(w), a, 0, nb)[0] }})
 		}
+		if k.x4x8 != nil {
+			kernels = append(kernels, struct {
+				name string
+				rows int
+				f    func() float32
+			}{set.name + "-tile4x8", 32, func() float32 { return k.x4x8(w4, len(w), a, 0, nb)[0] }})
+		}
 		kernels = append(kernels, []struct {
 			name string
 			rows int

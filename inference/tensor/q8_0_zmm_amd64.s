@@ -239,3 +239,153 @@ z44done:
 
 #undef ZROW4
 #undef ZOUT2
+
+// One weight row of the 4x8 tile's block, as ZROW4 over four token pairs:
+// Z24..Z27 hold tokens 0,1 .. 6,7 (+128), Z13/Z14/Z15/Z30 their scales.
+#define ZROW8(wrow, A0, A1, A2, A3) \
+	MOVWLZX         (wrow), AX \
+	VMOVD           AX, X8 \
+	VCVTPH2PS       X8, X8 \
+	VBROADCASTSS    X8, Z8 \
+	VBROADCASTI64X4 2(wrow), Z10 \
+	VPXORD          Z11, Z11, Z11 \
+	VPDPBUSD        Z10, Z28, Z11 \
+	VPSUBD          Z11, Z29, Z11 \
+	ZPAIR8(Z24, Z13, A0) \
+	ZPAIR8(Z25, Z14, A1) \
+	ZPAIR8(Z26, Z15, A2) \
+	ZPAIR8(Z27, Z30, A3)
+
+#define ZPAIR8(U, S, A) \
+	VMULPS      S, Z8, Z9 \
+	VMOVDQA64   Z11, Z12 \
+	VPDPBUSD    Z10, U, Z12 \
+	VCVTDQ2PS   Z12, Z12 \
+	VFMADD231PS Z12, Z9, A
+
+// Reduces one weight row's four accumulators (Z0..Z3 as Y/X) and stores
+// its eight tokens at off(DI).
+#define ZOUT8(off) \
+	VEXTRACTF64X4 $1, Z0, Y8 \
+	VEXTRACTF64X4 $1, Z1, Y9 \
+	VEXTRACTF64X4 $1, Z2, Y10 \
+	VEXTRACTF64X4 $1, Z3, Y11 \
+	HSUM8(Y0, X0, X12) \
+	HSUM8(Y8, X8, X12) \
+	HSUM8(Y1, X1, X12) \
+	HSUM8(Y9, X9, X12) \
+	HSUM8(Y2, X2, X12) \
+	HSUM8(Y10, X10, X12) \
+	HSUM8(Y3, X3, X12) \
+	HSUM8(Y11, X11, X12) \
+	MOVSS X0, off+0(DI) \
+	MOVSS X8, off+4(DI) \
+	MOVSS X1, off+8(DI) \
+	MOVSS X9, off+12(DI) \
+	MOVSS X2, off+16(DI) \
+	MOVSS X10, off+20(DI) \
+	MOVSS X3, off+24(DI) \
+	MOVSS X11, off+28(DI)
+
+// Loads tokens k, k+1 of the block into U as unsigned (+128).
+#define ZLOAD8(m0, m1, U) \
+	VMOVDQU32    m0, Y31 \
+	VINSERTI64X4 $1, m1, Z31, U \
+	VPXORD       Z28, U, U
+
+// func dotQ8_0x4x8ZVNNI(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[32]float32)
+// Weight rows w + i*wstride (i < 4) against activation rows a + k*astride
+// (k < 8): out[8*i+k]. Every activation block and weight block is loaded
+// once for the 32 pairs.
+TEXT ·dotQ8_0x4x8ZVNNI(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), SI
+	MOVQ wstride+8(FP), R12
+	MOVQ a+16(FP), DI
+	MOVQ astride+24(FP), DX
+	MOVQ s+32(FP), R9
+	MOVQ sstride+40(FP), R10
+	MOVQ nb+48(FP), CX
+	LEAQ (SI)(R12*1), R13
+	LEAQ (SI)(R12*2), BX
+	LEAQ (BX)(R12*1), R11
+	LEAQ (DI)(DX*2), R8
+	ADDQ DX, R8         // R8: token 3
+	LEAQ (R8)(DX*2), R12
+	ADDQ DX, R12        // R12: token 6
+	VPXORD    Z29, Z29, Z29
+	MOVL      $0x80808080, AX
+	VPBROADCASTD AX, Z28
+	MOVL      $0xFF00, AX
+	KMOVW     AX, K3
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z5, Z5, Z5
+	VPXORD    Z6, Z6, Z6
+	VPXORD    Z7, Z7, Z7
+	VPXORD    Z16, Z16, Z16
+	VPXORD    Z17, Z17, Z17
+	VPXORD    Z18, Z18, Z18
+	VPXORD    Z19, Z19, Z19
+	VPXORD    Z20, Z20, Z20
+	VPXORD    Z21, Z21, Z21
+	VPXORD    Z22, Z22, Z22
+	VPXORD    Z23, Z23, Z23
+	TESTQ     CX, CX
+	JLE       z48done
+
+z48loop:
+	ZLOAD8(2(DI), 2(DI)(DX*1), Z24)
+	ZLOAD8(2(DI)(DX*2), 2(R8), Z25)
+	ZLOAD8(2(R8)(DX*1), 2(R8)(DX*2), Z26)
+	ZLOAD8(2(R12), 2(R12)(DX*1), Z27)
+	VBROADCASTSS 0(R9), Z13
+	VBROADCASTSS 4(R9), K3, Z13
+	VBROADCASTSS 8(R9), Z14
+	VBROADCASTSS 12(R9), K3, Z14
+	VBROADCASTSS 16(R9), Z15
+	VBROADCASTSS 20(R9), K3, Z15
+	VBROADCASTSS 24(R9), Z30
+	VBROADCASTSS 28(R9), K3, Z30
+	ZROW8(SI, Z0, Z1, Z2, Z3)
+	ZROW8(R13, Z4, Z5, Z6, Z7)
+	ZROW8(BX, Z16, Z17, Z18, Z19)
+	ZROW8(R11, Z20, Z21, Z22, Z23)
+	ADDQ $34, SI
+	ADDQ $34, R13
+	ADDQ $34, BX
+	ADDQ $34, R11
+	ADDQ $34, DI
+	ADDQ $34, R8
+	ADDQ $34, R12
+	ADDQ R10, R9
+	DECQ CX
+	JNZ  z48loop
+
+z48done:
+	MOVQ out+56(FP), DI
+	ZOUT8(0)
+	VMOVDQA64 Z4, Z0
+	VMOVDQA64 Z5, Z1
+	VMOVDQA64 Z6, Z2
+	VMOVDQA64 Z7, Z3
+	ZOUT8(32)
+	VMOVDQA64 Z16, Z0
+	VMOVDQA64 Z17, Z1
+	VMOVDQA64 Z18, Z2
+	VMOVDQA64 Z19, Z3
+	ZOUT8(64)
+	VMOVDQA64 Z20, Z0
+	VMOVDQA64 Z21, Z1
+	VMOVDQA64 Z22, Z2
+	VMOVDQA64 Z23, Z3
+	ZOUT8(96)
+	VZEROUPPER
+	RET
+
+#undef ZROW8
+#undef ZPAIR8
+#undef ZOUT8
+#undef ZLOAD8

@@ -7,7 +7,7 @@ import (
 	"burrow/inference/gguf"
 )
 
-// TestQ8_0x2x4ZMM holds the 512-bit prompt tiles (2x4 and 4x4) to the plain twin
+// TestQ8_0x2x4ZMM holds the 512-bit prompt tiles (2x4, 4x4, 4x8) to the plain twin
 // (mulQ8_0x2x4Plain's single-row dots in llama.cpp's order, dotQ8_0Lanes)
 // and to the 256-bit tile bit for bit, over awkward widths and offsets.
 func TestQ8_0x2x4ZMM(t *testing.T) {
@@ -28,6 +28,15 @@ func checkQ8_0x2x4ZMM(t *testing.T, r *rand.Rand, cols, n int) {
 	a.prepare(gguf.TypeQ8_0)
 	w := append(randQ8(r, nb, false), randQ8(r, nb, false)...)
 	w4 := append(append(append([]byte{}, w...), randQ8(r, nb, false)...), randQ8(r, nb, false)...)
+	for tok := 0; tok+8 <= n; tok++ {
+		got32, want32 := mulQ8_0x4x8ZVNNI(w4, len(w)/2, a, tok, nb), mulQ8_0x4x8Plain(w4, len(w)/2, a, tok, nb)
+		for k := range got32 {
+			row, x := w4[k/8*len(w)/2:], a.q8Row(tok+k%8)
+			if lanes := dotQ8_0Lanes(row, x, nb); got32[k] != lanes || !closeRel(float64(got32[k]), float64(want32[k]), q8Magnitude(row, x, nb), 1e-6) {
+				t.Fatalf("cols=%d tok=%d 4x8 out[%d]: zmm %v, plain %v, llama.cpp order %v", cols, tok, k, got32[k], want32[k], lanes)
+			}
+		}
+	}
 	for tok := 0; tok+4 <= n; tok++ {
 		got16, want16 := mulQ8_0x4x4ZVNNI(w4, len(w)/2, a, tok, nb), mulQ8_0x4x4Plain(w4, len(w)/2, a, tok, nb)
 		for k := range got16 {
@@ -53,7 +62,7 @@ func FuzzQ8_0x2x4ZMM(f *testing.F) {
 		if !haveZMM || nb == 0 {
 			return
 		}
-		checkQ8_0x2x4ZMM(t, rand.New(rand.NewPCG(seed, 1)), int(nb)*32, 5)
+		checkQ8_0x2x4ZMM(t, rand.New(rand.NewPCG(seed, 1)), int(nb)*32, 9)
 	})
 }
 
@@ -67,7 +76,7 @@ func TestMatMulQ8_0ZMM(t *testing.T) {
 	use(vnniSet)
 	defer useFastIfAvailable()
 	r := rand.New(rand.NewPCG(11, 12))
-	for _, sh := range []struct{ rows, cols, n int }{{37, 96, 9}, {16, 2048, 4}, {7, 32 * 5, 6}, {22, 64, 13}} {
+	for _, sh := range []struct{ rows, cols, n int }{{37, 96, 9}, {16, 2048, 4}, {7, 32 * 5, 6}, {22, 64, 13}, {40, 256, 16}, {18, 32 * 9, 21}} {
 		nb := sh.cols / 32
 		w := encodeRows(t, gguf.TypeQ8_0, randF32(r, sh.rows*sh.cols, 0.5), sh.cols)
 		m, err := NewMatrix(gguf.TypeQ8_0, sh.rows, sh.cols, w)

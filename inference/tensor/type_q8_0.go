@@ -128,6 +128,9 @@ type q8_0Kernels struct {
 	// x4x4, if set, is four weight rows by input rows t..t+3: out[4*i+k]
 	// for weight row i and token t+k (sets with room for 16 accumulators).
 	x4x4 func(w []byte, wstride int, a *Activations, t, nb int) [16]float32
+	// x4x8, if set with x4x4, is four weight rows by input rows t..t+7:
+	// out[8*i+k].
+	x4x8 func(w []byte, wstride int, a *Activations, t, nb int) [32]float32
 }
 
 var q8_0PlainKernels = &q8_0Kernels{one: mulQ8_0Plain, x4: mulQ8_0x4Plain, x2x4: mulQ8_0x2x4Plain}
@@ -148,6 +151,14 @@ func (k *q8_0Kernels) rows(out []float32, m *Matrix, a *Activations, r0, r1 int)
 		for ; k.x4x4 != nil && r+4 <= r1 && n >= 4; r += 4 {
 			w := m.Data[r*rb : (r+4)*rb]
 			t := 0
+			for ; k.x4x8 != nil && t+8 <= n; t += 8 {
+				e := k.x4x8(w, rb, a, t, nb)
+				for i := 0; i < 4; i++ {
+					for j := 0; j < 8; j++ {
+						out[(t+j)*rows+r+i] = e[8*i+j]
+					}
+				}
+			}
 			for ; t+4 <= n; t += 4 {
 				e := k.x4x4(w, rb, a, t, nb)
 				for i := 0; i < 4; i++ {
@@ -225,6 +236,16 @@ func mulQ8_0x4x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [16
 	for i := 0; i < 4; i++ {
 		for k := 0; k < 4; k++ {
 			out[4*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
+		}
+	}
+	return out
+}
+
+// mulQ8_0x4x8Plain is 32 mulQ8_0Plain calls, the twin of the 4x8 tile.
+func mulQ8_0x4x8Plain(w []byte, wstride int, a *Activations, t, nb int) (out [32]float32) {
+	for i := 0; i < 4; i++ {
+		for k := 0; k < 8; k++ {
+			out[8*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
 		}
 	}
 	return out
