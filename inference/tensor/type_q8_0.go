@@ -9,7 +9,8 @@ import (
 
 // Q8_0 weights multiply the input quantized to Q8_0 (formQ8_0): one exact
 // integer dot per block pair, scaled by both block scales. Batches go
-// through tiles of two weight rows by four input rows.
+// through tiles of weight rows by input rows (4x8 and 4x4 where the set has
+// them, else 2x4); decode (one input row) keeps the single-row kernel.
 
 func init() {
 	register(weightType{
@@ -145,10 +146,10 @@ func (k *q8_0Kernels) rows(out []float32, m *Matrix, a *Activations, r0, r1 int)
 	nb := m.Cols / q8Block
 	r := r0
 	if n >= 4 {
-		// Tiles of two weight rows by four input rows: each block
-		// loaded once serves eight dot products.
+		// Tiles of four (else two) weight rows by eight or four input
+		// rows: each block loaded once serves up to 32 dot products.
 		rb := Q8_0RowSize(m.Cols)
-		for ; k.x4x4 != nil && r+4 <= r1 && n >= 4; r += 4 {
+		for ; k.x4x4 != nil && r+4 <= r1; r += 4 {
 			w := m.Data[r*rb : (r+4)*rb]
 			t := 0
 			for ; k.x4x8 != nil && t+8 <= n; t += 8 {
