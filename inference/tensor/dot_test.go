@@ -183,7 +183,9 @@ func FuzzDotQ8_0(f *testing.F) {
 // TestDotF32F16FastMatchPlain: the F32 and F16 matmul dots (single rows in
 // ggml_vec_dot's AVX-512 order, batches in AVX-512 tinyBLAS's) equal their
 // plain twins bit for bit, and stay close to the exact sum.
-func TestDotF32F16FastMatchPlain(t *testing.T) {
+func TestDotF32F16FastMatchPlain(t *testing.T) { kernelSets(t, testDotF32F16FastMatchPlain) }
+
+func testDotF32F16FastMatchPlain(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
 	for _, n := range []int{0, 1, 7, 8, 9, 16, 31, 32, 33, 48, 64, 100, 128, 172, 200, 2048, 8192} {
 		for trial := 0; trial < 10; trial++ {
