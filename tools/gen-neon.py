@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the NEON kernels, inference/tensor/type_q8_0_arm64.s and
-type_f16_arm64.s.
+"""Writes the NEON kernels, inference/tensor/type_q8_0_arm64.s,
+type_f16_arm64.s and q6_k_arm64.s.
 
 Go's arm64 assembler has no SDOT, SCVTF (vector), FMLA by element or the
 vector FADD/FMUL, so those are WORD encodings. This script is their source:
@@ -21,6 +21,11 @@ AVX-512 build: ggml_vec_dot_f16 with 64 lanes (four 16-lane accumulators,
 one FMA per element, then acc0+acc2, acc1+acc3, their sum, reduce16), and
 tinyBLAS's batch dot with 16 lanes (element i into lane i%16, reduce16).
 reduce16 is h = a[8:16]+a[0:8], q = h[4:8]+h[0:4], (q0+q2)+(q1+q3).
+
+Float order of the Q6_K kernel: dotQ6_KPlain's (llama.cpp's AVX2): the
+exact int32 sums of eight lanes (lane k: values 4k..4k+3 of every 32-value
+run, times its 16-value scale, less 32*scale*bsum from the Q8_K block),
+one fused multiply-add by d = dy*dw per lane and superblock, hsum_float_8.
 """
 import os
 import re
@@ -312,3 +317,95 @@ emit("type_f16_arm64.s", [
     "NEON F16 kernels (FCVTL widening, FMLA): see tools/gen-neon.py for the",
     "float order, the plain twins' (llama.cpp's AVX-512 build), so these give",
     "the plain and amd64 kernels' bits."])
+
+
+raw("")
+raw("// func dotQ6_KNEON(w, x *byte, nb int) float32 (nb > 0)")
+raw("// w: nb Q6_K blocks (210 bytes), x: nb Q8_K blocks (292 bytes).")
+raw("TEXT ·dotQ6_KNEON(SB), NOSPLIT, $0-28")
+go("MOVD w+0(FP), R0")
+go("MOVD x+8(FP), R1")
+go("MOVD nb+16(FP), R2")
+zero(0, 1)
+neon("movi v14.16b, #0x0f")
+neon("movi v15.16b, #0x30")
+label("q6loop")
+# d = dy * dw
+go("FMOVS (R1), F28")
+go("MOVHU 208(R0), R4")
+go("FMOVS R4, F29")
+go("FCVTHS F29, F29")
+go("FMULS F29, F28, F28")
+# The 16 scales, as int16 (V4: 0-7, V6: 8-15).
+go("ADD $192, R0, R7")
+go("VLD1 (R7), [V4.B16]")
+neon("sxtl2 v6.8h, v4.16b")
+neon("sxtl v4.8h, v4.8b")
+# bsums term, exact: lane k gets bsum[2k]*sc[2k] + bsum[2k+1]*sc[2k+1], times 32.
+go("ADD $260, R1, R7")
+go("VLD1 (R7), [V22.B16, V23.B16]")
+neon("smull v24.4s, v22.4h, v4.4h")
+neon("smull2 v25.4s, v22.8h, v4.8h")
+neon("smull v26.4s, v23.4h, v6.4h")
+neon("smull2 v27.4s, v23.8h, v6.8h")
+neon("addp v24.4s, v24.4s, v25.4s")
+neon("addp v26.4s, v26.4s, v27.4s")
+neon("shl v24.4s, v24.4s, #5")
+neon("shl v26.4s, v26.4s, #5")
+# The scales as int32: V4..V7 hold scales 0-3, 4-7, 8-11, 12-15.
+neon("sxtl2 v7.4s, v6.8h")
+neon("sxtl v6.4s, v6.4h")
+neon("sxtl2 v5.4s, v4.8h")
+neon("sxtl v4.4s, v4.4h")
+zero(2, 3)
+go("ADD $4, R1, R6")  # the Q8_K quants
+for h in range(2):
+    go(f"ADD ${64*h}, R0, R7")
+    go("VLD1 (R7), [V8.B16, V9.B16, V10.B16, V11.B16]")  # ql
+    go(f"ADD ${128+32*h}, R0, R7")
+    go("VLD1 (R7), [V12.B16, V13.B16]")  # qh
+    for t in range(4):
+        s0, s1 = (8, 9) if t % 2 == 0 else (10, 11)
+        if t < 2:
+            neon(f"and v16.16b, v{s0}.16b, v14.16b")
+            neon(f"and v17.16b, v{s1}.16b, v14.16b")
+        else:
+            neon(f"ushr v16.16b, v{s0}.16b, #4")
+            neon(f"ushr v17.16b, v{s1}.16b, #4")
+        # bits 2t, 2t+1 of qh to bits 4, 5
+        for src, dst in ((12, 20), (13, 21)):
+            if t == 0:
+                neon(f"shl v{dst}.16b, v{src}.16b, #4")
+            elif t == 1:
+                neon(f"shl v{dst}.16b, v{src}.16b, #2")
+            elif t == 2:
+                neon(f"mov v{dst}.16b, v{src}.16b")
+            else:
+                neon(f"ushr v{dst}.16b, v{src}.16b, #2")
+            neon(f"and v{dst}.16b, v{dst}.16b, v15.16b")
+        neon("orr v16.16b, v16.16b, v20.16b")
+        neon("orr v17.16b, v17.16b, v21.16b")
+        go("VLD1.P 32(R6), [V18.B16, V19.B16]")
+        zero(20, 21)
+        neon("sdot v20.4s, v16.16b, v18.16b")  # q in 0..63: exact as signed
+        neon("sdot v21.4s, v17.16b, v19.16b")
+        j = 8 * h + 2 * t
+        neon(f"mla v2.4s, v20.4s, v{4 + j // 4}.s[{j % 4}]")
+        neon(f"mla v3.4s, v21.4s, v{4 + (j + 1) // 4}.s[{(j + 1) % 4}]")
+neon("sub v2.4s, v2.4s, v24.4s")
+neon("sub v3.4s, v3.4s, v26.4s")
+neon("scvtf v2.4s, v2.4s")
+neon("scvtf v3.4s, v3.4s")
+neon("fmla v0.4s, v2.4s, v28.s[0]")
+neon("fmla v1.4s, v3.4s, v28.s[0]")
+go("ADD $210, R0")
+go("ADD $292, R1")
+go("SUBS $1, R2")
+go("BNE q6loop")
+hsum_store(0, 1, "ret+24(FP)")
+go("RET")
+
+emit("q6_k_arm64.s", [
+    "NEON Q6_K x Q8_K kernel (SDOT): see tools/gen-neon.py for the float",
+    "order, dotQ6_KPlain's (llama.cpp's AVX2), so it gives the plain and",
+    "amd64 kernels' bits."])
