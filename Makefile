@@ -9,12 +9,14 @@ FUZZTIME ?= 60s
 # Debian packages Fyne's cgo needs to build, and what runs it headless.
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 RUN_PKGS := xvfb xauth libgl1-mesa-dri tmux
+# arm64 (Apple Silicon, ARM Linux) has no machine here: its engine tests run under qemu-user.
+TEST_PKGS := qemu-user
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup build run test vet smoke bench fuzz check-peer peer package install cross clean
+.PHONY: setup build run test test-arm64 vet smoke bench fuzz check-peer peer package install cross clean
 
 setup:
-	@missing=""; for p in $(BUILD_PKGS) $(RUN_PKGS); do \
+	@missing=""; for p in $(BUILD_PKGS) $(RUN_PKGS) $(TEST_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "setup: installing Debian packages:$$missing"; \
@@ -35,7 +37,17 @@ vet:
 # engine, then the real binary started under Xvfb.
 test: setup vet cross
 	$(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) test-arm64
 	$(MAKE) smoke
+
+# The engine for GOARCH=arm64 under qemu-user: every tensor test (the NEON
+# kernels against their twins, the plain twins) and the llama.cpp reference
+# tests, less the slowest peer families (ARM64_LLAMA_SKIP= runs them all:
+# about 10 minutes more under qemu on 2 cores).
+ARM64_LLAMA_SKIP ?= TestGemma2MatchesPeer|TestPhi3LongRopeMatchesPeer|TestPerplexityMatchesLlamaCpp|TestSynthModelsFiniteAndThreadIndependent|TestKVRingMatchesLinear|TestKVRingTruncate
+test-arm64:
+	@command -v qemu-aarch64 >/dev/null || { echo "test-arm64: qemu-aarch64 is missing (make setup installs qemu-user)"; exit 1; }
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -count=1 -timeout 20m -exec qemu-aarch64 -skip '$(ARM64_LLAMA_SKIP)' ./inference/tensor/ ./inference/llama/
 
 smoke: build
 	tools/smoke.sh $(BIN) "$(TESTDATA)"
@@ -50,7 +62,7 @@ cross:
 
 # Each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m for the long run).
 FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokenizer/ \
-	FuzzDotQ8_0:./inference/tensor/ FuzzDotQ4_K:./inference/tensor/ FuzzQ4Kx8:./inference/tensor/ FuzzDotQ5_K:./inference/tensor/ \
+	FuzzDotQ8_0:./inference/tensor/ FuzzDotF16:./inference/tensor/ FuzzDotQ4_K:./inference/tensor/ FuzzQ4Kx8:./inference/tensor/ FuzzDotQ5_K:./inference/tensor/ \
 	FuzzDotQ6_K:./inference/tensor/ FuzzQ2_KDot:./inference/tensor/ FuzzQ3_KDot:./inference/tensor/ \
 	FuzzIQ4_XSDot:./inference/tensor/ FuzzLegacyDot:./inference/tensor/ FuzzQ4_0SeqDot:./inference/tensor/ FuzzQ5_0x4:./inference/tensor/ FuzzQ4_0x8:./inference/tensor/ FuzzMXFP4Dot:./inference/tensor/ \
 	FuzzDotF16Tile:./inference/tensor/ FuzzHostileWeights:./inference/tensor/ \

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
@@ -136,6 +137,18 @@ func testMulQ8_0(t *testing.T) {
 
 func FuzzDotQ8_0(f *testing.F) {
 	f.Add([]byte{1, 2, 3}, uint16(0x3c00), uint16(0x2000))
+	// Seeds the test runs everywhere (fuzzing itself cannot run under
+	// qemu-user): -128 weights and extreme products in every lane.
+	f.Add(bytes.Repeat([]byte{0x80}, 64*3), uint16(0x3c00), uint16(0x3c00))
+	f.Add(bytes.Repeat([]byte{0x80, 0x7f, 0x81, 0x01}, 16*5), uint16(0x5bff), uint16(0x1400))
+	seed := rand.New(rand.NewPCG(47, 48))
+	for _, n := range []int{1, 2, 7, 64} {
+		data := make([]byte, 64*n)
+		for i := range data {
+			data[i] = byte(seed.Uint32())
+		}
+		f.Add(data, F32ToF16(float32(seed.ExpFloat64())), F32ToF16(float32(seed.ExpFloat64()*0.01)))
+	}
 	f.Fuzz(func(t *testing.T, data []byte, dx, dy uint16) {
 		nb := len(data) / 64
 		if nb == 0 || dx&0x7c00 == 0x7c00 || dy&0x7c00 == 0x7c00 {
@@ -170,7 +183,9 @@ func FuzzDotQ8_0(f *testing.F) {
 // TestDotF32F16FastMatchPlain: the F32 and F16 matmul dots (single rows in
 // ggml_vec_dot's AVX-512 order, batches in AVX-512 tinyBLAS's) equal their
 // plain twins bit for bit, and stay close to the exact sum.
-func TestDotF32F16FastMatchPlain(t *testing.T) {
+func TestDotF32F16FastMatchPlain(t *testing.T) { kernelSets(t, testDotF32F16FastMatchPlain) }
+
+func testDotF32F16FastMatchPlain(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
 	for _, n := range []int{0, 1, 7, 8, 9, 16, 31, 32, 33, 48, 64, 100, 128, 172, 200, 2048, 8192} {
 		for trial := 0; trial < 10; trial++ {

@@ -100,7 +100,7 @@ func ropeAngles(cs, sn []float32, pos, ropeDim int, base, freqScale float32, fre
 	if y != nil {
 		mscale = y.AttnFactor
 		if y.ExtFactor != 0 {
-			mscale *= 1 + 0.1*logf(1/freqScale)
+			mscale *= 1 + float32(0.1*logf(1/freqScale)) // conversions: no FMA fusion on arm64
 		}
 	}
 	for i := range cs {
@@ -111,8 +111,8 @@ func ropeAngles(cs, sn []float32, pos, ropeDim int, base, freqScale float32, fre
 		extrap := theta / ff
 		t := freqScale * extrap
 		if y != nil && y.ExtFactor != 0 {
-			mix := yarnRamp(y.Corr[0], y.Corr[1], i) * y.ExtFactor
-			t = t*(1-mix) + extrap*mix
+			mix := float32(yarnRamp(y.Corr[0], y.Corr[1], i) * y.ExtFactor)
+			t = float32(t*(1-mix)) + float32(extrap*mix)
 		}
 		sn[i], cs[i] = sinCosF32(t) // glibc's sincosf, not correctly rounded
 		if y != nil {

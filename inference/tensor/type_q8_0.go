@@ -115,7 +115,9 @@ func dotQ8_0Plain(x, y []byte, nb int) float32 {
 		}
 		dx := F16ToF32(uint16(bx[0]) | uint16(bx[1])<<8)
 		dy := F16ToF32(uint16(by[0]) | uint16(by[1])<<8)
-		sum += float32(sumi) * float32(dx*dy)
+		// The conversion keeps arm64 from fusing the multiply into the add:
+		// one rounding per operation, as amd64 and ggml on x86.
+		sum += float32(float32(sumi) * float32(dx*dy))
 	}
 	return sum
 }
