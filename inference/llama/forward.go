@@ -112,9 +112,11 @@ func (s *State) attention(l, n int) {
 
 	// Store the new keys and values, then attend: token t sees positions
 	// 0..pos0+t (the causal mask), heads grouped over the KV heads.
+	s.cache.rot.rotateQKV(q, k, v) // a quantized cache's rotation (kvrot.go)
 	s.cache.store(l, pos0, n, k, v)
 	kv, rel := s.cache.layer(l, pos0)
 	tensor.AttentionBatch(p, att, q, kv, rel, n, shape, s.attScratch)
+	s.cache.rot.unrotate(att)
 
 	// Output projection and residual.
 	s.inQ.Set(att, n)

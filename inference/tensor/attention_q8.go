@@ -223,3 +223,34 @@ func attendQ8Plain(out, q []float32, k, v []byte, stride, nPos int, scale, softc
 	}
 	finishF16(out, acc, sum)
 }
+
+// HadamardRotate multiplies every run of n consecutive values of x (n a
+// power of two dividing len(x)) by the orthonormal Walsh-Hadamard matrix
+// H_n, its own inverse. llama.cpp rotates queries, keys and values this way
+// when the KV cache is quantized (llama_kv_cache's attn_rot_k/attn_rot_v,
+// on by default) so outliers spread over a block before quantization; its
+// CPU backend runs the product as ggml_compute_forward_fwht: each value
+// times 1/sqrtf(n), then radix-2 butterflies u+v, u-v at spans 1, 2, 4, ...
+// Every value goes through the same operations whatever the vector width,
+// so this loop gives its bits.
+func HadamardRotate(x []float32, n int) {
+	if n <= 0 || n&(n-1) != 0 || len(x)%n != 0 {
+		panic(fmt.Sprintf("tensor: HadamardRotate of %d values in runs of %d", len(x), n))
+	}
+	scale := 1 / float32(math.Sqrt(float64(n)))
+	for i := range x {
+		x[i] *= scale
+	}
+	for r := 0; r < len(x); r += n {
+		row := x[r : r+n]
+		for span := 1; span < n; span <<= 1 {
+			for i := 0; i < n; i += 2 * span {
+				a, b := row[i:i+span], row[i+span:i+2*span]
+				for j := range a {
+					u, v := a[j], b[j]
+					a[j], b[j] = u+v, u-v
+				}
+			}
+		}
+	}
+}

@@ -158,8 +158,14 @@ func exactAttention(q, k, v []float32, stride, nPos int, scale float64) []float3
 // AttentionBatch over a Q8_0 cache gives what AttentionQ8_0 gives token by
 // token and head by head (sinks too), on any number of threads.
 func TestAttentionBatchQ8_0(t *testing.T) {
+	for _, hd := range []int{32, 64} {
+		testAttentionBatchQ8_0(t, hd)
+	}
+}
+
+func testAttentionBatchQ8_0(t *testing.T, hd int) {
 	r := rand.New(rand.NewPCG(97, 98))
-	const heads, kvHeads, hd, pos0, n = 8, 2, 32, 5, 7
+	const heads, kvHeads, pos0, n = 8, 2, 5, 7
 	qDim, kvDim, nPos := heads*hd, kvHeads*hd, pos0+n
 	q := randF32(r, n*qDim, 1)
 	k8, v8 := q8Cache(randF32(r, nPos*kvDim, 1), randF32(r, nPos*kvDim, 1))
@@ -227,4 +233,48 @@ func FuzzAttentionQ8_0(f *testing.F) {
 			}
 		}
 	})
+}
+
+// HadamardRotate is the orthonormal Sylvester matrix (built as llama.cpp's
+// ggml_gen_hadamard does) times each run, and its own inverse.
+func TestHadamardRotate(t *testing.T) {
+	r := rand.New(rand.NewPCG(99, 100))
+	for _, n := range []int{1, 2, 64, 128, 256} {
+		h := make([]float64, n*n)
+		h[0] = 1 / math.Sqrt(float64(n))
+		for s := 1; s < n; s *= 2 {
+			for i := 0; i < s; i++ {
+				for j := 0; j < s; j++ {
+					v := h[i*n+j]
+					h[(i+s)*n+j], h[i*n+j+s], h[(i+s)*n+j+s] = v, v, -v
+				}
+			}
+		}
+		x := randF32(r, 3*n, 2)
+		y := append([]float32(nil), x...)
+		HadamardRotate(y, n)
+		for run := 0; run < 3; run++ {
+			for i := 0; i < n; i++ {
+				var want float64
+				for k := 0; k < n; k++ {
+					want += h[i*n+k] * float64(x[run*n+k])
+				}
+				if math.Abs(want-float64(y[run*n+i])) > 1e-5 {
+					t.Fatalf("n=%d run %d: out[%d] = %v, want %v", n, run, i, y[run*n+i], want)
+				}
+			}
+		}
+		HadamardRotate(y, n)
+		for i := range x {
+			if math.Abs(float64(x[i]-y[i])) > 1e-5 {
+				t.Fatalf("n=%d: twice gives %v for %v", n, y[i], x[i])
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("HadamardRotate in runs of 48 did not panic")
+		}
+	}()
+	HadamardRotate(make([]float32, 96), 48)
 }
