@@ -1,6 +1,7 @@
 package llama_test
 
 import (
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,5 +88,49 @@ func TestKVQ8_0State(t *testing.T) {
 	tiny := loadSynth(t, synth.Options{Preset: "gpt-oss-tiny", Type: gguf.TypeQ8_0, ExpertType: "mxfp4", Std: 0.5, Seed: 7})
 	if _, err := tiny.NewStateWith(llama.StateOptions{Context: 64, KV: llama.KVQ8_0}); err == nil || !strings.Contains(err.Error(), "multiple of 32") {
 		t.Fatalf("head size 16 with a q8_0 cache: error %v", err)
+	}
+}
+
+// Decoding past the split threshold (attention spread over positions and
+// value columns) gives the logits of one thread bit for bit, for every KV
+// cache type, and allocates nothing per token.
+func TestSplitDecodeMatchesOneThread(t *testing.T) {
+	m := loadSynth(t, synth.Options{Preset: "qwen3-small", Type: gguf.TypeQ8_0, Std: 0.5, Seed: 7})
+	prompt := make([]int, 300)
+	for i := range prompt {
+		prompt[i] = 1 + (i*37)%300
+	}
+	for _, kv := range []llama.KVType{llama.KVF32, llama.KVF16, llama.KVQ8_0} {
+		var runs [2][]float32
+		for i, threads := range []int{1, 3} {
+			s, err := m.NewStateWith(llama.StateOptions{Context: 320, Threads: threads, KV: kv})
+			if err != nil {
+				t.Fatal(err)
+			}
+			logits, err := s.Eval(prompt)
+			for step := 0; err == nil && step < 4; step++ {
+				logits, err = s.Eval([]int{argmaxF32(logits)})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs[i] = append([]float32(nil), logits...)
+			if threads == 3 {
+				tok := []int{42}
+				if allocs := testing.AllocsPerRun(5, func() {
+					if _, err := s.Eval(tok); err != nil {
+						t.Fatal(err)
+					}
+				}); allocs != 0 {
+					t.Errorf("%v: %.1f allocations per decoded token", kv, allocs)
+				}
+			}
+			s.Close()
+		}
+		for i := range runs[0] {
+			if math.Float32bits(runs[0][i]) != math.Float32bits(runs[1][i]) {
+				t.Fatalf("%v: logit %d = %v on 3 threads, %v on 1", kv, i, runs[1][i], runs[0][i])
+			}
+		}
 	}
 }
