@@ -162,11 +162,21 @@ func attendQ8Acc(q []float32, k, v []byte, stride, nPos int, scale, softcap floa
 	return sum, mx
 }
 
-// madQ8 runs, for each position p in order, ggml_vec_scale_f32 of the F32
+// madQ8 is madQ8Fast where an assembly set is active, else madQ8Plain
+// (direct calls keep the callers' block arrays on the stack).
+func madQ8(acc []float32, v []byte, stride int, ms, vs []float32) {
+	if active.vectorExp {
+		madQ8Fast(acc, v, stride, ms, vs)
+		return
+	}
+	madQ8Plain(acc, v, stride, ms, vs)
+}
+
+// madQ8Plain runs, for each position p in order, ggml_vec_scale_f32 of the F32
 // accumulator by ms[p] (skipped when 1, which changes nothing) and
 // ggml_vec_mad_f32 of V row p, dequantized (exactly: int8 times an F16
 // scale fits a float32), by vs[p].
-func madQ8(acc []float32, v []byte, stride int, ms, vs []float32) {
+func madQ8Plain(acc []float32, v []byte, stride int, ms, vs []float32) {
 	nb := len(acc) / q8Block
 	for p, w := range vs {
 		if m := ms[p]; m != 1 {

@@ -278,3 +278,51 @@ func TestHadamardRotate(t *testing.T) {
 	}()
 	HadamardRotate(make([]float32, 96), 48)
 }
+
+// The assembly V accumulation equals madQ8Plain bit for bit (through
+// float64, fma32 could round twice; these values never meet that case).
+func TestMadQ8FastMatchesPlain(t *testing.T) {
+	if !haveAVX2 {
+		t.Log("no AVX2 here: madQ8Fast is madQ8Plain")
+	}
+	r := rand.New(rand.NewPCG(105, 106))
+	for _, nb := range []int{1, 2, 4} {
+		for _, npos := range []int{1, 3, 33} {
+			checkMadQ8(t, r, nb, npos)
+		}
+	}
+}
+
+func checkMadQ8(t *testing.T, r *rand.Rand, nb, npos int) {
+	t.Helper()
+	hd := nb * q8Block
+	stride := Q8_0RowSize(hd) + 34 // a row with another head after it
+	v := make([]byte, npos*stride)
+	for p := 0; p < npos; p++ {
+		QuantizeQ8_0KV(v[p*stride:], randF32(r, hd, 3))
+	}
+	ms, vs := make([]float32, npos), make([]float32, npos)
+	for p := range ms {
+		ms[p], vs[p] = 1, r.Float32()
+		if r.IntN(3) == 0 {
+			ms[p], vs[p] = r.Float32(), 1
+		}
+	}
+	start := randF32(r, hd, 1)
+	got, want := append([]float32(nil), start...), append([]float32(nil), start...)
+	madQ8Fast(got, v, stride, ms, vs)
+	madQ8Plain(want, v, stride, ms, vs)
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("nb %d, %d positions: acc[%d] = %v, plain %v", nb, npos, i, got[i], want[i])
+		}
+	}
+}
+
+// FuzzMadQ8 holds the assembly V accumulation to its Go twin.
+func FuzzMadQ8(f *testing.F) {
+	f.Add(uint64(1), uint8(2), uint8(5))
+	f.Fuzz(func(t *testing.T, seed uint64, nb, npos uint8) {
+		checkMadQ8(t, rand.New(rand.NewPCG(seed, 9)), int(nb)%4+1, int(npos)%40+1)
+	})
+}
