@@ -60,8 +60,9 @@ type ChatSettings struct {
 	Seed          uint64  `json:"seed"`
 	ContextLength int     `json:"context_length"`
 	Threads       int     `json:"threads"`
-	// KVType is the KV cache the next load makes: "f32" (or "") or "f16"
-	// (half the memory, llama.cpp's default arithmetic).
+	// KVType is the KV cache the next load makes: "f32" (or ""), "f16"
+	// (half the memory, llama.cpp's default arithmetic) or "q8_0" (about
+	// half of f16, llama.cpp's -ctk/-ctv q8_0).
 	KVType string `json:"kv_type,omitempty"`
 	// TopLogprobs > 0 keeps that many alternatives per generated token
 	// (the "token choices" view); 0 is off and costs nothing.

@@ -85,7 +85,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.seed = intEntry("0 = random")
 	p.ctxLen = intEntry("model's, ≤ 4096")
 	p.threads = intEntry("all cores")
-	p.kvType = widget.NewSelect([]string{kvF32, kvF16}, func(string) { changed() })
+	p.kvType = widget.NewSelect([]string{kvF32, kvF16, kvQ8_0}, func(string) { changed() })
 
 	p.choices = widget.NewCheck("Keep token choices (top 5 per token)", func(bool) { changed() })
 	p.think = widget.NewCheck("Think before answering", func(bool) { changed() })
@@ -93,7 +93,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.think.Disable() // until a model whose template has the switch is loaded
 	p.think.Hide()    // a disabled tick would look like a setting that does nothing
 	heading := widget.NewLabelWithStyle("Chat settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	note := widget.NewLabel("Context length, threads and the KV cache apply when a model is loaded (F16 halves the cache's memory).")
+	note := widget.NewLabel("Context length, threads and the KV cache apply when a model is loaded (F16 halves the cache's memory, Q8_0 halves it again).")
 	note.Wrapping = fyne.TextWrapWord
 	note.Importance = widget.LowImportance
 	reload := widget.NewButtonWithIcon("Reload model", theme.ViewRefreshIcon(), func() {
@@ -158,11 +158,7 @@ func (p *settingsPanel) fill(s app.ChatSettings) {
 	p.think.SetChecked(!s.NoThinking)
 	p.ctxLen.SetText(intText(s.ContextLength))
 	p.threads.SetText(intText(s.Threads))
-	if strings.EqualFold(s.KVType, "f16") {
-		p.kvType.SetSelected(kvF16)
-	} else {
-		p.kvType.SetSelected(kvF32)
-	}
+	p.kvType.SetSelected(kvChoice(s.KVType))
 }
 
 // modelChanged offers the think switch when the model's template has one.
@@ -179,9 +175,22 @@ func (p *settingsPanel) modelChanged(m app.ModelState) {
 
 // The KV cache choices the panel offers (ChatSettings.KVType).
 const (
-	kvF32 = "F32"
-	kvF16 = "F16"
+	kvF32  = "F32"
+	kvF16  = "F16"
+	kvQ8_0 = "Q8_0"
 )
+
+// kvChoice is the panel's name for a ChatSettings.KVType ("" and unknown
+// types show as F32, the default).
+func kvChoice(t string) string {
+	switch {
+	case strings.EqualFold(t, "f16"):
+		return kvF16
+	case strings.EqualFold(t, "q8_0"):
+		return kvQ8_0
+	}
+	return kvF32
+}
 
 func intText(n int) string {
 	if n == 0 {
@@ -211,8 +220,11 @@ func (p *settingsPanel) read() (app.ChatSettings, error) {
 	s.MaxTokens = num("max tokens", p.maxTokens.Text)
 	s.ContextLength = num("context", p.ctxLen.Text)
 	s.Threads = num("threads", p.threads.Text)
-	if p.kvType.Selected == kvF16 {
+	switch p.kvType.Selected {
+	case kvF16:
 		s.KVType = "f16"
+	case kvQ8_0:
+		s.KVType = "q8_0"
 	}
 	if p.choices.Checked {
 		s.TopLogprobs = choicesTopK

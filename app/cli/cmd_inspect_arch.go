@@ -17,11 +17,10 @@ import (
 // addArchFlag adds `--arch`: print the model's architecture (llama.Anatomy:
 // embedding, blocks, head, per part its tensors, and the memory of a
 // context) instead of the file report; with --json as one JSON object.
-func addArchFlag(cmd *cobra.Command) {
+// The memory estimate assumes inspect's --kv-type (kv).
+func addArchFlag(cmd *cobra.Command, kv *llama.KVType) {
 	var arch bool
-	var kv llama.KVType
 	cmd.Flags().BoolVar(&arch, "arch", false, "show the model's architecture: embedding, blocks (attention, FFN or experts, norms, rope), head, tensors per part, memory per layer")
-	addKVFlag(cmd, &kv, llama.KVF16, "with --arch: the KV cache type of the memory estimate")
 	run := cmd.RunE
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if !arch {
@@ -40,7 +39,7 @@ func addArchFlag(cmd *cobra.Command) {
 		if ctx <= 0 {
 			ctx = min(max(a.Config.ContextLen, 1), defaultRunContext)
 		}
-		mem := a.Memory(ctx, kv)
+		mem := a.Memory(ctx, *kv)
 		if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
 			return writeJSON(cmd.OutOrStdout(), archReport{Path: args[0], Anatomy: a, Memory: mem})
 		}

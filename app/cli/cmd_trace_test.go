@@ -73,7 +73,7 @@ func TestTraceJSON(t *testing.T) {
 // TestInspectArch: `burrow inspect --arch` names every block with its
 // attention and FFN and lists each tensor under its part.
 func TestInspectArch(t *testing.T) {
-	out, err := runCLI(t, "inspect", "--arch", round2(t, "qwen3moe-q4_k_m"), "--ctx", "128")
+	out, err := runCLI(t, "inspect", "--arch", round2(t, "qwen3moe-q4_k_m"), "--ctx", "128", "--kv-type", "f16")
 	if err != nil {
 		t.Fatal(err)
 	}

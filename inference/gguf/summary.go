@@ -3,6 +3,7 @@ package gguf
 import (
 	"math"
 	"sort"
+	"strings"
 )
 
 // Summary is what a model library or an inspector shows about a file,
@@ -214,11 +215,12 @@ var fileTypes = map[int][2]string{
 
 // Memory is an estimate of what running a model takes.
 type Memory struct {
-	Context int   `json:"context"`
-	Weights int64 `json:"weights"`  // mapped tensor data (the file's tensors)
-	KVCache int64 `json:"kv_cache"` // F32 keys and values for Context tokens
-	Compute int64 `json:"compute"`  // scratch buffers of the forward pass
-	Total   int64 `json:"total"`
+	Context int    `json:"context"`
+	Weights int64  `json:"weights"`           // mapped tensor data (the file's tensors)
+	KVCache int64  `json:"kv_cache"`          // keys and values for Context tokens (F32 unless MemoryEstimateKV says)
+	KVType  string `json:"kv_type,omitempty"` // the KV cache's type, "" for F32
+	Compute int64  `json:"compute"`           // scratch buffers of the forward pass
+	Total   int64  `json:"total"`
 }
 
 // computeBatch is the prompt batch the estimate assumes (the llama
@@ -231,17 +233,40 @@ const computeBatch = 256
 // scratch buffers, counted as the llama engine allocates them (a batch of
 // up to 256 prompt tokens, attention scores for ctx positions per head, and
 // the logits). ctx <= 0 means the model's context length.
-func (s Summary) MemoryEstimate(ctx int) Memory {
+func (s Summary) MemoryEstimate(ctx int) Memory { return s.MemoryEstimateKV(ctx, "") }
+
+// KVValueBytes is the bytes one cached value takes in a KV cache of type t,
+// as a fraction: "f32" (or "") 4/1, "f16" 2/1, "q8_0" 34/32 (a block of 32
+// int8 values and an F16 scale). ok is false for any other type.
+func KVValueBytes(t string) (num, den int, ok bool) {
+	switch strings.ToLower(t) {
+	case "", "f32":
+		return 4, 1, true
+	case "f16":
+		return 2, 1, true
+	case "q8_0":
+		return 34, 32, true
+	}
+	return 0, 0, false
+}
+
+// MemoryEstimateKV is MemoryEstimate with a KV cache of type kv ("f32",
+// "f16" or "q8_0"; anything else counts as F32).
+func (s Summary) MemoryEstimateKV(ctx int, kv string) Memory {
+	num, den, ok := KVValueBytes(kv)
+	if !ok || strings.EqualFold(kv, "f32") {
+		num, den, kv = 4, 1, ""
+	}
 	if ctx <= 0 {
 		ctx = s.ContextLength
 	}
-	m := Memory{Context: ctx, Weights: s.TensorBytes}
+	m := Memory{Context: ctx, Weights: s.TensorBytes, KVType: strings.ToLower(kv)}
 	// Computed in float64 and clamped, so absurd header values give a huge
 	// estimate rather than an overflowed one.
 	c := float64(max(ctx, 0))
 	kvDimK := float64(s.KVHeads) * float64(s.KeyLength)
 	kvDimV := float64(s.KVHeads) * float64(s.ValueLength)
-	m.KVCache = clampBytes(float64(s.Layers) * c * (kvDimK + kvDimV) * 4)
+	m.KVCache = clampBytes(float64(s.Layers) * c * (kvDimK + kvDimV) * float64(num) / float64(den))
 	if s.Layers > 0 {
 		batch := min(c, computeBatch)
 		dim, ff := float64(s.EmbeddingLength), float64(s.FeedForward)

@@ -351,7 +351,7 @@ func (a *Anatomy) Memory(ctxLen int, kv KVType) MemoryUse {
 		}
 		rows, _ := kvLayerRows(c, l, ctxLen, batch)
 		m.KVRows[l] = rows
-		m.KVLayers[l] = 2 * uint64(rows) * uint64(c.KVDim()) * kv.size()
+		m.KVLayers[l] = 2 * uint64(rows) * kv.rowBytes(c.KVDim())
 		m.KVTotal += m.KVLayers[l]
 	}
 	all := stateBytes(c, ctxLen, batch, tensor.DefaultThreads(), kv)

@@ -115,12 +115,14 @@ func (s *State) attention(l, n int) {
 
 	// Store the new keys and values, then attend: token t sees positions
 	// 0..pos0+t (the causal mask), heads grouped over the KV heads.
+	s.cache.rot.rotateQKV(q, k, v) // a quantized cache's rotation (kvrot.go)
 	s.cache.store(l, pos0, n, k, v)
 	kv, rel := s.cache.layer(l, pos0)
 	tensor.AttentionBatch(p, att, q, kv, rel, n, shape, s.attScratch)
 	if tr := s.trace; tr != nil {
 		tr.attention(s, l, pos0, n, q, kv, rel, shape)
 	}
+	s.cache.rot.unrotate(att)
 
 	// Output projection and residual.
 	s.inQ.Set(att, n)

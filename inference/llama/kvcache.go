@@ -16,6 +16,10 @@ const (
 	// KVF16 keeps them in half precision with llama.cpp's default flash
 	// attention arithmetic: half the memory, and llama.cpp's default numbers.
 	KVF16
+	// KVQ8_0 keeps them as Q8_0 blocks (34 bytes per 32 values, about half
+	// of F16) with llama.cpp's flash attention over a q8_0 cache, its
+	// "-ctk q8_0 -ctv q8_0 -fa on". The head size must be a multiple of 32.
+	KVQ8_0
 )
 
 func (t KVType) String() string {
@@ -24,31 +28,51 @@ func (t KVType) String() string {
 		return "f32"
 	case KVF16:
 		return "f16"
+	case KVQ8_0:
+		return "q8_0"
 	}
 	return fmt.Sprintf("KVType(%d)", int(t))
 }
 
-// ParseKVType reads "f32" or "f16".
+// ParseKVType reads "f32", "f16" or "q8_0".
 func ParseKVType(s string) (KVType, error) {
 	switch s {
 	case "f32", "F32":
 		return KVF32, nil
 	case "f16", "F16":
 		return KVF16, nil
+	case "q8_0", "Q8_0":
+		return KVQ8_0, nil
 	}
-	return 0, fmt.Errorf("unknown KV cache type %q (f32, f16)", s)
+	return 0, fmt.Errorf("unknown KV cache type %q (f32, f16, q8_0)", s)
 }
 
-func (t KVType) size() uint64 {
-	if t == KVF16 {
-		return 2
+// rowBytes is the memory one cache row of kvDim values takes.
+func (t KVType) rowBytes(kvDim int) uint64 {
+	switch t {
+	case KVF16:
+		return 2 * uint64(kvDim)
+	case KVQ8_0:
+		return uint64(tensor.Q8_0KVRowBytes(kvDim))
 	}
-	return 4
+	return 4 * uint64(kvDim)
+}
+
+// kind is the tensor package's name for t.
+func (t KVType) kind() tensor.KVKind {
+	switch t {
+	case KVF16:
+		return tensor.KVKindF16
+	case KVQ8_0:
+		return tensor.KVKindQ8_0
+	}
+	return tensor.KVKindF32
 }
 
 // kvCache holds the keys and values of the positions the attention still
 // needs. Each layer has one contiguous buffer for keys and one for values,
-// laid out [row][KVDim], in F32 (k, v) or F16 (k16, v16). A global layer's
+// laid out [row][KVDim], in F32 (k, v), F16 (k16, v16) or Q8_0 (k8, v8: rows
+// of rb bytes). A global layer's
 // row p is position p. A sliding-window layer whose window is much shorter
 // than the context keeps a ring of R = Window+batch positions instead, each
 // stored twice (rows p%R and p%R+R), so any R consecutive positions are
@@ -56,9 +80,12 @@ func (t KVType) size() uint64 {
 // cache: same arithmetic, window-sized memory.
 type kvCache struct {
 	kvDim    int
-	f16      bool
+	typ      KVType
+	rb       int         // bytes of a Q8_0 row
+	rot      kvRotation  // llama.cpp's rotation around a quantized cache
 	k, v     [][]float32 // per layer, F32 cache
 	k16, v16 [][]uint16  // per layer, F16 cache
+	k8, v8   [][]byte    // per layer, Q8_0 cache
 	ring     []int       // per layer: R, or 0 for a linear cache
 	window   int
 	// hw is one past the highest position written since the cache was
@@ -85,19 +112,23 @@ func kvCacheBytes(c *Config, ctxLen, batch int, t KVType) uint64 {
 		r, _ := kvLayerRows(c, l, ctxLen, batch)
 		rows += uint64(r)
 	}
-	return 2 * rows * uint64(c.KVDim()) * t.size()
+	return 2 * rows * t.rowBytes(c.KVDim())
 }
 
 func newKVCache(c *Config, ctxLen, batch int, t KVType) kvCache {
-	kc := kvCache{kvDim: c.KVDim(), f16: t == KVF16, window: c.Window}
+	kc := kvCache{kvDim: c.KVDim(), typ: t, rb: tensor.Q8_0KVRowBytes(c.KVDim()), rot: newKVRotation(c, t), window: c.Window}
 	for l := 0; l < c.Layers; l++ {
 		rows, ring := kvLayerRows(c, l, ctxLen, batch)
 		n := rows * kc.kvDim
 		kc.ring = append(kc.ring, ring)
-		if kc.f16 {
+		switch t {
+		case KVF16:
 			kc.k16 = append(kc.k16, make([]uint16, n))
 			kc.v16 = append(kc.v16, make([]uint16, n))
-		} else {
+		case KVQ8_0:
+			kc.k8 = append(kc.k8, make([]byte, rows*kc.rb))
+			kc.v8 = append(kc.v8, make([]byte, rows*kc.rb))
+		default:
 			kc.k = append(kc.k, make([]float32, n))
 			kc.v = append(kc.v, make([]float32, n))
 		}
@@ -123,9 +154,17 @@ func (kc *kvCache) store(layer, pos, n int, k, v []float32) {
 // storeRows writes n rows of keys and values at row row.
 func (kc *kvCache) storeRows(layer, row, n int, k, v []float32) {
 	d := kc.kvDim
-	if !kc.f16 {
+	switch kc.typ {
+	case KVF32:
 		copy(kc.k[layer][row*d:(row+n)*d], k[:n*d])
 		copy(kc.v[layer][row*d:(row+n)*d], v[:n*d])
+		return
+	case KVQ8_0:
+		// Whole rows at once: a row is KVHeads*HeadDim/32 blocks, none
+		// straddling two heads.
+		rb := kc.rb
+		tensor.QuantizeQ8_0KV(kc.k8[layer][row*rb:(row+n)*rb], k[:n*d])
+		tensor.QuantizeQ8_0KV(kc.v8[layer][row*rb:(row+n)*rb], v[:n*d])
 		return
 	}
 	k16, v16 := kc.k16[layer][row*d:(row+n)*d], kc.v16[layer][row*d:(row+n)*d]
@@ -144,9 +183,13 @@ func (kc *kvCache) layer(l, pos0 int) (tensor.KV, int) {
 	if r > 0 {
 		lo = max(0, pos0-kc.window+1)
 	}
-	off := lo % max(r, 1) * kc.kvDim
-	if kc.f16 {
+	row := lo % max(r, 1)
+	off := row * kc.kvDim
+	switch kc.typ {
+	case KVF16:
 		return tensor.KV{K16: kc.k16[l][off:], V16: kc.v16[l][off:]}, pos0 - lo
+	case KVQ8_0:
+		return tensor.KV{K8: kc.k8[l][row*kc.rb:], V8: kc.v8[l][row*kc.rb:]}, pos0 - lo
 	}
 	return tensor.KV{K: kc.k[l][off:], V: kc.v[l][off:]}, pos0 - lo
 }

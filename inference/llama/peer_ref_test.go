@@ -78,8 +78,10 @@ func checkPeerRef(t *testing.T, name string, tol float64) {
 		t.Fatal(err)
 	}
 	kv := llama.KVF32
-	if ref.KV == "f16" {
-		kv = llama.KVF16
+	if ref.KV != "" {
+		if kv, err = llama.ParseKVType(ref.KV); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 	}
 	s, err := m.NewStateWith(llama.StateOptions{Context: 256, Threads: 2, KV: kv})
 	if err != nil {

@@ -98,7 +98,7 @@ type State struct {
 type StateOptions struct {
 	Context int    // tokens the KV cache holds
 	Threads int    // <= 0: tensor.DefaultThreads
-	KV      KVType // KVF32 (default) or KVF16
+	KV      KVType // KVF32 (default), KVF16 or KVQ8_0
 	Batch   int    // most tokens per forward pass (<= 0: 256); a sliding-window ring keeps Window+Batch positions
 }
 
@@ -114,7 +114,7 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	}
 	return kvCacheBytes(c, ctxLen, batch, kv) + moe +
 		uint64(batch)*(perRow*4+act) +
-		tensor.AttnScratchBytes(threads, attnShape(c), ctxLen, kv == KVF16) +
+		tensor.AttnScratchBytesFor(threads, attnShape(c), ctxLen, kv.kind()) +
 		uint64(c.VocabSize)*4
 }
 
@@ -129,8 +129,11 @@ func (m *Model) NewState(ctxLen, threads int) (*State, error) {
 func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	c := &m.Config
 	ctxLen, threads := o.Context, o.Threads
-	if o.KV != KVF32 && o.KV != KVF16 {
+	if o.KV != KVF32 && o.KV != KVF16 && o.KV != KVQ8_0 {
 		return nil, fmt.Errorf("llama: unknown KV cache type %v", o.KV)
+	}
+	if o.KV == KVQ8_0 && c.HeadDim%32 != 0 {
+		return nil, fmt.Errorf("llama: a q8_0 KV cache needs a head size that is a multiple of 32, this model's is %d", c.HeadDim)
 	}
 	if ctxLen <= 0 {
 		return nil, fmt.Errorf("llama: context length %d must be positive", ctxLen)
@@ -190,7 +193,7 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		// LongRoPE's attention factor: ggml's attn_factor without YaRN's mix.
 		s.yarn = &tensor.YaRN{AttnFactor: af}
 	}
-	s.attScratch = tensor.NewAttnScratch(s.pool.Threads(), s.attShape, ctxLen, o.KV == KVF16)
+	s.attScratch = tensor.NewAttnScratchFor(s.pool.Threads(), s.attShape, ctxLen, o.KV.kind())
 	return s, nil
 }
 
@@ -215,12 +218,7 @@ func (s *State) ContextLen() int { return s.ctxLen }
 func (s *State) Len() int { return s.pos }
 
 // KV is the type of the KV cache.
-func (s *State) KV() KVType {
-	if s.cache.f16 {
-		return KVF16
-	}
-	return KVF32
-}
+func (s *State) KV() KVType { return s.cache.typ }
 
 // Threads is the number of threads the kernels run on.
 func (s *State) Threads() int { return s.pool.Threads() }

@@ -184,6 +184,10 @@ func (tr *Trace) attention(s *State, l, pos0, n int, q []float32, kv tensor.KV, 
 	qDim, kvDim := sh.Heads*hd, sh.KVHeads*hd
 	lo := pos0 - rel // the position of the view's row 0
 	L := &tr.Layers[l]
+	var kf []float32
+	if kv.K8 != nil {
+		kf = make([]float32, hd)
+	}
 	for t := 0; t < n; t++ {
 		nPos := rel + t + 1
 		first := 0
@@ -199,9 +203,14 @@ func (tr *Trace) attention(s *State, l, pos0, n int, q []float32, kv tensor.KV, 
 			for j := range row {
 				r := (first + j) * kvDim
 				var d float32
-				if kv.K != nil {
+				switch {
+				case kv.K != nil:
 					d = tensor.DotF32GGML(qh, kv.K[r+off:r+off+hd]) // the kernel's own score
-				} else {
+				case kv.K8 != nil: // Q8_0 rows: q and k are both rotated, so the dot is the plain one
+					rb, hb := tensor.Q8_0KVRowBytes(kvDim), tensor.Q8_0KVRowBytes(hd)
+					tensor.DequantizeQ8_0KV(kf, kv.K8[(first+j)*rb+(h/group)*hb:])
+					d = tensor.DotF32GGML(qh, kf)
+				default:
 					for i, k := range kv.K16[r+off : r+off+hd] {
 						d += qh[i] * tensor.F16ToF32(k)
 					}

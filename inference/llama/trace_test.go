@@ -308,13 +308,20 @@ func TestDecodeAfterTraceDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// TestTraceF16Cache: on an F16 KV cache the weights come from the F16 keys
-// and stay within rounding of the F32 cache's.
+// TestTraceF16Cache: on an F16 or Q8_0 KV cache the weights come from the
+// cache's own keys (Q8_0's rotated, as its queries are) and stay within
+// rounding of the F32 cache's.
 func TestTraceF16Cache(t *testing.T) {
+	for _, kv := range []KVType{KVF16, KVQ8_0} {
+		t.Run(kv.String(), func(t *testing.T) { testTraceCache(t, kv) })
+	}
+}
+
+func testTraceCache(t *testing.T, kvType KVType) {
 	m := loadModel(t, "models", "round2", "gemma3-f32.gguf")
 	prompt := []int{1, 72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100}
 	var traces [2]*Trace
-	for i, kv := range []KVType{KVF32, KVF16} {
+	for i, kv := range []KVType{KVF32, kvType} {
 		s, err := m.NewStateWith(StateOptions{Context: 32, Threads: 2, KV: kv})
 		if err != nil {
 			t.Fatal(err)
@@ -330,16 +337,16 @@ func TestTraceF16Cache(t *testing.T) {
 			for j, w := range traces[0].Layers[l].Attn[h] {
 				w16 := traces[1].Layers[l].Attn[h][j]
 				if (w == 0) != (w16 == 0) {
-					t.Fatalf("layer %d head %d cell %d: %g with F32, %g with F16", l, h, j, w, w16)
+					t.Fatalf("layer %d head %d cell %d: %g with F32, %g with %s", l, h, j, w, w16, kvType)
 				}
 				worst = max(worst, math.Abs(float64(w-w16)))
 			}
 		}
 	}
 	if worst > 0.02 {
-		t.Errorf("F16 cache weights differ by up to %g", worst)
+		t.Errorf("%s cache weights differ by up to %g", kvType, worst)
 	}
-	t.Logf("largest F32/F16 difference of a weight: %g", worst)
+	t.Logf("largest F32/%s difference of a weight: %g", kvType, worst)
 }
 
 // TestTraceAcrossBatchesAndRing: a prompt run in batches of 4 through a
