@@ -28,7 +28,11 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 		}
 	}
 	for l := range m.Layers {
-		s.attention(l, n)
+		if s.fam.mixer != nil {
+			s.fam.mixer(s, l, n)
+		} else {
+			s.attention(l, n)
+		}
 		s.ffn(&m.Layers[l], n)
 	}
 	s.outs3, s.mats3 = [3][]float32{}, [3]*tensor.Matrix{} // drop references

@@ -73,6 +73,8 @@ type State struct {
 	// Fixed argument arrays for MatMulMulti, so a call allocates nothing.
 	outs3 [3][]float32
 	mats3 [3]*tensor.Matrix
+
+	rec *recurrent // Gated DeltaNet state and scratch (qwen35; nil otherwise)
 }
 
 // StateOptions configure NewStateWith.
@@ -93,7 +95,7 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	if c.Experts > 0 {
 		moe = uint64(batch) * uint64(c.Experts+3*c.ExpertsUsed+c.Dim+c.ExpertsUsed*c.Dim+c.ExpertFF) * 4
 	}
-	return kvCacheBytes(c, ctxLen, batch, kv) + moe +
+	return kvCacheBytes(c, ctxLen, batch, kv) + moe + recurrentBytes(c, batch) +
 		uint64(batch)*(perRow*4+act) +
 		tensor.AttnScratchBytes(threads, attnShape(c), ctxLen, kv == KVF16) +
 		uint64(c.VocabSize)*4
@@ -162,6 +164,9 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		s.moeOut, s.moeDown = make([]float32, c.Dim), make([]float32, c.Dim)
 		s.in1Dim, s.in1FF = tensor.NewActivations(1, c.Dim), tensor.NewActivations(1, c.ExpertFF)
 	}
+	if c.SSMState > 0 {
+		s.rec = newRecurrent(c, batch)
+	}
 	s.ropeFactors = m.ropeFactorsFor(ctxLen)
 	s.attShape = attnShape(c)
 	s.attShapeLocal = s.attShape
@@ -219,9 +224,15 @@ func (s *State) Truncate(n int) int {
 		if !s.cache.keeps(n) {
 			s.pos = 0
 		}
+		if s.rec != nil { // a recurrence resumes only from a snapshot (deltanet.go)
+			s.pos = s.rec.rewind(s.pos)
+		}
 	}
 	if s.pos == 0 {
 		s.cache.hw = 0
+		if s.rec != nil {
+			s.rec.reset()
+		}
 	}
 	return s.pos
 }
@@ -240,10 +251,14 @@ func (s *State) Eval(tokens []int) ([]float32, error) {
 	if err := s.checkTokens(tokens); err != nil {
 		return nil, err
 	}
+	many := len(tokens) > 1
 	for len(tokens) > 0 {
 		n := min(len(tokens), s.batch)
 		s.forward(tokens[:n], nil, n == len(tokens))
 		tokens = tokens[n:]
+	}
+	if s.rec != nil && many { // a prompt's end: where the next turn may resume
+		s.rec.snapshot(s.pos)
 	}
 	return s.logits, nil
 }
@@ -258,10 +273,14 @@ func (s *State) EvalAll(tokens []int, out []float32) error {
 	if err := s.checkTokens(tokens); err != nil {
 		return err
 	}
+	many := len(tokens) > 1
 	for len(tokens) > 0 {
 		n := min(len(tokens), s.batch)
 		s.forward(tokens[:n], out[:n*vocab], false)
 		tokens, out = tokens[n:], out[n*vocab:]
+	}
+	if s.rec != nil && many {
+		s.rec.snapshot(s.pos)
 	}
 	return nil
 }
