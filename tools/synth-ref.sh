@@ -6,23 +6,24 @@
 # synth options (the test writes the same file again), the prompt and
 # generated ids, and the top 8 log-probabilities of every step. KV=f16 runs
 # llama.cpp with an F16 cache and flash attention (its default arithmetic),
-# which Burrow's F16 cache follows.
+# which Burrow's F16 cache follows. PROMPT replaces the prompt and TAG
+# (required with it) is added to the name.
 set -euo pipefail
 bin=$(realpath "$1") preset=$2 typ=$3 exp=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 kv=${KV:-f32}
-name="peer-$preset-$typ${exp:+-$exp}"
+name="peer-$preset-$typ${exp:+-$exp}${TAG:+-$TAG}"
 flash=false
 if [ "$kv" = f16 ]; then name="$name-kvf16" flash=true; fi
 f=$(mktemp -d)/$name.gguf
 "$bin" gguf synth --preset "$preset" --type "$typ" ${exp:+--expert-type "$exp"} --std 0.5 --seed 7 -o "$f" >/dev/null
-prompt="Once upon a time"
+prompt=${PROMPT:-Once upon a time}
 out=$(node "$here/peer/peer.mjs" greedy --model "$f" --prompt "$prompt" --n 32 --threads 2 --kv "$kv" --flash $flash --probs 8 2>/dev/null)
-python3 - "$out" "$preset" "$typ" "$exp" "$prompt" "$kv" > "$here/../inference/llama/testdata/$name.json" <<'PY'
+python3 - "$out" "$preset" "$typ" "$exp" "$prompt" "$kv" "${TAG:-}" > "$here/../inference/llama/testdata/$name.json" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
 print(json.dumps({
-    "command": ("KV=f16 " if sys.argv[6] == "f16" else "") + "tools/synth-ref.sh bin/burrowcli " + " ".join(a for a in sys.argv[2:5] if a),
+    "command": ("KV=f16 " if sys.argv[6] == "f16" else "") + ("PROMPT=... TAG=" + sys.argv[7] + " " if sys.argv[7] else "") + "tools/synth-ref.sh bin/burrowcli " + " ".join(a for a in sys.argv[2:5] if a),
     "peer": "llama.cpp (node-llama-cpp 3.21.1), CPU, " + ("F16 KV cache, flash attention" if sys.argv[6] == "f16" else "F32 KV cache, no flash attention"),
     "kv": sys.argv[6],
     "synth": {"preset": sys.argv[2], "type": sys.argv[3], "expert_type": sys.argv[4], "std": 0.5, "seed": 7},
