@@ -69,3 +69,26 @@ func TestSmallPresetsRun(t *testing.T) {
 		})
 	}
 }
+
+// The memory estimate of a qwen35 file counts a KV cache for its
+// attention layers only and the recurrent state, which does not grow.
+func TestQwen35MemoryEstimate(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "q.gguf")
+	if err := Write(p, Options{Preset: "qwen35-small", Type: gguf.TypeQ8_0}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := f.Summary()
+	// Six of eight layers: conv state 3 x (2*4*32+256) and 8 heads of 32x32.
+	if want := int64(6 * (3*(2*4*32+256) + 8*32*32) * 4); s.RecurrentLayers != 6 || s.RecurrentState != want {
+		t.Fatalf("%d recurrent layers, %d bytes of state, want 6 and %d", s.RecurrentLayers, s.RecurrentState, want)
+	}
+	a, b := s.MemoryEstimate(1024), s.MemoryEstimate(2048)
+	if kv := int64(2 * 1024 * 2 * 2 * 64 * 4); a.KVCache != kv || a.Recurrent != b.Recurrent || a.Recurrent < s.RecurrentState {
+		t.Errorf("estimate %+v at 1024 (KV want %d), %+v at 2048", a, kv, b)
+	}
+}
