@@ -249,7 +249,8 @@ func (s *State) deltaNet(l, n int) {
 
 // deltaHeads runs value heads lo..hi-1 over the current layer's tokens.
 // Head h's matrix is stored as ggml does, transposed: row j (a value
-// index) holds S[0..SSMState-1][j], so both products read rows.
+// index) holds S[0..SSMState-1][j], so both products read rows, summed
+// as ggml_vec_dot_f32 sums them (DotF32GGML, the AVX-512 build's order).
 func (s *State) deltaHeads(lo, hi int) {
 	c, r := &s.m.Config, s.rec
 	sv, hk, hv, cd, n := c.SSMState, c.SSMGroups, c.SSMHeads, r.convDim, r.curN
@@ -269,20 +270,12 @@ func (s *State) deltaHeads(lo, hi int) {
 			}
 			for j := 0; j < sv; j++ {
 				Sj := S[j*sv : (j+1)*sv]
-				var sum float32
-				for i, kv := range k {
-					sum += Sj[i] * kv
-				}
-				d := (v[j] - sum) * beta
+				d := (v[j] - tensor.DotF32GGML(Sj, k)) * beta
 				for i, kv := range k {
 					Sj[i] += kv * d
 				}
 				// o[j] reads row j after its update; rows are independent.
-				var o float32
-				for i, qv := range q {
-					o += Sj[i] * qv
-				}
-				out[j] = o * scale
+				out[j] = tensor.DotF32GGML(Sj, q) * scale
 			}
 		}
 	}
