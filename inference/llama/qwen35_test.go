@@ -3,6 +3,7 @@ package llama_test
 import (
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"burrow/inference/gguf"
@@ -173,6 +174,78 @@ func TestQwen35DecodeDoesNotAllocate(t *testing.T) {
 		s.Close()
 		if allocs != 0 {
 			t.Errorf("%s: %.1f allocations per decoded token", preset, allocs)
+		}
+	}
+}
+
+// attention.recurrent_layers, when a file has it, decides the layer kinds
+// over full_attention_interval; nextn_predict_layers MTP blocks are left
+// out of the stack (llama.cpp runs them only to draft).
+func TestQwen35LayerKeys(t *testing.T) {
+	w, fill, err := synth.Plan(synth.Options{Preset: "qwen35-tiny", Type: gguf.TypeF32, Std: 0.5, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]any{
+		"qwen35.full_attention_interval":    uint32(2), // contradicted by the list below
+		"qwen35.attention.recurrent_layers": []bool{true, true, true, false, false},
+		"qwen35.nextn_predict_layers":       uint32(1),
+		"qwen35.block_count":                uint32(5),
+	} {
+		if err := w.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "q.gguf")
+	if err := w.WriteFile(path, fill); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := llama.Load(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Config; c.Layers != 4 || c.Recur != "rrra" || !c.Recurrent(0) || c.Recurrent(3) {
+		t.Fatalf("%d layers, pattern %q", c.Layers, c.Recur)
+	}
+}
+
+// Hyperparameters the DeltaNet or the rope cannot run give errors, not panics.
+func TestQwen35BadKeys(t *testing.T) {
+	for _, c := range []struct {
+		key  string
+		val  any
+		want string
+	}{
+		{"qwen35.ssm.inner_size", uint32(7), "Gated DeltaNet"},
+		{"qwen35.ssm.group_count", uint32(3), "Gated DeltaNet"},
+		{"qwen35.ssm.conv_kernel", uint32(0), "Gated DeltaNet"},
+		{"qwen35.rope.dimension_sections", []int32{1, 0, 0, 1}, "rope sections"},
+		{"qwen35.nextn_predict_layers", uint32(4), "MTP"},
+	} {
+		w, fill, err := synth.Plan(synth.Options{Preset: "qwen35-tiny", Type: gguf.TypeF32, Seed: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Set(c.key, c.val); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "q.gguf")
+		if err := w.WriteFile(path, fill); err != nil {
+			t.Fatal(err)
+		}
+		f, err := gguf.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = llama.Load(f)
+		f.Close()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s = %v: error %v, want one about %q", c.key, c.val, err, c.want)
 		}
 	}
 }
