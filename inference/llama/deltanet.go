@@ -265,11 +265,14 @@ func (s *State) deltaHeads(lo, hi int) {
 			v := row[2*hk*sv+h*sv : 2*hk*sv+(h+1)*sv]
 			decay, beta := r.alpha[t*hv+h], r.beta[t*hv+h]
 			out := r.o[(t*hv+h)*sv : (t*hv+h+1)*sv]
-			for i := range S {
-				S[i] *= decay
-			}
 			for j := 0; j < sv; j++ {
+				// Row by row: the decay, the delta and the update of row j
+				// touch only row j, so this is ggml's whole-matrix order.
 				Sj := S[j*sv : (j+1)*sv]
+				Sj = Sj[:len(k)]
+				for i := range Sj {
+					Sj[i] *= decay
+				}
 				d := (v[j] - tensor.DotF32GGML(Sj, k)) * beta
 				for i, kv := range k {
 					Sj[i] += kv * d
