@@ -66,8 +66,8 @@ type Config struct {
 	// (ssm.time_step_rank); every FullAttnEvery-th layer is full attention
 	// (full_attention_interval) unless Recur marks the recurrent layers
 	// (attention.recurrent_layers): 'r' per recurrent layer, 'a' per
-	// attention layer (a string keeps Config comparable). SharedFF is the shared expert's width
-	// (expert_shared_feed_forward_length; 0: none).
+	// attention layer (a string keeps Config comparable). SharedFF is the
+	// shared expert's width (expert_shared_feed_forward_length; 0: none).
 	SSMConv, SSMInner, SSMState, SSMGroups, SSMHeads int
 	FullAttnEvery                                    int
 	Recur                                            string

@@ -217,6 +217,9 @@ func (s *State) Threads() int { return s.pool.Threads() }
 // rollback past the window it still holds drops everything (0): those
 // layers' keys before n are gone and only a rerun from the start restores
 // them.
+// A model with recurrent layers (qwen35) resumes from the latest snapshot
+// of its state at or before n (taken where an Eval of several tokens
+// ended), else from 0, and returns that position.
 func (s *State) Truncate(n int) int {
 	n = max(n, 0)
 	if n < s.pos {
