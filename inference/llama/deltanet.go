@@ -269,18 +269,44 @@ func (s *State) deltaHeads(lo, hi int) {
 				// Row by row: the decay, the delta and the update of row j
 				// touch only row j, so this is ggml's whole-matrix order.
 				Sj := S[j*sv : (j+1)*sv]
-				Sj = Sj[:len(k)]
-				for i := range Sj {
-					Sj[i] *= decay
-				}
+				scaleRow(Sj, decay)
 				d := (v[j] - tensor.DotF32GGML(Sj, k)) * beta
-				for i, kv := range k {
-					Sj[i] += kv * d
-				}
+				madRow(Sj, k, d)
 				// o[j] reads row j after its update; rows are independent.
 				out[j] = tensor.DotF32GGML(Sj, q) * scale
 			}
 		}
+	}
+}
+
+// scaleRow sets x *= a (ggml_vec_scale_f32), four values a step.
+func scaleRow(x []float32, a float32) {
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		x4 := x[i : i+4 : i+4]
+		x4[0] *= a
+		x4[1] *= a
+		x4[2] *= a
+		x4[3] *= a
+	}
+	for ; i < len(x); i++ {
+		x[i] *= a
+	}
+}
+
+// madRow sets y += x*a (ggml_vec_mad_f32), four values a step.
+func madRow(y, x []float32, a float32) {
+	x = x[:len(y)]
+	i := 0
+	for ; i+4 <= len(y); i += 4 {
+		y4, x4 := y[i:i+4:i+4], x[i:i+4:i+4]
+		y4[0] += x4[0] * a
+		y4[1] += x4[1] * a
+		y4[2] += x4[2] * a
+		y4[3] += x4[3] * a
+	}
+	for ; i < len(y); i++ {
+		y[i] += x[i] * a
 	}
 }
 
