@@ -260,7 +260,9 @@ func (v *archView) buildDiagram() fyne.CanvasObject {
 	for l := range a.Blocks {
 		b := &a.Blocks[l]
 		kind := "global"
-		if b.Attention == nil {
+		if b.Recurrent != nil {
+			kind = "Gated DeltaNet"
+		} else if b.Attention == nil {
 			kind = "no attention"
 		} else if b.Attention.Window > 0 {
 			kind = fmt.Sprintf("window %d", b.Attention.Window)
@@ -293,6 +295,9 @@ func (v *archView) buildDiagram() fyne.CanvasObject {
 func partText(p *llama.Part, b *llama.Block, act string) string {
 	lines := []string{p.Name}
 	switch {
+	case p.Name == llama.PartRecurrent && b != nil && b.Recurrent != nil:
+		r := b.Recurrent
+		lines = append(lines, fmt.Sprintf("Gated DeltaNet · %d heads · state %d×%d · conv %d", r.Heads, r.StateDim, r.StateDim, r.Conv))
 	case p.Name == llama.PartAttention && b != nil && b.Attention != nil:
 		at := b.Attention
 		lines = append(lines, fmt.Sprintf("%d heads · %d KV heads · head %d", at.Heads, at.KVHeads, at.HeadDim))

@@ -237,6 +237,9 @@ func printInspectReport(out io.Writer, r inspectReport) error {
 			fmt.Fprintf(w, "  %d\t%s\t%s\t%s\t%s\n", m.Context, units.IBytes(m.Weights), units.IBytes(m.KVCache), units.IBytes(m.Compute), units.IBytes(m.Total))
 		}
 		w.Flush()
+		if m := r.Memory[0]; m.Recurrent > 0 { // in TOTAL; the same at every context
+			fmt.Fprintf(out, "  total includes %s of recurrent state (%d layers, with rollback snapshots)\n", units.IBytes(m.Recurrent), s.RecurrentLayers)
+		}
 	}
 	if len(r.Tensors) > 0 {
 		fmt.Fprintln(out, "\ntensors")

@@ -55,6 +55,14 @@ type archReport struct {
 }
 
 // AttnText describes one layer's attention in a line.
+// mixerText is a block's attention, or its recurrence for a DeltaNet layer.
+func mixerText(b *llama.Block) string {
+	if r := b.Recurrent; r != nil {
+		return fmt.Sprintf("none (Gated DeltaNet: %d heads, state %dx%d, conv %d)", r.Heads, r.StateDim, r.StateDim, r.Conv)
+	}
+	return attnText(b.Attention)
+}
+
 func attnText(at *llama.AttnInfo) string {
 	if at == nil {
 		return "no attention"
@@ -118,7 +126,7 @@ func printAnatomy(w io.Writer, path string, a *llama.Anatomy, mem llama.MemoryUs
 	fmt.Fprintln(tw, "\nPART / TENSOR\tTYPE\tSHAPE\tPARAMS\tBYTES")
 	part("", a.Embedding)
 	for _, b := range a.Blocks {
-		fmt.Fprintf(tw, "Block %d\t\t\t%s\t%s\tattention: %s; FFN: %s\n", b.Layer, paramCount(b.Params), units.IBytes(b.Bytes), attnText(b.Attention), ffnText(b.FFN, a.Activation))
+		fmt.Fprintf(tw, "Block %d\t\t\t%s\t%s\tattention: %s; FFN: %s\n", b.Layer, paramCount(b.Params), units.IBytes(b.Bytes), mixerText(&b), ffnText(b.FFN, a.Activation))
 		for _, p := range b.Parts {
 			part("  ", p)
 		}

@@ -22,16 +22,21 @@ type Summary struct {
 	FileTypeID      int    `json:"file_type_id"`
 	FileTypeGuessed bool   `json:"file_type_guessed,omitempty"`
 
-	ParamCount      int64  `json:"param_count"` // elements of all tensors
-	ContextLength   int    `json:"context_length"`
-	EmbeddingLength int    `json:"embedding_length"`
-	FeedForward     int    `json:"feed_forward_length"`
-	Layers          int    `json:"layers"`
-	Heads           int    `json:"heads"`
-	KVHeads         int    `json:"kv_heads"`
-	KeyLength       int    `json:"key_length"`   // per head
-	ValueLength     int    `json:"value_length"` // per head
-	VocabSize       int    `json:"vocab_size"`
+	ParamCount      int64 `json:"param_count"` // elements of all tensors
+	ContextLength   int   `json:"context_length"`
+	EmbeddingLength int   `json:"embedding_length"`
+	FeedForward     int   `json:"feed_forward_length"`
+	Layers          int   `json:"layers"`
+	Heads           int   `json:"heads"`
+	KVHeads         int   `json:"kv_heads"`
+	KeyLength       int   `json:"key_length"`   // per head
+	ValueLength     int   `json:"value_length"` // per head
+	VocabSize       int   `json:"vocab_size"`
+	// RecurrentLayers keep a fixed-size state instead of a KV cache
+	// (qwen35's Gated DeltaNet layers); RecurrentState is its F32 bytes
+	// for one sequence, whatever the context.
+	RecurrentLayers int    `json:"recurrent_layers,omitempty"`
+	RecurrentState  int64  `json:"recurrent_state,omitempty"`
 	TokenizerModel  string `json:"tokenizer_model"`
 	TokenizerPre    string `json:"tokenizer_pre,omitempty"`
 	ChatTemplate    bool   `json:"chat_template"`
@@ -83,6 +88,22 @@ func (f *File) Summary() Summary {
 	}
 	if s.ValueLength == 0 {
 		s.ValueLength = s.KeyLength
+	}
+	if st := arch("ssm.state_size"); st > 0 && arch("ssm.time_step_rank") > 0 {
+		// Hybrid (qwen35): all but every full_attention_interval-th layer
+		// (default 4) of the main stack are recurrent.
+		every := arch("full_attention_interval")
+		if every <= 0 {
+			every = 4
+		}
+		for l := 0; l < s.Layers-arch("nextn_predict_layers"); l++ {
+			if (l+1)%every != 0 {
+				s.RecurrentLayers++
+			}
+		}
+		convDim := 2*arch("ssm.group_count")*st + arch("ssm.inner_size")
+		perLayer := int64(max(arch("ssm.conv_kernel")-1, 0))*int64(convDim) + int64(arch("ssm.time_step_rank"))*int64(st)*int64(st)
+		s.RecurrentState = int64(s.RecurrentLayers) * perLayer * 4
 	}
 	if toks, ok := f.Array("tokenizer.ggml.tokens"); ok {
 		s.VocabSize = toks.Len()
@@ -219,9 +240,16 @@ type Memory struct {
 	Weights int64  `json:"weights"`           // mapped tensor data (the file's tensors)
 	KVCache int64  `json:"kv_cache"`          // keys and values for Context tokens (F32 unless MemoryEstimateKV says)
 	KVType  string `json:"kv_type,omitempty"` // the KV cache's type, "" for F32
-	Compute int64  `json:"compute"`           // scratch buffers of the forward pass
-	Total   int64  `json:"total"`
+	// Recurrent is the recurrent layers' state (it does not grow with the
+	// context): the live one and the engine's rollback snapshots.
+	Recurrent int64 `json:"recurrent,omitempty"`
+	Compute   int64 `json:"compute"` // scratch buffers of the forward pass
+	Total     int64 `json:"total"`
 }
+
+// recurrentCopies is how many copies of a recurrent state the llama
+// engine keeps: the live one and three snapshots (its recSnapshots).
+const recurrentCopies = 4
 
 // computeBatch is the prompt batch the estimate assumes (the llama
 // engine's maxBatch).
@@ -266,7 +294,8 @@ func (s Summary) MemoryEstimateKV(ctx int, kv string) Memory {
 	c := float64(max(ctx, 0))
 	kvDimK := float64(s.KVHeads) * float64(s.KeyLength)
 	kvDimV := float64(s.KVHeads) * float64(s.ValueLength)
-	m.KVCache = clampBytes(float64(s.Layers) * c * (kvDimK + kvDimV) * float64(num) / float64(den))
+	m.KVCache = clampBytes(float64(s.Layers-s.RecurrentLayers) * c * (kvDimK + kvDimV) * float64(num) / float64(den))
+	m.Recurrent = s.RecurrentState * recurrentCopies
 	if s.Layers > 0 {
 		batch := min(c, computeBatch)
 		dim, ff := float64(s.EmbeddingLength), float64(s.FeedForward)
@@ -274,7 +303,7 @@ func (s Summary) MemoryEstimateKV(ctx int, kv string) Memory {
 		perRow := (2*dim+2*q+kvDimK+kvDimV+2*ff)*4 + (dim+q+ff)*6
 		m.Compute = clampBytes(batch*perRow + float64(s.Heads)*c*4 + float64(s.VocabSize)*4)
 	}
-	m.Total = clampBytes(float64(m.Weights) + float64(m.KVCache) + float64(m.Compute))
+	m.Total = clampBytes(float64(m.Weights) + float64(m.KVCache) + float64(m.Recurrent) + float64(m.Compute))
 	return m
 }
 

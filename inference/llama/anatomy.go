@@ -45,6 +45,8 @@ type Block struct {
 	Layer int `json:"layer"`
 	// Attention is nil for a layer without one (a recurrent layer).
 	Attention *AttnInfo `json:"attention,omitempty"`
+	// Recurrent is a Gated DeltaNet layer's state (qwen35), nil otherwise.
+	Recurrent *RecurrentInfo `json:"recurrent,omitempty"`
 	FFN       FFNInfo   `json:"ffn"`
 	Parts     []Part    `json:"parts"`
 	Params    int64     `json:"params"`
@@ -63,6 +65,14 @@ type AttnInfo struct {
 	PostNorm bool    `json:"post_norm,omitempty"`
 	Sinks    bool    `json:"sinks,omitempty"`
 	Softcap  float32 `json:"softcap,omitempty"`
+}
+
+// RecurrentInfo is a Gated DeltaNet layer: its heads, the state each keeps
+// (StateDim x StateDim) and the causal convolution's width.
+type RecurrentInfo struct {
+	Heads    int `json:"heads"`
+	StateDim int `json:"state_dim"`
+	Conv     int `json:"conv"`
 }
 
 // FFNInfo is one layer's feed-forward block.
@@ -181,6 +191,9 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 				layerParts[s.Layer] = map[string]*Part{}
 			}
 			pn := partOf(strings.TrimPrefix(s.Name, fmt.Sprintf("blk.%d.", s.Layer)))
+			if pn == PartAttention && c.Recurrent(s.Layer) {
+				pn = PartRecurrent // a DeltaNet layer's norm, qkv and gate feed its recurrence
+			}
 			if _, moe := f.Tensor(fmt.Sprintf("blk.%d.ffn_gate_inp.weight", s.Layer)); moe && pn == PartFFN && s.Kind == Norm {
 				pn = PartRouter // the FFN's norm feeds the router and the experts
 			}
@@ -232,7 +245,9 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 		}
 		sort.Slice(b.Parts, func(i, j int) bool { return partOrder[b.Parts[i].Name] < partOrder[b.Parts[j].Name] })
 		has := func(suffix string) bool { _, ok := f.Tensor(fmt.Sprintf("blk.%d.%s", l, suffix)); return ok }
-		if has("attn_q.weight") || has("attn_qkv.weight") {
+		if c.Recurrent(l) {
+			b.Recurrent = &RecurrentInfo{Heads: c.SSMHeads, StateDim: c.SSMState, Conv: c.SSMConv}
+		} else if has("attn_q.weight") || has("attn_qkv.weight") {
 			at := &AttnInfo{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, RopeBase: c.RopeBase,
 				QKNorm: has("attn_q_norm.weight"), Bias: has("attn_q.bias"), PostNorm: has("post_attention_norm.weight"),
 				Sinks: has("attn_sinks.weight"), Softcap: c.AttnSoftcap}
@@ -344,8 +359,12 @@ func (a *Anatomy) Memory(ctxLen int, kv KVType) MemoryUse {
 	m := MemoryUse{Context: ctxLen, KV: kv.String(), Weights: uint64(a.Bytes)}
 	m.KVLayers = make([]uint64, c.Layers)
 	m.KVRows = make([]int, c.Layers)
-	m.Recurrent = make([]uint64, c.Layers) // no family of the registry keeps a recurrent state yet
+	m.Recurrent = make([]uint64, c.Layers)
+	conv, ssm, _ := recLens(c)
 	for l := range m.KVLayers {
+		if a.Blocks[l].Recurrent != nil { // the live state and its snapshots, whatever the context
+			m.Recurrent[l] = 4 * uint64(conv+ssm) * (1 + recSnapshots)
+		}
 		if a.Blocks[l].Attention == nil {
 			continue
 		}
@@ -354,11 +373,12 @@ func (a *Anatomy) Memory(ctxLen int, kv KVType) MemoryUse {
 		m.KVLayers[l] = 2 * uint64(rows) * kv.rowBytes(c.KVDim())
 		m.KVTotal += m.KVLayers[l]
 	}
-	all := stateBytes(c, ctxLen, batch, tensor.DefaultThreads(), kv)
-	m.Scratch = all - min(all, kvCacheBytes(c, ctxLen, batch, kv))
+	var rec uint64
 	for _, r := range m.Recurrent {
-		m.Total += r
+		rec += r
 	}
-	m.Total += m.Weights + m.KVTotal + m.Scratch
+	all := stateBytes(c, ctxLen, batch, tensor.DefaultThreads(), kv) // KV, recurrent state and scratch
+	m.Scratch = all - min(all, kvCacheBytes(c, ctxLen, batch, kv)+rec)
+	m.Total = m.Weights + m.KVTotal + rec + m.Scratch
 	return m
 }

@@ -15,6 +15,7 @@ import (
 var familyPresets = map[string]string{
 	"qwen3moe": "qwen3moe-small", "gemma2": "gemma2-small", "gemma3": "gemma3-small",
 	"phi3": "phi3-small", "gpt-oss": "gpt-oss-tiny", "mistral3": "mistral3-tiny", "qwen3": "qwen3-small",
+	"qwen35": "qwen35-tiny", "qwen35moe": "qwen35moe-small",
 }
 
 // TestEveryFamilyDrawsAndTraces: for every family of the registry, a
@@ -79,6 +80,12 @@ func TestEveryFamilyDrawsAndTraces(t *testing.T) {
 			n := len(prompt)
 			for l, L := range tr.Layers {
 				at := a.Blocks[l].Attention
+				if a.Blocks[l].Recurrent != nil {
+					if at != nil || L.Attn != nil {
+						t.Fatalf("recurrent layer %d has attention", l)
+					}
+					continue
+				}
 				if at == nil || L.Window != at.Window {
 					t.Fatalf("layer %d: trace window %d, anatomy %+v", l, L.Window, at)
 				}

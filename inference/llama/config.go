@@ -60,6 +60,18 @@ type Config struct {
 	// 1 + AttnTempScale*ln(floor((p+AttnTempOffset)/AttnTempFloor)+1) (0: none).
 	AttnTempScale, AttnTempOffset float32
 	AttnTempFloor                 int
+	// Gated DeltaNet (qwen35, arch_qwen35.go): the recurrent layers' conv
+	// width (ssm.conv_kernel), value width (ssm.inner_size), head size
+	// (ssm.state_size), key heads (ssm.group_count) and value heads
+	// (ssm.time_step_rank); every FullAttnEvery-th layer is full attention
+	// (full_attention_interval) unless Recur marks the recurrent layers
+	// (attention.recurrent_layers): 'r' per recurrent layer, 'a' per
+	// attention layer (a string keeps Config comparable). SharedFF is the
+	// shared expert's width (expert_shared_feed_forward_length; 0: none).
+	SSMConv, SSMInner, SSMState, SSMGroups, SSMHeads int
+	FullAttnEvery                                    int
+	Recur                                            string
+	SharedFF                                         int
 }
 
 // QDim is the width of the concatenated query heads.

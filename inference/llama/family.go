@@ -41,6 +41,10 @@ type family struct {
 	// softmax-then-top-k routing of moeFFNRows.
 	moe    bool
 	moeFFN step
+	// mixer, if set, is the whole attention block of layer l (norm,
+	// token mixing, residual add) in place of attention (qwen35: Gated
+	// DeltaNet or gated attention by layer).
+	mixer func(s *State, l, n int)
 }
 
 // step is one named family-specific stage of a layer, run on the n tokens
@@ -108,6 +112,9 @@ type tensorDecl struct {
 	optional bool
 	matrix   func(m *Model, L *Layer) **tensor.Matrix // Matrix kind
 	vector   func(m *Model, L *Layer) *[]float32      // Norm and Vector kinds
+	// only, if set, says which layers hold a per-layer tensor (qwen35's
+	// recurrent and attention layers differ); nil: every layer.
+	only func(c *Config, l int) bool
 }
 
 func (d tensorDecl) perLayer() bool { return strings.Contains(d.name, "%d") }
@@ -172,7 +179,9 @@ func (f *family) specs(c *Config) []TensorSpec {
 		}
 		for l := 0; l < c.Layers; l++ {
 			for k := i; k < j; k++ {
-				out = append(out, f.spec(&decls[k], c, l))
+				if d := &decls[k]; d.only == nil || d.only(c, l) {
+					out = append(out, f.spec(d, c, l))
+				}
 			}
 		}
 		i = j

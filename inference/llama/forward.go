@@ -28,7 +28,11 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 		}
 	}
 	for l := range m.Layers {
-		s.attention(l, n)
+		if s.fam.mixer != nil {
+			s.fam.mixer(s, l, n)
+		} else {
+			s.attention(l, n)
+		}
 		s.ffn(&m.Layers[l], n)
 		if tr := s.trace; tr != nil {
 			tr.afterLayer(s, l, n)
@@ -113,16 +117,7 @@ func (s *State) attention(l, n int) {
 		s.attnTemp(q, pos0, n)
 	}
 
-	// Store the new keys and values, then attend: token t sees positions
-	// 0..pos0+t (the causal mask), heads grouped over the KV heads.
-	s.cache.rot.rotateQKV(q, k, v) // a quantized cache's rotation (kvrot.go)
-	s.cache.store(l, pos0, n, k, v)
-	kv, rel := s.cache.layer(l, pos0)
-	tensor.AttentionBatch(p, att, q, kv, rel, n, shape, s.attScratch)
-	if tr := s.trace; tr != nil {
-		tr.attention(s, l, pos0, n, q, kv, rel, shape)
-	}
-	s.cache.rot.unrotate(att)
+	s.attendCached(l, pos0, n, q, k, v, att, shape)
 
 	// Output projection and residual.
 	s.inQ.Set(att, n)
@@ -219,4 +214,20 @@ func addInto(x, y []float32) {
 	for i := range x {
 		x[i] += y[i]
 	}
+}
+
+// attendCached stores n tokens' keys and values of layer l at pos0 and
+// writes their attention to att: token t sees positions 0..pos0+t (the
+// causal mask), heads grouped over the KV heads. Every family's attention
+// ends here, so a quantized cache's rotation (kvrot.go) and the trace's
+// hook see them all.
+func (s *State) attendCached(l, pos0, n int, q, k, v, att []float32, shape tensor.AttnShape) {
+	s.cache.rot.rotateQKV(q, k, v)
+	s.cache.store(l, pos0, n, k, v)
+	kv, rel := s.cache.layer(l, pos0)
+	tensor.AttentionBatch(s.pool, att, q, kv, rel, n, shape, s.attScratch)
+	if tr := s.trace; tr != nil {
+		tr.attention(s, l, pos0, n, q, kv, rel, shape)
+	}
+	s.cache.rot.unrotate(att)
 }

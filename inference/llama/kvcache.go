@@ -99,6 +99,9 @@ var kvRingOff = false
 // kvLayerRows is the rows layer l's cache has for a context of ctxLen
 // tokens run in batches of batch, and its ring size (0: linear).
 func kvLayerRows(c *Config, l, ctxLen, batch int) (rows, ring int) {
+	if c.Recurrent(l) { // a DeltaNet layer keeps a fixed-size state instead (deltanet.go)
+		return 0, 0
+	}
 	if r := c.Window + batch; c.Local(l) && 2*r < ctxLen && !kvRingOff {
 		return 2 * r, r
 	}

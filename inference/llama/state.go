@@ -91,7 +91,8 @@ type State struct {
 	outs3 [3][]float32
 	mats3 [3]*tensor.Matrix
 
-	trace *Trace // the hooks of State.Trace (nil: off, the normal pass)
+	trace *Trace     // the hooks of State.Trace (nil: off, the normal pass)
+	rec   *recurrent // Gated DeltaNet state and scratch (qwen35; nil otherwise)
 }
 
 // StateOptions configure NewStateWith.
@@ -112,7 +113,7 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	if c.Experts > 0 {
 		moe = uint64(batch) * uint64(c.Experts+3*c.ExpertsUsed+c.Dim+c.ExpertsUsed*c.Dim+c.ExpertFF) * 4
 	}
-	return kvCacheBytes(c, ctxLen, batch, kv) + moe +
+	return kvCacheBytes(c, ctxLen, batch, kv) + moe + recurrentBytes(c, batch) +
 		uint64(batch)*(perRow*4+act) +
 		tensor.AttnScratchBytesFor(threads, attnShape(c), ctxLen, kv.kind()) +
 		uint64(c.VocabSize)*4
@@ -184,6 +185,9 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		s.moeOut, s.moeDown = make([]float32, c.Dim), make([]float32, c.Dim)
 		s.in1Dim, s.in1FF = tensor.NewActivations(1, c.Dim), tensor.NewActivations(1, c.ExpertFF)
 	}
+	if c.SSMState > 0 {
+		s.rec = newRecurrent(c, batch)
+	}
 	s.ropeFactors = m.ropeFactorsFor(ctxLen)
 	s.attShape = attnShape(c)
 	s.attShapeLocal = s.attShape
@@ -229,6 +233,9 @@ func (s *State) Threads() int { return s.pool.Threads() }
 // rollback past the window it still holds drops everything (0): those
 // layers' keys before n are gone and only a rerun from the start restores
 // them.
+// A model with recurrent layers (qwen35) resumes from the latest snapshot
+// of its state at or before n (taken where an Eval of several tokens
+// ended), else from 0, and returns that position.
 func (s *State) Truncate(n int) int {
 	n = max(n, 0)
 	if n < s.pos {
@@ -236,9 +243,15 @@ func (s *State) Truncate(n int) int {
 		if !s.cache.keeps(n) {
 			s.pos = 0
 		}
+		if s.rec != nil { // a recurrence resumes only from a snapshot (deltanet.go)
+			s.pos = s.rec.rewind(s.pos)
+		}
 	}
 	if s.pos == 0 {
 		s.cache.hw = 0
+		if s.rec != nil {
+			s.rec.reset()
+		}
 	}
 	return s.pos
 }
@@ -258,7 +271,7 @@ func (s *State) Eval(tokens []int) ([]float32, error) {
 	if err := s.checkTokens(tokens); err != nil {
 		return nil, err
 	}
-	pos0 := s.pos
+	pos0, many := s.pos, len(tokens) > 1
 	for len(tokens) > 0 {
 		n := min(len(tokens), s.batch)
 		s.forward(tokens[:n], nil, n == len(tokens))
@@ -267,6 +280,9 @@ func (s *State) Eval(tokens []int) ([]float32, error) {
 	if err := checkFinite(s.logits, len(s.logits), s.pos-1); err != nil {
 		s.Truncate(pos0)
 		return nil, err
+	}
+	if s.rec != nil && many { // a prompt's end: where the next turn may resume
+		s.rec.snapshot(s.pos)
 	}
 	return s.logits, nil
 }
@@ -281,7 +297,7 @@ func (s *State) EvalAll(tokens []int, out []float32) error {
 	if err := s.checkTokens(tokens); err != nil {
 		return err
 	}
-	pos0, all := s.pos, out[:len(tokens)*vocab]
+	pos0, all, many := s.pos, out[:len(tokens)*vocab], len(tokens) > 1
 	for len(tokens) > 0 {
 		n := min(len(tokens), s.batch)
 		s.forward(tokens[:n], out[:n*vocab], false)
@@ -290,6 +306,9 @@ func (s *State) EvalAll(tokens []int, out []float32) error {
 	if err := checkFinite(all, vocab, pos0); err != nil {
 		s.Truncate(pos0)
 		return err
+	}
+	if s.rec != nil && many {
+		s.rec.snapshot(s.pos)
 	}
 	return nil
 }

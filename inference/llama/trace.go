@@ -60,7 +60,8 @@ type TraceLayer struct {
 	// Window is the layer's sliding window (0: it sees the whole prompt).
 	Window int `json:"window"`
 	// Attn holds per query head a Bins x Bins matrix, row-major: row i is
-	// the weights the query (bin) i gives every key (bin).
+	// the weights the query (bin) i gives every key (bin). nil for a
+	// recurrent layer.
 	Attn [][]float32 `json:"attention"`
 }
 
@@ -112,6 +113,9 @@ func (s *State) Trace(tokens []int, o TraceOptions) (*Trace, []float32, error) {
 		L := &tr.Layers[l]
 		if c.Local(l) {
 			L.Window = c.Window
+		}
+		if c.Recurrent(l) {
+			continue // a DeltaNet layer has no attention weights (Attn nil), only its lens
 		}
 		L.Attn = make([][]float32, c.Heads)
 		for h := range L.Attn {

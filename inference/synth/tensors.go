@@ -1,6 +1,8 @@
 package synth
 
 import (
+	"strings"
+
 	"burrow/inference/gguf"
 	"burrow/inference/llama"
 )
@@ -14,6 +16,7 @@ const (
 	fillRopeFreqs             // Llama 3 rope factors
 	fillRopeShort             // LongRoPE factors
 	fillRopeLong
+	fillNegExp // -exp(N(0, std)): a DeltaNet's A, so every decay is below 1
 )
 
 type tensorSpec struct {
@@ -29,7 +32,11 @@ type tensorSpec struct {
 func tensorSpecs(c config) []tensorSpec {
 	lc := llama.Config{Arch: c.arch, Dim: c.Embd, HiddenDim: c.FF, Layers: c.Layers, Heads: c.Heads,
 		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.RopeSize(), VocabSize: c.nVocab,
-		Experts: c.Experts, ExpertsUsed: c.ExpertsUsed, ExpertFF: c.ExpertFF}
+		Experts: c.Experts, ExpertsUsed: c.ExpertsUsed, ExpertFF: c.ExpertFF, SharedFF: c.SharedFF}
+	if s := c.SSM; s != nil {
+		lc.SSMConv, lc.SSMState, lc.SSMGroups, lc.SSMHeads = s.Conv, s.State, s.Groups, s.Heads
+		lc.SSMInner, lc.FullAttnEvery = s.Heads*s.State, s.Every
+	}
 	decls, err := llama.Tensors(c.arch, &lc)
 	if err != nil {
 		panic(err) // resolve accepted only registered architectures
@@ -66,6 +73,9 @@ func tensorSpecs(c config) []tensorSpec {
 			}
 		case llama.Norm:
 			s.fill = fillOnes
+		}
+		if strings.HasSuffix(s.name, ".ssm_a") {
+			s.fill = fillNegExp
 		}
 		if t, ok := c.types[s.name]; ok {
 			s.typ = t
