@@ -47,10 +47,10 @@ type Block struct {
 	Attention *AttnInfo `json:"attention,omitempty"`
 	// Recurrent is a Gated DeltaNet layer's state (qwen35), nil otherwise.
 	Recurrent *RecurrentInfo `json:"recurrent,omitempty"`
-	FFN       FFNInfo   `json:"ffn"`
-	Parts     []Part    `json:"parts"`
-	Params    int64     `json:"params"`
-	Bytes     int64     `json:"bytes"`
+	FFN       FFNInfo        `json:"ffn"`
+	Parts     []Part         `json:"parts"`
+	Params    int64          `json:"params"`
+	Bytes     int64          `json:"bytes"`
 }
 
 // AttnInfo is one layer's attention.
