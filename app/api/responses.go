@@ -33,9 +33,9 @@ type responsesRequest struct {
 	Text               *struct {
 		Format *struct {
 			Type   string          `json:"type"`
-			Name   string          `json:"name"`
-			Schema json.RawMessage `json:"schema"`
-			Strict *bool           `json:"strict"`
+			Name   string          `json:"name,omitempty"`
+			Schema json.RawMessage `json:"schema,omitempty"`
+			Strict *bool           `json:"strict,omitempty"`
 		} `json:"format"`
 	} `json:"text"`
 	Metadata json.RawMessage `json:"metadata"`
@@ -399,6 +399,9 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	}
 	if present(body.ToolChoice) {
 		head.ToolChoice = body.ToolChoice
+	}
+	if tf := body.Text; tf != nil && tf.Format != nil && tf.Format.Type != "" {
+		head.Text = map[string]any{"format": tf.Format} // the format asked for, echoed as OpenAI does
 	}
 	if listGiven(body.Tools) {
 		_ = json.Unmarshal(body.Tools, &head.Tools) // checked by chatTools
