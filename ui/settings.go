@@ -128,7 +128,8 @@ func newSettingsPanel(w *Window) *settingsPanel {
 		widget.NewLabelWithStyle("Sampling", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), formBox,
 		widget.NewLabelWithStyle("Engine", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), engine, note, reload,
 		widget.NewLabelWithStyle("This model's defaults", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.defaults.object,
-		widget.NewSeparator(), w.server.form)
+		widget.NewSeparator(), w.server.form,
+		widget.NewSeparator(), w.tools.object)
 	scroll := container.NewVScroll(container.NewPadded(box))
 	p.object = container.New(fixedWidth(300), container.New(minHeight(100), scroll))
 	return p

@@ -11,6 +11,7 @@ import (
 
 	"burrow/app"
 	"burrow/app/apptest"
+	"burrow/app/mcp/mcptest"
 	"burrow/inference/toolcall"
 )
 
@@ -27,9 +28,8 @@ func chatWithServer(t *testing.T, replies ...[]string) (*app.Controller, *Host, 
 	t.Cleanup(xdg.Reload)
 
 	log := filepath.Join(dir, "calls")
-	cfg := map[string]any{"mcpServers": map[string]any{"echo": map[string]any{
-		"command": os.Args[0], "args": []string{"-test.run=^$"},
-		"env": map[string]string{"BURROW_MCP_TEST_SERVER": "echo", "BURROW_MCP_TEST_LOG": log}}}}
+	cmd, args, env := mcptest.Server(mcptest.Echo, log)
+	cfg := map[string]any{"mcpServers": map[string]any{"echo": map[string]any{"command": cmd, "args": args, "env": env}}}
 	writeJSON(t, ConfigPath(), cfg)
 	h, err := Open(ConfigPath(), nil)
 	if err != nil {

@@ -79,7 +79,7 @@ type server struct {
 // Open reads the config at path and starts its servers. The error is the
 // file's (the Host then runs nothing); a server's own trouble is in its
 // Status. onChange (may be nil) is called, on the Host's goroutines,
-// whenever a status changes.
+// whenever a status changes, until Close.
 func Open(path string, onChange func()) (*Host, error) {
 	servers, err := LoadConfig(path)
 	return Start(servers, onChange), err
@@ -131,17 +131,20 @@ func (h *Host) run(s *server) {
 	closed := h.closed
 	h.mu.Unlock()
 	h.started.Done()
+	if closed { // the app is closing: nobody is told any more
+		if session != nil {
+			session.Close()
+		}
+		return
+	}
 	h.changed()
 	if err != nil {
 		return
 	}
-	if closed {
-		session.Close()
-		return
-	}
 	werr := session.Wait()
 	h.mu.Lock()
-	if s.state == Running && !h.closed {
+	died := s.state == Running && !h.closed
+	if died {
 		if werr == nil {
 			werr = errors.New("it exited")
 		}
@@ -149,7 +152,9 @@ func (h *Host) run(s *server) {
 		h.nameToolsLocked()
 	}
 	h.mu.Unlock()
-	h.changed()
+	if died {
+		h.changed()
+	}
 }
 
 // connect starts the command and does the MCP handshake and tools/list.
@@ -356,7 +361,8 @@ func resultText(res *sdk.CallToolResult) string {
 }
 
 // Close stops every server (the app is closing): stdin closed, then a
-// signal if a server does not exit.
+// signal if a server does not exit. onChange is not called from here on
+// (the window may be gone).
 func (h *Host) Close() {
 	h.mu.Lock()
 	if h.closed {
@@ -384,7 +390,6 @@ func (h *Host) Close() {
 	}
 	wg.Wait()
 	h.started.Wait()
-	h.changed()
 }
 
 func commandLine(c ServerConfig) string {

@@ -12,26 +12,28 @@ import (
 	"testing"
 
 	"burrow/app"
+	"burrow/app/mcp/mcptest"
 )
 
-// echoServer is the config of the test binary as the echo server, logging
-// its calls to log.
+// echoServer is the test binary as an MCP server (mcptest) in mode,
+// logging its calls to log.
 func echoServer(t *testing.T, name, mode, log string) ServerConfig {
 	t.Helper()
-	return ServerConfig{Name: name, Command: os.Args[0], Args: []string{"-test.run=^$"},
-		Env: map[string]string{"BURROW_MCP_TEST_SERVER": mode, "BURROW_MCP_TEST_LOG": log}}
+	cmd, args, env := mcptest.Server(mode, log)
+	return ServerConfig{Name: name, Command: cmd, Args: args, Env: env}
 }
 
+// calls lists what the server was asked, spaces as _.
 func calls(t *testing.T, log string) []string {
 	t.Helper()
-	data, err := os.ReadFile(log)
-	if os.IsNotExist(err) {
-		return nil
-	}
+	got, err := mcptest.Calls(log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Fields(strings.ReplaceAll(string(data), " ", "_"))
+	for i := range got {
+		got[i] = strings.ReplaceAll(got[i], " ", "_")
+	}
+	return got
 }
 
 func status(h *Host, name string) Status {
