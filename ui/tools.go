@@ -44,7 +44,7 @@ func newToolsControls(w *Window) *toolsControls {
 	}
 	t.list = container.NewVBox()
 	edit := widget.NewButtonWithIcon("Edit mcp.json", theme.DocumentCreateIcon(), t.edit)
-	reload := widget.NewButtonWithIcon("Restart servers", theme.ViewRefreshIcon(), t.open)
+	reload := widget.NewButtonWithIcon("Restart", theme.ViewRefreshIcon(), t.open)
 	t.forget = widget.NewButton("Ask again for every tool", func() {
 		if err := w.c.UpdateSettings(func(s *app.Settings) { s.ToolsAlwaysAllowed = nil }); err != nil {
 			w.showError(err)
@@ -115,7 +115,9 @@ func (t *toolsControls) refresh() {
 		case mcp.Running:
 			line(fmt.Sprintf("%s: %s", s.Name, toolCount(s.Tools)), widget.MediumImportance)
 		case mcp.Failed:
-			line(fmt.Sprintf("%s: %v", s.Name, s.Err), widget.DangerImportance)
+			// The error names its server for other readers; here the line does.
+			msg := strings.TrimPrefix(s.Err.Error(), fmt.Sprintf("server %q", s.Name))
+			line(s.Name+": "+strings.TrimPrefix(msg, ": "), widget.DangerImportance)
 		default:
 			line(fmt.Sprintf("%s: %s…", s.Name, s.State), widget.LowImportance)
 		}
