@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -52,7 +53,11 @@ const (
 	maxToolsTotal     = 128      // what app/api accepts in one request too
 	maxResultBytes    = 32 << 10 // a tool's result the model reads: small models have small contexts
 	stderrTail        = 2 << 10
+	maxDescription    = 2 << 10
 )
+
+// toolName is what a tool may be called (as app/api accepts in a request).
+var toolName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
 // Host runs the configured servers: app.ToolHost over all their tools.
 type Host struct {
@@ -224,7 +229,9 @@ func (h *Host) nameToolsLocked() {
 			if seen[name] {
 				name = s.cfg.Name + "_" + t.Name
 			}
-			if seen[name] || total == maxToolsTotal {
+			// A name a template or the call parser would trip on is left out,
+			// as app/api refuses it in a request.
+			if seen[name] || total == maxToolsTotal || !toolName.MatchString(name) {
 				name = "" // left out
 			} else {
 				seen[name] = true
@@ -266,7 +273,11 @@ func (h *Host) Tools() []app.ToolSpec {
 			if err != nil || string(schema) == "null" {
 				schema = nil
 			}
-			out = append(out, app.ToolSpec{Server: s.cfg.Name, Name: s.names[i], Description: t.Description, Parameters: schema})
+			desc := t.Description
+			if len(desc) > maxDescription { // every request carries it
+				desc = strings.ToValidUTF8(desc[:maxDescription], "") + "…"
+			}
+			out = append(out, app.ToolSpec{Server: s.cfg.Name, Name: s.names[i], Description: desc, Parameters: schema})
 		}
 	}
 	return out

@@ -217,3 +217,20 @@ func TestDuplicateToolNamesGetTheServerPrefix(t *testing.T) {
 		t.Fatalf("b_echo: %q %v", got, err)
 	}
 }
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(`{"mcpServers": {"a": {"command": "x", "args": ["1"], "env": {"K": "v"}}}}`))
+	f.Add([]byte(`{"mcpServers": {"a": "b", "c": {"url": "u"}, "": {}}}`))
+	f.Add([]byte(`{"mcpServers": {"a": {"command": null, "args": {}, "env": []}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		servers, err := ParseConfig(data)
+		if err != nil && servers != nil {
+			t.Fatal("servers with a file error")
+		}
+		for _, s := range servers {
+			if s.Err == nil && s.Command == "" {
+				t.Fatalf("server %q has no command and no error", s.Name)
+			}
+		}
+	})
+}
