@@ -437,3 +437,12 @@ func PrettyArguments(args string) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// fence puts text in a Markdown code block whose fence the text cannot close.
+func fence(text, lang string) string {
+	f := "```"
+	for strings.Contains(text, f) {
+		f += "`"
+	}
+	return f + lang + "\n" + strings.TrimRight(text, "\n") + "\n" + f
+}

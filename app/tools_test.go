@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -253,5 +254,36 @@ func TestUnknownToolIsNotAsked(t *testing.T) {
 	cv, _ := c.Conversation(id)
 	if len(cv.Messages) != 4 || cv.Messages[1].ToolCalls[0].Status != ToolCallFailed || cv.Messages[3].Content != "Sorry." {
 		t.Fatalf("messages %+v", cv.Messages)
+	}
+}
+
+func TestToolTurnsExportAndImport(t *testing.T) {
+	c, _, _, id, asked := toolsChat(t, callPieces, []string{"It says hi."})
+	if err := c.Send(id, "Echo hi."); err != nil {
+		t.Fatal(err)
+	}
+	p := <-asked
+	c.DecideToolCall(id, p.Call.ID, ToolAllowOnce)
+	c.WaitReply()
+	cv, _ := c.Conversation(id)
+	md := ExportMarkdown(cv)
+	for _, want := range []string{"**Tool call: echo** (done)\n\n```json\n{\n  \"text\": \"hi\"\n}\n```", "## Tool result: echo\n\n```\necho: {\"text\":\"hi\"}\n```"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	data, err := ExportJSON(cv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseConversation(data)
+	if err != nil {
+		t.Fatalf("Burrow's own export with tool turns: %v", err)
+	}
+	if len(back.Messages) != 4 || back.Messages[1].ToolCalls[0].Arguments != `{"text":"hi"}` || back.Messages[2].ToolCallID != cv.Messages[1].ToolCalls[0].ID {
+		t.Fatalf("imported %+v", back.Messages)
+	}
+	if got := fence("a ``` b", ""); got != "````\na ``` b\n````" {
+		t.Errorf("fence %q", got)
 	}
 }
