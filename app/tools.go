@@ -31,7 +31,8 @@ type ToolSpec struct {
 
 // ToolHost runs tools: app/mcp's Host (wired by ui), fakes in tests.
 type ToolHost interface {
-	// Tools lists the tools that can be called now.
+	// Tools lists the tools that can be called now. It is called with the
+	// Controller's lock held: it must not call the Controller.
 	Tools() []ToolSpec
 	// CallTool runs a tool with its arguments (a JSON object's text) and
 	// returns its result as text; an error is the tool's failure or its
@@ -222,7 +223,7 @@ func (c *Controller) afterReply(g *generation, rep *inference.Reply) <-chan infe
 		return nil
 	}
 	m.Content += rest
-	if perr != nil {
+	if perr != nil && rep.StopReason != inference.StopCancelled { // a call cut short by Stop is no news
 		m.Notice = joinNotice(m.Notice, "the reply's tool call could not be read: "+perr.Error())
 	}
 	if len(calls) == 0 || rep.Err != nil || rep.StopReason == inference.StopCancelled {

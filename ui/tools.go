@@ -57,6 +57,12 @@ func newToolsControls(w *Window) *toolsControls {
 	t.object = container.NewVBox(
 		widget.NewLabelWithStyle("Tools (MCP)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		t.offer, t.list, container.NewHBox(edit, reload), t.forget, note)
+	// An "Always allow" click shows the button that takes it back.
+	w.c.Subscribe(func(ch app.Change) {
+		if ch.Kind == app.ChangeReplyDone {
+			fyne.Do(t.refresh)
+		}
+	})
 	t.refresh()
 	return t
 }
