@@ -3,11 +3,14 @@ package app
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"burrow/app/apptest"
+	"burrow/inference/chat"
 	"burrow/inference/toolcall"
 )
 
@@ -285,5 +288,41 @@ func TestToolTurnsExportAndImport(t *testing.T) {
 	}
 	if got := fence("a ``` b", ""); got != "````\na ``` b\n````" {
 		t.Errorf("fence %q", got)
+	}
+}
+
+// TestToolTurnsRenderInRealTemplates puts a finished tool conversation
+// (the tools, the call, its result) through the chat templates of the
+// families that call tools: each shows the tool, the call and the result.
+func TestToolTurnsRenderInRealTemplates(t *testing.T) {
+	c, eng, _, id, asked := toolsChat(t, callPieces, []string{"It says hi."})
+	if err := c.Send(id, "Echo hi."); err != nil {
+		t.Fatal(err)
+	}
+	p := <-asked
+	c.DecideToolCall(id, p.Call.ID, ToolAllowOnce)
+	c.WaitReply()
+	req := eng.Requests()[1] // the request after the result
+	for _, name := range []string{"qwen3-npm.jinja", "llama3_2-1b.jinja", "gpt-oss-20b.jinja", "ministral3-14b.jinja"} {
+		src, err := os.ReadFile(filepath.Join("..", "inference", "chat", "testdata", "templates", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if toolcall.FormatOf(string(src)) == toolcall.None {
+			t.Fatalf("%s: no tool format", name)
+		}
+		tpl, err := chat.Parse(name, string(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := tpl.Render(req.Messages, chat.RenderOptions{AddGenerationPrompt: true, BOS: "<s>", EOS: "</s>", Vars: req.TemplateVars})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, want := range []string{"Repeats the text.", `"text"`, "echo: "} { // the tool, the call's arguments, the result
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: the prompt lacks %q:\n%s", name, want, out)
+			}
+		}
 	}
 }
