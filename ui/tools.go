@@ -27,6 +27,8 @@ type toolsControls struct {
 	host    *mcp.Host
 	fileErr error // why mcp.json could not be read
 
+	running map[string]bool // servers last seen running: one that dies is told once
+
 	offer  *widget.Check
 	list   *fyne.Container // one line per server
 	forget *widget.Button  // forget the "always allow" answers
@@ -72,7 +74,7 @@ func newToolsControls(w *Window) *toolsControls {
 func (t *toolsControls) open() {
 	old := t.host
 	h, err := mcp.Open(mcp.ConfigPath(), func() { fyne.Do(t.refresh) })
-	t.host, t.fileErr = h, err
+	t.host, t.fileErr, t.running = h, err, nil
 	t.win.c.SetToolHost(h)
 	if old != nil {
 		go old.Close()
@@ -116,14 +118,20 @@ func (t *toolsControls) refresh() {
 	if len(servers) == 0 && t.fileErr == nil {
 		line("No MCP servers: add them to mcp.json.", widget.LowImportance)
 	}
+	was := t.running
+	t.running = map[string]bool{}
 	for _, s := range servers {
+		t.running[s.Name] = s.State == mcp.Running
+		if was[s.Name] && s.State == mcp.Failed {
+			t.win.showErrorTitled("An MCP server stopped", fmt.Errorf("%v. Its tools are gone until “Restart” in the settings; the chat goes on without them", s.Err))
+		}
 		switch s.State {
 		case mcp.Running:
 			line(fmt.Sprintf("%s: %s", s.Name, toolCount(s.Tools)), widget.MediumImportance)
 		case mcp.Failed:
 			// The error names its server for other readers; here the line does.
 			msg := strings.TrimPrefix(s.Err.Error(), fmt.Sprintf("server %q", s.Name))
-			line(s.Name+": "+strings.TrimPrefix(msg, ": "), widget.DangerImportance)
+			line(s.Name+": "+strings.TrimLeft(msg, ": "), widget.DangerImportance)
 		default:
 			line(fmt.Sprintf("%s: %s…", s.Name, s.State), widget.LowImportance)
 		}

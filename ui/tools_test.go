@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -188,5 +189,24 @@ func TestToolCallWindowShots(t *testing.T) {
 	capture(t, h.w, filepath.Join(dir, "tool-result.png"))
 	if !strings.Contains(h.w.chat.text(3), "it works") {
 		t.Fatal("no answer after the tool")
+	}
+}
+
+func TestServerThatDiesIsToldInTheWindow(t *testing.T) {
+	useTempXDG(t)
+	h := toolsHarness(t, "")
+	withEchoServer(t, h)
+	if _, err := h.w.tools.host.CallTool(context.Background(), "die", `{}`); err == nil {
+		t.Fatal("the dying call succeeded")
+	}
+	waitFor(t, "the death to be told", func() bool {
+		var told bool
+		fyne.DoAndWait(func() {
+			told = strings.Contains(h.w.lastNotice, `server "echo" stopped`) && containsText(h.w.tools.list, "echo: stopped")
+		})
+		return told
+	})
+	if !strings.Contains(h.w.lastNotice, "dying on request") {
+		t.Fatalf("notice %q lacks the server's last words", h.w.lastNotice)
 	}
 }
