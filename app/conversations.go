@@ -22,7 +22,7 @@ import (
 // Message is one turn of a conversation as the app keeps it: the chat
 // message plus, for replies, how it was made.
 type Message struct {
-	Role    string `json:"role"` // "user" or "assistant"
+	Role    string `json:"role"` // "user", "assistant" or "tool" (a tool's result)
 	Content string `json:"content"`
 	// Reasoning is the thinking a reply did before its answer (Content
 	// holds only the answer), and ThoughtMS how long it took.
@@ -42,6 +42,11 @@ type Message struct {
 	// them (branches.go). Files without them have no branches.
 	Alts     [][]Message `json:"alts,omitempty"`
 	AltIndex int         `json:"alt_index,omitempty"`
+	// ToolCalls are the tools a reply called (tools.go); each result is a
+	// later "tool" turn whose ToolCallID and ToolName say which call it answers.
+	ToolCalls  []ToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string     `json:"tool_call_id,omitempty"`
+	ToolName   string     `json:"tool_name,omitempty"`
 }
 
 // Choice is one generated token and its top alternatives.
@@ -144,12 +149,12 @@ func (c *Conversation) ChatMessages() []chat.Message {
 		msgs = append(msgs, chat.Message{Role: "system", Content: s})
 	}
 	for _, m := range c.Messages {
-		if m.Role == "assistant" && m.Content == "" {
+		if m.Role == "assistant" && m.Content == "" && len(m.ToolCalls) == 0 {
 			continue
 		}
 		// The reasoning goes along; each template decides whether the
 		// model sees it again (Qwen3 and gpt-oss drop it from past turns).
-		msgs = append(msgs, chat.Message{Role: m.Role, Content: m.Content, Reasoning: m.Reasoning})
+		msgs = append(msgs, m.chatMessage())
 	}
 	return msgs
 }

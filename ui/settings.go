@@ -29,6 +29,7 @@ type settingsPanel struct {
 	problem                          *widget.Label // why the fields are not saved
 	presets                          *presetBar
 	defaults                         *modelDefaultsRow // modeldefaults.go
+	scroll                           *container.Scroll
 	object                           fyne.CanvasObject
 }
 
@@ -128,9 +129,10 @@ func newSettingsPanel(w *Window) *settingsPanel {
 		widget.NewLabelWithStyle("Sampling", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), formBox,
 		widget.NewLabelWithStyle("Engine", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), engine, note, reload,
 		widget.NewLabelWithStyle("This model's defaults", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.defaults.object,
-		widget.NewSeparator(), w.server.form)
-	scroll := container.NewVScroll(container.NewPadded(box))
-	p.object = container.New(fixedWidth(300), container.New(minHeight(100), scroll))
+		widget.NewSeparator(), w.server.form,
+		widget.NewSeparator(), w.tools.object)
+	p.scroll = container.NewVScroll(container.NewPadded(box))
+	p.object = container.New(fixedWidth(300), container.New(minHeight(100), p.scroll))
 	return p
 }
 
