@@ -69,7 +69,8 @@ FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokeniz
 	FuzzRequestBodies:./app/api/ FuzzTemplate:./inference/chat/ \
 	FuzzStopMatcher:./inference/ FuzzReasoningSplitter:./inference/ FuzzPathFor:./models/ FuzzParse:./inference/toolcall/ \
 	FuzzGrammar:./inference/grammar/ FuzzJSONSchema:./inference/grammar/ FuzzImports:./app/ \
-	FuzzExtract:./internal/pdftext/ FuzzPlan:./inference/quantize/
+	FuzzExtract:./internal/pdftext/ FuzzPlan:./inference/quantize/ FuzzParseConfig:./app/mcp/ \
+	FuzzAttentionQ8_0:./inference/tensor/ FuzzMadQ8:./inference/tensor/ FuzzQ8_0x2x4ZMM:./inference/tensor/
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz: $${t%%:*}"; \
