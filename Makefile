@@ -13,7 +13,7 @@ RUN_PKGS := xvfb xauth libgl1-mesa-dri tmux
 TEST_PKGS := qemu-user
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup build run test test-arm64 vet smoke bench fuzz check-peer peer package install cross clean
+.PHONY: setup build run test test-arm64 api-clients vet smoke bench fuzz check-peer peer package install cross clean
 
 setup:
 	@missing=""; for p in $(BUILD_PKGS) $(RUN_PKGS) $(TEST_PKGS); do \
@@ -35,7 +35,7 @@ vet:
 
 # The whole suite: vet, unit and integration tests, cross-compiles of the
 # engine, then the real binary started under Xvfb.
-test: setup vet cross
+test: setup vet cross api-clients
 	$(GO) test -count=1 -timeout 15m ./...
 	$(MAKE) test-arm64
 	$(MAKE) smoke
@@ -75,6 +75,12 @@ fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz: $${t%%:*}"; \
 	  $(GO) test -run='^$$' -fuzz="^$${t%%:*}$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=200x $${t#*:} || exit 1; done
+
+# The official openai and ollama npm clients the API tests drive (git-ignored
+# folder, pinned by tools/api/package-lock.json).
+api-clients:
+	@[ -f tools/api/node_modules/openai/package.json ] && [ -f tools/api/node_modules/ollama/package.json ] || \
+	  (cd tools/api && npm ci --no-audit --no-fund)
 
 # llama.cpp as the peer, from npm's prebuilt node-llama-cpp (git-ignored folder).
 peer:

@@ -92,11 +92,13 @@ func TestToolCallRunsAfterAllowInTheWindow(t *testing.T) {
 	useTempXDG(t)
 	h := toolsHarness(t, "The tool answered: echo: Burrow digs.")
 	log := withEchoServer(t, h)
-	var reported bool
-	fyne.DoAndWait(func() { reported = containsText(h.w.tools.list, `remote servers (url) are not supported`) })
-	if !reported {
-		t.Error("the broken entry is not reported")
-	}
+	// The list is rebuilt as each server reports, so wait for the broken
+	// entry's line too.
+	waitFor(t, "the broken entry's report", func() bool {
+		var reported bool
+		fyne.DoAndWait(func() { reported = containsText(h.w.tools.list, `remote servers (url) are not supported`) })
+		return reported
+	})
 	h.load(t)
 	h.typeAndEnter("What does the echo tool say?")
 	card := h.askingCard(t)
