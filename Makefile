@@ -9,12 +9,14 @@ FUZZTIME ?= 60s
 # Debian packages Fyne's cgo needs to build, and what runs it headless.
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 RUN_PKGS := xvfb xauth libgl1-mesa-dri tmux
+# arm64 (Apple Silicon, ARM Linux) has no machine here: its engine tests run under qemu-user.
+TEST_PKGS := qemu-user
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup build run test vet smoke bench fuzz check-peer peer package install cross clean
+.PHONY: setup build run test test-arm64 api-clients vet smoke bench fuzz check-peer peer package install cross clean
 
 setup:
-	@missing=""; for p in $(BUILD_PKGS) $(RUN_PKGS); do \
+	@missing=""; for p in $(BUILD_PKGS) $(RUN_PKGS) $(TEST_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "setup: installing Debian packages:$$missing"; \
@@ -33,9 +35,19 @@ vet:
 
 # The whole suite: vet, unit and integration tests, cross-compiles of the
 # engine, then the real binary started under Xvfb.
-test: setup vet cross
+test: setup vet cross api-clients
 	$(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) test-arm64
 	$(MAKE) smoke
+
+# The engine for GOARCH=arm64 under qemu-user: every tensor test (the NEON
+# kernels against their twins, the plain twins) and the llama.cpp reference
+# tests, less the slowest peer families (ARM64_LLAMA_SKIP= runs them all:
+# about 10 minutes more under qemu on 2 cores).
+ARM64_LLAMA_SKIP ?= TestGemma2MatchesPeer|TestPhi3LongRopeMatchesPeer|TestPerplexityMatchesLlamaCpp|TestSynthModelsFiniteAndThreadIndependent|TestKVRingMatchesLinear|TestKVRingTruncate
+test-arm64:
+	@command -v qemu-aarch64 >/dev/null || { echo "test-arm64: qemu-aarch64 is missing (make setup installs qemu-user)"; exit 1; }
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -count=1 -timeout 20m -exec qemu-aarch64 -skip '$(ARM64_LLAMA_SKIP)' ./inference/tensor/ ./inference/llama/
 
 smoke: build
 	tools/smoke.sh $(BIN) "$(TESTDATA)"
@@ -50,17 +62,25 @@ cross:
 
 # Each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m for the long run).
 FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokenizer/ \
-	FuzzDotQ8_0:./inference/tensor/ FuzzDotQ4_K:./inference/tensor/ FuzzQ4Kx8:./inference/tensor/ FuzzDotQ5_K:./inference/tensor/ \
+	FuzzDotQ8_0:./inference/tensor/ FuzzDotF16:./inference/tensor/ FuzzDotQ4_K:./inference/tensor/ FuzzQ4Kx8:./inference/tensor/ FuzzDotQ5_K:./inference/tensor/ \
 	FuzzDotQ6_K:./inference/tensor/ FuzzQ2_KDot:./inference/tensor/ FuzzQ3_KDot:./inference/tensor/ \
 	FuzzIQ4_XSDot:./inference/tensor/ FuzzLegacyDot:./inference/tensor/ FuzzQ4_0SeqDot:./inference/tensor/ FuzzQ5_0x4:./inference/tensor/ FuzzQ4_0x8:./inference/tensor/ FuzzMXFP4Dot:./inference/tensor/ \
+	FuzzDotF16Tile:./inference/tensor/ FuzzHostileWeights:./inference/tensor/ \
 	FuzzRequestBodies:./app/api/ FuzzTemplate:./inference/chat/ \
 	FuzzStopMatcher:./inference/ FuzzReasoningSplitter:./inference/ FuzzPathFor:./models/ FuzzParse:./inference/toolcall/ \
 	FuzzGrammar:./inference/grammar/ FuzzJSONSchema:./inference/grammar/ FuzzImports:./app/ \
-	FuzzExtract:./internal/pdftext/ FuzzPlan:./inference/quantize/
+	FuzzExtract:./internal/pdftext/ FuzzPlan:./inference/quantize/ FuzzParseConfig:./app/mcp/ \
+	FuzzAttentionQ8_0:./inference/tensor/ FuzzMadQ8:./inference/tensor/ FuzzQ8_0x2x4ZMM:./inference/tensor/
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz: $${t%%:*}"; \
 	  $(GO) test -run='^$$' -fuzz="^$${t%%:*}$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=200x $${t#*:} || exit 1; done
+
+# The official openai and ollama npm clients the API tests drive (git-ignored
+# folder, pinned by tools/api/package-lock.json).
+api-clients:
+	@[ -f tools/api/node_modules/openai/package.json ] && [ -f tools/api/node_modules/ollama/package.json ] || \
+	  (cd tools/api && npm ci --no-audit --no-fund)
 
 # llama.cpp as the peer, from npm's prebuilt node-llama-cpp (git-ignored folder).
 peer:

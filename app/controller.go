@@ -13,6 +13,7 @@ import (
 
 	"burrow/app/remote"
 	"burrow/inference"
+	"burrow/inference/toolcall"
 	"burrow/models"
 )
 
@@ -56,6 +57,7 @@ const (
 	ChangeReplyDone                      // the reply at Index of ConvID finished
 	ChangeError                          // Err is for the user
 	ChangeServer                         // the local API server started or stopped
+	ChangeToolCall                       // a tool call of ConvID's message Index waits for the user (tools.go)
 )
 
 // Change tells listeners what changed. Listeners run on the Controller's
@@ -123,6 +125,8 @@ type Controller struct {
 	presets     []Preset // the user's (presets.go)
 	// modelDefaults are the settings each model file loads with (modeldefaults.go).
 	modelDefaults []ModelDefaults
+	tools         ToolHost     // the tools replies may call (tools.go)
+	pending       *pendingCall // the tool call waiting for the user
 }
 
 // generation is the reply in flight.
@@ -131,6 +135,9 @@ type generation struct {
 	index  int
 	cancel context.CancelFunc
 	done   chan struct{}
+	ctx    context.Context
+	stream *toolcall.Stream // reads the reply's tool calls, when tools were offered
+	rounds int              // times the reply went back to the model with tool results
 }
 
 // NewController starts the app core on engine, with the settings and the
@@ -188,6 +195,7 @@ func (c *Controller) emit(ch Change) {
 func (c *Controller) Close() {
 	c.StopServer()
 	c.Stop()
+	defer c.closeTools()
 	c.mu.Lock()
 	if c.loadCancel != nil {
 		c.loadCancel()
@@ -636,7 +644,8 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 		TemplateVars: cv.Settings.TemplateVars(),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	g := &generation{convID: id, index: len(cv.Messages) - 1, cancel: cancel, done: make(chan struct{})}
+	g := &generation{convID: id, index: len(cv.Messages) - 1, cancel: cancel, done: make(chan struct{}), ctx: ctx}
+	g.startTools(c.offerToolsLocked(&req))
 	c.gen = g
 	engine := c.engine
 	snap := cv.clone()
@@ -674,14 +683,29 @@ func (c *Controller) replyLocked(g *generation) *Message {
 func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 	defer g.cancel()
 	var rep inference.Reply
+	for events != nil { // one round, then another after tool results (tools.go)
+		rep = c.streamReply(g, events)
+		events = c.afterReply(g, &rep)
+	}
+	c.finishReply(g, &rep)
+}
+
+// streamReply follows one round of a reply's events into its message.
+func (c *Controller) streamReply(g *generation, events <-chan inference.Event) inference.Reply {
+	var rep inference.Reply
+	var shown strings.Builder // the answer as shown: tool calls held back
 	for ev := range events {
+		if ev.Kind == inference.EventPiece && !ev.Reasoning {
+			ev.Piece = g.toolPiece(ev.Piece)
+			shown.WriteString(ev.Piece)
+		}
 		c.mu.Lock()
 		rep.Add(ev)
 		m := c.replyLocked(g)
 		if m != nil {
 			switch ev.Kind {
 			case inference.EventPiece:
-				m.Content, m.Reasoning, m.Choices = rep.Text(), rep.Reasoning(), rep.Choices
+				m.Content, m.Reasoning, m.Choices = shown.String(), rep.Reasoning(), rep.Choices
 			case inference.EventDone:
 				m.StopReason, m.Stats, m.Notice = rep.StopReason, rep.Stats, rep.Notice
 			case inference.EventError:
@@ -700,6 +724,11 @@ func (c *Controller) followReply(g *generation, events <-chan inference.Event) {
 			c.emit(Change{Kind: ChangeError, ConvID: g.convID, Err: ev.Err})
 		}
 	}
+	return rep
+}
+
+// finishReply saves the finished reply and tells listeners.
+func (c *Controller) finishReply(g *generation, rep *inference.Reply) {
 	c.mu.Lock()
 	var snap *Conversation
 	var done *Message

@@ -22,7 +22,7 @@ import (
 // Message is one turn of a conversation as the app keeps it: the chat
 // message plus, for replies, how it was made.
 type Message struct {
-	Role    string `json:"role"` // "user" or "assistant"
+	Role    string `json:"role"` // "user", "assistant" or "tool" (a tool's result)
 	Content string `json:"content"`
 	// Reasoning is the thinking a reply did before its answer (Content
 	// holds only the answer), and ThoughtMS how long it took.
@@ -42,6 +42,11 @@ type Message struct {
 	// them (branches.go). Files without them have no branches.
 	Alts     [][]Message `json:"alts,omitempty"`
 	AltIndex int         `json:"alt_index,omitempty"`
+	// ToolCalls are the tools a reply called (tools.go); each result is a
+	// later "tool" turn whose ToolCallID and ToolName say which call it answers.
+	ToolCalls  []ToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string     `json:"tool_call_id,omitempty"`
+	ToolName   string     `json:"tool_name,omitempty"`
 }
 
 // Choice is one generated token and its top alternatives.
@@ -60,8 +65,9 @@ type ChatSettings struct {
 	Seed          uint64  `json:"seed"`
 	ContextLength int     `json:"context_length"`
 	Threads       int     `json:"threads"`
-	// KVType is the KV cache the next load makes: "f32" (or "") or "f16"
-	// (half the memory, llama.cpp's default arithmetic).
+	// KVType is the KV cache the next load makes: "f32" (or ""), "f16"
+	// (half the memory, llama.cpp's default arithmetic) or "q8_0" (about
+	// half of f16, llama.cpp's -ctk/-ctv q8_0).
 	KVType string `json:"kv_type,omitempty"`
 	// TopLogprobs > 0 keeps that many alternatives per generated token
 	// (the "token choices" view); 0 is off and costs nothing.
@@ -143,12 +149,12 @@ func (c *Conversation) ChatMessages() []chat.Message {
 		msgs = append(msgs, chat.Message{Role: "system", Content: s})
 	}
 	for _, m := range c.Messages {
-		if m.Role == "assistant" && m.Content == "" {
+		if m.Role == "assistant" && m.Content == "" && len(m.ToolCalls) == 0 {
 			continue
 		}
 		// The reasoning goes along; each template decides whether the
 		// model sees it again (Qwen3 and gpt-oss drop it from past turns).
-		msgs = append(msgs, chat.Message{Role: m.Role, Content: m.Content, Reasoning: m.Reasoning})
+		msgs = append(msgs, m.chatMessage())
 	}
 	return msgs
 }

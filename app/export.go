@@ -64,7 +64,14 @@ func MessageMarkdown(m Message) string {
 	if m.Role == "user" {
 		who = "You"
 	}
+	if m.Role == "tool" { // a tool's result (tools.go)
+		fmt.Fprintf(&b, "## Tool result: %s\n\n%s\n", m.ToolName, fence(m.Content, ""))
+		return b.String()
+	}
 	fmt.Fprintf(&b, "## %s\n\n%s\n", who, strings.TrimRight(m.Content, "\n"))
+	for _, tc := range m.ToolCalls {
+		fmt.Fprintf(&b, "\n**Tool call: %s** (%s)\n\n%s\n", tc.Name, tc.Status, fence(PrettyArguments(tc.Arguments), "json"))
+	}
 	var notes []string
 	if s := m.Stats; s != nil && m.Role == "assistant" {
 		notes = append(notes, fmt.Sprintf("%d tokens, %.1f tok/s", s.GenTokens, s.TokensPerSecond()))
@@ -441,8 +448,11 @@ func checkImported(cv *Conversation) error {
 		if n++; n > maxImportMessages {
 			return fmt.Errorf("it has more than %d messages", maxImportMessages)
 		}
-		if m.Role != "user" && m.Role != "assistant" {
-			return fmt.Errorf("message %d has the role %q (Burrow keeps user and assistant turns)", n, m.Role)
+		if m.Role != "user" && m.Role != "assistant" && m.Role != "tool" {
+			return fmt.Errorf("message %d has the role %q (Burrow keeps user, assistant and tool turns)", n, m.Role)
+		}
+		if m.Role == "tool" && (m.ToolCallID == "" || m.ToolName == "") {
+			return fmt.Errorf("message %d is a tool result that names no call", n)
 		}
 		return nil
 	})

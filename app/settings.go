@@ -37,6 +37,11 @@ type Settings struct {
 	RemoteURL    string `json:"remote_url,omitempty"`
 	RemoteAPIKey string `json:"remote_api_key,omitempty"`
 	RemoteModel  string `json:"remote_model,omitempty"`
+
+	// ToolsOff keeps the MCP servers' tools from the model (tools.go);
+	// ToolsAlwaysAllowed are the tools that run without asking.
+	ToolsOff           bool     `json:"tools_off,omitempty"`
+	ToolsAlwaysAllowed []string `json:"tools_always_allowed,omitempty"`
 }
 
 // DefaultSettings are used on first run.

@@ -55,6 +55,7 @@ const (
 	reqGenerate
 	reqUnload
 	reqEmbed
+	reqTrace
 )
 
 type request struct {
@@ -68,6 +69,9 @@ type request struct {
 
 	embed    EmbedRequest
 	embedOut chan embedResult // the answer of a reqEmbed (buffered)
+
+	trace    TraceRequest
+	traceOut chan traceResult // the answer of a reqTrace (buffered)
 }
 
 // NewWorker starts the inference goroutine.
@@ -214,6 +218,8 @@ func (w *Worker) serve(r *request) {
 		w.serveGenerate(r)
 	case reqEmbed:
 		w.serveEmbed(r)
+	case reqTrace:
+		w.serveTrace(r)
 	}
 }
 

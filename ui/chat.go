@@ -84,8 +84,10 @@ func (p *chatPane) show(cv *app.Conversation) {
 	p.list.RemoveAll()
 	p.views = nil
 	if cv != nil {
+		results := toolResults(cv)
 		for i, m := range cv.Messages {
 			v := newMessageView(p, i, m)
+			v.showToolCalls(cv.ID, m, results)
 			p.views = append(p.views, v)
 			p.list.Add(v.object)
 		}

@@ -29,7 +29,14 @@ func demo(w *Window, o options) int {
 		return 1
 	}
 	loaded := make(chan app.ModelState, 1)
+	asked := make(chan struct{}, 1) // a tool call waits for the user
 	w.c.Subscribe(func(ch app.Change) {
+		if ch.Kind == app.ChangeToolCall {
+			select {
+			case asked <- struct{}{}:
+			default:
+			}
+		}
 		if m := w.c.Model(); ch.Kind == app.ChangeModel && !m.Loading {
 			select {
 			case loaded <- m:
@@ -61,7 +68,14 @@ func demo(w *Window, o options) int {
 			return fail(sendErr)
 		}
 		time.Sleep(50 * time.Millisecond)
-		w.c.WaitReply()
+		// A reply that calls a tool waits for a click nobody makes here:
+		// the picture shows the call with its buttons, and Close stops it.
+		replied := make(chan struct{})
+		go func() { w.c.WaitReply(); close(replied) }()
+		select {
+		case <-replied:
+		case <-asked:
+		}
 		if cv, ok := w.c.Conversation(w.current); ok && len(cv.Messages) > 0 {
 			if e := cv.Messages[len(cv.Messages)-1].Err; e != "" {
 				return fail(errors.New(e))

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 
@@ -45,6 +46,9 @@ type messageView struct {
 	showing    bool
 	// think is a reply's reasoning, folded above the answer (nil for the user).
 	think *thinkingBlock
+	// calls holds the cards of the tools a reply called (toolcalls.go).
+	calls *fyne.Container
+	cards []*toolCallCard
 }
 
 // tokenChoicesView draws a reply's tokens with their alternatives. The
@@ -87,7 +91,9 @@ func newMessageView(p *chatPane, index int, m app.Message) *messageView {
 	content := container.NewVBox(header, v.body, v.typing)
 	if m.Role != "user" {
 		v.think = newThinkingBlock()
-		content = container.NewVBox(header, v.think.object, v.body, v.typing)
+		v.calls = container.NewVBox()
+		v.calls.Hide()
+		content = container.NewVBox(header, v.think.object, v.body, v.calls, v.typing)
 	}
 	if m.Role != "user" {
 		content.Add(v.stats)
@@ -100,6 +106,11 @@ func newMessageView(p *chatPane, index int, m app.Message) *messageView {
 		v.object = container.NewPadded(content)
 	}
 	v.set(m)
+	if m.Role == "tool" { // its result shows in the card of its call (toolcalls.go)
+		hidden := canvas.NewRectangle(color.Transparent)
+		hidden.Hide()
+		v.object = hidden
+	}
 	return v
 }
 

@@ -104,11 +104,7 @@ func defaultsLabel(d app.ModelDefaults, presets []app.Preset) string {
 	if d.ContextLength > 0 {
 		parts[0] = fmt.Sprintf("ctx %d", d.ContextLength)
 	}
-	if strings.EqualFold(d.KVType, "f16") {
-		parts = append(parts, "F16 KV")
-	} else {
-		parts = append(parts, "F32 KV")
-	}
+	parts = append(parts, kvChoice(d.KVType)+" KV")
 	if d.Threads > 0 {
 		parts = append(parts, fmt.Sprintf("%d threads", d.Threads))
 	}

@@ -1,49 +1,12 @@
 package ui
 
-import (
-	"errors"
-
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
-	"github.com/ncruces/zenity"
-)
+// ggufPatterns are the model files the open dialogs offer.
+var ggufPatterns = []string{"*.gguf", "*.GGUF"}
 
 // openModel asks for a .gguf with the platform's own file dialog (zenity)
-// and falls back to Fyne's when there is none (e.g. no zenity/kdialog on
-// Linux). The native dialog blocks, so it runs off the UI thread.
+// and falls back to Fyne's when there is none.
 func (w *Window) openModel() {
-	go func() {
-		path, err := zenity.SelectFile(
-			zenity.Title("Open a model"),
-			zenity.FileFilters{{Name: "GGUF models", Patterns: []string{"*.gguf"}, CaseFold: true}},
-		)
-		fyne.Do(func() {
-			switch {
-			case err == nil:
-				w.loadModel(path)
-			case errors.Is(err, zenity.ErrCanceled):
-			default:
-				w.openWithFyne()
-			}
-		})
-	}()
+	w.pickFile("Open a model", "GGUF models", ggufPatterns, w.loadModel)
 }
 
-func (w *Window) openWithFyne() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			w.showError(err)
-			return
-		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		w.loadModel(path)
-	}, w.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".gguf", ".GGUF"}))
-	d.Resize(fyne.NewSize(820, 560))
-	d.Show()
-}
+func (w *Window) openWithFyne() { w.fyneOpen(ggufPatterns, w.loadModel) }

@@ -29,6 +29,7 @@ type settingsPanel struct {
 	problem                          *widget.Label // why the fields are not saved
 	presets                          *presetBar
 	defaults                         *modelDefaultsRow // modeldefaults.go
+	scroll                           *container.Scroll
 	object                           fyne.CanvasObject
 }
 
@@ -85,7 +86,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.seed = intEntry("0 = random")
 	p.ctxLen = intEntry("model's, ≤ 4096")
 	p.threads = intEntry("all cores")
-	p.kvType = widget.NewSelect([]string{kvF32, kvF16}, func(string) { changed() })
+	p.kvType = widget.NewSelect([]string{kvF32, kvF16, kvQ8_0}, func(string) { changed() })
 
 	p.choices = widget.NewCheck("Keep token choices (top 5 per token)", func(bool) { changed() })
 	p.think = widget.NewCheck("Think before answering", func(bool) { changed() })
@@ -93,7 +94,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.think.Disable() // until a model whose template has the switch is loaded
 	p.think.Hide()    // a disabled tick would look like a setting that does nothing
 	heading := widget.NewLabelWithStyle("Chat settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	note := widget.NewLabel("Context length, threads and the KV cache apply when a model is loaded (F16 halves the cache's memory).")
+	note := widget.NewLabel("Context length, threads and the KV cache apply when a model is loaded (F16 halves the cache's memory, Q8_0 halves it again).")
 	note.Wrapping = fyne.TextWrapWord
 	note.Importance = widget.LowImportance
 	reload := widget.NewButtonWithIcon("Reload model", theme.ViewRefreshIcon(), func() {
@@ -128,9 +129,10 @@ func newSettingsPanel(w *Window) *settingsPanel {
 		widget.NewLabelWithStyle("Sampling", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), formBox,
 		widget.NewLabelWithStyle("Engine", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), engine, note, reload,
 		widget.NewLabelWithStyle("This model's defaults", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.defaults.object,
-		widget.NewSeparator(), w.server.form)
-	scroll := container.NewVScroll(container.NewPadded(box))
-	p.object = container.New(fixedWidth(300), container.New(minHeight(100), scroll))
+		widget.NewSeparator(), w.server.form,
+		widget.NewSeparator(), w.tools.object)
+	p.scroll = container.NewVScroll(container.NewPadded(box))
+	p.object = container.New(fixedWidth(300), container.New(minHeight(100), p.scroll))
 	return p
 }
 
@@ -158,11 +160,7 @@ func (p *settingsPanel) fill(s app.ChatSettings) {
 	p.think.SetChecked(!s.NoThinking)
 	p.ctxLen.SetText(intText(s.ContextLength))
 	p.threads.SetText(intText(s.Threads))
-	if strings.EqualFold(s.KVType, "f16") {
-		p.kvType.SetSelected(kvF16)
-	} else {
-		p.kvType.SetSelected(kvF32)
-	}
+	p.kvType.SetSelected(kvChoice(s.KVType))
 }
 
 // modelChanged offers the think switch when the model's template has one.
@@ -179,9 +177,22 @@ func (p *settingsPanel) modelChanged(m app.ModelState) {
 
 // The KV cache choices the panel offers (ChatSettings.KVType).
 const (
-	kvF32 = "F32"
-	kvF16 = "F16"
+	kvF32  = "F32"
+	kvF16  = "F16"
+	kvQ8_0 = "Q8_0"
 )
+
+// kvChoice is the panel's name for a ChatSettings.KVType ("" and unknown
+// types show as F32, the default).
+func kvChoice(t string) string {
+	switch {
+	case strings.EqualFold(t, "f16"):
+		return kvF16
+	case strings.EqualFold(t, "q8_0"):
+		return kvQ8_0
+	}
+	return kvF32
+}
 
 func intText(n int) string {
 	if n == 0 {
@@ -211,8 +222,11 @@ func (p *settingsPanel) read() (app.ChatSettings, error) {
 	s.MaxTokens = num("max tokens", p.maxTokens.Text)
 	s.ContextLength = num("context", p.ctxLen.Text)
 	s.Threads = num("threads", p.threads.Text)
-	if p.kvType.Selected == kvF16 {
+	switch p.kvType.Selected {
+	case kvF16:
 		s.KVType = "f16"
+	case kvQ8_0:
+		s.KVType = "q8_0"
 	}
 	if p.choices.Checked {
 		s.TopLogprobs = choicesTopK

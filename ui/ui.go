@@ -94,6 +94,7 @@ func Main(args []string) int {
 		w.loadModel(path)
 	}))
 	attachUnderHood(w) // Inspect and Tokens tabs (underhood.go)
+	w.tools.open()     // the MCP servers of mcp.json (tools.go); c.Close stops them
 	if inst != nil {
 		defer inst.Close()
 		go func() {

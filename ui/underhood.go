@@ -14,9 +14,9 @@ import (
 	"burrow/inference/chat"
 )
 
-// underHood holds the views that look inside the loaded model, Inspect and
-// Tokens, as two tab contents that follow the model; attachUnderHood puts
-// them in the window:
+// underHood holds the views that look inside the loaded model, Inspect,
+// Architecture and Tokens, as tab contents that follow the model;
+// attachUnderHood puts them in the window:
 //
 //	on a model change:          u.setModel(path)   ("" when none is loaded)
 //	when the Inspect tab shows: u.showInspect()    (starts the file map once)
@@ -29,14 +29,17 @@ type underHood struct {
 	vocab        func() *inference.Vocab // the loaded model's (Controller.Vocab)
 	inspectTab   *fyne.Container
 	tokensTab    *fyne.Container
+	archTab      *fyne.Container
 	path         string
 	inspect      *inspectView
+	arch         *archView
+	trace        traceFunc // runs "Run it through" (Controller.Trace; nil: none)
 	tokens       *tokensView
 	shown        bool // the Inspect tab has been shown since the model changed
 }
 
 func newUnderHood(conversation func() []chat.Message, vocab func() *inference.Vocab) *underHood {
-	u := &underHood{conversation: conversation, vocab: vocab, inspectTab: container.NewStack(), tokensTab: container.NewStack()}
+	u := &underHood{conversation: conversation, vocab: vocab, inspectTab: container.NewStack(), tokensTab: container.NewStack(), archTab: container.NewStack()}
 	u.path = "\x00" // not a path: the first setModel always builds
 	u.setModel("")
 	return u
@@ -53,7 +56,13 @@ func (u *underHood) setModel(path string) {
 		u.inspect = nil
 	}
 	u.tokens = nil
+	if u.arch != nil {
+		u.arch.close()
+		u.arch = nil
+	}
 	if path == "" {
+		u.archTab.Objects = []fyne.CanvasObject{hoodHint("Load a model to see its architecture and run a prompt through it.")}
+		u.archTab.Refresh()
 		u.inspectTab.Objects = []fyne.CanvasObject{hoodHint("Load a model to see inside its file: metadata, tensors and a map of its bytes.")}
 		u.tokensTab.Objects = []fyne.CanvasObject{hoodHint("Load a model to see how its tokenizer splits text.")}
 		u.inspectTab.Refresh()
@@ -62,10 +71,13 @@ func (u *underHood) setModel(path string) {
 	}
 	u.inspectTab.Objects = []fyne.CanvasObject{hoodHint("Reading the model file…")}
 	u.tokensTab.Objects = []fyne.CanvasObject{hoodHint("Reading the tokenizer…")}
+	u.archTab.Objects = []fyne.CanvasObject{hoodHint("Reading the architecture…")}
+	u.archTab.Refresh()
 	u.inspectTab.Refresh()
 	u.tokensTab.Refresh()
 	go func() {
 		iv, ierr := readInspectData(path)
+		an, aerr := readAnatomy(path)
 		vocab := u.vocab()
 		fyne.Do(func() {
 			if u.path != path { // another model came meanwhile
@@ -80,6 +92,13 @@ func (u *underHood) setModel(path string) {
 					u.inspect.startMap()
 				}
 			}
+			if aerr != nil {
+				u.archTab.Objects = []fyne.CanvasObject{hoodHint("Cannot draw this model's architecture: " + aerr.Error())}
+			} else {
+				u.arch = newArchView(an, u.trace, u.conversation)
+				u.archTab.Objects = []fyne.CanvasObject{u.arch.object}
+			}
+			u.archTab.Refresh()
 			if vocab == nil {
 				u.tokensTab.Objects = []fyne.CanvasObject{hoodHint("No tokenizer playground: the model's tokenizer is not available")}
 			} else {
@@ -114,7 +133,7 @@ func hoodHint(text string) fyne.CanvasObject {
 	return container.NewCenter(container.New(minWidth(420), l))
 }
 
-// attachUnderHood adds the Inspect and Tokens tabs to the window and keeps
+// attachUnderHood adds the Inspect, Architecture and Tokens tabs to the window and keeps
 // them on the loaded model and the conversation shown.
 func attachUnderHood(w *Window) *underHood {
 	c := w.Controller()
@@ -125,7 +144,9 @@ func attachUnderHood(w *Window) *underHood {
 		}
 		return cv.ChatMessages()
 	}, c.Vocab)
+	u.trace = c.Trace
 	inspectTab := w.AddTab("Inspect", theme.InfoIcon(), u.inspectTab)
+	w.AddTab("Architecture", theme.GridIcon(), u.archTab)
 	tokensTab := w.AddTab("Tokens", theme.ListIcon(), u.tokensTab)
 	prev := w.tabs.OnSelected
 	w.tabs.OnSelected = func(t *container.TabItem) {

@@ -438,7 +438,7 @@ func TestAttachUnderHoodToTheWindow(t *testing.T) {
 	before := len(h.w.tabs.Items)
 	var u *underHood
 	fyne.DoAndWait(func() { u = attachUnderHood(h.w) })
-	if len(h.w.tabs.Items) != before+2 || h.w.tabs.Items[before].Text != "Inspect" || h.w.tabs.Items[before+1].Text != "Tokens" {
+	if len(h.w.tabs.Items) != before+3 || h.w.tabs.Items[before].Text != "Inspect" || h.w.tabs.Items[before+1].Text != "Architecture" || h.w.tabs.Items[before+2].Text != "Tokens" {
 		t.Fatalf("tabs after attaching: %d", len(h.w.tabs.Items))
 	}
 	if err := h.c.LoadModel(stories(t)); err != nil {
@@ -446,16 +446,17 @@ func TestAttachUnderHoodToTheWindow(t *testing.T) {
 	}
 	hoodWait(t, "the views to follow the model", func() bool {
 		var ok bool
-		fyne.DoAndWait(func() { ok = u.inspect != nil && u.tokens != nil && u.path == stories(t) })
+		fyne.DoAndWait(func() { ok = u.inspect != nil && u.tokens != nil && u.arch != nil && u.path == stories(t) })
 		return ok
 	})
 	fyne.DoAndWait(func() { h.w.tabs.SelectIndex(before) })
 	<-u.inspect.fmap.done // selecting the tab started the map
 	fyne.DoAndWait(func() { h.w.tabs.SelectIndex(before + 1) })
+	fyne.DoAndWait(func() { h.w.tabs.SelectIndex(before + 2) })
 	h.c.Eject()
 	hoodWait(t, "the views to drop the model", func() bool {
 		var ok bool
-		fyne.DoAndWait(func() { ok = u.inspect == nil && u.path == "" })
+		fyne.DoAndWait(func() { ok = u.inspect == nil && u.arch == nil && u.path == "" })
 		return ok
 	})
 }

@@ -31,6 +31,7 @@ type Window struct {
 	chat     *chatPane
 	settings *settingsPanel
 	server   *serverControls
+	tools    *toolsControls // MCP servers (tools.go)
 	tabs     *container.AppTabs
 	dlTab    *container.TabItem
 	rightBox *fyne.Container
@@ -49,6 +50,7 @@ type Window struct {
 func NewWindow(a fyne.App, c *app.Controller) *Window {
 	w := &Window{app: a, c: c, win: a.NewWindow("Burrow")}
 	w.server = newServerControls(w) // before the bar and panel that show it
+	w.tools = newToolsControls(w)
 	w.bar = newModelBar(w)
 	w.side = newSidebar(w)
 	w.chat = newChatPane(w)
@@ -178,7 +180,7 @@ func (w *Window) apply(ch app.Change) {
 			}
 		}
 		w.side.refresh()
-	case app.ChangeConversation:
+	case app.ChangeConversation, app.ChangeToolCall:
 		if ch.ConvID == w.current {
 			cv, _ := w.c.Conversation(ch.ConvID)
 			w.chat.show(&cv)

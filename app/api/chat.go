@@ -86,7 +86,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	plan, e := planTools(&body, s.opts.Model(), &req)
+	plan, e := planTools(body.Tools, body.ToolChoice, s.opts.Model(), &req)
 	if e != nil {
 		writeError(w, e)
 		return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
 	"github.com/openai/openai-go/v3/shared"
 
 	"burrow/inference"
@@ -33,8 +34,9 @@ var clientSchemas = []string{
 }
 
 // The acceptance test: openai-go sends json_schema requests to a
-// random-weight model with Llama 3's real 128k vocabulary; every reply
-// parses and validates (10 schemas, 3 seeds each).
+// random-weight model with Llama 3's real 128k vocabulary, on chat
+// completions and as /v1/responses' text.format; every reply parses and
+// validates (10 schemas, 3 seeds each).
 func TestOpenAIGoJSONSchemaOnRandomModel(t *testing.T) {
 	vocab := testenv.Path(t, "vocab", "ggml-vocab-llama-bpe.gguf")
 	model := filepath.Join(t.TempDir(), "synth.gguf")
@@ -88,6 +90,22 @@ func TestOpenAIGoJSONSchemaOnRandomModel(t *testing.T) {
 			}
 			if seed == 1 {
 				t.Logf("schema %d (%d tokens): %s", i, resp.Usage.CompletionTokens, strings.TrimSpace(c.Message.Content))
+			}
+			// The same schema as /v1/responses' text.format (openai-go has
+			// no seed there: it goes as an extra field).
+			r, err := client.Responses.New(ctx, responses.ResponseNewParams{
+				Model: info.Name, Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("Answer in JSON.")},
+				Temperature: openai.Float(1), MaxOutputTokens: openai.Int(600),
+				Text: responses.ResponseTextConfigParam{Format: responses.ResponseFormatTextConfigParamOfJSONSchema("answer", schema)},
+			}, option.WithJSONSet("seed", seed))
+			if err != nil {
+				t.Fatalf("responses: schema %d seed %d: %v", i, seed, err)
+			}
+			if r.Status != "completed" {
+				t.Fatalf("responses: schema %d seed %d: %s", i, seed, r.RawJSON())
+			}
+			if err := validate(t, sch, r.OutputText()); err != nil {
+				t.Fatalf("responses: schema %d seed %d: %q: %v", i, seed, r.OutputText(), err)
 			}
 		}
 	}

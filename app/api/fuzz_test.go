@@ -24,12 +24,15 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"prompt":"x","raw":true,"context":[],"format":""}`,
 		`{"prompt":"a","grammar":"root ::= [a-z]{1,3}"}`,
 		`{"messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"schema":{"type":"array","items":{"enum":[1,"a"]}}}}}`,
+		`{"input":[{"role":"user","content":"x"},{"type":"function_call","call_id":"c","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"c","output":[{"type":"input_text","text":"1"}]}],"tools":[{"type":"function","name":"f"}],"tool_choice":{"type":"function","name":"f"},"stream":true}`,
+		`{"messages":[{"role":"assistant","tool_calls":[{"function":{"name":"f","arguments":{"a":1}}}]},{"role":"tool","content":"1","tool_name":"f"}],"tools":[{"type":"function","function":{"name":"f"}}]}`,
 	} {
 		for route := range routes {
 			f.Add(seed, uint8(route))
 		}
 	}
-	h := NewServer(&fakeEmbedder{FakeGen: apptest.NewFakeGen("a", "b")}, ServerOptions{Model: apptest.LoadedFake, MaxBodyBytes: 4096}).Handler()
+	// A tool-calling model whose replies hold a call, so tool paths run too.
+	h := NewServer(&fakeEmbedder{FakeGen: apptest.NewFakeGen(append([]string{"a"}, hermesCall...)...)}, ServerOptions{Model: toolModel, MaxBodyBytes: 4096}).Handler()
 	f.Fuzz(func(t *testing.T, body string, route uint8) {
 		path := routes[int(route)%len(routes)]
 		rec := httptest.NewRecorder()

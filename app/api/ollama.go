@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"burrow/inference"
 	"burrow/inference/chat"
 	"burrow/inference/grammar"
+	"burrow/inference/toolcall"
 )
 
 // Ollama's API (/api/...) on the same server and worker as the OpenAI one,
@@ -78,6 +80,102 @@ type ollamaMessage struct {
 	Content  string          `json:"content"`
 	Images   json.RawMessage `json:"images,omitempty"`
 	Thinking string          `json:"thinking,omitempty"`
+	// An assistant turn's calls; a tool turn names the function it
+	// answers (tool_name; some clients send OpenAI's tool_call_id).
+	ToolCalls  []ollamaToolCall `json:"tool_calls,omitempty"`
+	ToolName   string           `json:"tool_name,omitempty"`
+	ToolCallID string           `json:"tool_call_id,omitempty"`
+}
+
+// ollamaToolCall is a call in Ollama's shape: arguments are a JSON object,
+// not OpenAI's string holding one.
+type ollamaToolCall struct {
+	ID       string `json:"id,omitempty"`
+	Function struct {
+		Index     int             `json:"index"`
+		Name      string          `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+	} `json:"function"`
+}
+
+func ollamaCalls(calls []toolcall.Call) []ollamaToolCall {
+	out := make([]ollamaToolCall, len(calls))
+	for i, c := range calls {
+		out[i].Function.Index, out[i].Function.Name = i, c.Name
+		out[i].Function.Arguments = json.RawMessage(c.Arguments) // the parsers hand back a JSON object's text
+		if !json.Valid(out[i].Function.Arguments) {
+			out[i].Function.Arguments = json.RawMessage("{}")
+		}
+	}
+	return out
+}
+
+// ollamaChatMessages turns Ollama's messages into the template's. Ollama's
+// calls carry no ids and its tool turns only a name, so the calls get ids
+// and each tool turn answers the next unanswered call before it.
+func ollamaChatMessages(in []ollamaMessage) ([]chat.Message, *apiError) {
+	msgs := make([]chat.Message, 0, len(in))
+	var open []chat.ToolCall // the latest assistant turn's calls not yet answered
+	for i, m := range in {
+		if e := ollamaUnsupported(m.Images); e != nil {
+			return nil, e
+		}
+		cm := chatMessageIn{Role: m.Role, ToolCallID: m.ToolCallID, Name: m.ToolName}
+		if m.Role == "tool" && cm.ToolCallID == "" && len(open) > 0 {
+			k := -1 // the first open call, or the first of the function named
+			for j, c := range open {
+				if c.Name == cm.Name || cm.Name == "" {
+					k = j
+					break
+				}
+			}
+			if k >= 0 {
+				cm.ToolCallID, cm.Name = open[k].ID, open[k].Name
+			}
+		}
+		if m.Role == "tool" && cm.ToolCallID == "" && cm.Name == "" {
+			cm.Name = "tool" // a result with no call before it: still the tool's turn
+		}
+		msg, e := cm.toChat(i)
+		if e != nil {
+			return nil, e
+		}
+		msg.Content = m.Content
+		for j, c := range m.ToolCalls {
+			param := "messages[" + strconv.Itoa(i) + "].tool_calls[" + strconv.Itoa(j) + "]"
+			if c.Function.Name == "" {
+				return nil, badRequest(param, "a tool call needs a function name")
+			}
+			args := bytes.TrimSpace(c.Function.Arguments)
+			var s string
+			switch {
+			case len(args) == 0 || bytes.Equal(args, []byte("null")):
+				args = []byte("{}")
+			case json.Unmarshal(args, &s) == nil: // OpenAI's string form
+				args = []byte(s)
+			}
+			id := c.ID
+			if id == "" {
+				id = "call_" + strconv.Itoa(i) + "_" + strconv.Itoa(j)
+			}
+			msg.ToolCalls = append(msg.ToolCalls, chat.ToolCall{ID: id, Name: c.Function.Name, Arguments: string(args)})
+		}
+		switch {
+		case len(msg.ToolCalls) > 0:
+			open = append([]chat.ToolCall(nil), msg.ToolCalls...)
+		case msg.Role == "tool":
+			for k, c := range open {
+				if c.ID == msg.ToolCallID {
+					open = append(open[:k:k], open[k+1:]...)
+					break
+				}
+			}
+		default:
+			open = nil
+		}
+		msgs = append(msgs, msg)
+	}
+	return msgs, nil
 }
 
 type ollamaChatRequest struct {
@@ -345,10 +443,6 @@ func (s *Server) handleOllamaChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stream := body.Stream == nil || *body.Stream // Ollama streams unless told not to
-	if present(body.Tools) && !bytes.Equal(bytes.TrimSpace(body.Tools), []byte("[]")) {
-		writeOllamaError(w, badRequest("tools", "tools (function calling) are not supported yet"))
-		return
-	}
 	req, e := ollamaRequest(body.Options, body.Model, stream, body.Format)
 	if e != nil {
 		writeOllamaError(w, e)
@@ -363,23 +457,17 @@ func (s *Server) handleOllamaChat(w http.ResponseWriter, r *http.Request) {
 		writeOK(w, ollamaReply{Model: body.Model, CreatedAt: time.Now().UTC(), Message: &ollamaMessage{Role: "assistant"}, Done: true, DoneReason: "load"})
 		return
 	}
-	msgs := make([]chat.Message, 0, len(body.Messages))
-	for i, m := range body.Messages {
-		if e := ollamaUnsupported(m.Images); e != nil {
-			writeOllamaError(w, e)
-			return
-		}
-		in := chatMessageIn{Role: m.Role}
-		msg, e := in.toChat(i)
-		if e != nil {
-			writeOllamaError(w, e)
-			return
-		}
-		msg.Content = m.Content
-		msgs = append(msgs, msg)
+	if req.Messages, e = ollamaChatMessages(body.Messages); e != nil {
+		writeOllamaError(w, e)
+		return
 	}
-	req.Messages = msgs
-	s.ollamaReply(w, r, body.Model, req, stream, func(text string) ollamaReply {
+	// Ollama has no tool_choice: the model decides (auto).
+	plan, e := planTools(body.Tools, nil, s.opts.Model(), &req)
+	if e != nil {
+		writeOllamaError(w, e)
+		return
+	}
+	s.ollamaReply(w, r, body.Model, req, stream, plan, func(text string) ollamaReply {
 		return ollamaReply{Message: &ollamaMessage{Role: "assistant", Content: text}}
 	})
 }
@@ -429,14 +517,15 @@ func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
 		}
 		req.Messages = append(req.Messages, chat.Message{Role: "user", Content: body.Prompt})
 	}
-	s.ollamaReply(w, r, body.Model, req, stream, func(text string) ollamaReply {
+	s.ollamaReply(w, r, body.Model, req, stream, nil, func(text string) ollamaReply {
 		return ollamaReply{Response: &text}
 	})
 }
 
 // ollamaReply runs req and writes its reply, streamed as NDJSON lines or
-// whole; part makes the line for a piece of text.
-func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model string, req inference.GenerateRequest, stream bool, part func(string) ollamaReply) {
+// whole; part makes the line for a piece of text. With tools (plan), the
+// calls are read out of the reply into message.tool_calls.
+func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model string, req inference.GenerateRequest, stream bool, plan *toolPlan, part func(string) ollamaReply) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	info, e := s.resolveModel(model)
@@ -477,7 +566,15 @@ func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model strin
 				writeOllamaError(w, errGeneration(orUnknown(ev.Err)))
 				return
 			case inference.EventDone:
-				writeOK(w, last(ev, rep.Text()))
+				text, calls := rep.Text(), []toolcall.Call(nil)
+				if plan != nil {
+					text, calls = plan.parseReply(text)
+				}
+				o := last(ev, text)
+				if len(calls) > 0 {
+					o.Message.ToolCalls = ollamaCalls(calls)
+				}
+				writeOK(w, o)
 				return
 			}
 		}
@@ -498,10 +595,18 @@ func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model strin
 		}
 		return true
 	}
+	var calls *toolcall.Stream
+	if plan != nil {
+		calls = toolcall.NewStream(plan.format)
+	}
 	for ev := range eventsFrom(first, ch) {
 		switch ev.Kind {
 		case inference.EventPiece:
-			if ev.Piece != "" && !send(line(ev.Piece)) {
+			piece := ev.Piece
+			if calls != nil && !ev.Reasoning {
+				piece = calls.Feed(piece) // held while it may be a call
+			}
+			if piece != "" && !send(line(piece)) {
 				return
 			}
 		case inference.EventError:
@@ -509,6 +614,20 @@ func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model strin
 			send(map[string]string{"error": errGeneration(orUnknown(ev.Err)).Message})
 			return
 		case inference.EventDone:
+			if calls != nil {
+				// As Ollama does: the calls in a line of their own, then done.
+				rest, made, err := calls.Finish()
+				if rest != "" && !send(line(rest)) {
+					return
+				}
+				if err == nil && len(made) > 0 {
+					o := line("")
+					o.Message.ToolCalls = ollamaCalls(made)
+					if !send(o) {
+						return
+					}
+				}
+			}
 			send(last(ev, ""))
 			return
 		}

@@ -80,7 +80,10 @@ func TestResponsesTextFormat(t *testing.T) {
 	ts := newTestServer(t, gen, ServerOptions{})
 	for _, f := range []string{`{"type":"json_object"}`, `{"type":"json_schema","name":"x","strict":true,"schema":{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}}`} {
 		status, _, b := call(t, "POST", ts.URL+"/v1/responses", `{"input":"x","text":{"format":`+f+`}}`, nil)
-		if status != 200 || gen.LastRequest().Grammar == nil {
+		echo := decode[struct {
+			Text struct{ Format struct{ Type, Name string } }
+		}](t, b).Text.Format
+		if status != 200 || gen.LastRequest().Grammar == nil || !strings.Contains(f, `"type":"`+echo.Type+`"`) || (echo.Type == "json_schema" && echo.Name != "x") {
 			t.Errorf("%s: %d %s", f, status, b)
 		}
 	}

@@ -49,19 +49,19 @@ func listGiven(raw json.RawMessage) bool {
 // planTools checks tools and tool_choice against the loaded model and sets
 // req up: the template's tools variable, and for a forced call its grammar.
 // A nil plan means the reply is plain text.
-func planTools(c *chatRequest, info *inference.ModelInfo, req *inference.GenerateRequest) (*toolPlan, *apiError) {
-	choice, named, e := toolChoice(c.ToolChoice)
+func planTools(toolsRaw, choiceRaw json.RawMessage, info *inference.ModelInfo, req *inference.GenerateRequest) (*toolPlan, *apiError) {
+	choice, named, e := toolChoice(choiceRaw)
 	if e != nil {
 		return nil, e
 	}
-	if !listGiven(c.Tools) {
+	if !listGiven(toolsRaw) {
 		if choice == "required" || named != "" {
-			return nil, badRequest("tool_choice", "tool_choice %q needs tools", c.ToolChoice)
+			return nil, badRequest("tool_choice", "tool_choice %q needs tools", choiceRaw)
 		}
 		return nil, nil
 	}
 	var defs []toolDef
-	if err := json.Unmarshal(c.Tools, &defs); err != nil {
+	if err := json.Unmarshal(toolsRaw, &defs); err != nil {
 		return nil, badRequest("tools", "tools must be an array of {\"type\": \"function\", \"function\": {...}}")
 	}
 	if len(defs) > maxTools {
@@ -102,7 +102,7 @@ func planTools(c *chatRequest, info *inference.ModelInfo, req *inference.Generat
 	if format == toolcall.None {
 		return nil, badRequest("tools", "the chat template of %s has no tool calling; load a model whose template takes tools (Qwen, Llama 3.1+, Mistral, gpt-oss)", ModelID(info))
 	}
-	tools, err := chat.JSONValue(c.Tools)
+	tools, err := chat.JSONValue(toolsRaw)
 	if err != nil {
 		return nil, badRequest("tools", "%v", err)
 	}

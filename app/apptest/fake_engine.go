@@ -24,6 +24,13 @@ type FakeEngine struct {
 	// Reasoning splits Pieces into reasoning and answer as the worker does
 	// (ThinkTags with ThinkingPieces); the zero value has no reasoning.
 	Reasoning inference.ReasoningFormat
+	// Replies, when set, script the replies in turn: the n-th Generate
+	// plays Replies[n] (Pieces once they run out), so a test can answer a
+	// tool result differently from the call.
+	Replies [][]string
+	// ToolFormat is the loaded model's inference.ModelInfo.ToolFormat (a
+	// toolcall.Format; 0: the template takes no tools).
+	ToolFormat int
 
 	mu       sync.Mutex
 	vocab    *inference.Vocab // of the loaded path, when it is a real GGUF
@@ -68,6 +75,7 @@ func (f *FakeEngine) Load(ctx context.Context, path string, opts inference.LoadO
 		f.mu.Unlock()
 		info := &inference.ModelInfo{
 			Path: path, Name: strings.TrimSuffix(name, ".gguf"), Architecture: "llama", ContextLength: ctxLen, Fingerprint: "fake",
+			ToolFormat: f.ToolFormat,
 		}
 		if f.Reasoning.Syntax == inference.ReasoningThinkTags {
 			info.Reasoning, info.ThinkSwitch = "think", true
@@ -80,6 +88,10 @@ func (f *FakeEngine) Load(ctx context.Context, path string, opts inference.LoadO
 // Generate streams Pieces, stopping early when ctx is cancelled.
 func (f *FakeEngine) Generate(ctx context.Context, req inference.GenerateRequest) <-chan inference.Event {
 	f.mu.Lock()
+	pieces := f.Pieces
+	if n := len(f.requests); n < len(f.Replies) {
+		pieces = f.Replies[n]
+	}
 	f.requests = append(f.requests, req)
 	f.mu.Unlock()
 	ch := make(chan inference.Event)
@@ -100,7 +112,7 @@ func (f *FakeEngine) Generate(ctx context.Context, req inference.GenerateRequest
 		if req.TemplateVars["enable_thinking"] == false {
 			split = newReasoningEvents(inference.ReasoningFormat{})
 		}
-		for i, p := range f.Pieces {
+		for i, p := range pieces {
 			if f.Gate != nil {
 				select {
 				case <-f.Gate:

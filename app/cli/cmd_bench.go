@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"burrow/inference"
+	"burrow/inference/llama"
 	"burrow/inference/sample"
 	"burrow/inference/tensor"
 )
@@ -28,6 +29,15 @@ type benchOutput struct {
 	TGTPS        float64 `json:"tg_tps"`
 	PeakRSSBytes int64   `json:"peak_rss_bytes"`
 	Kernels      string  `json:"kernels"` // the kernel set that ran (avx2+avx512vnni, avx2, plain)
+	Kernel       string  `json:"kernel"`  // the same, under the name the speed issue asks for
+	Ctx          int     `json:"ctx"`     // context tokens before the decoded ones (the prompt)
+	KV           string  `json:"kv_type"` // the KV cache type (f32, f16, q8_0)
+	// With --bandwidth: the machine's streaming read of the mapped file with
+	// all threads, what one decoded token reads of the weights, and decode
+	// speed as a fraction of that read.
+	ReadGBps       float64 `json:"read_gbps,omitempty"`
+	DecodeGBps     float64 `json:"decode_gbps,omitempty"`
+	DecodeFraction float64 `json:"decode_fraction,omitempty"`
 }
 
 func newBenchCmd() *cobra.Command {
@@ -37,6 +47,8 @@ func newBenchCmd() *cobra.Command {
 		threads              int
 		asJSON               bool
 		cpuProfile           string
+		bandwidth            bool
+		kv                   llama.KVType
 	)
 	cmd := &cobra.Command{
 		Use:   "bench --model FILE.gguf",
@@ -52,7 +64,7 @@ func newBenchCmd() *cobra.Command {
 				return fmt.Errorf("bench: --prompt-tokens must be at least 1 and --gen-tokens not negative")
 			}
 			t0 := time.Now()
-			m, st, done, err := loadState(modelPath, inference.LoadOptions{ContextLength: promptTokens + genTok + 1, Threads: threads})
+			m, st, done, err := loadState(modelPath, inference.LoadOptions{ContextLength: promptTokens + genTok + 1, Threads: threads, KV: kv})
 			if err != nil {
 				return err
 			}
@@ -105,13 +117,25 @@ func newBenchCmd() *cobra.Command {
 				Model: filepath.Base(modelPath), Threads: st.Threads(), LoadMS: durationMS(load),
 				PPTokens: promptTokens, PPTPS: perSecond(promptTokens, pp),
 				TGTokens: genTok, TGTPS: perSecond(genTok, tg),
-				PeakRSSBytes: peakRSS(), Kernels: tensor.Kernels(),
+				PeakRSSBytes: peakRSS(), Kernels: tensor.Kernels(), Kernel: tensor.Kernels(), Ctx: promptTokens,
+				KV: kv.String(),
+			}
+			if bandwidth {
+				o.ReadGBps = readBandwidth(st.Threads()) / 1e9
+				o.DecodeGBps = float64(decodeBytes(m.File)) * o.TGTPS / 1e9
+				if o.ReadGBps > 0 {
+					o.DecodeFraction = o.DecodeGBps / o.ReadGBps
+				}
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), o)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s, %d threads, %s kernels: load %.0f ms, pp%d %.1f tok/s, tg%d %.1f tok/s, peak RSS %.1f MiB\n",
-				o.Model, o.Threads, o.Kernels, o.LoadMS, o.PPTokens, o.PPTPS, o.TGTokens, o.TGTPS, float64(o.PeakRSSBytes)/(1<<20))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s, %d threads, %s kernels, %s KV: load %.0f ms, pp%d %.1f tok/s, tg%d %.1f tok/s, peak RSS %.1f MiB\n",
+				o.Model, o.Threads, o.Kernels, o.KV, o.LoadMS, o.PPTokens, o.PPTPS, o.TGTokens, o.TGTPS, float64(o.PeakRSSBytes)/(1<<20))
+			if bandwidth {
+				fmt.Fprintf(cmd.OutOrStdout(), "read %.1f GB/s with %d threads; decode reads %.1f GB/s of weights (%.0f%% of it)\n",
+					o.ReadGBps, o.Threads, o.DecodeGBps, 100*o.DecodeFraction)
+			}
 			return nil
 		},
 	}
@@ -121,6 +145,8 @@ func newBenchCmd() *cobra.Command {
 	fl.IntVar(&genTok, "gen-tokens", 32, "tokens to generate one at a time")
 	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object")
+	fl.BoolVar(&bandwidth, "bandwidth", false, "also measure a streaming read of 1 GiB with all threads and give decode as a fraction of it")
+	addKVFlag(cmd, &kv, llama.KVF32, kvHelp)
 	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the pp and tg runs to this file (go tool pprof)")
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"burrow/inference/gguf"
+	"burrow/inference/llama"
 	"burrow/internal/units"
 )
 
@@ -27,6 +28,7 @@ const arrayPreview = 8
 func newInspectCmd() *cobra.Command {
 	var asJSON bool
 	var ctx int
+	var kv llama.KVType
 	cmd := &cobra.Command{
 		Use:   "inspect FILE.gguf",
 		Short: "Show what a GGUF file holds: summary, quant mix, memory, tensors, metadata",
@@ -37,7 +39,7 @@ func newInspectCmd() *cobra.Command {
 				return err
 			}
 			defer f.Close()
-			rep := buildInspectReport(args[0], f, ctx)
+			rep := buildInspectReportKV(args[0], f, ctx, kv.String())
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), rep)
 			}
@@ -46,7 +48,9 @@ func newInspectCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().IntVar(&ctx, "ctx", 0, "also estimate the memory for this context length")
-	addMapFlag(cmd) // --map OUT.png (cmd_inspect_map.go)
+	addKVFlag(cmd, &kv, llama.KVF32, "KV cache type the memory estimate assumes: f32, f16 or q8_0")
+	addMapFlag(cmd)       // --map OUT.png (cmd_inspect_map.go)
+	addArchFlag(cmd, &kv) // --arch (cmd_inspect_arch.go)
 	return cmd
 }
 
@@ -80,16 +84,22 @@ type inspectKV struct {
 }
 
 func buildInspectReport(path string, f *gguf.File, ctx int) inspectReport {
+	return buildInspectReportKV(path, f, ctx, "f32")
+}
+
+// buildInspectReportKV is buildInspectReport with the memory estimated for
+// a KV cache of type kv.
+func buildInspectReportKV(path string, f *gguf.File, ctx int, kv string) inspectReport {
 	s := f.Summary()
 	rep := inspectReport{Path: path, Summary: s, Layout: f.Layout}
 	rep.FileName, _ = gguf.ParseFileName(path)
 	// A file without tensors (a vocabulary) does not run: no estimate.
 	if s.ContextLength > 0 && s.TensorCount > 0 {
-		rep.Memory = append(rep.Memory, s.MemoryEstimate(s.ContextLength))
+		rep.Memory = append(rep.Memory, s.MemoryEstimateKV(s.ContextLength, kv))
 	}
 	for _, c := range []int{min(s.ContextLength, defaultRunContext), ctx} {
 		if c > 0 && s.TensorCount > 0 && !hasContext(rep.Memory, c) {
-			rep.Memory = append(rep.Memory, s.MemoryEstimate(c))
+			rep.Memory = append(rep.Memory, s.MemoryEstimateKV(c, kv))
 		}
 	}
 	rep.Tensors = make([]inspectTensor, 0, len(f.Tensors))
@@ -218,11 +228,18 @@ func printInspectReport(out io.Writer, r inspectReport) error {
 	}
 	if len(r.Memory) > 0 {
 		fmt.Fprintln(out, "\nmemory to run (estimate)")
-		fmt.Fprintln(w, "  CONTEXT\tWEIGHTS\tKV CACHE (F32)\tCOMPUTE\tTOTAL")
+		kvName := "F32"
+		if t := r.Memory[0].KVType; t != "" {
+			kvName = strings.ToUpper(t)
+		}
+		fmt.Fprintf(w, "  CONTEXT\tWEIGHTS\tKV CACHE (%s)\tCOMPUTE\tTOTAL\n", kvName)
 		for _, m := range r.Memory {
 			fmt.Fprintf(w, "  %d\t%s\t%s\t%s\t%s\n", m.Context, units.IBytes(m.Weights), units.IBytes(m.KVCache), units.IBytes(m.Compute), units.IBytes(m.Total))
 		}
 		w.Flush()
+		if m := r.Memory[0]; m.Recurrent > 0 { // in TOTAL; the same at every context
+			fmt.Fprintf(out, "  total includes %s of recurrent state (%d layers, with rollback snapshots)\n", units.IBytes(m.Recurrent), s.RecurrentLayers)
+		}
 	}
 	if len(r.Tensors) > 0 {
 		fmt.Fprintln(out, "\ntensors")

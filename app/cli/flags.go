@@ -70,7 +70,7 @@ func (s *samplerFlags) seededParams() (sample.Params, error) {
 }
 
 // kvHelp documents --kv-type the same way wherever it appears.
-const kvHelp = "KV cache type: f32, or f16 (half the memory, llama.cpp's default arithmetic)"
+const kvHelp = "KV cache type: f32, f16 (half the memory, llama.cpp's default arithmetic) or q8_0 (about a quarter, llama.cpp's -ctk/-ctv q8_0)"
 
 // addKVFlag declares --kv-type, which fills a LoadOptions.KV (def first).
 func addKVFlag(cmd *cobra.Command, kv *llama.KVType, def llama.KVType, help string) {

@@ -613,67 +613,36 @@ func decodeScalars(et ValueType, b []byte, n int) any {
 		copy(out, b)
 		return out
 	case ValInt8:
-		out := make([]int8, n)
-		for i := range out {
-			out[i] = int8(b[i])
-		}
-		return out
+		return scalars(b, n, 1, func(b []byte) int8 { return int8(b[0]) })
 	case ValBool:
-		out := make([]bool, n)
-		for i := range out {
-			out[i] = b[i] != 0
-		}
-		return out
+		return scalars(b, n, 1, func(b []byte) bool { return b[0] != 0 })
 	case ValUint16:
-		out := make([]uint16, n)
-		for i := range out {
-			out[i] = le.Uint16(b[2*i:])
-		}
-		return out
+		return scalars(b, n, 2, le.Uint16)
 	case ValInt16:
-		out := make([]int16, n)
-		for i := range out {
-			out[i] = int16(le.Uint16(b[2*i:]))
-		}
-		return out
+		return scalars(b, n, 2, func(b []byte) int16 { return int16(le.Uint16(b)) })
 	case ValUint32:
-		out := make([]uint32, n)
-		for i := range out {
-			out[i] = le.Uint32(b[4*i:])
-		}
-		return out
+		return scalars(b, n, 4, le.Uint32)
 	case ValInt32:
-		out := make([]int32, n)
-		for i := range out {
-			out[i] = int32(le.Uint32(b[4*i:]))
-		}
-		return out
+		return scalars(b, n, 4, func(b []byte) int32 { return int32(le.Uint32(b)) })
 	case ValFloat32:
-		out := make([]float32, n)
-		for i := range out {
-			out[i] = math.Float32frombits(le.Uint32(b[4*i:]))
-		}
-		return out
+		return scalars(b, n, 4, func(b []byte) float32 { return math.Float32frombits(le.Uint32(b)) })
 	case ValUint64:
-		out := make([]uint64, n)
-		for i := range out {
-			out[i] = le.Uint64(b[8*i:])
-		}
-		return out
+		return scalars(b, n, 8, le.Uint64)
 	case ValInt64:
-		out := make([]int64, n)
-		for i := range out {
-			out[i] = int64(le.Uint64(b[8*i:]))
-		}
-		return out
+		return scalars(b, n, 8, func(b []byte) int64 { return int64(le.Uint64(b)) })
 	case ValFloat64:
-		out := make([]float64, n)
-		for i := range out {
-			out[i] = math.Float64frombits(le.Uint64(b[8*i:]))
-		}
-		return out
+		return scalars(b, n, 8, func(b []byte) float64 { return math.Float64frombits(le.Uint64(b)) })
 	}
 	return nil
+}
+
+// scalars decodes n little-endian values of size bytes each.
+func scalars[T any](b []byte, n, size int, get func([]byte) T) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = get(b[size*i:])
+	}
+	return out
 }
 
 func (d *decoder) tensorInfo() (TensorInfo, error) {

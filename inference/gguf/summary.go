@@ -3,6 +3,7 @@ package gguf
 import (
 	"math"
 	"sort"
+	"strings"
 )
 
 // Summary is what a model library or an inspector shows about a file,
@@ -21,16 +22,21 @@ type Summary struct {
 	FileTypeID      int    `json:"file_type_id"`
 	FileTypeGuessed bool   `json:"file_type_guessed,omitempty"`
 
-	ParamCount      int64  `json:"param_count"` // elements of all tensors
-	ContextLength   int    `json:"context_length"`
-	EmbeddingLength int    `json:"embedding_length"`
-	FeedForward     int    `json:"feed_forward_length"`
-	Layers          int    `json:"layers"`
-	Heads           int    `json:"heads"`
-	KVHeads         int    `json:"kv_heads"`
-	KeyLength       int    `json:"key_length"`   // per head
-	ValueLength     int    `json:"value_length"` // per head
-	VocabSize       int    `json:"vocab_size"`
+	ParamCount      int64 `json:"param_count"` // elements of all tensors
+	ContextLength   int   `json:"context_length"`
+	EmbeddingLength int   `json:"embedding_length"`
+	FeedForward     int   `json:"feed_forward_length"`
+	Layers          int   `json:"layers"`
+	Heads           int   `json:"heads"`
+	KVHeads         int   `json:"kv_heads"`
+	KeyLength       int   `json:"key_length"`   // per head
+	ValueLength     int   `json:"value_length"` // per head
+	VocabSize       int   `json:"vocab_size"`
+	// RecurrentLayers keep a fixed-size state instead of a KV cache
+	// (qwen35's Gated DeltaNet layers); RecurrentState is its F32 bytes
+	// for one sequence, whatever the context.
+	RecurrentLayers int    `json:"recurrent_layers,omitempty"`
+	RecurrentState  int64  `json:"recurrent_state,omitempty"`
 	TokenizerModel  string `json:"tokenizer_model"`
 	TokenizerPre    string `json:"tokenizer_pre,omitempty"`
 	ChatTemplate    bool   `json:"chat_template"`
@@ -82,6 +88,22 @@ func (f *File) Summary() Summary {
 	}
 	if s.ValueLength == 0 {
 		s.ValueLength = s.KeyLength
+	}
+	if st := arch("ssm.state_size"); st > 0 && arch("ssm.time_step_rank") > 0 {
+		// Hybrid (qwen35): all but every full_attention_interval-th layer
+		// (default 4) of the main stack are recurrent.
+		every := arch("full_attention_interval")
+		if every <= 0 {
+			every = 4
+		}
+		for l := 0; l < s.Layers-arch("nextn_predict_layers"); l++ {
+			if (l+1)%every != 0 {
+				s.RecurrentLayers++
+			}
+		}
+		convDim := 2*arch("ssm.group_count")*st + arch("ssm.inner_size")
+		perLayer := int64(max(arch("ssm.conv_kernel")-1, 0))*int64(convDim) + int64(arch("ssm.time_step_rank"))*int64(st)*int64(st)
+		s.RecurrentState = int64(s.RecurrentLayers) * perLayer * 4
 	}
 	if toks, ok := f.Array("tokenizer.ggml.tokens"); ok {
 		s.VocabSize = toks.Len()
@@ -214,12 +236,20 @@ var fileTypes = map[int][2]string{
 
 // Memory is an estimate of what running a model takes.
 type Memory struct {
-	Context int   `json:"context"`
-	Weights int64 `json:"weights"`  // mapped tensor data (the file's tensors)
-	KVCache int64 `json:"kv_cache"` // F32 keys and values for Context tokens
-	Compute int64 `json:"compute"`  // scratch buffers of the forward pass
-	Total   int64 `json:"total"`
+	Context int    `json:"context"`
+	Weights int64  `json:"weights"`           // mapped tensor data (the file's tensors)
+	KVCache int64  `json:"kv_cache"`          // keys and values for Context tokens (F32 unless MemoryEstimateKV says)
+	KVType  string `json:"kv_type,omitempty"` // the KV cache's type, "" for F32
+	// Recurrent is the recurrent layers' state (it does not grow with the
+	// context): the live one and the engine's rollback snapshots.
+	Recurrent int64 `json:"recurrent,omitempty"`
+	Compute   int64 `json:"compute"` // scratch buffers of the forward pass
+	Total     int64 `json:"total"`
 }
+
+// recurrentCopies is how many copies of a recurrent state the llama
+// engine keeps: the live one and three snapshots (its recSnapshots).
+const recurrentCopies = 4
 
 // computeBatch is the prompt batch the estimate assumes (the llama
 // engine's maxBatch).
@@ -231,17 +261,41 @@ const computeBatch = 256
 // scratch buffers, counted as the llama engine allocates them (a batch of
 // up to 256 prompt tokens, attention scores for ctx positions per head, and
 // the logits). ctx <= 0 means the model's context length.
-func (s Summary) MemoryEstimate(ctx int) Memory {
+func (s Summary) MemoryEstimate(ctx int) Memory { return s.MemoryEstimateKV(ctx, "") }
+
+// KVValueBytes is the bytes one cached value takes in a KV cache of type t,
+// as a fraction: "f32" (or "") 4/1, "f16" 2/1, "q8_0" 34/32 (a block of 32
+// int8 values and an F16 scale). ok is false for any other type.
+func KVValueBytes(t string) (num, den int, ok bool) {
+	switch strings.ToLower(t) {
+	case "", "f32":
+		return 4, 1, true
+	case "f16":
+		return 2, 1, true
+	case "q8_0":
+		return 34, 32, true
+	}
+	return 0, 0, false
+}
+
+// MemoryEstimateKV is MemoryEstimate with a KV cache of type kv ("f32",
+// "f16" or "q8_0"; anything else counts as F32).
+func (s Summary) MemoryEstimateKV(ctx int, kv string) Memory {
+	num, den, ok := KVValueBytes(kv)
+	if !ok || strings.EqualFold(kv, "f32") {
+		num, den, kv = 4, 1, ""
+	}
 	if ctx <= 0 {
 		ctx = s.ContextLength
 	}
-	m := Memory{Context: ctx, Weights: s.TensorBytes}
+	m := Memory{Context: ctx, Weights: s.TensorBytes, KVType: strings.ToLower(kv)}
 	// Computed in float64 and clamped, so absurd header values give a huge
 	// estimate rather than an overflowed one.
 	c := float64(max(ctx, 0))
 	kvDimK := float64(s.KVHeads) * float64(s.KeyLength)
 	kvDimV := float64(s.KVHeads) * float64(s.ValueLength)
-	m.KVCache = clampBytes(float64(s.Layers) * c * (kvDimK + kvDimV) * 4)
+	m.KVCache = clampBytes(float64(s.Layers-s.RecurrentLayers) * c * (kvDimK + kvDimV) * float64(num) / float64(den))
+	m.Recurrent = s.RecurrentState * recurrentCopies
 	if s.Layers > 0 {
 		batch := min(c, computeBatch)
 		dim, ff := float64(s.EmbeddingLength), float64(s.FeedForward)
@@ -249,7 +303,7 @@ func (s Summary) MemoryEstimate(ctx int) Memory {
 		perRow := (2*dim+2*q+kvDimK+kvDimV+2*ff)*4 + (dim+q+ff)*6
 		m.Compute = clampBytes(batch*perRow + float64(s.Heads)*c*4 + float64(s.VocabSize)*4)
 	}
-	m.Total = clampBytes(float64(m.Weights) + float64(m.KVCache) + float64(m.Compute))
+	m.Total = clampBytes(float64(m.Weights) + float64(m.KVCache) + float64(m.Recurrent) + float64(m.Compute))
 	return m
 }
 

@@ -40,6 +40,17 @@ func TestMemoryEstimate(t *testing.T) {
 	if full := s.MemoryEstimate(0); full.Context != 131072 || full.KVCache != 32*m.KVCache {
 		t.Errorf("at the model's context: %+v", full)
 	}
+	// F16 halves the cache, Q8_0 takes 34 bytes per 32 values.
+	if f16 := s.MemoryEstimateKV(4096, "f16"); f16.KVCache != 128<<20 || f16.KVType != "f16" {
+		t.Errorf("F16 cache: %+v", f16)
+	}
+	if q8 := s.MemoryEstimateKV(4096, "Q8_0"); q8.KVCache != 256<<20/4/32*34 || q8.KVType != "q8_0" ||
+		q8.Total != q8.Weights+q8.KVCache+q8.Compute {
+		t.Errorf("Q8_0 cache: %+v", q8)
+	}
+	if x := s.MemoryEstimateKV(4096, "q4_0"); x.KVCache != m.KVCache || x.KVType != "" {
+		t.Errorf("unknown type counts as F32: %+v", x)
+	}
 	if v := (Summary{}).MemoryEstimate(100); v.Total != 0 {
 		t.Errorf("vocab-only file needs %d", v.Total)
 	}

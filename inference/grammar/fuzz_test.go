@@ -82,6 +82,11 @@ func fuzzWalk(t *testing.T, g *Grammar, seed uint64) {
 			}
 			t.Fatalf("mask: %v", err)
 		}
+		// Bounded time per token: one mask does at most maxOpWork
+		// expansion steps, whatever the grammar (past it, ErrTooComplex).
+		if c.m.e.opWork > maxOpWork {
+			t.Fatalf("a mask did %d expansion steps, over the %d limit", c.m.e.opWork, maxOpWork)
+		}
 		var ok []int
 		for id, l := range logits {
 			if l == 0 {

@@ -37,7 +37,7 @@ func matches(t testing.TB, g *Grammar, s string) bool {
 
 func TestLlamaCppExamplesParse(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.gbnf")
-	if err != nil || len(files) < 7 {
+	if err != nil || len(files) < 8 {
 		t.Fatalf("example grammars missing: %v %v", files, err)
 	}
 	cases := map[string]struct{ good, bad []string }{
@@ -60,6 +60,11 @@ func TestLlamaCppExamplesParse(t *testing.T) {
 		"japanese.gbnf": {good: []string{"こんにちは 世界"}, bad: []string{"hello", "こんにちは  世界"}},
 		"english.gbnf":  {good: []string{"Hello, world!"}, bad: []string{"héllo"}},
 		"json_arr.gbnf": {good: []string{"[\n1,\n\"a\"]"}, bad: []string{"[1]"}},
+		"c.gbnf": {
+			good: []string{"", "int main(){return 0;}", "float f(int x){x = x*2;}int g(){while(i<10){i = i+1;}}",
+				"char h(){// hi\n/* a * b */if(a==b){puts (a, -1);}else{}}", "int k(){for(int i = 0; i<n; i = i+1){}}"},
+			bad: []string{"int main(){return 0}", "intmain(){}", "int 1x(){}", "int f(){/* open}"},
+		},
 	}
 	for _, f := range files {
 		src, err := os.ReadFile(f)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -144,6 +145,12 @@ func decodeJV(d *json.Decoder, depth int) (*jv, error) {
 		return &jv{kind: 'z'}, nil
 	}
 	return nil, fmt.Errorf("unexpected %v", t)
+}
+
+func (v *jv) text() string {
+	var b strings.Builder
+	v.encode(&b)
+	return b.String()
 }
 
 // encode writes v as compact JSON (the text enum and const values must
@@ -340,6 +347,58 @@ var unsupported = []string{
 	"propertyNames", "unevaluatedProperties", "unevaluatedItems",
 }
 
+// typeAllows reports whether v is of the schema's "type" t (a name or a
+// list of names); no type, or one that is not names, allows anything here.
+func typeAllows(t, v *jv) bool {
+	var names []*jv
+	switch {
+	case t == nil:
+		return true
+	case t.kind == 's':
+		names = []*jv{t}
+	case t.kind == 'a':
+		names = t.vals
+	default:
+		return true
+	}
+	for _, n := range names {
+		if n.kind != 's' {
+			return true
+		}
+		switch n.str {
+		case "object":
+			if v.kind == 'o' {
+				return true
+			}
+		case "array":
+			if v.kind == 'a' {
+				return true
+			}
+		case "string":
+			if v.kind == 's' {
+				return true
+			}
+		case "number":
+			if v.kind == 'n' {
+				return true
+			}
+		case "integer":
+			if f, ok := new(big.Float).SetString(v.str); v.kind == 'n' && ok && f.IsInt() {
+				return true
+			}
+		case "boolean":
+			if v.kind == 'b' {
+				return true
+			}
+		case "null":
+			if v.kind == 'z' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (c *conv) errf(path, format string, args ...any) error {
 	return fmt.Errorf("%w: at %s: %s", ErrSchema, path, fmt.Sprintf(format, args...))
 }
@@ -371,16 +430,26 @@ func (c *conv) visit(s *jv, hint string, depth int, path string) (string, error)
 		}
 		return c.ref(ref.str, depth, path)
 	}
+	// const and enum list the values, but "type" beside them still
+	// narrows them: {"type": "string", "enum": [1]} allows none.
 	if v := s.get("const"); v != nil {
+		if !typeAllows(s.get("type"), v) {
+			return "", c.errf(path, "const %.40s does not have the schema's type, so no value is allowed", v.text())
+		}
 		return c.literalValue(v), nil
 	}
 	if e := s.get("enum"); e != nil {
 		if e.kind != 'a' || len(e.vals) == 0 {
 			return "", c.errf(path, "enum must be a non-empty array")
 		}
-		alts := make([]string, len(e.vals))
-		for i, v := range e.vals {
-			alts[i] = c.literalValue(v)
+		var alts []string
+		for _, v := range e.vals {
+			if typeAllows(s.get("type"), v) {
+				alts = append(alts, c.literalValue(v))
+			}
+		}
+		if len(alts) == 0 {
+			return "", c.errf(path, "no enum value has the schema's type, so no value is allowed")
 		}
 		return c.add(hint, strings.Join(alts, " | ")), nil
 	}

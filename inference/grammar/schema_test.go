@@ -176,6 +176,9 @@ func TestBadSchemas(t *testing.T) {
 		{strings.Repeat(`{"items":`, 200) + `{}` + strings.Repeat(`}`, 200), "nested deeper"},
 		{`{"allOf": [{"type": "string"}, {"maxLength": 2}]}`, "allOf"},
 		{`{"type": "array", "prefixItems": [{"type": "string"}], "items": false, "minItems": 2}`, "minItems"},
+		// const and enum beside a type they do not have: nothing validates.
+		{`{"type": "string", "const": 1}`, "no value is allowed"},
+		{`{"type": ["integer", "null"], "enum": [1.5, "a", true]}`, "no enum value"},
 	}
 	for _, tt := range tests {
 		_, err := FromJSONSchema([]byte(tt.src))
@@ -194,6 +197,20 @@ func TestBadSchemas(t *testing.T) {
 	}
 	if err == nil {
 		t.Fatal("self-reference accepted")
+	}
+}
+
+// The type beside an enum keeps the values of that type only.
+func TestEnumNarrowedByType(t *testing.T) {
+	gbnf, err := FromJSONSchema([]byte(`{"type": ["integer", "null"], "enum": [1, 2.0, 2.5, "1", null, false]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := mustParse(t, gbnf)
+	for s, want := range map[string]bool{"1": true, "2.0": true, "null": true, "2.5": false, `"1"`: false, "false": false} {
+		if matches(t, g, s) != want {
+			t.Errorf("%s: match %v, want %v", s, !want, want)
+		}
 	}
 }
 

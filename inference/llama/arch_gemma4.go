@@ -46,8 +46,8 @@ var (
 	dPLEAll   dim = func(c *Config) int64 { return int64(c.PerLayerDim * c.Layers) }
 	dOne      dim = func(*Config) int64 { return 1 }
 
-	noPLE    = func(c *Config, _ int) bool { return c.PerLayerDim == 0 }
-	sharedKV = func(c *Config, l int) bool { return c.KVSource(l) != l }
+	hasPLE = func(c *Config, _ int) bool { return c.PerLayerDim > 0 }
+	ownKV  = func(c *Config, l int) bool { return c.KVSource(l) == l }
 
 	// Per-layer shapes: local and global layers differ in head size and
 	// KV heads, and the FFN widths may differ.
@@ -65,16 +65,16 @@ var (
 			llamaHead[1], // token_embd
 			// The global layers' proportional rope (required, as in llama.cpp).
 			modelVector("rope_freqs.weight", Vector, func(m *Model) *[]float32 { return &m.RopeFactors }, dHeadPair),
-			withSkip(modelMatrix("per_layer_token_embd.weight", func(m *Model) **tensor.Matrix { return &m.PLEEmbd }, dPLEAll, dVocab), noPLE),
-			withSkip(modelMatrix("per_layer_model_proj.weight", func(m *Model) **tensor.Matrix { return &m.PLEModelProj }, dModel, dPLEAll), noPLE),
-			withSkip(modelVector("per_layer_proj_norm.weight", Norm, func(m *Model) *[]float32 { return &m.PLEProjNorm }, dPLE), noPLE),
+			withOnly(modelMatrix("per_layer_token_embd.weight", func(m *Model) **tensor.Matrix { return &m.PLEEmbd }, dPLEAll, dVocab), hasPLE),
+			withOnly(modelMatrix("per_layer_model_proj.weight", func(m *Model) **tensor.Matrix { return &m.PLEModelProj }, dModel, dPLEAll), hasPLE),
+			withOnly(modelVector("per_layer_proj_norm.weight", Norm, func(m *Model) *[]float32 { return &m.PLEProjNorm }, dPLE), hasPLE),
 			llamaAttn[0], // attn_norm
 			perLayer(llamaAttn[1], g4Q, nil),
-			perLayer(llamaAttn[2], g4KV, sharedKV),
+			perLayer(llamaAttn[2], g4KV, ownKV),
 			// No attn_v: the values are the keys (attention_k_eq_v).
-			synthToo(optional(perLayer(llamaAttn[3], g4KV, sharedKV))),
+			synthToo(optional(perLayer(llamaAttn[3], g4KV, ownKV))),
 			perLayer(qkNorms[0], g4Hd, nil),
-			perLayer(qkNorms[1], g4Hd, sharedKV),
+			perLayer(qkNorms[1], g4Hd, ownKV),
 			perLayer(llamaAttnOut[0], g4O, nil),
 			gemmaPostAttn[0],
 			llamaFFN[0], // ffn_norm
@@ -82,21 +82,21 @@ var (
 			perLayer(llamaFFN[2], g4FF, nil),
 			perLayer(llamaFFN[3], g4FFd, nil),
 			gemmaPostFFN[0],
-			withSkip(layerMatrix("inp_gate.weight", func(L *Layer) **tensor.Matrix { return &L.PLEGate }, dModel, dPLE), noPLE),
-			withSkip(layerMatrix("proj.weight", func(L *Layer) **tensor.Matrix { return &L.PLEProj }, dPLE, dModel), noPLE),
-			withSkip(layerVector("post_norm.weight", Norm, func(L *Layer) *[]float32 { return &L.PLEPostNorm }, dModel), noPLE),
+			withOnly(layerMatrix("inp_gate.weight", func(L *Layer) **tensor.Matrix { return &L.PLEGate }, dModel, dPLE), hasPLE),
+			withOnly(layerMatrix("proj.weight", func(L *Layer) **tensor.Matrix { return &L.PLEProj }, dPLE, dModel), hasPLE),
+			withOnly(layerVector("post_norm.weight", Norm, func(L *Layer) *[]float32 { return &L.PLEPostNorm }, dModel), hasPLE),
 			synthToo(optional(layerVector("layer_output_scale.weight", Vector, func(L *Layer) *[]float32 { return &L.OutScale }, dOne))),
 		},
 		llamaTail,
 	)
 )
 
-func perLayer(d tensorDecl, shape func(c *Config, l int) []int64, skip func(c *Config, l int) bool) tensorDecl {
-	d.layerShape, d.skip = shape, skip
+func perLayer(d tensorDecl, shape func(c *Config, l int) []int64, only func(c *Config, l int) bool) tensorDecl {
+	d.layerShape, d.only = shape, only
 	return d
 }
 
-func withSkip(d tensorDecl, skip func(c *Config, l int) bool) tensorDecl { d.skip = skip; return d }
+func withOnly(d tensorDecl, only func(c *Config, l int) bool) tensorDecl { d.only = only; return d }
 
 func synthToo(d tensorDecl) tensorDecl { d.synth = true; return d }
 

@@ -113,7 +113,7 @@ func gptossMoE(s *State, L *Layer, n int) {
 			tensor.MatMul(p, d, L.ExpDown[e], s.in1FF)
 			addBias(d, L.DownExpsB[e*dim:(e+1)*dim], 1)
 			for i, v := range d {
-				out[i] += v * w[j]
+				out[i] += float32(v * w[j]) // conversion: no FMA fusion on arm64 (ggml multiplies, then adds)
 			}
 		}
 		copy(s.xb[t*dim:(t+1)*dim], out)

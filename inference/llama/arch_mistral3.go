@@ -20,7 +20,7 @@ func init() {
 
 func mistral3Params(c *Config, k keys) error {
 	if c.YarnOrigCtx != 0 {
-		c.YarnAttnFactor = 1 / (1 + 0.1*float32(math.Log(float64(1/c.RopeScale))))
+		c.YarnAttnFactor = 1 / (1 + float32(0.1*float32(math.Log(float64(1/c.RopeScale))))) // conversion: no FMA fusion on arm64
 	}
 	c.AttnTempScale = k.float("attention.temperature_scale", 0)
 	if c.AttnTempScale != 0 {

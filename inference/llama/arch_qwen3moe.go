@@ -140,7 +140,7 @@ func (s *State) moeFFNRows(L *Layer, n int) {
 		for j := 0; j < k; j++ {
 			we := wt[t*k+j]
 			for i, v := range rows[(t*k+j)*dim : (t*k+j+1)*dim] {
-				out[i] += v * we
+				out[i] += float32(v * we) // conversion: no FMA fusion on arm64 (ggml multiplies, then adds)
 			}
 		}
 	}

@@ -72,6 +72,18 @@ type Config struct {
 	SharedKV                           int
 	RopeFactorsGlobal                  bool
 	PerLayerDim                        int // embedding_length_per_layer_input: per-layer embeddings (0: none)
+	// Gated DeltaNet (qwen35, arch_qwen35.go): the recurrent layers' conv
+	// width (ssm.conv_kernel), value width (ssm.inner_size), head size
+	// (ssm.state_size), key heads (ssm.group_count) and value heads
+	// (ssm.time_step_rank); every FullAttnEvery-th layer is full attention
+	// (full_attention_interval) unless Recur marks the recurrent layers
+	// (attention.recurrent_layers): 'r' per recurrent layer, 'a' per
+	// attention layer (a string keeps Config comparable). SharedFF is the
+	// shared expert's width (expert_shared_feed_forward_length; 0: none).
+	SSMConv, SSMInner, SSMState, SSMGroups, SSMHeads int
+	FullAttnEvery                                    int
+	Recur                                            string
+	SharedFF                                         int
 }
 
 // QDim is the width of the concatenated query heads (the widest layer's

@@ -46,6 +46,10 @@ type family struct {
 	layerOut step
 	// newState, if set, makes the family's own scratch in a new State.
 	newState func(s *State)
+	// mixer, if set, is the whole attention block of layer l (norm,
+	// token mixing, residual add) in place of attention (qwen35: Gated
+	// DeltaNet or gated attention by layer).
+	mixer func(s *State, l, n int)
 }
 
 // step is one named family-specific stage of a layer, run on the n tokens
@@ -113,10 +117,14 @@ type tensorDecl struct {
 	optional bool
 	matrix   func(m *Model, L *Layer) **tensor.Matrix // Matrix kind
 	vector   func(m *Model, L *Layer) *[]float32      // Norm and Vector kinds
-	// Per-layer shapes and presence (gemma4), when set: layerShape
-	// replaces shape, and layers where skip is true hold no such tensor.
+	// only, if set, says which layers hold a per-layer tensor (qwen35's
+	// recurrent and attention layers differ; gemma4's KV-sharing layers
+	// have no K or V), or, called with -1, whether the model holds a
+	// model-wide one; nil: always.
+	only func(c *Config, l int) bool
+	// layerShape, if set, replaces shape per layer (gemma4's local and
+	// global layers differ in head size, KV heads and FFN width).
 	layerShape func(c *Config, l int) []int64
-	skip       func(c *Config, l int) bool
 	// synth: synth writes this optional tensor all the same.
 	synth bool
 }
@@ -174,8 +182,8 @@ func (f *family) specs(c *Config) []TensorSpec {
 	decls := f.tensors
 	for i := 0; i < len(decls); {
 		if !decls[i].perLayer() {
-			if decls[i].skip == nil || !decls[i].skip(c, -1) {
-				out = append(out, f.spec(&decls[i], c, -1))
+			if d := &decls[i]; d.only == nil || d.only(c, -1) {
+				out = append(out, f.spec(d, c, -1))
 			}
 			i++
 			continue
@@ -186,10 +194,9 @@ func (f *family) specs(c *Config) []TensorSpec {
 		}
 		for l := 0; l < c.Layers; l++ {
 			for k := i; k < j; k++ {
-				if decls[k].skip != nil && decls[k].skip(c, l) {
-					continue
+				if d := &decls[k]; d.only == nil || d.only(c, l) {
+					out = append(out, f.spec(d, c, l))
 				}
-				out = append(out, f.spec(&decls[k], c, l))
 			}
 		}
 		i = j

@@ -33,10 +33,17 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 	}
 	for l := range m.Layers {
 		s.layer = l
-		s.attention(l, n)
+		if s.fam.mixer != nil {
+			s.fam.mixer(s, l, n)
+		} else {
+			s.attention(l, n)
+		}
 		s.ffn(&m.Layers[l], n)
 		if s.fam.layerOut != nil {
 			s.fam.layerOut(s, &m.Layers[l], n)
+		}
+		if tr := s.trace; tr != nil {
+			tr.afterLayer(s, l, n)
 		}
 	}
 	s.outs3, s.mats3 = [3][]float32{}, [3]*tensor.Matrix{} // drop references
@@ -135,13 +142,7 @@ func (s *State) attention(l, n int) {
 		s.attnTemp(q, pos0, n)
 	}
 
-	// Store the new keys and values, then attend: token t sees positions
-	// 0..pos0+t (the causal mask), heads grouped over the KV heads.
-	if kvSrc == l {
-		s.cache.store(l, pos0, n, k, v)
-	}
-	kv, rel := s.cache.layer(kvSrc, pos0)
-	tensor.AttentionBatch(p, att, q, kv, rel, n, shape, s.attScratch)
+	s.attendCached(l, pos0, n, q, k, v, att, shape)
 
 	// Output projection and residual.
 	inQ := s.actsOf(qDim)
@@ -259,4 +260,29 @@ func addInto(x, y []float32) {
 	for i := range x {
 		x[i] += y[i]
 	}
+}
+
+// attendCached stores n tokens' keys and values of layer l at pos0 and
+// writes their attention to att: token t sees positions 0..pos0+t (the
+// causal mask), heads grouped over the KV heads. Every family's attention
+// ends here, so a quantized cache's rotation (kvrot.go) and the trace's
+// hook see them all.
+//
+// A layer that shares an earlier layer's cache (gemma4's last layers) has
+// no keys or values of its own: it stores nothing and reads that cache.
+func (s *State) attendCached(l, pos0, n int, q, k, v, att []float32, shape tensor.AttnShape) {
+	src := s.m.Config.KVSource(l)
+	rot := s.cache.rot[src]
+	if src == l {
+		rot.rotateQKV(q, k, v)
+		s.cache.store(l, pos0, n, k, v)
+	} else {
+		rot.rotateQKV(q, nil, nil)
+	}
+	kv, rel := s.cache.layer(src, pos0)
+	tensor.AttentionBatch(s.pool, att, q, kv, rel, n, shape, s.attScratch)
+	if tr := s.trace; tr != nil {
+		tr.attention(s, l, pos0, n, q, kv, rel, shape)
+	}
+	rot.unrotate(att)
 }

@@ -16,6 +16,10 @@ const (
 	// KVF16 keeps them in half precision with llama.cpp's default flash
 	// attention arithmetic: half the memory, and llama.cpp's default numbers.
 	KVF16
+	// KVQ8_0 keeps them as Q8_0 blocks (34 bytes per 32 values, about half
+	// of F16) with llama.cpp's flash attention over a q8_0 cache, its
+	// "-ctk q8_0 -ctv q8_0 -fa on". The head size must be a multiple of 32.
+	KVQ8_0
 )
 
 func (t KVType) String() string {
@@ -24,42 +28,64 @@ func (t KVType) String() string {
 		return "f32"
 	case KVF16:
 		return "f16"
+	case KVQ8_0:
+		return "q8_0"
 	}
 	return fmt.Sprintf("KVType(%d)", int(t))
 }
 
-// ParseKVType reads "f32" or "f16".
+// ParseKVType reads "f32", "f16" or "q8_0".
 func ParseKVType(s string) (KVType, error) {
 	switch s {
 	case "f32", "F32":
 		return KVF32, nil
 	case "f16", "F16":
 		return KVF16, nil
+	case "q8_0", "Q8_0":
+		return KVQ8_0, nil
 	}
-	return 0, fmt.Errorf("unknown KV cache type %q (f32, f16)", s)
+	return 0, fmt.Errorf("unknown KV cache type %q (f32, f16, q8_0)", s)
 }
 
-func (t KVType) size() uint64 {
-	if t == KVF16 {
-		return 2
+// rowBytes is the memory one cache row of kvDim values takes.
+func (t KVType) rowBytes(kvDim int) uint64 {
+	switch t {
+	case KVF16:
+		return 2 * uint64(kvDim)
+	case KVQ8_0:
+		return uint64(tensor.Q8_0KVRowBytes(kvDim))
 	}
-	return 4
+	return 4 * uint64(kvDim)
+}
+
+// kind is the tensor package's name for t.
+func (t KVType) kind() tensor.KVKind {
+	switch t {
+	case KVF16:
+		return tensor.KVKindF16
+	case KVQ8_0:
+		return tensor.KVKindQ8_0
+	}
+	return tensor.KVKindF32
 }
 
 // kvCache holds the keys and values of the positions the attention still
 // needs. Each layer has one contiguous buffer for keys and one for values,
-// laid out [row][KVDim], in F32 (k, v) or F16 (k16, v16). A global layer's
+// laid out [row][its KV width] (gemma4's layers differ), in F32 (k, v), F16 (k16, v16) or Q8_0 (k8, v8: rows
+// of rb bytes). A global layer's
 // row p is position p. A sliding-window layer whose window is much shorter
 // than the context keeps a ring of R = Window+batch positions instead, each
 // stored twice (rows p%R and p%R+R), so any R consecutive positions are
 // consecutive rows and the attention reads them in order as from a linear
 // cache: same arithmetic, window-sized memory.
 type kvCache struct {
-	kvDims   []int // per layer: the width of a row (gemma4's local and global layers differ)
-	f16      bool
-	k, v     [][]float32 // per layer, F32 cache
-	k16, v16 [][]uint16  // per layer, F16 cache
-	ring     []int       // per layer: R, or 0 for a linear cache
+	kvDims   []int // per layer: values in a row (0: no cache of its own)
+	typ      KVType
+	rot      []kvRotation // per layer: llama.cpp's rotation around a quantized cache
+	k, v     [][]float32  // per layer, F32 cache
+	k16, v16 [][]uint16   // per layer, F16 cache
+	k8, v8   [][]byte     // per layer, Q8_0 cache
+	ring     []int        // per layer: R, or 0 for a linear cache
 	window   int
 	// hw is one past the highest position written since the cache was
 	// emptied: ring rows of positions below hw-R have been overwritten.
@@ -72,8 +98,11 @@ var kvRingOff = false
 // kvLayerRows is the rows layer l's cache has for a context of ctxLen
 // tokens run in batches of batch, and its ring size (0: linear).
 func kvLayerRows(c *Config, l, ctxLen, batch int) (rows, ring int) {
+	if c.Recurrent(l) { // a DeltaNet layer keeps a fixed-size state instead (deltanet.go)
+		return 0, 0
+	}
 	if c.KVSource(l) != l {
-		return 0, 0 // reads an earlier layer's cache
+		return 0, 0 // reads an earlier layer's cache (gemma4)
 	}
 	if r := c.Window + batch; c.Local(l) && 2*r < ctxLen && !kvRingOff {
 		return 2 * r, r
@@ -83,26 +112,36 @@ func kvLayerRows(c *Config, l, ctxLen, batch int) (rows, ring int) {
 
 // kvCacheBytes is the memory a cache for ctxLen positions takes.
 func kvCacheBytes(c *Config, ctxLen, batch int, t KVType) uint64 {
-	var rows uint64
+	var b uint64
 	for l := 0; l < c.Layers; l++ {
 		r, _ := kvLayerRows(c, l, ctxLen, batch)
-		rows += uint64(r) * uint64(c.LayerKVHeads(l)*c.LayerHeadDim(l))
+		b += 2 * uint64(r) * t.rowBytes(kvLayerDim(c, l))
 	}
-	return 2 * rows * t.size()
+	return b
 }
 
+// kvLayerDim is the width of one position's keys (or values) in layer l's
+// cache.
+func kvLayerDim(c *Config, l int) int { return c.LayerKVHeads(l) * c.LayerHeadDim(l) }
+
 func newKVCache(c *Config, ctxLen, batch int, t KVType) kvCache {
-	kc := kvCache{f16: t == KVF16, window: c.Window}
+	kc := kvCache{typ: t, window: c.Window}
 	for l := 0; l < c.Layers; l++ {
 		rows, ring := kvLayerRows(c, l, ctxLen, batch)
-		d := c.LayerKVHeads(l) * c.LayerHeadDim(l)
+		d := kvLayerDim(c, l)
 		n := rows * d
 		kc.kvDims = append(kc.kvDims, d)
+		kc.rot = append(kc.rot, newKVRotation(c.LayerHeadDim(l), t))
 		kc.ring = append(kc.ring, ring)
-		if kc.f16 {
+		switch t {
+		case KVF16:
 			kc.k16 = append(kc.k16, make([]uint16, n))
 			kc.v16 = append(kc.v16, make([]uint16, n))
-		} else {
+		case KVQ8_0:
+			rb := tensor.Q8_0KVRowBytes(d)
+			kc.k8 = append(kc.k8, make([]byte, rows*rb))
+			kc.v8 = append(kc.v8, make([]byte, rows*rb))
+		default:
 			kc.k = append(kc.k, make([]float32, n))
 			kc.v = append(kc.v, make([]float32, n))
 		}
@@ -128,9 +167,17 @@ func (kc *kvCache) store(layer, pos, n int, k, v []float32) {
 // storeRows writes n rows of keys and values at row row.
 func (kc *kvCache) storeRows(layer, row, n int, k, v []float32) {
 	d := kc.kvDims[layer]
-	if !kc.f16 {
+	switch kc.typ {
+	case KVF32:
 		copy(kc.k[layer][row*d:(row+n)*d], k[:n*d])
 		copy(kc.v[layer][row*d:(row+n)*d], v[:n*d])
+		return
+	case KVQ8_0:
+		// Whole rows at once: a row is KVHeads*HeadDim/32 blocks, none
+		// straddling two heads.
+		rb := tensor.Q8_0KVRowBytes(d)
+		tensor.QuantizeQ8_0KV(kc.k8[layer][row*rb:(row+n)*rb], k[:n*d])
+		tensor.QuantizeQ8_0KV(kc.v8[layer][row*rb:(row+n)*rb], v[:n*d])
 		return
 	}
 	k16, v16 := kc.k16[layer][row*d:(row+n)*d], kc.v16[layer][row*d:(row+n)*d]
@@ -149,9 +196,14 @@ func (kc *kvCache) layer(l, pos0 int) (tensor.KV, int) {
 	if r > 0 {
 		lo = max(0, pos0-kc.window+1)
 	}
-	off := lo % max(r, 1) * kc.kvDims[l]
-	if kc.f16 {
+	row := lo % max(r, 1)
+	off := row * kc.kvDims[l]
+	switch kc.typ {
+	case KVF16:
 		return tensor.KV{K16: kc.k16[l][off:], V16: kc.v16[l][off:]}, pos0 - lo
+	case KVQ8_0:
+		rb := tensor.Q8_0KVRowBytes(kc.kvDims[l])
+		return tensor.KV{K8: kc.k8[l][row*rb:], V8: kc.v8[l][row*rb:]}, pos0 - lo
 	}
 	return tensor.KV{K: kc.k[l][off:], V: kc.v[l][off:]}, pos0 - lo
 }

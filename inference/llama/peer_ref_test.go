@@ -10,6 +10,7 @@ import (
 
 	"burrow/inference/gguf"
 	"burrow/inference/llama"
+	"burrow/inference/quantize"
 	"burrow/inference/synth"
 )
 
@@ -59,13 +60,16 @@ func checkPeerRef(t *testing.T, name string, tol float64) {
 	if err := json.Unmarshal(data, &ref); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	typ, ok := gguf.ParseType(ref.Synth.Type)
-	if !ok {
+	o := synth.Options{Preset: ref.Synth.Preset, ExpertType: ref.Synth.ExpertType, Std: ref.Synth.Std, Seed: ref.Synth.Seed}
+	if quantize.IsMix(ref.Synth.Type) { // a llama-quantize recipe (q4_k_m)
+		o.Recipe, _ = quantize.LookupFtype(ref.Synth.Type)
+	} else if typ, ok := gguf.ParseType(ref.Synth.Type); ok {
+		o.Type = typ
+	} else {
 		t.Fatalf("%s: type %q", name, ref.Synth.Type)
 	}
 	path := filepath.Join(t.TempDir(), "m.gguf")
-	if err := synth.Write(path, synth.Options{Preset: ref.Synth.Preset, Type: typ, ExpertType: ref.Synth.ExpertType,
-		Std: ref.Synth.Std, Seed: ref.Synth.Seed}); err != nil {
+	if err := synth.Write(path, o); err != nil {
 		t.Fatal(err)
 	}
 	f, err := gguf.Open(path)
@@ -78,10 +82,12 @@ func checkPeerRef(t *testing.T, name string, tol float64) {
 		t.Fatal(err)
 	}
 	kv := llama.KVF32
-	if ref.KV == "f16" {
-		kv = llama.KVF16
+	if ref.KV != "" {
+		if kv, err = llama.ParseKVType(ref.KV); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 	}
-	s, err := m.NewStateWith(llama.StateOptions{Context: 256, Threads: 2, KV: kv})
+	s, err := m.NewStateWith(llama.StateOptions{Context: max(256, len(ref.PromptIDs)+len(ref.TopLogprobs)), Threads: 2, KV: kv})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func Perplexity(s *State, tokens []int, ctx, bos int, progress func(chunk int, p
 		for j := first; j < ctx-1; j++ {
 			lp := logSoftmaxAt(logits[j*vocab:(j+1)*vocab], chunk[j+1])
 			nll -= lp
-			nll2 += lp * lp
+			nll2 += float64(lp * lp) // conversions: the same sums on arm64
 			r.Scored++
 		}
 		ppl := math.Exp(nll / float64(r.Scored))
@@ -64,7 +64,7 @@ func Perplexity(s *State, tokens []int, ctx, bos int, progress func(chunk int, p
 	mean := nll / float64(r.Scored)
 	r.NegLogLL = mean
 	r.PPL = math.Exp(mean)
-	if v := nll2/float64(r.Scored) - mean*mean; v > 0 && r.Scored > 1 {
+	if v := nll2/float64(r.Scored) - float64(mean*mean); v > 0 && r.Scored > 1 {
 		r.StdErr = math.Sqrt(v/float64(r.Scored-1)) * r.PPL
 	}
 	return r, nil

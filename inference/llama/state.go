@@ -13,6 +13,23 @@ import (
 // context the State was made for.
 var ErrContextFull = errors.New("llama: the context is full")
 
+// ErrNonFinite is returned by Eval and EvalAll when the logits hold a NaN or
+// an infinity, which finite weights cannot give: the file's weights are
+// broken (a NaN or infinite block scale, say), and sampling from such
+// logits would print noise.
+var ErrNonFinite = errors.New("llama: the model computed non-finite logits; the file's weights are probably corrupt (a NaN or infinite scale)")
+
+// checkFinite reports the first NaN or infinite logit, with the token after
+// which it came (a vocab-sized scan per call, no allocation).
+func checkFinite(logits []float32, vocab, pos int) error {
+	for i, v := range logits {
+		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+			return fmt.Errorf("%w: logit %d after position %d is %v", ErrNonFinite, i%vocab, pos+i/vocab, v)
+		}
+	}
+	return nil
+}
+
 // maxBatch is the most prompt tokens one pass of the forward function
 // takes; longer inputs run in slices of this size (llama.cpp's ubatch is 512).
 const maxBatch = 256
@@ -78,13 +95,15 @@ type State struct {
 	layer   int                   // the layer forward is in (for a family's steps)
 	inOther []*tensor.Activations // matmul inputs of the other widths layers have (gemma4)
 	ple     *pleScratch           // gemma4's per-layer embeddings (nil: none)
+	trace   *Trace                // the hooks of State.Trace (nil: off, the normal pass)
+	rec     *recurrent            // Gated DeltaNet state and scratch (qwen35; nil otherwise)
 }
 
 // StateOptions configure NewStateWith.
 type StateOptions struct {
 	Context int    // tokens the KV cache holds
 	Threads int    // <= 0: tensor.DefaultThreads
-	KV      KVType // KVF32 (default) or KVF16
+	KV      KVType // KVF32 (default), KVF16 or KVQ8_0
 	Batch   int    // most tokens per forward pass (<= 0: 256); a sliding-window ring keeps Window+Batch positions
 }
 
@@ -98,9 +117,9 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	if c.Experts > 0 {
 		moe = uint64(batch) * uint64(c.Experts+3*c.ExpertsUsed+c.Dim+c.ExpertsUsed*c.Dim+c.ExpertFF) * 4
 	}
-	return kvCacheBytes(c, ctxLen, batch, kv) + moe +
+	return kvCacheBytes(c, ctxLen, batch, kv) + moe + recurrentBytes(c, batch) +
 		uint64(batch)*(perRow*4+act) +
-		tensor.AttnScratchBytes(threads, scratchShape(c), ctxLen, kv == KVF16) +
+		tensor.AttnScratchBytesFor(threads, scratchShape(c), ctxLen, kv.kind()) +
 		uint64(c.VocabSize)*4
 }
 
@@ -115,8 +134,13 @@ func (m *Model) NewState(ctxLen, threads int) (*State, error) {
 func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	c := &m.Config
 	ctxLen, threads := o.Context, o.Threads
-	if o.KV != KVF32 && o.KV != KVF16 {
+	if o.KV != KVF32 && o.KV != KVF16 && o.KV != KVQ8_0 {
 		return nil, fmt.Errorf("llama: unknown KV cache type %v", o.KV)
+	}
+	for _, hd := range [2]int{c.HeadDim, c.HeadDimSWA} { // HeadDimSWA: gemma4's local layers (0: none)
+		if o.KV == KVQ8_0 && hd%32 != 0 {
+			return nil, fmt.Errorf("llama: a q8_0 KV cache needs a head size that is a multiple of 32, this model's is %d", hd)
+		}
 	}
 	if ctxLen <= 0 {
 		return nil, fmt.Errorf("llama: context length %d must be positive", ctxLen)
@@ -167,6 +191,9 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		s.moeOut, s.moeDown = make([]float32, c.Dim), make([]float32, c.Dim)
 		s.in1Dim, s.in1FF = tensor.NewActivations(1, c.Dim), tensor.NewActivations(1, c.ExpertFF)
 	}
+	if c.SSMState > 0 {
+		s.rec = newRecurrent(c, batch)
+	}
 	s.ropeFactors = m.ropeFactorsFor(ctxLen)
 	s.attShape = attnShape(c)
 	s.attShapeLocal = s.attShape
@@ -192,7 +219,7 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 		// LongRoPE's attention factor: ggml's attn_factor without YaRN's mix.
 		s.yarn = &tensor.YaRN{AttnFactor: af}
 	}
-	s.attScratch = tensor.NewAttnScratch(s.pool.Threads(), scratchShape(c), ctxLen, o.KV == KVF16)
+	s.attScratch = tensor.NewAttnScratchFor(s.pool.Threads(), scratchShape(c), ctxLen, o.KV.kind())
 	return s, nil
 }
 
@@ -228,12 +255,7 @@ func (s *State) ContextLen() int { return s.ctxLen }
 func (s *State) Len() int { return s.pos }
 
 // KV is the type of the KV cache.
-func (s *State) KV() KVType {
-	if s.cache.f16 {
-		return KVF16
-	}
-	return KVF32
-}
+func (s *State) KV() KVType { return s.cache.typ }
 
 // Threads is the number of threads the kernels run on.
 func (s *State) Threads() int { return s.pool.Threads() }
@@ -244,6 +266,9 @@ func (s *State) Threads() int { return s.pool.Threads() }
 // rollback past the window it still holds drops everything (0): those
 // layers' keys before n are gone and only a rerun from the start restores
 // them.
+// A model with recurrent layers (qwen35) resumes from the latest snapshot
+// of its state at or before n (taken where an Eval of several tokens
+// ended), else from 0, and returns that position.
 func (s *State) Truncate(n int) int {
 	n = max(n, 0)
 	if n < s.pos {
@@ -251,9 +276,15 @@ func (s *State) Truncate(n int) int {
 		if !s.cache.keeps(n) {
 			s.pos = 0
 		}
+		if s.rec != nil { // a recurrence resumes only from a snapshot (deltanet.go)
+			s.pos = s.rec.rewind(s.pos)
+		}
 	}
 	if s.pos == 0 {
 		s.cache.hw = 0
+		if s.rec != nil {
+			s.rec.reset()
+		}
 	}
 	return s.pos
 }
@@ -264,7 +295,8 @@ func (s *State) Close() { s.pool.Close() }
 // Eval appends tokens to the sequence and returns the logits after the
 // last one. The slice belongs to the state and is overwritten by the next
 // call. It fails, leaving the cache as it was, when a token is out of
-// range or the tokens would overflow the context.
+// range or the tokens would overflow the context; with ErrNonFinite when
+// the logits are not finite (the cache then rolled back as by Truncate).
 func (s *State) Eval(tokens []int) ([]float32, error) {
 	if len(tokens) == 0 {
 		return nil, errors.New("llama: Eval of no tokens")
@@ -272,10 +304,18 @@ func (s *State) Eval(tokens []int) ([]float32, error) {
 	if err := s.checkTokens(tokens); err != nil {
 		return nil, err
 	}
+	pos0, many := s.pos, len(tokens) > 1
 	for len(tokens) > 0 {
 		n := min(len(tokens), s.batch)
 		s.forward(tokens[:n], nil, n == len(tokens))
 		tokens = tokens[n:]
+	}
+	if err := checkFinite(s.logits, len(s.logits), s.pos-1); err != nil {
+		s.Truncate(pos0)
+		return nil, err
+	}
+	if s.rec != nil && many { // a prompt's end: where the next turn may resume
+		s.rec.snapshot(s.pos)
 	}
 	return s.logits, nil
 }
@@ -290,10 +330,18 @@ func (s *State) EvalAll(tokens []int, out []float32) error {
 	if err := s.checkTokens(tokens); err != nil {
 		return err
 	}
+	pos0, all, many := s.pos, out[:len(tokens)*vocab], len(tokens) > 1
 	for len(tokens) > 0 {
 		n := min(len(tokens), s.batch)
 		s.forward(tokens[:n], out[:n*vocab], false)
 		tokens, out = tokens[n:], out[n*vocab:]
+	}
+	if err := checkFinite(all, vocab, pos0); err != nil {
+		s.Truncate(pos0)
+		return err
+	}
+	if s.rec != nil && many {
+		s.rec.snapshot(s.pos)
 	}
 	return nil
 }

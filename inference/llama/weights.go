@@ -40,6 +40,15 @@ type Layer struct {
 	PLEGate, PLEProj *tensor.Matrix
 	PLEPostNorm      []float32
 	OutScale         []float32
+	// qwen35's Gated DeltaNet layers (Wqkv is their fused attn_qkv): the
+	// output gate z (attn_gate), beta and alpha projections, output
+	// (ssm_out), the conv kernel [convDim][SSMConv], dt bias, A (-exp of
+	// A_log) and the per-head norm; qwen35moe's shared expert and its
+	// sigmoid gate (one weight per input value).
+	SSMGate, SSMBeta, SSMAlpha, SSMOut *tensor.Matrix
+	SSMConv1d, SSMDt, SSMA, SSMNorm    []float32
+	ShGate, ShUp, ShDown               *tensor.Matrix
+	ShGateInp                          []float32
 }
 
 // Model is a loaded llama-family model: its hyperparameters and weights.

@@ -38,7 +38,7 @@ func yarnAttnFactor(factor, ext, logMul, fileFactor float32) float32 {
 		if scale <= 1 {
 			return 1
 		}
-		return 0.1*m*float32(math.Log(float64(scale))) + 1
+		return float32(0.1*m*float32(math.Log(float64(scale)))) + 1 // conversions: no FMA fusion on arm64
 	}
 	af := float32(1)
 	if ext != 0 {
@@ -47,7 +47,7 @@ func yarnAttnFactor(factor, ext, logMul, fileFactor float32) float32 {
 		} else {
 			af = mscale(factor, 1)
 		}
-		af *= 1 / (1 + 0.1*float32(math.Log(float64(factor))))
+		af *= 1 / (1 + float32(0.1*float32(math.Log(float64(factor)))))
 	}
 	return af * fileFactor
 }
@@ -70,7 +70,7 @@ func (s *State) attnTemp(q []float32, pos0, n int) {
 	for t := 0; t < n; t++ {
 		p := float32(pos0 + t)
 		// As llama.cpp: the quotient in float, the rest in double.
-		sc := float32(math.Log(math.Floor(float64((p+c.AttnTempOffset)/float32(c.AttnTempFloor)))+1)*float64(c.AttnTempScale) + 1)
+		sc := float32(float64(math.Log(math.Floor(float64((p+c.AttnTempOffset)/float32(c.AttnTempFloor)))+1)*float64(c.AttnTempScale)) + 1)
 		row := q[t*d : (t+1)*d]
 		for i := range row {
 			row[i] *= sc

@@ -194,7 +194,7 @@ func (s *Sampler) applyPenalties(logits []float32) {
 				l /= rp
 			}
 		}
-		l -= float32(c)*fp + pp
+		l -= float32(float32(c)*fp) + pp // conversion: no FMA fusion on arm64
 		logits[id] = l
 	}
 }

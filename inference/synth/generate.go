@@ -77,6 +77,14 @@ func (g *generator) fill(t *gguf.TensorInfo, dst io.Writer) error {
 		std /= float32(math.Sqrt(float64(g.cfg.Gemma4.PerLayer))) // multiplied by sqrt(PerLayer) at run time
 	}
 	stream := nameSeed(g.cfg.seed, t.Name)
+	if s.fill == fillNegExp {
+		row := make([]float32, cols)
+		normalRow(row, stream, 0, std)
+		for i, v := range row {
+			row[i] = -float32(math.Exp(float64(v)))
+		}
+		return writeRows(dst, s.typ, cols, row)
+	}
 	per := max(1, chunkFloats/cols)
 	rowBytes := int(s.typ.RowSize(int64(cols)))
 	vals := make([]float32, min(per, rows)*cols)

@@ -46,6 +46,11 @@ type Preset struct {
 	// Gemma4, when set, holds gemma4's per-layer shape (HeadDim and KVHeads
 	// being the global layers').
 	Gemma4 *Gemma4Shape
+	// SSM, when set, is a qwen35 Gated DeltaNet (the ssm.* keys,
+	// full_attention_interval, rope.dimension_sections); SharedFF is
+	// qwen35moe's shared expert width.
+	SSM      *SSM
+	SharedFF int
 }
 
 // Gemma4Shape is what a Gemma 4 config.json adds: the local layers' head
@@ -82,6 +87,15 @@ func (g *Gemma4Shape) LayerFF(layers, ff int) []int {
 		}
 	}
 	return out
+}
+
+// SSM is the linear-attention part of a Qwen3.5 config.json: conv width,
+// head size (linear_key_head_dim = linear_value_head_dim), key and value
+// heads, the full-attention interval and the rope sections (mrope_section
+// and a 0), which cover the rotated pairs.
+type SSM struct {
+	Conv, State, Groups, Heads, Every int
+	Sections                          [4]int32
 }
 
 // yarnKeys are the rope.scaling keys of YaRN with the given factor over
@@ -263,6 +277,27 @@ var presets = map[string]Preset{
 		Context: 256, RopeTheta: 1000000, RMSEps: 1e-5, Keys: yarnKeys(16, 16, map[string]any{
 			"rope.scaling.yarn_beta_fast": float32(32), "rope.scaling.yarn_beta_slow": float32(1),
 			"rope.scaling.yarn_log_multiplier": float32(1), "attention.temperature_scale": float32(0.1)})},
+	// Qwen3.5 test sizes: three DeltaNet layers to each attention layer,
+	// value heads twice the key heads (llama.cpp's h mod groups pairing),
+	// partial rotary of a quarter of each head as the real ones.
+	"qwen35-tiny": {Name: "qwen35-tiny", Arch: "qwen35", Embd: 64, Layers: 4, Heads: 4, KVHeads: 2, HeadDim: 16,
+		FF: 128, Context: 512, RopeTheta: 10000000, RMSEps: 1e-6, Tied: true, RopeDim: 8,
+		SSM: &SSM{Conv: 4, State: 16, Groups: 2, Heads: 4, Every: 4, Sections: [4]int32{2, 1, 1, 0}}},
+	"qwen35-small": {Name: "qwen35-small", Arch: "qwen35", Embd: 256, Layers: 8, Heads: 8, KVHeads: 2, HeadDim: 64,
+		FF: 512, Context: 1024, RopeTheta: 10000000, RMSEps: 1e-6, Tied: true, RopeDim: 16,
+		SSM: &SSM{Conv: 4, State: 32, Groups: 4, Heads: 8, Every: 4, Sections: [4]int32{3, 3, 2, 0}}},
+	"qwen35moe-small": {Name: "qwen35moe-small", Arch: "qwen35moe", Embd: 256, Layers: 4, Heads: 8, KVHeads: 2,
+		HeadDim: 32, FF: 512, Context: 1024, RopeTheta: 10000000, RMSEps: 1e-6, RopeDim: 16,
+		Experts: 8, ExpertsUsed: 2, ExpertFF: 128, SharedFF: 256,
+		SSM: &SSM{Conv: 4, State: 32, Groups: 2, Heads: 4, Every: 4, Sections: [4]int32{3, 3, 2, 0}}},
+	// Qwen/Qwen3.5-0.8B and Qwen3.5-35B-A3B (text part of config.json).
+	"qwen3.5-0.8b": {Name: "qwen3.5-0.8b", Arch: "qwen35", Embd: 1024, Layers: 24, Heads: 8, KVHeads: 2, HeadDim: 256,
+		FF: 3584, Vocab: 248320, Context: 262144, RopeTheta: 10000000, RMSEps: 1e-6, Tied: true, RopeDim: 64,
+		SSM: &SSM{Conv: 4, State: 128, Groups: 16, Heads: 16, Every: 4, Sections: [4]int32{11, 11, 10, 0}}},
+	"qwen3.5-35b-a3b": {Name: "qwen3.5-35b-a3b", Arch: "qwen35moe", Embd: 2048, Layers: 40, Heads: 16, KVHeads: 2,
+		HeadDim: 256, FF: 512, Vocab: 248320, Context: 262144, RopeTheta: 10000000, RMSEps: 1e-6, RopeDim: 64,
+		Experts: 256, ExpertsUsed: 8, ExpertFF: 512, SharedFF: 512,
+		SSM: &SSM{Conv: 4, State: 128, Groups: 16, Heads: 32, Every: 4, Sections: [4]int32{11, 11, 10, 0}}},
 	"qwen2.5-0.5b": {Name: "qwen2.5-0.5b", Arch: "qwen2", Embd: 896, Layers: 24, Heads: 14, KVHeads: 2,
 		FF: 4864, Vocab: 151936, Context: 32768, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true},
 }

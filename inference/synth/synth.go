@@ -161,6 +161,12 @@ func resolve(o Options) (config, error) {
 	} else if c.Gemma4 == nil || c.Gemma4.Pattern <= 0 || c.Window <= 0 {
 		return config{}, fmt.Errorf("synth: gemma4 needs a gemma4 preset (gemma4-small, gemma-4-e2b), not %s", p.Name)
 	}
+	if strings.HasPrefix(c.arch, "qwen35") != (c.SSM != nil) {
+		if c.SSM == nil {
+			return config{}, fmt.Errorf("synth: %s needs a preset with a Gated DeltaNet (qwen35-tiny, qwen35-small, qwen35moe-small, qwen3.5-0.8b, qwen3.5-35b-a3b)", c.arch)
+		}
+		c.SSM, c.SharedFF = nil, 0 // only qwen35 reads the ssm.* keys
+	}
 	if r := c.LongRope; r != nil && (len(r.Short) != c.RopeSize()/2 || len(r.Long) != c.RopeSize()/2) {
 		return config{}, fmt.Errorf("synth: LongRoPE factors %d and %d, want %d", len(r.Short), len(r.Long), c.RopeSize()/2)
 	}
@@ -285,6 +291,15 @@ func setMetadata(w *gguf.Writer, c config) error {
 		kvs = append(kvs, kv{a + "expert_count", uint32(c.Experts)},
 			kv{a + "expert_used_count", uint32(c.ExpertsUsed)},
 			kv{a + "expert_feed_forward_length", uint32(c.ExpertFF)})
+	}
+	if s := c.SSM; s != nil {
+		kvs = append(kvs, kv{a + "ssm.conv_kernel", uint32(s.Conv)}, kv{a + "ssm.state_size", uint32(s.State)},
+			kv{a + "ssm.group_count", uint32(s.Groups)}, kv{a + "ssm.time_step_rank", uint32(s.Heads)},
+			kv{a + "ssm.inner_size", uint32(s.Heads * s.State)}, kv{a + "full_attention_interval", uint32(s.Every)},
+			kv{a + "rope.dimension_sections", s.Sections[:]})
+	}
+	if c.SharedFF > 0 {
+		kvs = append(kvs, kv{a + "expert_shared_feed_forward_length", uint32(c.SharedFF)})
 	}
 	if c.pooling != 0 {
 		kvs = append(kvs, kv{a + "pooling_type", uint32(c.pooling)})

@@ -18,6 +18,7 @@ const (
 	fillRopeLong
 	fillRopePartial // gemma4's proportional rope: 1 for the rotated pairs, 1e30 for the others
 	fillOutScale    // gemma4's layer_output_scale
+	fillNegExp      // -exp(N(0, std)): a DeltaNet's A, so every decay is below 1
 )
 
 type tensorSpec struct {
@@ -33,7 +34,7 @@ type tensorSpec struct {
 func tensorSpecs(c config) []tensorSpec {
 	lc := llama.Config{Arch: c.arch, Dim: c.Embd, HiddenDim: c.FF, Layers: c.Layers, Heads: c.Heads,
 		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.RopeSize(), VocabSize: c.nVocab,
-		Experts: c.Experts, ExpertsUsed: c.ExpertsUsed, ExpertFF: c.ExpertFF}
+		Experts: c.Experts, ExpertsUsed: c.ExpertsUsed, ExpertFF: c.ExpertFF, SharedFF: c.SharedFF}
 	if g := c.Gemma4; g != nil {
 		lc.Window, lc.SWALayers, lc.SharedKV, lc.PerLayerDim = c.Window, g.SWALayers(c.Layers), g.SharedKV, g.PerLayer
 		lc.HeadDimSWA, lc.KVHeadsSWA, lc.RopeDimSWA = g.HeadDimSWA, g.KVHeadsSWA, g.HeadDimSWA
@@ -41,6 +42,10 @@ func tensorSpecs(c config) []tensorSpec {
 			lc.LayerFFs = g.LayerFF(c.Layers, c.FF)
 			lc.HiddenDim = 2 * c.FF
 		}
+	}
+	if s := c.SSM; s != nil {
+		lc.SSMConv, lc.SSMState, lc.SSMGroups, lc.SSMHeads = s.Conv, s.State, s.Groups, s.Heads
+		lc.SSMInner, lc.FullAttnEvery = s.Heads*s.State, s.Every
 	}
 	decls, err := llama.Tensors(c.arch, &lc)
 	if err != nil {
@@ -81,8 +86,11 @@ func tensorSpecs(c config) []tensorSpec {
 		case llama.Norm:
 			s.fill = fillOnes
 		}
-		if strings.HasSuffix(d.Name, ".layer_output_scale.weight") {
+		if strings.HasSuffix(s.name, ".layer_output_scale.weight") {
 			s.fill = fillOutScale
+		}
+		if strings.HasSuffix(s.name, ".ssm_a") {
+			s.fill = fillNegExp
 		}
 		if t, ok := c.types[s.name]; ok {
 			s.typ = t

@@ -24,10 +24,32 @@ type AttnShape struct {
 
 // KV is one layer's KV cache, row j (position j) being
 // [j*KVHeads*HeadDim, (j+1)*KVHeads*HeadDim), KV head g at offset
-// g*HeadDim: in F32 (K, V) or in F16 (K16, V16).
+// g*HeadDim: in F32 (K, V), in F16 (K16, V16) or in Q8_0 (K8, V8: a row
+// is Q8_0KVRowBytes(KVHeads*HeadDim) bytes, KV head g at byte
+// g*HeadDim/32*34; HeadDim a multiple of 32).
 type KV struct {
 	K, V     []float32
 	K16, V16 []uint16
+	K8, V8   []byte
+}
+
+// KVKind is the element type of a KV cache, for NewAttnScratchFor.
+type KVKind int
+
+const (
+	KVKindF32 KVKind = iota
+	KVKindF16
+	KVKindQ8_0
+)
+
+func (kv *KV) kind() KVKind {
+	switch {
+	case kv.K16 != nil:
+		return KVKindF16
+	case kv.K8 != nil:
+		return KVKindQ8_0
+	}
+	return KVKindF32
 }
 
 // AttnScratch is the per-thread scratch of AttentionBatch, made once for
@@ -36,30 +58,57 @@ type AttnScratch struct {
 	threads, perThread int
 	f32                []float32 // F32 cache: scores and lanes of a KV head's group
 	q16                []uint16  // F16 cache: a query rounded to F16
-	acc                []float32 // F16 cache: the accumulated values
+	q8                 []byte    // Q8_0 cache: a query quantized to Q8_0
+	acc                []float32 // F16 and Q8_0 caches: the accumulated values
+	split              *splitScratch
 }
 
 // NewAttnScratch makes scratch for threads threads attending over up to
 // maxPos positions of a cache of the given kind.
 func NewAttnScratch(threads int, sh AttnShape, maxPos int, f16 bool) *AttnScratch {
-	threads = max(threads, 1)
-	s := &AttnScratch{threads: threads}
 	if f16 {
+		return NewAttnScratchFor(threads, sh, maxPos, KVKindF16)
+	}
+	return NewAttnScratchFor(threads, sh, maxPos, KVKindF32)
+}
+
+// NewAttnScratchFor is NewAttnScratch for a cache of any kind.
+func NewAttnScratchFor(threads int, sh AttnShape, maxPos int, kind KVKind) *AttnScratch {
+	threads = max(threads, 1)
+	s := &AttnScratch{threads: threads, split: newSplitScratch(threads, sh, maxPos, kind)}
+	switch kind {
+	case KVKindF16:
 		s.q16 = make([]uint16, threads*sh.HeadDim)
 		s.acc = make([]float32, threads*sh.HeadDim)
-		return s
+	case KVKindQ8_0:
+		s.q8 = make([]byte, threads*Q8_0RowSize(sh.HeadDim))
+		s.acc = make([]float32, threads*sh.HeadDim)
+	default:
+		s.perThread = sh.Heads / max(sh.KVHeads, 1) * headScratch(sh.HeadDim, maxPos)
+		s.f32 = make([]float32, threads*s.perThread)
 	}
-	s.perThread = sh.Heads / max(sh.KVHeads, 1) * headScratch(sh.HeadDim, maxPos)
-	s.f32 = make([]float32, threads*s.perThread)
 	return s
 }
 
 // AttnScratchBytes is the memory NewAttnScratch takes.
 func AttnScratchBytes(threads int, sh AttnShape, maxPos int, f16 bool) uint64 {
 	if f16 {
-		return uint64(threads*sh.HeadDim) * 6
+		return AttnScratchBytesFor(threads, sh, maxPos, KVKindF16)
 	}
-	return uint64(threads*sh.Heads/max(sh.KVHeads, 1)*headScratch(sh.HeadDim, maxPos)) * 4
+	return AttnScratchBytesFor(threads, sh, maxPos, KVKindF32)
+}
+
+// AttnScratchBytesFor is the memory NewAttnScratchFor takes.
+func AttnScratchBytesFor(threads int, sh AttnShape, maxPos int, kind KVKind) uint64 {
+	threads = max(threads, 1)
+	n := splitScratchBytes(threads, sh, maxPos, kind)
+	switch kind {
+	case KVKindF16:
+		return n + uint64(threads*sh.HeadDim)*6
+	case KVKindQ8_0:
+		return n + uint64(threads*(Q8_0RowSize(sh.HeadDim)+4*sh.HeadDim))
+	}
+	return n + uint64(threads*sh.Heads/max(sh.KVHeads, 1)*headScratch(sh.HeadDim, maxPos))*4
 }
 
 // AttentionBatch computes the attention of n query tokens at positions
@@ -72,23 +121,33 @@ func AttentionBatch(p *Pool, out, q []float32, kv KV, pos0, n int, sh AttnShape,
 	if n <= 0 {
 		return
 	}
-	f16 := kv.K16 != nil
+	kind := kv.kind()
 	if sh.Heads <= 0 || sh.KVHeads <= 0 || sh.Heads%sh.KVHeads != 0 || sh.HeadDim <= 0 || pos0 < 0 {
 		panic(fmt.Sprintf("tensor: AttentionBatch with %d heads, %d KV heads, head size %d", sh.Heads, sh.KVHeads, sh.HeadDim))
 	}
 	qDim, kvDim, nPos := sh.Heads*sh.HeadDim, sh.KVHeads*sh.HeadDim, pos0+n
 	short := len(q) < n*qDim || len(out) < n*qDim || s.threads < p.Threads()
-	if f16 {
+	switch kind {
+	case KVKindF16:
 		short = short || len(kv.K16) < nPos*kvDim || len(kv.V16) < nPos*kvDim || s.q16 == nil
-	} else {
+	case KVKindQ8_0:
+		if sh.HeadDim%q8Block != 0 {
+			panic(fmt.Sprintf("tensor: AttentionBatch over a Q8_0 cache with head size %d, not a multiple of 32", sh.HeadDim))
+		}
+		rb := Q8_0RowSize(kvDim)
+		short = short || len(kv.K8) < nPos*rb || len(kv.V8) < nPos*rb || s.q8 == nil
+	default:
 		short = short || len(kv.K) < nPos*kvDim || len(kv.V) < nPos*kvDim || len(s.f32) < s.threads*(sh.Heads/sh.KVHeads)*headScratch(sh.HeadDim, nPos)
 	}
 	short = short || (sh.Sinks != nil && len(sh.Sinks) < sh.Heads)
 	if short {
 		panic(fmt.Sprintf("tensor: AttentionBatch buffers too small for %d tokens of %d heads x %d over %d positions", n, sh.Heads, sh.HeadDim, nPos))
 	}
-	job := attentionJob{out: out, q: q, kv: kv, pos0: pos0, n: n, sh: sh, f16: f16,
-		scratch: s.f32, perThread: s.perThread, q16: s.q16, acc: s.acc}
+	job := attentionJob{out: out, q: q, kv: kv, pos0: pos0, n: n, sh: sh, kind: kind,
+		scratch: s.f32, perThread: s.perThread, q16: s.q16, q8: s.q8, acc: s.acc}
+	if job.splitDecode(p, s.split) {
+		return
+	}
 	job.dispatch(p)
 }
 
@@ -138,7 +197,7 @@ type attentionJob struct {
 	kv      KV
 	pos0, n int
 	sh      AttnShape
-	f16     bool
+	kind    KVKind
 	byKV    bool
 	units   int // per token
 	// F32 cache: scratch regions of perThread floats per thread, or, when
@@ -146,14 +205,15 @@ type attentionJob struct {
 	scratch   []float32
 	perThread int
 	q16       []uint16 // F16 cache: HeadDim per thread
+	q8        []byte   // Q8_0 cache: a Q8_0 row of HeadDim per thread
 	acc       []float32
 }
 
 func (j *attentionJob) dispatch(p *Pool) {
 	// F32 work splits by KV head, so the query heads sharing one read its
 	// cache rows while they are in L1; with fewer units than threads, by
-	// head. The F16 kernel runs one head at a time.
-	j.byKV = !j.f16 && (p == nil || j.n*j.sh.KVHeads >= p.threads)
+	// head. The F16 and Q8_0 kernels run one head at a time.
+	j.byKV = j.kind == KVKindF32 && (p == nil || j.n*j.sh.KVHeads >= p.threads)
 	j.units = j.sh.Heads
 	if j.byKV {
 		j.units = j.sh.KVHeads
@@ -183,7 +243,18 @@ func (j *attentionJob) run(thread, lo, hi int) {
 		}
 		q, out := j.q[t*qDim:(t+1)*qDim], j.out[t*qDim:(t+1)*qDim]
 		switch {
-		case j.f16:
+		case j.kind == KVKindQ8_0:
+			rb, hb := Q8_0RowSize(kvDim), Q8_0RowSize(hd)
+			off := first*rb + (u/group)*hb
+			q8, acc := j.q8[thread*hb:(thread+1)*hb], j.acc[thread*hd:(thread+1)*hd]
+			if j.sh.Sinks != nil {
+				AttentionQ8_0Sink(out[u*hd:(u+1)*hd], q[u*hd:(u+1)*hd], j.kv.K8[off:], j.kv.V8[off:], rb, nPos-first,
+					j.sh.Scale, j.sh.Sinks[u], q8, acc)
+				break
+			}
+			AttentionQ8_0(out[u*hd:(u+1)*hd], q[u*hd:(u+1)*hd], j.kv.K8[off:], j.kv.V8[off:], rb, nPos-first,
+				j.sh.Scale, j.sh.Softcap, q8, acc)
+		case j.kind == KVKindF16:
 			off := first*kvDim + (u/group)*hd
 			if j.sh.Sinks != nil {
 				AttentionF16Sink(out[u*hd:(u+1)*hd], q[u*hd:(u+1)*hd], j.kv.K16[off:], j.kv.V16[off:], kvDim, nPos-first,

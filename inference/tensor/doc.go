@@ -70,8 +70,19 @@
 // softmax in Go, the F16-rounded weighted sum in assembly.
 //
 // Every fast kernel has a plain Go twin, used on CPUs without AVX2/FMA/F16C
-// (arm64 included) and held equal to the assembly by the tests and by
-// FuzzDotQ8_0.
+// and held equal to the assembly by the tests and by fuzz targets
+// (FuzzDotQ8_0, FuzzDotF16, ...).
+//
+// On arm64 the neonSet (dot_arm64.go) runs where the CPU has SDOT (ARMv8.2
+// dotprod: all Apple Silicon): NEON kernels for Q8_0, F16 and Q6_K, in the
+// same float order as the amd64 kernels of those types, so both
+// architectures give the same bits; other types and attention use the
+// plain twins. Go's arm64 assembler lacks SDOT and most vector float
+// instructions, so tools/gen-neon.py writes those .s files with WORD
+// encodings. Go fuses a*b+c into one FMA on arm64 (not on amd64): plain
+// code that must round the product keeps it in an explicit float32(),
+// which the spec says prevents fusion. make test runs the tensor and llama
+// tests for GOARCH=arm64 under qemu-user.
 //
 // # Adding a weight type
 //

@@ -358,9 +358,10 @@ t16done:
 	MOVSS X0, ret+24(FP)
 	RET
 
-// func dotF16F32L16AVX2(x *uint16, y *float32, n int) float32
-// AVX-512 tinyBLAS for F16 weights and float32 inputs, as dotF32L16AVX2.
-TEXT ·dotF16F32L16AVX2(SB), NOSPLIT, $0-28
+// func dotF16L16AVX2(x, y *uint16, n int) float32
+// tinyBLAS's F16 x F16 dot on AVX-512 (n a multiple of 16): value i feeds
+// lane i%16 (Y0 lanes 0-7, Y1 lanes 8-15) by FMA, then reduce16's order.
+TEXT ·dotF16L16AVX2(SB), NOSPLIT, $0-28
 	MOVQ   x+0(FP), SI
 	MOVQ   y+8(FP), DI
 	MOVQ   n+16(FP), CX
@@ -368,19 +369,21 @@ TEXT ·dotF16F32L16AVX2(SB), NOSPLIT, $0-28
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	TESTQ  CX, CX
-	JLE    u16done
+	JLE    h16done
 
-u16loop:
+h16loop:
 	VCVTPH2PS   (SI), Y2
-	VFMADD231PS (DI), Y2, Y0
+	VCVTPH2PS   (DI), Y4
+	VFMADD231PS Y4, Y2, Y0
 	VCVTPH2PS   16(SI), Y3
-	VFMADD231PS 32(DI), Y3, Y1
+	VCVTPH2PS   16(DI), Y5
+	VFMADD231PS Y5, Y3, Y1
 	ADDQ        $32, SI
-	ADDQ        $64, DI
+	ADDQ        $32, DI
 	DECQ        CX
-	JNZ         u16loop
+	JNZ         h16loop
 
-u16done:
+h16done:
 	VADDPS Y1, Y0, Y0
 	HSUM8(Y0, X0, X1)
 	VZEROUPPER

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
@@ -136,6 +137,18 @@ func testMulQ8_0(t *testing.T) {
 
 func FuzzDotQ8_0(f *testing.F) {
 	f.Add([]byte{1, 2, 3}, uint16(0x3c00), uint16(0x2000))
+	// Seeds the test runs everywhere (fuzzing itself cannot run under
+	// qemu-user): -128 weights and extreme products in every lane.
+	f.Add(bytes.Repeat([]byte{0x80}, 64*3), uint16(0x3c00), uint16(0x3c00))
+	f.Add(bytes.Repeat([]byte{0x80, 0x7f, 0x81, 0x01}, 16*5), uint16(0x5bff), uint16(0x1400))
+	seed := rand.New(rand.NewPCG(47, 48))
+	for _, n := range []int{1, 2, 7, 64} {
+		data := make([]byte, 64*n)
+		for i := range data {
+			data[i] = byte(seed.Uint32())
+		}
+		f.Add(data, F32ToF16(float32(seed.ExpFloat64())), F32ToF16(float32(seed.ExpFloat64()*0.01)))
+	}
 	f.Fuzz(func(t *testing.T, data []byte, dx, dy uint16) {
 		nb := len(data) / 64
 		if nb == 0 || dx&0x7c00 == 0x7c00 || dy&0x7c00 == 0x7c00 {
@@ -170,7 +183,9 @@ func FuzzDotQ8_0(f *testing.F) {
 // TestDotF32F16FastMatchPlain: the F32 and F16 matmul dots (single rows in
 // ggml_vec_dot's AVX-512 order, batches in AVX-512 tinyBLAS's) equal their
 // plain twins bit for bit, and stay close to the exact sum.
-func TestDotF32F16FastMatchPlain(t *testing.T) {
+func TestDotF32F16FastMatchPlain(t *testing.T) { kernelSets(t, testDotF32F16FastMatchPlain) }
+
+func testDotF32F16FastMatchPlain(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
 	for _, n := range []int{0, 1, 7, 8, 9, 16, 31, 32, 33, 48, 64, 100, 128, 172, 200, 2048, 8192} {
 		for trial := 0; trial < 10; trial++ {
@@ -179,12 +194,11 @@ func TestDotF32F16FastMatchPlain(t *testing.T) {
 			for i := range x {
 				hx[i], hy[i] = F32ToF16(x[i]), F32ToF16(y[i])
 			}
-			var mag, exact, exactH, exactHF float64
+			var mag, exact, exactH float64
 			for i := range x {
 				mag += math.Abs(float64(x[i] * y[i]))
 				exact += float64(x[i]) * float64(y[i])
 				exactH += float64(F16ToF32(hx[i])) * float64(F16ToF32(hy[i]))
-				exactHF += float64(F16ToF32(hx[i])) * float64(y[i])
 			}
 			for _, c := range []struct {
 				name      string
@@ -194,7 +208,7 @@ func TestDotF32F16FastMatchPlain(t *testing.T) {
 				{"F32", dotF32(x, y), dotF32GGML512Plain(x, y), exact},
 				{"F16", dotF16(hx, hy), dotF16GGML512Plain(hx, hy), exactH},
 				{"F32 tile", dotF32Tile(x, y), dotF32L16Plain(x, y), exact},
-				{"F16xF32 tile", dotF16F32(hx, y), dotF16F32L16Plain(hx, y), exactHF},
+				{"F16 tile", dotF16Tile(hx, hy), dotF16L16Plain(hx, hy), exactH},
 			} {
 				if math.Float32bits(c.got) != math.Float32bits(c.want) {
 					t.Fatalf("%s n=%d: fast %v, plain %v", c.name, n, c.got, c.want)
@@ -267,4 +281,24 @@ func TestScoresGGML(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzDotF16Tile: the AVX2 tinyBLAS F16 x F16 dot equals its plain twin bit
+// for bit on any halves (NaN and Inf included: both must give the same NaN
+// or infinity, and neither may panic).
+func FuzzDotF16Tile(f *testing.F) {
+	f.Add([]byte{0, 0x3c, 0, 0xbc, 0xff, 0x7b, 1, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := len(data) / 4 &^ 15
+		x, y := make([]uint16, n), make([]uint16, n)
+		for i := range x {
+			x[i] = binary.LittleEndian.Uint16(data[4*i:])
+			y[i] = binary.LittleEndian.Uint16(data[4*i+2:])
+		}
+		want := dotF16L16Plain(x, y)
+		got := dotF16Tile(x, y)
+		if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
+			t.Fatalf("n=%d: fast %v, plain %v", n, got, want)
+		}
+	})
 }

@@ -27,7 +27,7 @@ func GeGLU(out, gate, up []float32) {
 // geluF32 is ggml_gelu_f32: 0.5x(1 + tanh(sqrt(2/pi) x (1 + 0.044715 x²))).
 func geluF32(x float32) float32 {
 	const coefA, sqrt2OverPi = 0.044715, 0.79788456080286535587989211986876
-	t := float32(math.Tanh(float64(float32(sqrt2OverPi) * x * (1 + float32(coefA)*x*x))))
+	t := float32(math.Tanh(float64(float32(sqrt2OverPi) * x * (1 + float32(float32(coefA)*x*x))))) // conversion: no FMA fusion
 	return 0.5 * x * (1 + t)
 }
 

@@ -139,12 +139,3 @@ func dotF32L16Plain(x, y []float32) float32 {
 	}
 	return reduce16(&acc)
 }
-
-// dotF16F32L16Plain is dotF32L16Plain for F16 weights and float32 inputs.
-func dotF16F32L16Plain(x []uint16, y []float32) float32 {
-	var acc [16]float32
-	for i, v := range x {
-		acc[i%16] = fma32(F16ToF32(v), y[i], acc[i%16])
-	}
-	return reduce16(&acc)
-}

@@ -25,8 +25,23 @@ func BenchmarkKernelQ8_0(b *testing.B) {
 		{"plain", 1, func() float32 { return dotQ8_0Plain(w, a.q8Row(0), nb) }},
 	}
 	w2 := append(append([]byte{}, w...), w...)
+	w4 := append(append([]byte{}, w2...), w2...)
 	for _, set := range fastSets() {
 		k := set.rows[gguf.TypeQ8_0].ext.(*q8_0Kernels)
+		if k.x4x4 != nil {
+			kernels = append(kernels, struct {
+				name string
+				rows int
+				f    func() float32
+			}{set.name + "-tile4x4", 16, func() float32 { return k.x4x4(w4, len(w), a, 0, nb)[0] }})
+		}
+		if k.x4x8 != nil {
+			kernels = append(kernels, struct {
+				name string
+				rows int
+				f    func() float32
+			}{set.name + "-tile4x8", 32, func() float32 { return k.x4x8(w4, len(w), a, 0, nb)[0] }})
+		}
 		kernels = append(kernels, []struct {
 			name string
 			rows int

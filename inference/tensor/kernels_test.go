@@ -13,7 +13,7 @@ func mulQ8_0x4(w []byte, a *Activations, t, nb int) [4]float32 { return q8Active
 func mulQ8_0x2x4(w []byte, ws int, a *Activations, t, nb int) [8]float32 {
 	return q8Active().x2x4(w, ws, a, t, nb)
 }
-func dotF32(x, y []float32) float32             { return f32Active().dot(x, y) }
-func dotF32Tile(x, y []float32) float32         { return f32Active().tile(x, y) }
-func dotF16(x, y []uint16) float32              { return f16Active().dot(x, y) }
-func dotF16F32(x []uint16, y []float32) float32 { return f16Active().dotF32(x, y) }
+func dotF32(x, y []float32) float32     { return f32Active().dot(x, y) }
+func dotF32Tile(x, y []float32) float32 { return f32Active().tile(x, y) }
+func dotF16(x, y []uint16) float32      { return f16Active().dot(x, y) }
+func dotF16Tile(x, y []uint16) float32  { return f16Active().tile(x, y) }

@@ -85,9 +85,6 @@ func (j *matmulJob) run(lo, hi int) {
 	}
 }
 
-// matmulRows computes rows [r0,r1) of m against every input row with the
-// active set's kernels for m's type: its own loop if it has one (tiles),
-// else one dot per (weight row, input row).
 // rowsTiled4 is matmulRows for a type with a four-input-row tile: dot4
 // dots weight row w with input rows t..t+3 (stride bytes apart) and gives
 // each the bits dot gives it, so only the weight unpacking is shared.
@@ -110,6 +107,9 @@ func rowsTiled4(out []float32, m *Matrix, a *Activations, r0, r1 int,
 	}
 }
 
+// matmulRows computes rows [r0,r1) of m against every input row with the
+// active set's kernels for m's type: its own loop if it has one (tiles),
+// else one dot per (weight row, input row).
 func matmulRows(out []float32, m *Matrix, a *Activations, r0, r1 int) {
 	k := kernelsOf(m.Type)
 	if k.dot == nil {

@@ -33,9 +33,9 @@ func dequantizeQ2_K(dst []float32, src []byte) {
 				for h := 0; h < 2; h++ {
 					sc := blk[is]
 					is++
-					dl, ml := d*float32(sc&0xF), dmin*float32(sc>>4)
+					dl, ml := d*float32(sc&0xF), float32(dmin*float32(sc>>4)) // conversions: no FMA fusion
 					for l := 0; l < 16; l++ {
-						y[l] = dl*float32((q[16*h+l]>>shift)&3) - ml
+						y[l] = float32(dl*float32((q[16*h+l]>>shift)&3)) - ml
 					}
 					y = y[16:]
 				}
@@ -95,7 +95,7 @@ func quantizeQ2_K(dst []byte, x []float32) {
 			if d == 0 {
 				continue
 			}
-			m := dm * float32(blk[j]>>4)
+			m := float32(dm * float32(blk[j]>>4)) // conversion: no FMA fusion
 			for ii := 0; ii < 16; ii++ {
 				l := nearestInt((xb[16*j+ii] + m) / d)
 				L[16*j+ii] = uint8(max(0, min(3, l)))

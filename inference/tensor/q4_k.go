@@ -35,9 +35,10 @@ func dequantizeQ4_K(dst []float32, src []byte) {
 		q := b[16:]
 		for c := 0; c < 4; c++ {
 			sc, m := scaleMinK4(2*c, b[4:16])
-			d1, m1 := d*float32(sc), min*float32(m)
+			// Conversions: arm64 would fuse m1 into the subtraction below.
+			d1, m1 := d*float32(sc), float32(min*float32(m))
 			sc, m = scaleMinK4(2*c+1, b[4:16])
-			d2, m2 := d*float32(sc), min*float32(m)
+			d2, m2 := d*float32(sc), float32(min*float32(m))
 			for l := 0; l < 32; l++ {
 				y[64*c+l] = float32(d1*float32(q[32*c+l]&0xF)) - m1
 				y[64*c+32+l] = float32(d2*float32(q[32*c+l]>>4)) - m2
@@ -115,7 +116,7 @@ func quantizeQKX2(dst []byte, x []float32, bs, nmax int, rmin, rdelta float32, n
 			if d == 0 {
 				continue
 			}
-			dm := mAll * float32(m)
+			dm := float32(mAll * float32(m)) // conversion: no FMA fusion
 			for ii := 0; ii < 32; ii++ {
 				l := nearestInt((xb[32*j+ii] + dm) / d)
 				L[32*j+ii] = uint8(clampInt32(l, 0, int32(nmax)))

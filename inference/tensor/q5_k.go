@@ -28,9 +28,10 @@ func dequantizeQ5_K(dst []float32, src []byte) {
 		qh, ql := b[16:48], b[48:]
 		for c := 0; c < 4; c++ {
 			sc, m := scaleMinK4(2*c, b[4:16])
-			d1, m1 := d*float32(sc), min*float32(m)
+			// Conversions: arm64 would fuse m1 into the subtraction below.
+			d1, m1 := d*float32(sc), float32(min*float32(m))
 			sc, m = scaleMinK4(2*c+1, b[4:16])
-			d2, m2 := d*float32(sc), min*float32(m)
+			d2, m2 := d*float32(sc), float32(min*float32(m))
 			u1, u2 := uint8(1)<<(2*c), uint8(2)<<(2*c)
 			for l := 0; l < 32; l++ {
 				lo, hi := int32(ql[32*c+l]&0xF), int32(ql[32*c+l]>>4)

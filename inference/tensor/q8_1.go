@@ -23,17 +23,7 @@ func quantizeQ8_1Act(dst []byte, x []float32) {
 	for i := 0; i < nb; i++ {
 		xb := (*[lqBlock]float32)(x[i*lqBlock:])
 		blk := (*[q8_1BlockSize]byte)(dst[i*q8_1BlockSize:])
-		var amax float32
-		for _, v := range xb {
-			if a := abs32(v); a > amax {
-				amax = a
-			}
-		}
-		d := amax / 127
-		var id float32
-		if amax != 0 {
-			id = 127 / amax
-		}
+		d, id := q8ActScales(xb[:])
 		var sum int32
 		for j, v := range xb {
 			q := int32(math.RoundToEven(float64(v * id)))

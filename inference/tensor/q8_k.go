@@ -64,6 +64,8 @@ func quantizeQ8_KAct(dst []byte, x []float32) {
 // integer (half to even) in the low mantissa bits. Valid for |f| < 2^22,
 // which every caller guarantees; NaN comes out as 0, as in C.
 func nearestInt(f float32) int32 {
-	v := f + 12582912
+	// The conversion keeps arm64 from fusing a caller's product into this
+	// add once inlined: the rounding of f decides the integer.
+	v := float32(f) + 12582912
 	return int32(math.Float32bits(v)&0x007fffff) - 0x00400000
 }

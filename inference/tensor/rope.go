@@ -73,17 +73,26 @@ func RoPEYaRN(x []float32, nHeads, headDim, ropeDim, pos int, base, freqScale fl
 				i0, i1 = 2*i, 2*i+1
 			}
 			x0, x1 := v[i0], v[i1]
-			// float32() on each product keeps the compiler from fusing
-			// them into an FMA, which ggml does not do.
-			v[i0] = float32(x0*cs[i]) - float32(x1*sn[i])
-			v[i1] = float32(x0*sn[i]) + float32(x1*cs[i])
+			// ggml's rotate_pairs as the peer's build compiled it: the
+			// normal style's loop contracted (x0's product fused into the
+			// sum, x1's rounded first), NeoX's not (bit-equal layer dumps
+			// on llama, the recorded gpt-oss runs), so float32() there
+			// keeps Go from fusing.
+			if neox {
+				v[i0] = float32(x0*cs[i]) - float32(x1*sn[i])
+				v[i1] = float32(x0*sn[i]) + float32(x1*cs[i])
+			} else {
+				v[i0] = fma32(x0, cs[i], -float32(x1*sn[i]))
+				v[i1] = fma32(x0, sn[i], float32(x1*cs[i]))
+			}
 		}
 	}
 }
 
 // ropeAngles fills cos and sin of each pair's angle like ggml's
 // rope_cache_init: theta starts at pos and is multiplied by
-// theta_scale = base^(-2/ropeDim) once per pair, in float32.
+// theta_scale = base^(-2/ropeDim) once per pair, in float32; cos and sin
+// are glibc's sincosf (sinCosF32).
 func ropeAngles(cs, sn []float32, pos, ropeDim int, base, freqScale float32, freqFactors []float32, y *YaRN) {
 	thetaScale := float32(math.Pow(float64(base), float64(float32(-2)/float32(ropeDim))))
 	theta := float32(pos)
@@ -91,7 +100,7 @@ func ropeAngles(cs, sn []float32, pos, ropeDim int, base, freqScale float32, fre
 	if y != nil {
 		mscale = y.AttnFactor
 		if y.ExtFactor != 0 {
-			mscale *= 1 + 0.1*logf(1/freqScale)
+			mscale *= 1 + float32(0.1*logf(1/freqScale)) // conversions: no FMA fusion on arm64
 		}
 	}
 	for i := range cs {
@@ -102,11 +111,10 @@ func ropeAngles(cs, sn []float32, pos, ropeDim int, base, freqScale float32, fre
 		extrap := theta / ff
 		t := freqScale * extrap
 		if y != nil && y.ExtFactor != 0 {
-			mix := yarnRamp(y.Corr[0], y.Corr[1], i) * y.ExtFactor
-			t = t*(1-mix) + extrap*mix
+			mix := float32(yarnRamp(y.Corr[0], y.Corr[1], i) * y.ExtFactor)
+			t = float32(t*(1-mix)) + float32(extrap*mix)
 		}
-		cs[i] = float32(math.Cos(float64(t)))
-		sn[i] = float32(math.Sin(float64(t)))
+		sn[i], cs[i] = sinCosF32(t) // glibc's sincosf, not correctly rounded
 		if y != nil {
 			cs[i] *= mscale
 			sn[i] *= mscale

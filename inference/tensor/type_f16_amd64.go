@@ -3,14 +3,14 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	registerFast(gguf.TypeF16, (&f16Kernels{dot: dotF16GGML512Fast, dotF32: dotF16F32L16Fast}).set())
+	registerFast(gguf.TypeF16, (&f16Kernels{dot: dotF16GGML512Fast, tile: dotF16L16Fast}).set())
 }
 
 //go:noescape
 func dotF16GGML512AVX2(x, y *uint16, n int) float32
 
 //go:noescape
-func dotF16F32L16AVX2(x *uint16, y *float32, n int) float32
+func dotF16L16AVX2(x, y *uint16, n int) float32
 
 // dotF16GGML512Fast is ggml_vec_dot_f16 of the AVX-512 build: the
 // 16-lane kernel over the multiple of 64, the rest added in float64.
@@ -28,11 +28,12 @@ func dotF16GGML512Fast(x, y []uint16) float32 {
 	return float32(s)
 }
 
-func dotF16F32L16Fast(x []uint16, y []float32) float32 {
+// dotF16L16Fast is dotF16L16Plain: two 8-lane registers hold the 16 lanes.
+func dotF16L16Fast(x, y []uint16) float32 {
 	n := len(x)
 	y = y[:n]
 	if n == 0 || n%16 != 0 {
-		return dotF16F32L16Plain(x, y)
+		return dotF16L16Plain(x, y)
 	}
-	return dotF16F32L16AVX2(&x[0], &y[0], n)
+	return dotF16L16AVX2(&x[0], &y[0], n)
 }

@@ -9,7 +9,7 @@ func init() {
 //go:noescape
 func dotF32L16AVX2(x, y *float32, n int) float32
 
-// dotF32L16Fast and dotF16F32L16Fast are AVX-512 tinyBLAS's order; callers
+// dotF32L16Fast (and type_f16_amd64.go's dotF16L16Fast) are AVX-512 tinyBLAS's order; callers
 // pass lengths that are multiples of 16 (others go to the plain twins).
 func dotF32L16Fast(x, y []float32) float32 {
 	n := len(x)

@@ -73,9 +73,9 @@ func quantizeMXFP4(dst []byte, x []float32) {
 // mxfp4Nearest is ggml's best_index_mxfp4: the first code with the least
 // error.
 func mxfp4Nearest(x, d float32) byte {
-	best, bestErr := 0, abs32(float32(mxfp4Values[0])*d-x)
+	best, bestErr := 0, abs32(float32(float32(mxfp4Values[0])*d)-x)
 	for i := 1; i < 16; i++ {
-		if err := abs32(float32(mxfp4Values[i])*d - x); err < bestErr {
+		if err := abs32(float32(float32(mxfp4Values[i])*d) - x); err < bestErr {
 			best, bestErr = i, err
 		}
 	}
@@ -95,7 +95,7 @@ func dotMXFP4Plain(w, x []byte, nb int) float32 {
 			s1 += int32(int8(y[2+j])) * int32(mxfp4Values[b[1+j]&0xf])
 			s2 += int32(int8(y[2+j+16])) * int32(mxfp4Values[b[1+j]>>4])
 		}
-		sum += d * float32(s1+s2)
+		sum += float32(d * float32(s1+s2)) // conversion: no FMA fusion on arm64 (x86 order)
 	}
 	return sum
 }

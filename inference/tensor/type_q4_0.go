@@ -59,8 +59,8 @@ func quantizeQ4_0(dst []byte, x []float32) {
 		}
 		lqPutF16(b[0:], d)
 		for j := 0; j < 16; j++ {
-			x0 := min(15, lqTruncInt8(xb[j]*id+8.5))
-			x1 := min(15, lqTruncInt8(xb[j+16]*id+8.5))
+			x0 := min(15, lqTruncInt8(float32(xb[j]*id)+8.5))
+			x1 := min(15, lqTruncInt8(float32(xb[j+16]*id)+8.5))
 			b[2+j] = uint8(x0) | uint8(x1)<<4
 		}
 	}

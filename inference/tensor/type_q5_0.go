@@ -63,8 +63,8 @@ func quantizeQ5_0(dst []byte, x []float32) {
 		lqPutF16(b[0:], d)
 		var qh uint32
 		for j := 0; j < 16; j++ {
-			x0 := uint8(min(31, lqTruncInt8(xb[j]*id+16.5)))
-			x1 := uint8(min(31, lqTruncInt8(xb[j+16]*id+16.5)))
+			x0 := uint8(min(31, lqTruncInt8(float32(xb[j]*id)+16.5)))
+			x1 := uint8(min(31, lqTruncInt8(float32(xb[j+16]*id)+16.5)))
 			b[6+j] = x0&0xF | (x1&0xF)<<4
 			qh |= uint32(x0>>4&1)<<j | uint32(x1>>4&1)<<(j+16)
 		}

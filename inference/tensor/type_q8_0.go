@@ -9,7 +9,8 @@ import (
 
 // Q8_0 weights multiply the input quantized to Q8_0 (formQ8_0): one exact
 // integer dot per block pair, scaled by both block scales. Batches go
-// through tiles of two weight rows by four input rows.
+// through tiles of weight rows by input rows (4x8 and 4x4 where the set has
+// them, else 2x4); decode (one input row) keeps the single-row kernel.
 
 func init() {
 	register(weightType{
@@ -74,17 +75,7 @@ func quantizeQ8_0Act(dst []byte, x []float32) {
 	for i := 0; i < nb; i++ {
 		xb := (*[q8Block]float32)(x[i*q8Block:])
 		blk := (*[q8BlockSize]byte)(dst[i*q8BlockSize:])
-		var amax float32
-		for _, v := range xb {
-			if a := abs32(v); a > amax {
-				amax = a
-			}
-		}
-		d := amax / 127
-		var id float32
-		if amax != 0 {
-			id = 127 / amax
-		}
+		d, id := q8ActScales(xb[:])
 		binary.LittleEndian.PutUint16(blk[:], F32ToF16(d))
 		for j, v := range xb {
 			blk[2+j] = byte(int8(math.RoundToEven(float64(v * id))))
@@ -124,7 +115,9 @@ func dotQ8_0Plain(x, y []byte, nb int) float32 {
 		}
 		dx := F16ToF32(uint16(bx[0]) | uint16(bx[1])<<8)
 		dy := F16ToF32(uint16(by[0]) | uint16(by[1])<<8)
-		sum += float32(sumi) * float32(dx*dy)
+		// The conversion keeps arm64 from fusing the multiply into the add:
+		// one rounding per operation, as amd64 and ggml on x86.
+		sum += float32(float32(sumi) * float32(dx*dy))
 	}
 	return sum
 }
@@ -135,6 +128,12 @@ type q8_0Kernels struct {
 	one  func(w []byte, a *Activations, t, nb int) float32                 // weight row w, input row t
 	x4   func(w []byte, a *Activations, t, nb int) [4]float32              // input rows t..t+3
 	x2x4 func(w []byte, wstride int, a *Activations, t, nb int) [8]float32 // two weight rows, rows t..t+3
+	// x4x4, if set, is four weight rows by input rows t..t+3: out[4*i+k]
+	// for weight row i and token t+k (sets with room for 16 accumulators).
+	x4x4 func(w []byte, wstride int, a *Activations, t, nb int) [16]float32
+	// x4x8, if set with x4x4, is four weight rows by input rows t..t+7:
+	// out[8*i+k].
+	x4x8 func(w []byte, wstride int, a *Activations, t, nb int) [32]float32
 }
 
 var q8_0PlainKernels = &q8_0Kernels{one: mulQ8_0Plain, x4: mulQ8_0x4Plain, x2x4: mulQ8_0x2x4Plain}
@@ -149,9 +148,33 @@ func (k *q8_0Kernels) rows(out []float32, m *Matrix, a *Activations, r0, r1 int)
 	nb := m.Cols / q8Block
 	r := r0
 	if n >= 4 {
-		// Tiles of two weight rows by four input rows: each block
-		// loaded once serves eight dot products.
+		// Tiles of four (else two) weight rows by eight or four input
+		// rows: each block loaded once serves up to 32 dot products.
 		rb := Q8_0RowSize(m.Cols)
+		for ; k.x4x4 != nil && r+4 <= r1; r += 4 {
+			w := m.Data[r*rb : (r+4)*rb]
+			t := 0
+			for ; k.x4x8 != nil && t+8 <= n; t += 8 {
+				e := k.x4x8(w, rb, a, t, nb)
+				for i := 0; i < 4; i++ {
+					for j := 0; j < 8; j++ {
+						out[(t+j)*rows+r+i] = e[8*i+j]
+					}
+				}
+			}
+			for ; t+4 <= n; t += 4 {
+				e := k.x4x4(w, rb, a, t, nb)
+				for i := 0; i < 4; i++ {
+					out[t*rows+r+i], out[(t+1)*rows+r+i] = e[4*i], e[4*i+1]
+					out[(t+2)*rows+r+i], out[(t+3)*rows+r+i] = e[4*i+2], e[4*i+3]
+				}
+			}
+			for ; t < n; t++ {
+				for i := 0; i < 4; i++ {
+					out[t*rows+r+i] = k.one(w[i*rb:], a, t, nb)
+				}
+			}
+		}
 		for ; r+2 <= r1; r += 2 {
 			w := m.Data[r*rb : (r+2)*rb]
 			t := 0
@@ -209,4 +232,40 @@ func mulQ8_0x2x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [8]
 		}
 	}
 	return out
+}
+
+// mulQ8_0x4x4Plain is sixteen mulQ8_0Plain calls, the twin of the 4x4 tile.
+func mulQ8_0x4x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [16]float32) {
+	for i := 0; i < 4; i++ {
+		for k := 0; k < 4; k++ {
+			out[4*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
+		}
+	}
+	return out
+}
+
+// mulQ8_0x4x8Plain is 32 mulQ8_0Plain calls, the twin of the 4x8 tile.
+func mulQ8_0x4x8Plain(w []byte, wstride int, a *Activations, t, nb int) (out [32]float32) {
+	for i := 0; i < 4; i++ {
+		for k := 0; k < 8; k++ {
+			out[8*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
+		}
+	}
+	return out
+}
+
+// q8ActScales is the scale pair of llama.cpp's x86 activation quantizers
+// (Q8_0 and Q8_1): d = max|x|/127 and the multiplier 127/max|x| (0 for an
+// all-zero block).
+func q8ActScales(xb []float32) (d, id float32) {
+	var amax float32
+	for _, v := range xb {
+		if a := abs32(v); a > amax {
+			amax = a
+		}
+	}
+	if amax != 0 {
+		id = 127 / amax
+	}
+	return amax / 127, id
 }

@@ -19,11 +19,13 @@ func bpeFirst(a, b *bpeBigram) bool {
 // encodeBPE is llama.cpp's llm_tokenizer_bpe_session::tokenize: split into
 // pre-tokens, map their bytes to GPT-2 characters, merge by rank.
 func (t *Tokenizer) encodeBPE(text string, out []int) []int {
+	t.ranksOnce.Do(func() { t.loadRanks(t.merges); t.merges = nil })
 	cpts := decodeCodepoints(text)
 	lens := t.splitter.split(cpts)
 	var word []byte
 	var key []byte
 	var syms []symbol
+	var ids []int32 // token id of each symbol's text, -1 if none
 	q := queue[bpeBigram]{less: bpeFirst}
 	start := 0
 	for _, n := range lens {
@@ -52,14 +54,24 @@ func (t *Tokenizer) encodeBPE(text string, out []int) []int {
 		}
 		first := len(out)
 		syms = appendSymbols(syms[:0], w)
+		ids = ids[:0]
+		for _, s := range syms {
+			ids = append(ids, t.idOr(w[s.start:s.start+s.n], -1))
+		}
 		q.reset()
 		tryAdd := func(l, r int) {
 			if l < 0 || r < 0 {
 				return
 			}
 			a, b := syms[l], syms[r]
-			key = append(append(append(key[:0], w[a.start:a.start+a.n]...), 0), w[b.start:b.start+b.n]...)
-			rank, ok := t.ranks[string(key)]
+			var rank int32
+			var ok bool
+			if ids[l] >= 0 && ids[r] >= 0 {
+				rank, ok = t.ranks[pairKey(ids[l], ids[r])]
+			} else if t.ranksStr != nil {
+				key = append(append(append(key[:0], w[a.start:a.start+a.n]...), 0), w[b.start:b.start+b.n]...)
+				rank, ok = t.ranksStr[string(key)]
+			}
 			if !ok {
 				return
 			}
@@ -80,6 +92,7 @@ func (t *Tokenizer) encodeBPE(text string, out []int) []int {
 			if r.next >= 0 {
 				syms[r.next].prev = b.left
 			}
+			ids[b.left] = t.idOr(w[l.start:l.start+l.n], -1)
 			tryAdd(l.prev, b.left)
 			tryAdd(b.left, l.next)
 		}
@@ -103,4 +116,12 @@ func (t *Tokenizer) encodeBPE(text string, out []int) []int {
 		t.cache.put(w, out[first:])
 	}
 	return out
+}
+
+// idOr is the token id of text, or none if text is no token.
+func (t *Tokenizer) idOr(text string, none int32) int32 {
+	if id, ok := t.ids[text]; ok {
+		return id
+	}
+	return none
 }

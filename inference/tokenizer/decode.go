@@ -46,9 +46,10 @@ func (t *Tokenizer) Piece(id int) []byte { return t.piece(id, false) }
 func (t *Tokenizer) PieceSpecial(id int) []byte { return t.piece(id, true) }
 
 func (t *Tokenizer) piece(id int, special bool) []byte {
-	if id < 0 || id >= len(t.pieces) {
+	if id < 0 || id >= len(t.texts) {
 		return nil
 	}
+	t.piecesOnce.Do(t.buildPieces)
 	if !special && t.attrs[id]&(attrUnknown|attrControl) != 0 {
 		return nil
 	}

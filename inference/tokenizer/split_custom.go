@@ -71,20 +71,28 @@ func (s span) whitespaceRun(i int) (n, lastNL int) {
 	return n, lastNL
 }
 
+// pieceCuts collects the lengths of the pieces a splitter cuts.
+type pieceCuts struct {
+	out  []int
+	prev int // where the current piece starts
+}
+
+// at ends the current piece at end (an empty one is not kept).
+func (c *pieceCuts) at(end int) {
+	if end > c.prev {
+		c.out = append(c.out, end-c.prev)
+	}
+	c.prev = end
+}
+
 // splitGPT2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 func splitGPT2(cpts []rune, flags []cptFlags, lo, hi int, out []int) []int {
 	s := span{cpts, flags, lo, hi}
-	prev := lo
-	emit := func(end int) {
-		if end > prev {
-			out = append(out, end-prev)
-		}
-		prev = end
-	}
+	cuts := pieceCuts{out: out, prev: lo}
 	for pos := lo; pos < hi; {
 		if n := s.contraction(pos, false); n > 0 {
 			pos += n
-			emit(pos)
+			cuts.at(pos)
 			continue
 		}
 		c := s.cpt(pos)
@@ -102,21 +110,21 @@ func splitGPT2(cpts []rune, flags []cptFlags, lo, hi int, out []int) []int {
 			for s.flag(pos).letter() {
 				pos++
 			}
-			emit(pos)
+			cuts.at(pos)
 			continue
 		case f.number():
 			pos = start
 			for s.flag(pos).number() {
 				pos++
 			}
-			emit(pos)
+			cuts.at(pos)
 			continue
 		case notSLN(f):
 			pos = start
 			for notSLN(s.flag(pos)) {
 				pos++
 			}
-			emit(pos)
+			cuts.at(pos)
 			continue
 		}
 		n, _ := s.whitespaceRun(pos)
@@ -128,26 +136,20 @@ func splitGPT2(cpts []rune, flags []cptFlags, lo, hi int, out []int) []int {
 		default:
 			pos++
 		}
-		emit(pos)
+		cuts.at(pos)
 	}
-	return out
+	return cuts.out
 }
 
 // splitLlama3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
 // ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 func splitLlama3(cpts []rune, flags []cptFlags, lo, hi int, out []int) []int {
 	s := span{cpts, flags, lo, hi}
-	prev := lo
-	emit := func(end int) {
-		if end > prev {
-			out = append(out, end-prev)
-		}
-		prev = end
-	}
+	cuts := pieceCuts{out: out, prev: lo}
 	for pos := lo; pos < hi; {
 		if n := s.contraction(pos, true); n > 0 {
 			pos += n
-			emit(pos)
+			cuts.at(pos)
 			continue
 		}
 		c := s.cpt(pos)
@@ -157,7 +159,7 @@ func splitLlama3(cpts []rune, flags []cptFlags, lo, hi int, out []int) []int {
 			for s.flag(pos).letter() {
 				pos++
 			}
-			emit(pos)
+			cuts.at(pos)
 			continue
 		}
 		if f.number() {
@@ -165,11 +167,11 @@ func splitLlama3(cpts []rune, flags []cptFlags, lo, hi int, out []int) []int {
 			for s.flag(pos).number() {
 				pos++
 				if pos-ini >= 3 {
-					emit(pos)
+					cuts.at(pos)
 					ini = pos
 				}
 			}
-			emit(pos)
+			cuts.at(pos)
 			continue
 		}
 		f2 := f
@@ -186,7 +188,7 @@ func splitLlama3(cpts []rune, flags []cptFlags, lo, hi int, out []int) []int {
 			for c2 := s.cpt(pos); c2 == '\r' || c2 == '\n'; c2 = s.cpt(pos) {
 				pos++
 			}
-			emit(pos)
+			cuts.at(pos)
 			continue
 		}
 		n, lastNL := s.whitespaceRun(pos)
@@ -200,7 +202,7 @@ func splitLlama3(cpts []rune, flags []cptFlags, lo, hi int, out []int) []int {
 		default:
 			pos++
 		}
-		emit(pos)
+		cuts.at(pos)
 	}
-	return out
+	return cuts.out
 }

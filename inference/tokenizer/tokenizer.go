@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"burrow/inference/gguf"
 )
@@ -78,17 +79,25 @@ type Tokenizer struct {
 	special []int // control / user-defined / unknown ids, longest text first
 
 	// BPE only.
-	ranks    map[string]int32 // "left\x00right" -> merge rank
+	ranks    map[uint64]int32 // merge rank by the ids of its two sides (pairKey)
+	ranksStr map[string]int32 // "left\x00right" for merges with a side that is no token
 	splitter *preTokenizer
 	cache    wordCache
 
-	pieces [][]byte // token_to_piece(special=true), precomputed
+	// Built on first use, so that opening a model costs only the token
+	// list: with a 128k vocabulary these tables were most of the time to
+	// open, and a front end may only inspect the file.
+	ranksOnce  sync.Once
+	merges     []string // until ranks are built
+	piecesOnce sync.Once
+	pieces     [][]byte // token_to_piece(special=true)
 }
 
 const null = -1
 
 // FromGGUF builds the tokenizer from a model or vocabulary-only GGUF file.
 func FromGGUF(f *gguf.File) (*Tokenizer, error) {
+	var bpeMerges []string
 	model, _ := f.String("tokenizer.ggml.model")
 	pre, _ := f.String("tokenizer.ggml.pre")
 	t := &Tokenizer{modelName: model, pre: pre, eot: null, eom: null, mask: null}
@@ -104,20 +113,7 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 		if !ok {
 			return nil, fmt.Errorf("tokenizer: gpt2 vocabulary without tokenizer.ggml.merges")
 		}
-		t.ranks = make(map[string]int32, len(merges))
-		// Backwards, so that when a pair is listed twice the first (lowest)
-		// rank is the one left in the map, without a lookup per merge.
-		for i := len(merges) - 1; i >= 0; i-- {
-			m := merges[i]
-			// Split at the first space after the first byte, like llama.cpp
-			// (a merge may start with a space-like byte symbol).
-			first, second := "", ""
-			if p := strings.IndexByte(m[min(1, len(m)):], ' '); p >= 0 {
-				p += min(1, len(m))
-				first, second = m[:p], m[p+1:]
-			}
-			t.ranks[first+"\x00"+second] = int32(i)
-		}
+		bpeMerges = merges
 		if err := t.configurePre(pre); err != nil {
 			return nil, err
 		}
@@ -131,15 +127,50 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 	if err := t.loadTokens(f); err != nil {
 		return nil, err
 	}
+	t.merges = bpeMerges
 	t.loadSpecialIDs(f)
 	t.addBOS = f.BoolOr("tokenizer.ggml.add_bos_token", t.addBOS)
 	t.addEOS = f.BoolOr("tokenizer.ggml.add_eos_token", t.addEOS)
 	t.detectByText()
 	t.setModelAttrs(f)
 	t.buildSpecialCache()
-	t.buildPieces()
 	return t, nil
 }
+
+// loadRanks indexes the merges by their sides' token ids: a map of 280k
+// integer keys builds several times faster than one of concatenated
+// strings, which was most of the time a 128k-vocabulary model took to
+// open. A side that is no token (never in a sane vocabulary) goes by text.
+func (t *Tokenizer) loadRanks(merges []string) {
+	if merges == nil {
+		return
+	}
+	t.ranks = make(map[uint64]int32, len(merges))
+	// Backwards, so that when a pair is listed twice the first (lowest)
+	// rank is the one left in the map, without a lookup per merge.
+	for i := len(merges) - 1; i >= 0; i-- {
+		m := merges[i]
+		// Split at the first space after the first byte, like llama.cpp
+		// (a merge may start with a space-like byte symbol).
+		first, second := "", ""
+		if p := strings.IndexByte(m[min(1, len(m)):], ' '); p >= 0 {
+			p += min(1, len(m))
+			first, second = m[:p], m[p+1:]
+		}
+		l, lok := t.ids[first]
+		r, rok := t.ids[second]
+		if lok && rok {
+			t.ranks[pairKey(l, r)] = int32(i)
+			continue
+		}
+		if t.ranksStr == nil {
+			t.ranksStr = map[string]int32{}
+		}
+		t.ranksStr[first+"\x00"+second] = int32(i)
+	}
+}
+
+func pairKey(l, r int32) uint64 { return uint64(uint32(l))<<32 | uint64(uint32(r)) }
 
 func (t *Tokenizer) loadTokens(f *gguf.File) error {
 	texts, ok := f.Strings("tokenizer.ggml.tokens")

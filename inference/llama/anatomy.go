@@ -1,0 +1,384 @@
+package llama
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"burrow/inference/gguf"
+	"burrow/inference/tensor"
+)
+
+// Anatomy is the architecture of one file as plain data, for the window's
+// Architecture view and `burrow inspect --arch`: the embedding, the stack of
+// blocks with their attention and FFN, the output head, and per part the
+// tensors the file holds for it. It is built from the family registry (the
+// tensors each family declares), the file's Config and the file's own
+// tensor types and sizes, so a new family draws right without a change here.
+type Anatomy struct {
+	Arch   string `json:"arch"`
+	Config Config `json:"-"`
+	// Rope is how positions enter the attention.
+	Rope RopeInfo `json:"rope"`
+	// Activation is the FFN's gated activation (SwiGLU, GeGLU).
+	Activation string    `json:"activation"`
+	Embedding  Part      `json:"embedding"`
+	Blocks     []Block   `json:"blocks"`
+	Head       Part      `json:"head"`            // final norm and classifier
+	Other      []Part    `json:"other,omitempty"` // model-level tensors of no block (rope factors, ...)
+	Notes      []string  `json:"notes,omitempty"` // family features in words (embedding scale, softcaps, ...)
+	Params     int64     `json:"params"`
+	Bytes      int64     `json:"bytes"`
+	Extra      []ATensor `json:"extra,omitempty"` // tensors in the file the family does not declare
+}
+
+// RopeInfo describes the rotary position embedding.
+type RopeInfo struct {
+	Kind    string  `json:"kind"`    // "normal" (adjacent pairs) or "neox" (i, i+d/2)
+	Scaling string  `json:"scaling"` // none, linear, yarn, llama3 (rope_freqs), longrope
+	Base    float32 `json:"base"`
+	Dim     int     `json:"dim"` // rotated values per head
+}
+
+// Block is one transformer layer.
+type Block struct {
+	Layer int `json:"layer"`
+	// Attention is nil for a layer without one (a recurrent layer).
+	Attention *AttnInfo `json:"attention,omitempty"`
+	// Recurrent is a Gated DeltaNet layer's state (qwen35), nil otherwise.
+	Recurrent *RecurrentInfo `json:"recurrent,omitempty"`
+	FFN       FFNInfo        `json:"ffn"`
+	Parts     []Part         `json:"parts"`
+	Params    int64          `json:"params"`
+	Bytes     int64          `json:"bytes"`
+}
+
+// AttnInfo is one layer's attention.
+type AttnInfo struct {
+	Heads    int     `json:"heads"`
+	KVHeads  int     `json:"kv_heads"`
+	HeadDim  int     `json:"head_dim"`
+	Window   int     `json:"window"` // sliding window (0: the whole context)
+	RopeBase float32 `json:"rope_base"`
+	QKNorm   bool    `json:"qk_norm,omitempty"`
+	Bias     bool    `json:"bias,omitempty"`
+	PostNorm bool    `json:"post_norm,omitempty"`
+	Sinks    bool    `json:"sinks,omitempty"`
+	Softcap  float32 `json:"softcap,omitempty"`
+}
+
+// RecurrentInfo is a Gated DeltaNet layer: its heads, the state each keeps
+// (StateDim x StateDim) and the causal convolution's width.
+type RecurrentInfo struct {
+	Heads    int `json:"heads"`
+	StateDim int `json:"state_dim"`
+	Conv     int `json:"conv"`
+}
+
+// FFNInfo is one layer's feed-forward block.
+type FFNInfo struct {
+	Kind        string `json:"kind"` // "dense", "experts" or "none"
+	Width       int    `json:"width"`
+	Experts     int    `json:"experts,omitempty"`
+	ExpertsUsed int    `json:"experts_used,omitempty"`
+	PostNorm    bool   `json:"post_norm,omitempty"`
+}
+
+// Part is a group of tensors that do one job: the embedding, a block's
+// attention, its FFN, its router or experts, the output head.
+type Part struct {
+	Name    string    `json:"name"`
+	Note    string    `json:"note,omitempty"`
+	Tensors []ATensor `json:"tensors"`
+	Params  int64     `json:"params"`
+	Bytes   int64     `json:"bytes"`
+}
+
+// ATensor is one tensor as the file holds it.
+type ATensor struct {
+	Name   string  `json:"name"`
+	Type   string  `json:"type"`
+	Shape  []int64 `json:"shape"` // ggml order: the row length first
+	Kind   string  `json:"kind"`  // matrix, norm, vector
+	Params int64   `json:"params"`
+	Bytes  int64   `json:"bytes"`
+}
+
+// Part names, shared with the views that draw them.
+const (
+	PartEmbedding = "Embedding"
+	PartAttention = "Attention"
+	PartFFN       = "Feed-forward"
+	PartRouter    = "Router"
+	PartExperts   = "Experts"
+	PartRecurrent = "Recurrent"
+	PartOther     = "Other"
+	PartHead      = "Output head"
+)
+
+// partOf sorts a per-layer tensor (its name without "blk.N.") into a part.
+func partOf(name string) string {
+	switch {
+	case strings.HasPrefix(name, "ffn_gate_inp"):
+		return PartRouter
+	case strings.Contains(name, "_exps") || strings.Contains(name, "_shexp"):
+		return PartExperts
+	case strings.HasPrefix(name, "attn_") || strings.HasPrefix(name, "post_attention"):
+		return PartAttention
+	case strings.HasPrefix(name, "ffn_") || strings.HasPrefix(name, "post_ffw"):
+		return PartFFN
+	case strings.HasPrefix(name, "ssm_"):
+		return PartRecurrent
+	}
+	return PartOther
+}
+
+var partOrder = map[string]int{PartAttention: 0, PartRecurrent: 1, PartRouter: 2, PartExperts: 3, PartFFN: 4, PartOther: 5}
+
+func kindName(k TensorKind) string {
+	switch k {
+	case Norm:
+		return "norm"
+	case Vector:
+		return "vector"
+	}
+	return "matrix"
+}
+
+// NewAnatomy reads the architecture of f, which must be of a supported
+// family (its tensors need not be loaded).
+func NewAnatomy(f *gguf.File) (*Anatomy, error) {
+	c, err := ConfigFromGGUF(f)
+	if err != nil {
+		return nil, err
+	}
+	fam := families[c.Arch]
+	a := &Anatomy{Arch: c.Arch, Config: c, Activation: "SwiGLU"}
+	if fam.geglu {
+		a.Activation = "GeGLU"
+	}
+	a.Rope = RopeInfo{Kind: "normal", Scaling: "none", Base: c.RopeBase, Dim: c.RopeDim}
+	if c.RopeNeoX {
+		a.Rope.Kind = "neox"
+	}
+	switch {
+	case c.YarnExtFactor != 0:
+		a.Rope.Scaling = "yarn"
+	case c.RopeOrigCtx > 0:
+		a.Rope.Scaling = "longrope"
+	case c.RopeFactors:
+		a.Rope.Scaling = "llama3"
+	case c.RopeScale != 1:
+		a.Rope.Scaling = fmt.Sprintf("linear x%g", 1/c.RopeScale)
+	}
+
+	a.Embedding = Part{Name: PartEmbedding}
+	a.Head = Part{Name: PartHead}
+	a.Blocks = make([]Block, c.Layers)
+	layerParts := make([]map[string]*Part, c.Layers)
+	other := map[string]*Part{}
+	declared := map[string]bool{}
+	for _, s := range fam.specs(&c) {
+		ti, ok := f.Tensor(s.Name)
+		if !ok {
+			continue // an optional tensor the file leaves out
+		}
+		declared[s.Name] = true
+		t := aTensor(ti, kindName(s.Kind))
+		switch {
+		case s.Layer >= 0:
+			if layerParts[s.Layer] == nil {
+				layerParts[s.Layer] = map[string]*Part{}
+			}
+			pn := partOf(strings.TrimPrefix(s.Name, fmt.Sprintf("blk.%d.", s.Layer)))
+			if pn == PartAttention && c.Recurrent(s.Layer) {
+				pn = PartRecurrent // a DeltaNet layer's norm, qkv and gate feed its recurrence
+			}
+			if _, moe := f.Tensor(fmt.Sprintf("blk.%d.ffn_gate_inp.weight", s.Layer)); moe && pn == PartFFN && s.Kind == Norm {
+				pn = PartRouter // the FFN's norm feeds the router and the experts
+			}
+			p := layerParts[s.Layer][pn]
+			if p == nil {
+				p = &Part{Name: pn}
+				layerParts[s.Layer][pn] = p
+			}
+			p.add(t)
+		case s.Name == "token_embd.weight":
+			a.Embedding.add(t)
+		case s.Name == "output.weight" || s.Name == "output_norm.weight":
+			a.Head.add(t)
+		default:
+			pn := "Rope factors"
+			if !strings.HasPrefix(s.Name, "rope_") {
+				pn = PartOther
+			}
+			if other[pn] == nil {
+				other[pn] = &Part{Name: pn}
+			}
+			other[pn].add(t)
+		}
+	}
+	for i := range f.Tensors {
+		if ti := &f.Tensors[i]; !declared[ti.Name] {
+			a.Extra = append(a.Extra, aTensor(ti, "unused"))
+		}
+	}
+	if c.TiedOutput {
+		a.Head.Note = "the classifier is the embedding matrix (tied)"
+	}
+	if fam.embedScale {
+		a.Embedding.Note = "rows scaled by sqrt(embedding length)"
+	}
+	for _, n := range []string{"Rope factors", PartOther} {
+		if p := other[n]; p != nil {
+			a.Other = append(a.Other, *p)
+		}
+	}
+
+	for l := range a.Blocks {
+		b := &a.Blocks[l]
+		b.Layer = l
+		for _, p := range layerParts[l] {
+			b.Parts = append(b.Parts, *p)
+			b.Params += p.Params
+			b.Bytes += p.Bytes
+		}
+		sort.Slice(b.Parts, func(i, j int) bool { return partOrder[b.Parts[i].Name] < partOrder[b.Parts[j].Name] })
+		has := func(suffix string) bool { _, ok := f.Tensor(fmt.Sprintf("blk.%d.%s", l, suffix)); return ok }
+		if c.Recurrent(l) {
+			b.Recurrent = &RecurrentInfo{Heads: c.SSMHeads, StateDim: c.SSMState, Conv: c.SSMConv}
+		} else if has("attn_q.weight") || has("attn_qkv.weight") {
+			at := &AttnInfo{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, RopeBase: c.RopeBase,
+				QKNorm: has("attn_q_norm.weight"), Bias: has("attn_q.bias"), PostNorm: has("post_attention_norm.weight"),
+				Sinks: has("attn_sinks.weight"), Softcap: c.AttnSoftcap}
+			if c.Local(l) {
+				at.Window, at.RopeBase = c.Window, c.RopeBaseSWA
+			}
+			b.Attention = at
+		}
+		switch {
+		case has("ffn_gate_inp.weight"):
+			b.FFN = FFNInfo{Kind: "experts", Width: c.ExpertFF, Experts: c.Experts, ExpertsUsed: c.ExpertsUsed}
+		case has("ffn_down.weight"):
+			b.FFN = FFNInfo{Kind: "dense", Width: c.HiddenDim}
+		default:
+			b.FFN = FFNInfo{Kind: "none"}
+		}
+		b.FFN.PostNorm = has("post_ffw_norm.weight")
+	}
+
+	if fam.embedScale {
+		a.Notes = append(a.Notes, "embeddings are multiplied by sqrt(embedding length)")
+	}
+	if c.QueryScale != 0 {
+		a.Notes = append(a.Notes, fmt.Sprintf("queries are scaled by %.4g after rope", c.QueryScale))
+	}
+	if c.AttnSoftcap > 0 {
+		a.Notes = append(a.Notes, fmt.Sprintf("attention scores are softcapped at %g", c.AttnSoftcap))
+	}
+	if c.FinalSoftcap > 0 {
+		a.Notes = append(a.Notes, fmt.Sprintf("logits are softcapped at %g", c.FinalSoftcap))
+	}
+	if c.Window > 0 {
+		a.Notes = append(a.Notes, fmt.Sprintf("sliding window of %d positions on %d of every %d layers (rope base %g there)",
+			c.Window, c.SWAPattern-1, c.SWAPattern, c.RopeBaseSWA))
+	}
+	a.Params = a.Embedding.Params + a.Head.Params
+	a.Bytes = a.Embedding.Bytes + a.Head.Bytes
+	for _, b := range a.Blocks {
+		a.Params += b.Params
+		a.Bytes += b.Bytes
+	}
+	for _, p := range a.Other {
+		a.Params += p.Params
+		a.Bytes += p.Bytes
+	}
+	return a, nil
+}
+
+func aTensor(ti *gguf.TensorInfo, kind string) ATensor {
+	return ATensor{Name: ti.Name, Type: ti.Type.String(), Shape: append([]int64(nil), ti.Shape...), Kind: kind,
+		Params: ti.Elements(), Bytes: ti.Size}
+}
+
+func (p *Part) add(t ATensor) {
+	p.Tensors = append(p.Tensors, t)
+	p.Params += t.Params
+	p.Bytes += t.Bytes
+}
+
+// Find returns the part of block layer (or of the model for layer -1:
+// Embedding, Output head, Rope factors) with that name.
+func (a *Anatomy) Find(layer int, name string) (*Part, bool) {
+	if layer < 0 {
+		for _, p := range append([]*Part{&a.Embedding, &a.Head}, ptrs(a.Other)...) {
+			if p.Name == name {
+				return p, true
+			}
+		}
+		return nil, false
+	}
+	if layer >= len(a.Blocks) {
+		return nil, false
+	}
+	for i := range a.Blocks[layer].Parts {
+		if p := &a.Blocks[layer].Parts[i]; p.Name == name {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+func ptrs(ps []Part) []*Part {
+	out := make([]*Part, len(ps))
+	for i := range ps {
+		out[i] = &ps[i]
+	}
+	return out
+}
+
+// MemoryUse is where the memory of a context goes.
+type MemoryUse struct {
+	Context   int      `json:"context"`
+	KV        string   `json:"kv_type"`
+	Weights   uint64   `json:"weights"`
+	KVLayers  []uint64 `json:"kv_per_layer"`
+	KVTotal   uint64   `json:"kv_total"`
+	KVRows    []int    `json:"kv_rows_per_layer"` // positions each layer's cache keeps (a ring for sliding-window layers)
+	Recurrent []uint64 `json:"recurrent_per_layer"`
+	Scratch   uint64   `json:"scratch"` // the forward pass's buffers and the logits
+	Total     uint64   `json:"total"`
+}
+
+// Memory is what a State for ctxLen tokens with a KV cache of type kv
+// takes beside the weights, as NewStateWith allocates it.
+func (a *Anatomy) Memory(ctxLen int, kv KVType) MemoryUse {
+	c := &a.Config
+	ctxLen = max(ctxLen, 1)
+	batch := min(maxBatch, ctxLen)
+	m := MemoryUse{Context: ctxLen, KV: kv.String(), Weights: uint64(a.Bytes)}
+	m.KVLayers = make([]uint64, c.Layers)
+	m.KVRows = make([]int, c.Layers)
+	m.Recurrent = make([]uint64, c.Layers)
+	conv, ssm, _ := recLens(c)
+	for l := range m.KVLayers {
+		if a.Blocks[l].Recurrent != nil { // the live state and its snapshots, whatever the context
+			m.Recurrent[l] = 4 * uint64(conv+ssm) * (1 + recSnapshots)
+		}
+		if a.Blocks[l].Attention == nil {
+			continue
+		}
+		rows, _ := kvLayerRows(c, l, ctxLen, batch)
+		m.KVRows[l] = rows
+		m.KVLayers[l] = 2 * uint64(rows) * kv.rowBytes(c.KVDim())
+		m.KVTotal += m.KVLayers[l]
+	}
+	var rec uint64
+	for _, r := range m.Recurrent {
+		rec += r
+	}
+	all := stateBytes(c, ctxLen, batch, tensor.DefaultThreads(), kv) // KV, recurrent state and scratch
+	m.Scratch = all - min(all, kvCacheBytes(c, ctxLen, batch, kv)+rec)
+	m.Total = m.Weights + m.KVTotal + rec + m.Scratch
+	return m
+}
