@@ -497,18 +497,18 @@ func (p *fileMapPanel) scan(ctx context.Context, path string) {
 		f := float64(done) / float64(max(total, 1))
 		if f-last >= 0.01 || f == 1 {
 			last = f
-			fyne.Do(func() { p.progress.SetValue(f) })
+			post(func() { p.progress.SetValue(f) })
 		}
 	}})
 	if err != nil {
-		fyne.Do(func() {
+		post(func() {
 			p.stopBtn.Hide()
 			p.status.SetText("No file map: " + err.Error())
 			p.object.Refresh()
 		})
 		return
 	}
-	fyne.Do(func() {
+	post(func() {
 		p.progress.Hide()
 		p.stopBtn.Hide()
 		p.status.SetText(fmt.Sprintf("%d cells of %s, coloured by byte entropy (black 0 bits, pale yellow 8 bits per byte)",
