@@ -349,22 +349,12 @@ func (v *archView) buildMemory() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle("Memory to run", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.memLabel = widget.NewLabel("")
 	v.memLabel.Wrapping = fyne.TextWrapWord
-	maxCtx := float64(max(c.ContextLen, 1))
-	v.memCtx = widget.NewSlider(min(64, maxCtx), maxCtx)
-	v.memCtx.Step = max(1, float64(int(maxCtx/256)))
-	v.memCtx.OnChanged = func(float64) { v.updateMemory() }
-	v.memEntry = widget.NewEntry()
-	v.memEntry.OnChanged = func(text string) {
-		if n, err := strconv.Atoi(strings.TrimSpace(text)); err == nil && n > 0 && n <= int(maxCtx) && n != int(v.memCtx.Value) {
-			v.memCtx.Value = float64(n)
-			v.memCtx.Refresh()
-			v.updateMemory()
-		}
-	}
-	v.memKV = widget.NewRadioGroup([]string{"F16", "F32"}, func(string) { v.updateMemory() })
+	ctx := newContextPicker(c.ContextLen, v.updateMemory)
+	v.memCtx, v.memEntry = ctx.slider, ctx.entry
+	v.memKV = widget.NewRadioGroup([]string{"F32", "F16", "Q8_0"}, func(string) { v.updateMemory() })
 	v.memKV.Horizontal = true
 	v.memKV.Required = true
-	v.memKV.Selected = "F16"
+	v.memKV.Selected = "F32" // the engine's default
 	bars := container.New(layout.NewFormLayout())
 	for l := range v.a.Blocks {
 		bar := widget.NewProgressBar()
@@ -374,18 +364,14 @@ func (v *archView) buildMemory() fyne.CanvasObject {
 	}
 	v.memCtx.SetValue(float64(min(c.ContextLen, defaultUIContext)))
 	v.updateMemory()
-	ctxRow := container.NewBorder(nil, nil, nil, container.NewHBox(container.New(minWidth(90), v.memEntry), widget.NewLabel("tokens")), v.memCtx)
-	return container.NewVBox(title, ctxRow, container.NewHBox(widget.NewLabel("KV cache"), v.memKV), v.memLabel, bars)
+	return container.NewVBox(title, ctx.row, container.NewHBox(widget.NewLabel("KV cache"), v.memKV), v.memLabel, bars)
 }
 
 func (v *archView) updateMemory() {
 	if v.memLabel == nil || v.memKV == nil {
 		return
 	}
-	kv := llama.KVF16
-	if v.memKV.Selected == "F32" {
-		kv = llama.KVF32
-	}
+	kv, _ := llama.ParseKVType(v.memKV.Selected)
 	m := v.a.Memory(int(v.memCtx.Value), kv)
 	if v.memEntry.Text != strconv.Itoa(m.Context) {
 		v.memEntry.SetText(strconv.Itoa(m.Context))

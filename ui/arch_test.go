@@ -94,9 +94,10 @@ func TestArchitectureViewRound2(t *testing.T) {
 				t.Errorf("%d rows for %d tensors", r, len(box.part.Tensors))
 			}
 
-			// Memory at 128 tokens, F16: each layer's bar names its KV bytes.
-			v.memEntry.SetText("128")
-			mu := a.Memory(128, llama.KVF16)
+			// Memory at 128 tokens, F32 (the engine's default): each
+			// layer's bar names its KV bytes.
+			onUI(func() { v.memEntry.SetText("128") })
+			mu := a.Memory(128, llama.KVF32)
 			if !strings.Contains(v.memLabel.Text, "At 128 tokens") || len(v.memBars) != a.Config.Layers {
 				t.Fatalf("memory label %q, %d bars", v.memLabel.Text, len(v.memBars))
 			}
@@ -105,9 +106,11 @@ func TestArchitectureViewRound2(t *testing.T) {
 					t.Errorf("layer %d bar %q", l, bar.TextFormatter())
 				}
 			}
-			v.memKV.SetSelected("F32")
-			if want := units.IBytes(int64(a.Memory(128, llama.KVF32).KVLayers[0])); !strings.HasPrefix(v.memBars[0].TextFormatter(), want) {
-				t.Errorf("F32 bar %q", v.memBars[0].TextFormatter())
+			for _, kv := range []llama.KVType{llama.KVF16, llama.KVQ8_0} {
+				onUI(func() { v.memKV.SetSelected(strings.ToUpper(kv.String())) })
+				if want := units.IBytes(int64(a.Memory(128, kv).KVLayers[0])); !strings.HasPrefix(v.memBars[0].TextFormatter(), want) {
+					t.Errorf("%s bar %q", kv, v.memBars[0].TextFormatter())
+				}
 			}
 		})
 	}
