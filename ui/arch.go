@@ -261,7 +261,7 @@ func (v *archView) buildDiagram() fyne.CanvasObject {
 		b := &a.Blocks[l]
 		kind := "global"
 		if b.Recurrent != nil {
-			kind = "Gated DeltaNet"
+			kind = "DeltaNet"
 		} else if b.Attention == nil {
 			kind = "no attention"
 		} else if b.Attention.Window > 0 {
@@ -359,7 +359,11 @@ func (v *archView) buildMemory() fyne.CanvasObject {
 	for l := range v.a.Blocks {
 		bar := widget.NewProgressBar()
 		v.memBars = append(v.memBars, bar)
-		bars.Add(widget.NewLabel(fmt.Sprintf("Layer %d KV", l)))
+		what := "KV"
+		if v.a.Blocks[l].Recurrent != nil {
+			what = "state"
+		}
+		bars.Add(widget.NewLabel(fmt.Sprintf("Layer %d %s", l, what)))
 		bars.Add(bar)
 	}
 	v.memCtx.SetValue(float64(min(c.ContextLen, defaultUIContext)))
@@ -383,11 +387,17 @@ func (v *archView) updateMemory() {
 	v.memLabel.SetText(fmt.Sprintf("At %d tokens: %s in all\nweights %s · KV cache %s · recurrent state %s · scratch %s",
 		m.Context, units.IBytes(int64(m.Total)), units.IBytes(int64(m.Weights)), units.IBytes(int64(m.KVTotal)), units.IBytes(int64(rec)), units.IBytes(int64(m.Scratch))))
 	var most uint64 = 1
-	for _, b := range m.KVLayers {
-		most = max(most, b)
+	for l, b := range m.KVLayers {
+		most = max(most, b, m.Recurrent[l])
 	}
 	for l, bar := range v.memBars {
 		bytes, rows := m.KVLayers[l], m.KVRows[l]
+		if r := m.Recurrent[l]; r > 0 { // a DeltaNet layer: its state, whatever the context
+			text := units.IBytes(int64(r)) + " of recurrent state (no KV cache)"
+			bar.TextFormatter = func() string { return text }
+			bar.SetValue(float64(r) / float64(most))
+			continue
+		}
 		ring := ""
 		if rows < m.Context {
 			ring = ", a window's ring"
