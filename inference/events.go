@@ -130,7 +130,8 @@ type ModelInfo struct {
 	Fingerprint   string `json:"fingerprint"`       // identifies the file's content
 	Pooling       string `json:"pooling,omitempty"` // an embedding model's pooling ("last", "mean", "cls")
 	// Reasoning is how the model's chat template marks reasoning in a
-	// reply: "think" (<think> tags), "harmony" (gpt-oss channels) or "".
+	// reply: "think" (<think> tags), "harmony" (gpt-oss channels), "channel"
+	// (Gemma 4's <|channel>thought…<channel|>) or "".
 	Reasoning string `json:"reasoning,omitempty"`
 	// ThinkSwitch: the template can turn reasoning off (Qwen3's
 	// enable_thinking; GenerateRequest.TemplateVars).
