@@ -137,7 +137,7 @@ type ModelInfo struct {
 	// enable_thinking; GenerateRequest.TemplateVars).
 	ThinkSwitch bool `json:"think_switch,omitempty"`
 	// ToolFormat is how the template's model writes tool calls (a
-	// toolcall.Format: 0 none, then hermes, llama3, mistral, harmony).
+	// toolcall.Format: 0 none, then hermes, llama3, mistral, harmony, gemma4).
 	ToolFormat int `json:"tool_format,omitempty"`
 }
 

@@ -9,6 +9,7 @@
 //   - Mistral: [TOOL_CALLS][{"name": ..., "arguments": {...}}] and the newer
 //     [TOOL_CALLS]name[ARGS]{...}
 //   - Harmony (gpt-oss): <|channel|>commentary to=functions.name ... <|message|>{...}<|call|>
+//   - Gemma 4: <|tool_call>call:name{key:<|"|>text<|"|>,n:3}<tool_call|>
 //
 // It knows nothing of models or the API; the chat template says which
 // format a model uses (FormatOf).
@@ -33,16 +34,19 @@ const (
 	Llama3
 	Mistral
 	Harmony
+	Gemma4
 )
 
 func (f Format) String() string {
-	return [...]string{"none", "hermes", "llama3", "mistral", "harmony"}[f]
+	return [...]string{"none", "hermes", "llama3", "mistral", "harmony", "gemma4"}[f]
 }
 
 // FormatOf guesses the format from a chat template's source, by the
 // markers its tool branch writes (as llama.cpp's common/chat.cpp does).
 func FormatOf(template string) Format {
 	switch {
+	case strings.Contains(template, "<|tool_call>call:"):
+		return Gemma4
 	case strings.Contains(template, "<|channel|>"):
 		return Harmony
 	case strings.Contains(template, "[TOOL_CALLS]"):
@@ -79,6 +83,8 @@ func Parse(f Format, text string) (content string, calls []Call, err error) {
 		content, calls, err = parseMistral(text)
 	case Harmony:
 		content, calls, err = parseHarmony(text)
+	case Gemma4:
+		content, calls, err = parseGemma4(text)
 	default:
 		return text, nil, nil
 	}
