@@ -39,9 +39,9 @@ type recurrent struct {
 	curState []float32
 	curN     int
 
-	// The chunked recurrence's scratch, chunkLen values per value head:
-	// the cumulative decays, the decay matrix, the deltas.
-	chunk        int // chunk length, min(deltaChunk, batch); 0: token by token
+	// The chunked recurrence's scratch, chunkLen values per value head
+	// (see headsChunked).
+	chunk        int // chunk length (deltaChunk); 0: token by token (batch 1)
 	chunkLen     int
 	chunkScratch []float32
 
@@ -89,8 +89,8 @@ func chunkLens(c *Config, batch int) (chunk, perHead int) {
 	if batch < 2 {
 		return 0, 0
 	}
-	chunk = min(deltaChunk, batch)
-	return chunk, chunk + chunk*chunk + chunk*c.SSMState
+	chunk = deltaChunk // whatever the batch: rows of 64 keep the dots fast
+	return chunk, 3*chunk + 2*chunk*chunk + 2*chunk*c.SSMState
 }
 
 func newRecurrent(c *Config, batch int) *recurrent {
@@ -328,8 +328,10 @@ const deltaChunk = 64
 //	S   = e^{G_C} S0 + Σ_s e^{G_C-G_s} k_s ⊗ d_s
 //
 // so the state is read twice and written once per chunk instead of per
-// token. Each head has its own scratch (r.chunkScratch), so heads run in
-// parallel without sharing any.
+// token. The deltas and keys are kept transposed (a row per value or key
+// index, a column per token), so every sum above, the solve's included, is
+// a dot product of rows (DotF32GGML's SIMD kernel). Each head has its own
+// scratch (r.chunkScratch), so heads run in parallel without sharing any.
 func (r *recurrent) headsChunked(c *Config, lo, hi, n int) {
 	sv, hk, hv, cd := c.SSMState, c.SSMGroups, c.SSMHeads, r.convDim
 	scale := 1 / float32(math.Sqrt(float64(sv)))
@@ -338,9 +340,12 @@ func (r *recurrent) headsChunked(c *Config, lo, hi, n int) {
 		S := r.curState[h*sv*sv : (h+1)*sv*sv]
 		kh := h % hk
 		sc := r.chunkScratch[h*r.chunkLen : (h+1)*r.chunkLen]
-		eg := sc[:C]                // e^{G_t}
-		dec := sc[C : C+C*C]        // [t][s] e^{G_t-G_s}, s ≤ t
-		D := sc[C+C*C : C+C*C+C*sv] // [t][j] deltas
+		eg, sc := sc[:C], sc[C:]       // e^{G_t}
+		A, sc := sc[:C*C], sc[C*C:]    // [t][s]: e^{G_t-G_s} (k_t·k_s), s < t
+		B, sc := sc[:C*C], sc[C*C:]    // [t][s]: e^{G_t-G_s} (q_t·k_s), s ≤ t
+		DT, sc := sc[:sv*C], sc[sv*C:] // [j][t] deltas
+		KT, sc := sc[:sv*C], sc[sv*C:] // [i][t] keys
+		dl, w := sc[:C], sc[C:2*C]     // e^{G_last-G_s}; a state row's weights
 		for t0 := 0; t0 < n; t0 += C {
 			m := min(C, n-t0)
 			qOf := func(t int) []float32 { return r.conv[(t0+t)*cd+kh*sv:][:sv] }
@@ -351,54 +356,69 @@ func (r *recurrent) headsChunked(c *Config, lo, hi, n int) {
 			for t := 0; t < m; t++ {
 				g += float64(r.alpha[(t0+t)*hv+h])
 				eg[t] = float32(math.Exp(g))
+				qt, kt := qOf(t), kOf(t)
+				B[t*C+t] = tensor.DotF32GGML(qt, kt)
+				A[t*C+t] = 0
+				// Zeros past the diagonal: the sums below run over whole
+				// rows, a multiple of 64 long, the dot kernel's fast case.
+				clear(A[t*C+t+1 : (t+1)*C])
+				clear(B[t*C+t+1 : (t+1)*C])
 				var gs float64 // G_t - G_s
-				dec[t*C+t] = 1
 				for s := t - 1; s >= 0; s-- {
 					gs += float64(r.alpha[(t0+s+1)*hv+h])
-					dec[t*C+s] = float32(math.Exp(gs))
+					d := float32(math.Exp(gs))
+					ks := kOf(s)
+					A[t*C+s] = d * tensor.DotF32GGML(kt, ks)
+					B[t*C+s] = d * tensor.DotF32GGML(qt, ks)
+				}
+				for i, v := range kt {
+					KT[i*C+t] = v
 				}
 			}
-			// S0ᵀk_t into D and S0ᵀq_t into the output, state row by row.
+			// S0ᵀk_t into the deltas and S0ᵀq_t into the outputs; a short
+			// chunk's unused columns are zero.
 			for j := 0; j < sv; j++ {
 				Sj := S[j*sv : (j+1)*sv]
 				for t := 0; t < m; t++ {
-					D[t*sv+j] = tensor.DotF32GGML(Sj, kOf(t))
+					DT[j*C+t] = tensor.DotF32GGML(Sj, kOf(t))
 					r.o[((t0+t)*hv+h)*sv+j] = tensor.DotF32GGML(Sj, qOf(t))
 				}
+				clear(DT[j*C+m : (j+1)*C])
 			}
-			// The forward solve, token by token.
+			// The forward solve, token by token; DT[j][:t] are known.
 			for t := 0; t < m; t++ {
-				Dt := D[t*sv : (t+1)*sv]
 				v := r.conv[(t0+t)*cd+2*hk*sv+h*sv:][:sv]
-				beta, e := r.beta[(t0+t)*hv+h], eg[t]
-				for j := range Dt {
-					Dt[j] = v[j] - e*Dt[j]
+				beta, e, At := r.beta[(t0+t)*hv+h], eg[t], A[t*C:(t+1)*C]
+				for j := 0; j < sv; j++ {
+					// A_t is zero from t on, DT[j][t:] finite (S0ᵀk, or
+					// cleared), so the whole row sums the known deltas.
+					DT[j*C+t] = beta * (v[j] - e*DT[j*C+t] - tensor.DotF32GGML(At, DT[j*C:(j+1)*C]))
 				}
-				kt := kOf(t)
-				for s := 0; s < t; s++ {
-					a := dec[t*C+s] * tensor.DotF32GGML(kt, kOf(s))
-					madRow(Dt, D[s*sv:(s+1)*sv], -a)
-				}
-				scaleRow(Dt, beta)
 			}
 			// Outputs: the decayed old state's part plus the chunk's.
 			for t := 0; t < m; t++ {
 				out := r.o[((t0+t)*hv+h)*sv:][:sv]
-				scaleRow(out, eg[t])
-				qt := qOf(t)
-				for s := 0; s <= t; s++ {
-					a := dec[t*C+s] * tensor.DotF32GGML(qt, kOf(s))
-					madRow(out, D[s*sv:(s+1)*sv], a)
+				e, Bt := eg[t], B[t*C:(t+1)*C]
+				for j := range out {
+					out[j] = (e*out[j] + tensor.DotF32GGML(Bt, DT[j*C:(j+1)*C])) * scale
 				}
-				scaleRow(out, scale)
 			}
-			// The state at the chunk's end.
+			// The state at the chunk's end: S_j = e^{G_m} S_j + Σ_s w_s d_s[j] k_s.
 			last := m - 1
+			var gs float64
+			for s := last; s >= 0; s-- {
+				dl[s] = float32(math.Exp(gs))
+				gs += float64(r.alpha[(t0+s)*hv+h])
+			}
+			el := eg[last]
+			clear(w[m:])
 			for j := 0; j < sv; j++ {
 				Sj := S[j*sv : (j+1)*sv]
-				scaleRow(Sj, eg[last])
-				for s := 0; s < m; s++ {
-					madRow(Sj, kOf(s), dec[last*C+s]*D[s*sv+j])
+				for s, d := range dl[:m] {
+					w[s] = d * DT[j*C+s]
+				}
+				for i := range Sj {
+					Sj[i] = el*Sj[i] + tensor.DotF32GGML(w, KT[i*C:(i+1)*C])
 				}
 			}
 		}
