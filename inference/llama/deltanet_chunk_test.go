@@ -125,3 +125,14 @@ func FuzzDeltaChunked(f *testing.F) {
 		checkChunked(t, rand.New(rand.NewSource(seed)), 8, nn, min(bb, nn), seed%2 == 0)
 	})
 }
+
+// The chunked recurrence works in the scratch newRecurrent made.
+func TestDeltaChunkedDoesNotAllocate(t *testing.T) {
+	c := deltaTestConfig(32)
+	r := newRecurrent(c, 100)
+	fillDelta(rand.New(rand.NewSource(1)), c, r, 100, true)
+	r.curState = make([]float32, r.ssmLen)
+	if a := testing.AllocsPerRun(5, func() { r.headsChunked(c, 0, c.SSMHeads, 100) }); a != 0 {
+		t.Errorf("%v allocations a run", a)
+	}
+}
