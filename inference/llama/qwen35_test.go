@@ -233,15 +233,7 @@ func TestQwen35LayerKeys(t *testing.T) {
 	if err := w.WriteFile(path, fill); err != nil {
 		t.Fatal(err)
 	}
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := llama.Load(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := openSynth(t, path)
 	if c := m.Config; c.Layers != 4 || c.Recur != "rrra" || !c.Recurrent(0) || c.Recurrent(3) {
 		t.Fatalf("%d layers, pattern %q", c.Layers, c.Recur)
 	}
