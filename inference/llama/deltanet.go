@@ -75,12 +75,18 @@ func recurrentBytes(c *Config, batch int) uint64 {
 	if c.SSMState == 0 {
 		return 0
 	}
-	conv, ssm, layers := recLens(c)
-	state := uint64(layers) * uint64(conv+ssm) * (1 + recSnapshots)
+	_, _, layers := recLens(c)
 	scratch := uint64(batch) * uint64(2*c.ssmConvDim()+4*c.SSMInner+2*c.SSMHeads+3*c.QDim()+2*c.Dim+2*c.SharedFF)
 	_, chunkLen := chunkLens(c, batch)
 	scratch += uint64(c.SSMHeads) * uint64(chunkLen)
-	return 4 * (state + scratch)
+	return uint64(layers)*recLayerBytes(c) + 4*scratch
+}
+
+// recLayerBytes is one DeltaNet layer's fixed memory: its conv and SSM
+// state, live and in every snapshot, whatever the context.
+func recLayerBytes(c *Config) uint64 {
+	conv, ssm, _ := recLens(c)
+	return 4 * uint64(conv+ssm) * (1 + recSnapshots)
 }
 
 // chunkLens is the chunked recurrence's chunk length for a batch and the
