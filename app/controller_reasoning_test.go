@@ -73,7 +73,7 @@ func TestThinkingReplyKeepsItsReasoning(t *testing.T) {
 	c.WaitReply()
 	reqs := eng.Requests()
 	last := reqs[len(reqs)-1]
-	if last.TemplateVars["enable_thinking"] != false || reqs[0].TemplateVars != nil {
+	if last.TemplateVars["enable_thinking"] != false || reqs[0].TemplateVars["enable_thinking"] != true {
 		t.Errorf("template vars: first %v, second %v", reqs[0].TemplateVars, last.TemplateVars)
 	}
 	if len(last.Messages) != 3 || last.Messages[1].Reasoning != wantR || last.Messages[1].Content != wantA {
@@ -105,7 +105,7 @@ func TestOldConversationFilesLoad(t *testing.T) {
 		t.Fatalf("%v %v", convs, errs)
 	}
 	cv := convs[0]
-	if m := cv.Messages[1]; m.Content != "Hello." || m.Reasoning != "" || cv.Settings.NoThinking || cv.Settings.TemplateVars() != nil {
+	if m := cv.Messages[1]; m.Content != "Hello." || m.Reasoning != "" || cv.Settings.NoThinking || cv.Settings.TemplateVars()["enable_thinking"] != true {
 		t.Errorf("old file: %+v %+v", m, cv.Settings)
 	}
 	if msgs := cv.ChatMessages(); len(msgs) != 2 || msgs[1].Reasoning != "" {

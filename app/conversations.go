@@ -73,17 +73,16 @@ type ChatSettings struct {
 	// (the "token choices" view); 0 is off and costs nothing.
 	TopLogprobs int `json:"top_logprobs,omitempty"`
 	// NoThinking turns a thinking model's reasoning off where its template
-	// has the switch (Qwen3's enable_thinking); off by default, so the
-	// template decides.
+	// has the switch (enable_thinking); thinking is on by default.
 	NoThinking bool `json:"no_thinking,omitempty"`
 }
 
-// TemplateVars are the chat template variables these settings ask for.
+// TemplateVars are the chat template variables these settings ask for:
+// enable_thinking always, since templates differ in what its absence means
+// (Qwen3 thinks unless told not to, Gemma 4 only when told to). Templates
+// without the switch ignore it.
 func (s ChatSettings) TemplateVars() map[string]any {
-	if s.NoThinking {
-		return map[string]any{"enable_thinking": false}
-	}
-	return nil
+	return map[string]any{"enable_thinking": !s.NoThinking}
 }
 
 // DefaultChatSettings are llama.cpp's sampler defaults (DESIGN.md) and no

@@ -130,13 +130,14 @@ type ModelInfo struct {
 	Fingerprint   string `json:"fingerprint"`       // identifies the file's content
 	Pooling       string `json:"pooling,omitempty"` // an embedding model's pooling ("last", "mean", "cls")
 	// Reasoning is how the model's chat template marks reasoning in a
-	// reply: "think" (<think> tags), "harmony" (gpt-oss channels) or "".
+	// reply: "think" (<think> tags), "harmony" (gpt-oss channels), "channel"
+	// (Gemma 4's <|channel>thought…<channel|>) or "".
 	Reasoning string `json:"reasoning,omitempty"`
 	// ThinkSwitch: the template can turn reasoning off (Qwen3's
 	// enable_thinking; GenerateRequest.TemplateVars).
 	ThinkSwitch bool `json:"think_switch,omitempty"`
 	// ToolFormat is how the template's model writes tool calls (a
-	// toolcall.Format: 0 none, then hermes, llama3, mistral, harmony).
+	// toolcall.Format: 0 none, then hermes, llama3, mistral, harmony, gemma4).
 	ToolFormat int `json:"tool_format,omitempty"`
 }
 

@@ -89,7 +89,7 @@ func vocabOf(f *gguf.File) (*Vocab, error) {
 }
 
 // Reasoning is how the model's chat template marks reasoning ("think",
-// "harmony" or "") and whether it can be turned off (ModelInfo).
+// "harmony", "channel" or "") and whether it can be turned off (ModelInfo).
 func (m *Vocab) Reasoning() (syntax string, canSwitch bool) {
 	if m.prompter == nil {
 		return "", false
@@ -100,6 +100,8 @@ func (m *Vocab) Reasoning() (syntax string, canSwitch bool) {
 		syntax = "think"
 	case ReasoningHarmony:
 		syntax = "harmony"
+	case ReasoningChannel:
+		syntax = "channel"
 	}
 	return syntax, ThinkSwitch(src)
 }

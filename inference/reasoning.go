@@ -14,6 +14,9 @@ const (
 	// ReasoningHarmony: gpt-oss's channels,
 	// "<|channel|>analysis<|message|>…<|end|><|start|>assistant<|channel|>final<|message|>…".
 	ReasoningHarmony
+	// ReasoningChannel: Gemma 4's thought channel,
+	// "<|channel>thought\n…<channel|>" then the answer.
+	ReasoningChannel
 )
 
 // ReasoningFormat says how to split a reply into reasoning and answer.
@@ -32,7 +35,19 @@ const (
 	hChannel   = "<|channel|>"
 	hMessage   = "<|message|>"
 	hStart     = "<|start|>"
+	// Gemma 4: the channel name is part of the opening marker (the
+	// thought channel is the only one its template writes).
+	channelOpen  = "<|channel>thought"
+	channelClose = "<channel|>"
 )
+
+// tags are the opening and closing markers of a tag syntax.
+func (f ReasoningFormat) tags() (open, close string) {
+	if f.Syntax == ReasoningChannel {
+		return channelOpen, channelClose
+	}
+	return thinkOpen, thinkClose
+}
 
 // harmonyEnds end a harmony message's body.
 var harmonyEnds = []string{"<|end|>", "<|return|>", "<|call|>", hStart, hChannel}
@@ -44,6 +59,10 @@ func ReasoningOf(templateSource, prompt string) ReasoningFormat {
 	switch {
 	case strings.Contains(templateSource, hChannel) && strings.Contains(templateSource, hMessage):
 		return ReasoningFormat{Syntax: ReasoningHarmony}
+	case strings.Contains(templateSource, channelOpen) && strings.Contains(templateSource, channelClose):
+		// Gemma 4 ends a no-thinking prompt with an empty, closed channel.
+		open := strings.LastIndex(prompt, channelOpen)
+		return ReasoningFormat{Syntax: ReasoningChannel, Open: open >= 0 && open > strings.LastIndex(prompt, channelClose)}
 	case strings.Contains(templateSource, thinkClose) || strings.Contains(templateSource, thinkOpen):
 		// (Some only open the tag in the generation prompt, others only
 		// parse "</think>" out of past replies.)
@@ -96,7 +115,7 @@ func NewReasoningSplitter(f ReasoningFormat) *ReasoningSplitter {
 		s.state = splitHeader
 	case f.Open:
 		s.state = splitReasoning
-	case f.Syntax == ReasoningThinkTags:
+	case f.Syntax == ReasoningThinkTags || f.Syntax == ReasoningChannel:
 		s.state = splitStart
 	default:
 		s.state, s.trim = splitAnswer, false
@@ -147,27 +166,28 @@ func (s *ReasoningSplitter) InReasoning() bool {
 // changed and the rest should be looked at again.
 func (s *ReasoningSplitter) step(dst []Part) ([]Part, bool) {
 	p := s.pending
+	open, close := s.f.tags()
 	switch s.state {
 	case splitStart:
 		q := strings.TrimLeftFunc(p, isSpace)
 		switch {
-		case q == "" || strings.HasPrefix(thinkOpen, q):
+		case q == "" || strings.HasPrefix(open, q):
 			return dst, false // may still become "<think>"
-		case strings.HasPrefix(q, thinkOpen):
-			s.pending, s.state, s.trim = q[len(thinkOpen):], splitReasoning, true
+		case strings.HasPrefix(q, open):
+			s.pending, s.state, s.trim = q[len(open):], splitReasoning, true
 			return dst, true
 		}
 		s.pending, s.state = q, splitAnswer
 		return dst, true
 	case splitReasoning:
-		if i := strings.Index(p, thinkClose); i >= 0 {
+		if i := strings.Index(p, close); i >= 0 {
 			dst = s.emit(dst, strings.TrimRightFunc(p[:i], isSpace), true)
-			s.pending, s.state, s.trim = p[i+len(thinkClose):], splitAnswer, true
+			s.pending, s.state, s.trim = p[i+len(close):], splitAnswer, true
 			return dst, true
 		}
 		// Hold back a possible "</think>" and the whitespace before it:
 		// the reasoning's last blank lines are not shown.
-		cut := len(p) - holdLen(p, thinkClose)
+		cut := len(p) - holdLen(p, close)
 		cut = len(strings.TrimRightFunc(p[:cut], isSpace))
 		dst = s.emit(dst, p[:cut], true)
 		s.pending = p[cut:]

@@ -10,6 +10,7 @@ var (
 	thinkTags = ReasoningFormat{Syntax: ReasoningThinkTags}
 	openThink = ReasoningFormat{Syntax: ReasoningThinkTags, Open: true}
 	harmony   = ReasoningFormat{Syntax: ReasoningHarmony}
+	channel   = ReasoningFormat{Syntax: ReasoningChannel}
 )
 
 var splitCases = []struct {
@@ -31,6 +32,11 @@ var splitCases = []struct {
 	{"gpt-oss without headers", harmony, "Just text.", "", "Just text."},
 	{"gpt-oss tool call header", harmony, "<|channel|>analysis<|message|>Need weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\":\"Oslo\"}", "Need weather.", "{\"city\":\"Oslo\"}"},
 	{"none", ReasoningFormat{}, "<think>x</think> y", "", "<think>x</think> y"},
+	{"gemma4", channel, "<|channel>thought\nThe user wants a colour.\n<channel|>Blue.", "The user wants a colour.", "Blue."},
+	{"gemma4 no thinking", channel, "Blue.", "", "Blue."},
+	{"gemma4 opened in the prompt", ReasoningFormat{Syntax: ReasoningChannel, Open: true}, "Short.<channel|>\nBlue.", "Short.", "Blue."},
+	{"gemma4 think tags are text", channel, "<think>x</think> y", "", "<think>x</think> y"},
+	{"gemma4 cut off while thinking", channel, "<|channel>thought\nHmm <chan", "Hmm <chan", ""},
 }
 
 // split feeds pieces through a splitter and joins its parts, checking
@@ -136,7 +142,7 @@ func FuzzReasoningSplitter(f *testing.F) {
 		f.Add(c.reply, uint8(c.f.Syntax), c.f.Open, uint16(3), uint16(9))
 	}
 	f.Fuzz(func(t *testing.T, reply string, syntax uint8, open bool, cut1, cut2 uint16) {
-		fm := ReasoningFormat{Syntax: ReasoningSyntax(syntax % 3), Open: open}
+		fm := ReasoningFormat{Syntax: ReasoningSyntax(syntax % 4), Open: open}
 		wantR, wantA := split(t, fm, []string{reply})
 		a, b := min(int(cut1), len(reply)), min(int(cut2), len(reply))
 		if a > b {

@@ -6,11 +6,17 @@
 # First the machine's read bandwidth; decode is also given as a fraction of it.
 # BENCH_MODEL=FILE runs just that file; BENCH_SHAPES (default "1b 3b"),
 # BENCH_TYPES (default "q8_0 q4_k_m") and BENCH_PROMPTS (default "64 512 2048
-# 4096") pick the rows; THREADS (default 2).
+# 4096") pick the rows; THREADS (default 2). Each engine runs its own default KV
+# cache (Burrow F32, llama.cpp F16 without flash attention), as a user gets
+# them; BENCH_KV=f32|f16|q8_0 gives both the same type (q8_0 with flash
+# attention, which llama.cpp needs for a quantized V).
 set -euo pipefail
 bin=$(realpath "$1") testdata=$2
 here=$(cd "$(dirname "$0")" && pwd)
 threads=${THREADS:-2}
+ourkv=${BENCH_KV:-f32} peerkv=${BENCH_KV:-f16}
+flash=false # node-llama-cpp's default
+if [ "$peerkv" = q8_0 ]; then flash=true; fi
 dir=${XDG_CACHE_HOME:-$HOME/.cache}/burrow/bench
 mkdir -p "$dir"
 if [ -n "${BENCH_MODEL:-}" ]; then
@@ -37,17 +43,18 @@ for model in "${models[@]}"; do
   # Read the file once so neither side pays for a cold page cache.
   cat "$model" >/dev/null
   for np in ${BENCH_PROMPTS:-64 512 2048 4096}; do
-    ours=$("$bin" bench --model "$model" --prompt-tokens "$np" --gen-tokens 32 --threads "$threads" --json $first)
+    ours=$("$bin" bench --model "$model" --prompt-tokens "$np" --gen-tokens 32 --threads "$threads" --kv-type "$ourkv" --json $first)
     theirs=$(node "$here/peer/peer.mjs" bench --model "$model" --prompt-tokens "$np" --gen-tokens 32 \
-      --threads "$threads" --ctx $((np + 64)))
+      --threads "$threads" --kv "$peerkv" --flash $flash --ctx $((np + 64)))
     first=
-    python3 - "$ours" "$theirs" "$model" "${bw:-}" <<'PY'
+    [ -z "${bw:-}" ] && bw=$(echo "$ours" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("read_gbps") or "")')
+    python3 - "$ours" "$theirs" "$model" "${bw:-}" "$peerkv" <<'PY'
 import json, os, sys
-o, t, path, bw = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3], sys.argv[4]
+o, t, path, bw, peerkv = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 size = os.path.getsize(path)
 if o.get("read_gbps"):
     print(f"read bandwidth: {o['read_gbps']:.1f} GB/s with {o['threads']} threads (1 GiB, SIMD loads)")
-print(f"model: {os.path.basename(path)} ({size/1e9:.2f} GB), threads {o['threads']}, Burrow kernels {o.get('kernels', '?')}, "
+print(f"model: {os.path.basename(path)} ({size/1e9:.2f} GB), threads {o['threads']}, Burrow kernels {o.get('kernels', '?')}, KV {o.get('kv_type', '?')} (llama.cpp {peerkv}), "
       f"prompt {o['pp_tokens']}, decode after {o['ctx']}")
 print(f"{'':24}{'Burrow':>12}{'llama.cpp':>12}{'ratio':>9}")
 for key, label in (("pp_tps", f"prompt tok/s (pp{o['pp_tokens']})"), ("tg_tps", f"decode tok/s (tg{o['tg_tokens']})")):
@@ -58,6 +65,5 @@ if bw:
     line += f" ({100*size/1e9*o['tg_tps']/float(bw):.0f}% of the read bandwidth)"
 print(line)
 PY
-    [ -z "${bw:-}" ] && bw=$(echo "$ours" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("read_gbps") or "")')
   done
 done

@@ -261,7 +261,7 @@ func (v *archView) buildDiagram() fyne.CanvasObject {
 		b := &a.Blocks[l]
 		kind := "global"
 		if b.Recurrent != nil {
-			kind = "Gated DeltaNet"
+			kind = "DeltaNet"
 		} else if b.Attention == nil {
 			kind = "no attention"
 		} else if b.Attention.Window > 0 {
@@ -352,43 +352,33 @@ func (v *archView) buildMemory() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle("Memory to run", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.memLabel = widget.NewLabel("")
 	v.memLabel.Wrapping = fyne.TextWrapWord
-	maxCtx := float64(max(c.ContextLen, 1))
-	v.memCtx = widget.NewSlider(min(64, maxCtx), maxCtx)
-	v.memCtx.Step = max(1, float64(int(maxCtx/256)))
-	v.memCtx.OnChanged = func(float64) { v.updateMemory() }
-	v.memEntry = widget.NewEntry()
-	v.memEntry.OnChanged = func(text string) {
-		if n, err := strconv.Atoi(strings.TrimSpace(text)); err == nil && n > 0 && n <= int(maxCtx) && n != int(v.memCtx.Value) {
-			v.memCtx.Value = float64(n)
-			v.memCtx.Refresh()
-			v.updateMemory()
-		}
-	}
-	v.memKV = widget.NewRadioGroup([]string{"F16", "F32"}, func(string) { v.updateMemory() })
+	ctx := newContextPicker(c.ContextLen, v.updateMemory)
+	v.memCtx, v.memEntry = ctx.slider, ctx.entry
+	v.memKV = widget.NewRadioGroup([]string{"F32", "F16", "Q8_0"}, func(string) { v.updateMemory() })
 	v.memKV.Horizontal = true
 	v.memKV.Required = true
-	v.memKV.Selected = "F16"
+	v.memKV.Selected = "F32" // the engine's default
 	bars := container.New(layout.NewFormLayout())
 	for l := range v.a.Blocks {
 		bar := widget.NewProgressBar()
 		v.memBars = append(v.memBars, bar)
-		bars.Add(widget.NewLabel(fmt.Sprintf("Layer %d KV", l)))
+		what := "KV"
+		if v.a.Blocks[l].Recurrent != nil {
+			what = "state"
+		}
+		bars.Add(widget.NewLabel(fmt.Sprintf("Layer %d %s", l, what)))
 		bars.Add(bar)
 	}
 	v.memCtx.SetValue(float64(min(c.ContextLen, defaultUIContext)))
 	v.updateMemory()
-	ctxRow := container.NewBorder(nil, nil, nil, container.NewHBox(container.New(minWidth(90), v.memEntry), widget.NewLabel("tokens")), v.memCtx)
-	return container.NewVBox(title, ctxRow, container.NewHBox(widget.NewLabel("KV cache"), v.memKV), v.memLabel, bars)
+	return container.NewVBox(title, ctx.row, container.NewHBox(widget.NewLabel("KV cache"), v.memKV), v.memLabel, bars)
 }
 
 func (v *archView) updateMemory() {
 	if v.memLabel == nil || v.memKV == nil {
 		return
 	}
-	kv := llama.KVF16
-	if v.memKV.Selected == "F32" {
-		kv = llama.KVF32
-	}
+	kv, _ := llama.ParseKVType(v.memKV.Selected)
 	m := v.a.Memory(int(v.memCtx.Value), kv)
 	if v.memEntry.Text != strconv.Itoa(m.Context) {
 		v.memEntry.SetText(strconv.Itoa(m.Context))
@@ -400,11 +390,17 @@ func (v *archView) updateMemory() {
 	v.memLabel.SetText(fmt.Sprintf("At %d tokens: %s in all\nweights %s · KV cache %s · recurrent state %s · scratch %s",
 		m.Context, units.IBytes(int64(m.Total)), units.IBytes(int64(m.Weights)), units.IBytes(int64(m.KVTotal)), units.IBytes(int64(rec)), units.IBytes(int64(m.Scratch))))
 	var most uint64 = 1
-	for _, b := range m.KVLayers {
-		most = max(most, b)
+	for l, b := range m.KVLayers {
+		most = max(most, b, m.Recurrent[l])
 	}
 	for l, bar := range v.memBars {
 		bytes, rows := m.KVLayers[l], m.KVRows[l]
+		if r := m.Recurrent[l]; r > 0 { // a DeltaNet layer: its state, whatever the context
+			text := units.IBytes(int64(r)) + " of recurrent state (no KV cache)"
+			bar.TextFormatter = func() string { return text }
+			bar.SetValue(float64(r) / float64(most))
+			continue
+		}
 		ring := ""
 		if rows < m.Context {
 			ring = ", a window's ring"

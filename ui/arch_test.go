@@ -80,7 +80,7 @@ func TestArchitectureViewRound2(t *testing.T) {
 			// Tap the last block's last part: its tensors are listed.
 			last := v.blockBoxes[len(v.blockBoxes)-1]
 			box := last[len(last)-1]
-			test.Tap(box)
+			tapUI(box)
 			l := len(v.blockBoxes) - 1
 			if !strings.HasPrefix(v.partTitle.Text, "Block "+strconv.Itoa(l)+": "+box.part.Name) || v.selected != box.part {
 				t.Errorf("title %q after tapping %s", v.partTitle.Text, box.part.Name)
@@ -94,9 +94,10 @@ func TestArchitectureViewRound2(t *testing.T) {
 				t.Errorf("%d rows for %d tensors", r, len(box.part.Tensors))
 			}
 
-			// Memory at 128 tokens, F16: each layer's bar names its KV bytes.
-			v.memEntry.SetText("128")
-			mu := a.Memory(128, llama.KVF16)
+			// Memory at 128 tokens, F32 (the engine's default): each
+			// layer's bar names its KV bytes.
+			onUI(func() { v.memEntry.SetText("128") })
+			mu := a.Memory(128, llama.KVF32)
 			if !strings.Contains(v.memLabel.Text, "At 128 tokens") || len(v.memBars) != a.Config.Layers {
 				t.Fatalf("memory label %q, %d bars", v.memLabel.Text, len(v.memBars))
 			}
@@ -105,9 +106,11 @@ func TestArchitectureViewRound2(t *testing.T) {
 					t.Errorf("layer %d bar %q", l, bar.TextFormatter())
 				}
 			}
-			v.memKV.SetSelected("F32")
-			if want := units.IBytes(int64(a.Memory(128, llama.KVF32).KVLayers[0])); !strings.HasPrefix(v.memBars[0].TextFormatter(), want) {
-				t.Errorf("F32 bar %q", v.memBars[0].TextFormatter())
+			for _, kv := range []llama.KVType{llama.KVF16, llama.KVQ8_0} {
+				onUI(func() { v.memKV.SetSelected(strings.ToUpper(kv.String())) })
+				if want := units.IBytes(int64(a.Memory(128, kv).KVLayers[0])); !strings.HasPrefix(v.memBars[0].TextFormatter(), want) {
+					t.Errorf("%s bar %q", kv, v.memBars[0].TextFormatter())
+				}
 			}
 		})
 	}
@@ -118,7 +121,7 @@ func traceRun(t *testing.T, tv *traceView) {
 	t.Helper()
 	done := make(chan struct{}, 1)
 	tv.done = func() { done <- struct{}{} }
-	test.Tap(tv.runBtn)
+	tapUI(tv.runBtn)
 	hoodWait(t, "the trace", func() bool {
 		select {
 		case <-done:
@@ -151,7 +154,7 @@ func TestRunItThroughGemma3(t *testing.T) {
 	w.Resize(fyne.NewSize(1200, 800))
 	v.tabs.SelectIndex(1)
 	tv := v.trace
-	test.Type(tv.input, " once upon a time, far away")
+	typeUI(tv.input, " once upon a time, far away")
 	traceRun(t, tv)
 	res := tv.res
 	if res == nil {
@@ -181,7 +184,7 @@ func TestRunItThroughGemma3(t *testing.T) {
 	if len(tv.thumbs.Objects) != 2 {
 		t.Fatalf("%d head thumbnails", len(tv.thumbs.Objects))
 	}
-	test.Tap(tv.thumbs.Objects[1].(*heatmap))
+	tapUI(tv.thumbs.Objects[1].(*heatmap))
 	if tv.head != 1 || tv.headSel.SelectedIndex() != 1 || !tv.thumbs.Objects[1].(*heatmap).selected {
 		t.Errorf("after tapping head 1's thumbnail: head %d", tv.head)
 	}
@@ -236,7 +239,7 @@ func TestRunItThroughGemma3(t *testing.T) {
 		t.Errorf("conversation trace tokens %v, the prompt's %v (status %q)", tv.res.Tokens, pr.Tokens, tv.status.Text)
 	}
 	tv.conversation = func() []chat.Message { return nil }
-	test.Tap(tv.runBtn)
+	tapUI(tv.runBtn)
 	if !strings.Contains(tv.status.Text, "The conversation is empty") {
 		t.Errorf("empty conversation status %q", tv.status.Text)
 	}
@@ -244,7 +247,7 @@ func TestRunItThroughGemma3(t *testing.T) {
 
 	// Nothing to run: a clear word, no trace.
 	tv.input.SetText("  ")
-	test.Tap(tv.runBtn)
+	tapUI(tv.runBtn)
 	if !strings.Contains(tv.status.Text, "Type a prompt") {
 		t.Errorf("empty prompt status %q", tv.status.Text)
 	}
@@ -280,29 +283,29 @@ func TestArchitectureWindowShots(t *testing.T) {
 		}
 		hoodWait(t, "the model", func() bool {
 			var ok bool
-			fyne.DoAndWait(func() { ok = c.Model().Loaded() && c.Model().Path == path && u.arch != nil && u.path == path })
+			onUI(func() { ok = c.Model().Loaded() && c.Model().Path == path && u.arch != nil && u.path == path })
 			return ok
 		})
-		fyne.DoAndWait(func() {
+		onUI(func() {
 			w.tabs.SelectIndex(archTab)
 			bb := u.arch.blockBoxes
-			test.Tap(bb[len(bb)-1][len(bb[len(bb)-1])-1])
+			tapUI(bb[len(bb)-1][len(bb[len(bb)-1])-1])
 		})
 		windowShot(t, w, filepath.Join(dir, "arch-"+strings.SplitN(name, "-", 2)[0]+".png"))
 	}
 	runShot := func(layer int, prompt, file string) {
 		tv := u.arch.trace
-		fyne.DoAndWait(func() {
+		onUI(func() {
 			u.arch.tabs.SelectIndex(1)
 			tv.input.SetText(prompt)
 		})
 		done := make(chan struct{}, 1)
-		fyne.DoAndWait(func() {
+		onUI(func() {
 			tv.done = func() { done <- struct{}{} }
 			tv.start()
 		})
 		<-done
-		fyne.DoAndWait(func() {
+		onUI(func() {
 			tv.layerSel.SetSelectedIndex(layer)
 			n := float32(tv.heat.n)
 			tv.heat.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(tv.heat.margin+tv.heat.side*(n-3.5)/n, tv.heat.side*(n-0.5)/n)}})
@@ -318,7 +321,7 @@ func TestArchitectureWindowShots(t *testing.T) {
 	}
 	hoodWait(t, "stories", func() bool {
 		var ok bool
-		fyne.DoAndWait(func() { ok = c.Model().Loaded() && c.Model().Path == path && u.arch != nil && u.path == path })
+		onUI(func() { ok = c.Model().Loaded() && c.Model().Path == path && u.arch != nil && u.path == path })
 		return ok
 	})
 	runShot(4, "Once upon a time, there was a little girl named Lily. She loved to play in the", "trace-stories.png")

@@ -169,7 +169,7 @@ func (v *traceView) start() {
 	v.status.SetText("Running the prompt through the model…")
 	go func() {
 		res, err := v.run(ctx, req)
-		fyne.Do(func() {
+		post(func() {
 			if ctx.Err() != nil && err == nil {
 				err = ctx.Err()
 			}

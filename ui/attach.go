@@ -84,7 +84,7 @@ func (b *attachBar) add(path string) error {
 	}
 	go func() {
 		n, exact := w.c.CountTokens(block)
-		fyne.Do(func() { b.counted(c, n, exact) })
+		post(func() { b.counted(c, n, exact) })
 	}()
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
-	"fyne.io/fyne/v2/test"
 
 	"burrow/app"
 	"burrow/app/apptest"
@@ -29,14 +28,14 @@ func drop(h *harness, paths ...string) {
 	for i, p := range paths {
 		uris[i] = storage.NewFileURI(p)
 	}
-	h.w.onDropped(fyne.NewPos(10, 10), uris)
+	onUI(func() { h.w.onDropped(fyne.NewPos(10, 10), uris) })
 }
 
 func (h *harness) counted(t *testing.T) {
 	t.Helper()
 	waitFor(t, "the tokens to be counted", func() bool {
 		var done bool
-		fyne.DoAndWait(func() { _, busy := h.w.chat.attach.attachments(); done = busy == "" })
+		onUI(func() { _, busy := h.w.chat.attach.attachments(); done = busy == "" })
 		return done
 	})
 }
@@ -75,7 +74,7 @@ func TestAttachTextFilesShowsTokensAndSends(t *testing.T) {
 	saveScreenshot(t, h.w.win, "attachment-chips.png")
 
 	// Taking one out and sending: the other goes into the message, fenced and named.
-	test.Tap(chips[0].remove)
+	tapUI(chips[0].remove)
 	h.typeAndEnter("What does this print?")
 	h.replyDone(t)
 	cv, _ := h.w.CurrentConversation()

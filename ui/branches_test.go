@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"burrow/app"
 	"burrow/app/apptest"
@@ -25,19 +24,19 @@ func TestBranchSwitchAndRestart(t *testing.T) {
 	}
 	for _, text := range []string{"second answer", "third answer"} {
 		eng.Pieces = []string{text}
-		test.Tap(h.w.chat.views[1].regenBtn)
+		tapUI(h.w.chat.views[1].regenBtn)
 		h.replyDone(t)
 	}
 	b := h.w.chat.views[1].branch
 	if !b.object.Visible() || b.label.Text != "3/3" || h.w.chat.text(1) != "third answer" || !b.next.Disabled() || b.prev.Disabled() {
 		t.Fatalf("switcher %q visible %v, reply %q", b.label.Text, b.object.Visible(), h.w.chat.text(1))
 	}
-	test.Tap(b.prev)
+	tapUI(b.prev)
 	b = h.w.chat.views[1].branch
 	if b.label.Text != "2/3" || h.w.chat.text(1) != "second answer" {
 		t.Fatalf("after ‹: %q %q", b.label.Text, h.w.chat.text(1))
 	}
-	test.Tap(b.prev)
+	tapUI(b.prev)
 	if b = h.w.chat.views[1].branch; b.label.Text != "1/3" || h.w.chat.text(1) != "first answer" || !b.prev.Disabled() {
 		t.Fatalf("after ‹‹: %q %q", b.label.Text, h.w.chat.text(1))
 	}
@@ -65,8 +64,8 @@ func TestBranchSwitchAndRestart(t *testing.T) {
 	if b.label.Text != "1/3" {
 		t.Fatalf("after restart the switcher says %q", b.label.Text)
 	}
-	test.Tap(b.next)
-	test.Tap(w2.chat.views[1].branch.next)
+	tapUI(b.next)
+	tapUI(w2.chat.views[1].branch.next)
 	if w2.chat.text(1) != "third answer" || len(w2.chat.views) != 2 {
 		t.Fatalf("version 3 after restart: %q, %d views", w2.chat.text(1), len(w2.chat.views))
 	}
@@ -88,7 +87,7 @@ func TestEditKeepsOldVersionInTheWindow(t *testing.T) {
 	if b.label.Text != "2/2" || h.w.chat.text(0) != "uno" || len(h.w.chat.views) != 2 {
 		t.Fatalf("after edit: %q %q, %d views", b.label.Text, h.w.chat.text(0), len(h.w.chat.views))
 	}
-	test.Tap(b.prev)
+	tapUI(b.prev)
 	if h.w.chat.text(0) != "one" || h.w.chat.text(2) != "two" || len(h.w.chat.views) != 4 {
 		t.Fatalf("old version: %q … %q, %d views", h.w.chat.text(0), h.w.chat.text(2), len(h.w.chat.views))
 	}

@@ -49,20 +49,20 @@ func TestConvosWindowShots(t *testing.T) {
 	h.replyDone(t)
 	for _, text := range []string{"Line 3 ignores the error: `return err` instead of `return nil`.", "It looks fine, but name the error."} {
 		eng.Pieces = []string{text}
-		test.Tap(w.chat.views[1].regenBtn)
+		tapUI(w.chat.views[1].regenBtn)
 		h.replyDone(t)
 	}
-	test.Tap(w.chat.views[1].branch.prev)
+	tapUI(w.chat.views[1].branch.prev)
 	capture(t, w, filepath.Join(dir, "branches.png"))
 
-	test.Tap(w.settings.presets.pick)
+	tapUI(w.settings.presets.pick)
 	capture(t, w, filepath.Join(dir, "presets.png"))
 	w.win.Canvas().Overlays().Top().Hide()
 	w.win.Canvas().Overlays().Remove(w.win.Canvas().Overlays().Top())
 
 	drop(h, writeFile(t, "handler.go", "package api\n\nfunc handle() error {\n\treturn nil\n}\n"),
 		writeFile(t, "requests.csv", "path,status\n/v1/models,200\n/v1/chat,500\n"))
-	test.Type(w.chat.input, "Why does /v1/chat fail?")
+	typeUI(w.chat.input, "Why does /v1/chat fail?")
 	capture(t, w, filepath.Join(dir, "attachments.png"))
 }
 

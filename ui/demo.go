@@ -20,7 +20,7 @@ import (
 // The exit code goes to exit before the app is told to quit.
 func runDemo(w *Window, o options, exit chan<- int) {
 	exit <- demo(w, o)
-	fyne.Do(w.app.Quit)
+	post(w.app.Quit)
 }
 
 func demo(w *Window, o options) int {
@@ -45,9 +45,9 @@ func demo(w *Window, o options) int {
 		}
 	})
 	time.Sleep(300 * time.Millisecond) // let the window appear first
-	fyne.DoAndWait(func() { w.win.Resize(fyne.NewSize(1200, 780)) })
+	postAndWait(func() { w.win.Resize(fyne.NewSize(1200, 780)) })
 	var loadErr error
-	fyne.DoAndWait(func() {
+	postAndWait(func() {
 		loadErr = w.c.LoadModel(o.model)
 	})
 	if loadErr != nil {
@@ -58,7 +58,7 @@ func demo(w *Window, o options) int {
 	}
 	if o.prompt != "" {
 		var sendErr error
-		fyne.DoAndWait(func() {
+		postAndWait(func() {
 			w.newConversation()
 			w.chat.input.SetText(o.prompt)
 			sendErr = w.send(o.prompt)
@@ -84,7 +84,7 @@ func demo(w *Window, o options) int {
 	}
 	time.Sleep(700 * time.Millisecond) // let the last frame render
 	var err error
-	fyne.DoAndWait(func() {
+	postAndWait(func() {
 		img := captureWindow(w.win)
 		var f *os.File
 		if f, err = os.Create(o.screenshot); err != nil {

@@ -81,7 +81,7 @@ func newDownloadsView(win fyne.Window, m *models.Manager, onLoad func(string)) *
 	events, _ := m.Subscribe()
 	go func() {
 		for st := range events {
-			fyne.Do(func() { v.updateJob(st) })
+			post(func() { v.updateJob(st) })
 		}
 	}()
 	m.Start(v.ctx)
@@ -122,7 +122,7 @@ func (v *downloadsView) runSearch() {
 		ctx, cancel := context.WithTimeout(v.ctx, 30*time.Second)
 		defer cancel()
 		res, err := v.m.Hub().Search(ctx, q, 30)
-		fyne.Do(func() {
+		post(func() {
 			v.searchBtn.Enable()
 			if err != nil {
 				v.status.SetText("Search failed: " + err.Error())
@@ -173,7 +173,7 @@ func (v *downloadsView) loadFiles(repo string, into *fyne.Container, btn *widget
 		ctx, cancel := context.WithTimeout(v.ctx, 30*time.Second)
 		defer cancel()
 		files, err := v.m.Hub().Files(ctx, repo)
-		fyne.Do(func() {
+		post(func() {
 			btn.Enable()
 			into.RemoveAll()
 			if err != nil {
@@ -218,7 +218,7 @@ func (v *downloadsView) addFromHub(repo, file string, overwrite bool) {
 		ctx, cancel := context.WithTimeout(v.ctx, 30*time.Second)
 		defer cancel()
 		_, err := v.m.AddFromHub(ctx, repo, file, overwrite)
-		fyne.Do(func() {
+		post(func() {
 			v.status.SetText("")
 			v.handleEnqueueErr(err, func() { v.addFromHub(repo, file, true) })
 		})

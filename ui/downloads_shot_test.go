@@ -54,20 +54,20 @@ func TestDownloadsWindowShot(t *testing.T) {
 	}
 	w.tabs.Select(w.dlTab)
 
-	test.Type(v.search, "tiny-chat")
-	test.Tap(v.searchBtn)
+	typeUI(v.search, "tiny-chat")
+	tapUI(v.searchBtn)
 	eventually(t, "search results", func() bool { return v.repoBtns[repo] != nil })
-	test.Tap(v.repoBtns[repo])
+	tapUI(v.repoBtns[repo])
 	done := repo + "/Tiny-Chat-1B-Q8_0.gguf"
 	eventually(t, "file list", func() bool { return v.fileBtns[done] != nil })
-	test.Tap(v.fileBtns[done])
+	tapUI(v.fileBtns[done])
 	eventually(t, "the first download", func() bool { r, ok := v.rows[done]; return ok && r.state == models.StateDone })
 	if err := c.LoadModel(filepath.Join(xdg.DataHome, "burrow", "models", repo, "Tiny-Chat-1B-Q8_0.gguf")); err != nil {
 		t.Fatal(err)
 	}
 	srv.Set(func(h *hubtest.Server) { h.Throttle = 400_000 })
 	running := starter.Repo + "/" + starter.File
-	test.Tap(v.starterBtns[running])
+	tapUI(v.starterBtns[running])
 	eventually(t, "the second download running", func() bool {
 		r, ok := v.rows[running]
 		return ok && r.state == models.StateRunning && r.bar.Value > 0.1

@@ -50,7 +50,12 @@ func newDLEnv(t *testing.T) *dlEnv {
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
+	for {
+		var ok bool
+		onUI(func() { ok = cond() }) // on the tests' UI thread, as waitFor
+		if ok {
+			break
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
@@ -75,10 +80,10 @@ func TestDownloadsViewSearchDownloadLoad(t *testing.T) {
 	if len(e.v.starterBtns) != len(models.Starters) {
 		t.Fatalf("%d starter buttons, want %d", len(e.v.starterBtns), len(models.Starters))
 	}
-	test.Type(e.v.search, "tiny-chat")
-	test.Tap(e.v.searchBtn)
+	typeUI(e.v.search, "tiny-chat")
+	tapUI(e.v.searchBtn)
 	eventually(t, "search results", func() bool { return e.v.repoBtns[repo] != nil })
-	test.Tap(e.v.repoBtns[repo])
+	tapUI(e.v.repoBtns[repo])
 	id := repo + "/Tiny-Chat-1B-Q8_0.gguf"
 	eventually(t, "file list", func() bool { return e.v.fileBtns[id] != nil })
 	text := strings.Join(labels(e.v.results), " | ")
@@ -87,13 +92,13 @@ func TestDownloadsViewSearchDownloadLoad(t *testing.T) {
 			t.Errorf("results lack %q: %s", want, text)
 		}
 	}
-	test.Tap(e.v.fileBtns[id])
+	tapUI(e.v.fileBtns[id])
 	eventually(t, "download done", func() bool { s, _ := e.jobState(id); return s == models.StateDone })
 	row := e.v.rows[id]
 	if !row.load.Visible() || row.pause.Visible() || row.bar.Value != 1 {
 		t.Fatalf("done row: load %v pause %v bar %v", row.load.Visible(), row.pause.Visible(), row.bar.Value)
 	}
-	test.Tap(row.load)
+	tapUI(row.load)
 	want := filepath.Join(os.Getenv("XDG_DATA_HOME"), "burrow", "models", repo, "Tiny-Chat-1B-Q8_0.gguf")
 	if len(e.loaded) != 1 || e.loaded[0] != want {
 		t.Fatalf("onLoad got %q, want %q", e.loaded, want)
@@ -108,19 +113,19 @@ func TestDownloadsViewPauseResumeCancel(t *testing.T) {
 	e.srv.Set(func(h *hubtest.Server) { h.Throttle = 300_000 })
 	id := s.Repo + "/" + s.File
 
-	test.Tap(e.v.starterBtns[id])
+	tapUI(e.v.starterBtns[id])
 	eventually(t, "download running", func() bool {
 		r, ok := e.v.rows[id]
 		return ok && r.state == models.StateRunning && r.bar.Value > 0
 	})
 	saveScreenshot(t, e.win, "downloads-running.png")
-	test.Tap(e.v.rows[id].pause)
+	tapUI(e.v.rows[id].pause)
 	eventually(t, "paused", func() bool { st, _ := e.jobState(id); return st == models.StatePaused })
 	if r := e.v.rows[id]; !r.resume.Visible() || r.pause.Visible() {
 		t.Fatal("paused row should offer Resume, not Pause")
 	}
 	e.srv.Set(func(h *hubtest.Server) { h.Throttle = 0 })
-	test.Tap(e.v.rows[id].resume)
+	tapUI(e.v.rows[id].resume)
 	eventually(t, "done after resume", func() bool { st, _ := e.jobState(id); return st == models.StateDone })
 
 	// Cancel asks first, then removes the row and the part file.
@@ -128,17 +133,17 @@ func TestDownloadsViewPauseResumeCancel(t *testing.T) {
 	id2 := s2.Repo + "/" + s2.File
 	e.srv.Add(s2.Repo, s2.File, hubtest.TinyGGUF("llama", "Second", 2_000_000))
 	e.srv.Set(func(h *hubtest.Server) { h.Throttle = 300_000 })
-	test.Tap(e.v.starterBtns[id2])
+	tapUI(e.v.starterBtns[id2])
 	eventually(t, "second running", func() bool {
 		r, ok := e.v.rows[id2]
 		return ok && r.state == models.StateRunning && r.bar.Value > 0
 	})
-	test.Tap(e.v.rows[id2].cancel)
+	tapUI(e.v.rows[id2].cancel)
 	yes := findButton(e.win.Canvas().Overlays().Top(), "Yes")
 	if yes == nil {
 		t.Fatal("no confirmation before cancelling")
 	}
-	test.Tap(yes)
+	tapUI(yes)
 	eventually(t, "row removed", func() bool { _, ok := e.v.rows[id2]; return !ok })
 	st, _ := e.m.Job(id2)
 	if _, err := os.Stat(st.Path + ".part"); err == nil {
@@ -148,11 +153,13 @@ func TestDownloadsViewPauseResumeCancel(t *testing.T) {
 
 func labels(o fyne.CanvasObject) []string {
 	var out []string
-	for _, obj := range test.LaidOutObjects(o) {
-		if l, ok := obj.(*widget.Label); ok && l.Visible() {
-			out = append(out, l.Text)
+	onUI(func() {
+		for _, obj := range test.LaidOutObjects(o) {
+			if l, ok := obj.(*widget.Label); ok && l.Visible() {
+				out = append(out, l.Text)
+			}
 		}
-	}
+	})
 	return out
 }
 
@@ -190,7 +197,7 @@ func TestDownloadsViewGatedRepoExplains(t *testing.T) {
 	s := models.Starters[1]
 	e.srv.Add(s.Repo, s.File, []byte("x"))
 	e.srv.Gate(s.Repo)
-	test.Tap(e.v.starterBtns[s.Repo+"/"+s.File])
+	tapUI(e.v.starterBtns[s.Repo+"/"+s.File])
 	want := s.Repo + " is gated: accept its license at " + e.srv.URL + "/" + s.Repo + " and set HF_TOKEN"
 	eventually(t, "gated message", func() bool {
 		top := e.win.Canvas().Overlays().Top()

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"burrow/app"
 	"burrow/app/apptest"
@@ -27,7 +26,7 @@ func TestExportImportInTheWindow(t *testing.T) {
 	orig, _ := h.w.CurrentConversation()
 
 	// Copy as Markdown carries the speaker and the stats.
-	test.Tap(h.w.chat.views[1].mdBtn)
+	tapUI(h.w.chat.views[1].mdBtn)
 	if got := fyne.CurrentApp().Clipboard().Content(); !strings.HasPrefix(got, "## Assistant\n\nOnce upon a time") || !strings.Contains(got, "10 tokens") {
 		t.Errorf("copied markdown %q", got)
 	}

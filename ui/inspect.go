@@ -156,24 +156,11 @@ func (v *inspectView) buildSummary() fyne.CanvasObject {
 	memTitle := widget.NewLabelWithStyle("Memory to run", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.memLabel = widget.NewLabel("")
 	v.memLabel.Wrapping = fyne.TextWrapWord
-	maxCtx := float64(max(s.ContextLength, 1))
-	v.memCtx = widget.NewSlider(min(64, maxCtx), maxCtx)
-	v.memCtx.Step = max(1, float64(int(maxCtx/256)))
-	v.memCtx.OnChanged = func(float64) { v.updateMemory() }
-	v.memEntry = widget.NewEntry()
-	v.memEntry.OnChanged = func(text string) {
-		// Typed values may lie between the slider's steps; the estimate
-		// uses them exactly.
-		if n, err := strconv.Atoi(strings.TrimSpace(text)); err == nil && n > 0 && n <= int(maxCtx) && n != int(v.memCtx.Value) {
-			v.memCtx.Value = float64(n)
-			v.memCtx.Refresh()
-			v.updateMemory()
-		}
-	}
+	ctx := newContextPicker(s.ContextLength, v.updateMemory)
+	v.memCtx, v.memEntry = ctx.slider, ctx.entry
 	v.memCtx.SetValue(float64(min(s.ContextLength, defaultUIContext)))
 	v.updateMemory()
-	ctxRow := container.NewBorder(nil, nil, nil, container.NewHBox(container.New(minWidth(90), v.memEntry), widget.NewLabel("tokens")), v.memCtx)
-	mem := []fyne.CanvasObject{memTitle, ctxRow, v.memLabel}
+	mem := []fyne.CanvasObject{memTitle, ctx.row, v.memLabel}
 	if s.TensorCount == 0 || s.ContextLength == 0 {
 		mem = []fyne.CanvasObject{memTitle, widget.NewLabel("This file holds no weights (or no context length): it cannot run.")}
 	}
@@ -497,18 +484,18 @@ func (p *fileMapPanel) scan(ctx context.Context, path string) {
 		f := float64(done) / float64(max(total, 1))
 		if f-last >= 0.01 || f == 1 {
 			last = f
-			fyne.Do(func() { p.progress.SetValue(f) })
+			post(func() { p.progress.SetValue(f) })
 		}
 	}})
 	if err != nil {
-		fyne.Do(func() {
+		post(func() {
 			p.stopBtn.Hide()
 			p.status.SetText("No file map: " + err.Error())
 			p.object.Refresh()
 		})
 		return
 	}
-	fyne.Do(func() {
+	post(func() {
 		p.progress.Hide()
 		p.stopBtn.Hide()
 		p.status.SetText(fmt.Sprintf("%d cells of %s, coloured by byte entropy (black 0 bits, pale yellow 8 bits per byte)",

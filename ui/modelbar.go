@@ -73,7 +73,7 @@ func (b *modelBar) refresh(m app.ModelState) {
 		// The library scan reads files: do it off the UI thread.
 		go func() {
 			if e, ok := b.entryFor(m.Path); ok {
-				fyne.Do(func() {
+				post(func() {
 					if cur := b.win.c.Model(); cur.Info != nil && cur.Path == m.Path {
 						b.info.SetText(b.describeLoaded(cur, e))
 					}
@@ -128,7 +128,7 @@ func (b *modelBar) showPicker() {
 		for i, e := range entries {
 			fits[i] = models.FitFor(e.MemoryEstimate)
 		}
-		fyne.Do(func() { b.popup(entries, fits, err) })
+		post(func() { b.popup(entries, fits, err) })
 	}()
 }
 

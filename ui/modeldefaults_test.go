@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/test"
 
 	"burrow/app"
 	"burrow/app/apptest"
@@ -41,7 +40,7 @@ func TestModelDefaultsSaveShowInPickerForget(t *testing.T) {
 	h.w.settings.presets.pick.SetSelected(app.PresetPrecise)
 	h.w.settings.ctxLen.SetText("8192")
 	h.w.settings.kvType.SetSelected(kvF16)
-	test.Tap(row.saveBtn)
+	tapUI(row.saveBtn)
 	const want = "ctx 8192 · F16 KV · Precise"
 	if !strings.Contains(row.label.Text, want) || row.forgetBtn.Disabled() {
 		t.Fatalf("after save the panel says %q (forget disabled %v)", row.label.Text, row.forgetBtn.Disabled())
@@ -57,7 +56,7 @@ func TestModelDefaultsSaveShowInPickerForget(t *testing.T) {
 	}
 
 	// The picker shows them on the model's row.
-	test.Tap(h.w.bar.pickBtn)
+	tapUI(h.w.bar.pickBtn)
 	waitFor(t, "the picker to show the defaults", func() bool {
 		return strings.Contains(overlayText(h), "loads with "+want)
 	})
@@ -91,7 +90,7 @@ func TestModelDefaultsSaveShowInPickerForget(t *testing.T) {
 	}
 
 	// Forget: the row and the picker no longer show them.
-	test.Tap(row.forgetBtn)
+	tapUI(row.forgetBtn)
 	if strings.Contains(row.label.Text, want) || !row.forgetBtn.Disabled() {
 		t.Fatalf("after forget the panel says %q", row.label.Text)
 	}

@@ -38,7 +38,7 @@ func (w *Window) pickSaveFile(title, name string, then func(path string)) {
 // the path, nothing when cancelled, Fyne's dialog when there is no native
 // one (e.g. no zenity/kdialog on Linux).
 func (w *Window) afterNative(path string, err error, then func(string), fallback func()) {
-	fyne.Do(func() {
+	post(func() {
 		switch {
 		case err == nil:
 			then(path)

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"burrow/app"
@@ -67,9 +66,9 @@ func TestPresetApplyAndSave(t *testing.T) {
 	}
 
 	// Save them as a preset through the dialog; it is then picked and deletable.
-	test.Tap(bar.saveBtn)
-	test.Type(overlayEntry(t, h), "Go reviewer")
-	test.Tap(findButton(h.w.win.Canvas().Overlays().Top(), "Save"))
+	tapUI(bar.saveBtn)
+	typeUI(overlayEntry(t, h), "Go reviewer")
+	tapUI(findButton(h.w.win.Canvas().Overlays().Top(), "Save"))
 	if bar.pick.Selected != "Go reviewer" || bar.delBtn.Disabled() {
 		t.Fatalf("after save: picked %q, delete disabled %v", bar.pick.Selected, bar.delBtn.Disabled())
 	}
@@ -77,12 +76,12 @@ func TestPresetApplyAndSave(t *testing.T) {
 
 	// Editing it: change a field, Save as… offers its name, replacing asks first.
 	h.w.settings.temp.slider.SetValue(0.5)
-	test.Tap(bar.saveBtn)
+	tapUI(bar.saveBtn)
 	if e := overlayEntry(t, h); e.Text != "Go reviewer" {
 		t.Fatalf("Save as… offers %q, not the preset being edited", e.Text)
 	}
-	test.Tap(findButton(h.w.win.Canvas().Overlays().Top(), "Save"))
-	test.Tap(findButton(h.w.win.Canvas().Overlays().Top(), "Yes"))
+	tapUI(findButton(h.w.win.Canvas().Overlays().Top(), "Save"))
+	tapUI(findButton(h.w.win.Canvas().Overlays().Top(), "Yes"))
 	var edited app.Preset
 	for _, p := range h.c.Presets() {
 		if p.Name == "Go reviewer" {
@@ -101,8 +100,8 @@ func TestPresetApplyAndSave(t *testing.T) {
 	}
 
 	// Delete asks, then the preset is gone and the chat keeps its settings.
-	test.Tap(bar.delBtn)
-	test.Tap(findButton(h.w.win.Canvas().Overlays().Top(), "Yes"))
+	tapUI(bar.delBtn)
+	tapUI(findButton(h.w.win.Canvas().Overlays().Top(), "Yes"))
 	if strings.Contains(strings.Join(bar.pick.Options, ","), "Go reviewer") {
 		t.Error("deleted preset still offered")
 	}

@@ -181,7 +181,7 @@ func TestPickerListsLibraryAndLoads(t *testing.T) {
 	h := newHarness(t, apptest.NewFakeEngine())
 	p := modelFile(t, "tiny-260K-Q8_0.gguf")
 	h.lib.Register(p)
-	test.Tap(h.w.bar.pickBtn)
+	tapUI(h.w.bar.pickBtn)
 	var item fyne.Tappable
 	waitFor(t, "the picker menu", func() bool {
 		top := h.w.win.Canvas().Overlays().Top()
@@ -191,7 +191,7 @@ func TestPickerListsLibraryAndLoads(t *testing.T) {
 		item = tappableWithText(top, "tiny-260K-Q8_0.gguf  ·  260K  ·  Q8_0  ·  1.0 MB")
 		return item != nil
 	})
-	test.Tap(item)
+	tapUI(item)
 	waitFor(t, "the picked model to load", func() bool { return h.c.Model().Loaded() && h.c.Model().Path == p })
 }
 
@@ -208,7 +208,7 @@ func TestTokenChoicesOption(t *testing.T) {
 	h := newHarness(t, eng)
 	h.load(t)
 	h.w.newConversation()
-	test.Tap(h.w.settings.choices)
+	tapUI(h.w.settings.choices)
 	h.typeAndEnter("hello")
 	waitFor(t, "the reply", func() bool { return len(h.w.chat.views) == 2 && h.w.chat.sendBtn.Visible() })
 	if got := eng.Requests()[0].TopLogprobs; got != choicesTopK {
@@ -218,11 +218,11 @@ func TestTokenChoicesOption(t *testing.T) {
 	if !v.choicesBtn.Visible() {
 		t.Fatal("no choices button on a reply with choices")
 	}
-	test.Tap(v.choicesBtn)
+	tapUI(v.choicesBtn)
 	if len(shown) != len(eng.Pieces) || !containsText(v.body, "token choices view") {
 		t.Fatalf("choices view not shown (%d tokens)", len(shown))
 	}
-	test.Tap(v.choicesBtn)
+	tapUI(v.choicesBtn)
 	if containsText(v.body, "token choices view") || !containsText(v.body, "Once upon") {
 		t.Fatal("did not switch back to the text")
 	}

@@ -69,7 +69,7 @@ func newServerControls(w *Window) *serverControls {
 
 	w.c.Subscribe(func(ch app.Change) {
 		if ch.Kind == app.ChangeServer {
-			fyne.Do(s.refresh)
+			post(s.refresh)
 		}
 	})
 	s.refresh()
@@ -142,5 +142,5 @@ func (s *serverControls) copyAddr() {
 	}
 	s.win.copyText(addr)
 	s.addr.SetText("Copied")
-	time.AfterFunc(1200*time.Millisecond, func() { fyne.Do(s.refresh) })
+	time.AfterFunc(1200*time.Millisecond, func() { post(s.refresh) })
 }

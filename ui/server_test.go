@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2/test"
-
 	"burrow/app/api"
 	"burrow/app/apptest"
 	"burrow/inference"
@@ -39,12 +37,12 @@ func TestServerToggle(t *testing.T) {
 	}
 
 	port := freePort(t)
-	test.Type(s.port, strconv.Itoa(port))
-	test.Type(s.key, "k")
+	typeUI(s.port, strconv.Itoa(port))
+	typeUI(s.key, "k")
 	if st := h.c.Settings(); st.ServerPort != port || st.ServerAPIKey != "k" {
 		t.Fatalf("settings after typing: port %d key %q", st.ServerPort, st.ServerAPIKey)
 	}
-	test.Tap(s.toggle)
+	tapUI(s.toggle)
 	addr := h.c.ServerAddr()
 	if !s.toggle.Checked || addr != "http://127.0.0.1:"+strconv.Itoa(port)+"/v1" || !s.addr.Visible() || s.addr.Text != addr {
 		t.Fatalf("after ticking: checked %v, addr %q, shown %v %q", s.toggle.Checked, addr, s.addr.Visible(), s.addr.Text)
@@ -69,25 +67,25 @@ func TestServerToggle(t *testing.T) {
 	if !s.ollama.Checked || ollamaStatus() != 200 {
 		t.Fatal("Ollama's API should be served by default")
 	}
-	test.Tap(s.addr)
+	tapUI(s.addr)
 	if got := h.w.app.Clipboard().Content(); got != addr {
 		t.Errorf("copied %q, want %q", got, addr)
 	}
 
-	test.Tap(s.toggle)
+	tapUI(s.toggle)
 	if s.toggle.Checked || h.c.ServerAddr() != "" || s.addr.Visible() {
 		t.Fatal("unticking did not stop the server")
 	}
 	// Leaving Ollama's API out applies at the next start.
-	test.Tap(s.ollama)
+	tapUI(s.ollama)
 	if !h.c.Settings().ServerNoOllama {
 		t.Fatal("the Ollama choice was not saved")
 	}
-	test.Tap(s.toggle)
+	tapUI(s.toggle)
 	if code := ollamaStatus(); code != 404 {
 		t.Errorf("/api/tags with Ollama's API left out: %d", code)
 	}
-	test.Tap(s.toggle)
+	tapUI(s.toggle)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -95,7 +93,7 @@ func TestServerToggle(t *testing.T) {
 	}
 	defer ln.Close()
 	s.port.SetText(strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
-	test.Tap(s.toggle)
+	tapUI(s.toggle)
 	if s.toggle.Checked || h.c.ServerAddr() != "" || !strings.Contains(h.w.lastNotice, "already in use") {
 		t.Errorf("taken port: checked %v, notice %q", s.toggle.Checked, h.w.lastNotice)
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"burrow/app/apptest"
@@ -15,7 +14,7 @@ import (
 
 // thinkState reads a reply's thinking block on the UI thread.
 func thinkState(v *messageView) (header, text string, shown, open bool) {
-	fyne.DoAndWait(func() {
+	onUI(func() {
 		b := v.think
 		header, text, shown, open = b.header.Text, b.text.Text, b.object.Visible(), b.body.Visible()
 	})
@@ -36,7 +35,7 @@ func TestThinkingReplyFoldsWhenTheAnswerStarts(t *testing.T) {
 	shots := os.Getenv("BURROW_SCREENSHOT_DIR")
 	if shots != "" {
 		fyne.CurrentApp().Settings().SetTheme(theme.DarkTheme()) //nolint:staticcheck // the shipped look
-		fyne.DoAndWait(func() { h.w.win.Resize(fyne.NewSize(1100, 620)) })
+		onUI(func() { h.w.win.Resize(fyne.NewSize(1100, 620)) })
 	}
 	h.load(t)
 	if h.w.settings.think.Disabled() {
@@ -74,25 +73,25 @@ func TestThinkingReplyFoldsWhenTheAnswerStarts(t *testing.T) {
 	if shots != "" {
 		windowShot(t, h.w, filepath.Join(shots, "thinking.png"))
 	}
-	test.Tap(v.think.header)
+	tapUI(v.think.header)
 	if _, _, _, open := thinkState(v); !open {
 		t.Error("a tap did not open the reasoning")
 	}
-	test.Tap(v.think.header)
+	tapUI(v.think.header)
 	if _, _, _, open := thinkState(v); open {
 		t.Error("a second tap did not fold it")
 	}
 
 	// Shown again from the saved conversation: folded, with the time.
 	cv, _ := h.c.Conversation(h.w.current)
-	fyne.DoAndWait(func() { h.w.chat.show(&cv) })
+	onUI(func() { h.w.chat.show(&cv) })
 	header, text, shown, open = thinkState(h.w.chat.views[1])
 	if header != thoughtFor(msDuration(cv.Messages[1].ThoughtMS)) || text == "" || !shown || open {
 		t.Errorf("reloaded: header %q, text %q, shown %v, open %v", header, text, shown, open)
 	}
 
 	// The switch turns thinking off for the conversation's next replies.
-	test.Tap(h.w.settings.think)
+	tapUI(h.w.settings.think)
 	waitFor(t, "the setting to save", func() bool {
 		cv, _ := h.c.Conversation(h.w.current)
 		return cv.Settings.NoThinking

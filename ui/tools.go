@@ -62,7 +62,7 @@ func newToolsControls(w *Window) *toolsControls {
 	// An "Always allow" click shows the button that takes it back.
 	w.c.Subscribe(func(ch app.Change) {
 		if ch.Kind == app.ChangeReplyDone {
-			fyne.Do(t.refresh)
+			post(t.refresh)
 		}
 	})
 	t.refresh()
@@ -73,7 +73,7 @@ func newToolsControls(w *Window) *toolsControls {
 // Controller; the servers it replaces stop in the background.
 func (t *toolsControls) open() {
 	old := t.host
-	h, err := mcp.Open(mcp.ConfigPath(), func() { fyne.Do(t.refresh) })
+	h, err := mcp.Open(mcp.ConfigPath(), func() { post(t.refresh) })
 	t.host, t.fileErr, t.running = h, err, nil
 	t.win.c.SetToolHost(h)
 	if old != nil {

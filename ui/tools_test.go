@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"burrow/app"
@@ -41,11 +40,11 @@ func withEchoServer(t *testing.T, h *harness) string {
 	if err := os.WriteFile(mcp.ConfigPath(), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fyne.DoAndWait(h.w.tools.open)
+	onUI(h.w.tools.open)
 	h.w.tools.host.WaitStarted()
 	waitFor(t, "the servers' status", func() bool {
 		var ok bool
-		fyne.DoAndWait(func() { ok = containsText(h.w.tools.list, "echo: 4 tools (add, die, echo, fail)") })
+		onUI(func() { ok = containsText(h.w.tools.list, "echo: 4 tools (add, die, echo, fail)") })
 		return ok
 	})
 	return log
@@ -69,7 +68,7 @@ func (h *harness) askingCard(t *testing.T) *toolCallCard {
 	t.Helper()
 	var card *toolCallCard
 	waitFor(t, "the tool call's buttons", func() bool {
-		fyne.DoAndWait(func() {
+		onUI(func() {
 			if len(h.w.chat.views) > 1 && len(h.w.chat.views[1].cards) == 1 && h.w.chat.views[1].cards[0].allow != nil {
 				card = h.w.chat.views[1].cards[0]
 			}
@@ -96,7 +95,7 @@ func TestToolCallRunsAfterAllowInTheWindow(t *testing.T) {
 	// entry's line too.
 	waitFor(t, "the broken entry's report", func() bool {
 		var reported bool
-		fyne.DoAndWait(func() { reported = containsText(h.w.tools.list, `remote servers (url) are not supported`) })
+		onUI(func() { reported = containsText(h.w.tools.list, `remote servers (url) are not supported`) })
 		return reported
 	})
 	h.load(t)
@@ -108,13 +107,13 @@ func TestToolCallRunsAfterAllowInTheWindow(t *testing.T) {
 	if !containsText(card.object, `"text": "Burrow digs"`) || !containsText(card.object, "Tool call: echo") {
 		t.Fatal("the card does not show the tool and its arguments")
 	}
-	test.Tap(card.allow)
+	tapUI(card.allow)
 	h.replyDone(t)
 	if got := serverCalls(t, log); len(got) != 1 || got[0] != "echo Burrow digs" {
 		t.Fatalf("server calls %q", got)
 	}
 	var res *toolCallCard
-	fyne.DoAndWait(func() { res = h.w.chat.views[1].cards[0] })
+	onUI(func() { res = h.w.chat.views[1].cards[0] })
 	if res.result == nil || res.resText != "echo: Burrow digs" || res.allow != nil || res.call.Status != app.ToolCallDone {
 		t.Fatalf("card after the run: %+v", res)
 	}
@@ -132,13 +131,13 @@ func TestToolCallDeniedInTheWindow(t *testing.T) {
 	log := withEchoServer(t, h)
 	h.load(t)
 	h.typeAndEnter("Echo something.")
-	test.Tap(h.askingCard(t).deny)
+	tapUI(h.askingCard(t).deny)
 	h.replyDone(t)
 	if got := serverCalls(t, log); len(got) != 0 {
 		t.Fatalf("a denied call reached the server: %q", got)
 	}
 	var card *toolCallCard
-	fyne.DoAndWait(func() { card = h.w.chat.views[1].cards[0] })
+	onUI(func() { card = h.w.chat.views[1].cards[0] })
 	if card.result != nil || card.status.Text != "Denied: it did not run" {
 		t.Fatalf("denied card %q, result %v", card.status.Text, card.result)
 	}
@@ -147,17 +146,17 @@ func TestToolCallDeniedInTheWindow(t *testing.T) {
 func TestToolsSettingsWithoutConfig(t *testing.T) {
 	useTempXDG(t)
 	h := newHarness(t, apptest.NewFakeEngine())
-	fyne.DoAndWait(h.w.tools.open)
+	onUI(h.w.tools.open)
 	if !containsText(h.w.tools.list, "No MCP servers") {
 		t.Fatal("no word of the missing mcp.json")
 	}
 	os.MkdirAll(filepath.Dir(mcp.ConfigPath()), 0o755)
 	os.WriteFile(mcp.ConfigPath(), []byte(`{"mcpServers": [`), 0o644)
-	fyne.DoAndWait(h.w.tools.open)
+	onUI(h.w.tools.open)
 	if !containsText(h.w.tools.list, "not the mcp.json format") {
 		t.Fatal("a broken mcp.json is not reported")
 	}
-	test.Tap(h.w.tools.offer)
+	tapUI(h.w.tools.offer)
 	if !h.c.Settings().ToolsOff {
 		t.Fatal("the switch did not turn the tools off")
 	}
@@ -180,11 +179,11 @@ func TestToolCallWindowShots(t *testing.T) {
 	h.load(t)
 	h.typeAndEnter("Try the echo tool with “Burrow digs”.")
 	card := h.askingCard(t)
-	fyne.DoAndWait(func() { h.w.settings.scroll.ScrollToBottom() })
+	onUI(func() { h.w.settings.scroll.ScrollToBottom() })
 	capture(t, h.w, filepath.Join(dir, "tool-call.png"))
-	test.Tap(card.allow)
+	tapUI(card.allow)
 	h.replyDone(t)
-	fyne.DoAndWait(func() {
+	onUI(func() {
 		h.w.chat.views[1].cards[0].result.Open(0)
 		h.w.chat.scroll.ScrollToBottom()
 	})
@@ -203,7 +202,7 @@ func TestServerThatDiesIsToldInTheWindow(t *testing.T) {
 	}
 	waitFor(t, "the death to be told", func() bool {
 		var told bool
-		fyne.DoAndWait(func() {
+		onUI(func() {
 			told = strings.Contains(h.w.lastNotice, `server "echo" stopped`) && containsText(h.w.tools.list, "echo: stopped")
 		})
 		return told

@@ -99,7 +99,7 @@ func Main(args []string) int {
 		defer inst.Close()
 		go func() {
 			for path := range inst.Paths() { // "" only asks for the window
-				fyne.Do(func() {
+				post(func() {
 					w.win.Show()
 					w.win.RequestFocus()
 					if path != "" {

@@ -79,7 +79,7 @@ func (u *underHood) setModel(path string) {
 		iv, ierr := readInspectData(path)
 		an, aerr := readAnatomy(path)
 		vocab := u.vocab()
-		fyne.Do(func() {
+		post(func() {
 			if u.path != path { // another model came meanwhile
 				return
 			}
@@ -181,9 +181,9 @@ func attachUnderHood(w *Window) *underHood {
 	c.Subscribe(func(ch app.Change) {
 		switch ch.Kind {
 		case app.ChangeModel:
-			fyne.Do(follow)
+			post(follow)
 		case app.ChangeConversation, app.ChangeReplyDone:
-			fyne.Do(u.conversationChanged)
+			post(u.conversationChanged)
 		}
 	})
 	return u

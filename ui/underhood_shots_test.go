@@ -40,7 +40,7 @@ func TestUnderHoodWindowShots(t *testing.T) {
 
 	// A reply with its choices shown, a token the model was torn about tapped.
 	w.newConversation()
-	test.Tap(w.settings.choices)
+	tapUI(w.settings.choices)
 	h := &harness{w: w, c: c}
 	h.typeAndEnter("Once upon a time")
 	hoodWait(t, "the reply", func() bool {
@@ -48,7 +48,7 @@ func TestUnderHoodWindowShots(t *testing.T) {
 		return !busy && len(w.chat.views) == 2 && w.chat.sendBtn.Visible()
 	})
 	v := w.chat.views[1]
-	test.Tap(v.choicesBtn)
+	tapUI(v.choicesBtn)
 	var chips []*choiceChip
 	hoodWalk(v.body, func(o fyne.CanvasObject) {
 		if c, ok := o.(*choiceChip); ok {
@@ -64,13 +64,13 @@ func TestUnderHoodWindowShots(t *testing.T) {
 			best, bestD = i, abs32(p-0.4)
 		}
 	}
-	test.Tap(chips[best])
+	tapUI(chips[best])
 	windowShot(t, w, filepath.Join(dir, "choices.png"))
 
 	// The tokenizer playground with a sentence typed.
 	hoodWait(t, "the tokens view", func() bool { return u.tokens != nil })
 	w.tabs.SelectIndex(len(w.tabs.Items) - 1)
-	test.Type(u.tokens.input, "Once upon a time, there was a little dog named Max.\nHe loved to play in the park with his friends!")
+	typeUI(u.tokens.input, "Once upon a time, there was a little dog named Max.\nHe loved to play in the park with his friends!")
 	u.tokens.flow.Objects[3].(*tokenChip).MouseIn(nil)
 	windowShot(t, w, filepath.Join(dir, "tokens.png"))
 }

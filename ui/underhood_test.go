@@ -148,11 +148,11 @@ func TestInspectViewStories(t *testing.T) {
 	if bytesHdr == nil {
 		t.Fatal("no Bytes header button")
 	}
-	test.Tap(bytesHdr)
+	tapUI(bytesHdr)
 	if v.sortCol != 3 || !sort.SliceIsSorted(v.tensors, func(i, j int) bool { return v.tensors[i].bytes < v.tensors[j].bytes }) {
 		t.Errorf("tensors not sorted by bytes after tapping the header")
 	}
-	test.Tap(bytesHdr)
+	tapUI(bytesHdr)
 	if !v.sortDesc || v.tensors[0].bytes < v.tensors[len(v.tensors)-1].bytes {
 		t.Error("second tap did not reverse the order")
 	}
@@ -165,7 +165,7 @@ func TestInspectViewStories(t *testing.T) {
 
 	// Metadata search; long arrays show a count and a preview.
 	v.tabs.SelectIndex(2)
-	test.Type(v.metaSearch, "tokenizer.ggml.tokens")
+	typeUI(v.metaSearch, "tokenizer.ggml.tokens")
 	if len(v.metaShown) != 1 {
 		t.Fatalf("%d rows match tokenizer.ggml.tokens", len(v.metaShown))
 	}
@@ -185,7 +185,7 @@ func TestInspectMapCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.startMap()
-	test.Tap(v.fmap.stopBtn) // may land before or after the small file is read
+	tapUI(v.fmap.stopBtn) // may land before or after the small file is read
 	<-v.fmap.done
 	hoodWait(t, "the panel to settle", func() bool { return !v.fmap.stopBtn.Visible() })
 	if _, err := newInspectView(filepath.Join(t.TempDir(), "missing.gguf")); err == nil {
@@ -204,7 +204,7 @@ func TestTokensViewStories(t *testing.T) {
 	w := test.NewTempWindow(t, v.object)
 	w.Resize(fyne.NewSize(900, 600))
 
-	test.Type(v.input, "Once upon a time, there was a little dog named Max.\nHe loved to play in the park with his friends!")
+	typeUI(v.input, "Once upon a time, there was a little dog named Max.\nHe loved to play in the park with his friends!")
 	want := v.tok.Encode(v.input.Text, false, false)
 	if len(v.ids) != len(want) || len(v.flow.Objects) != len(want) || !strings.HasPrefix(v.count.Text, itoa(len(want))+" tokens") {
 		t.Fatalf("%d ids, %d chips, count %q; want %d", len(v.ids), len(v.flow.Objects), v.count.Text, len(want))
@@ -222,7 +222,7 @@ func TestTokensViewStories(t *testing.T) {
 	// Special tokens: BOS is added and <s> is read as the token.
 	v.input.SetText("<s>hi")
 	plain := len(v.ids)
-	test.Tap(v.special)
+	tapUI(v.special)
 	if len(v.ids) >= plain+1 || v.ids[0] != v.tok.BOS() {
 		// <s> as text is several tokens; as a special token it is one, plus BOS.
 		if v.ids[0] != v.tok.BOS() {
@@ -296,7 +296,7 @@ func TestChoicesViewStories(t *testing.T) {
 	if low < 0 {
 		t.Fatal("no token carried candidates")
 	}
-	test.Tap(v.flow.Objects[low].(*choiceChip))
+	tapUI(v.flow.Objects[low].(*choiceChip))
 	if v.selected != low || len(v.candidates.Objects) != len(toks[low].Top) || len(toks[low].Top) != 5 {
 		t.Fatalf("selected %d, %d candidate rows", v.selected, len(v.candidates.Objects))
 	}
@@ -320,7 +320,7 @@ func TestChoicesViewStories(t *testing.T) {
 			best, bestD = i, abs32(p-0.4)
 		}
 	}
-	test.Tap(v.flow.Objects[best].(*choiceChip))
+	tapUI(v.flow.Objects[best].(*choiceChip))
 	hoodShot(t, w, "choices")
 }
 
@@ -346,7 +346,7 @@ func TestMessageChoicesView(t *testing.T) {
 	if len(chips) != 2 {
 		t.Fatalf("%d chips, want 2", len(chips))
 	}
-	test.Tap(chips[1])
+	tapUI(chips[1])
 	var rows int
 	hoodWalk(obj, func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && strings.HasSuffix(l.Text, "%") {
@@ -396,11 +396,11 @@ func TestUnderHoodFollowsTheModel(t *testing.T) {
 	u.setModel(stories(t))
 	hoodWait(t, "the views", func() bool {
 		var ok bool
-		fyne.DoAndWait(func() { ok = u.inspect != nil && u.tokens != nil })
+		onUI(func() { ok = u.inspect != nil && u.tokens != nil })
 		return ok
 	})
 	<-u.inspect.fmap.done // shown before the model came: the map starts with it
-	fyne.DoAndWait(func() {
+	onUI(func() {
 		u.tokens.mode.SetSelected(tokensModeModel)
 		before := len(u.tokens.ids)
 		msgs = append(msgs, chat.Message{Role: "assistant", Content: "Hello there, friend"})
@@ -409,13 +409,13 @@ func TestUnderHoodFollowsTheModel(t *testing.T) {
 			t.Errorf("what the model sees did not grow with the conversation: %d -> %d tokens", before, len(u.tokens.ids))
 		}
 	})
-	fyne.DoAndWait(func() { u.setModel(filepath.Join(t.TempDir(), "gone.gguf")) })
+	onUI(func() { u.setModel(filepath.Join(t.TempDir(), "gone.gguf")) })
 	hoodWait(t, "the error", func() bool {
 		var ok bool
-		fyne.DoAndWait(func() { ok = hoodHasText(u.inspectTab, "Cannot inspect") })
+		onUI(func() { ok = hoodHasText(u.inspectTab, "Cannot inspect") })
 		return ok
 	})
-	fyne.DoAndWait(func() { u.setModel("") })
+	onUI(func() { u.setModel("") })
 	if u.inspect != nil || !hoodHasText(u.tokensTab, "Load a model") {
 		t.Error("views kept after the model went")
 	}
@@ -437,7 +437,7 @@ func TestAttachUnderHoodToTheWindow(t *testing.T) {
 	h := newHarness(t, apptest.NewFakeEngine())
 	before := len(h.w.tabs.Items)
 	var u *underHood
-	fyne.DoAndWait(func() { u = attachUnderHood(h.w) })
+	onUI(func() { u = attachUnderHood(h.w) })
 	if len(h.w.tabs.Items) != before+3 || h.w.tabs.Items[before].Text != "Inspect" || h.w.tabs.Items[before+1].Text != "Architecture" || h.w.tabs.Items[before+2].Text != "Tokens" {
 		t.Fatalf("tabs after attaching: %d", len(h.w.tabs.Items))
 	}
@@ -446,17 +446,17 @@ func TestAttachUnderHoodToTheWindow(t *testing.T) {
 	}
 	hoodWait(t, "the views to follow the model", func() bool {
 		var ok bool
-		fyne.DoAndWait(func() { ok = u.inspect != nil && u.tokens != nil && u.arch != nil && u.path == stories(t) })
+		onUI(func() { ok = u.inspect != nil && u.tokens != nil && u.arch != nil && u.path == stories(t) })
 		return ok
 	})
-	fyne.DoAndWait(func() { h.w.tabs.SelectIndex(before) })
+	onUI(func() { h.w.tabs.SelectIndex(before) })
 	<-u.inspect.fmap.done // selecting the tab started the map
-	fyne.DoAndWait(func() { h.w.tabs.SelectIndex(before + 1) })
-	fyne.DoAndWait(func() { h.w.tabs.SelectIndex(before + 2) })
+	onUI(func() { h.w.tabs.SelectIndex(before + 1) })
+	onUI(func() { h.w.tabs.SelectIndex(before + 2) })
 	h.c.Eject()
 	hoodWait(t, "the views to drop the model", func() bool {
 		var ok bool
-		fyne.DoAndWait(func() { ok = u.inspect == nil && u.arch == nil && u.path == "" })
+		onUI(func() { ok = u.inspect == nil && u.arch == nil && u.path == "" })
 		return ok
 	})
 }

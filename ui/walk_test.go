@@ -7,8 +7,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// walk visits o and everything under it, widgets' rendered parts included.
+// walk visits o and everything under it, widgets' rendered parts included,
+// on the tests' UI thread.
 func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	onUI(func() { walkTree(o, f) })
+}
+
+func walkTree(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 	if o == nil {
 		return
 	}
@@ -16,11 +21,11 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 	switch x := o.(type) {
 	case *fyne.Container:
 		for _, c := range x.Objects {
-			walk(c, f)
+			walkTree(c, f)
 		}
 	case fyne.Widget:
 		for _, c := range test.WidgetRenderer(x).Objects() {
-			walk(c, f)
+			walkTree(c, f)
 		}
 	}
 }

@@ -119,11 +119,11 @@ func (w *Window) receive(ch app.Change) {
 		w.scheduled = true
 		w.piecesMu.Unlock()
 		if schedule {
-			fyne.Do(w.flushPieces)
+			post(w.flushPieces)
 		}
 		return
 	}
-	fyne.Do(func() {
+	post(func() {
 		w.flushPieces()
 		w.apply(ch)
 	})

@@ -91,12 +91,18 @@ func modelFile(t *testing.T, name string) string {
 	return p
 }
 
-// waitFor polls until cond holds; the deadline only keeps a broken test
-// from hanging, it asserts nothing about speed.
+// waitFor polls until cond holds, each poll on the tests' UI thread
+// (onUI); the deadline only keeps a broken test from hanging, it asserts
+// nothing about speed.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
+	for {
+		var ok bool
+		onUI(func() { ok = cond() })
+		if ok {
+			break
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
@@ -114,8 +120,8 @@ func (h *harness) load(t *testing.T) string {
 
 // typeAndEnter types into the composer and presses Enter.
 func (h *harness) typeAndEnter(text string) {
-	test.Type(h.w.chat.input, text)
-	h.w.chat.input.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	typeUI(h.w.chat.input, text)
+	onUI(func() { h.w.chat.input.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
 }
 
 func TestFirstRunShowsThreeWays(t *testing.T) {
@@ -173,11 +179,11 @@ func TestShiftEnterMakesNewLine(t *testing.T) {
 	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	in := h.w.chat.input
-	test.Type(in, "line one")
+	typeUI(in, "line one")
 	in.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
-	in.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	onUI(func() { in.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
 	in.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
-	test.Type(in, "line two")
+	typeUI(in, "line two")
 	if in.Text != "line one\nline two" || len(h.eng.Requests()) != 0 {
 		t.Fatalf("text %q, %d requests", in.Text, len(h.eng.Requests()))
 	}
@@ -193,7 +199,7 @@ func TestStopCancelsReply(t *testing.T) {
 	eng.Gate <- struct{}{}
 	eng.Gate <- struct{}{}
 	waitFor(t, "two pieces", func() bool { return h.w.chat.text(1) == "Once upon" })
-	test.Tap(h.w.chat.stopBtn)
+	tapUI(h.w.chat.stopBtn)
 	waitFor(t, "the reply to stop", func() bool { return h.w.chat.sendBtn.Visible() })
 	if h.w.chat.text(1) != "Once upon" {
 		t.Errorf("after stop: %q", h.w.chat.text(1))
@@ -207,7 +213,7 @@ func TestDroppedGGUFLoadsAndRegisters(t *testing.T) {
 	useTempXDG(t)
 	h := newHarness(t, apptest.NewFakeEngine())
 	p := modelFile(t, "dropped-Q8_0.gguf")
-	h.w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)})
+	onUI(func() { h.w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)}) })
 	waitFor(t, "the dropped model to load", func() bool { return h.c.Model().Loaded() })
 	if loads := h.eng.Loads(); len(loads) != 1 || loads[0] != p {
 		t.Fatalf("loads %v", loads)
@@ -226,7 +232,7 @@ func TestDroppedBinaryShowsMessage(t *testing.T) {
 	h := newHarness(t, apptest.NewFakeEngine())
 	p := filepath.Join(t.TempDir(), "photo.jpg")
 	os.WriteFile(p, []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), 0o644)
-	h.w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)})
+	onUI(func() { h.w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)}) })
 	if len(h.eng.Loads()) != 0 {
 		t.Fatal("a .jpg was loaded")
 	}
@@ -266,7 +272,7 @@ func TestEditAndRegenerate(t *testing.T) {
 	})
 
 	eng.Pieces = []string{"another", " answer"}
-	test.Tap(h.w.chat.views[1].regenBtn)
+	tapUI(h.w.chat.views[1].regenBtn)
 	waitFor(t, "the regenerated reply", func() bool { return h.w.chat.text(1) == "another answer" && h.w.chat.sendBtn.Visible() })
 	if len(h.w.chat.views) != 2 {
 		t.Fatalf("%d messages after regenerate", len(h.w.chat.views))
@@ -274,9 +280,9 @@ func TestEditAndRegenerate(t *testing.T) {
 
 	eng.Pieces = []string{"edited", " answer"}
 	v := h.w.chat.views[0]
-	test.Tap(v.editBtn)
+	tapUI(v.editBtn)
 	v.editor.SetText("better question")
-	test.Tap(v.saveBtn)
+	tapUI(v.saveBtn)
 	waitFor(t, "the reply to the edit", func() bool {
 		return len(h.w.chat.views) == 2 && h.w.chat.text(0) == "better question" && h.w.chat.text(1) == "edited answer" && h.w.chat.sendBtn.Visible()
 	})
@@ -329,11 +335,11 @@ func TestSidebarRenameDeleteSearch(t *testing.T) {
 	h := newHarness(t, apptest.NewFakeEngine())
 	h.load(t)
 	for _, q := range []string{"about rabbits", "about foxes"} {
-		test.Tap(h.w.side.newBtn)
+		tapUI(h.w.side.newBtn)
 		h.typeAndEnter(q)
 		waitFor(t, "reply", func() bool { _, busy := h.c.Generating(); return !busy && h.w.chat.sendBtn.Visible() })
 	}
-	test.Type(h.w.side.search, "rabbit")
+	typeUI(h.w.side.search, "rabbit")
 	if len(h.w.side.items) != 1 || h.w.side.items[0].Title != "about rabbits" {
 		t.Fatalf("search: %+v", h.w.side.items)
 	}
@@ -417,7 +423,7 @@ func TestCopyMessageAndDeleteWithConfirmation(t *testing.T) {
 	h.load(t)
 	h.typeAndEnter("copy me")
 	waitFor(t, "reply", func() bool { _, busy := h.c.Generating(); return !busy && h.w.chat.sendBtn.Visible() })
-	test.Tap(h.w.chat.views[1].copyBtn)
+	tapUI(h.w.chat.views[1].copyBtn)
 	if got := fyne.CurrentApp().Clipboard().Content(); got != h.w.chat.text(1) {
 		t.Errorf("clipboard %q", got)
 	}
@@ -428,7 +434,7 @@ func TestCopyMessageAndDeleteWithConfirmation(t *testing.T) {
 	if del == nil {
 		t.Fatal("no confirmation button")
 	}
-	test.Tap(del)
+	tapUI(del)
 	waitFor(t, "the chat to be deleted", func() bool { _, ok := h.c.Conversation(id); return !ok })
 	if len(h.w.side.items) != 0 || h.w.current != "" {
 		t.Errorf("after delete: items %d, current %q", len(h.w.side.items), h.w.current)

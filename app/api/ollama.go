@@ -63,16 +63,8 @@ type ollamaModel struct {
 // ollamaOptions are the "options" Burrow's sampler has; others are ignored,
 // as Ollama ignores options a model does not use.
 type ollamaOptions struct {
-	Temperature      *float64    `json:"temperature"`
-	TopP             *float64    `json:"top_p"`
-	TopK             *int        `json:"top_k"`
-	MinP             *float64    `json:"min_p"`
-	RepeatPenalty    *float64    `json:"repeat_penalty"`
-	FrequencyPenalty *float64    `json:"frequency_penalty"`
-	PresencePenalty  *float64    `json:"presence_penalty"`
-	Seed             *int64      `json:"seed"`
-	Stop             stopStrings `json:"stop"`
-	NumPredict       *int        `json:"num_predict"`
+	samplerKnobs
+	NumPredict *int `json:"num_predict"`
 }
 
 type ollamaMessage struct {
@@ -374,9 +366,7 @@ func (o *ollamaOptions) sampling(model string, stream bool) (samplingFields, int
 	if o == nil {
 		return f, 0
 	}
-	f.Temperature, f.TopP, f.TopK, f.MinP = o.Temperature, o.TopP, o.TopK, o.MinP
-	f.RepeatPenalty, f.FrequencyPenalty, f.PresencePenalty = o.RepeatPenalty, o.FrequencyPenalty, o.PresencePenalty
-	f.Seed, f.Stop = o.Seed, o.Stop
+	f.samplerKnobs = o.samplerKnobs
 	limit := 0
 	if n := o.NumPredict; n != nil && *n > 0 { // -1 and -2 mean "until the end" and "fill the context"
 		limit = *n

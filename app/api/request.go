@@ -14,10 +14,9 @@ import (
 	"burrow/inference/sample"
 )
 
-// samplingFields are the request fields chat and text completions share.
-// top_k, min_p and repeat_penalty are llama.cpp's server extensions.
-type samplingFields struct {
-	Model            string      `json:"model"`
+// samplerKnobs are the sampler's settings under the names both the OpenAI
+// body and Ollama's "options" give them.
+type samplerKnobs struct {
 	Temperature      *float64    `json:"temperature"`
 	TopP             *float64    `json:"top_p"`
 	TopK             *int        `json:"top_k"`
@@ -27,9 +26,16 @@ type samplingFields struct {
 	PresencePenalty  *float64    `json:"presence_penalty"`
 	Seed             *int64      `json:"seed"`
 	Stop             stopStrings `json:"stop"`
-	N                *int        `json:"n"`
-	Stream           bool        `json:"stream"`
-	StreamOptions    *struct {
+}
+
+// samplingFields are the request fields chat and text completions share.
+// top_k, min_p and repeat_penalty are llama.cpp's server extensions.
+type samplingFields struct {
+	Model string `json:"model"`
+	samplerKnobs
+	N             *int `json:"n"`
+	Stream        bool `json:"stream"`
+	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
 	// Structured output (format.go): OpenAI's response_format, or a GBNF

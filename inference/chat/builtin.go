@@ -22,6 +22,12 @@ const (
 	Mistral = "mistral"
 	Gemma   = "gemma"
 	Phi3    = "phi3"
+	// Qwen35 is ChatML whose generation prompt opens <think> (closed
+	// empty when enable_thinking is false), as Qwen3.5/3.6's own does.
+	Qwen35 = "qwen35"
+	// Gemma4 is Gemma 4's <|turn>…<turn|> layout with its thought
+	// channel (<|think|> in the system turn when enable_thinking is true).
+	Gemma4 = "gemma4"
 	// Completion is no chat format at all: the messages' text in order,
 	// each user or system message on a new line and each reply right after
 	// the text it continues, for base models (a story model continues the

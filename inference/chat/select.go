@@ -24,6 +24,7 @@ var markers = []string{
 	"<|im_start|>", "<|im_end|>", // ChatML (Qwen, Yi, SmolLM, ...)
 	"<|eot_id|>", "<|start_header_id|>", // Llama 3
 	"<start_of_turn>", "<end_of_turn>", // Gemma
+	"<|turn>", "<turn|>", // Gemma 4
 	"<|assistant|>", "<|end|>", "<|user|>", // Phi-3
 	"[INST]", "[/INST]", // Mistral's control tokens
 }
@@ -73,7 +74,12 @@ func MetaFromGGUF(f *gguf.File) Meta {
 // base model would only see another family's markers spelled out in bytes.
 func Family(m Meta) string {
 	has := func(s string) bool { return m.Markers[s] }
+	arch := strings.ToLower(m.Architecture)
 	switch {
+	case has("<|turn>") && has("<turn|>"):
+		return Gemma4
+	case has("<|im_start|>") && strings.HasPrefix(arch, "qwen35"):
+		return Qwen35 // qwen35 and qwen35moe (Qwen3.5 and 3.6)
 	case has("<|eot_id|>") || has("<|start_header_id|>"):
 		return Llama3
 	case has("<start_of_turn>"):
@@ -88,12 +94,15 @@ func Family(m Meta) string {
 	if len(m.Markers) == 0 && !chatTuned(m.Name) {
 		return Completion
 	}
-	arch := strings.ToLower(m.Architecture)
 	switch {
+	case strings.HasPrefix(arch, "gemma4"):
+		return Gemma4
 	case strings.HasPrefix(arch, "gemma"):
 		return Gemma
 	case strings.HasPrefix(arch, "phi3"):
 		return Phi3
+	case strings.HasPrefix(arch, "qwen35"):
+		return Qwen35
 	case strings.HasPrefix(arch, "qwen"):
 		return ChatML
 	case strings.HasPrefix(m.Pre, "llama3") || m.Pre == "llama-bpe":

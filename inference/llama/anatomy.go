@@ -390,10 +390,9 @@ func (a *Anatomy) Memory(ctxLen int, kv KVType) MemoryUse {
 	m.KVLayers = make([]uint64, c.Layers)
 	m.KVRows = make([]int, c.Layers)
 	m.Recurrent = make([]uint64, c.Layers)
-	conv, ssm, _ := recLens(c)
 	for l := range m.KVLayers {
-		if a.Blocks[l].Recurrent != nil { // the live state and its snapshots, whatever the context
-			m.Recurrent[l] = 4 * uint64(conv+ssm) * (1 + recSnapshots)
+		if a.Blocks[l].Recurrent != nil {
+			m.Recurrent[l] = recLayerBytes(c)
 		}
 		if a.Blocks[l].Attention == nil {
 			continue

@@ -39,6 +39,12 @@ type recurrent struct {
 	curState []float32
 	curN     int
 
+	// The chunked recurrence's scratch, chunkLen values per value head
+	// (see headsChunked).
+	chunk        int // chunk length (deltaChunk); 0: token by token (batch 1)
+	chunkLen     int
+	chunkScratch []float32
+
 	// Gated attention: the doubled Q projection, and the gates split from it.
 	qg, gate []float32
 	// qwen35moe's shared expert.
@@ -69,10 +75,28 @@ func recurrentBytes(c *Config, batch int) uint64 {
 	if c.SSMState == 0 {
 		return 0
 	}
-	conv, ssm, layers := recLens(c)
-	state := uint64(layers) * uint64(conv+ssm) * (1 + recSnapshots)
+	_, _, layers := recLens(c)
 	scratch := uint64(batch) * uint64(2*c.ssmConvDim()+4*c.SSMInner+2*c.SSMHeads+3*c.QDim()+2*c.Dim+2*c.SharedFF)
-	return 4 * (state + scratch)
+	_, chunkLen := chunkLens(c, batch)
+	scratch += uint64(c.SSMHeads) * uint64(chunkLen)
+	return uint64(layers)*recLayerBytes(c) + 4*scratch
+}
+
+// recLayerBytes is one DeltaNet layer's fixed memory: its conv and SSM
+// state, live and in every snapshot, whatever the context.
+func recLayerBytes(c *Config) uint64 {
+	conv, ssm, _ := recLens(c)
+	return 4 * uint64(conv+ssm) * (1 + recSnapshots)
+}
+
+// chunkLens is the chunked recurrence's chunk length for a batch and the
+// scratch it needs per value head (see headsChunked).
+func chunkLens(c *Config, batch int) (chunk, perHead int) {
+	if batch < 2 {
+		return 0, 0
+	}
+	chunk = deltaChunk // whatever the batch: rows of 64 keep the dots fast
+	return chunk, 3*chunk + 2*chunk*chunk + 2*chunk*c.SSMState
 }
 
 func newRecurrent(c *Config, batch int) *recurrent {
@@ -94,6 +118,8 @@ func newRecurrent(c *Config, batch int) *recurrent {
 	r.z, r.o = make([]float32, batch*c.SSMInner), make([]float32, batch*c.SSMInner)
 	r.beta, r.alpha = make([]float32, batch*c.SSMHeads), make([]float32, batch*c.SSMHeads)
 	r.inInner = tensor.NewActivations(batch, c.SSMInner)
+	r.chunk, r.chunkLen = chunkLens(c, batch)
+	r.chunkScratch = make([]float32, c.SSMHeads*r.chunkLen)
 	r.qg, r.gate = make([]float32, batch*2*c.QDim()), make([]float32, batch*c.QDim())
 	if c.SharedFF > 0 {
 		r.shIn, r.shOut = make([]float32, batch*c.Dim), make([]float32, batch*c.Dim)
@@ -160,7 +186,7 @@ func (r *recurrent) rewind(n int) int {
 //
 //	S *= decay;  S += k ⊗ beta·(v - Sᵀk);  o = Sᵀq / sqrt(SSMState)
 //
-// token by token; o is RMSNormed per head, times SiLU(z), and projected
+// (token by token for one token, in chunks for more); o is RMSNormed per head, times SiLU(z), and projected
 // by ssm_out.
 func (s *State) deltaNet(l, n int) {
 	m, c, p, r := s.m, &s.m.Config, s.pool, s.rec
@@ -220,7 +246,7 @@ func (s *State) deltaNet(l, n int) {
 		for h := 0; h < hv; h++ {
 			i := t*hv + h
 			g := softplus(alpha[i]+L.SSMDt[h]) * L.SSMA[h]
-			alpha[i] = float32(math.Exp(float64(g)))
+			alpha[i] = g // the log decay; the recurrence takes its exp
 			beta[i] = sigmoid(beta[i])
 		}
 	}
@@ -247,13 +273,25 @@ func (s *State) deltaNet(l, n int) {
 	addInto(x, xb)
 }
 
-// deltaHeads runs value heads lo..hi-1 over the current layer's tokens.
-// Head h's matrix is stored as ggml does, transposed: row j (a value
-// index) holds S[0..SSMState-1][j], so both products read rows, summed
-// as ggml_vec_dot_f32 sums them (DotF32GGML, the AVX-512 build's order).
+// deltaHeads runs value heads lo..hi-1 over the current layer's tokens:
+// one token (decode) through the plain recurrence, more in chunks.
 func (s *State) deltaHeads(lo, hi int) {
 	c, r := &s.m.Config, s.rec
-	sv, hk, hv, cd, n := c.SSMState, c.SSMGroups, c.SSMHeads, r.convDim, r.curN
+	if r.curN > 1 && r.chunk > 0 {
+		r.headsChunked(c, lo, hi, r.curN)
+		return
+	}
+	r.headsToken(c, lo, hi, r.curN)
+}
+
+// headsToken is the delta rule token by token over n tokens, heads lo..hi-1
+// (the plain twin of headsChunked; decode's path). Head h's matrix is
+// stored as ggml does, transposed: row j (a value index) holds
+// S[0..SSMState-1][j], so both products read rows, summed as
+// ggml_vec_dot_f32 sums them (DotF32GGML, the AVX-512 build's order).
+// r.alpha holds the log decay g.
+func (r *recurrent) headsToken(c *Config, lo, hi, n int) {
+	sv, hk, hv, cd := c.SSMState, c.SSMGroups, c.SSMHeads, r.convDim
 	scale := 1 / float32(math.Sqrt(float64(sv)))
 	for h := lo; h < hi; h++ {
 		S := r.curState[h*sv*sv : (h+1)*sv*sv]
@@ -263,7 +301,8 @@ func (s *State) deltaHeads(lo, hi int) {
 			q := row[kh*sv : (kh+1)*sv]
 			k := row[(hk+kh)*sv : (hk+kh+1)*sv]
 			v := row[2*hk*sv+h*sv : 2*hk*sv+(h+1)*sv]
-			decay, beta := r.alpha[t*hv+h], r.beta[t*hv+h]
+			decay := float32(math.Exp(float64(r.alpha[t*hv+h])))
+			beta := r.beta[t*hv+h]
 			out := r.o[(t*hv+h)*sv : (t*hv+h+1)*sv]
 			for j := 0; j < sv; j++ {
 				// Row by row: the decay, the delta and the update of row j
@@ -274,6 +313,119 @@ func (s *State) deltaHeads(lo, hi int) {
 				madRow(Sj, k, d)
 				// o[j] reads row j after its update; rows are independent.
 				out[j] = tensor.DotF32GGML(Sj, q) * scale
+			}
+		}
+	}
+}
+
+// deltaChunk is the chunk length of the chunked recurrence (llama.cpp's).
+const deltaChunk = 64
+
+// headsChunked is the delta rule over n tokens in chunks of up to
+// deltaChunk, heads lo..hi-1, as llama.cpp's chunked graph (delta-net-base)
+// computes it. Within a chunk, with G_t the cumulative log decay from the
+// chunk's start and S0 the state before it, token t's delta is
+//
+//	d_t = β_t (v_t - e^{G_t} S0ᵀk_t - Σ_{s<t} e^{G_t-G_s} (k_t·k_s) d_s)
+//
+// a unit lower-triangular system solved forward (the WY form); then
+//
+//	o_t = (e^{G_t} S0ᵀq_t + Σ_{s≤t} e^{G_t-G_s} (q_t·k_s) d_s) / sqrt(SSMState)
+//	S   = e^{G_C} S0 + Σ_s e^{G_C-G_s} k_s ⊗ d_s
+//
+// so the state is read twice and written once per chunk instead of per
+// token. The deltas and keys are kept transposed (a row per value or key
+// index, a column per token), so every sum above, the solve's included, is
+// a dot product of rows (DotF32GGML's SIMD kernel). Each head has its own
+// scratch (r.chunkScratch), so heads run in parallel without sharing any.
+func (r *recurrent) headsChunked(c *Config, lo, hi, n int) {
+	sv, hk, hv, cd := c.SSMState, c.SSMGroups, c.SSMHeads, r.convDim
+	scale := 1 / float32(math.Sqrt(float64(sv)))
+	C := r.chunk
+	for h := lo; h < hi; h++ {
+		S := r.curState[h*sv*sv : (h+1)*sv*sv]
+		kh := h % hk
+		sc := r.chunkScratch[h*r.chunkLen : (h+1)*r.chunkLen]
+		eg, sc := sc[:C], sc[C:]       // e^{G_t}
+		A, sc := sc[:C*C], sc[C*C:]    // [t][s]: e^{G_t-G_s} (k_t·k_s), s < t
+		B, sc := sc[:C*C], sc[C*C:]    // [t][s]: e^{G_t-G_s} (q_t·k_s), s ≤ t
+		DT, sc := sc[:sv*C], sc[sv*C:] // [j][t] deltas
+		KT, sc := sc[:sv*C], sc[sv*C:] // [i][t] keys
+		dl, w := sc[:C], sc[C:2*C]     // e^{G_last-G_s}; a state row's weights
+		for t0 := 0; t0 < n; t0 += C {
+			m := min(C, n-t0)
+			qOf := func(t int) []float32 { return r.conv[(t0+t)*cd+kh*sv:][:sv] }
+			kOf := func(t int) []float32 { return r.conv[(t0+t)*cd+(hk+kh)*sv:][:sv] }
+			// The decays from running sums in float64: a difference of two
+			// large float32 cumsums would lose the exponent's low bits.
+			var g float64
+			for t := 0; t < m; t++ {
+				g += float64(r.alpha[(t0+t)*hv+h])
+				eg[t] = float32(math.Exp(g))
+				qt, kt := qOf(t), kOf(t)
+				B[t*C+t] = tensor.DotF32GGML(qt, kt)
+				A[t*C+t] = 0
+				// Zeros past the diagonal: the sums below run over whole
+				// rows, a multiple of 64 long, the dot kernel's fast case.
+				clear(A[t*C+t+1 : (t+1)*C])
+				clear(B[t*C+t+1 : (t+1)*C])
+				var gs float64 // G_t - G_s
+				for s := t - 1; s >= 0; s-- {
+					gs += float64(r.alpha[(t0+s+1)*hv+h])
+					d := float32(math.Exp(gs))
+					ks := kOf(s)
+					A[t*C+s] = d * tensor.DotF32GGML(kt, ks)
+					B[t*C+s] = d * tensor.DotF32GGML(qt, ks)
+				}
+				for i, v := range kt {
+					KT[i*C+t] = v
+				}
+			}
+			// S0ᵀk_t into the deltas and S0ᵀq_t into the outputs; a short
+			// chunk's unused columns are zero.
+			for j := 0; j < sv; j++ {
+				Sj := S[j*sv : (j+1)*sv]
+				for t := 0; t < m; t++ {
+					DT[j*C+t] = tensor.DotF32GGML(Sj, kOf(t))
+					r.o[((t0+t)*hv+h)*sv+j] = tensor.DotF32GGML(Sj, qOf(t))
+				}
+				clear(DT[j*C+m : (j+1)*C])
+			}
+			// The forward solve, token by token; DT[j][:t] are known.
+			for t := 0; t < m; t++ {
+				v := r.conv[(t0+t)*cd+2*hk*sv+h*sv:][:sv]
+				beta, e, At := r.beta[(t0+t)*hv+h], eg[t], A[t*C:(t+1)*C]
+				for j := 0; j < sv; j++ {
+					// A_t is zero from t on, DT[j][t:] finite (S0ᵀk, or
+					// cleared), so the whole row sums the known deltas.
+					DT[j*C+t] = beta * (v[j] - e*DT[j*C+t] - tensor.DotF32GGML(At, DT[j*C:(j+1)*C]))
+				}
+			}
+			// Outputs: the decayed old state's part plus the chunk's.
+			for t := 0; t < m; t++ {
+				out := r.o[((t0+t)*hv+h)*sv:][:sv]
+				e, Bt := eg[t], B[t*C:(t+1)*C]
+				for j := range out {
+					out[j] = (e*out[j] + tensor.DotF32GGML(Bt, DT[j*C:(j+1)*C])) * scale
+				}
+			}
+			// The state at the chunk's end: S_j = e^{G_m} S_j + Σ_s w_s d_s[j] k_s.
+			last := m - 1
+			var gs float64
+			for s := last; s >= 0; s-- {
+				dl[s] = float32(math.Exp(gs))
+				gs += float64(r.alpha[(t0+s)*hv+h])
+			}
+			el := eg[last]
+			clear(w[m:])
+			for j := 0; j < sv; j++ {
+				Sj := S[j*sv : (j+1)*sv]
+				for s, d := range dl[:m] {
+					w[s] = d * DT[j*C+s]
+				}
+				for i := range Sj {
+					Sj[i] = el*Sj[i] + tensor.DotF32GGML(w, KT[i*C:(i+1)*C])
+				}
 			}
 		}
 	}

@@ -72,15 +72,7 @@ func checkPeerRef(t *testing.T, name string, tol float64) {
 	if err := synth.Write(path, o); err != nil {
 		t.Fatal(err)
 	}
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := llama.Load(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := openSynth(t, path)
 	kv := llama.KVF32
 	if ref.KV != "" {
 		if kv, err = llama.ParseKVType(ref.KV); err != nil {

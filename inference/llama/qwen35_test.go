@@ -1,6 +1,7 @@
 package llama_test
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -24,7 +25,25 @@ func TestQwen35MatchesLlamaCpp(t *testing.T) {
 		{"peer-qwen35-tiny-f32.json", 1e-4},
 		{"peer-qwen35-tiny-q8_0.json", 0.1},
 		{"peer-qwen35-tiny-q8_0-long.json", 0.1},
-		{"peer-qwen35-small-q4_k_m.json", 0.1},
+		// llama.cpp's CPU build runs prompts through its sequential fused
+		// delta-net op, ours in chunks: the same sums in another order
+		// (within 3e-5 in F32 below). Through activations quantized for
+		// Q8_0/Q4_K matmuls a last-bit change can move a value across a
+		// rounding step, and these std-0.5 synthetic models amplify that:
+		// 0.31 here, 0.12 for q8_0-p300, with every id the same (the
+		// token-by-token twin gives 6e-6 and 2e-6).
+		{"peer-qwen35-small-q4_k_m.json", 0.5},
+		// Prompts of 7, 64 and 300 tokens: one short chunk, one whole
+		// chunk, and chunks crossing the batch boundary (256).
+		{"peer-qwen35-small-f32-p7.json", 1e-3},
+		{"peer-qwen35-small-f32-p64.json", 1e-3},
+		{"peer-qwen35-small-f32-p300.json", 1e-3},
+		{"peer-qwen35-small-q8_0-p7.json", 0.1},
+		// Decode step 7 differs by 0.44 with either recurrence (the prompt
+		// agrees to 1e-6): a quantization step in the decode, not the
+		// chunks; the ids stay the same.
+		{"peer-qwen35-small-q8_0-p64.json", 0.5},
+		{"peer-qwen35-small-q8_0-p300.json", 0.5},
 		{"peer-qwen35moe-small-f32.json", 1e-3},
 		{"peer-qwen35moe-small-q8_0.json", 0.1},
 	} {
@@ -94,16 +113,30 @@ func maxDiff(a, b []float32) float64 {
 // the whole history. Rolling back before every snapshot recomputes from
 // the start; a later state is never reused for an earlier position.
 func TestQwen35SecondTurnReusesState(t *testing.T) {
-	for _, preset := range []string{"qwen35-tiny", "qwen35moe-small"} {
-		t.Run(preset, func(t *testing.T) {
+	for _, c := range []struct {
+		preset      string
+		turn1, eval int // the first prompt's length, evaluated eval tokens an Eval
+	}{
+		{"qwen35-tiny", 15, 8}, // snapshots at 8 and 15
+		{"qwen35moe-small", 15, 8},
+		// A long history: turn 1 (Evals of 100 and 50 tokens) crosses a
+		// recurrence chunk (64), and the fresh run chunks it elsewhere.
+		{"qwen35-tiny", 150, 100},
+		{"qwen35moe-small", 150, 100},
+	} {
+		preset, eval := c.preset, c.eval
+		t.Run(fmt.Sprintf("%s-%d", preset, c.turn1), func(t *testing.T) {
 			m := loadQwen35(t, synth.Options{Preset: preset, Type: gguf.TypeF32, Std: 0.5, Seed: 7})
 			s, err := m.NewState(256, 2)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			turn1 := []int{1, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53}
-			logits := evalChunks(t, s, turn1, 8) // snapshots at 8 and 15
+			turn1 := []int{1}
+			for len(turn1) < c.turn1 {
+				turn1 = append(turn1, 40+len(turn1)%50)
+			}
+			logits := evalChunks(t, s, turn1, eval)
 			history := append([]int(nil), turn1...)
 			for i := 0; i < 6; i++ { // the reply, token by token
 				id := argmaxF32(logits)
@@ -121,17 +154,17 @@ func TestQwen35SecondTurnReusesState(t *testing.T) {
 			if keep != len(turn1) {
 				t.Fatalf("Truncate(%d) kept %d, want the snapshot at %d", len(turn1)+3, keep, len(turn1))
 			}
-			reused := evalChunks(t, s, turn2[keep:], 8)
+			reused := evalChunks(t, s, turn2[keep:], eval)
 			fresh := freshLogits(t, m, turn2)
 			if d := maxDiff(reused, fresh); d > 1e-4 {
 				t.Errorf("second turn from the snapshot: logits differ from a fresh run by %g", d)
 			}
 
-			// Before the first snapshot (8): from the start.
+			// Before the first snapshot: from the start.
 			if keep := s.Truncate(5); keep != 0 {
 				t.Fatalf("Truncate(5) kept %d, want 0", keep)
 			}
-			again := evalChunks(t, s, turn2, 64)
+			again := evalChunks(t, s, turn2, 256)
 			if d := maxDiff(again, fresh); d > 1e-4 {
 				t.Errorf("after a rollback to 0: logits differ from a fresh run by %g", d)
 			}
@@ -200,15 +233,7 @@ func TestQwen35LayerKeys(t *testing.T) {
 	if err := w.WriteFile(path, fill); err != nil {
 		t.Fatal(err)
 	}
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := llama.Load(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := openSynth(t, path)
 	if c := m.Config; c.Layers != 4 || c.Recur != "rrra" || !c.Recurrent(0) || c.Recurrent(3) {
 		t.Fatalf("%d layers, pattern %q", c.Layers, c.Recur)
 	}

@@ -100,16 +100,7 @@ func AttentionF16Sink(out, q []float32, k, v []uint16, stride, nPos int, scale, 
 	acc = acc[:hd]
 	sum, mx := attendF16Acc(q, k, v, stride, nPos, scale, 0, q16[:hd], acc)
 	// The accumulator is widened to F32 before the sink's rescale.
-	ms, vs := float32(1), float32(1)
-	if sink > mx {
-		ms = exp32(mx - sink)
-		for i := range acc {
-			acc[i] *= ms
-		}
-	} else {
-		vs = exp32(sink - mx)
-	}
-	finishF16(out[:hd], acc, fma32(sum, ms, vs))
+	finishF16(out[:hd], acc, sinkSum(acc, sum, mx, sink))
 }
 
 // attendF16Acc accumulates the unnormalised weighted values in acc and
@@ -132,21 +123,7 @@ func attendF16Acc(q []float32, k, v []uint16, stride, nPos int, scale, softcap f
 		} else {
 			scoresF16Plain(sc[:n], k[b*stride:], stride, q16, scale)
 		}
-		if softcap > 0 {
-			for i, s := range sc[:n] {
-				sc[i] = softcap * float32(math.Tanh(float64(s)))
-			}
-		}
-		for i, s := range sc[:n] {
-			if s > mx {
-				old := mx
-				mx = s
-				ms[i], vs[i] = exp32(old-mx), 1
-			} else {
-				ms[i], vs[i] = 1, exp32(s-mx)
-			}
-			sum = fma32(sum, ms[i], vs[i])
-		}
+		onlineSoftmax(sc[:n], ms[:n], vs[:n], softcap, &mx, &sum)
 		if f16AttFast {
 			madF16Fast(acc, v[b*stride:], stride, ms[:n], vs[:n])
 		} else {
@@ -154,6 +131,30 @@ func attendF16Acc(q []float32, k, v []uint16, stride, nPos int, scale, softcap f
 		}
 	}
 	return sum, mx
+}
+
+// onlineSoftmax folds a block of scores into the running max and sum
+// (llama.cpp's flash-attention order, one position at a time): ms[i] is
+// what the accumulator is multiplied by before position i's value is
+// added with weight vs[i]. Scores are soft-capped first when softcap > 0.
+func onlineSoftmax(sc, ms, vs []float32, softcap float32, mx, sum *float32) {
+	if softcap > 0 {
+		for i, s := range sc {
+			sc[i] = softcap * float32(math.Tanh(float64(s)))
+		}
+	}
+	m, total := *mx, *sum
+	for i, s := range sc {
+		if s > m {
+			old := m
+			m = s
+			ms[i], vs[i] = exp32(old-m), 1
+		} else {
+			ms[i], vs[i] = 1, exp32(s-m)
+		}
+		total = fma32(total, ms[i], vs[i])
+	}
+	*mx, *sum = m, total
 }
 
 // finishF16 divides the accumulated values by the softmax sum.

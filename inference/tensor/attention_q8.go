@@ -142,21 +142,7 @@ func attendQ8Acc(q []float32, k, v []byte, stride, nPos int, scale, softcap floa
 		for i := range sc[:n] {
 			sc[i] = dot(k[(b+i)*stride:], q8, nb) * scale
 		}
-		if softcap > 0 {
-			for i, s := range sc[:n] {
-				sc[i] = softcap * float32(math.Tanh(float64(s)))
-			}
-		}
-		for i, s := range sc[:n] {
-			if s > mx {
-				old := mx
-				mx = s
-				ms[i], vs[i] = exp32(old-mx), 1
-			} else {
-				ms[i], vs[i] = 1, exp32(s-mx)
-			}
-			sum = fma32(sum, ms[i], vs[i])
-		}
+		onlineSoftmax(sc[:n], ms[:n], vs[:n], softcap, &mx, &sum)
 		madQ8(acc, v[b*stride:], stride, ms[:n], vs[:n])
 	}
 	return sum, mx

@@ -269,3 +269,15 @@ func q8ActScales(xb []float32) (d, id float32) {
 	}
 	return amax / 127, id
 }
+
+// q8Tile (for the amd64 and arm64 tile kernels) bounds-checks weight rows w (through w[wlast:]) against input
+// rows t..t+n-1 of a and returns the kernels' pointer arguments: the first
+// weight block, the first input block, its float32 scale, and the input
+// row stride.
+func q8Tile(w []byte, wlast int, a *Activations, t, n, nb int) (wp, ap *byte, sp *float32, stride int) {
+	stride = Q8_0RowSize(a.Cols)
+	data := a.bufs[formQ8_0].data
+	_, _ = w[wlast+nb*q8BlockSize-1], data[(t+n-1)*stride+nb*q8BlockSize-1]
+	_ = a.q8s()[(nb-1)*a.maxRows+t+n-1]
+	return &w[0], &data[t*stride], &a.q8s()[t], stride
+}

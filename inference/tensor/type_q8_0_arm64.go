@@ -31,18 +31,6 @@ func dotQ8_0NEONRow(x, y []byte, nb int) float32 {
 	return dotQ8_0NEON(&x[0], &y[0], nb)
 }
 
-// q8Tile bounds-checks weight rows w (through w[wlast:]) against input
-// rows t..t+n-1 of a and returns the kernels' pointer arguments: the first
-// weight block, the first input block, its float32 scale, and the input
-// row stride.
-func q8Tile(w []byte, wlast int, a *Activations, t, n, nb int) (wp, ap *byte, sp *float32, stride int) {
-	stride = Q8_0RowSize(a.Cols)
-	data := a.bufs[formQ8_0].data
-	_, _ = w[wlast+nb*q8BlockSize-1], data[(t+n-1)*stride+nb*q8BlockSize-1]
-	_ = a.q8s()[(nb-1)*a.maxRows+t+n-1]
-	return &w[0], &data[t*stride], &a.q8s()[t], stride
-}
-
 // mulQ8_0NEON dots weight row w with input row t of a.
 func mulQ8_0NEON(w []byte, a *Activations, t, nb int) float32 {
 	if nb == 0 {

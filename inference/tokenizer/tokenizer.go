@@ -329,7 +329,11 @@ func (t *Tokenizer) detectByText() {
 			t.attrs[id] |= attrControl
 		}
 	}
-	for _, s := range []string{"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"} {
+	// gpt-oss's harmony markers and Gemma 4's channel, tool-call and quote
+	// markers are printed: the reply parsers read them (llama.cpp's
+	// converter writes Gemma 4's as user-defined for the same reason).
+	for _, s := range []string{"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>",
+		"<|channel>", "<channel|>", "<|tool_call>", "<tool_call|>", "<|tool_response>", "<tool_response|>", `<|"|>`} {
 		if id, ok := t.ids[s]; ok {
 			t.attrs[id] = attrUserDefined
 		}

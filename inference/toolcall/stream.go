@@ -26,6 +26,8 @@ func (s *Stream) marker() string {
 		return "[TOOL_CALLS]"
 	case Harmony:
 		return "to=functions."
+	case Gemma4:
+		return "<|tool_call>"
 	}
 	return ""
 }

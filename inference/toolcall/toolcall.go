@@ -2,12 +2,14 @@
 // reply text, in each family's own format, and tells a stream which text
 // is an answer to show and which is a call being written:
 //
-//   - Hermes (Qwen2.5, Qwen3, many fine-tunes): <tool_call>{"name": ..., "arguments": {...}}</tool_call>
+//   - Hermes (Qwen2.5, Qwen3, many fine-tunes): <tool_call>{"name": ..., "arguments": {...}}</tool_call>,
+//     and Qwen3.5/3.6's XML body in the same tags: <function=name><parameter=key>value</parameter></function>
 //   - Llama 3.1/3.2: a JSON object {"name": ..., "parameters": {...}}, maybe after
 //     <|python_tag|>, or the pythonic list [f(a=1), g(b="x")] of the 3.2 small models
 //   - Mistral: [TOOL_CALLS][{"name": ..., "arguments": {...}}] and the newer
 //     [TOOL_CALLS]name[ARGS]{...}
 //   - Harmony (gpt-oss): <|channel|>commentary to=functions.name ... <|message|>{...}<|call|>
+//   - Gemma 4: <|tool_call>call:name{key:<|"|>text<|"|>,n:3}<tool_call|>
 //
 // It knows nothing of models or the API; the chat template says which
 // format a model uses (FormatOf).
@@ -32,16 +34,19 @@ const (
 	Llama3
 	Mistral
 	Harmony
+	Gemma4
 )
 
 func (f Format) String() string {
-	return [...]string{"none", "hermes", "llama3", "mistral", "harmony"}[f]
+	return [...]string{"none", "hermes", "llama3", "mistral", "harmony", "gemma4"}[f]
 }
 
 // FormatOf guesses the format from a chat template's source, by the
 // markers its tool branch writes (as llama.cpp's common/chat.cpp does).
 func FormatOf(template string) Format {
 	switch {
+	case strings.Contains(template, "<|tool_call>call:"):
+		return Gemma4
 	case strings.Contains(template, "<|channel|>"):
 		return Harmony
 	case strings.Contains(template, "[TOOL_CALLS]"):
@@ -78,6 +83,8 @@ func Parse(f Format, text string) (content string, calls []Call, err error) {
 		content, calls, err = parseMistral(text)
 	case Harmony:
 		content, calls, err = parseHarmony(text)
+	case Gemma4:
+		content, calls, err = parseGemma4(text)
 	default:
 		return text, nil, nil
 	}
@@ -172,7 +179,14 @@ func parseHermes(text string) (string, []Call, error) {
 		if j < 0 {
 			j = len(body) // the reply ended inside the call (a stop string ate the tag)
 		}
-		c, err := object([]byte(strings.TrimSpace(body[:j])))
+		inner := strings.TrimSpace(body[:j])
+		var c Call
+		var err error
+		if strings.HasPrefix(inner, "<function=") {
+			c, err = xmlCall(inner)
+		} else {
+			c, err = object([]byte(inner))
+		}
 		if err != nil {
 			return "", nil, err
 		}
@@ -180,6 +194,75 @@ func parseHermes(text string) (string, []Call, error) {
 		rest = body[min(len(body), j+len(closing)):]
 	}
 	return strings.TrimRight(content, " \n"), calls, nil
+}
+
+// xmlCall reads Qwen3.5/3.6's (and Qwen3-Coder's) call body:
+// <function=NAME> then <parameter=KEY>\nVALUE\n</parameter> each, then
+// </function>. A value that is JSON (a number, object, true, ...) is kept
+// as such, anything else is a string: the reply carries no types.
+func xmlCall(body string) (Call, error) {
+	const fn, param, paramEnd = "<function=", "<parameter=", "</parameter>"
+	rest := strings.TrimPrefix(body, fn)
+	name, rest, ok := strings.Cut(rest, ">")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return Call{}, errors.New("toolcall: a <function=...> call without a name")
+	}
+	args := map[string]json.RawMessage{}
+	var keys []string
+	for {
+		rest = strings.TrimLeft(rest, " \n")
+		if rest == "" || strings.HasPrefix(rest, "</function>") {
+			break
+		}
+		p, ok := strings.CutPrefix(rest, param)
+		if !ok {
+			return Call{}, fmt.Errorf("toolcall: unexpected text in <function=%s>: %.40q", name, rest)
+		}
+		key, p, ok := strings.Cut(p, ">")
+		if !ok || strings.TrimSpace(key) == "" {
+			return Call{}, errors.New("toolcall: a <parameter=...> without a name")
+		}
+		val, after, ok := strings.Cut(p, paramEnd)
+		if !ok {
+			val, after = p, "" // the reply ended inside the value
+		}
+		// The template writes a newline on each side of the value.
+		val = strings.TrimSuffix(strings.TrimPrefix(val, "\n"), "\n")
+		key = strings.TrimSpace(key)
+		if _, dup := args[key]; !dup {
+			keys = append(keys, key)
+		}
+		args[key] = xmlValue(val)
+		rest = after
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kj, _ := json.Marshal(k)
+		b.Write(kj)
+		b.WriteByte(':')
+		b.Write(args[k])
+	}
+	b.WriteByte('}')
+	return Call{Name: name, Arguments: b.String()}, nil
+}
+
+// xmlValue is a parameter's value as JSON: itself when it is JSON other
+// than a bare string, else the text as a string.
+func xmlValue(v string) json.RawMessage {
+	t := strings.TrimSpace(v)
+	if t != "" && t[0] != '"' && json.Valid([]byte(t)) {
+		var b bytes.Buffer
+		if json.Compact(&b, []byte(t)) == nil {
+			return b.Bytes()
+		}
+	}
+	s, _ := json.Marshal(v)
+	return s
 }
 
 func parseLlama3(text string) (string, []Call, error) {

@@ -20,6 +20,11 @@ var cases = []struct {
 	{"qwen3 text then two calls", Hermes, "Let me check both.\n<tool_call>\n{\"name\": \"a\", \"arguments\": {}}\n</tool_call>\n<tool_call>\n{\"name\": \"b\", \"arguments\": {\"x\": [1, 2]}}\n</tool_call>",
 		"Let me check both.", []Call{{"call_0", "a", `{}`}, {"call_1", "b", `{"x":[1,2]}`}}},
 	{"qwen arguments as a string", Hermes, `<tool_call>{"name": "f", "arguments": "{\"q\": 1}"}</tool_call>`, "", []Call{{"call_0", "f", `{"q":1}`}}},
+	{"qwen3.5 xml call", Hermes, "<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n<parameter=unit>\ncelsius\n</parameter>\n</function>\n</tool_call>", "",
+		[]Call{{"call_0", "get_weather", `{"city":"Paris","unit":"celsius"}`}}},
+	{"qwen3.5 text then xml calls", Hermes, "Checking.\n\n<tool_call>\n<function=add>\n<parameter=a>\n2\n</parameter>\n<parameter=b>\n[1, 2]\n</parameter>\n</function>\n</tool_call>\n<tool_call>\n<function=note>\n<parameter=text>\nline one\nline \"two\"\n</parameter>\n</function>\n</tool_call>",
+		"Checking.", []Call{{"call_0", "add", `{"a":2,"b":[1,2]}`}, {"call_1", "note", `{"text":"line one\nline \"two\""}`}}},
+	{"qwen3.5 xml call without parameters", Hermes, "<tool_call>\n<function=now>\n</function>\n</tool_call>", "", []Call{{"call_0", "now", `{}`}}},
 	{"hermes no call", Hermes, "Paris is sunny.", "Paris is sunny.", nil},
 	{"llama3 json", Llama3, `{"name": "get_weather", "parameters": {"location": "San Francisco, CA"}}`, "",
 		[]Call{{"call_0", "get_weather", `{"location":"San Francisco, CA"}`}}},
@@ -37,6 +42,11 @@ var cases = []struct {
 		[]Call{{"call_0", "get_weather", `{"city":"Lyon"}`}, {"call_1", "get_time", `{}`}}},
 	{"gpt-oss harmony", Harmony, "<|channel|>analysis<|message|>Need weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\":\"Oslo\"}<|call|>", "",
 		[]Call{{"call_0", "get_weather", `{"city":"Oslo"}`}}},
+	{"gemma4 call", Gemma4, "<|tool_call>call:get_weather{city:<|\"|>Paris<|\"|>,unit:<|\"|>celsius<|\"|>}<tool_call|><|tool_response>", "",
+		[]Call{{"call_0", "get_weather", `{"city":"Paris","unit":"celsius"}`}}},
+	{"gemma4 text then two calls", Gemma4, "Let me add.<|tool_call>call:add{a:2,b:-3.5}<tool_call|><|tool_call>call:f{opts:{deep:[1,<|\"|>x, y}<|\"|>,true,None]},s:<|\"|>a \"q\"<|\"|>}<tool_call|>",
+		"Let me add.", []Call{{"call_0", "add", `{"a":2,"b":-3.5}`}, {"call_1", "f", `{"opts":{"deep":[1,"x, y}",true,null]},"s":"a \"q\""}`}}},
+	{"gemma4 no call", Gemma4, "Paris is sunny.", "Paris is sunny.", nil},
 	{"gpt-oss final", Harmony, "<|channel|>analysis<|message|>Easy.<|end|><|start|>assistant<|channel|>final<|message|>It is 4.<|return|>", "It is 4.", nil},
 }
 
@@ -92,8 +102,12 @@ func TestMalformedCallsStayText(t *testing.T) {
 		{Hermes, "<tool_call>{not json}</tool_call>"},
 		{Hermes, `<tool_call>{"arguments": {}}</tool_call>`},
 		{Hermes, `<tool_call>{"name": "f", "arguments": [1]}</tool_call>`},
+		{Hermes, "<tool_call>\n<function=>\n</function>\n</tool_call>"},
+		{Hermes, "<tool_call>\n<function=f>\nstray text\n</function>\n</tool_call>"},
 		{Mistral, "[TOOL_CALLS][{oops"},
 		{Mistral, "[TOOL_CALLS]f{}"},
+		{Gemma4, "<|tool_call>call:f{a:<|\"|>open}<tool_call|>"},
+		{Gemma4, "<|tool_call>call:{a:1}<tool_call|>"},
 		{Harmony, "<|start|>assistant<|channel|>commentary to=functions.f<|message|>nope<|call|>"},
 	} {
 		content, calls, err := Parse(c.f, c.reply)
@@ -110,6 +124,7 @@ func TestFormatOf(t *testing.T) {
 		"<|start_header_id|>ipython<|end_header_id|>": Llama3,
 		"<|channel|>final<|message|>":                 Harmony,
 		"{{ messages }}":                              None,
+		"{{- '<|tool_call>call:' + function['name'] + '{' -}}{{- '}<tool_call|>' -}}<|channel>thought\n<channel|>": Gemma4,
 	} {
 		if got := FormatOf(tmpl); got != want {
 			t.Errorf("%q: %v, want %v", tmpl, got, want)
@@ -125,7 +140,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add("[f(a=[[[[[[", uint8(Llama3))
 	f.Fuzz(func(t *testing.T, reply string, format uint8) {
-		fm := Format(int(format) % 5)
+		fm := Format(int(format) % 6)
 		_, _, _ = Parse(fm, reply)
 		s := NewStream(fm)
 		var shown strings.Builder
