@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Records llama.cpp's greedy run (node-llama-cpp, F32 KV cache) on a
 # synthesized model as a reference for inference/llama's peer tests:
-#   [KV=f16|q8_0] tools/synth-ref.sh BIN PRESET TYPE [EXPERT_TYPE]
+#   [KV=f16|q8_0] [STD=0.5] tools/synth-ref.sh BIN PRESET TYPE [EXPERT_TYPE]
 # writes inference/llama/testdata/peer-PRESET-TYPE[-EXPERT_TYPE][-kvf16|-kvq8_0].json with the
 # synth options (the test writes the same file again), the prompt and
 # generated ids, and the top 8 log-probabilities of every step. KV=f16 runs
@@ -12,22 +12,22 @@
 set -euo pipefail
 bin=$(realpath "$1") preset=$2 typ=$3 exp=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
-kv=${KV:-f32}
-name="peer-$preset-$typ${exp:+-$exp}${TAG:+-$TAG}"
+kv=${KV:-f32} std=${STD:-0.5}
+name="peer-$preset-$typ${exp:+-$exp}${TAG:+-$TAG}${STD:+-std$STD}"
 flash=false
 if [ "$kv" != f32 ]; then name="$name-kv$kv" flash=true; fi
 f=$(mktemp -d)/$name.gguf
-"$bin" gguf synth --preset "$preset" --type "$typ" ${exp:+--expert-type "$exp"} --std 0.5 --seed 7 -o "$f" >/dev/null
+"$bin" gguf synth --preset "$preset" --type "$typ" ${exp:+--expert-type "$exp"} --std "$std" --seed 7 -o "$f" >/dev/null
 prompt=${PROMPT:-Once upon a time}
 out=$(node "$here/peer/peer.mjs" greedy --model "$f" --prompt "$prompt" --n 32 --threads 2 --kv "$kv" --flash $flash --probs 8 2>/dev/null)
-python3 - "$out" "$preset" "$typ" "$exp" "$prompt" "$kv" "${TAG:-}" > "$here/../inference/llama/testdata/$name.json" <<'PY'
+python3 - "$out" "$preset" "$typ" "$exp" "$prompt" "$kv" "${TAG:-}" "$std" > "$here/../inference/llama/testdata/$name.json" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
 print(json.dumps({
-    "command": ("KV=" + sys.argv[6] + " " if sys.argv[6] != "f32" else "") + ("PROMPT=... TAG=" + sys.argv[7] + " " if sys.argv[7] else "") + "tools/synth-ref.sh bin/burrowcli " + " ".join(a for a in sys.argv[2:5] if a),
+    "command": ("KV=" + sys.argv[6] + " " if sys.argv[6] != "f32" else "") + ("STD=" + sys.argv[8] + " " if sys.argv[8] != "0.5" else "") + ("PROMPT=... TAG=" + sys.argv[7] + " " if sys.argv[7] else "") + "tools/synth-ref.sh bin/burrowcli " + " ".join(a for a in sys.argv[2:5] if a),
     "peer": "llama.cpp (node-llama-cpp 3.21.1), CPU, " + (sys.argv[6].upper() + " KV cache, flash attention" if sys.argv[6] != "f32" else "F32 KV cache, no flash attention"),
     "kv": sys.argv[6],
-    "synth": {"preset": sys.argv[2], "type": sys.argv[3], "expert_type": sys.argv[4], "std": 0.5, "seed": 7},
+    "synth": {"preset": sys.argv[2], "type": sys.argv[3], "expert_type": sys.argv[4], "std": float(sys.argv[8]), "seed": 7},
     "prompt": sys.argv[5], "prompt_ids": r["prompt_ids"], "generated_ids": r["generated_ids"],
     "top_logprobs": [[[t, round(lp, 6)] for t, lp in step] for step in r["top_logprobs"]],
 }, separators=(",", ":")))

@@ -302,6 +302,9 @@ func partText(p *llama.Part, b *llama.Block, act string) string {
 		at := b.Attention
 		lines = append(lines, fmt.Sprintf("%d heads · %d KV heads · head %d", at.Heads, at.KVHeads, at.HeadDim))
 		var f []string
+		if b.Layer != at.KVFrom {
+			f = append(f, fmt.Sprintf("reads layer %d's KV", at.KVFrom))
+		}
 		if at.Window > 0 {
 			f = append(f, fmt.Sprintf("window %d", at.Window))
 		} else {

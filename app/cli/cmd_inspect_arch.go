@@ -60,14 +60,17 @@ func mixerText(b *llama.Block) string {
 	if r := b.Recurrent; r != nil {
 		return fmt.Sprintf("none (Gated DeltaNet: %d heads, state %dx%d, conv %d)", r.Heads, r.StateDim, r.StateDim, r.Conv)
 	}
-	return attnText(b.Attention)
+	return attnText(b.Attention, b.Layer)
 }
 
-func attnText(at *llama.AttnInfo) string {
+func attnText(at *llama.AttnInfo, layer int) string {
 	if at == nil {
 		return "no attention"
 	}
 	s := fmt.Sprintf("%d heads, %d KV heads, head %d", at.Heads, at.KVHeads, at.HeadDim)
+	if at.KVFrom != layer {
+		s += fmt.Sprintf(", reads layer %d's KV cache", at.KVFrom)
+	}
 	if at.Window > 0 {
 		s += fmt.Sprintf(", sliding window %d", at.Window)
 	} else {

@@ -60,6 +60,10 @@ type AttnInfo struct {
 	HeadDim  int     `json:"head_dim"`
 	Window   int     `json:"window"` // sliding window (0: the whole context)
 	RopeBase float32 `json:"rope_base"`
+	RopeDim  int     `json:"rope_dim"` // rotated values per head
+	// KVFrom is the layer whose KV cache this one attends over: itself, or
+	// an earlier layer's for gemma4's last layers, which keep none.
+	KVFrom   int     `json:"kv_from"`
 	QKNorm   bool    `json:"qk_norm,omitempty"`
 	Bias     bool    `json:"bias,omitempty"`
 	PostNorm bool    `json:"post_norm,omitempty"`
@@ -112,6 +116,7 @@ const (
 	PartRouter    = "Router"
 	PartExperts   = "Experts"
 	PartRecurrent = "Recurrent"
+	PartPerLayer  = "Per-layer input" // gemma4's per-layer embeddings
 	PartOther     = "Other"
 	PartHead      = "Output head"
 )
@@ -129,11 +134,13 @@ func partOf(name string) string {
 		return PartFFN
 	case strings.HasPrefix(name, "ssm_"):
 		return PartRecurrent
+	case name == "inp_gate.weight" || name == "proj.weight" || name == "post_norm.weight":
+		return PartPerLayer
 	}
 	return PartOther
 }
 
-var partOrder = map[string]int{PartAttention: 0, PartRecurrent: 1, PartRouter: 2, PartExperts: 3, PartFFN: 4, PartOther: 5}
+var partOrder = map[string]int{PartAttention: 0, PartRecurrent: 1, PartRouter: 2, PartExperts: 3, PartFFN: 4, PartPerLayer: 5, PartOther: 6}
 
 func kindName(k TensorKind) string {
 	switch k {
@@ -209,7 +216,10 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 			a.Head.add(t)
 		default:
 			pn := "Rope factors"
-			if !strings.HasPrefix(s.Name, "rope_") {
+			switch {
+			case strings.HasPrefix(s.Name, "per_layer_"):
+				pn = PartPerLayer // gemma4's per-layer embedding table and projection
+			case !strings.HasPrefix(s.Name, "rope_"):
 				pn = PartOther
 			}
 			if other[pn] == nil {
@@ -229,7 +239,7 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 	if fam.embedScale {
 		a.Embedding.Note = "rows scaled by sqrt(embedding length)"
 	}
-	for _, n := range []string{"Rope factors", PartOther} {
+	for _, n := range []string{"Rope factors", PartPerLayer, PartOther} {
 		if p := other[n]; p != nil {
 			a.Other = append(a.Other, *p)
 		}
@@ -248,7 +258,8 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 		if c.Recurrent(l) {
 			b.Recurrent = &RecurrentInfo{Heads: c.SSMHeads, StateDim: c.SSMState, Conv: c.SSMConv}
 		} else if has("attn_q.weight") || has("attn_qkv.weight") {
-			at := &AttnInfo{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim, RopeBase: c.RopeBase,
+			at := &AttnInfo{Heads: c.Heads, KVHeads: c.LayerKVHeads(l), HeadDim: c.LayerHeadDim(l), RopeBase: c.RopeBase,
+				RopeDim: c.LayerRopeDim(l), KVFrom: c.KVSource(l),
 				QKNorm: has("attn_q_norm.weight"), Bias: has("attn_q.bias"), PostNorm: has("post_attention_norm.weight"),
 				Sinks: has("attn_sinks.weight"), Softcap: c.AttnSoftcap}
 			if c.Local(l) {
@@ -260,7 +271,7 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 		case has("ffn_gate_inp.weight"):
 			b.FFN = FFNInfo{Kind: "experts", Width: c.ExpertFF, Experts: c.Experts, ExpertsUsed: c.ExpertsUsed}
 		case has("ffn_down.weight"):
-			b.FFN = FFNInfo{Kind: "dense", Width: c.HiddenDim}
+			b.FFN = FFNInfo{Kind: "dense", Width: c.LayerFF(l)}
 		default:
 			b.FFN = FFNInfo{Kind: "none"}
 		}
@@ -279,9 +290,28 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 	if c.FinalSoftcap > 0 {
 		a.Notes = append(a.Notes, fmt.Sprintf("logits are softcapped at %g", c.FinalSoftcap))
 	}
-	if c.Window > 0 {
+	switch {
+	case c.Window > 0 && c.SWALayers != nil:
+		local := 0
+		for l := 0; l < c.Layers; l++ {
+			if c.Local(l) {
+				local++
+			}
+		}
+		a.Notes = append(a.Notes, fmt.Sprintf("sliding window of %d positions on %d of the %d layers (rope base %g there)",
+			c.Window, local, c.Layers, c.RopeBaseSWA))
+	case c.Window > 0:
 		a.Notes = append(a.Notes, fmt.Sprintf("sliding window of %d positions on %d of every %d layers (rope base %g there)",
 			c.Window, c.SWAPattern-1, c.SWAPattern, c.RopeBaseSWA))
+	}
+	if c.RopeFactorsGlobal {
+		a.Notes = append(a.Notes, "rope factors (rope_freqs) on the global layers only")
+	}
+	if c.SharedKV > 0 {
+		a.Notes = append(a.Notes, fmt.Sprintf("the last %d layers keep no KV cache: they attend over an earlier layer's", c.SharedKV))
+	}
+	if c.PerLayerDim > 0 {
+		a.Notes = append(a.Notes, fmt.Sprintf("per-layer embeddings of %d values gate a projection added to each layer's output", c.PerLayerDim))
 	}
 	a.Params = a.Embedding.Params + a.Head.Params
 	a.Bytes = a.Embedding.Bytes + a.Head.Bytes
@@ -369,7 +399,7 @@ func (a *Anatomy) Memory(ctxLen int, kv KVType) MemoryUse {
 		}
 		rows, _ := kvLayerRows(c, l, ctxLen, batch)
 		m.KVRows[l] = rows
-		m.KVLayers[l] = 2 * uint64(rows) * kv.rowBytes(c.KVDim())
+		m.KVLayers[l] = 2 * uint64(rows) * kv.rowBytes(kvLayerDim(c, l))
 		m.KVTotal += m.KVLayers[l]
 	}
 	var rec uint64

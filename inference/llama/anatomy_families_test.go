@@ -1,8 +1,10 @@
 package llama_test
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"burrow/inference/gguf"
@@ -15,7 +17,7 @@ import (
 var familyPresets = map[string]string{
 	"qwen3moe": "qwen3moe-small", "gemma2": "gemma2-small", "gemma3": "gemma3-small",
 	"phi3": "phi3-small", "gpt-oss": "gpt-oss-tiny", "mistral3": "mistral3-tiny", "qwen3": "qwen3-small",
-	"qwen35": "qwen35-tiny", "qwen35moe": "qwen35moe-small",
+	"qwen35": "qwen35-tiny", "qwen35moe": "qwen35moe-small", "gemma4": "gemma4-small",
 }
 
 // TestEveryFamilyDrawsAndTraces: for every family of the registry, a
@@ -56,6 +58,7 @@ func TestEveryFamilyDrawsAndTraces(t *testing.T) {
 			if len(a.Extra) != 0 || len(a.Blocks) != m.Config.Layers {
 				t.Errorf("%d extra tensors, %d blocks", len(a.Extra), len(a.Blocks))
 			}
+			checkAttnInfo(t, f, a)
 
 			s, err := m.NewState(64, 2)
 			if err != nil {
@@ -107,9 +110,13 @@ func TestEveryFamilyDrawsAndTraces(t *testing.T) {
 
 			// The last layer's weights times the cached values are the
 			// kernel's own attention output (softcaps and sinks included).
+			// (gemma4's last layer reads an earlier layer's cache, of its
+			// own head size and KV heads.)
 			c := &m.Config
-			l, hd, kvDim, group := c.Layers-1, c.HeadDim, c.KVDim(), c.Heads/c.KVHeads
-			v, att := llama.CachedValues(s, l), llama.AttnOutput(s)
+			l := c.Layers - 1
+			at := a.Blocks[l].Attention
+			hd, kvDim, group := at.HeadDim, at.KVHeads*at.HeadDim, at.Heads/at.KVHeads
+			v, att := llama.CachedValues(s, at.KVFrom), llama.AttnOutput(s)
 			var worst float64
 			for i := 0; i < n; i++ {
 				for h := 0; h < c.Heads; h++ {
@@ -119,7 +126,7 @@ func TestEveryFamilyDrawsAndTraces(t *testing.T) {
 						for j, w := range row {
 							sum += float64(w) * float64(v[j*kvDim+(h/group)*hd+d])
 						}
-						worst = max(worst, math.Abs(sum-float64(att[i*c.QDim()+h*hd+d])))
+						worst = max(worst, math.Abs(sum-float64(att[i*c.Heads*hd+h*hd+d])))
 					}
 				}
 			}
@@ -127,5 +134,55 @@ func TestEveryFamilyDrawsAndTraces(t *testing.T) {
 				t.Errorf("weights x values differ from the attention output by %g", worst)
 			}
 		})
+	}
+}
+
+// checkAttnInfo holds each block's AttnInfo to the file's own tensors: the
+// query projection is Heads x HeadDim wide, the per-head norms HeadDim long,
+// the key projection KVHeads x HeadDim; a layer that reads another's KV
+// (KVFrom) has no key projection and reads an earlier layer of its kind
+// (window) and shape that has one.
+func checkAttnInfo(t *testing.T, f *gguf.File, a *llama.Anatomy) {
+	t.Helper()
+	shape := func(l int, name string) []int64 {
+		if ti, ok := f.Tensor(fmt.Sprintf("blk.%d.%s", l, name)); ok {
+			return ti.Shape
+		}
+		return nil
+	}
+	for l, b := range a.Blocks {
+		at := b.Attention
+		if at == nil {
+			continue
+		}
+		want := int64(at.Heads * at.HeadDim)
+		if strings.HasPrefix(a.Arch, "qwen35") {
+			want *= 2 // the query projection carries the output gate too
+		}
+		if q := shape(l, "attn_q.weight"); q != nil && q[1] != want {
+			t.Errorf("layer %d: attn_q is %v wide, anatomy says %d heads of %d", l, q, at.Heads, at.HeadDim)
+		}
+		if qn := shape(l, "attn_q_norm.weight"); qn != nil && qn[0] != int64(at.HeadDim) {
+			t.Errorf("layer %d: attn_q_norm %v, head %d", l, qn, at.HeadDim)
+		}
+		if at.RopeDim <= 0 || at.RopeDim > at.HeadDim {
+			t.Errorf("layer %d: rope over %d of a head of %d", l, at.RopeDim, at.HeadDim)
+		}
+		k := shape(l, "attn_k.weight")
+		if at.KVFrom == l {
+			if k != nil && k[1] != int64(at.KVHeads*at.HeadDim) {
+				t.Errorf("layer %d: attn_k is %v, anatomy says %d KV heads of %d", l, k, at.KVHeads, at.HeadDim)
+			}
+			continue
+		}
+		src := a.Blocks[at.KVFrom].Attention
+		switch {
+		case k != nil:
+			t.Errorf("layer %d reads layer %d's KV but has its own attn_k", l, at.KVFrom)
+		case at.KVFrom > l || src == nil || src.KVFrom != at.KVFrom:
+			t.Errorf("layer %d reads layer %d's KV, which is not an earlier layer with its own", l, at.KVFrom)
+		case src.Window != at.Window || src.HeadDim != at.HeadDim || src.KVHeads != at.KVHeads:
+			t.Errorf("layer %d (%+v) reads layer %d's KV (%+v) of another kind", l, *at, at.KVFrom, *src)
+		}
 	}
 }

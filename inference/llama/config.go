@@ -60,6 +60,18 @@ type Config struct {
 	// 1 + AttnTempScale*ln(floor((p+AttnTempOffset)/AttnTempFloor)+1) (0: none).
 	AttnTempScale, AttnTempOffset float32
 	AttnTempFloor                 int
+	// Per-layer shapes (gemma4; zero values: every layer alike). The local
+	// layers' head size, KV heads and rotated dimensions (0: the global
+	// ones); which layers are local (nil: the SWAPattern rule); each layer's
+	// FFN width (nil: HiddenDim, which is then the widest); the last
+	// SharedKV layers keep no KV and read an earlier layer's (KVSource);
+	// rope factors on the global layers only.
+	HeadDimSWA, KVHeadsSWA, RopeDimSWA int
+	SWALayers                          []bool
+	LayerFFs                           []int
+	SharedKV                           int
+	RopeFactorsGlobal                  bool
+	PerLayerDim                        int // embedding_length_per_layer_input: per-layer embeddings (0: none)
 	// Gated DeltaNet (qwen35, arch_qwen35.go): the recurrent layers' conv
 	// width (ssm.conv_kernel), value width (ssm.inner_size), head size
 	// (ssm.state_size), key heads (ssm.group_count) and value heads
@@ -74,11 +86,61 @@ type Config struct {
 	SharedFF                                         int
 }
 
-// QDim is the width of the concatenated query heads.
-func (c *Config) QDim() int { return c.Heads * c.HeadDim }
+// QDim is the width of the concatenated query heads (the widest layer's
+// where layers differ).
+func (c *Config) QDim() int { return c.Heads * max(c.HeadDim, c.HeadDimSWA) }
 
-// KVDim is the width of one position's keys (or values) in the cache.
-func (c *Config) KVDim() int { return c.KVHeads * c.HeadDim }
+// KVDim is the width of one position's keys (or values) in the cache (the
+// widest layer's where layers differ).
+func (c *Config) KVDim() int {
+	return max(c.KVHeads*c.HeadDim, c.KVHeadsSWA*c.HeadDimSWA)
+}
+
+// LayerHeadDim, LayerKVHeads, LayerRopeDim and LayerFF are layer l's head
+// size, KV heads, rotated dimensions and FFN width.
+func (c *Config) LayerHeadDim(l int) int {
+	if c.HeadDimSWA > 0 && c.Local(l) {
+		return c.HeadDimSWA
+	}
+	return c.HeadDim
+}
+
+func (c *Config) LayerKVHeads(l int) int {
+	if c.KVHeadsSWA > 0 && c.Local(l) {
+		return c.KVHeadsSWA
+	}
+	return c.KVHeads
+}
+
+func (c *Config) LayerRopeDim(l int) int {
+	if c.RopeDimSWA > 0 && c.Local(l) {
+		return c.RopeDimSWA
+	}
+	return c.RopeDim
+}
+
+func (c *Config) LayerFF(l int) int {
+	if c.LayerFFs != nil {
+		return c.LayerFFs[l]
+	}
+	return c.HiddenDim
+}
+
+// KVSource is the layer whose KV cache layer l attends over: itself, or
+// for the last SharedKV layers the last layer with a cache of its kind
+// (local or global), as llama.cpp's gemma3n/gemma4 reuse callback.
+func (c *Config) KVSource(l int) int {
+	first := c.Layers - c.SharedKV
+	if c.SharedKV <= 0 || l < first {
+		return l
+	}
+	for src := first - 1; src >= 0; src-- {
+		if c.Local(src) == c.Local(l) {
+			return src
+		}
+	}
+	return l
+}
 
 // keys reads a family's "{arch}.*" hyperparameters.
 type keys struct {
@@ -112,7 +174,12 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	if c.Dim, err = need("embedding_length"); err != nil {
 		return c, err
 	}
-	if c.HiddenDim, err = need("feed_forward_length"); err != nil {
+	if ff, ok := f.Int32s(key("feed_forward_length")); ok {
+		// One width per layer (gemma4's double-wide KV-shared layers).
+		if c.LayerFFs, c.HiddenDim, err = perLayerFF(ff); err != nil {
+			return c, err
+		}
+	} else if c.HiddenDim, err = need("feed_forward_length"); err != nil {
 		return c, err
 	}
 	if c.Layers, err = need("block_count"); err != nil {
@@ -169,11 +236,33 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 			return c, err
 		}
 	}
+	if c.LayerFFs != nil && len(c.LayerFFs) != c.Layers {
+		return c, fmt.Errorf("llama: %s has %d entries for %d layers", key("feed_forward_length"), len(c.LayerFFs), c.Layers)
+	}
 	return c, nil
+}
+
+// perLayerFF reads a per-layer feed_forward_length: the widths and the
+// widest (the size of the scratch buffers).
+func perLayerFF(ff []int32) ([]int, int, error) {
+	out, widest := make([]int, len(ff)), 0
+	for i, v := range ff {
+		if v <= 0 || v > 1<<24 {
+			return nil, 0, fmt.Errorf("llama: feed_forward_length[%d] = %d is invalid", i, v)
+		}
+		out[i], widest = int(v), max(widest, int(v))
+	}
+	if len(out) == 0 {
+		return nil, 0, fmt.Errorf("llama: feed_forward_length is an empty array")
+	}
+	return out, widest, nil
 }
 
 // Local reports whether layer l attends through the sliding window (gemma:
 // of every SWAPattern layers, all but the last).
 func (c *Config) Local(l int) bool {
+	if c.SWALayers != nil {
+		return c.Window > 0 && l < len(c.SWALayers) && c.SWALayers[l]
+	}
 	return c.Window > 0 && c.SWAPattern > 0 && l%c.SWAPattern < c.SWAPattern-1
 }

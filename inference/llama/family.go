@@ -41,6 +41,11 @@ type family struct {
 	// softmax-then-top-k routing of moeFFNRows.
 	moe    bool
 	moeFFN step
+	// layerOut, if set, runs on a layer's output after its FFN (gemma4's
+	// per-layer embedding and output scale).
+	layerOut step
+	// newState, if set, makes the family's own scratch in a new State.
+	newState func(s *State)
 	// mixer, if set, is the whole attention block of layer l (norm,
 	// token mixing, residual add) in place of attention (qwen35: Gated
 	// DeltaNet or gated attention by layer).
@@ -113,8 +118,15 @@ type tensorDecl struct {
 	matrix   func(m *Model, L *Layer) **tensor.Matrix // Matrix kind
 	vector   func(m *Model, L *Layer) *[]float32      // Norm and Vector kinds
 	// only, if set, says which layers hold a per-layer tensor (qwen35's
-	// recurrent and attention layers differ); nil: every layer.
+	// recurrent and attention layers differ; gemma4's KV-sharing layers
+	// have no K or V), or, called with -1, whether the model holds a
+	// model-wide one; nil: always.
 	only func(c *Config, l int) bool
+	// layerShape, if set, replaces shape per layer (gemma4's local and
+	// global layers differ in head size, KV heads and FFN width).
+	layerShape func(c *Config, l int) []int64
+	// synth: synth writes this optional tensor all the same.
+	synth bool
 }
 
 func (d tensorDecl) perLayer() bool { return strings.Contains(d.name, "%d") }
@@ -148,7 +160,8 @@ type TensorSpec struct {
 	Shape    []int64 // ggml order: Shape[0] is the row length
 	Kind     TensorKind
 	Optional bool
-	Layer    int // -1 for the model's own tensors
+	Layer    int  // -1 for the model's own tensors
+	Synth    bool // optional, but synth writes it
 	decl     *tensorDecl
 }
 
@@ -169,7 +182,9 @@ func (f *family) specs(c *Config) []TensorSpec {
 	decls := f.tensors
 	for i := 0; i < len(decls); {
 		if !decls[i].perLayer() {
-			out = append(out, f.spec(&decls[i], c, -1))
+			if d := &decls[i]; d.only == nil || d.only(c, -1) {
+				out = append(out, f.spec(d, c, -1))
+			}
 			i++
 			continue
 		}
@@ -190,9 +205,13 @@ func (f *family) specs(c *Config) []TensorSpec {
 }
 
 func (f *family) spec(d *tensorDecl, c *Config, layer int) TensorSpec {
-	s := TensorSpec{Name: d.name, Kind: d.kind, Optional: d.optional, Layer: layer, decl: d}
+	s := TensorSpec{Name: d.name, Kind: d.kind, Optional: d.optional, Layer: layer, Synth: d.synth, decl: d}
 	if layer >= 0 {
 		s.Name = fmt.Sprintf(d.name, layer)
+	}
+	if d.layerShape != nil {
+		s.Shape = d.layerShape(c, layer)
+		return s
 	}
 	for _, dm := range d.shape {
 		s.Shape = append(s.Shape, dm(c))

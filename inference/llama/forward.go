@@ -2,6 +2,7 @@ package llama
 
 import (
 	"math"
+	"strconv"
 
 	"burrow/inference/tensor"
 )
@@ -27,13 +28,20 @@ func (s *State) forward(tokens []int, allLogits []float32, lastLogits bool) {
 			x[i] *= scale
 		}
 	}
+	if s.ple != nil {
+		s.perLayerInputs(tokens) // a direct call: tokens do not escape
+	}
 	for l := range m.Layers {
+		s.layer = l
 		if s.fam.mixer != nil {
 			s.fam.mixer(s, l, n)
 		} else {
 			s.attention(l, n)
 		}
 		s.ffn(&m.Layers[l], n)
+		if s.fam.layerOut != nil {
+			s.fam.layerOut(s, &m.Layers[l], n)
+		}
 		if tr := s.trace; tr != nil {
 			tr.afterLayer(s, l, n)
 		}
@@ -72,7 +80,10 @@ func softcap(x []float32, c float32) {
 func (s *State) attention(l, n int) {
 	m, c, p := s.m, &s.m.Config, s.pool
 	L := &m.Layers[l]
-	pos0, dim, qDim, kvDim, hd := s.pos, c.Dim, c.QDim(), c.KVDim(), c.HeadDim
+	// Head size and KV heads may differ between local and global layers
+	// (gemma4); a layer may read an earlier layer's cache (kvSrc != l).
+	hd, kvHeads, ropeDim, kvSrc := c.LayerHeadDim(l), c.LayerKVHeads(l), c.LayerRopeDim(l), c.KVSource(l)
+	pos0, dim, qDim, kvDim := s.pos, c.Dim, c.Heads*hd, kvHeads*hd
 	x, xb := s.x[:n*dim], s.xb[:n*dim]
 	q, k, v, att := s.q[:n*qDim], s.k[:n*kvDim], s.v[:n*kvDim], s.att[:n*qDim]
 
@@ -80,9 +91,17 @@ func (s *State) attention(l, n int) {
 
 	// Q, K, V projections, sharing one prepared input.
 	s.inDim.Set(xb, n)
-	if s.fam.project != nil {
+	switch {
+	case s.fam.project != nil:
 		s.fam.project(s, L, n)
-	} else {
+	case kvSrc != l: // the keys and values are an earlier layer's
+		tensor.MatMul(p, q, L.Wq, s.inDim)
+	case L.Wv == nil: // no V projection: the values are the keys (gemma4)
+		s.outs3 = [3][]float32{q, k}
+		s.mats3 = [3]*tensor.Matrix{L.Wq, L.Wk}
+		tensor.MatMulMulti(p, s.outs3[:2], s.mats3[:2], s.inDim)
+		copy(v, k)
+	default:
 		s.outs3 = [3][]float32{q, k, v}
 		s.mats3 = [3]*tensor.Matrix{L.Wq, L.Wk, L.Wv}
 		tensor.MatMulMulti(p, s.outs3[:], s.mats3[:], s.inDim)
@@ -103,12 +122,18 @@ func (s *State) attention(l, n int) {
 		}
 	}
 	shape.Sinks = L.Sinks // nil but for gpt-oss
+	factors := s.ropeFactors
+	if c.RopeFactorsGlobal && c.Local(l) {
+		factors = nil
+	}
 	for t := 0; t < n; t++ {
 		pos := pos0 + t
-		tensor.RoPEYaRN(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors, yarn)
-		tensor.RoPEYaRN(k[t*kvDim:(t+1)*kvDim], c.KVHeads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors, yarn)
+		tensor.RoPEYaRN(q[t*qDim:(t+1)*qDim], c.Heads, hd, ropeDim, pos, base, scale, c.RopeNeoX, factors, yarn)
+		if kvSrc == l {
+			tensor.RoPEYaRN(k[t*kvDim:(t+1)*kvDim], kvHeads, hd, ropeDim, pos, base, scale, c.RopeNeoX, factors, yarn)
+		}
 	}
-	if qs := c.QueryScale; qs != 0 {
+	if qs := c.QueryScale; qs != 0 && qs != 1 {
 		for i := range q {
 			q[i] *= qs
 		}
@@ -120,8 +145,9 @@ func (s *State) attention(l, n int) {
 	s.attendCached(l, pos0, n, q, k, v, att, shape)
 
 	// Output projection and residual.
-	s.inQ.Set(att, n)
-	tensor.MatMul(p, xb, L.Wo, s.inQ)
+	inQ := s.actsOf(qDim)
+	inQ.Set(att, n)
+	tensor.MatMul(p, xb, L.Wo, inQ)
 	if s.fam.postAttn != nil {
 		s.fam.postAttn(s, L, n)
 	}
@@ -135,7 +161,7 @@ var moeTestPass func(s *State, L *Layer, n int)
 // x += down(silu(gate(norm(x))) * up(norm(x))) (SwiGLU).
 func (s *State) ffn(L *Layer, n int) {
 	c, p := &s.m.Config, s.pool
-	dim, ffDim := c.Dim, c.HiddenDim
+	dim, ffDim := c.Dim, c.LayerFF(s.layer)
 	x, xb := s.x[:n*dim], s.xb[:n*dim]
 	gate, up := s.gate[:n*ffDim], s.up[:n*ffDim]
 
@@ -165,12 +191,32 @@ func (s *State) ffn(L *Layer, n int) {
 	} else {
 		tensor.SwiGLU(gate, gate, up)
 	}
-	s.inFF.Set(gate, n)
-	tensor.MatMul(p, xb, L.Down, s.inFF)
+	inFF := s.actsOf(ffDim)
+	inFF.Set(gate, n)
+	tensor.MatMul(p, xb, L.Down, inFF)
 	if s.fam.postFFN != nil {
 		s.fam.postFFN(s, L, n)
 	}
 	addInto(x, xb)
+}
+
+// actsOf is the matmul input of width cols: inQ or inFF, or for layers
+// narrower than the widest (gemma4) one made for that width.
+func (s *State) actsOf(cols int) *tensor.Activations {
+	switch cols {
+	case s.inQ.Cols:
+		return s.inQ
+	case s.inFF.Cols:
+		return s.inFF
+	case s.inDim.Cols:
+		return s.inDim
+	}
+	for _, a := range s.inOther {
+		if a.Cols == cols {
+			return a
+		}
+	}
+	panic("llama: no matmul input of width " + strconv.Itoa(cols))
 }
 
 // rmsNorm normalises n rows of x into out with the weights w.
@@ -221,13 +267,22 @@ func addInto(x, y []float32) {
 // causal mask), heads grouped over the KV heads. Every family's attention
 // ends here, so a quantized cache's rotation (kvrot.go) and the trace's
 // hook see them all.
+//
+// A layer that shares an earlier layer's cache (gemma4's last layers) has
+// no keys or values of its own: it stores nothing and reads that cache.
 func (s *State) attendCached(l, pos0, n int, q, k, v, att []float32, shape tensor.AttnShape) {
-	s.cache.rot.rotateQKV(q, k, v)
-	s.cache.store(l, pos0, n, k, v)
-	kv, rel := s.cache.layer(l, pos0)
+	src := s.m.Config.KVSource(l)
+	rot := s.cache.rot[src]
+	if src == l {
+		rot.rotateQKV(q, k, v)
+		s.cache.store(l, pos0, n, k, v)
+	} else {
+		rot.rotateQKV(q, nil, nil)
+	}
+	kv, rel := s.cache.layer(src, pos0)
 	tensor.AttentionBatch(s.pool, att, q, kv, rel, n, shape, s.attScratch)
 	if tr := s.trace; tr != nil {
 		tr.attention(s, l, pos0, n, q, kv, rel, shape)
 	}
-	s.cache.rot.unrotate(att)
+	rot.unrotate(att)
 }

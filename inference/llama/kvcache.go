@@ -71,7 +71,7 @@ func (t KVType) kind() tensor.KVKind {
 
 // kvCache holds the keys and values of the positions the attention still
 // needs. Each layer has one contiguous buffer for keys and one for values,
-// laid out [row][KVDim], in F32 (k, v), F16 (k16, v16) or Q8_0 (k8, v8: rows
+// laid out [row][its KV width] (gemma4's layers differ), in F32 (k, v), F16 (k16, v16) or Q8_0 (k8, v8: rows
 // of rb bytes). A global layer's
 // row p is position p. A sliding-window layer whose window is much shorter
 // than the context keeps a ring of R = Window+batch positions instead, each
@@ -79,14 +79,13 @@ func (t KVType) kind() tensor.KVKind {
 // consecutive rows and the attention reads them in order as from a linear
 // cache: same arithmetic, window-sized memory.
 type kvCache struct {
-	kvDim    int
+	kvDims   []int // per layer: values in a row (0: no cache of its own)
 	typ      KVType
-	rb       int         // bytes of a Q8_0 row
-	rot      kvRotation  // llama.cpp's rotation around a quantized cache
-	k, v     [][]float32 // per layer, F32 cache
-	k16, v16 [][]uint16  // per layer, F16 cache
-	k8, v8   [][]byte    // per layer, Q8_0 cache
-	ring     []int       // per layer: R, or 0 for a linear cache
+	rot      []kvRotation // per layer: llama.cpp's rotation around a quantized cache
+	k, v     [][]float32  // per layer, F32 cache
+	k16, v16 [][]uint16   // per layer, F16 cache
+	k8, v8   [][]byte     // per layer, Q8_0 cache
+	ring     []int        // per layer: R, or 0 for a linear cache
 	window   int
 	// hw is one past the highest position written since the cache was
 	// emptied: ring rows of positions below hw-R have been overwritten.
@@ -102,6 +101,9 @@ func kvLayerRows(c *Config, l, ctxLen, batch int) (rows, ring int) {
 	if c.Recurrent(l) { // a DeltaNet layer keeps a fixed-size state instead (deltanet.go)
 		return 0, 0
 	}
+	if c.KVSource(l) != l {
+		return 0, 0 // reads an earlier layer's cache (gemma4)
+	}
 	if r := c.Window + batch; c.Local(l) && 2*r < ctxLen && !kvRingOff {
 		return 2 * r, r
 	}
@@ -110,27 +112,35 @@ func kvLayerRows(c *Config, l, ctxLen, batch int) (rows, ring int) {
 
 // kvCacheBytes is the memory a cache for ctxLen positions takes.
 func kvCacheBytes(c *Config, ctxLen, batch int, t KVType) uint64 {
-	var rows uint64
+	var b uint64
 	for l := 0; l < c.Layers; l++ {
 		r, _ := kvLayerRows(c, l, ctxLen, batch)
-		rows += uint64(r)
+		b += 2 * uint64(r) * t.rowBytes(kvLayerDim(c, l))
 	}
-	return 2 * rows * t.rowBytes(c.KVDim())
+	return b
 }
 
+// kvLayerDim is the width of one position's keys (or values) in layer l's
+// cache.
+func kvLayerDim(c *Config, l int) int { return c.LayerKVHeads(l) * c.LayerHeadDim(l) }
+
 func newKVCache(c *Config, ctxLen, batch int, t KVType) kvCache {
-	kc := kvCache{kvDim: c.KVDim(), typ: t, rb: tensor.Q8_0KVRowBytes(c.KVDim()), rot: newKVRotation(c, t), window: c.Window}
+	kc := kvCache{typ: t, window: c.Window}
 	for l := 0; l < c.Layers; l++ {
 		rows, ring := kvLayerRows(c, l, ctxLen, batch)
-		n := rows * kc.kvDim
+		d := kvLayerDim(c, l)
+		n := rows * d
+		kc.kvDims = append(kc.kvDims, d)
+		kc.rot = append(kc.rot, newKVRotation(c.LayerHeadDim(l), t))
 		kc.ring = append(kc.ring, ring)
 		switch t {
 		case KVF16:
 			kc.k16 = append(kc.k16, make([]uint16, n))
 			kc.v16 = append(kc.v16, make([]uint16, n))
 		case KVQ8_0:
-			kc.k8 = append(kc.k8, make([]byte, rows*kc.rb))
-			kc.v8 = append(kc.v8, make([]byte, rows*kc.rb))
+			rb := tensor.Q8_0KVRowBytes(d)
+			kc.k8 = append(kc.k8, make([]byte, rows*rb))
+			kc.v8 = append(kc.v8, make([]byte, rows*rb))
 		default:
 			kc.k = append(kc.k, make([]float32, n))
 			kc.v = append(kc.v, make([]float32, n))
@@ -142,7 +152,7 @@ func newKVCache(c *Config, ctxLen, batch int, t KVType) kvCache {
 // store writes n positions of keys and values (rows of kvDim) at pos.
 func (kc *kvCache) store(layer, pos, n int, k, v []float32) {
 	kc.hw = max(kc.hw, pos+n)
-	d, r := kc.kvDim, kc.ring[layer]
+	d, r := kc.kvDims[layer], kc.ring[layer]
 	if r == 0 {
 		kc.storeRows(layer, pos, n, k, v)
 		return
@@ -156,7 +166,7 @@ func (kc *kvCache) store(layer, pos, n int, k, v []float32) {
 
 // storeRows writes n rows of keys and values at row row.
 func (kc *kvCache) storeRows(layer, row, n int, k, v []float32) {
-	d := kc.kvDim
+	d := kc.kvDims[layer]
 	switch kc.typ {
 	case KVF32:
 		copy(kc.k[layer][row*d:(row+n)*d], k[:n*d])
@@ -165,7 +175,7 @@ func (kc *kvCache) storeRows(layer, row, n int, k, v []float32) {
 	case KVQ8_0:
 		// Whole rows at once: a row is KVHeads*HeadDim/32 blocks, none
 		// straddling two heads.
-		rb := kc.rb
+		rb := tensor.Q8_0KVRowBytes(d)
 		tensor.QuantizeQ8_0KV(kc.k8[layer][row*rb:(row+n)*rb], k[:n*d])
 		tensor.QuantizeQ8_0KV(kc.v8[layer][row*rb:(row+n)*rb], v[:n*d])
 		return
@@ -187,12 +197,13 @@ func (kc *kvCache) layer(l, pos0 int) (tensor.KV, int) {
 		lo = max(0, pos0-kc.window+1)
 	}
 	row := lo % max(r, 1)
-	off := row * kc.kvDim
+	off := row * kc.kvDims[l]
 	switch kc.typ {
 	case KVF16:
 		return tensor.KV{K16: kc.k16[l][off:], V16: kc.v16[l][off:]}, pos0 - lo
 	case KVQ8_0:
-		return tensor.KV{K8: kc.k8[l][row*kc.rb:], V8: kc.v8[l][row*kc.rb:]}, pos0 - lo
+		rb := tensor.Q8_0KVRowBytes(kc.kvDims[l])
+		return tensor.KV{K8: kc.k8[l][row*rb:], V8: kc.v8[l][row*rb:]}, pos0 - lo
 	}
 	return tensor.KV{K: kc.k[l][off:], V: kc.v[l][off:]}, pos0 - lo
 }

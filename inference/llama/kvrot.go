@@ -21,12 +21,14 @@ import "burrow/inference/tensor"
 // such batches are not bit-identical to llama.cpp.
 type kvRotation struct{ k, v int } // run lengths, 0: no rotation
 
-func newKVRotation(c *Config, t KVType) kvRotation {
-	if t != KVQ8_0 || c.HeadDim%64 != 0 {
+// newKVRotation is the rotation of a cache of head size hd (gemma4's local
+// and global layers differ: llama.cpp's two caches each rotate by their own).
+func newKVRotation(hd int, t KVType) kvRotation {
+	if t != KVQ8_0 || hd%64 != 0 {
 		return kvRotation{}
 	}
 	k := 64
-	for c.HeadDim%(2*k) == 0 {
+	for hd%(2*k) == 0 {
 		k *= 2
 	}
 	return kvRotation{k: k, v: 64}

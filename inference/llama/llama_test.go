@@ -3,6 +3,7 @@ package llama
 import (
 	"errors"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -137,7 +138,7 @@ func TestConfigDefaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			m := loadModel(t, "models", tt.file)
-			if m.Config != tt.want {
+			if !reflect.DeepEqual(m.Config, tt.want) {
 				t.Fatalf("config\n got %+v\nwant %+v", m.Config, tt.want)
 			}
 			if tt.want.TiedOutput && m.Output != m.Embedding {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"burrow/inference/tensor"
 )
@@ -91,8 +92,11 @@ type State struct {
 	outs3 [3][]float32
 	mats3 [3]*tensor.Matrix
 
-	trace *Trace     // the hooks of State.Trace (nil: off, the normal pass)
-	rec   *recurrent // Gated DeltaNet state and scratch (qwen35; nil otherwise)
+	layer   int                   // the layer forward is in (for a family's steps)
+	inOther []*tensor.Activations // matmul inputs of the other widths layers have (gemma4)
+	ple     *pleScratch           // gemma4's per-layer embeddings (nil: none)
+	trace   *Trace                // the hooks of State.Trace (nil: off, the normal pass)
+	rec     *recurrent            // Gated DeltaNet state and scratch (qwen35; nil otherwise)
 }
 
 // StateOptions configure NewStateWith.
@@ -115,7 +119,7 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	}
 	return kvCacheBytes(c, ctxLen, batch, kv) + moe + recurrentBytes(c, batch) +
 		uint64(batch)*(perRow*4+act) +
-		tensor.AttnScratchBytesFor(threads, attnShape(c), ctxLen, kv.kind()) +
+		tensor.AttnScratchBytesFor(threads, scratchShape(c), ctxLen, kv.kind()) +
 		uint64(c.VocabSize)*4
 }
 
@@ -133,8 +137,10 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	if o.KV != KVF32 && o.KV != KVF16 && o.KV != KVQ8_0 {
 		return nil, fmt.Errorf("llama: unknown KV cache type %v", o.KV)
 	}
-	if o.KV == KVQ8_0 && c.HeadDim%32 != 0 {
-		return nil, fmt.Errorf("llama: a q8_0 KV cache needs a head size that is a multiple of 32, this model's is %d", c.HeadDim)
+	for _, hd := range [2]int{c.HeadDim, c.HeadDimSWA} { // HeadDimSWA: gemma4's local layers (0: none)
+		if o.KV == KVQ8_0 && hd%32 != 0 {
+			return nil, fmt.Errorf("llama: a q8_0 KV cache needs a head size that is a multiple of 32, this model's is %d", hd)
+		}
 	}
 	if ctxLen <= 0 {
 		return nil, fmt.Errorf("llama: context length %d must be positive", ctxLen)
@@ -192,12 +198,28 @@ func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	s.attShape = attnShape(c)
 	s.attShapeLocal = s.attShape
 	s.attShapeLocal.Window = c.Window
+	if c.HeadDimSWA > 0 {
+		s.attShapeLocal.HeadDim = c.HeadDimSWA
+	}
+	if c.KVHeadsSWA > 0 {
+		s.attShapeLocal.KVHeads = c.KVHeadsSWA
+	}
+	for l := 0; l < c.Layers; l++ {
+		for _, w := range [2]int{c.Heads * c.LayerHeadDim(l), c.LayerFF(l)} {
+			if w != c.QDim() && w != c.HiddenDim && w != c.Dim && !slices.ContainsFunc(s.inOther, func(a *tensor.Activations) bool { return a.Cols == w }) {
+				s.inOther = append(s.inOther, tensor.NewActivations(batch, w))
+			}
+		}
+	}
+	if s.fam.newState != nil {
+		s.fam.newState(s)
+	}
 	s.yarn, s.yarnLocal = c.yarnFor(c.RopeBase), c.yarnFor(c.RopeBaseSWA)
 	if af := c.RopeAttnFactor; s.yarn == nil && af != 0 && af != 1 {
 		// LongRoPE's attention factor: ggml's attn_factor without YaRN's mix.
 		s.yarn = &tensor.YaRN{AttnFactor: af}
 	}
-	s.attScratch = tensor.NewAttnScratchFor(s.pool.Threads(), s.attShape, ctxLen, o.KV.kind())
+	s.attScratch = tensor.NewAttnScratchFor(s.pool.Threads(), scratchShape(c), ctxLen, o.KV.kind())
 	return s, nil
 }
 
@@ -208,6 +230,17 @@ func attnShape(c *Config) tensor.AttnShape {
 		Scale: 1 / float32(math.Sqrt(float64(c.HeadDim))), Softcap: c.AttnSoftcap}
 	if c.QueryScale != 0 {
 		sh.Scale = 1
+	}
+	return sh
+}
+
+// scratchShape is the attention shape the scratch is made for: the widest
+// head and the largest group of query heads per KV head of any layer.
+func scratchShape(c *Config) tensor.AttnShape {
+	sh := attnShape(c)
+	sh.HeadDim = max(c.HeadDim, c.HeadDimSWA)
+	if c.KVHeadsSWA > 0 {
+		sh.KVHeads = min(c.KVHeads, c.KVHeadsSWA)
 	}
 	return sh
 }

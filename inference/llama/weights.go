@@ -35,6 +35,11 @@ type Layer struct {
 	Sinks                                  []float32
 	RouterB, GateExpsB, UpExpsB, DownExpsB []float32
 
+	// gemma4: the per-layer embedding's gate and projection and the norm
+	// after it, and the scalar the layer's output is multiplied by.
+	PLEGate, PLEProj *tensor.Matrix
+	PLEPostNorm      []float32
+	OutScale         []float32
 	// qwen35's Gated DeltaNet layers (Wqkv is their fused attn_qkv): the
 	// output gate z (attn_gate), beta and alpha projections, output
 	// (ssm_out), the conv kernel [convDim][SSMConv], dt bias, A (-exp of
@@ -57,6 +62,10 @@ type Model struct {
 	RopeFactors []float32      // Llama-3 rope_freqs (nil when absent)
 	// Phi-3 LongRoPE factors, for contexts up to and past RopeOrigCtx.
 	RopeShort, RopeLong []float32
+	// gemma4's per-layer embeddings: one row of Layers*PerLayerDim per
+	// token, the projection of the embeddings to as many values, its norm.
+	PLEEmbd, PLEModelProj *tensor.Matrix
+	PLEProjNorm           []float32
 }
 
 // Load checks that the file is supported and builds views of its weights.

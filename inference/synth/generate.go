@@ -66,6 +66,15 @@ func (g *generator) fill(t *gguf.TensorInfo, dst io.Writer) error {
 		return writeRows(dst, s.typ, cols, g.cfg.LongRope.Short)
 	case fillRopeLong:
 		return writeRows(dst, s.typ, cols, g.cfg.LongRope.Long)
+	case fillRopePartial:
+		return writeRows(dst, s.typ, cols, PartialRopeFactors(2*cols, g.cfg.Gemma4.RopePartial))
+	case fillOutScale:
+		// Below 1, as trained models' are, so the residual does not grow
+		// layer over layer.
+		return writeRows(dst, s.typ, cols, []float32{0.75})
+	}
+	if t.Name == "per_layer_token_embd.weight" {
+		std /= float32(math.Sqrt(float64(g.cfg.Gemma4.PerLayer))) // multiplied by sqrt(PerLayer) at run time
 	}
 	stream := nameSeed(g.cfg.seed, t.Name)
 	if s.fill == fillNegExp {

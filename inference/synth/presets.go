@@ -43,11 +43,50 @@ type Preset struct {
 	// Keys are further "{arch}.*" keys written as they are (uint32,
 	// float32 or string values): rope scaling, sliding window, ...
 	Keys map[string]any
+	// Gemma4, when set, holds gemma4's per-layer shape (HeadDim and KVHeads
+	// being the global layers').
+	Gemma4 *Gemma4Shape
 	// SSM, when set, is a qwen35 Gated DeltaNet (the ssm.* keys,
 	// full_attention_interval, rope.dimension_sections); SharedFF is
 	// qwen35moe's shared expert width.
 	SSM      *SSM
 	SharedFF int
+}
+
+// Gemma4Shape is what a Gemma 4 config.json adds: the local layers' head
+// size and KV heads, one global layer every Pattern layers (the last of
+// each run), the KV-shared last layers, the per-layer embedding width,
+// double-wide FFNs on the shared layers, the global layers' partial rotary
+// factor and the local rope base.
+type Gemma4Shape struct {
+	HeadDimSWA, KVHeadsSWA int
+	Pattern                int
+	SharedKV               int
+	PerLayer               int
+	DoubleWide             bool
+	RopePartial            float64
+	RopeBaseSWA            float64
+}
+
+// SWALayers is which layers are local.
+func (g *Gemma4Shape) SWALayers(layers int) []bool {
+	out := make([]bool, layers)
+	for l := range out {
+		out[l] = (l+1)%g.Pattern != 0
+	}
+	return out
+}
+
+// LayerFF is each layer's FFN width.
+func (g *Gemma4Shape) LayerFF(layers, ff int) []int {
+	out := make([]int, layers)
+	for l := range out {
+		out[l] = ff
+		if g.DoubleWide && l >= layers-g.SharedKV {
+			out[l] = 2 * ff
+		}
+	}
+	return out
 }
 
 // SSM is the linear-attention part of a Qwen3.5 config.json: conv width,
@@ -190,6 +229,23 @@ var presets = map[string]Preset{
 	"gemma-2-2b": {Name: "gemma-2-2b", Arch: "gemma2", Embd: 2304, Layers: 26, Heads: 8, KVHeads: 4,
 		HeadDim: 256, FF: 9216, Vocab: 256000, Context: 8192, RopeTheta: 10000, RMSEps: 1e-6, Tied: true,
 		Window: 4096, AttnSoftcap: 50, FinalSoftcap: 30},
+	// gemma4-small: a test shape of Gemma 4's E2B kind: local layers of
+	// head size 64 with 2 KV heads, global ones (every third) of 128 with 1,
+	// a window of 8 the prompts cross, the last 3 layers reading the KV of
+	// layers 4 and 5 with double-wide FFNs, per-layer embeddings of 32.
+	// (Head sizes are multiples of 64, as the real models' are: Burrow's F32
+	// attention follows llama.cpp's bit for bit there; at 32 a long prompt
+	// drifts from it on an F32 cache, in every family.)
+	"gemma4-small": {Name: "gemma4-small", Arch: "gemma4", Embd: 256, Layers: 9, Heads: 4, KVHeads: 1,
+		HeadDim: 128, FF: 512, Context: 1024, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true, Window: 8, FinalSoftcap: 30,
+		Gemma4: &Gemma4Shape{HeadDimSWA: 64, KVHeadsSWA: 2, Pattern: 3, SharedKV: 3, PerLayer: 32, DoubleWide: true,
+			RopePartial: 0.25, RopeBaseSWA: 10000}},
+	// google/gemma-4-E2B's text config.
+	"gemma-4-e2b": {Name: "gemma-4-e2b", Arch: "gemma4", Embd: 1536, Layers: 35, Heads: 8, KVHeads: 1,
+		HeadDim: 512, FF: 6144, Vocab: 262144, Context: 131072, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true,
+		Window: 512, FinalSoftcap: 30,
+		Gemma4: &Gemma4Shape{HeadDimSWA: 256, KVHeadsSWA: 1, Pattern: 5, SharedKV: 20, PerLayer: 256, DoubleWide: true,
+			RopePartial: 0.25, RopeBaseSWA: 10000}},
 	// phi3-small: a test shape with Phi-4-mini's partial rotary (3/4 of
 	// each head) and LongRoPE whose original context (256) a 512-token
 	// context exceeds, so the long factors are used there.

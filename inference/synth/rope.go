@@ -29,3 +29,19 @@ func Llama3RopeFactors(headDim int, theta float64, r Llama3Rope) []float32 {
 	}
 	return out
 }
+
+// PartialRopeFactors is the rope_freqs.weight convert_hf_to_gguf.py writes
+// for Gemma 4's "proportional" rope on heads of headDim values: ggml's NeoX
+// rope rotates every pair, so the pairs past the partial rotary factor get
+// a divisor of 1e30 (angle 0: not rotated) and the others 1.
+func PartialRopeFactors(headDim int, partial float64) []float32 {
+	out := make([]float32, headDim/2)
+	rot := int(float64(headDim) * partial / 2)
+	for i := range out {
+		out[i] = 1
+		if i >= rot {
+			out[i] = 1e30
+		}
+	}
+	return out
+}

@@ -156,6 +156,11 @@ func resolve(o Options) (config, error) {
 	if c.arch != "phi3" {
 		c.LongRope = nil // only phi3 reads rope_factors_*
 	}
+	if c.arch != "gemma4" {
+		c.Gemma4 = nil
+	} else if c.Gemma4 == nil || c.Gemma4.Pattern <= 0 || c.Window <= 0 {
+		return config{}, fmt.Errorf("synth: gemma4 needs a gemma4 preset (gemma4-small, gemma-4-e2b), not %s", p.Name)
+	}
 	if strings.HasPrefix(c.arch, "qwen35") != (c.SSM != nil) {
 		if c.SSM == nil {
 			return config{}, fmt.Errorf("synth: %s needs a preset with a Gated DeltaNet (qwen35-tiny, qwen35-small, qwen35moe-small, qwen3.5-0.8b, qwen3.5-35b-a3b)", c.arch)
@@ -298,6 +303,34 @@ func setMetadata(w *gguf.Writer, c config) error {
 	}
 	if c.pooling != 0 {
 		kvs = append(kvs, kv{a + "pooling_type", uint32(c.pooling)})
+	}
+	if g := c.Gemma4; g != nil {
+		// What convert_hf_to_gguf.py's Gemma4Model writes.
+		kvs = append(kvs, kv{a + "attention.sliding_window_pattern", g.SWALayers(c.Layers)},
+			kv{a + "attention.key_length_swa", uint32(g.HeadDimSWA)},
+			kv{a + "attention.value_length_swa", uint32(g.HeadDimSWA)},
+			kv{a + "rope.dimension_count_swa", uint32(g.HeadDimSWA)},
+			kv{a + "rope.freq_base_swa", float32(g.RopeBaseSWA)},
+			kv{a + "attention.shared_kv_layers", uint32(g.SharedKV)},
+			kv{a + "embedding_length_per_layer_input", uint32(g.PerLayer)})
+		if g.DoubleWide {
+			ff := g.LayerFF(c.Layers, c.FF)
+			arr := make([]uint32, len(ff))
+			for i, v := range ff {
+				arr[i] = uint32(v)
+			}
+			kvs = append(kvs, kv{a + "feed_forward_length", arr})
+		}
+		if g.KVHeadsSWA != c.KVHeads {
+			swa, arr := g.SWALayers(c.Layers), make([]uint32, c.Layers)
+			for l := range arr {
+				arr[l] = uint32(c.KVHeads)
+				if swa[l] {
+					arr[l] = uint32(g.KVHeadsSWA)
+				}
+			}
+			kvs = append(kvs, kv{a + "attention.head_count_kv", arr})
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Keys)) {
 		kvs = append(kvs, kv{a + k, c.Keys[k]})

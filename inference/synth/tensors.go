@@ -16,7 +16,9 @@ const (
 	fillRopeFreqs             // Llama 3 rope factors
 	fillRopeShort             // LongRoPE factors
 	fillRopeLong
-	fillNegExp // -exp(N(0, std)): a DeltaNet's A, so every decay is below 1
+	fillRopePartial // gemma4's proportional rope: 1 for the rotated pairs, 1e30 for the others
+	fillOutScale    // gemma4's layer_output_scale
+	fillNegExp      // -exp(N(0, std)): a DeltaNet's A, so every decay is below 1
 )
 
 type tensorSpec struct {
@@ -33,6 +35,14 @@ func tensorSpecs(c config) []tensorSpec {
 	lc := llama.Config{Arch: c.arch, Dim: c.Embd, HiddenDim: c.FF, Layers: c.Layers, Heads: c.Heads,
 		KVHeads: c.KVHeads, HeadDim: c.HeadSize(), RopeDim: c.RopeSize(), VocabSize: c.nVocab,
 		Experts: c.Experts, ExpertsUsed: c.ExpertsUsed, ExpertFF: c.ExpertFF, SharedFF: c.SharedFF}
+	if g := c.Gemma4; g != nil {
+		lc.Window, lc.SWALayers, lc.SharedKV, lc.PerLayerDim = c.Window, g.SWALayers(c.Layers), g.SharedKV, g.PerLayer
+		lc.HeadDimSWA, lc.KVHeadsSWA, lc.RopeDimSWA = g.HeadDimSWA, g.KVHeadsSWA, g.HeadDimSWA
+		if g.DoubleWide {
+			lc.LayerFFs = g.LayerFF(c.Layers, c.FF)
+			lc.HiddenDim = 2 * c.FF
+		}
+	}
 	if s := c.SSM; s != nil {
 		lc.SSMConv, lc.SSMState, lc.SSMGroups, lc.SSMHeads = s.Conv, s.State, s.Groups, s.Heads
 		lc.SSMInner, lc.FullAttnEvery = s.Heads*s.State, s.Every
@@ -45,6 +55,8 @@ func tensorSpecs(c config) []tensorSpec {
 	for _, d := range decls {
 		s := tensorSpec{name: d.Name, typ: gguf.TypeF32, shape: d.Shape}
 		switch {
+		case d.Name == "rope_freqs.weight" && c.Gemma4 != nil:
+			s.fill = fillRopePartial
 		case d.Name == "rope_freqs.weight":
 			if c.Llama3Rope == nil {
 				continue
@@ -62,7 +74,7 @@ func tensorSpecs(c config) []tensorSpec {
 			if c.Tied {
 				continue
 			}
-		case d.Optional:
+		case d.Optional && !d.Synth:
 			continue
 		}
 		switch d.Kind {
@@ -73,6 +85,9 @@ func tensorSpecs(c config) []tensorSpec {
 			}
 		case llama.Norm:
 			s.fill = fillOnes
+		}
+		if strings.HasSuffix(s.name, ".layer_output_scale.weight") {
+			s.fill = fillOutScale
 		}
 		if strings.HasSuffix(s.name, ".ssm_a") {
 			s.fill = fillNegExp
