@@ -1,6 +1,11 @@
 package llama_test
 
-import "testing"
+import (
+	"testing"
+
+	"burrow/inference/gguf"
+	"burrow/inference/synth"
+)
 
 // gemma4 (per-layer local/global head sizes and KV heads, proportional rope
 // on the global layers, V normed, scale 1, KV shared by the last layers,
@@ -25,5 +30,41 @@ func TestGemma4MatchesLlamaCpp(t *testing.T) {
 		{"peer-gemma4-small-q4_k_m-std0.2.json", 1e-3},
 	} {
 		t.Run(c.name, func(t *testing.T) { checkPeerRef(t, c.name, c.tol) })
+	}
+}
+
+// A second chat turn on a gemma4 State keeps the shared prefix (the local
+// layers' window-sized rings, the global layers' caches and the layers that
+// read them), evaluates the rest, and gives the logits of a fresh run over
+// the whole history: the prefix reuse of chats holds for gemma4.
+func TestGemma4SecondTurnReusesCache(t *testing.T) {
+	m := loadQwen35(t, synth.Options{Preset: "gemma4-small", Type: gguf.TypeQ8_0, Std: 0.5, Seed: 7})
+	s, err := m.NewState(256, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	turn1 := []int{1}
+	for len(turn1) < 40 {
+		turn1 = append(turn1, 40+len(turn1)%50)
+	}
+	logits := evalChunks(t, s, turn1, 16)
+	history := append([]int(nil), turn1...)
+	for range 6 { // the reply, token by token
+		id := argmaxF32(logits)
+		history = append(history, id)
+		if logits, err = s.Eval([]int{id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	turn2 := append(append([]int(nil), history[:len(turn1)+3]...), 60, 61, 62, 63, 64)
+	keep := s.Truncate(len(turn1) + 3)
+	if keep == 0 {
+		t.Fatalf("Truncate(%d) kept nothing", len(turn1)+3)
+	}
+	t.Logf("kept %d of %d tokens", keep, len(turn1)+3)
+	reused := evalChunks(t, s, turn2[keep:], 16)
+	if d := maxDiff(reused, freshLogits(t, m, turn2)); d > 1e-4 {
+		t.Errorf("second turn after keeping %d tokens: logits differ from a fresh run by %g", keep, d)
 	}
 }
