@@ -9,7 +9,9 @@
 # 4096") pick the rows; THREADS (default 2). Each engine runs its own default KV
 # cache (Burrow F32, llama.cpp F16 without flash attention), as a user gets
 # them; BENCH_KV=f32|f16|q8_0 gives both the same type (q8_0 with flash
-# attention, which llama.cpp needs for a quantized V).
+# attention, which llama.cpp needs for a quantized V). BENCH_FAMILIES (default
+# "qwen3.5-4b gemma-4-e2b", "" for none) adds the 2026 families' shapes in Q4_K_M
+# (their own synthesized vocabularies) at BENCH_FAMILY_PROMPTS (default "64 512").
 set -euo pipefail
 bin=$(realpath "$1") testdata=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +37,15 @@ else
       models+=("$model")
     done
   done
+  for preset in ${BENCH_FAMILIES-qwen3.5-4b gemma-4-e2b}; do
+    model=$dir/$preset-q4_k_m.gguf
+    if [ ! -f "$model" ]; then
+      echo "bench: synthesizing $model (once)" >&2
+      "$bin" gguf synth --preset "$preset" --type q4_k_m -o "$model.tmp" >&2
+      mv "$model.tmp" "$model"
+    fi
+    models+=("$model")
+  done
 fi
 flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|f16c|avx512f|avx512bw|avx512vl|avx512_vnni|avx_vnni)$' | tr '\n' ' ' || true)
 echo "bench: machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); CPU features: ${flags:-none of AVX2/AVX-512}; load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -42,7 +53,9 @@ first=--bandwidth
 for model in "${models[@]}"; do
   # Read the file once so neither side pays for a cold page cache.
   cat "$model" >/dev/null
-  for np in ${BENCH_PROMPTS:-64 512 2048 4096}; do
+  prompts=${BENCH_PROMPTS:-64 512 2048 4096}
+  case $(basename "$model") in llama-3.2-*) ;; *) [ -z "${BENCH_MODEL:-}" ] && prompts=${BENCH_FAMILY_PROMPTS:-64 512} ;; esac
+  for np in $prompts; do
     ours=$("$bin" bench --model "$model" --prompt-tokens "$np" --gen-tokens 32 --threads "$threads" --kv-type "$ourkv" --json $first)
     theirs=$(node "$here/peer/peer.mjs" bench --model "$model" --prompt-tokens "$np" --gen-tokens 32 \
       --threads "$threads" --kv "$peerkv" --flash $flash --ctx $((np + 64)))

@@ -294,6 +294,14 @@ var presets = map[string]Preset{
 	"qwen3.5-0.8b": {Name: "qwen3.5-0.8b", Arch: "qwen35", Embd: 1024, Layers: 24, Heads: 8, KVHeads: 2, HeadDim: 256,
 		FF: 3584, Vocab: 248320, Context: 262144, RopeTheta: 10000000, RMSEps: 1e-6, Tied: true, RopeDim: 64,
 		SSM: &SSM{Conv: 4, State: 128, Groups: 16, Heads: 16, Every: 4, Sections: [4]int32{11, 11, 10, 0}}},
+	// Qwen3.5-4B-like: hidden 2560, 32 layers (every fourth gated
+	// attention, 16 query and 4 KV heads of 256), vocabulary 248320 and tied
+	// output as published; the FFN width and the DeltaNet head counts (16 key
+	// heads, 32 value heads) are guesses in the family's proportions, as its
+	// config.json was not at hand.
+	"qwen3.5-4b": {Name: "qwen3.5-4b", Arch: "qwen35", Embd: 2560, Layers: 32, Heads: 16, KVHeads: 4, HeadDim: 256,
+		FF: 9216, Vocab: 248320, Context: 262144, RopeTheta: 10000000, RMSEps: 1e-6, Tied: true, RopeDim: 64,
+		SSM: &SSM{Conv: 4, State: 128, Groups: 16, Heads: 32, Every: 4, Sections: [4]int32{11, 11, 10, 0}}},
 	"qwen3.5-35b-a3b": {Name: "qwen3.5-35b-a3b", Arch: "qwen35moe", Embd: 2048, Layers: 40, Heads: 16, KVHeads: 2,
 		HeadDim: 256, FF: 512, Vocab: 248320, Context: 262144, RopeTheta: 10000000, RMSEps: 1e-6, RopeDim: 64,
 		Experts: 256, ExpertsUsed: 8, ExpertFF: 512, SharedFF: 512,
