@@ -4,7 +4,7 @@
 # llama-quantize's Q4_K_M mix, each at prompts of 64, 512, 2048 and 4096 tokens
 # (decode is measured right after the prompt, so it runs at that context).
 # First the machine's read bandwidth; decode is also given as a fraction of it.
-# BENCH_MODEL=FILE runs just that file; BENCH_SHAPES (default "1b 3b"),
+# BENCH_MODEL=FILE runs just that file; BENCH_SHAPES (default "1b 3b", "" for none),
 # BENCH_TYPES (default "q8_0 q4_k_m") and BENCH_PROMPTS (default "64 512 2048
 # 4096") pick the rows; THREADS (default 2). Each engine runs its own default KV
 # cache (Burrow F32, llama.cpp F16 without flash attention), as a user gets
@@ -25,7 +25,7 @@ if [ -n "${BENCH_MODEL:-}" ]; then
   models=("$BENCH_MODEL")
 else
   models=()
-  for shape in ${BENCH_SHAPES:-1b 3b}; do
+  for shape in ${BENCH_SHAPES-1b 3b}; do
     for typ in ${BENCH_TYPES:-q8_0 q4_k_m}; do
       model=$dir/llama-3.2-$shape-$typ.gguf
       if [ ! -f "$model" ]; then
