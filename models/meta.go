@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"burrow/inference/gguf"
+	"burrow/inference/llama"
 )
 
 // Meta is what the library shows about a model file, read from its header.
@@ -60,7 +61,11 @@ func readMeta(path string, fileSize int64) (Meta, error) {
 	if ctx <= 0 || ctx > defaultContext {
 		ctx = defaultContext
 	}
-	m.MemoryEstimate = s.MemoryEstimate(ctx).Total + max(fileSize-f.Size, 0) // other shards' weights
+	est := s.MemoryEstimate(ctx)
+	if e, err := llama.EstimateMemory(f, ctx, llama.KVF32); err == nil { // the engine counts windows and shared layers
+		est = e.Estimate()
+	}
+	m.MemoryEstimate = est.Total + max(fileSize-f.Size, 0) // other shards' weights
 	switch err := checkSupported(f); {
 	case ni.SplitCount > 1:
 		m.Reason = fmt.Sprintf("split into %d files; loading split models is not supported yet", ni.SplitCount)

@@ -17,6 +17,7 @@ import (
 
 	"burrow/inference/filemap"
 	"burrow/inference/gguf"
+	"burrow/inference/llama"
 	"burrow/internal/units"
 )
 
@@ -26,6 +27,7 @@ import (
 type inspectView struct {
 	path    string
 	summary gguf.Summary
+	config  *llama.Config // nil when the engine cannot run the file
 	object  fyne.CanvasObject
 	tabs    *container.AppTabs
 
@@ -63,6 +65,7 @@ type inspectData struct {
 	summary gguf.Summary
 	meta    []metaRow
 	tensors []tensorRow
+	config  *llama.Config // the engine's configuration, nil when it cannot run the file
 }
 
 func readInspectData(path string) (*inspectData, error) {
@@ -72,6 +75,11 @@ func readInspectData(path string) (*inspectData, error) {
 	}
 	defer f.Close() // everything shown is copied out of the header
 	d := &inspectData{path: path, summary: f.Summary()}
+	if llama.CheckSupported(f) == nil {
+		if c, err := llama.ConfigFromGGUF(f); err == nil {
+			d.config = &c
+		}
+	}
 	for _, kv := range f.KVs {
 		d.meta = append(d.meta, metaRow{kv.Key, kvTypeText(kv), kvValueText(kv)})
 	}
@@ -93,7 +101,7 @@ func newInspectView(path string) (*inspectView, error) {
 
 // build makes the widgets (UI thread).
 func (d *inspectData) build() *inspectView {
-	v := &inspectView{path: d.path, summary: d.summary, meta: d.meta, tensors: d.tensors}
+	v := &inspectView{path: d.path, summary: d.summary, meta: d.meta, tensors: d.tensors, config: d.config}
 	v.sortCol = 4 // file order
 	v.sortTensors()
 
@@ -177,6 +185,9 @@ func (v *inspectView) updateMemory() {
 		return
 	}
 	m := v.summary.MemoryEstimate(int(v.memCtx.Value))
+	if v.config != nil { // the engine's count: windows, shared and recurrent layers
+		m = v.config.Memory(uint64(max(v.summary.TensorBytes, 0)), m.Context, llama.KVF32).Estimate()
+	}
 	if v.memEntry != nil && v.memEntry.Text != strconv.Itoa(m.Context) {
 		v.memEntry.SetText(strconv.Itoa(m.Context))
 	}

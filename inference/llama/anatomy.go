@@ -383,31 +383,61 @@ type MemoryUse struct {
 // Memory is what a State for ctxLen tokens with a KV cache of type kv
 // takes beside the weights, as NewStateWith allocates it.
 func (a *Anatomy) Memory(ctxLen int, kv KVType) MemoryUse {
-	c := &a.Config
+	return a.Config.Memory(uint64(a.Bytes), ctxLen, kv)
+}
+
+// EstimateMemory is the memory a file's model and a State for ctxLen tokens
+// take, layer by layer as Load and NewStateWith allocate them (windowed
+// layers keep rings, shared-KV layers nothing, recurrent layers a fixed
+// state), without loading anything. The library and inspect show it; an
+// unsupported file gives CheckSupported's error.
+func EstimateMemory(f *gguf.File, ctxLen int, kv KVType) (MemoryUse, error) {
+	if err := CheckSupported(f); err != nil {
+		return MemoryUse{}, err
+	}
+	c, err := ConfigFromGGUF(f)
+	if err != nil {
+		return MemoryUse{}, err
+	}
+	return c.Memory(uint64(max(f.Summary().TensorBytes, 0)), ctxLen, kv), nil
+}
+
+// Memory is what a model of this configuration with the given weight bytes
+// and a State for ctxLen tokens take (EstimateMemory for a file).
+func (c *Config) Memory(weights uint64, ctxLen int, kv KVType) MemoryUse {
 	ctxLen = max(ctxLen, 1)
 	batch := min(maxBatch, ctxLen)
-	m := MemoryUse{Context: ctxLen, KV: kv.String(), Weights: uint64(a.Bytes)}
+	m := MemoryUse{Context: ctxLen, KV: kv.String(), Weights: weights}
 	m.KVLayers = make([]uint64, c.Layers)
 	m.KVRows = make([]int, c.Layers)
 	m.Recurrent = make([]uint64, c.Layers)
+	var rec uint64
 	for l := range m.KVLayers {
-		if a.Blocks[l].Recurrent != nil {
+		if c.Recurrent(l) {
 			m.Recurrent[l] = recLayerBytes(c)
+			rec += m.Recurrent[l]
 		}
-		if a.Blocks[l].Attention == nil {
-			continue
-		}
-		rows, _ := kvLayerRows(c, l, ctxLen, batch)
+		rows, _ := kvLayerRows(c, l, ctxLen, batch) // 0 for recurrent and shared-KV layers
 		m.KVRows[l] = rows
 		m.KVLayers[l] = 2 * uint64(rows) * kv.rowBytes(kvLayerDim(c, l))
 		m.KVTotal += m.KVLayers[l]
-	}
-	var rec uint64
-	for _, r := range m.Recurrent {
-		rec += r
 	}
 	all := stateBytes(c, ctxLen, batch, tensor.DefaultThreads(), kv) // KV, recurrent state and scratch
 	m.Scratch = all - min(all, kvCacheBytes(c, ctxLen, batch, kv)+rec)
 	m.Total = m.Weights + m.KVTotal + rec + m.Scratch
 	return m
+}
+
+// Estimate is m in the form gguf's header-only estimate takes (the KV type
+// "" for F32), for the places that show either.
+func (m MemoryUse) Estimate() gguf.Memory {
+	e := gguf.Memory{Context: m.Context, Weights: int64(m.Weights), KVCache: int64(m.KVTotal),
+		Compute: int64(m.Scratch), Total: int64(m.Total)}
+	if m.KV != KVF32.String() {
+		e.KVType = m.KV
+	}
+	for _, r := range m.Recurrent {
+		e.Recurrent += int64(r)
+	}
+	return e
 }

@@ -1,9 +1,11 @@
 package llama_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"burrow/inference/gguf"
+	"burrow/inference/llama"
 	"burrow/inference/synth"
 )
 
@@ -66,5 +68,38 @@ func TestGemma4SecondTurnReusesCache(t *testing.T) {
 	reused := evalChunks(t, s, turn2[keep:], 16)
 	if d := maxDiff(reused, freshLogits(t, m, turn2)); d > 1e-4 {
 		t.Errorf("second turn after keeping %d tokens: logits differ from a fresh run by %g", keep, d)
+	}
+}
+
+// The memory estimate the library and inspect show is the engine's: for
+// gemma4 the local layers' rings and the shared layers' nothing, not every
+// layer at the full context as the header-only estimate counts.
+func TestEstimateMemoryCountsRingsAndSharedLayers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "g4.gguf")
+	if err := synth.Write(path, synth.Options{Preset: "gemma4-small", Type: gguf.TypeQ8_0, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	est, err := llama.EstimateMemory(f, 1024, llama.KVF32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := llama.NewAnatomy(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := a.Memory(1024, llama.KVF32); est.Total != want.Total || est.KVTotal != want.KVTotal {
+		t.Errorf("EstimateMemory = %d (KV %d), the anatomy's %d (KV %d)", est.Total, est.KVTotal, want.Total, want.KVTotal)
+	}
+	header := f.Summary().MemoryEstimate(1024)
+	if est.KVTotal*2 > uint64(header.KVCache) {
+		t.Errorf("KV %d, header-only estimate %d: rings and shared layers not counted", est.KVTotal, header.KVCache)
+	}
+	if e := est.Estimate(); e.Total != int64(est.Total) || e.KVCache != int64(est.KVTotal) || e.KVType != "" {
+		t.Errorf("Estimate() = %+v", e)
 	}
 }
