@@ -1,6 +1,15 @@
 package llama_test
 
-import "testing"
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"burrow/inference/gguf"
+	"burrow/inference/llama"
+	"burrow/inference/synth"
+)
 
 // gemma4 (per-layer local/global head sizes and KV heads, proportional rope
 // on the global layers, V normed, scale 1, KV shared by the last layers,
@@ -50,5 +59,59 @@ func TestGemma4MoEMatchesLlamaCpp(t *testing.T) {
 		{"peer-gemma4moe-small-q4_k_m-std0.2.json", 0.3},
 	} {
 		t.Run(c.name, func(t *testing.T) { checkPeerRef(t, c.name, c.tol) })
+	}
+}
+
+// The anatomy of a gemma4 file with experts puts the router, the experts
+// (with the norms around them) and the dense FFN (with its own) apart, and
+// the weights one token reads count 2 of the 8 experts' stacks.
+func TestGemma4MoEAnatomyAndWeights(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.gguf")
+	if err := synth.Write(path, synth.Options{Preset: "gemma4moe-small", Type: gguf.TypeQ8_0, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f, m := openSynth(t, path)
+	a, err := llama.NewAnatomy(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := a.Blocks[0]
+	if b.FFN.Kind != "experts" || b.FFN.Experts != 8 || b.FFN.ExpertsUsed != 2 || b.FFN.Width != 128 || b.FFN.DenseWidth != 512 {
+		t.Errorf("FFN %+v", b.FFN)
+	}
+	want := map[string][]string{
+		llama.PartRouter:  {"ffn_gate_inp.weight", "ffn_gate_inp.scale"},
+		llama.PartExperts: {"pre_ffw_norm_2.weight", "ffn_gate_up_exps.weight", "ffn_down_exps.weight", "ffn_down_exps.scale", "post_ffw_norm_2.weight"},
+		llama.PartFFN:     {"ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight", "post_ffw_norm.weight", "post_ffw_norm_1.weight"},
+	}
+	for _, p := range b.Parts {
+		w, ok := want[p.Name]
+		if !ok {
+			continue
+		}
+		var got []string
+		for _, x := range p.Tensors {
+			got = append(got, strings.TrimPrefix(x.Name, "blk.0."))
+		}
+		slices.Sort(got)
+		slices.Sort(w)
+		if !slices.Equal(got, w) {
+			t.Errorf("%s: %v, want %v", p.Name, got, w)
+		}
+		delete(want, p.Name)
+	}
+	if len(want) != 0 {
+		t.Errorf("parts missing: %v", want)
+	}
+
+	var exps uint64
+	for _, ti := range f.Tensors {
+		if strings.HasSuffix(ti.Name, "_exps.weight") {
+			exps += uint64(ti.Type.RowSize(ti.Shape[0]) * (ti.Elements() / ti.Shape[0]))
+		}
+	}
+	perToken, total := m.WeightBytesPerToken()
+	if exps == 0 || perToken != total-exps+exps/4 {
+		t.Errorf("per token %d of %d, want %d (a quarter of the %d expert bytes)", perToken, total, total-exps+exps/4, exps)
 	}
 }
