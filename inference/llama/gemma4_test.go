@@ -1,6 +1,8 @@
 package llama_test
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -113,5 +115,30 @@ func TestGemma4MoEAnatomyAndWeights(t *testing.T) {
 	perToken, total := m.WeightBytesPerToken()
 	if exps == 0 || perToken != total-exps+exps/4 {
 		t.Errorf("per token %d of %d, want %d (a quarter of the %d expert bytes)", perToken, total, total-exps+exps/4, exps)
+	}
+}
+
+// A gemma4 file with experts but no gate and up stacks (neither fused nor
+// separate) is a clear error, not a panic.
+func TestGemma4MoEWithoutGateUpIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.gguf")
+	if err := synth.Write(path, synth.Options{Preset: "gemma4moe-small", Type: gguf.TypeF32, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte("ffn_gate_up_exps"), []byte("ffn_gate_up_expz"))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := llama.Load(f); err == nil || !strings.Contains(err.Error(), "stack is missing") {
+		t.Fatalf("Load: %v", err)
 	}
 }
