@@ -31,7 +31,8 @@ models=("$testdata"/models/stories260K-f32.gguf "$testdata"/models/stories260K-q
 # different head sizes, KV shared by the last layers, per-layer embeddings;
 # its q4_k_m is left out at std 0.5, where the shape is chaotic (a one-ULP
 # change of a Q8_K scale moves Burrow's own log-probs by 0.3; the unit test
-# checks that file at std 0.2).
+# checks that file at std 0.2). gemma4moe-small: gemma4 with experts beside
+# each dense FFN (26B-A4B's kind), a global layer without attn_v.
 for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f16" "qwen2 small q8_0" \
   "qwen3 qwen3-small q8_0" "gemma3 gemma3-small q8_0" "gemma2 gemma2-small f32" "gemma2 gemma2-small q8_0" \
   "phi3 phi3-small f32" "phi3 phi3-small q8_0" "qwen3moe qwen3moe-small f32" "qwen3moe qwen3moe-small q8_0" \
@@ -39,7 +40,8 @@ for spec in "llama tiny q8_0" "qwen2 tiny f32" "qwen2 tiny q8_0" "llama small f1
   "llama yarn-tiny q8_0" "mistral3 mistral3-tiny f32" "llama small q4_k_m" \
   "qwen35 qwen35-small f32" "qwen35 qwen35-small q8_0" \
   "qwen35moe qwen35moe-small q8_0" "qwen35moe qwen35moe-small q4_k_m" \
-  "gemma4 gemma4-small f32" "gemma4 gemma4-small q8_0"; do
+  "gemma4 gemma4-small f32" "gemma4 gemma4-small q8_0" \
+  "gemma4 gemma4moe-small f32" "gemma4 gemma4moe-small q8_0" "gemma4 gemma4moe-small q4_k_m"; do
   set -- $spec
   f="$work/synth-$1-$2-$3${4:+-$4}-std05.gguf"
   [ -f "$f" ] || "$bin" gguf synth --arch "$1" --preset "$2" --type "$3" ${4:+--expert-type "$4"} --std 0.5 --seed 7 -o "$f" >/dev/null

@@ -85,7 +85,10 @@ type FFNInfo struct {
 	Width       int    `json:"width"`
 	Experts     int    `json:"experts,omitempty"`
 	ExpertsUsed int    `json:"experts_used,omitempty"`
-	PostNorm    bool   `json:"post_norm,omitempty"`
+	// DenseWidth is the width of a dense FFN run beside the experts, their
+	// outputs added (gemma4's 26B-A4B; 0: none).
+	DenseWidth int  `json:"dense_width,omitempty"`
+	PostNorm   bool `json:"post_norm,omitempty"`
 }
 
 // Part is a group of tensors that do one job: the embedding, a block's
@@ -126,8 +129,8 @@ func partOf(name string) string {
 	switch {
 	case strings.HasPrefix(name, "ffn_gate_inp"):
 		return PartRouter
-	case strings.Contains(name, "_exps") || strings.Contains(name, "_shexp"):
-		return PartExperts
+	case strings.Contains(name, "_exps") || strings.Contains(name, "_shexp") || strings.HasSuffix(name, "ffw_norm_2.weight"):
+		return PartExperts // gemma4's pre_ffw_norm_2 and post_ffw_norm_2 wrap its experts
 	case strings.HasPrefix(name, "attn_") || strings.HasPrefix(name, "post_attention"):
 		return PartAttention
 	case strings.HasPrefix(name, "ffn_") || strings.HasPrefix(name, "post_ffw"):
@@ -201,7 +204,9 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 			if pn == PartAttention && c.Recurrent(s.Layer) {
 				pn = PartRecurrent // a DeltaNet layer's norm, qkv and gate feed its recurrence
 			}
-			if _, moe := f.Tensor(fmt.Sprintf("blk.%d.ffn_gate_inp.weight", s.Layer)); moe && pn == PartFFN && s.Kind == Norm {
+			_, moe := f.Tensor(fmt.Sprintf("blk.%d.ffn_gate_inp.weight", s.Layer))
+			_, dense := f.Tensor(fmt.Sprintf("blk.%d.ffn_down.weight", s.Layer))
+			if moe && !dense && pn == PartFFN && s.Kind == Norm {
 				pn = PartRouter // the FFN's norm feeds the router and the experts
 			}
 			p := layerParts[s.Layer][pn]
@@ -270,6 +275,9 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 		switch {
 		case has("ffn_gate_inp.weight"):
 			b.FFN = FFNInfo{Kind: "experts", Width: c.ExpertFF, Experts: c.Experts, ExpertsUsed: c.ExpertsUsed}
+			if has("ffn_down.weight") {
+				b.FFN.DenseWidth = c.LayerFF(l)
+			}
 		case has("ffn_down.weight"):
 			b.FFN = FFNInfo{Kind: "dense", Width: c.LayerFF(l)}
 		default:
@@ -278,6 +286,10 @@ func NewAnatomy(f *gguf.File) (*Anatomy, error) {
 		b.FFN.PostNorm = has("post_ffw_norm.weight")
 	}
 
+	if len(a.Blocks) > 0 && a.Blocks[0].FFN.DenseWidth > 0 {
+		a.Notes = append(a.Notes, fmt.Sprintf("each layer runs a dense FFN of width %d beside its experts; their normed outputs are added",
+			a.Blocks[0].FFN.DenseWidth))
+	}
 	if fam.embedScale {
 		a.Notes = append(a.Notes, "embeddings are multiplied by sqrt(embedding length)")
 	}

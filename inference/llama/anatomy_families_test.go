@@ -25,12 +25,19 @@ var familyPresets = map[string]string{
 // trace gives causal, windowed attention rows that sum to 1 (less with
 // gpt-oss's sinks) and a last-layer lens whose best token is the logits'.
 func TestEveryFamilyDrawsAndTraces(t *testing.T) {
+	type run struct{ arch, preset string }
+	var runs []run
 	for _, arch := range llama.SupportedArchitectures() {
-		t.Run(arch, func(t *testing.T) {
-			preset, ok := familyPresets[arch]
-			if !ok {
-				preset = "tiny"
-			}
+		preset, ok := familyPresets[arch]
+		if !ok {
+			preset = "tiny"
+		}
+		runs = append(runs, run{arch, preset})
+	}
+	runs = append(runs, run{"gemma4", "gemma4moe-small"}) // the same family with experts
+	for _, r := range runs {
+		arch, preset := r.arch, r.preset
+		t.Run(arch+"/"+preset, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "m.gguf")
 			if err := synth.Write(path, synth.Options{Arch: arch, Preset: preset, Type: gguf.TypeF32, Std: 0.5, Seed: 5}); err != nil {
 				t.Fatal(err)

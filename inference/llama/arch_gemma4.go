@@ -21,9 +21,9 @@ import (
 //   - per-layer embeddings (E2B, E4B): per_layer_token_embd's row of the
 //     token plus a projection of the embeddings, one slice per layer, that
 //     gates a small projection added to each layer's output;
-//   - each layer's output times layer_output_scale, and a final soft-cap.
-//
-// The mixture-of-experts model (26B-A4B) is refused as not supported yet.
+//   - each layer's output times layer_output_scale, and a final soft-cap;
+//   - in the mixture-of-experts model (26B-A4B), experts beside every
+//     layer's dense FFN (arch_gemma4moe.go).
 func init() {
 	register(&family{
 		name:       "gemma4",
@@ -32,7 +32,7 @@ func init() {
 		qkSteps:    []step{gemma4QKVNorm},
 		embedScale: true,
 		postAttn:   gemmaPostAttnNorm,
-		postFFN:    gemmaPostFFNNorm,
+		postFFN:    gemma4PostFFN,
 		geglu:      true,
 		hparams:    gemma4Params,
 		layerOut:   gemma4LayerOut,
@@ -82,6 +82,9 @@ var (
 			perLayer(llamaFFN[2], g4FF, nil),
 			perLayer(llamaFFN[3], g4FFd, nil),
 			gemmaPostFFN[0],
+		},
+		gemma4Experts,
+		[]tensorDecl{
 			withOnly(layerMatrix("inp_gate.weight", func(L *Layer) **tensor.Matrix { return &L.PLEGate }, dModel, dPLE), hasPLE),
 			withOnly(layerMatrix("proj.weight", func(L *Layer) **tensor.Matrix { return &L.PLEProj }, dPLE, dModel), hasPLE),
 			withOnly(layerVector("post_norm.weight", Norm, func(L *Layer) *[]float32 { return &L.PLEPostNorm }, dModel), hasPLE),
@@ -103,8 +106,8 @@ func synthToo(d tensorDecl) tensorDecl { d.synth = true; return d }
 // gemma4Params reads the per-layer pattern and shapes, the shared layers
 // and the per-layer embedding width, as llama_model_gemma4 does.
 func gemma4Params(c *Config, k keys) error {
-	if k.uint("expert_count", 0) > 0 {
-		return &unsupportedError{"gemma4 with a mixture of experts (26B-A4B) is not supported yet"}
+	if err := gemma4MoEParams(c, k); err != nil {
+		return err
 	}
 	pat := k.name("attention.sliding_window_pattern")
 	if a, ok := k.f.Array(pat); ok {
@@ -224,6 +227,9 @@ type pleScratch struct {
 
 func gemma4NewState(s *State) {
 	c := &s.m.Config
+	if c.Experts > 0 {
+		s.g4moe = &gemma4MoEScratch{mlp: make([]float32, s.batch*c.Dim), in: make([]float32, s.batch*c.Dim)}
+	}
 	if c.PerLayerDim == 0 {
 		return
 	}

@@ -50,7 +50,10 @@ func moeParams(c *Config, k keys) error {
 // splitExperts makes each expert's views of the stacked matrices.
 func (L *Layer) splitExperts(n int) error {
 	split := func(m *tensor.Matrix) ([]*tensor.Matrix, error) {
-		if m == nil || m.Rows%n != 0 {
+		if m == nil {
+			return nil, fmt.Errorf("the experts' gate, up or down stack is missing")
+		}
+		if m.Rows%n != 0 {
 			return nil, fmt.Errorf("stacked matrix rows not a multiple of %d experts", n)
 		}
 		per := m.Rows / n
@@ -64,10 +67,12 @@ func (L *Layer) splitExperts(n int) error {
 		return out, nil
 	}
 	var err error
-	if L.ExpGate, err = split(L.GateExps); err != nil {
-		return err
+	if L.GateUpExps != nil {
+		err = L.splitGateUpExperts(n) // gemma4's fused stack
+	} else if L.ExpGate, err = split(L.GateExps); err == nil {
+		L.ExpUp, err = split(L.UpExps)
 	}
-	if L.ExpUp, err = split(L.UpExps); err != nil {
+	if err != nil {
 		return err
 	}
 	L.ExpDown, err = split(L.DownExps)
@@ -75,16 +80,25 @@ func (L *Layer) splitExperts(n int) error {
 }
 
 // moeFFNRows computes, for each of the n tokens, the routed experts'
-// SwiGLU outputs weighted and summed into xb (llama.cpp's order: experts
-// by falling router probability, added one after another). The tokens are
-// grouped by expert, so each chosen expert's matrices are read once per
-// batch, in one matrix-matrix product over its tokens, not once per token.
+// SwiGLU outputs weighted and summed into xb: the router reads xb.
 func (s *State) moeFFNRows(L *Layer, n int) {
+	c := &s.m.Config
+	s.inDim.Set(s.xb[:n*c.Dim], n)
+	tensor.MatMul(s.pool, s.router[:n*c.Experts], L.Router, s.inDim)
+	s.routedExperts(L, n)
+}
+
+// routedExperts routes the n tokens by the router logits in s.router and
+// replaces xb with their experts' outputs weighted and summed (llama.cpp's
+// order: experts by falling router probability, added one after another);
+// each expert is SwiGLU, or GeGLU in a geglu family, and its output is
+// multiplied by its DownExpsScale if the file has one (gemma4). The tokens
+// are grouped by expert, so each chosen expert's matrices are read once per
+// batch, in one matrix-matrix product over its tokens, not once per token.
+func (s *State) routedExperts(L *Layer, n int) {
 	c, p := &s.m.Config, s.pool
 	dim, ff, ne, k := c.Dim, c.ExpertFF, c.Experts, c.ExpertsUsed
 	probs := s.router[:n*ne]
-	s.inDim.Set(s.xb[:n*dim], n)
-	tensor.MatMul(p, probs, L.Router, s.inDim)
 	sel, wt := s.moeSel[:n*k], s.moeW[:n*k]
 	for t := 0; t < n; t++ {
 		s.route(probs[t*ne:(t+1)*ne], sel[t*k:(t+1)*k], wt[t*k:(t+1)*k])
@@ -124,12 +138,23 @@ func (s *State) moeFFNRows(L *Layer, n int) {
 		s.outs3 = [3][]float32{g, u}
 		s.mats3 = [3]*tensor.Matrix{L.ExpGate[e], L.ExpUp[e]}
 		tensor.MatMulMulti(p, s.outs3[:2], s.mats3[:2], s.inDim)
-		tensor.SwiGLU(g, g, u)
+		if s.fam.geglu {
+			tensor.GeGLU(g, g, u)
+		} else {
+			tensor.SwiGLU(g, g, u)
+		}
 		s.inExpFF.Set(g, m)
 		d := s.moeIn[:m*dim] // the inputs are in inDim now
 		tensor.MatMul(p, d, L.ExpDown[e], s.inExpFF)
 		for i, slot := range slots {
-			copy(rows[int(slot)*dim:(int(slot)+1)*dim], d[i*dim:(i+1)*dim])
+			row := rows[int(slot)*dim : (int(slot)+1)*dim]
+			copy(row, d[i*dim:(i+1)*dim])
+			if L.DownExpsScale != nil { // before the routing weight, as llama.cpp
+				sc := L.DownExpsScale[e]
+				for j := range row {
+					row[j] *= sc
+				}
+			}
 		}
 	}
 
@@ -152,7 +177,7 @@ func (s *State) moeFFNRows(L *Layer, n int) {
 func (s *State) route(pr []float32, sel []int32, w []float32) {
 	tensor.Softmax(pr)
 	k := len(sel)
-	var sum float32
+	var sum float64 // ggml_sum_rows adds in double
 	for j := 0; j < k; j++ {
 		best := -1
 		for e, v := range pr {
@@ -165,10 +190,10 @@ func (s *State) route(pr []float32, sel []int32, w []float32) {
 			}
 		}
 		sel[j], w[j] = int32(best), pr[best]
-		sum += w[j]
+		sum += float64(w[j])
 	}
-	sum = max(sum, 6.103515625e-5)
+	total := max(float32(sum), 6.103515625e-5)
 	for j := range w {
-		w[j] /= sum
+		w[j] /= total
 	}
 }

@@ -95,6 +95,7 @@ type State struct {
 	layer   int                   // the layer forward is in (for a family's steps)
 	inOther []*tensor.Activations // matmul inputs of the other widths layers have (gemma4)
 	ple     *pleScratch           // gemma4's per-layer embeddings (nil: none)
+	g4moe   *gemma4MoEScratch     // gemma4's experts beside the dense FFN (nil: none)
 	trace   *Trace                // the hooks of State.Trace (nil: off, the normal pass)
 	rec     *recurrent            // Gated DeltaNet state and scratch (qwen35; nil otherwise)
 }
@@ -115,7 +116,8 @@ func stateBytes(c *Config, ctxLen, batch, threads int, kv KVType) uint64 {
 	// Mixture of experts: router, routes, gathered inputs, slot outputs.
 	var moe uint64
 	if c.Experts > 0 {
-		moe = uint64(batch) * uint64(c.Experts+3*c.ExpertsUsed+c.Dim+c.ExpertsUsed*c.Dim+c.ExpertFF) * 4
+		moe = uint64(batch)*uint64(c.Experts+3*c.ExpertsUsed+c.Dim+c.ExpertsUsed*c.Dim+c.ExpertFF)*4 +
+			gemma4MoEScratchBytes(c, batch)
 	}
 	return kvCacheBytes(c, ctxLen, batch, kv) + moe + recurrentBytes(c, batch) +
 		uint64(batch)*(perRow*4+act) +

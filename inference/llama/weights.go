@@ -40,6 +40,13 @@ type Layer struct {
 	PLEGate, PLEProj *tensor.Matrix
 	PLEPostNorm      []float32
 	OutScale         []float32
+	// gemma4's experts (26B-A4B), run beside its dense FFN: the norms of
+	// their input and output and of the dense FFN's output, the router
+	// input's per-value scale, the experts' gate and up rows in one stack
+	// (each expert's gate rows, then its up rows), each expert's output scale.
+	PreFFNNorm2, PostFFNNorm1, PostFFNNorm2 []float32
+	RouterScale, DownExpsScale              []float32
+	GateUpExps                              *tensor.Matrix
 	// qwen35's Gated DeltaNet layers (Wqkv is their fused attn_qkv): the
 	// output gate z (attn_gate), beta and alpha projections, output
 	// (ssm_out), the conv kernel [convDim][SSMConv], dt bias, A (-exp of

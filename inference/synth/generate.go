@@ -77,11 +77,15 @@ func (g *generator) fill(t *gguf.TensorInfo, dst io.Writer) error {
 		std /= float32(math.Sqrt(float64(g.cfg.Gemma4.PerLayer))) // multiplied by sqrt(PerLayer) at run time
 	}
 	stream := nameSeed(g.cfg.seed, t.Name)
-	if s.fill == fillNegExp {
-		row := make([]float32, cols)
-		normalRow(row, stream, 0, std)
+	if s.fill == fillNegExp || s.fill == fillScale {
+		row := make([]float32, cols*rows)
+		sign, sd := float32(-1), std
+		if s.fill == fillScale {
+			sign, sd = 1, 0.25
+		}
+		normalRow(row, stream, 0, sd)
 		for i, v := range row {
-			row[i] = -float32(math.Exp(float64(v)))
+			row[i] = sign * float32(math.Exp(float64(v)))
 		}
 		return writeRows(dst, s.typ, cols, row)
 	}

@@ -57,7 +57,8 @@ type Preset struct {
 // size and KV heads, one global layer every Pattern layers (the last of
 // each run), the KV-shared last layers, the per-layer embedding width,
 // double-wide FFNs on the shared layers, the global layers' partial rotary
-// factor and the local rope base.
+// factor and the local rope base; KEqV is attention_k_eq_v: the global
+// layers have no attn_v, their values are their keys.
 type Gemma4Shape struct {
 	HeadDimSWA, KVHeadsSWA int
 	Pattern                int
@@ -66,6 +67,7 @@ type Gemma4Shape struct {
 	DoubleWide             bool
 	RopePartial            float64
 	RopeBaseSWA            float64
+	KEqV                   bool
 }
 
 // SWALayers is which layers are local.
@@ -246,6 +248,24 @@ var presets = map[string]Preset{
 		Window: 512, FinalSoftcap: 30,
 		Gemma4: &Gemma4Shape{HeadDimSWA: 256, KVHeadsSWA: 1, Pattern: 5, SharedKV: 20, PerLayer: 256, DoubleWide: true,
 			RopePartial: 0.25, RopeBaseSWA: 10000}},
+	// gemma4moe-small: a test shape of Gemma 4's mixture of experts
+	// (26B-A4B): gemma4-small's local and global head sizes and KV heads,
+	// the third of four layers global, a window of 8, no per-layer
+	// embeddings or shared KV, the global layer without attn_v, and beside
+	// each dense FFN 8 experts of which 2 are used. (Four layers: at six,
+	// std 0.5 makes the shape chaotic on Q8_0: a 1e-6 change of the
+	// residual flips int8 roundings and expert choices, and the two engines'
+	// rare one-ulp differences, expf's say, end the agreement within 20 steps.)
+	"gemma4moe-small": {Name: "gemma4moe-small", Arch: "gemma4", Embd: 256, Layers: 4, Heads: 4, KVHeads: 1,
+		HeadDim: 128, FF: 512, Context: 1024, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true, Window: 8, FinalSoftcap: 30,
+		Experts: 8, ExpertsUsed: 2, ExpertFF: 128,
+		Gemma4: &Gemma4Shape{HeadDimSWA: 64, KVHeadsSWA: 2, Pattern: 3, RopePartial: 0.25, RopeBaseSWA: 10000, KEqV: true}},
+	// google/gemma-4-26B-A4B's text config: 128 experts of width 704, 8
+	// used, beside a dense FFN of 2112; five local layers to a global one.
+	"gemma-4-26b-a4b": {Name: "gemma-4-26b-a4b", Arch: "gemma4", Embd: 2816, Layers: 30, Heads: 16, KVHeads: 2,
+		HeadDim: 512, FF: 2112, Vocab: 262144, Context: 262144, RopeTheta: 1000000, RMSEps: 1e-6, Tied: true,
+		Window: 1024, FinalSoftcap: 30, Experts: 128, ExpertsUsed: 8, ExpertFF: 704,
+		Gemma4: &Gemma4Shape{HeadDimSWA: 256, KVHeadsSWA: 8, Pattern: 6, RopePartial: 0.25, RopeBaseSWA: 10000, KEqV: true}},
 	// phi3-small: a test shape with Phi-4-mini's partial rotary (3/4 of
 	// each head) and LongRoPE whose original context (256) a 512-token
 	// context exceeds, so the long factors are used there.

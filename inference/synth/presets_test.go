@@ -15,6 +15,7 @@ func TestPresetParamCounts(t *testing.T) {
 		"qwen3-0.6b": 0.6e9, "qwen3-4b": 4.0e9, "qwen3-30b-a3b": 30.5e9, "gemma-3-1b": 1.0e9,
 		"gemma-3-4b": 3.9e9, "phi-4-mini": 3.8e9, "gemma-2-2b": 2.6e9, "llama-3.2-1b": 1.24e9,
 		"qwen3.5-0.8b": 0.8e9, "qwen3.5-35b-a3b": 35e9, // both without their vision towers
+		"gemma-4-26b-a4b": 25.2e9, // the model card's total without the vision tower
 	} {
 		c, err := resolve(Options{Preset: name})
 		if err != nil {
@@ -32,7 +33,7 @@ func TestPresetParamCounts(t *testing.T) {
 // logits, with the family's hyperparameters read back.
 func TestSmallPresetsRun(t *testing.T) {
 	for _, name := range []string{"qwen3-small", "gemma3-small", "gemma2-small", "phi3-small", "qwen3moe-small",
-		"qwen35-small", "qwen35moe-small"} {
+		"qwen35-small", "qwen35moe-small", "gemma4moe-small"} {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), name+".gguf")
 			if err := Write(p, Options{Preset: name, Type: gguf.TypeQ8_0, Seed: 3, Std: 0.5}); err != nil {

@@ -159,7 +159,7 @@ func resolve(o Options) (config, error) {
 	if c.arch != "gemma4" {
 		c.Gemma4 = nil
 	} else if c.Gemma4 == nil || c.Gemma4.Pattern <= 0 || c.Window <= 0 {
-		return config{}, fmt.Errorf("synth: gemma4 needs a gemma4 preset (gemma4-small, gemma-4-e2b), not %s", p.Name)
+		return config{}, fmt.Errorf("synth: gemma4 needs a gemma4 preset (gemma4-small, gemma4moe-small, gemma-4-e2b, gemma-4-26b-a4b), not %s", p.Name)
 	}
 	if strings.HasPrefix(c.arch, "qwen35") != (c.SSM != nil) {
 		if c.SSM == nil {

@@ -19,6 +19,7 @@ const (
 	fillRopePartial // gemma4's proportional rope: 1 for the rotated pairs, 1e30 for the others
 	fillOutScale    // gemma4's layer_output_scale
 	fillNegExp      // -exp(N(0, std)): a DeltaNet's A, so every decay is below 1
+	fillScale       // exp(N(0, 0.25)): gemma4's router input and expert output scales, positive and near 1
 )
 
 type tensorSpec struct {
@@ -76,6 +77,8 @@ func tensorSpecs(c config) []tensorSpec {
 			}
 		case d.Optional && !d.Synth:
 			continue
+		case c.Gemma4 != nil && c.Gemma4.KEqV && strings.HasSuffix(d.Name, ".attn_v.weight") && !lc.Local(d.Layer):
+			continue // attention_k_eq_v: the global layers' values are their keys
 		}
 		switch d.Kind {
 		case llama.Matrix:
@@ -91,6 +94,9 @@ func tensorSpecs(c config) []tensorSpec {
 		}
 		if strings.HasSuffix(s.name, ".ssm_a") {
 			s.fill = fillNegExp
+		}
+		if strings.HasSuffix(s.name, ".ffn_gate_inp.scale") || strings.HasSuffix(s.name, ".ffn_down_exps.scale") {
+			s.fill = fillScale
 		}
 		if t, ok := c.types[s.name]; ok {
 			s.typ = t
