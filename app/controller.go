@@ -636,13 +636,7 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 	}
 	cv.Updated = time.Now()
 	c.moveToFrontLocked(cv)
-	req := inference.GenerateRequest{
-		Messages:     cv.ChatMessages(),
-		Params:       cv.Settings.Params(),
-		MaxTokens:    cv.Settings.MaxTokens,
-		TopLogprobs:  cv.Settings.TopLogprobs,
-		TemplateVars: cv.Settings.TemplateVars(),
-	}
+	req := cv.generateRequest()
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &generation{convID: id, index: len(cv.Messages) - 1, cancel: cancel, done: make(chan struct{}), ctx: ctx}
 	g.startTools(c.offerToolsLocked(&req))
