@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -43,16 +42,9 @@ type modelDefaultsFile struct {
 // damaged file gives none and the error, and stays on disk untouched until
 // the next save.
 func LoadModelDefaults(path string) ([]ModelDefaults, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read model defaults %s: %w", path, err)
-	}
 	var f modelDefaultsFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("read model defaults %s: %w", path, err)
+	if err := readJSON(path, "model defaults", &f); err != nil {
+		return nil, err
 	}
 	var out []ModelDefaults
 	for _, d := range f.Models {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -84,16 +83,9 @@ type presetsFile struct {
 // file gives none and the error, and is left on disk untouched until the
 // next save.
 func LoadPresets(path string) ([]Preset, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read presets %s: %w", path, err)
-	}
 	var f presetsFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("read presets %s: %w", path, err)
+	if err := readJSON(path, "presets", &f); err != nil {
+		return nil, err
 	}
 	var out []Preset
 	for _, p := range f.Presets {

@@ -60,17 +60,26 @@ func ConversationsDir() string { return filepath.Join(xdg.DataHome, "burrow", "c
 // and so does a damaged one (with the error, so the UI can say so).
 func LoadSettings(path string) (Settings, error) {
 	s := DefaultSettings()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		return s, fmt.Errorf("read settings %s: %w", path, err)
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return DefaultSettings(), fmt.Errorf("read settings %s: %w", path, err)
+	if err := readJSON(path, "settings", &s); err != nil {
+		return DefaultSettings(), err
 	}
 	return s, nil
+}
+
+// readJSON decodes the JSON file at path into v; a missing file leaves v
+// as it is and is no error. what names the file in the error.
+func readJSON(path, what string, v any) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		err = json.Unmarshal(data, v)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s %s: %w", what, path, err)
+	}
+	return nil
 }
 
 // SaveSettings writes the settings atomically.
