@@ -207,20 +207,25 @@ func (t *Tokenizer) loadTokens(f *gguf.File) error {
 	return nil
 }
 
+// tokenTypes pairs each stored token type with its attribute, in the
+// order TokenType tests the attributes.
+var tokenTypes = [...]struct {
+	typ  int32
+	attr attr
+}{
+	{TypeUserDefined, attrUserDefined},
+	{TypeUnused, attrUnused},
+	{TypeControl, attrControl},
+	{TypeUnknown, attrUnknown},
+	{TypeByte, attrByte},
+	{TypeNormal, attrNormal},
+}
+
 func typeAttr(ty int32) attr {
-	switch ty {
-	case TypeUnknown:
-		return attrUnknown
-	case TypeUnused:
-		return attrUnused
-	case TypeNormal:
-		return attrNormal
-	case TypeControl:
-		return attrControl
-	case TypeUserDefined:
-		return attrUserDefined
-	case TypeByte:
-		return attrByte
+	for _, e := range tokenTypes {
+		if e.typ == ty {
+			return e.attr
+		}
 	}
 	return 0
 }
@@ -464,20 +469,10 @@ func (t *Tokenizer) TokenType(id int) int {
 	if id < 0 || id >= len(t.attrs) {
 		return TypeUndefined
 	}
-	a := t.attrs[id]
-	switch {
-	case a&attrUserDefined != 0:
-		return TypeUserDefined
-	case a&attrUnused != 0:
-		return TypeUnused
-	case a&attrControl != 0:
-		return TypeControl
-	case a&attrUnknown != 0:
-		return TypeUnknown
-	case a&attrByte != 0:
-		return TypeByte
-	case a&attrNormal != 0:
-		return TypeNormal
+	for _, e := range tokenTypes {
+		if t.attrs[id]&e.attr != 0 {
+			return int(e.typ)
+		}
 	}
 	return TypeUndefined
 }
