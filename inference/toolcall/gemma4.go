@@ -69,20 +69,7 @@ func (p *g4Parser) object(out *bytes.Buffer, depth int) error {
 	}
 	p.s = strings.TrimPrefix(p.s, "{")
 	out.WriteByte('{')
-	for n := 0; ; n++ {
-		p.s = strings.TrimLeft(p.s, " \n")
-		if strings.HasPrefix(p.s, "}") {
-			p.s = p.s[1:]
-			out.WriteByte('}')
-			return nil
-		}
-		if n > 0 {
-			if !strings.HasPrefix(p.s, ",") {
-				return fmt.Errorf("expected , or } at %.20q", p.s)
-			}
-			p.s = strings.TrimLeft(p.s[1:], " \n")
-			out.WriteByte(',')
-		}
+	return p.list(out, '}', func() error {
 		var key string
 		if rest, ok := strings.CutPrefix(p.s, g4Quote); ok {
 			k, after, ok := strings.Cut(rest, g4Quote)
@@ -104,7 +91,28 @@ func (p *g4Parser) object(out *bytes.Buffer, depth int) error {
 		kj, _ := json.Marshal(key)
 		out.Write(kj)
 		out.WriteByte(':')
-		if err := p.value(out, depth+1); err != nil {
+		return p.value(out, depth+1)
+	})
+}
+
+// list reads the comma-separated items of an object or array (its opening
+// already read) up to end, writing the commas and end; item reads one.
+func (p *g4Parser) list(out *bytes.Buffer, end byte, item func() error) error {
+	for n := 0; ; n++ {
+		p.s = strings.TrimLeft(p.s, " \n")
+		if p.s != "" && p.s[0] == end {
+			p.s = p.s[1:]
+			out.WriteByte(end)
+			return nil
+		}
+		if n > 0 {
+			if !strings.HasPrefix(p.s, ",") {
+				return fmt.Errorf("expected , or %c at %.20q", end, p.s)
+			}
+			p.s = strings.TrimLeft(p.s[1:], " \n")
+			out.WriteByte(',')
+		}
+		if err := item(); err != nil {
 			return err
 		}
 	}
@@ -132,24 +140,7 @@ func (p *g4Parser) value(out *bytes.Buffer, depth int) error {
 	case p.s[0] == '[':
 		p.s = p.s[1:]
 		out.WriteByte('[')
-		for n := 0; ; n++ {
-			p.s = strings.TrimLeft(p.s, " \n")
-			if strings.HasPrefix(p.s, "]") {
-				p.s = p.s[1:]
-				out.WriteByte(']')
-				return nil
-			}
-			if n > 0 {
-				if !strings.HasPrefix(p.s, ",") {
-					return fmt.Errorf("expected , or ] at %.20q", p.s)
-				}
-				p.s = p.s[1:]
-				out.WriteByte(',')
-			}
-			if err := p.value(out, depth+1); err != nil {
-				return err
-			}
-		}
+		return p.list(out, ']', func() error { return p.value(out, depth+1) })
 	}
 	// A bare word: a number, true/false, None; anything else as a string.
 	end := strings.IndexAny(p.s, ",}]")
