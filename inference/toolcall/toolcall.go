@@ -208,8 +208,7 @@ func xmlCall(body string) (Call, error) {
 	if !ok || name == "" {
 		return Call{}, errors.New("toolcall: a <function=...> call without a name")
 	}
-	args := map[string]json.RawMessage{}
-	var keys []string
+	var args orderedArgs[json.RawMessage]
 	for {
 		rest = strings.TrimLeft(rest, " \n")
 		if rest == "" || strings.HasPrefix(rest, "</function>") {
@@ -229,26 +228,56 @@ func xmlCall(body string) (Call, error) {
 		}
 		// The template writes a newline on each side of the value.
 		val = strings.TrimSuffix(strings.TrimPrefix(val, "\n"), "\n")
-		key = strings.TrimSpace(key)
-		if _, dup := args[key]; !dup {
-			keys = append(keys, key)
-		}
-		args[key] = xmlValue(val)
+		args.set(strings.TrimSpace(key), xmlValue(val))
 		rest = after
 	}
-	var b bytes.Buffer
+	a, err := args.json()
+	if err != nil {
+		return Call{}, err
+	}
+	return Call{Name: name, Arguments: a}, nil
+}
+
+// orderedArgs collects a call's arguments in the order the model gave
+// them; a repeated key keeps its first place and takes the last value.
+type orderedArgs[V any] struct {
+	keys []string
+	vals map[string]V
+}
+
+func (a *orderedArgs[V]) set(key string, v V) {
+	if a.vals == nil {
+		a.vals = map[string]V{}
+	}
+	if _, dup := a.vals[key]; !dup {
+		a.keys = append(a.keys, key)
+	}
+	a.vals[key] = v
+}
+
+// json is the arguments as a JSON object's text.
+func (a *orderedArgs[V]) json() (string, error) {
+	var b strings.Builder
 	b.WriteByte('{')
-	for i, k := range keys {
+	for i, k := range a.keys {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		kj, _ := json.Marshal(k)
-		b.Write(kj)
+		kb, _ := json.Marshal(k)
+		// A raw value goes as it is: json.Marshal would escape its <, > and &.
+		vb, isRaw := any(a.vals[k]).(json.RawMessage)
+		if !isRaw {
+			var err error
+			if vb, err = json.Marshal(a.vals[k]); err != nil {
+				return "", err
+			}
+		}
+		b.Write(kb)
 		b.WriteByte(':')
-		b.Write(args[k])
+		b.Write(vb)
 	}
 	b.WriteByte('}')
-	return Call{Name: name, Arguments: b.String()}, nil
+	return b.String(), nil
 }
 
 // xmlValue is a parameter's value as JSON: itself when it is JSON other
