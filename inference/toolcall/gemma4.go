@@ -21,43 +21,26 @@ const (
 const g4MaxDepth = 64
 
 func parseGemma4(text string) (string, []Call, error) {
-	i := strings.Index(text, g4Open)
-	if i < 0 {
-		return text, nil, nil
-	}
-	content, rest := text[:i], text[i:]
-	var calls []Call
-	for {
-		rest = strings.TrimSpace(rest)
-		if rest == "" || strings.HasPrefix(rest, g4Resp) {
-			break
-		}
-		body, ok := strings.CutPrefix(rest, g4Open)
+	return taggedCalls(text, g4Open, g4Resp, func(body string) (Call, string, error) {
+		body, ok := strings.CutPrefix(body, "call:")
 		if !ok {
-			content += rest // text after the calls
-			break
-		}
-		body, ok = strings.CutPrefix(body, "call:")
-		if !ok {
-			return "", nil, errors.New("toolcall: <|tool_call> without call:")
+			return Call{}, "", errors.New("toolcall: <|tool_call> without call:")
 		}
 		brace := strings.IndexByte(body, '{')
 		if brace < 0 {
-			return "", nil, errors.New("toolcall: a Gemma 4 call without arguments")
+			return Call{}, "", errors.New("toolcall: a Gemma 4 call without arguments")
 		}
 		name := strings.TrimSpace(body[:brace])
 		if name == "" {
-			return "", nil, errors.New("toolcall: a call without a name")
+			return Call{}, "", errors.New("toolcall: a call without a name")
 		}
 		p := &g4Parser{s: body[brace:]}
 		var args bytes.Buffer
 		if err := p.object(&args, 0); err != nil {
-			return "", nil, fmt.Errorf("toolcall: %s's arguments: %w", name, err)
+			return Call{}, "", fmt.Errorf("toolcall: %s's arguments: %w", name, err)
 		}
-		calls = append(calls, Call{Name: name, Arguments: args.String()})
-		rest = strings.TrimPrefix(strings.TrimSpace(p.s), g4Close)
-	}
-	return strings.TrimRight(content, " \n"), calls, nil
+		return Call{Name: name, Arguments: args.String()}, strings.TrimPrefix(strings.TrimSpace(p.s), g4Close), nil
+	})
 }
 
 // g4Parser reads Gemma 4's argument syntax from s, writing it as JSON.

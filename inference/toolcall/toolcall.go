@@ -158,6 +158,27 @@ func arguments(raw json.RawMessage) (string, error) {
 
 func parseHermes(text string) (string, []Call, error) {
 	const open, closing = "<tool_call>", "</tool_call>"
+	return taggedCalls(text, open, "", func(body string) (Call, string, error) {
+		j := strings.Index(body, closing)
+		if j < 0 {
+			j = len(body) // the reply ended inside the call (a stop string ate the tag)
+		}
+		inner := strings.TrimSpace(body[:j])
+		rest := body[min(len(body), j+len(closing)):]
+		if strings.HasPrefix(inner, "<function=") {
+			c, err := xmlCall(inner)
+			return c, rest, err
+		}
+		c, err := object([]byte(inner))
+		return c, rest, err
+	})
+}
+
+// taggedCalls reads a reply whose calls each start with open: the text
+// before the first call is content, and so is any text after the last.
+// call reads one call from what follows open and returns the text after
+// it. The reply ends at stop after a call (no stop when it is "").
+func taggedCalls(text, open, stop string, call func(body string) (Call, string, error)) (string, []Call, error) {
 	i := strings.Index(text, open)
 	if i < 0 {
 		return text, nil, nil
@@ -166,32 +187,20 @@ func parseHermes(text string) (string, []Call, error) {
 	var calls []Call
 	for {
 		rest = strings.TrimSpace(rest)
-		if rest == "" {
+		if rest == "" || stop != "" && strings.HasPrefix(rest, stop) {
 			break
 		}
 		body, ok := strings.CutPrefix(rest, open)
 		if !ok {
-			// Text after the calls: keep it as content.
-			content += rest
+			content += rest // text after the calls
 			break
 		}
-		j := strings.Index(body, closing)
-		if j < 0 {
-			j = len(body) // the reply ended inside the call (a stop string ate the tag)
-		}
-		inner := strings.TrimSpace(body[:j])
-		var c Call
-		var err error
-		if strings.HasPrefix(inner, "<function=") {
-			c, err = xmlCall(inner)
-		} else {
-			c, err = object([]byte(inner))
-		}
+		c, after, err := call(body)
 		if err != nil {
 			return "", nil, err
 		}
 		calls = append(calls, c)
-		rest = body[min(len(body), j+len(closing)):]
+		rest = after
 	}
 	return strings.TrimRight(content, " \n"), calls, nil
 }
