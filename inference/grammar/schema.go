@@ -347,6 +347,12 @@ var unsupported = []string{
 	"propertyNames", "unevaluatedProperties", "unevaluatedItems",
 }
 
+// typeKinds gives the value kind of each "type" name (an integer is a
+// number that is whole).
+var typeKinds = map[string]byte{
+	"object": 'o', "array": 'a', "string": 's', "number": 'n', "integer": 'n', "boolean": 'b', "null": 'z',
+}
+
 // typeAllows reports whether v is of the schema's "type" t (a name or a
 // list of names); no type, or one that is not names, allows anything here.
 func typeAllows(t, v *jv) bool {
@@ -365,35 +371,14 @@ func typeAllows(t, v *jv) bool {
 		if n.kind != 's' {
 			return true
 		}
-		switch n.str {
-		case "object":
-			if v.kind == 'o' {
-				return true
-			}
-		case "array":
-			if v.kind == 'a' {
-				return true
-			}
-		case "string":
-			if v.kind == 's' {
-				return true
-			}
-		case "number":
-			if v.kind == 'n' {
-				return true
-			}
-		case "integer":
-			if f, ok := new(big.Float).SetString(v.str); v.kind == 'n' && ok && f.IsInt() {
-				return true
-			}
-		case "boolean":
-			if v.kind == 'b' {
-				return true
-			}
-		case "null":
-			if v.kind == 'z' {
-				return true
-			}
+		if k, known := typeKinds[n.str]; !known || v.kind != k {
+			continue
+		}
+		if n.str != "integer" {
+			return true
+		}
+		if f, ok := new(big.Float).SetString(v.str); ok && f.IsInt() {
+			return true
 		}
 	}
 	return false
