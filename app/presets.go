@@ -411,29 +411,23 @@ func (s *ChatSettings) setLMStudio(key string, v json.RawMessage) bool {
 	return true
 }
 
+// lmLegacyKeys gives today's key for each field of the older format.
+var lmLegacyKeys = map[string]string{
+	"pre_prompt":     "llm.prediction.systemPrompt",
+	"temp":           "llm.prediction.temperature",
+	"temperature":    "llm.prediction.temperature",
+	"top_k":          "llm.prediction.topKSampling",
+	"top_p":          "llm.prediction.topPSampling",
+	"min_p":          "llm.prediction.minPSampling",
+	"repeat_penalty": "llm.prediction.repeatPenalty",
+	"n_predict":      "llm.prediction.maxPredictedTokens",
+	"n_threads":      "llm.prediction.llama.cpuThreads",
+	"n_ctx":          "llm.load.contextLength",
+	"seed":           "llm.load.seed",
+}
+
 // setLegacyLMStudio applies one field of the older format.
 func (s *ChatSettings) setLegacyLMStudio(key string, v json.RawMessage) bool {
-	switch key {
-	case "pre_prompt":
-		return s.setLMStudio("llm.prediction.systemPrompt", v)
-	case "temp", "temperature":
-		return s.setLMStudio("llm.prediction.temperature", v)
-	case "top_k":
-		return s.setLMStudio("llm.prediction.topKSampling", v)
-	case "top_p":
-		return s.setLMStudio("llm.prediction.topPSampling", v)
-	case "min_p":
-		return s.setLMStudio("llm.prediction.minPSampling", v)
-	case "repeat_penalty":
-		return s.setLMStudio("llm.prediction.repeatPenalty", v)
-	case "n_predict":
-		return s.setLMStudio("llm.prediction.maxPredictedTokens", v)
-	case "n_threads":
-		return s.setLMStudio("llm.prediction.llama.cpuThreads", v)
-	case "n_ctx":
-		return s.setLMStudio("llm.load.contextLength", v)
-	case "seed":
-		return s.setLMStudio("llm.load.seed", v)
-	}
-	return false
+	k, ok := lmLegacyKeys[key]
+	return ok && s.setLMStudio(k, v)
 }
