@@ -522,6 +522,16 @@ func (c *conv) count(s *jv, k, path string) (int, error) {
 	return int(n), nil
 }
 
+// counts reads a pair of count bounds (minLength and maxLength, minItems
+// and maxItems); -1 is an absent one.
+func (c *conv) counts(s *jv, minKey, maxKey, path string) (lo, hi int, err error) {
+	if lo, err = c.count(s, minKey, path); err != nil {
+		return 0, 0, err
+	}
+	hi, err = c.count(s, maxKey, path)
+	return lo, hi, err
+}
+
 // repeat is x{lo,hi} in GBNF (hi < 0: unbounded).
 func repeat(x string, lo, hi int) string {
 	switch {
@@ -540,11 +550,7 @@ func repeat(x string, lo, hi int) string {
 func (c *conv) typed(s *jv, t, hint string, depth int, path string) (string, error) {
 	switch t {
 	case "string":
-		lo, err := c.count(s, "minLength", path)
-		if err != nil {
-			return "", err
-		}
-		hi, err := c.count(s, "maxLength", path)
+		lo, hi, err := c.counts(s, "minLength", "maxLength", path)
 		if err != nil {
 			return "", err
 		}
@@ -719,11 +725,7 @@ func orTrue(v *jv) *jv {
 }
 
 func (c *conv) array(s *jv, hint string, depth int, path string) (string, error) {
-	lo, err := c.count(s, "minItems", path)
-	if err != nil {
-		return "", err
-	}
-	hi, err := c.count(s, "maxItems", path)
+	lo, hi, err := c.counts(s, "minItems", "maxItems", path)
 	if err != nil {
 		return "", err
 	}
