@@ -131,10 +131,7 @@ func (v *inspectView) buildSummary() fyne.CanvasObject {
 		form.Add(kl)
 		form.Add(vl)
 	}
-	ft := s.FileType
-	if s.FileTypeDesc != "" && s.FileTypeDesc != s.FileType {
-		ft += " (" + s.FileTypeDesc + ")"
-	}
+	ft := s.FileTypeText()
 	row("File", fmt.Sprintf("%s, GGUF v%d", units.IBytes(s.FileSize), s.Version))
 	row("Architecture", orText(s.Architecture, "-"))
 	row("Parameters", fmt.Sprintf("%s (%d)", orText(s.SizeLabel, "-"), s.ParamCount))
@@ -143,10 +140,7 @@ func (v *inspectView) buildSummary() fyne.CanvasObject {
 	row("Layers", intOrDash(s.Layers))
 	row("Embedding", intOrDash(s.EmbeddingLength))
 	row("Heads", fmt.Sprintf("%d (KV %d, dim %d)", s.Heads, s.KVHeads, s.KeyLength))
-	tok := s.TokenizerModel
-	if s.TokenizerPre != "" {
-		tok += ", pre " + s.TokenizerPre
-	}
+	tok := s.TokenizerText()
 	row("Vocabulary", fmt.Sprintf("%d (%s)", s.VocabSize, orText(tok, "-")))
 	row("Chat template", map[bool]string{true: "yes", false: "no (a built-in is used)"}[s.ChatTemplate])
 
