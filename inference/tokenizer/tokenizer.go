@@ -15,6 +15,8 @@ package tokenizer
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -303,7 +305,7 @@ func (t *Tokenizer) detectByText() {
 		}
 		return best
 	}
-	if id := first(mapKeys(eotTexts)); t.eot == null && id != null {
+	if id := first(slices.Collect(maps.Keys(eotTexts))); t.eot == null && id != null {
 		t.eot = id
 		t.attrs[id] |= attrControl
 	}
@@ -441,12 +443,7 @@ func (t *Tokenizer) IsEOG(id int) bool { return t.eog[id] }
 
 // EOGs lists the end-of-generation ids in increasing order.
 func (t *Tokenizer) EOGs() []int {
-	out := make([]int, 0, len(t.eog))
-	for id := range t.eog {
-		out = append(out, id)
-	}
-	sort.Ints(out)
-	return out
+	return slices.Sorted(maps.Keys(t.eog))
 }
 
 // TokenText is the stored text of a token ("" when out of range).
@@ -481,12 +478,4 @@ func (t *Tokenizer) TokenType(id int) int {
 // renders as nothing unless special rendering is asked for.
 func (t *Tokenizer) IsControl(id int) bool {
 	return id >= 0 && id < len(t.attrs) && t.attrs[id]&(attrControl|attrUnknown) != 0
-}
-
-func mapKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return keys
 }
