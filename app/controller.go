@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -229,9 +228,9 @@ func (c *Controller) saveConv(cv *Conversation) error {
 
 // saveSettings queues the settings file.
 func (c *Controller) saveSettings(s Settings) error {
-	data, err := json.MarshalIndent(s, "", "  ")
+	data, err := encodeJSON("settings", s)
 	if err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return err
 	}
 	c.files.put(c.settingsPath, data)
 	return nil

@@ -237,9 +237,9 @@ func (s ConversationStore) encode(c *Conversation) (string, []byte, error) {
 	if !validID(c.ID) {
 		return "", nil, fmt.Errorf("save conversation: invalid id %q", c.ID)
 	}
-	data, err := json.MarshalIndent(c, "", "  ")
+	data, err := encodeJSON("conversation "+c.ID, c)
 	if err != nil {
-		return "", nil, fmt.Errorf("save conversation %s: %w", c.ID, err)
+		return "", nil, err
 	}
 	return s.path(c.ID), data, nil
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -9,8 +8,6 @@ import (
 	"time"
 
 	"github.com/adrg/xdg"
-
-	"burrow/internal/atomicfile"
 )
 
 // ModelDefaults are the settings a model file loads with: the engine's
@@ -56,20 +53,12 @@ func LoadModelDefaults(path string) ([]ModelDefaults, error) {
 }
 
 func encodeModelDefaults(ds []ModelDefaults) ([]byte, error) {
-	data, err := json.MarshalIndent(modelDefaultsFile{Models: ds}, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("save model defaults: %w", err)
-	}
-	return data, nil
+	return encodeJSON("model defaults", modelDefaultsFile{Models: ds})
 }
 
 // SaveModelDefaultsFile writes the per-model defaults atomically.
 func SaveModelDefaultsFile(path string, ds []ModelDefaults) error {
-	data, err := encodeModelDefaults(ds)
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, data, 0o600)
+	return writeJSON(path, "model defaults", modelDefaultsFile{Models: ds})
 }
 
 // Apply is s with these defaults: the preset's settings first (when it

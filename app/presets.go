@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"github.com/adrg/xdg"
-
-	"burrow/internal/atomicfile"
 )
 
 // Preset is a named set of chat settings (system prompt, sampler, context,
@@ -98,20 +96,12 @@ func LoadPresets(path string) ([]Preset, error) {
 
 // encodePresets is the file content for the user's presets.
 func encodePresets(user []Preset) ([]byte, error) {
-	data, err := json.MarshalIndent(presetsFile{Presets: user}, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("save presets: %w", err)
-	}
-	return data, nil
+	return encodeJSON("presets", presetsFile{Presets: user})
 }
 
 // SavePresets writes the user's presets atomically.
 func SavePresets(path string, user []Preset) error {
-	data, err := encodePresets(user)
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, data, 0o600)
+	return writeJSON(path, "presets", presetsFile{Presets: user})
 }
 
 func isBuiltinName(name string) bool {

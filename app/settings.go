@@ -83,10 +83,24 @@ func readJSON(path, what string, v any) error {
 }
 
 // SaveSettings writes the settings atomically.
-func SaveSettings(path string, s Settings) error {
-	data, err := json.MarshalIndent(s, "", "  ")
+func SaveSettings(path string, s Settings) error { return writeJSON(path, "settings", s) }
+
+// encodeJSON is v as a saved file's indented JSON; what names the file in
+// the error.
+func encodeJSON(what string, v any) ([]byte, error) {
+	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return nil, fmt.Errorf("save %s: %w", what, err)
+	}
+	return data, nil
+}
+
+// writeJSON replaces the file at path with v's JSON, readable by the user
+// only.
+func writeJSON(path, what string, v any) error {
+	data, err := encodeJSON(what, v)
+	if err != nil {
+		return err
 	}
 	return atomicfile.Write(path, data, 0o600)
 }
