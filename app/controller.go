@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -229,9 +228,9 @@ func (c *Controller) saveConv(cv *Conversation) error {
 
 // saveSettings queues the settings file.
 func (c *Controller) saveSettings(s Settings) error {
-	data, err := json.MarshalIndent(s, "", "  ")
+	data, err := encodeJSON("settings", s)
 	if err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return err
 	}
 	c.files.put(c.settingsPath, data)
 	return nil
@@ -516,21 +515,29 @@ func (c *Controller) UpdateChatSettings(id string, s ChatSettings) error {
 // edit changes a conversation under the lock, saves it and tells listeners.
 func (c *Controller) edit(id string, kind ChangeKind, f func(*Conversation) error) error {
 	c.mu.Lock()
-	cv := c.findLocked(id)
-	if cv == nil {
-		c.mu.Unlock()
-		return ErrUnknownConv
-	}
-	if err := f(cv); err != nil {
+	cv, err := c.changeLocked(id, f)
+	if err != nil {
 		c.mu.Unlock()
 		return err
 	}
 	cv.Updated = time.Now()
 	snap := cv.clone()
 	c.mu.Unlock()
-	err := c.saveConv(&snap)
+	err = c.saveConv(&snap)
 	c.emit(Change{Kind: kind, ConvID: id})
 	return err
+}
+
+// changeLocked applies f to conversation id; c.mu must be held.
+func (c *Controller) changeLocked(id string, f func(*Conversation) error) (*Conversation, error) {
+	cv := c.findLocked(id)
+	if cv == nil {
+		return nil, ErrUnknownConv
+	}
+	if err := f(cv); err != nil {
+		return nil, err
+	}
+	return cv, nil
 }
 
 // ---- chatting ----
@@ -622,12 +629,8 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 		c.mu.Unlock()
 		return fmt.Errorf("still connecting to %s: send again once it answers", c.model.Remote)
 	}
-	cv := c.findLocked(id)
-	if cv == nil {
-		c.mu.Unlock()
-		return ErrUnknownConv
-	}
-	if err := change(cv); err != nil {
+	cv, err := c.changeLocked(id, change)
+	if err != nil {
 		c.mu.Unlock()
 		return err
 	}
@@ -636,13 +639,7 @@ func (c *Controller) startReply(id string, change func(*Conversation) error) err
 	}
 	cv.Updated = time.Now()
 	c.moveToFrontLocked(cv)
-	req := inference.GenerateRequest{
-		Messages:     cv.ChatMessages(),
-		Params:       cv.Settings.Params(),
-		MaxTokens:    cv.Settings.MaxTokens,
-		TopLogprobs:  cv.Settings.TopLogprobs,
-		TemplateVars: cv.Settings.TemplateVars(),
-	}
+	req := cv.generateRequest()
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &generation{convID: id, index: len(cv.Messages) - 1, cancel: cancel, done: make(chan struct{}), ctx: ctx}
 	g.startTools(c.offerToolsLocked(&req))

@@ -158,6 +158,18 @@ func (c *Conversation) ChatMessages() []chat.Message {
 	return msgs
 }
 
+// generateRequest asks the engine for the conversation's next reply with
+// its settings (the first reply and each round after tool results alike).
+func (c *Conversation) generateRequest() inference.GenerateRequest {
+	return inference.GenerateRequest{
+		Messages:     c.ChatMessages(),
+		Params:       c.Settings.Params(),
+		MaxTokens:    c.Settings.MaxTokens,
+		TopLogprobs:  c.Settings.TopLogprobs,
+		TemplateVars: c.Settings.TemplateVars(),
+	}
+}
+
 // matches reports whether the title or any message contains q (any case).
 func (c *Conversation) matches(q string) bool {
 	q = strings.ToLower(strings.TrimSpace(q))
@@ -225,9 +237,9 @@ func (s ConversationStore) encode(c *Conversation) (string, []byte, error) {
 	if !validID(c.ID) {
 		return "", nil, fmt.Errorf("save conversation: invalid id %q", c.ID)
 	}
-	data, err := json.MarshalIndent(c, "", "  ")
+	data, err := encodeJSON("conversation "+c.ID, c)
 	if err != nil {
-		return "", nil, fmt.Errorf("save conversation %s: %w", c.ID, err)
+		return "", nil, err
 	}
 	return s.path(c.ID), data, nil
 }

@@ -1,17 +1,13 @@
 package app
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/adrg/xdg"
-
-	"burrow/internal/atomicfile"
 )
 
 // ModelDefaults are the settings a model file loads with: the engine's
@@ -43,16 +39,9 @@ type modelDefaultsFile struct {
 // damaged file gives none and the error, and stays on disk untouched until
 // the next save.
 func LoadModelDefaults(path string) ([]ModelDefaults, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read model defaults %s: %w", path, err)
-	}
 	var f modelDefaultsFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("read model defaults %s: %w", path, err)
+	if err := readJSON(path, "model defaults", &f); err != nil {
+		return nil, err
 	}
 	var out []ModelDefaults
 	for _, d := range f.Models {
@@ -64,20 +53,12 @@ func LoadModelDefaults(path string) ([]ModelDefaults, error) {
 }
 
 func encodeModelDefaults(ds []ModelDefaults) ([]byte, error) {
-	data, err := json.MarshalIndent(modelDefaultsFile{Models: ds}, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("save model defaults: %w", err)
-	}
-	return data, nil
+	return encodeJSON("model defaults", modelDefaultsFile{Models: ds})
 }
 
 // SaveModelDefaultsFile writes the per-model defaults atomically.
 func SaveModelDefaultsFile(path string, ds []ModelDefaults) error {
-	data, err := encodeModelDefaults(ds)
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, data, 0o600)
+	return writeJSON(path, "model defaults", modelDefaultsFile{Models: ds})
 }
 
 // Apply is s with these defaults: the preset's settings first (when it

@@ -6,14 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/adrg/xdg"
-
-	"burrow/internal/atomicfile"
 )
 
 // Preset is a named set of chat settings (system prompt, sampler, context,
@@ -84,16 +81,9 @@ type presetsFile struct {
 // file gives none and the error, and is left on disk untouched until the
 // next save.
 func LoadPresets(path string) ([]Preset, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read presets %s: %w", path, err)
-	}
 	var f presetsFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("read presets %s: %w", path, err)
+	if err := readJSON(path, "presets", &f); err != nil {
+		return nil, err
 	}
 	var out []Preset
 	for _, p := range f.Presets {
@@ -106,20 +96,12 @@ func LoadPresets(path string) ([]Preset, error) {
 
 // encodePresets is the file content for the user's presets.
 func encodePresets(user []Preset) ([]byte, error) {
-	data, err := json.MarshalIndent(presetsFile{Presets: user}, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("save presets: %w", err)
-	}
-	return data, nil
+	return encodeJSON("presets", presetsFile{Presets: user})
 }
 
 // SavePresets writes the user's presets atomically.
 func SavePresets(path string, user []Preset) error {
-	data, err := encodePresets(user)
-	if err != nil {
-		return err
-	}
-	return atomicfile.Write(path, data, 0o600)
+	return writeJSON(path, "presets", presetsFile{Presets: user})
 }
 
 func isBuiltinName(name string) bool {
@@ -419,29 +401,23 @@ func (s *ChatSettings) setLMStudio(key string, v json.RawMessage) bool {
 	return true
 }
 
+// lmLegacyKeys gives today's key for each field of the older format.
+var lmLegacyKeys = map[string]string{
+	"pre_prompt":     "llm.prediction.systemPrompt",
+	"temp":           "llm.prediction.temperature",
+	"temperature":    "llm.prediction.temperature",
+	"top_k":          "llm.prediction.topKSampling",
+	"top_p":          "llm.prediction.topPSampling",
+	"min_p":          "llm.prediction.minPSampling",
+	"repeat_penalty": "llm.prediction.repeatPenalty",
+	"n_predict":      "llm.prediction.maxPredictedTokens",
+	"n_threads":      "llm.prediction.llama.cpuThreads",
+	"n_ctx":          "llm.load.contextLength",
+	"seed":           "llm.load.seed",
+}
+
 // setLegacyLMStudio applies one field of the older format.
 func (s *ChatSettings) setLegacyLMStudio(key string, v json.RawMessage) bool {
-	switch key {
-	case "pre_prompt":
-		return s.setLMStudio("llm.prediction.systemPrompt", v)
-	case "temp", "temperature":
-		return s.setLMStudio("llm.prediction.temperature", v)
-	case "top_k":
-		return s.setLMStudio("llm.prediction.topKSampling", v)
-	case "top_p":
-		return s.setLMStudio("llm.prediction.topPSampling", v)
-	case "min_p":
-		return s.setLMStudio("llm.prediction.minPSampling", v)
-	case "repeat_penalty":
-		return s.setLMStudio("llm.prediction.repeatPenalty", v)
-	case "n_predict":
-		return s.setLMStudio("llm.prediction.maxPredictedTokens", v)
-	case "n_threads":
-		return s.setLMStudio("llm.prediction.llama.cpuThreads", v)
-	case "n_ctx":
-		return s.setLMStudio("llm.load.contextLength", v)
-	case "seed":
-		return s.setLMStudio("llm.load.seed", v)
-	}
-	return false
+	k, ok := lmLegacyKeys[key]
+	return ok && s.setLMStudio(k, v)
 }

@@ -60,24 +60,47 @@ func ConversationsDir() string { return filepath.Join(xdg.DataHome, "burrow", "c
 // and so does a damaged one (with the error, so the UI can say so).
 func LoadSettings(path string) (Settings, error) {
 	s := DefaultSettings()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		return s, fmt.Errorf("read settings %s: %w", path, err)
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return DefaultSettings(), fmt.Errorf("read settings %s: %w", path, err)
+	if err := readJSON(path, "settings", &s); err != nil {
+		return DefaultSettings(), err
 	}
 	return s, nil
 }
 
-// SaveSettings writes the settings atomically.
-func SaveSettings(path string, s Settings) error {
-	data, err := json.MarshalIndent(s, "", "  ")
+// readJSON decodes the JSON file at path into v; a missing file leaves v
+// as it is and is no error. what names the file in the error.
+func readJSON(path, what string, v any) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		err = json.Unmarshal(data, v)
+	}
 	if err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return fmt.Errorf("read %s %s: %w", what, path, err)
+	}
+	return nil
+}
+
+// SaveSettings writes the settings atomically.
+func SaveSettings(path string, s Settings) error { return writeJSON(path, "settings", s) }
+
+// encodeJSON is v as a saved file's indented JSON; what names the file in
+// the error.
+func encodeJSON(what string, v any) ([]byte, error) {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("save %s: %w", what, err)
+	}
+	return data, nil
+}
+
+// writeJSON replaces the file at path with v's JSON, readable by the user
+// only.
+func writeJSON(path, what string, v any) error {
+	data, err := encodeJSON(what, v)
+	if err != nil {
+		return err
 	}
 	return atomicfile.Write(path, data, 0o600)
 }

@@ -378,13 +378,7 @@ func (c *Controller) nextRound(g *generation) <-chan inference.Event {
 	}
 	cv.Messages = append(cv.Messages, Message{Role: "assistant"})
 	g.index = len(cv.Messages) - 1
-	req := inference.GenerateRequest{
-		Messages:     cv.ChatMessages(),
-		Params:       cv.Settings.Params(),
-		MaxTokens:    cv.Settings.MaxTokens,
-		TopLogprobs:  cv.Settings.TopLogprobs,
-		TemplateVars: cv.Settings.TemplateVars(),
-	}
+	req := cv.generateRequest()
 	g.startTools(c.offerToolsLocked(&req))
 	engine := c.engine
 	c.mu.Unlock()

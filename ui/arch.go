@@ -118,7 +118,7 @@ func newArchView(a *llama.Anatomy, trace traceFunc, conversation func() []chat.M
 	v.partTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.partNote = widget.NewLabel("")
 	v.partNote.Wrapping = fyne.TextWrapWord
-	v.tensorTable = widget.NewTableWithHeaders(
+	v.tensorTable = headedTable(
 		func() (int, int) {
 			if v.selected == nil {
 				return 0, len(archTensorColumns)
@@ -126,19 +126,9 @@ func newArchView(a *llama.Anatomy, trace traceFunc, conversation func() []chat.M
 			return len(v.selected.Tensors), len(archTensorColumns)
 		},
 		func() fyne.CanvasObject { return widget.NewLabel("blk.00.ffn_down_exps.weight") },
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(v.tensorCell(id.Row, id.Col))
-		},
+		v.tensorCell,
+		func(col int) string { return archTensorColumns[col] },
 	)
-	v.tensorTable.ShowHeaderColumn = false
-	v.tensorTable.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	v.tensorTable.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Row < 0 && id.Col >= 0 {
-			o.(*widget.Label).SetText(archTensorColumns[id.Col])
-		}
-	}
 	for i, w := range []float32{230, 60, 110, 80, 80} {
 		v.tensorTable.SetColumnWidth(i, w)
 	}

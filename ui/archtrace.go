@@ -87,7 +87,7 @@ func newTraceView(a *llama.Anatomy, run traceFunc, conversation func() []chat.Me
 	v.heat.label = v.hover.SetText
 	v.thumbs = container.NewHBox()
 
-	v.lens = widget.NewTableWithHeaders(
+	v.lens = headedTable(
 		func() (int, int) {
 			if v.res == nil {
 				return 0, traceTopK + 1
@@ -95,19 +95,9 @@ func newTraceView(a *llama.Anatomy, run traceFunc, conversation func() []chat.Me
 			return len(v.res.Layers), traceTopK + 1
 		},
 		func() fyne.CanvasObject { return widget.NewLabel("layer 00 (window 0000)") },
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(v.lensCell(id.Row, id.Col))
-		},
+		v.lensCell,
+		func(col int) string { return map[bool]string{true: "Layer", false: fmt.Sprintf("#%d", col)}[col == 0] },
 	)
-	v.lens.ShowHeaderColumn = false
-	v.lens.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	v.lens.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Row < 0 && id.Col >= 0 {
-			o.(*widget.Label).SetText(map[bool]string{true: "Layer", false: fmt.Sprintf("#%d", id.Col)}[id.Col == 0])
-		}
-	}
 	v.lens.SetColumnWidth(0, 140)
 	for c := 1; c <= traceTopK; c++ {
 		v.lens.SetColumnWidth(c, 88)

@@ -139,10 +139,7 @@ func (v *inspectView) buildSummary() fyne.CanvasObject {
 		form.Add(kl)
 		form.Add(vl)
 	}
-	ft := s.FileType
-	if s.FileTypeDesc != "" && s.FileTypeDesc != s.FileType {
-		ft += " (" + s.FileTypeDesc + ")"
-	}
+	ft := s.FileTypeText()
 	row("File", fmt.Sprintf("%s, GGUF v%d", units.IBytes(s.FileSize), s.Version))
 	row("Architecture", orText(s.Architecture, "-"))
 	row("Parameters", fmt.Sprintf("%s (%d)", orText(s.SizeLabel, "-"), s.ParamCount))
@@ -151,10 +148,7 @@ func (v *inspectView) buildSummary() fyne.CanvasObject {
 	row("Layers", intOrDash(s.Layers))
 	row("Embedding", intOrDash(s.EmbeddingLength))
 	row("Heads", fmt.Sprintf("%d (KV %d, dim %d)", s.Heads, s.KVHeads, s.KeyLength))
-	tok := s.TokenizerModel
-	if s.TokenizerPre != "" {
-		tok += ", pre " + s.TokenizerPre
-	}
+	tok := s.TokenizerText()
 	row("Vocabulary", fmt.Sprintf("%d (%s)", s.VocabSize, orText(tok, "-")))
 	row("Chat template", map[bool]string{true: "yes", false: "no (a built-in is used)"}[s.ChatTemplate])
 
@@ -244,22 +238,15 @@ func (l *shareLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 func (v *inspectView) buildMetadata() fyne.CanvasObject {
 	v.metaSearch = widget.NewEntry()
 	v.metaSearch.SetPlaceHolder("Search keys and values")
-	v.metaTable = widget.NewTable(
+	v.metaTable = headedTable(
 		func() (int, int) { return len(v.metaShown), 3 },
 		func() fyne.CanvasObject { l := widget.NewLabel(""); l.Truncation = fyne.TextTruncateEllipsis; return l },
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			r := v.meta[v.metaShown[id.Row]]
-			o.(*widget.Label).SetText([]string{r.key, r.typ, r.value}[id.Col])
-		})
-	v.metaTable.ShowHeaderRow = true
-	v.metaTable.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	v.metaTable.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 {
-			o.(*widget.Label).SetText([]string{"Key", "Type", "Value"}[id.Col])
-		}
-	}
+		func(row, col int) string {
+			r := v.meta[v.metaShown[row]]
+			return []string{r.key, r.typ, r.value}[col]
+		},
+		func(col int) string { return []string{"Key", "Type", "Value"}[col] },
+	)
 	v.metaTable.SetColumnWidth(0, 300)
 	v.metaTable.SetColumnWidth(1, 110)
 	v.metaTable.SetColumnWidth(2, 600)

@@ -92,12 +92,9 @@ func (s *serverControls) readPort() (int, error) {
 // save keeps the port and key in the app settings.
 func (s *serverControls) save() {
 	port, err := s.readPort()
-	if err != nil {
-		s.problem.SetText(err.Error() + " (not saved)")
-		s.problem.Show()
+	if notSaved(s.problem, err) {
 		return
 	}
-	s.problem.Hide()
 	key, noOllama := s.key.Text, !s.ollama.Checked
 	if err := s.win.c.UpdateSettings(func(st *app.Settings) { st.ServerPort, st.ServerAPIKey, st.ServerNoOllama = port, key, noOllama }); err != nil {
 		s.win.showError(err)

@@ -246,17 +246,26 @@ func (p *settingsPanel) save() {
 		return
 	}
 	s, err := p.read()
-	if err != nil {
-		// The field keeps what was typed; nothing is saved until it is fixed.
-		p.problem.SetText(err.Error() + " (not saved)")
-		p.problem.Show()
+	if notSaved(p.problem, err) {
 		return
 	}
-	p.problem.Hide()
 	if err := p.win.c.UpdateChatSettings(p.win.current, s); err != nil {
 		p.win.showError(err)
 	}
 	p.presets.refresh()
+}
+
+// notSaved shows why a field's value is not saved on the problem label
+// and says so; with no error it hides the label. The field keeps what was
+// typed, and nothing is saved until it is fixed.
+func notSaved(problem *widget.Label, err error) bool {
+	if err != nil {
+		problem.SetText(err.Error() + " (not saved)")
+		problem.Show()
+		return true
+	}
+	problem.Hide()
+	return false
 }
 
 // choicesTopK is how many alternatives per token the choices option keeps.

@@ -178,33 +178,43 @@ func loadForChat(w *inference.Worker, o chatOptions, errOut io.Writer, sigs <-ch
 	shown := -1
 	live := isTerminal(errOut) // redraw one progress line only on a terminal
 	for {
+		ev, ok := nextEvent(events, sigs, cancel)
+		if !ok {
+			break
+		}
+		switch ev.Kind {
+		case inference.EventProgress:
+			if pct := int(ev.Progress * 100); live && pct != shown {
+				fmt.Fprintf(errOut, "\rloading %s %3d%%", o.model, pct)
+				shown = pct
+			}
+		case inference.EventLoaded:
+			info = ev.Model
+		case inference.EventError:
+			loadErr = ev.Err
+		}
+	}
+	if live && shown >= 0 {
+		fmt.Fprint(errOut, "\r\033[K")
+	}
+	if loadErr != nil {
+		return nil, loadErr
+	}
+	if info == nil {
+		return nil, errors.New("chat: the model did not load")
+	}
+	return info, nil
+}
+
+// nextEvent waits for the worker's next event (false: there are no more);
+// Ctrl+C meanwhile cancels the work, whose events still come to their end.
+func nextEvent(events <-chan inference.Event, sigs <-chan os.Signal, cancel func()) (inference.Event, bool) {
+	for {
 		select {
 		case <-sigs:
 			cancel()
 		case ev, ok := <-events:
-			if !ok {
-				if live && shown >= 0 {
-					fmt.Fprint(errOut, "\r\033[K")
-				}
-				if loadErr != nil {
-					return nil, loadErr
-				}
-				if info == nil {
-					return nil, errors.New("chat: the model did not load")
-				}
-				return info, nil
-			}
-			switch ev.Kind {
-			case inference.EventProgress:
-				if pct := int(ev.Progress * 100); live && pct != shown {
-					fmt.Fprintf(errOut, "\rloading %s %3d%%", o.model, pct)
-					shown = pct
-				}
-			case inference.EventLoaded:
-				info = ev.Model
-			case inference.EventError:
-				loadErr = ev.Err
-			}
+			return ev, ok
 		}
 	}
 }
@@ -224,41 +234,37 @@ func chatReply(w *inference.Worker, history []chat.Message, tmpl string, o chatO
 	})
 	var rep inference.Reply
 	for {
-		select {
-		case <-sigs:
-			cancel()
-		case ev, ok := <-events:
-			if !ok {
-				return rep.Text(), errors.New("the reply ended without a result")
+		ev, ok := nextEvent(events, sigs, cancel)
+		if !ok {
+			return rep.Text(), errors.New("the reply ended without a result")
+		}
+		rep.Add(ev)
+		switch ev.Kind {
+		case inference.EventPiece:
+			// A thinking model's reasoning goes to stderr, so the
+			// transcript on stdout is the answers.
+			switch {
+			case ev.Reasoning:
+				io.WriteString(errOut, ev.Piece)
+			case ev.Piece != "" && rep.Reasoning() != "" && rep.Text() == ev.Piece:
+				fmt.Fprint(errOut, "\n\n") // the answer begins
+				fallthrough
+			default:
+				io.WriteString(out, ev.Piece)
 			}
-			rep.Add(ev)
-			switch ev.Kind {
-			case inference.EventPiece:
-				// A thinking model's reasoning goes to stderr, so the
-				// transcript on stdout is the answers.
-				switch {
-				case ev.Reasoning:
-					io.WriteString(errOut, ev.Piece)
-				case ev.Piece != "" && rep.Reasoning() != "" && rep.Text() == ev.Piece:
-					fmt.Fprint(errOut, "\n\n") // the answer begins
-					fallthrough
-				default:
-					io.WriteString(out, ev.Piece)
-				}
-			case inference.EventError:
-				if rep.Text() != "" {
-					fmt.Fprintln(out)
-				}
-				return "", rep.Err
-			case inference.EventDone:
+		case inference.EventError:
+			if rep.Text() != "" {
 				fmt.Fprintln(out)
-				if rep.Notice != "" && !shown[rep.Notice] {
-					shown[rep.Notice] = true
-					fmt.Fprintln(errOut, "note:", rep.Notice)
-				}
-				printChatStats(errOut, &rep)
-				return rep.Text(), nil
 			}
+			return "", rep.Err
+		case inference.EventDone:
+			fmt.Fprintln(out)
+			if rep.Notice != "" && !shown[rep.Notice] {
+				shown[rep.Notice] = true
+				fmt.Fprintln(errOut, "note:", rep.Notice)
+			}
+			printChatStats(errOut, &rep)
+			return rep.Text(), nil
 		}
 	}
 }

@@ -200,10 +200,7 @@ func printInspectReport(out io.Writer, r inspectReport) error {
 	row("name", orDash(s.Name))
 	row("architecture", orDash(s.Architecture))
 	row("size label", orDash(s.SizeLabel))
-	ft := s.FileType
-	if s.FileTypeDesc != "" && s.FileTypeDesc != s.FileType {
-		ft += " (" + s.FileTypeDesc + ")"
-	}
+	ft := s.FileTypeText()
 	row("file type", orDash(ft))
 	if s.ParamCount > 0 {
 		row("parameters", fmt.Sprintf("%d (%s)", s.ParamCount, gguf.SizeLabel(s.ParamCount)))
@@ -215,10 +212,7 @@ func printInspectReport(out io.Writer, r inspectReport) error {
 	row("feed forward", orDash(s.FeedForward))
 	row("layers", orDash(s.Layers))
 	row("heads", fmt.Sprintf("%d (KV heads %d, head dim %d)", s.Heads, s.KVHeads, s.KeyLength))
-	tok := s.TokenizerModel
-	if s.TokenizerPre != "" {
-		tok += ", pre " + s.TokenizerPre
-	}
+	tok := s.TokenizerText()
 	row("vocab", fmt.Sprintf("%d (%s)", s.VocabSize, orDash(tok)))
 	row("chat template", map[bool]string{true: "yes", false: "no"}[s.ChatTemplate])
 	if s.TensorCount > 0 {

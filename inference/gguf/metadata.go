@@ -90,36 +90,14 @@ func (f *File) Bool(key string) (bool, bool) {
 
 // UintOr, IntOr, FloatOr, BoolOr and StringOr return def when key is absent
 // or of another type.
-func (f *File) UintOr(key string, def uint64) uint64 {
-	if v, ok := f.Uint(key); ok {
-		return v
-	}
-	return def
-}
+func (f *File) UintOr(key string, def uint64) uint64    { return valueOr(f.Uint, key, def) }
+func (f *File) IntOr(key string, def int64) int64       { return valueOr(f.Int, key, def) }
+func (f *File) FloatOr(key string, def float64) float64 { return valueOr(f.Float, key, def) }
+func (f *File) BoolOr(key string, def bool) bool        { return valueOr(f.Bool, key, def) }
+func (f *File) StringOr(key string, def string) string  { return valueOr(f.String, key, def) }
 
-func (f *File) IntOr(key string, def int64) int64 {
-	if v, ok := f.Int(key); ok {
-		return v
-	}
-	return def
-}
-
-func (f *File) FloatOr(key string, def float64) float64 {
-	if v, ok := f.Float(key); ok {
-		return v
-	}
-	return def
-}
-
-func (f *File) BoolOr(key string, def bool) bool {
-	if v, ok := f.Bool(key); ok {
-		return v
-	}
-	return def
-}
-
-func (f *File) StringOr(key string, def string) string {
-	if v, ok := f.String(key); ok {
+func valueOr[T any](get func(string) (T, bool), key string, def T) T {
+	if v, ok := get(key); ok {
 		return v
 	}
 	return def

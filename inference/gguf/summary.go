@@ -48,6 +48,23 @@ type Summary struct {
 	QuantMix    []QuantShare `json:"quant_mix"`
 }
 
+// FileTypeText is the file type with llama.cpp's wording when that says
+// more: "Q4_K_M (Q4_K - Medium)".
+func (s Summary) FileTypeText() string {
+	if s.FileTypeDesc != "" && s.FileTypeDesc != s.FileType {
+		return s.FileType + " (" + s.FileTypeDesc + ")"
+	}
+	return s.FileType
+}
+
+// TokenizerText is the tokenizer model and its pre-tokenizer: "gpt2, pre qwen2".
+func (s Summary) TokenizerText() string {
+	if s.TokenizerPre != "" {
+		return s.TokenizerModel + ", pre " + s.TokenizerPre
+	}
+	return s.TokenizerModel
+}
+
 // QuantShare is one tensor type's part of the file.
 type QuantShare struct {
 	Type    string  `json:"type"`

@@ -2,13 +2,12 @@ package gguf
 
 import (
 	"bufio"
+	"burrow/internal/atomicfile"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 )
 
 // Writer builds a GGUF (version 3) file. Metadata and tensor infos are
@@ -153,25 +152,15 @@ func (w *Writer) Tensors() []TensorInfo { return w.tensors }
 
 // WriteFile writes the file to path through a temporary file in the same
 // folder, renamed into place only when everything was written.
-func (w *Writer) WriteFile(path string, fill FillFunc) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("gguf: create %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+func (w *Writer) WriteFile(path string, fill FillFunc) error {
+	err := atomicfile.WriteWith(path, 0o644, func(tmp io.Writer) error {
+		if _, err := w.WriteTo(tmp, fill); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
 		}
-	}()
-	if _, err = w.WriteTo(tmp, fill); err != nil {
-		return fmt.Errorf("gguf: write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("gguf: write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("gguf: write %s: %w", path, err)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("gguf: %w", err)
 	}
 	return nil
 }

@@ -188,19 +188,12 @@ func (p *parser) sequence(nested bool) (*node, error) {
 		case c == '"':
 			p.pos++
 			lit := &node{kind: nSeq}
-			for {
-				if p.pos >= len(p.src) {
-					return nil, p.errf("unterminated string literal")
-				}
-				if p.src[p.pos] == '"' {
-					p.pos++
-					break
-				}
-				r, err := p.char()
-				if err != nil {
-					return nil, err
-				}
+			err := p.charsUntil('"', "string literal", func(r rune) error {
 				lit.kids = append(lit.kids, &node{kind: nChar, class: singleChar(r)})
+				return nil
+			})
+			if err != nil {
+				return nil, err
 			}
 			item = lit
 		case c == '[':
@@ -346,6 +339,28 @@ func (p *parser) braces() (int, int, error) {
 	return lo, hi, nil
 }
 
+// charsUntil reads characters (escapes decoded) up to end, which it
+// consumes, giving each to f; what names the construct when the source
+// ends first.
+func (p *parser) charsUntil(end byte, what string, f func(r rune) error) error {
+	for {
+		if p.pos >= len(p.src) {
+			return p.errf("unterminated %s", what)
+		}
+		if p.src[p.pos] == end {
+			p.pos++
+			return nil
+		}
+		r, err := p.char()
+		if err != nil {
+			return err
+		}
+		if err := f(r); err != nil {
+			return err
+		}
+	}
+}
+
 // char reads one character of a literal or class, decoding escapes.
 func (p *parser) char() (rune, error) {
 	if p.src[p.pos] != '\\' {
@@ -400,29 +415,23 @@ func (p *parser) class() (*charClass, error) {
 		c.neg = true
 		p.pos++
 	}
-	for {
-		if p.pos >= len(p.src) {
-			return nil, p.errf("unterminated character class")
-		}
-		if p.src[p.pos] == ']' {
-			p.pos++
-			break
-		}
-		lo, err := p.char()
-		if err != nil {
-			return nil, err
-		}
+	err := p.charsUntil(']', "character class", func(lo rune) error {
 		hi := lo
 		if p.pos+1 < len(p.src) && p.src[p.pos] == '-' && p.src[p.pos+1] != ']' {
 			p.pos++
+			var err error
 			if hi, err = p.char(); err != nil {
-				return nil, err
+				return err
 			}
 			if hi < lo {
-				return nil, p.errf("character range %q-%q is backwards", lo, hi)
+				return p.errf("character range %q-%q is backwards", lo, hi)
 			}
 		}
 		c.ranges = append(c.ranges, runeRange{lo, hi})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	c.normalize()
 	return c, nil

@@ -347,6 +347,12 @@ var unsupported = []string{
 	"propertyNames", "unevaluatedProperties", "unevaluatedItems",
 }
 
+// typeKinds gives the value kind of each "type" name (an integer is a
+// number that is whole).
+var typeKinds = map[string]byte{
+	"object": 'o', "array": 'a', "string": 's', "number": 'n', "integer": 'n', "boolean": 'b', "null": 'z',
+}
+
 // typeAllows reports whether v is of the schema's "type" t (a name or a
 // list of names); no type, or one that is not names, allows anything here.
 func typeAllows(t, v *jv) bool {
@@ -365,35 +371,14 @@ func typeAllows(t, v *jv) bool {
 		if n.kind != 's' {
 			return true
 		}
-		switch n.str {
-		case "object":
-			if v.kind == 'o' {
-				return true
-			}
-		case "array":
-			if v.kind == 'a' {
-				return true
-			}
-		case "string":
-			if v.kind == 's' {
-				return true
-			}
-		case "number":
-			if v.kind == 'n' {
-				return true
-			}
-		case "integer":
-			if f, ok := new(big.Float).SetString(v.str); v.kind == 'n' && ok && f.IsInt() {
-				return true
-			}
-		case "boolean":
-			if v.kind == 'b' {
-				return true
-			}
-		case "null":
-			if v.kind == 'z' {
-				return true
-			}
+		if k, known := typeKinds[n.str]; !known || v.kind != k {
+			continue
+		}
+		if n.str != "integer" {
+			return true
+		}
+		if f, ok := new(big.Float).SetString(v.str); ok && f.IsInt() {
+			return true
 		}
 	}
 	return false
@@ -537,6 +522,16 @@ func (c *conv) count(s *jv, k, path string) (int, error) {
 	return int(n), nil
 }
 
+// counts reads a pair of count bounds (minLength and maxLength, minItems
+// and maxItems); -1 is an absent one.
+func (c *conv) counts(s *jv, minKey, maxKey, path string) (lo, hi int, err error) {
+	if lo, err = c.count(s, minKey, path); err != nil {
+		return 0, 0, err
+	}
+	hi, err = c.count(s, maxKey, path)
+	return lo, hi, err
+}
+
 // repeat is x{lo,hi} in GBNF (hi < 0: unbounded).
 func repeat(x string, lo, hi int) string {
 	switch {
@@ -555,11 +550,7 @@ func repeat(x string, lo, hi int) string {
 func (c *conv) typed(s *jv, t, hint string, depth int, path string) (string, error) {
 	switch t {
 	case "string":
-		lo, err := c.count(s, "minLength", path)
-		if err != nil {
-			return "", err
-		}
-		hi, err := c.count(s, "maxLength", path)
+		lo, hi, err := c.counts(s, "minLength", "maxLength", path)
 		if err != nil {
 			return "", err
 		}
@@ -734,11 +725,7 @@ func orTrue(v *jv) *jv {
 }
 
 func (c *conv) array(s *jv, hint string, depth int, path string) (string, error) {
-	lo, err := c.count(s, "minItems", path)
-	if err != nil {
-		return "", err
-	}
-	hi, err := c.count(s, "maxItems", path)
+	lo, hi, err := c.counts(s, "minItems", "maxItems", path)
 	if err != nil {
 		return "", err
 	}

@@ -140,39 +140,20 @@ func File(ctx context.Context, in, out string, o Options) (res Result, err error
 		j.byName[p.Name] = i
 	}
 
-	dir := filepath.Dir(out)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".tmp-*")
-	if err != nil {
-		return Result{}, fmt.Errorf("quantize: cannot write in %s: %w", dir, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	err = atomicfile.WriteWith(out, 0o644, func(tmp io.Writer) error {
+		n, err := w.WriteTo(tmp, j.fill)
+		if cerr := ctx.Err(); cerr != nil {
+			return fmt.Errorf("stopped, %s was not written: %w", out, cerr)
 		}
-	}()
-	n, err := w.WriteTo(tmp, j.fill)
-	if cerr := ctx.Err(); cerr != nil {
-		err = fmt.Errorf("quantize: stopped, %s was not written: %w", out, cerr)
-		return Result{}, err
-	}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", out, err)
+		}
+		res.FileBytes = n
+		return nil
+	})
 	if err != nil {
-		return Result{}, fmt.Errorf("quantize: writing %s: %w", out, err)
-	}
-	res.FileBytes = n
-	if err = tmp.Chmod(0o644); err != nil {
 		return Result{}, fmt.Errorf("quantize: %w", err)
 	}
-	if err = tmp.Sync(); err != nil {
-		return Result{}, fmt.Errorf("quantize: writing %s: %w", out, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return Result{}, fmt.Errorf("quantize: writing %s: %w", out, err)
-	}
-	if err = os.Rename(tmp.Name(), out); err != nil {
-		return Result{}, fmt.Errorf("quantize: %w", err)
-	}
-	atomicfile.SyncDir(dir)
 	return res, nil
 }
 

@@ -164,23 +164,30 @@ var categoryClass = map[string]string{
 	`\p{Lm}`: `\u00D2` + `A-Za-z`, `\p{Lo}`: `\u00D2` + `A-Za-z`,
 }
 
+// collapsedClasses gives the byte standing for each class, in the order
+// llama.cpp tests them.
+var collapsedClasses = [...]struct {
+	flag cptFlags
+	b    rune
+}{
+	{flagNumber, collapsedN},
+	{flagLetter, collapsedL},
+	{flagPunct, collapsedP},
+	{flagMark, collapsedM},
+	{flagSymbol, collapsedS},
+}
+
 func collapseCodepoint(r rune, f cptFlags) rune {
 	if r >= 0 && r < 128 {
 		return r
 	}
-	switch {
-	case f.whitespace():
+	if f.whitespace() {
 		return collapsedSpace
-	case f&flagNumber != 0:
-		return collapsedN
-	case f&flagLetter != 0:
-		return collapsedL
-	case f&flagPunct != 0:
-		return collapsedP
-	case f&flagMark != 0:
-		return collapsedM
-	case f&flagSymbol != 0:
-		return collapsedS
+	}
+	for _, c := range collapsedClasses {
+		if f&c.flag != 0 {
+			return c.b
+		}
 	}
 	return collapsedOther
 }

@@ -71,138 +71,106 @@ func (s span) whitespaceRun(i int) (n, lastNL int) {
 	return n, lastNL
 }
 
-// pieceCuts collects the lengths of the pieces a splitter cuts.
-type pieceCuts struct {
-	out  []int
-	prev int // where the current piece starts
+// while returns the first position from i where ok fails.
+func (s span) while(i int, ok func(cptFlags) bool) int {
+	for ok(s.flag(i)) {
+		i++
+	}
+	return i
 }
 
-// at ends the current piece at end (an empty one is not kept).
-func (c *pieceCuts) at(end int) {
-	if end > c.prev {
-		c.out = append(c.out, end-c.prev)
+// spacesEnd ends the pattern's last two alternatives, \s+(?!\S)|\s+, at i
+// given the n whitespace there (a lone other codepoint when n is 0).
+func (s span) spacesEnd(i, n int) int {
+	switch {
+	case n > 1 && s.cpt(i+n) != outOfRange: // \s+(?!\S): leave one for the next word
+		return i + n - 1
+	case n > 0:
+		return i + n
 	}
-	c.prev = end
+	return i + 1
+}
+
+// splitPieces cuts cpts[lo:hi] into pieces, each ending where piece says
+// the one starting at its position ends, and appends their lengths to out.
+func splitPieces(cpts []rune, flags []cptFlags, lo, hi int, out []int, piece func(s span, pos int) int) []int {
+	s := span{cpts, flags, lo, hi}
+	for pos := lo; pos < hi; {
+		end := piece(s, pos)
+		out = append(out, end-pos)
+		pos = end
+	}
+	return out
 }
 
 // splitGPT2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 func splitGPT2(cpts []rune, flags []cptFlags, lo, hi int, out []int) []int {
-	s := span{cpts, flags, lo, hi}
-	cuts := pieceCuts{out: out, prev: lo}
-	for pos := lo; pos < hi; {
-		if n := s.contraction(pos, false); n > 0 {
-			pos += n
-			cuts.at(pos)
-			continue
-		}
-		c := s.cpt(pos)
-		f := s.flag(pos)
-		if c == ' ' {
-			f = s.flag(pos + 1)
-		}
-		start := pos
-		if c == ' ' {
-			start++
-		}
-		switch {
-		case f.letter():
-			pos = start
-			for s.flag(pos).letter() {
-				pos++
-			}
-			cuts.at(pos)
-			continue
-		case f.number():
-			pos = start
-			for s.flag(pos).number() {
-				pos++
-			}
-			cuts.at(pos)
-			continue
-		case notSLN(f):
-			pos = start
-			for notSLN(s.flag(pos)) {
-				pos++
-			}
-			cuts.at(pos)
-			continue
-		}
-		n, _ := s.whitespaceRun(pos)
-		switch {
-		case n > 1 && s.cpt(pos+n) != outOfRange: // \s+(?!\S): leave one for the next word
-			pos += n - 1
-		case n > 0:
-			pos += n
-		default:
-			pos++
-		}
-		cuts.at(pos)
+	return splitPieces(cpts, flags, lo, hi, out, gpt2Piece)
+}
+
+func gpt2Piece(s span, pos int) int {
+	if n := s.contraction(pos, false); n > 0 {
+		return pos + n
 	}
-	return cuts.out
+	c := s.cpt(pos)
+	f := s.flag(pos)
+	start := pos
+	if c == ' ' {
+		f = s.flag(pos + 1)
+		start++
+	}
+	switch {
+	case f.letter():
+		return s.while(start, cptFlags.letter)
+	case f.number():
+		return s.while(start, cptFlags.number)
+	case notSLN(f):
+		return s.while(start, notSLN)
+	}
+	n, _ := s.whitespaceRun(pos)
+	return s.spacesEnd(pos, n)
 }
 
 // splitLlama3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
 // ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 func splitLlama3(cpts []rune, flags []cptFlags, lo, hi int, out []int) []int {
-	s := span{cpts, flags, lo, hi}
-	cuts := pieceCuts{out: out, prev: lo}
-	for pos := lo; pos < hi; {
-		if n := s.contraction(pos, true); n > 0 {
-			pos += n
-			cuts.at(pos)
-			continue
-		}
-		c := s.cpt(pos)
-		f := s.flag(pos)
-		if !(c == '\r' || c == '\n' || f.number()) && (f.letter() || s.flag(pos+1).letter()) {
-			pos++
-			for s.flag(pos).letter() {
-				pos++
-			}
-			cuts.at(pos)
-			continue
-		}
-		if f.number() {
-			ini := pos
-			for s.flag(pos).number() {
-				pos++
-				if pos-ini >= 3 {
-					cuts.at(pos)
-					ini = pos
-				}
-			}
-			cuts.at(pos)
-			continue
-		}
-		f2 := f
-		if c == ' ' {
-			f2 = s.flag(pos + 1)
-		}
-		if notSLN(f2) {
-			if c == ' ' {
-				pos++
-			}
-			for notSLN(s.flag(pos)) {
-				pos++
-			}
-			for c2 := s.cpt(pos); c2 == '\r' || c2 == '\n'; c2 = s.cpt(pos) {
-				pos++
-			}
-			cuts.at(pos)
-			continue
-		}
-		n, lastNL := s.whitespaceRun(pos)
-		switch {
-		case lastNL > 0: // \s*[\r\n]+
-			pos = lastNL
-		case n > 1 && s.cpt(pos+n) != outOfRange:
-			pos += n - 1
-		case n > 0:
-			pos += n
-		default:
-			pos++
-		}
-		cuts.at(pos)
+	return splitPieces(cpts, flags, lo, hi, out, llama3Piece)
+}
+
+func llama3Piece(s span, pos int) int {
+	if n := s.contraction(pos, true); n > 0 {
+		return pos + n
 	}
-	return cuts.out
+	c := s.cpt(pos)
+	f := s.flag(pos)
+	if !(c == '\r' || c == '\n' || f.number()) && (f.letter() || s.flag(pos+1).letter()) {
+		return s.while(pos+1, cptFlags.letter)
+	}
+	if f.number() { // \p{N}{1,3}: a longer number is several pieces
+		end := pos
+		for end-pos < 3 && s.flag(end).number() {
+			end++
+		}
+		return end
+	}
+	f2 := f
+	if c == ' ' {
+		f2 = s.flag(pos + 1)
+	}
+	if notSLN(f2) {
+		end := pos
+		if c == ' ' {
+			end++
+		}
+		end = s.while(end, notSLN)
+		for c2 := s.cpt(end); c2 == '\r' || c2 == '\n'; c2 = s.cpt(end) {
+			end++
+		}
+		return end
+	}
+	n, lastNL := s.whitespaceRun(pos)
+	if lastNL > 0 { // \s*[\r\n]+
+		return lastNL
+	}
+	return s.spacesEnd(pos, n)
 }

@@ -15,6 +15,8 @@ package tokenizer
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -207,20 +209,25 @@ func (t *Tokenizer) loadTokens(f *gguf.File) error {
 	return nil
 }
 
+// tokenTypes pairs each stored token type with its attribute, in the
+// order TokenType tests the attributes.
+var tokenTypes = [...]struct {
+	typ  int32
+	attr attr
+}{
+	{TypeUserDefined, attrUserDefined},
+	{TypeUnused, attrUnused},
+	{TypeControl, attrControl},
+	{TypeUnknown, attrUnknown},
+	{TypeByte, attrByte},
+	{TypeNormal, attrNormal},
+}
+
 func typeAttr(ty int32) attr {
-	switch ty {
-	case TypeUnknown:
-		return attrUnknown
-	case TypeUnused:
-		return attrUnused
-	case TypeNormal:
-		return attrNormal
-	case TypeControl:
-		return attrControl
-	case TypeUserDefined:
-		return attrUserDefined
-	case TypeByte:
-		return attrByte
+	for _, e := range tokenTypes {
+		if e.typ == ty {
+			return e.attr
+		}
 	}
 	return 0
 }
@@ -298,7 +305,7 @@ func (t *Tokenizer) detectByText() {
 		}
 		return best
 	}
-	if id := first(mapKeys(eotTexts)); t.eot == null && id != null {
+	if id := first(slices.Collect(maps.Keys(eotTexts))); t.eot == null && id != null {
 		t.eot = id
 		t.attrs[id] |= attrControl
 	}
@@ -436,12 +443,7 @@ func (t *Tokenizer) IsEOG(id int) bool { return t.eog[id] }
 
 // EOGs lists the end-of-generation ids in increasing order.
 func (t *Tokenizer) EOGs() []int {
-	out := make([]int, 0, len(t.eog))
-	for id := range t.eog {
-		out = append(out, id)
-	}
-	sort.Ints(out)
-	return out
+	return slices.Sorted(maps.Keys(t.eog))
 }
 
 // TokenText is the stored text of a token ("" when out of range).
@@ -464,20 +466,10 @@ func (t *Tokenizer) TokenType(id int) int {
 	if id < 0 || id >= len(t.attrs) {
 		return TypeUndefined
 	}
-	a := t.attrs[id]
-	switch {
-	case a&attrUserDefined != 0:
-		return TypeUserDefined
-	case a&attrUnused != 0:
-		return TypeUnused
-	case a&attrControl != 0:
-		return TypeControl
-	case a&attrUnknown != 0:
-		return TypeUnknown
-	case a&attrByte != 0:
-		return TypeByte
-	case a&attrNormal != 0:
-		return TypeNormal
+	for _, e := range tokenTypes {
+		if t.attrs[id]&e.attr != 0 {
+			return int(e.typ)
+		}
 	}
 	return TypeUndefined
 }
@@ -486,12 +478,4 @@ func (t *Tokenizer) TokenType(id int) int {
 // renders as nothing unless special rendering is asked for.
 func (t *Tokenizer) IsControl(id int) bool {
 	return id >= 0 && id < len(t.attrs) && t.attrs[id]&(attrControl|attrUnknown) != 0
-}
-
-func mapKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	return keys
 }

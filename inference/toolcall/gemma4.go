@@ -21,43 +21,26 @@ const (
 const g4MaxDepth = 64
 
 func parseGemma4(text string) (string, []Call, error) {
-	i := strings.Index(text, g4Open)
-	if i < 0 {
-		return text, nil, nil
-	}
-	content, rest := text[:i], text[i:]
-	var calls []Call
-	for {
-		rest = strings.TrimSpace(rest)
-		if rest == "" || strings.HasPrefix(rest, g4Resp) {
-			break
-		}
-		body, ok := strings.CutPrefix(rest, g4Open)
+	return taggedCalls(text, g4Open, g4Resp, func(body string) (Call, string, error) {
+		body, ok := strings.CutPrefix(body, "call:")
 		if !ok {
-			content += rest // text after the calls
-			break
-		}
-		body, ok = strings.CutPrefix(body, "call:")
-		if !ok {
-			return "", nil, errors.New("toolcall: <|tool_call> without call:")
+			return Call{}, "", errors.New("toolcall: <|tool_call> without call:")
 		}
 		brace := strings.IndexByte(body, '{')
 		if brace < 0 {
-			return "", nil, errors.New("toolcall: a Gemma 4 call without arguments")
+			return Call{}, "", errors.New("toolcall: a Gemma 4 call without arguments")
 		}
 		name := strings.TrimSpace(body[:brace])
 		if name == "" {
-			return "", nil, errors.New("toolcall: a call without a name")
+			return Call{}, "", errors.New("toolcall: a call without a name")
 		}
 		p := &g4Parser{s: body[brace:]}
 		var args bytes.Buffer
 		if err := p.object(&args, 0); err != nil {
-			return "", nil, fmt.Errorf("toolcall: %s's arguments: %w", name, err)
+			return Call{}, "", fmt.Errorf("toolcall: %s's arguments: %w", name, err)
 		}
-		calls = append(calls, Call{Name: name, Arguments: args.String()})
-		rest = strings.TrimPrefix(strings.TrimSpace(p.s), g4Close)
-	}
-	return strings.TrimRight(content, " \n"), calls, nil
+		return Call{Name: name, Arguments: args.String()}, strings.TrimPrefix(strings.TrimSpace(p.s), g4Close), nil
+	})
 }
 
 // g4Parser reads Gemma 4's argument syntax from s, writing it as JSON.
@@ -69,20 +52,7 @@ func (p *g4Parser) object(out *bytes.Buffer, depth int) error {
 	}
 	p.s = strings.TrimPrefix(p.s, "{")
 	out.WriteByte('{')
-	for n := 0; ; n++ {
-		p.s = strings.TrimLeft(p.s, " \n")
-		if strings.HasPrefix(p.s, "}") {
-			p.s = p.s[1:]
-			out.WriteByte('}')
-			return nil
-		}
-		if n > 0 {
-			if !strings.HasPrefix(p.s, ",") {
-				return fmt.Errorf("expected , or } at %.20q", p.s)
-			}
-			p.s = strings.TrimLeft(p.s[1:], " \n")
-			out.WriteByte(',')
-		}
+	return p.list(out, '}', func() error {
 		var key string
 		if rest, ok := strings.CutPrefix(p.s, g4Quote); ok {
 			k, after, ok := strings.Cut(rest, g4Quote)
@@ -104,7 +74,28 @@ func (p *g4Parser) object(out *bytes.Buffer, depth int) error {
 		kj, _ := json.Marshal(key)
 		out.Write(kj)
 		out.WriteByte(':')
-		if err := p.value(out, depth+1); err != nil {
+		return p.value(out, depth+1)
+	})
+}
+
+// list reads the comma-separated items of an object or array (its opening
+// already read) up to end, writing the commas and end; item reads one.
+func (p *g4Parser) list(out *bytes.Buffer, end byte, item func() error) error {
+	for n := 0; ; n++ {
+		p.s = strings.TrimLeft(p.s, " \n")
+		if p.s != "" && p.s[0] == end {
+			p.s = p.s[1:]
+			out.WriteByte(end)
+			return nil
+		}
+		if n > 0 {
+			if !strings.HasPrefix(p.s, ",") {
+				return fmt.Errorf("expected , or %c at %.20q", end, p.s)
+			}
+			p.s = strings.TrimLeft(p.s[1:], " \n")
+			out.WriteByte(',')
+		}
+		if err := item(); err != nil {
 			return err
 		}
 	}
@@ -132,24 +123,7 @@ func (p *g4Parser) value(out *bytes.Buffer, depth int) error {
 	case p.s[0] == '[':
 		p.s = p.s[1:]
 		out.WriteByte('[')
-		for n := 0; ; n++ {
-			p.s = strings.TrimLeft(p.s, " \n")
-			if strings.HasPrefix(p.s, "]") {
-				p.s = p.s[1:]
-				out.WriteByte(']')
-				return nil
-			}
-			if n > 0 {
-				if !strings.HasPrefix(p.s, ",") {
-					return fmt.Errorf("expected , or ] at %.20q", p.s)
-				}
-				p.s = p.s[1:]
-				out.WriteByte(',')
-			}
-			if err := p.value(out, depth+1); err != nil {
-				return err
-			}
-		}
+		return p.list(out, ']', func() error { return p.value(out, depth+1) })
 	}
 	// A bare word: a number, true/false, None; anything else as a string.
 	end := strings.IndexAny(p.s, ",}]")

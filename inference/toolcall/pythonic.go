@@ -31,14 +31,13 @@ func parsePythonic(s string) ([]Call, error) {
 		if name == "" || !p.eat('(') {
 			return nil, p.fail("a call")
 		}
-		args := map[string]any{}
-		var order []string
+		var args orderedArgs[any]
 		for {
 			p.space()
 			if p.eat(')') {
 				break
 			}
-			if len(order) > 0 && !p.eat(',') {
+			if len(args.keys) > 0 && !p.eat(',') {
 				return nil, p.fail("',' or ')'")
 			}
 			p.space()
@@ -51,12 +50,9 @@ func parsePythonic(s string) ([]Call, error) {
 			if err != nil {
 				return nil, err
 			}
-			if _, dup := args[key]; !dup {
-				order = append(order, key)
-			}
-			args[key] = v
+			args.set(key, v)
 		}
-		b, err := orderedJSON(order, args)
+		b, err := args.json()
 		if err != nil {
 			return nil, err
 		}
@@ -70,27 +66,6 @@ func parsePythonic(s string) ([]Call, error) {
 		return nil, p.fail("the end")
 	}
 	return calls, nil
-}
-
-// orderedJSON writes the arguments in the order the model gave them.
-func orderedJSON(order []string, args map[string]any) (string, error) {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, k := range order {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		vb, err := json.Marshal(args[k])
-		if err != nil {
-			return "", err
-		}
-		b.Write(kb)
-		b.WriteByte(':')
-		b.Write(vb)
-	}
-	b.WriteByte('}')
-	return b.String(), nil
 }
 
 type pyParser struct {

@@ -158,6 +158,27 @@ func arguments(raw json.RawMessage) (string, error) {
 
 func parseHermes(text string) (string, []Call, error) {
 	const open, closing = "<tool_call>", "</tool_call>"
+	return taggedCalls(text, open, "", func(body string) (Call, string, error) {
+		j := strings.Index(body, closing)
+		if j < 0 {
+			j = len(body) // the reply ended inside the call (a stop string ate the tag)
+		}
+		inner := strings.TrimSpace(body[:j])
+		rest := body[min(len(body), j+len(closing)):]
+		if strings.HasPrefix(inner, "<function=") {
+			c, err := xmlCall(inner)
+			return c, rest, err
+		}
+		c, err := object([]byte(inner))
+		return c, rest, err
+	})
+}
+
+// taggedCalls reads a reply whose calls each start with open: the text
+// before the first call is content, and so is any text after the last.
+// call reads one call from what follows open and returns the text after
+// it. The reply ends at stop after a call (no stop when it is "").
+func taggedCalls(text, open, stop string, call func(body string) (Call, string, error)) (string, []Call, error) {
 	i := strings.Index(text, open)
 	if i < 0 {
 		return text, nil, nil
@@ -166,32 +187,20 @@ func parseHermes(text string) (string, []Call, error) {
 	var calls []Call
 	for {
 		rest = strings.TrimSpace(rest)
-		if rest == "" {
+		if rest == "" || stop != "" && strings.HasPrefix(rest, stop) {
 			break
 		}
 		body, ok := strings.CutPrefix(rest, open)
 		if !ok {
-			// Text after the calls: keep it as content.
-			content += rest
+			content += rest // text after the calls
 			break
 		}
-		j := strings.Index(body, closing)
-		if j < 0 {
-			j = len(body) // the reply ended inside the call (a stop string ate the tag)
-		}
-		inner := strings.TrimSpace(body[:j])
-		var c Call
-		var err error
-		if strings.HasPrefix(inner, "<function=") {
-			c, err = xmlCall(inner)
-		} else {
-			c, err = object([]byte(inner))
-		}
+		c, after, err := call(body)
 		if err != nil {
 			return "", nil, err
 		}
 		calls = append(calls, c)
-		rest = body[min(len(body), j+len(closing)):]
+		rest = after
 	}
 	return strings.TrimRight(content, " \n"), calls, nil
 }
@@ -208,8 +217,7 @@ func xmlCall(body string) (Call, error) {
 	if !ok || name == "" {
 		return Call{}, errors.New("toolcall: a <function=...> call without a name")
 	}
-	args := map[string]json.RawMessage{}
-	var keys []string
+	var args orderedArgs[json.RawMessage]
 	for {
 		rest = strings.TrimLeft(rest, " \n")
 		if rest == "" || strings.HasPrefix(rest, "</function>") {
@@ -229,26 +237,56 @@ func xmlCall(body string) (Call, error) {
 		}
 		// The template writes a newline on each side of the value.
 		val = strings.TrimSuffix(strings.TrimPrefix(val, "\n"), "\n")
-		key = strings.TrimSpace(key)
-		if _, dup := args[key]; !dup {
-			keys = append(keys, key)
-		}
-		args[key] = xmlValue(val)
+		args.set(strings.TrimSpace(key), xmlValue(val))
 		rest = after
 	}
-	var b bytes.Buffer
+	a, err := args.json()
+	if err != nil {
+		return Call{}, err
+	}
+	return Call{Name: name, Arguments: a}, nil
+}
+
+// orderedArgs collects a call's arguments in the order the model gave
+// them; a repeated key keeps its first place and takes the last value.
+type orderedArgs[V any] struct {
+	keys []string
+	vals map[string]V
+}
+
+func (a *orderedArgs[V]) set(key string, v V) {
+	if a.vals == nil {
+		a.vals = map[string]V{}
+	}
+	if _, dup := a.vals[key]; !dup {
+		a.keys = append(a.keys, key)
+	}
+	a.vals[key] = v
+}
+
+// json is the arguments as a JSON object's text.
+func (a *orderedArgs[V]) json() (string, error) {
+	var b strings.Builder
 	b.WriteByte('{')
-	for i, k := range keys {
+	for i, k := range a.keys {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		kj, _ := json.Marshal(k)
-		b.Write(kj)
+		kb, _ := json.Marshal(k)
+		// A raw value goes as it is: json.Marshal would escape its <, > and &.
+		vb, isRaw := any(a.vals[k]).(json.RawMessage)
+		if !isRaw {
+			var err error
+			if vb, err = json.Marshal(a.vals[k]); err != nil {
+				return "", err
+			}
+		}
+		b.Write(kb)
 		b.WriteByte(':')
-		b.Write(args[k])
+		b.Write(vb)
 	}
 	b.WriteByte('}')
-	return Call{Name: name, Arguments: b.String()}, nil
+	return b.String(), nil
 }
 
 // xmlValue is a parameter's value as JSON: itself when it is JSON other

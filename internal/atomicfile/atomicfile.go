@@ -4,6 +4,7 @@ package atomicfile
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -16,12 +17,25 @@ var beforeRename func(tmp string) error
 // Write replaces path with data so that a reader (or the next run
 // after a crash) sees either the old file or the new one, never a torn mix:
 // write a temp file in the same folder, fsync it, rename it over the target,
-// then fsync the folder so the rename itself is durable.
-func Write(path string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// then fsync the folder so the rename itself is durable. The folder is
+// made when missing.
+func Write(path string, data []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
+	return WriteWith(path, perm, func(w io.Writer) error {
+		if _, err := w.Write(data); err != nil {
+			return fmt.Errorf("save %s: write: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// WriteWith replaces path as Write does with what fill writes, streamed to
+// the temp file (a large model need not fit in memory). fill's error is
+// returned as it is, and path is left as it was.
+func WriteWith(path string, perm os.FileMode, fill func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
@@ -32,9 +46,9 @@ func Write(path string, data []byte, perm os.FileMode) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err := f.Write(data); err != nil {
+	if err := fill(f); err != nil {
 		f.Close()
-		return fmt.Errorf("save %s: write: %w", path, err)
+		return err
 	}
 	if err := f.Chmod(perm); err != nil {
 		f.Close()

@@ -12,7 +12,9 @@ import (
 	"compress/zlib"
 	"errors"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -297,12 +299,7 @@ func (d *doc) pages() []page {
 }
 
 func (d *doc) sortedNums() []int {
-	nums := make([]int, 0, len(d.objs))
-	for n := range d.objs {
-		nums = append(nums, n)
-	}
-	sort.Ints(nums)
-	return nums
+	return slices.Sorted(maps.Keys(d.objs))
 }
 
 // content is a page's content streams joined.
