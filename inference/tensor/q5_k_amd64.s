@@ -170,58 +170,13 @@ q5kdone:
 // int32 lanes are added before the one FMA per superblock, and the mins
 // term is dotQ5_KAVX2's, so every row keeps dotQ5_KPlain's bits.
 
-// Per-word shift counts that bring the fifth bits of chunk c (bits 2c and
-// 2c+1 of qh) to bit 4, low and high 256 bits: left 4|3, left 2|1, right
-// 0|1, right 2|3; k5zql<> shifts the high half's copy of ql right by 4.
-DATA k5zsh<>+0(SB)/8, $0x0004000400040004
-DATA k5zsh<>+8(SB)/8, $0x0004000400040004
-DATA k5zsh<>+16(SB)/8, $0x0004000400040004
-DATA k5zsh<>+24(SB)/8, $0x0004000400040004
-DATA k5zsh<>+32(SB)/8, $0x0003000300030003
-DATA k5zsh<>+40(SB)/8, $0x0003000300030003
-DATA k5zsh<>+48(SB)/8, $0x0003000300030003
-DATA k5zsh<>+56(SB)/8, $0x0003000300030003
-DATA k5zsh<>+64(SB)/8, $0x0002000200020002
-DATA k5zsh<>+72(SB)/8, $0x0002000200020002
-DATA k5zsh<>+80(SB)/8, $0x0002000200020002
-DATA k5zsh<>+88(SB)/8, $0x0002000200020002
-DATA k5zsh<>+96(SB)/8, $0x0001000100010001
-DATA k5zsh<>+104(SB)/8, $0x0001000100010001
-DATA k5zsh<>+112(SB)/8, $0x0001000100010001
-DATA k5zsh<>+120(SB)/8, $0x0001000100010001
-DATA k5zsh<>+128(SB)/8, $0
-DATA k5zsh<>+136(SB)/8, $0
-DATA k5zsh<>+144(SB)/8, $0
-DATA k5zsh<>+152(SB)/8, $0
-DATA k5zsh<>+160(SB)/8, $0x0001000100010001
-DATA k5zsh<>+168(SB)/8, $0x0001000100010001
-DATA k5zsh<>+176(SB)/8, $0x0001000100010001
-DATA k5zsh<>+184(SB)/8, $0x0001000100010001
-DATA k5zsh<>+192(SB)/8, $0x0002000200020002
-DATA k5zsh<>+200(SB)/8, $0x0002000200020002
-DATA k5zsh<>+208(SB)/8, $0x0002000200020002
-DATA k5zsh<>+216(SB)/8, $0x0002000200020002
-DATA k5zsh<>+224(SB)/8, $0x0003000300030003
-DATA k5zsh<>+232(SB)/8, $0x0003000300030003
-DATA k5zsh<>+240(SB)/8, $0x0003000300030003
-DATA k5zsh<>+248(SB)/8, $0x0003000300030003
-GLOBL k5zsh<>(SB), RODATA|NOPTR, $256
-
-DATA k5zql<>+0(SB)/8, $0
-DATA k5zql<>+8(SB)/8, $0
-DATA k5zql<>+16(SB)/8, $0
-DATA k5zql<>+24(SB)/8, $0
-DATA k5zql<>+32(SB)/8, $0x0004000400040004
-DATA k5zql<>+40(SB)/8, $0x0004000400040004
-DATA k5zql<>+48(SB)/8, $0x0004000400040004
-DATA k5zql<>+56(SB)/8, $0x0004000400040004
-GLOBL k5zql<>(SB), RODATA|NOPTR, $64
-
 // Q5ZCHUNK adds chunk c (ql at qoff, activations at yoff) into acc: shuf
-// holds its scales' VPSHUFB control (k5shuf<>+64c), hop/hsh its qh shift.
+// holds its scales' VPSHUFB control (k5shuf<>+64c); hop/hsh bring bit 2c
+// of Z14 (qh low, qh>>1 high) to bit 4. K1 selects the high 256 bits,
+// whose copy of ql is shifted to its high nibbles.
 #define Q5ZCHUNK(qoff, yoff, shuf, hop, hsh, acc) \
 	VBROADCASTI64X4 qoff(SI), Z9 \
-	VPSRLVW         Z24, Z9, Z9 \
+	VPSRLW          $4, Z9, K1, Z9 \
 	VPANDD          Z15, Z9, Z9 \
 	hop             hsh, Z14, Z10 \
 	VPTERNLOGD      $0xf8, Z5, Z10, Z9 \
@@ -245,11 +200,8 @@ TEXT ·dotQ5_KRowsZMM(SB), NOSPLIT, $0-48
 	VMOVDQU64    k5shuf<>+64(SB), Z17
 	VMOVDQU64    k5shuf<>+128(SB), Z18
 	VMOVDQU64    k5shuf<>+192(SB), Z19
-	VMOVDQU64    k5zsh<>+0(SB), Z20
-	VMOVDQU64    k5zsh<>+64(SB), Z21
-	VMOVDQU64    k5zsh<>+128(SB), Z22
-	VMOVDQU64    k5zsh<>+192(SB), Z23
-	VMOVDQU64    k5zql<>(SB), Z24
+	MOVL         $0xffff0000, AX
+	KMOVD        AX, K1
 
 q5zrow:
 	// K4SCALES takes R8-R13: the row's pointers live in the argument slots.
@@ -289,13 +241,14 @@ q5zblock:
 	VCVTDQ2PS    X6, X6
 	VFNMADD231SS X6, X3, X1
 
-	VBROADCASTI64X4 16(SI), Z14 // qh in both halves
+	VBROADCASTI64X4 16(SI), Z14 // qh in both halves,
+	VPSRLW          $1, Z14, K1, Z14 // the high one >> 1 (bit 2c+1 to 2c)
 	VPXORD          Z13, Z13, Z13
 	VPXORD          Z11, Z11, Z11
-	Q5ZCHUNK(48, 4, Z16, VPSLLVW, Z20, Z13)
-	Q5ZCHUNK(80, 68, Z17, VPSLLVW, Z21, Z11)
-	Q5ZCHUNK(112, 132, Z18, VPSRLVW, Z22, Z13)
-	Q5ZCHUNK(144, 196, Z19, VPSRLVW, Z23, Z11)
+	Q5ZCHUNK(48, 4, Z16, VPSLLW, $4, Z13)
+	Q5ZCHUNK(80, 68, Z17, VPSLLW, $2, Z11)
+	Q5ZCHUNK(112, 132, Z18, VPSRLW, $0, Z13)
+	Q5ZCHUNK(144, 196, Z19, VPSRLW, $2, Z11)
 	VPADDD        Z11, Z13, Z13
 	VEXTRACTI64X4 $1, Z13, Y10
 	VPADDD        Y10, Y13, Y13
