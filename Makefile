@@ -63,7 +63,7 @@ cross:
 # Each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m for the long run).
 FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokenizer/ \
 	FuzzDotQ8_0:./inference/tensor/ FuzzDotF16:./inference/tensor/ FuzzDotQ4_K:./inference/tensor/ FuzzQ4Kx8:./inference/tensor/ FuzzDotQ5_K:./inference/tensor/ \
-	FuzzDotQ6_K:./inference/tensor/ FuzzQ2_KDot:./inference/tensor/ FuzzQ3_KDot:./inference/tensor/ \
+	FuzzDotQ6_K:./inference/tensor/ FuzzDotQ5_KZMM:./inference/tensor/ FuzzDotQ6_KZMM:./inference/tensor/ FuzzQ2_KDot:./inference/tensor/ FuzzQ3_KDot:./inference/tensor/ \
 	FuzzIQ4_XSDot:./inference/tensor/ FuzzLegacyDot:./inference/tensor/ FuzzQ4_0SeqDot:./inference/tensor/ FuzzQ5_0x4:./inference/tensor/ FuzzQ4_0x8:./inference/tensor/ FuzzMXFP4Dot:./inference/tensor/ \
 	FuzzDotF16Tile:./inference/tensor/ FuzzHostileWeights:./inference/tensor/ \
 	FuzzRequestBodies:./app/api/ FuzzTemplate:./inference/chat/ \

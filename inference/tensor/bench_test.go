@@ -78,6 +78,10 @@ func BenchmarkMatMulQ8_0_8192x2048(b *testing.B) { benchMatMul(b, gguf.TypeQ8_0,
 func BenchmarkMatMulF16_2048x8192(b *testing.B)  { benchMatMul(b, gguf.TypeF16, 8192, 2048, 1) }
 func BenchmarkMatMulF32_2048x2048(b *testing.B)  { benchMatMul(b, gguf.TypeF32, 2048, 2048, 1) }
 
+// Decode against the tied output matrix of Qwen3.5-0.8B (Q6_K in its Q4_K_M
+// file): 208 MB, one dot per vocabulary row.
+func BenchmarkMatMulQ6_K_248320x1024(b *testing.B) { benchMatMul(b, gguf.TypeQ6_K, 248320, 1024, 1) }
+
 // Prompt processing: 64 input rows against a 2048x2048 matrix (attn_q).
 func BenchmarkMatMulQ8_0_2048x2048_Prompt64(b *testing.B) {
 	benchMatMul(b, gguf.TypeQ8_0, 2048, 2048, 64)

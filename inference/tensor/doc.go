@@ -112,6 +112,10 @@
 // The kernel sets are values: plainSet (kernels.go), fastSet (AVX2) and
 // vnniSet (dot_amd64.go: fastSet plus the kernels AVX-512 VNNI shortens,
 // registered with registerVNNI; its results equal fastSet's bit for bit).
+// Kernels on 512-bit registers also need AVX-512 BW (haveZMM) and join
+// vnniSet only where it is present, as the Q8_0 prompt tiles and the Q5_K
+// and Q6_K decode kernels (dotQ5_KRowsZMM, dotQ6_KRowsZMM through
+// kqZMMRows) do.
 // useFast picks the best set the CPU runs at start-up (BURROW_KERNELS=avx2
 // or plain holds it lower, for benchmarks), usePlain switches to the twins,
 // and Kernels reports the name. An assembly kernel written once in a .h

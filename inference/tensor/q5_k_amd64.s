@@ -161,3 +161,122 @@ q5kdone:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
+
+// dotQ5_KRowsZMM is dotQ5_KAVX2 on 512-bit registers for nrows weight
+// rows wstride bytes apart against one Q8_K row (decode's inner loop in
+// one call). Each 512-bit step covers one 64-value chunk: the low nibbles
+// (values 0..31, scale 2c) in the low 256 bits, the high nibbles (32..63,
+// scale 2c+1) in the high; VPDPWSSD does VPMADDWD+VPADDD. The halves'
+// int32 lanes are added before the one FMA per superblock, and the mins
+// term is dotQ5_KAVX2's, so every row keeps dotQ5_KPlain's bits.
+
+// Q5ZCHUNK adds chunk c (ql at qoff, activations at yoff) into acc: shuf
+// holds its scales' VPSHUFB control (k5shuf<>+64c); hop/hsh bring bit 2c
+// of Z14 (qh low, qh>>1 high) to bit 4. K1 selects the high 256 bits,
+// whose copy of ql is shifted to its high nibbles.
+#define Q5ZCHUNK(qoff, yoff, shuf, hop, hsh, acc) \
+	VBROADCASTI64X4 qoff(SI), Z9 \
+	VPSRLW          $4, Z9, K1, Z9 \
+	VPANDD          Z15, Z9, Z9 \
+	hop             hsh, Z14, Z10 \
+	VPTERNLOGD      $0xf8, Z5, Z10, Z9 \
+	VPMADDUBSW      yoff(DI), Z9, Z9 \
+	VPSHUFB         shuf, Z8, Z12 \
+	VPDPWSSD        Z12, Z9, acc
+
+// func dotQ5_KRowsZMM(w *byte, wstride int, x *byte, nb, nrows int, out *float32)
+TEXT ·dotQ5_KRowsZMM(SB), NOSPLIT, $0-48
+	MOVQ  nb+24(FP), CX
+	MOVQ  nrows+32(FP), DX
+	TESTQ CX, CX
+	JLE   q5zret
+	TESTQ DX, DX
+	JLE   q5zret
+	MOVL         $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z15
+	MOVL         $0x10101010, AX
+	VPBROADCASTD AX, Z5
+	VMOVDQU64    k5shuf<>+0(SB), Z16
+	VMOVDQU64    k5shuf<>+64(SB), Z17
+	VMOVDQU64    k5shuf<>+128(SB), Z18
+	VMOVDQU64    k5shuf<>+192(SB), Z19
+	MOVL         $0xffff0000, AX
+	KMOVD        AX, K1
+
+q5zrow:
+	// K4SCALES takes R8-R13: the row's pointers live in the argument slots.
+	MOVQ   w+0(FP), SI
+	MOVQ   x+16(FP), DI
+	MOVQ   nb+24(FP), CX
+	VXORPS Y0, Y0, Y0 // acc
+	VXORPS X1, X1, X1 // summs
+
+q5zblock:
+	MOVWLZX   (SI), AX
+	MOVWLZX   2(SI), BX
+	VMOVD     AX, X2
+	VMOVD     BX, X3
+	VCVTPH2PS X2, X2
+	VCVTPH2PS X3, X3
+	VMOVSS    (DI), X4
+	VMULSS    X4, X2, X2 // d = y.d * x.d
+	VMULSS    X4, X3, X3 // y.d * x.dmin
+	VBROADCASTSS X2, Y2
+
+	K4SCALES
+	VMOVQ        R8, X4
+	VPBROADCASTQ X4, Z8
+	VMOVQ        R12, X7
+	VPMOVZXBW    X7, X7
+
+	// Mins: one integer per superblock, then summs += dmin * it.
+	VMOVDQU      260(DI), Y6
+	VEXTRACTI128 $1, Y6, X4
+	VPHADDW      X4, X6, X6
+	VPMADDWD     X7, X6, X6
+	VPSHUFD      $0x4e, X6, X4
+	VPADDD       X4, X6, X6
+	VPSHUFD      $0xb1, X6, X4
+	VPADDD       X4, X6, X6
+	VCVTDQ2PS    X6, X6
+	VFNMADD231SS X6, X3, X1
+
+	VBROADCASTI64X4 16(SI), Z14 // qh in both halves,
+	VPSRLW          $1, Z14, K1, Z14 // the high one >> 1 (bit 2c+1 to 2c)
+	VPXORD          Z13, Z13, Z13
+	VPXORD          Z11, Z11, Z11
+	Q5ZCHUNK(48, 4, Z16, VPSLLW, $4, Z13)
+	Q5ZCHUNK(80, 68, Z17, VPSLLW, $2, Z11)
+	Q5ZCHUNK(112, 132, Z18, VPSRLW, $0, Z13)
+	Q5ZCHUNK(144, 196, Z19, VPSRLW, $2, Z11)
+	VPADDD        Z11, Z13, Z13
+	VEXTRACTI64X4 $1, Z13, Y10
+	VPADDD        Y10, Y13, Y13
+
+	VCVTDQ2PS   Y13, Y13
+	VFMADD231PS Y13, Y2, Y0
+
+	ADDQ $176, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ  q5zblock
+
+	VEXTRACTF128 $1, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	VMOVSHDUP    X0, X2
+	VADDSS       X2, X0, X0
+	VADDSS       X1, X0, X0
+	MOVQ         out+40(FP), AX
+	MOVSS        X0, (AX)
+	ADDQ         $4, out+40(FP)
+	MOVQ         wstride+8(FP), AX
+	ADDQ         AX, w+0(FP)
+	DECQ         DX
+	JNZ          q5zrow
+
+	VZEROUPPER
+
+q5zret:
+	RET
