@@ -116,3 +116,55 @@ func FuzzAttentionF16NoFlash(f *testing.F) {
 		}
 	})
 }
+
+// TestAttentionBatchF16NoFlash: a batch over a no-flash F16 cache (causal
+// mask, window, sinks, GQA, 1-3 threads) gives every (token, head) the
+// per-dimension model's bits.
+func TestAttentionBatchF16NoFlash(t *testing.T) { kernelSets(t, testAttentionBatchF16NoFlash) }
+
+func testAttentionBatchF16NoFlash(t *testing.T) {
+	r := rand.New(rand.NewPCG(75, 76))
+	const heads, kvHeads, hd, pos0, n = 4, 2, 64, 70, 5
+	kvDim, qDim := kvHeads*hd, heads*hd
+	k16, v16 := make([]uint16, (pos0+n)*kvDim), make([]uint16, (pos0+n)*kvDim)
+	convertF16(k16, randF32(r, len(k16), 1))
+	convertF16(v16, randF32(r, len(v16), 1))
+	q := randF32(r, n*qDim, 2)
+	sinks := randF32(r, heads, 1)
+	for _, variant := range []string{"plain", "window", "sinks"} {
+		sh := AttnShape{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Scale: 0.125}
+		switch variant {
+		case "window":
+			sh.Window = 40
+		case "sinks":
+			sh.Sinks = sinks
+		}
+		for _, threads := range []int{1, 2, 3} {
+			p := NewPool(threads)
+			got := make([]float32, n*qDim)
+			AttentionBatch(p, got, q, KV{K16: k16, V16: v16, NoFlash: true}, pos0, n, sh,
+				NewAttnScratchFor(threads, sh, pos0+n, KVKindF16NoFlash))
+			p.Close()
+			for tok := 0; tok < n; tok++ {
+				nPos, first := pos0+tok+1, 0
+				if sh.Window > 0 && nPos > sh.Window {
+					first = nPos - sh.Window
+				}
+				for h := 0; h < heads; h++ {
+					var sink *float32
+					if sh.Sinks != nil {
+						sink = &sh.Sinks[h]
+					}
+					want := make([]float32, hd)
+					off := first*kvDim + h/(heads/kvHeads)*hd
+					attendF16NFPlain(want, q[tok*qDim+h*hd:tok*qDim+(h+1)*hd], k16[off:], v16[off:], kvDim, nPos-first, sh.Scale, 0, sink)
+					for d, w := range want {
+						if g := got[tok*qDim+h*hd+d]; math.Float32bits(g) != math.Float32bits(w) {
+							t.Fatalf("%s, %d threads, token %d head %d: out[%d] = %v, model %v", variant, threads, tok, h, d, g, w)
+						}
+					}
+				}
+			}
+		}
+	}
+}
