@@ -70,7 +70,7 @@ FUZZ_TARGETS := FuzzParse:./inference/gguf/ FuzzEncodeDecode:./inference/tokeniz
 	FuzzStopMatcher:./inference/ FuzzReasoningSplitter:./inference/ FuzzPathFor:./models/ FuzzParse:./inference/toolcall/ \
 	FuzzGrammar:./inference/grammar/ FuzzJSONSchema:./inference/grammar/ FuzzImports:./app/ \
 	FuzzExtract:./internal/pdftext/ FuzzPlan:./inference/quantize/ FuzzParseConfig:./app/mcp/ \
-	FuzzAttentionQ8_0:./inference/tensor/ FuzzMadQ8:./inference/tensor/ FuzzQ8_0x2x4ZMM:./inference/tensor/
+	FuzzAttentionQ8_0:./inference/tensor/ FuzzAttentionF16NoFlash:./inference/tensor/ FuzzMadQ8:./inference/tensor/ FuzzQ8_0x2x4ZMM:./inference/tensor/
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz: $${t%%:*}"; \

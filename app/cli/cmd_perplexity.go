@@ -66,6 +66,6 @@ func newPerplexityCmd() *cobra.Command {
 	fl.StringVarP(&file, "file", "f", "", "text file to score")
 	fl.IntVarP(&ctxLen, "ctx", "c", 512, "tokens per chunk")
 	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
-	addKVFlag(cmd, &kv, llama.KVF16, "KV cache type: f16 (llama-perplexity's default arithmetic), f32 or q8_0")
+	addKVFlag(cmd, &kv, llama.KVF16Flash, "KV cache type: f16-flash (llama-perplexity's default arithmetic), f16, f32 or q8_0")
 	return cmd
 }

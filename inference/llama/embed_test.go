@@ -58,8 +58,10 @@ func TestEmbedMatchesLlamaCpp(t *testing.T) {
 			if !slices.Equal(ids, c.IDs) {
 				t.Fatalf("token ids %v, llama.cpp's %v", ids, c.IDs)
 			}
-			// llama.cpp's embedding context keeps an F16 KV cache.
-			s, err := m.NewStateWith(llama.StateOptions{Context: 64, Threads: 2, KV: llama.KVF16})
+			// llama.cpp's embedding context keeps an F16 KV cache and runs
+			// flash attention (the vectors match that arithmetic to 1e-6,
+			// the non-flash one to 4e-4).
+			s, err := m.NewStateWith(llama.StateOptions{Context: 64, Threads: 2, KV: llama.KVF16Flash})
 			if err != nil {
 				t.Fatal(err)
 			}

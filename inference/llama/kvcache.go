@@ -13,14 +13,21 @@ const (
 	// KVF32 keeps keys and values in float32, llama.cpp's "-ctk f32 -ctv f32"
 	// without flash attention: the closest to exact attention.
 	KVF32 KVType = iota
-	// KVF16 keeps them in half precision with llama.cpp's default flash
-	// attention arithmetic: half the memory, and llama.cpp's default numbers.
+	// KVF16 keeps them in half precision, attended with llama.cpp's
+	// arithmetic without flash attention (node-llama-cpp's default, and
+	// the faster one here): half the memory of F32.
 	KVF16
 	// KVQ8_0 keeps them as Q8_0 blocks (34 bytes per 32 values, about half
 	// of F16) with llama.cpp's flash attention over a q8_0 cache, its
 	// "-ctk q8_0 -ctv q8_0 -fa on". The head size must be a multiple of 32.
 	KVQ8_0
+	// KVF16Flash is an F16 cache attended with llama.cpp's flash attention
+	// arithmetic ("-fa on", llama-perplexity's default): an F16 running sum.
+	KVF16Flash
 )
+
+// isF16 reports whether t stores the cache in F16.
+func (t KVType) isF16() bool { return t == KVF16 || t == KVF16Flash }
 
 func (t KVType) String() string {
 	switch t {
@@ -30,6 +37,8 @@ func (t KVType) String() string {
 		return "f16"
 	case KVQ8_0:
 		return "q8_0"
+	case KVF16Flash:
+		return "f16-flash"
 	}
 	return fmt.Sprintf("KVType(%d)", int(t))
 }
@@ -43,14 +52,16 @@ func ParseKVType(s string) (KVType, error) {
 		return KVF16, nil
 	case "q8_0", "Q8_0":
 		return KVQ8_0, nil
+	case "f16-flash", "F16-flash":
+		return KVF16Flash, nil
 	}
-	return 0, fmt.Errorf("unknown KV cache type %q (f32, f16, q8_0)", s)
+	return 0, fmt.Errorf("unknown KV cache type %q (f32, f16, q8_0, f16-flash)", s)
 }
 
 // rowBytes is the memory one cache row of kvDim values takes.
 func (t KVType) rowBytes(kvDim int) uint64 {
 	switch t {
-	case KVF16:
+	case KVF16, KVF16Flash:
 		return 2 * uint64(kvDim)
 	case KVQ8_0:
 		return uint64(tensor.Q8_0KVRowBytes(kvDim))
@@ -62,6 +73,8 @@ func (t KVType) rowBytes(kvDim int) uint64 {
 func (t KVType) kind() tensor.KVKind {
 	switch t {
 	case KVF16:
+		return tensor.KVKindF16NoFlash
+	case KVF16Flash:
 		return tensor.KVKindF16
 	case KVQ8_0:
 		return tensor.KVKindQ8_0
@@ -134,7 +147,7 @@ func newKVCache(c *Config, ctxLen, batch int, t KVType) kvCache {
 		kc.rot = append(kc.rot, newKVRotation(c.LayerHeadDim(l), t))
 		kc.ring = append(kc.ring, ring)
 		switch t {
-		case KVF16:
+		case KVF16, KVF16Flash:
 			kc.k16 = append(kc.k16, make([]uint16, n))
 			kc.v16 = append(kc.v16, make([]uint16, n))
 		case KVQ8_0:
@@ -199,8 +212,8 @@ func (kc *kvCache) layer(l, pos0 int) (tensor.KV, int) {
 	row := lo % max(r, 1)
 	off := row * kc.kvDims[l]
 	switch kc.typ {
-	case KVF16:
-		return tensor.KV{K16: kc.k16[l][off:], V16: kc.v16[l][off:]}, pos0 - lo
+	case KVF16, KVF16Flash:
+		return tensor.KV{K16: kc.k16[l][off:], V16: kc.v16[l][off:], NoFlash: kc.typ == KVF16}, pos0 - lo
 	case KVQ8_0:
 		rb := tensor.Q8_0KVRowBytes(kc.kvDims[l])
 		return tensor.KV{K8: kc.k8[l][row*rb:], V8: kc.v8[l][row*rb:]}, pos0 - lo

@@ -24,7 +24,11 @@ type peerRef struct {
 		Std          float64 `json:"std"`
 		Seed         uint64  `json:"seed"`
 	} `json:"synth"`
-	KV           string         `json:"kv"` // "f16": an F16 cache (llama.cpp with flash attention)
+	KV string `json:"kv"` // "f16": an F16 cache
+	// Flash is false for a cache llama.cpp attended without flash
+	// attention; refs older than the field (nil) used flash for any
+	// cache but f32.
+	Flash        *bool          `json:"flash"`
 	PromptIDs    []int          `json:"prompt_ids"`
 	GeneratedIDs []int          `json:"generated_ids"`
 	TopLogprobs  [][][2]float64 `json:"top_logprobs"`
@@ -73,10 +77,21 @@ func checkPeerRef(t *testing.T, name string, tol float64) {
 		t.Fatal(err)
 	}
 	_, m := openSynth(t, path)
+	runPeerRef(t, name, m, ref, tol)
+}
+
+// runPeerRef runs model m greedily as the reference ref (named name) did
+// and checks its ids and log-probabilities.
+func runPeerRef(t *testing.T, name string, m *llama.Model, ref peerRef, tol float64) {
+	t.Helper()
+	var err error
 	kv := llama.KVF32
 	if ref.KV != "" {
 		if kv, err = llama.ParseKVType(ref.KV); err != nil {
 			t.Fatalf("%s: %v", name, err)
+		}
+		if kv == llama.KVF16 && (ref.Flash == nil || *ref.Flash) {
+			kv = llama.KVF16Flash
 		}
 	}
 	s, err := m.NewStateWith(llama.StateOptions{Context: max(256, len(ref.PromptIDs)+len(ref.TopLogprobs)), Threads: 2, KV: kv})

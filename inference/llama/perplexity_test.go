@@ -27,9 +27,9 @@ func TestPerplexityMatchesLlamaCpp(t *testing.T) {
 		kv    KVType
 		want  float64
 	}{
-		{"stories260K-f32.gguf", KVF16, 5.4657},
+		{"stories260K-f32.gguf", KVF16Flash, 5.4657},
 		{"stories260K-f32.gguf", KVF32, 5.4657},
-		{"stories260K-q8_0.gguf", KVF16, 5.4811},
+		{"stories260K-q8_0.gguf", KVF16Flash, 5.4811},
 	} {
 		t.Run(tt.model+"-kv"+tt.kv.String(), func(t *testing.T) {
 			m := loadModel(t, "models", tt.model)

@@ -104,7 +104,7 @@ type State struct {
 type StateOptions struct {
 	Context int    // tokens the KV cache holds
 	Threads int    // <= 0: tensor.DefaultThreads
-	KV      KVType // KVF32 (default), KVF16 or KVQ8_0
+	KV      KVType // KVF32 (default), KVF16, KVF16Flash or KVQ8_0
 	Batch   int    // most tokens per forward pass (<= 0: 256); a sliding-window ring keeps Window+Batch positions
 }
 
@@ -136,7 +136,7 @@ func (m *Model) NewState(ctxLen, threads int) (*State, error) {
 func (m *Model) NewStateWith(o StateOptions) (*State, error) {
 	c := &m.Config
 	ctxLen, threads := o.Context, o.Threads
-	if o.KV != KVF32 && o.KV != KVF16 && o.KV != KVQ8_0 {
+	if o.KV != KVF32 && !o.KV.isF16() && o.KV != KVQ8_0 {
 		return nil, fmt.Errorf("llama: unknown KV cache type %v", o.KV)
 	}
 	for _, hd := range [2]int{c.HeadDim, c.HeadDimSWA} { // HeadDimSWA: gemma4's local layers (0: none)

@@ -31,6 +31,9 @@ type KV struct {
 	K, V     []float32
 	K16, V16 []uint16
 	K8, V8   []byte
+	// NoFlash attends an F16 cache with llama.cpp's arithmetic without
+	// flash attention (AttentionF16NoFlash), its default; else flash's.
+	NoFlash bool
 }
 
 // KVKind is the element type of a KV cache, for NewAttnScratchFor.
@@ -40,10 +43,14 @@ const (
 	KVKindF32 KVKind = iota
 	KVKindF16
 	KVKindQ8_0
+	// KVKindF16NoFlash is an F16 cache attended without flash attention.
+	KVKindF16NoFlash
 )
 
 func (kv *KV) kind() KVKind {
 	switch {
+	case kv.K16 != nil && kv.NoFlash:
+		return KVKindF16NoFlash
 	case kv.K16 != nil:
 		return KVKindF16
 	case kv.K8 != nil:
@@ -60,6 +67,8 @@ type AttnScratch struct {
 	q16                []uint16  // F16 cache: a query rounded to F16
 	q8                 []byte    // Q8_0 cache: a query quantized to Q8_0
 	acc                []float32 // F16 and Q8_0 caches: the accumulated values
+	nf16               []uint16  // F16 without flash: query and weights, perThread16 per thread
+	perThread16        int
 	split              *splitScratch
 }
 
@@ -83,6 +92,10 @@ func NewAttnScratchFor(threads int, sh AttnShape, maxPos int, kind KVKind) *Attn
 	case KVKindQ8_0:
 		s.q8 = make([]byte, threads*Q8_0RowSize(sh.HeadDim))
 		s.acc = make([]float32, threads*sh.HeadDim)
+	case KVKindF16NoFlash:
+		s.perThread, s.perThread16 = nfScratch(sh.HeadDim, maxPos)
+		s.f32 = make([]float32, threads*s.perThread)
+		s.nf16 = make([]uint16, threads*s.perThread16)
 	default:
 		s.perThread = sh.Heads / max(sh.KVHeads, 1) * headScratch(sh.HeadDim, maxPos)
 		s.f32 = make([]float32, threads*s.perThread)
@@ -107,6 +120,9 @@ func AttnScratchBytesFor(threads int, sh AttnShape, maxPos int, kind KVKind) uin
 		return n + uint64(threads*sh.HeadDim)*6
 	case KVKindQ8_0:
 		return n + uint64(threads*(Q8_0RowSize(sh.HeadDim)+4*sh.HeadDim))
+	case KVKindF16NoFlash:
+		f32, f16 := nfScratch(sh.HeadDim, maxPos)
+		return n + uint64(threads*(4*f32+2*f16))
 	}
 	return n + uint64(threads*sh.Heads/max(sh.KVHeads, 1)*headScratch(sh.HeadDim, maxPos))*4
 }
@@ -130,6 +146,9 @@ func AttentionBatch(p *Pool, out, q []float32, kv KV, pos0, n int, sh AttnShape,
 	switch kind {
 	case KVKindF16:
 		short = short || len(kv.K16) < nPos*kvDim || len(kv.V16) < nPos*kvDim || s.q16 == nil
+	case KVKindF16NoFlash:
+		n32, n16 := nfScratch(sh.HeadDim, nPos)
+		short = short || len(kv.K16) < nPos*kvDim || len(kv.V16) < nPos*kvDim || s.perThread < n32 || s.perThread16 < n16
 	case KVKindQ8_0:
 		if sh.HeadDim%q8Block != 0 {
 			panic(fmt.Sprintf("tensor: AttentionBatch over a Q8_0 cache with head size %d, not a multiple of 32", sh.HeadDim))
@@ -144,7 +163,7 @@ func AttentionBatch(p *Pool, out, q []float32, kv KV, pos0, n int, sh AttnShape,
 		panic(fmt.Sprintf("tensor: AttentionBatch buffers too small for %d tokens of %d heads x %d over %d positions", n, sh.Heads, sh.HeadDim, nPos))
 	}
 	job := attentionJob{out: out, q: q, kv: kv, pos0: pos0, n: n, sh: sh, kind: kind,
-		scratch: s.f32, perThread: s.perThread, q16: s.q16, q8: s.q8, acc: s.acc}
+		scratch: s.f32, perThread: s.perThread, q16: s.q16, q8: s.q8, acc: s.acc, nf16: s.nf16, perThread16: s.perThread16}
 	if job.splitDecode(p, s.split) {
 		return
 	}
@@ -207,6 +226,9 @@ type attentionJob struct {
 	q16       []uint16 // F16 cache: HeadDim per thread
 	q8        []byte   // Q8_0 cache: a Q8_0 row of HeadDim per thread
 	acc       []float32
+	// F16 without flash: perThread floats of scratch, perThread16 halves.
+	nf16        []uint16
+	perThread16 int
 }
 
 func (j *attentionJob) dispatch(p *Pool) {
@@ -254,6 +276,15 @@ func (j *attentionJob) run(thread, lo, hi int) {
 			}
 			AttentionQ8_0(out[u*hd:(u+1)*hd], q[u*hd:(u+1)*hd], j.kv.K8[off:], j.kv.V8[off:], rb, nPos-first,
 				j.sh.Scale, j.sh.Softcap, q8, acc)
+		case j.kind == KVKindF16NoFlash:
+			off := first*kvDim + (u/group)*hd
+			var sink *float32
+			if j.sh.Sinks != nil {
+				sink = &j.sh.Sinks[u]
+			}
+			AttentionF16NoFlash(out[u*hd:(u+1)*hd], q[u*hd:(u+1)*hd], j.kv.K16[off:], j.kv.V16[off:], kvDim, nPos-first,
+				j.sh.Scale, j.sh.Softcap, sink, j.scratch[thread*j.perThread:(thread+1)*j.perThread],
+				j.nf16[thread*j.perThread16:(thread+1)*j.perThread16])
 		case j.kind == KVKindF16:
 			off := first*kvDim + (u/group)*hd
 			if j.sh.Sinks != nil {

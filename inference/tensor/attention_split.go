@@ -46,6 +46,7 @@ type splitScratch struct {
 	acc        []float32 // F16/Q8_0: [head][HeadDim] accumulators
 	q16        []uint16  // F16: queries rounded, [head][HeadDim]
 	q8         []byte    // Q8_0: queries quantized, [head][row]
+	w16        []uint16  // F16 without flash: weights in F16, [head][nfPad(maxPos)]
 	sum, sink  []float32 // per head: F16/Q8_0 softmax sum, sink rescale (1: none)
 
 	job                 attentionJob // the job being run (a copy: a pointer would escape)
@@ -61,6 +62,10 @@ func newSplitScratch(threads int, sh AttnShape, maxPos int, kind KVKind) *splitS
 	switch kind {
 	case KVKindF32:
 		s.lanes = make([]float32, threads*16*splitCols)
+	case KVKindF16NoFlash:
+		s.lanes = make([]float32, threads*64*splitCols)
+		s.q16 = make([]uint16, sh.Heads*sh.HeadDim)
+		s.w16 = make([]uint16, sh.Heads*nfPad(maxPos))
 	default:
 		s.ms, s.vs = make([]float32, sh.Heads*maxPos), make([]float32, sh.Heads*maxPos)
 		s.acc = make([]float32, sh.Heads*sh.HeadDim)
@@ -83,6 +88,8 @@ func splitScratchBytes(threads int, sh AttnShape, maxPos int, kind KVKind) uint6
 	switch kind {
 	case KVKindF32:
 		return n + uint64(threads*16*splitCols)*4
+	case KVKindF16NoFlash:
+		return n + uint64(threads*64*splitCols)*4 + uint64(sh.Heads*sh.HeadDim+sh.Heads*nfPad(maxPos))*2
 	case KVKindF16:
 		return 3*n + uint64(sh.Heads*sh.HeadDim)*6 + uint64(sh.Heads)*8
 	}
@@ -108,7 +115,7 @@ func (j *attentionJob) splitDecode(p *Pool, s *splitScratch) bool {
 	hd := sh.HeadDim
 	// The queries in the cache's dot form, once for all units.
 	switch j.kind {
-	case KVKindF16:
+	case KVKindF16, KVKindF16NoFlash:
 		convertF16(s.q16[:sh.Heads*hd], j.q[:sh.Heads*hd])
 	case KVKindQ8_0:
 		for h := 0; h < sh.Heads; h++ {
@@ -133,7 +140,7 @@ func (s *splitScratch) scores(_, lo, hi int) {
 	sh := j.sh
 	hd, group, kvDim := sh.HeadDim, sh.Heads/sh.KVHeads, sh.KVHeads*sh.HeadDim
 	scale, capped := sh.Scale, sh.Softcap > 0
-	if j.kind != KVKindF32 && capped {
+	if j.kind != KVKindF32 && j.kind != KVKindF16NoFlash && capped {
 		// Flash attention scales by scale/cap before the tanh; its sink
 		// kernels (gpt-oss) take no cap.
 		if capped = sh.Sinks == nil; capped {
@@ -149,6 +156,18 @@ func (s *splitScratch) scores(_, lo, hi int) {
 			switch j.kind {
 			case KVKindF32:
 				scoresGGML(sc, j.kv.K[row0*kvDim+g*hd:], kvDim, j.q[h*hd:(h+1)*hd], scale)
+				if capped {
+					softcapScores(sc, 1/sh.Softcap, sh.Softcap)
+				}
+				continue
+			case KVKindF16NoFlash:
+				// The F32 path's order: scaled scores, then the cap.
+				k := j.kv.K16[row0*kvDim+g*hd:]
+				if f16AttFast {
+					scoresF16Fast(sc, k, kvDim, s.q16[h*hd:(h+1)*hd], scale)
+				} else {
+					scoresF16Plain(sc, k, kvDim, s.q16[h*hd:(h+1)*hd], scale)
+				}
 				if capped {
 					softcapScores(sc, 1/sh.Softcap, sh.Softcap)
 				}
@@ -187,6 +206,15 @@ func (s *splitScratch) softmax(_, lo, hi int) {
 			} else {
 				softmaxPadded(sc)
 			}
+			continue
+		}
+		if j.kind == KVKindF16NoFlash {
+			var sink *float32
+			if j.sh.Sinks != nil {
+				sink = &j.sh.Sinks[h]
+			}
+			np := nfPad(s.maxPos)
+			nfSoftmax(sc, s.w16[h*np:h*np+nfPad(s.m)], 0, sink)
 			continue
 		}
 		// The online softmax of attendF16Acc and attendQ8Acc, position by
@@ -235,6 +263,13 @@ func (s *splitScratch) values(thread, lo, hi int) {
 			clear(lanes)
 			wsumLanes(lanes, j.kv.V[s.first*kvDim+g*hd+c0:], kvDim, s.sc[h*s.maxPos:h*s.maxPos+s.m])
 			reduceLanes(out, lanes)
+			continue
+		case KVKindF16NoFlash:
+			lanes := s.lanes[thread*64*splitCols : thread*64*splitCols+64*cols]
+			clear(lanes)
+			np := nfPad(s.maxPos)
+			wsumF16x64(lanes, j.kv.V16[s.first*kvDim+g*hd+c0:], kvDim, s.w16[h*np:h*np+s.m])
+			reduceF16x64(out, lanes)
 			continue
 		case KVKindF16:
 			acc := s.acc[h*hd+c0 : h*hd+c0+cols]

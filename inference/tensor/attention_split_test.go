@@ -22,6 +22,7 @@ func splitCaches(r *rand.Rand, nPos, kvDim int) []splitCase {
 	return []splitCase{
 		{KV{K: k, V: v}, KVKindF32},
 		{KV{K16: k16, V16: v16}, KVKindF16},
+		{KV{K16: k16, V16: v16, NoFlash: true}, KVKindF16NoFlash},
 		{KV{K8: k8, V8: v8}, KVKindQ8_0},
 	}
 }
