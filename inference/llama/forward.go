@@ -72,7 +72,7 @@ func softcap(x []float32, c float32) {
 func (s *State) attention(l, n int) {
 	m, c, p := s.m, &s.m.Config, s.pool
 	L := &m.Layers[l]
-	pos0, dim, qDim, kvDim, hd := s.pos, c.Dim, c.QDim(), c.KVDim(), c.HeadDim
+	pos0, dim, qDim, kvDim := s.pos, c.Dim, c.QDim(), c.KVDim()
 	x, xb := s.x[:n*dim], s.xb[:n*dim]
 	q, k, v, att := s.q[:n*qDim], s.k[:n*kvDim], s.v[:n*kvDim], s.att[:n*qDim]
 
@@ -103,6 +103,26 @@ func (s *State) attention(l, n int) {
 		}
 	}
 	shape.Sinks = L.Sinks // nil but for gpt-oss
+	if s.rows != nil {    // rows of several sequences (batch.go)
+		s.attendRows(l, q, k, v, att, base, scale, yarn, shape)
+	} else {
+		s.attendSeq(l, pos0, n, q, k, v, att, base, scale, yarn, shape)
+	}
+
+	// Output projection and residual.
+	s.inQ.Set(att, n)
+	tensor.MatMul(p, xb, L.Wo, s.inQ)
+	if s.fam.postAttn != nil {
+		s.fam.postAttn(s, L, n)
+	}
+	addInto(x, xb)
+}
+
+// attendSeq is attention's per-token part for n tokens of this sequence
+// from pos0: rope, query scales, attention over the cache.
+func (s *State) attendSeq(l, pos0, n int, q, k, v, att []float32, base, scale float32, yarn *tensor.YaRN, shape tensor.AttnShape) {
+	c := &s.m.Config
+	qDim, kvDim, hd := c.QDim(), c.KVDim(), c.HeadDim
 	for t := 0; t < n; t++ {
 		pos := pos0 + t
 		tensor.RoPEYaRN(q[t*qDim:(t+1)*qDim], c.Heads, hd, c.RopeDim, pos, base, scale, c.RopeNeoX, s.ropeFactors, yarn)
@@ -118,14 +138,6 @@ func (s *State) attention(l, n int) {
 	}
 
 	s.attendCached(l, pos0, n, q, k, v, att, shape)
-
-	// Output projection and residual.
-	s.inQ.Set(att, n)
-	tensor.MatMul(p, xb, L.Wo, s.inQ)
-	if s.fam.postAttn != nil {
-		s.fam.postAttn(s, L, n)
-	}
-	addInto(x, xb)
 }
 
 // moeTestPass, set by tests, replaces the mixture-of-experts pass.

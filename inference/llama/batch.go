@@ -1,0 +1,155 @@
+package llama
+
+import (
+	"errors"
+	"fmt"
+
+	"burrow/inference/tensor"
+)
+
+// MaxBatchRows is the most sequences a Batch decodes in one pass.
+const MaxBatchRows = 4
+
+// Batch decodes one token of each of up to MaxBatchRows sequences (their
+// own States: KV cache, position) in one pass over the weights: the
+// matmuls take the tokens as the rows of one input, which reads every
+// weight once for all of them, and only attention runs per row, each in
+// its own State's cache at its own position. Decode is memory-bound, so
+// four sequences cost little more than one.
+//
+// The kernels follow llama.cpp, whose matmuls take another order for
+// batches of 2 or more rows than for one (tinyBLAS for F32 and F16; the
+// Q8_0 and K-quant tiles), so a row's logits may differ in the last bits
+// from State.Eval of its token. What a Batch promises instead is that a
+// sequence's logits do not depend on which others share its pass: a lone
+// sequence runs with a padding row, so it takes the batch arithmetic too
+// (TestBatchRowsIndependent), and a reply gives the same text alone or
+// beside others. One exception: the K-quants' 4-row tiles round in the
+// last place differently from 2 or 3 rows.
+// A Batch is used by one goroutine at a time.
+type Batch struct {
+	s      *State // scratch for MaxBatchRows rows; its own tiny cache is unused
+	pad    *State // the padding row of a lone sequence, rolled back every step
+	ids    [MaxBatchRows]int
+	rows   [MaxBatchRows]*State
+	logits []float32 // [MaxBatchRows][Vocab]
+}
+
+// NewBatch makes the scratch of a batched decode for m, running the
+// matmuls on threads threads (<= 0: the default). It holds MaxBatchRows
+// rows of the forward pass's buffers and logits (a few MB for a 1B model):
+// the KV caches are the States'.
+func (m *Model) NewBatch(threads int) (*Batch, error) {
+	s, err := m.NewStateWith(StateOptions{Context: MaxBatchRows, Threads: threads, Batch: MaxBatchRows})
+	if err != nil {
+		return nil, err
+	}
+	pad, err := m.NewStateWith(StateOptions{Context: 1, Threads: 1})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return &Batch{s: s, pad: pad, logits: make([]float32, MaxBatchRows*m.Config.VocabSize)}, nil
+}
+
+// Close stops the batch's worker threads.
+func (b *Batch) Close() {
+	b.s.Close()
+	b.pad.Close()
+}
+
+// Decode appends ids[i] to states[i] for every i, as states[i].Eval of
+// that one token would, and leaves each state's logits where Eval returns
+// them (Logits). The states must be distinct, of b's model, and not
+// traced. It fails, changing nothing, when a token is out of range or a
+// state's context is full. A state whose logits come out non-finite is
+// rolled back by its token and the error (wrapping ErrNonFinite) names it;
+// the others keep theirs. A model with recurrent layers (qwen35) runs the
+// states one after the other: its layers keep one state per sequence that
+// the batch pass does not carry.
+func (b *Batch) Decode(states []*State, ids []int) error {
+	n := len(states)
+	switch {
+	case n == 0 || n > MaxBatchRows:
+		return fmt.Errorf("llama: a batch of %d sequences (1..%d)", n, MaxBatchRows)
+	case len(ids) != n:
+		return fmt.Errorf("llama: a batch of %d sequences with %d tokens", n, len(ids))
+	}
+	for i, st := range states {
+		if st.m != b.s.m || st.trace != nil {
+			return errors.New("llama: a batch's states must be untraced states of its model")
+		}
+		for _, o := range states[:i] {
+			if o == st {
+				return errors.New("llama: a state appears twice in one batch")
+			}
+		}
+		b.ids[i] = ids[i]
+		if err := st.checkTokens(b.ids[i : i+1]); err != nil {
+			return err
+		}
+	}
+	if b.s.rec != nil {
+		var first error
+		for i, st := range states {
+			if _, err := st.Eval(b.ids[i : i+1]); err != nil && first == nil {
+				first = fmt.Errorf("llama: batch row %d: %w", i, err)
+			}
+		}
+		return first
+	}
+
+	rows := b.rows[:n]
+	copy(rows, states)
+	if n == 1 { // a padding row, so a lone sequence takes the batch's arithmetic
+		b.pad.Truncate(0)
+		rows, b.ids[1] = b.rows[:2], 0
+		rows[1] = b.pad
+	}
+	s, vocab := b.s, len(b.s.logits)
+	s.pos, s.rows = 0, rows // attention goes to the rows' own caches (attendRows)
+	s.forward(b.ids[:len(rows)], b.logits[:len(rows)*vocab], false)
+	s.pos, s.rows = 0, nil
+	clear(b.rows[:])
+	var first error
+	for i, st := range states {
+		st.pos++
+		row := b.logits[i*vocab : (i+1)*vocab]
+		copy(st.logits, row)
+		if err := checkFinite(row, vocab, st.pos-1); err != nil {
+			st.Truncate(st.pos - 1)
+			if first == nil {
+				first = fmt.Errorf("llama: batch row %d: %w", i, err)
+			}
+		}
+	}
+	return first
+}
+
+// Logits are the logits after the last token the state evaluated (by Eval
+// or a Batch), the slice Eval returns.
+func (s *State) Logits() []float32 { return s.logits }
+
+// attendRows is attention's per-row part in a batch (Batch.Decode): row t
+// is the next token of sequence s.rows[t], rotated by its own position
+// (and its own context's rope factors), scaled, and attending over its own
+// cache, with the arithmetic of that sequence's Eval of one token.
+func (s *State) attendRows(l int, q, k, v, att []float32, base, scale float32, yarn *tensor.YaRN, shape tensor.AttnShape) {
+	c := &s.m.Config
+	qDim, kvDim := c.QDim(), c.KVDim()
+	for t, r := range s.rows {
+		qt, at := q[t*qDim:(t+1)*qDim:(t+1)*qDim], att[t*qDim:(t+1)*qDim:(t+1)*qDim]
+		kt, vt := k[t*kvDim:(t+1)*kvDim:(t+1)*kvDim], v[t*kvDim:(t+1)*kvDim:(t+1)*kvDim]
+		tensor.RoPEYaRN(qt, c.Heads, c.HeadDim, c.RopeDim, r.pos, base, scale, c.RopeNeoX, r.ropeFactors, yarn)
+		tensor.RoPEYaRN(kt, c.KVHeads, c.HeadDim, c.RopeDim, r.pos, base, scale, c.RopeNeoX, r.ropeFactors, yarn)
+		if qs := c.QueryScale; qs != 0 {
+			for i := range qt {
+				qt[i] *= qs
+			}
+		}
+		if c.AttnTempScale != 0 {
+			s.attnTemp(qt, r.pos, 1)
+		}
+		r.attendCached(l, r.pos, 1, qt, kt, vt, at, shape)
+	}
+}
