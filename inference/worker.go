@@ -32,6 +32,10 @@ type Worker struct {
 	// Owned by the worker goroutine only.
 	model   *Model
 	session *session
+	pool    []*session   // the Concurrent replies' KV caches (worker_batch.go)
+	batch   *llama.Batch // their decode pass, made with the first
+	// batchPasses counts the decode passes by the number of rows (tests).
+	batchPasses [llama.MaxBatchRows + 1]int
 
 	// sampler, set by tests before the first request, becomes every
 	// reply's GenOptions.Sampler.
@@ -215,7 +219,11 @@ func (w *Worker) serve(r *request) {
 	case reqLoad:
 		w.serveLoad(r)
 	case reqGenerate:
-		w.serveGenerate(r)
+		if r.gen.Concurrent {
+			w.serveConcurrent(r)
+		} else {
+			w.serveGenerate(r)
+		}
 	case reqEmbed:
 		w.serveEmbed(r)
 	case reqTrace:
@@ -264,6 +272,7 @@ func (w *Worker) setVocab(v *Vocab) {
 
 func (w *Worker) unload() {
 	w.setVocab(nil)
+	w.closeBatch()
 	if w.session != nil {
 		w.session.close()
 		w.session = nil
