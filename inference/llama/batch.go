@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"burrow/inference/gguf"
 	"burrow/inference/tensor"
 )
 
@@ -24,15 +25,19 @@ const MaxBatchRows = 4
 // sequence's logits do not depend on which others share its pass: a lone
 // sequence runs with a padding row, so it takes the batch arithmetic too
 // (TestBatchRowsIndependent), and a reply gives the same text alone or
-// beside others. One exception: the K-quants' 4-row tiles round in the
-// last place differently from 2 or 3 rows.
+// beside others. Repacked Q4_K matrices sum a 4-row batch in another order
+// than 1 to 3 rows (llama.cpp's gemm and gemv), so a model with one runs
+// every pass with 4 rows, padding included. (The experts of a
+// mixture-of-experts model see as many rows as tokens chose them, so a
+// Q4_K expert may still round a row differently beside others.)
 // A Batch is used by one goroutine at a time.
 type Batch struct {
-	s      *State // scratch for MaxBatchRows rows; its own tiny cache is unused
-	pad    *State // the padding row of a lone sequence, rolled back every step
-	ids    [MaxBatchRows]int
-	rows   [MaxBatchRows]*State
-	logits []float32 // [MaxBatchRows][Vocab]
+	s       *State // scratch for MaxBatchRows rows; its own tiny cache is unused
+	pad     *State // the padding rows, rolled back every step
+	minRows int    // rows of the smallest pass: 2, or 4 with repacked Q4_K
+	ids     [MaxBatchRows]int
+	rows    [MaxBatchRows]*State
+	logits  []float32 // [MaxBatchRows][Vocab]
 }
 
 // NewBatch makes the scratch of a batched decode for m, running the
@@ -49,7 +54,11 @@ func (m *Model) NewBatch(threads int) (*Batch, error) {
 		s.Close()
 		return nil, err
 	}
-	return &Batch{s: s, pad: pad, logits: make([]float32, MaxBatchRows*m.Config.VocabSize)}, nil
+	b := &Batch{s: s, pad: pad, minRows: 2, logits: make([]float32, MaxBatchRows*m.Config.VocabSize)}
+	if hasRepackedQ4K(m) {
+		b.minRows = MaxBatchRows
+	}
+	return b, nil
 }
 
 // Close stops the batch's worker threads.
@@ -101,10 +110,10 @@ func (b *Batch) Decode(states []*State, ids []int) error {
 
 	rows := b.rows[:n]
 	copy(rows, states)
-	if n == 1 { // a padding row, so a lone sequence takes the batch's arithmetic
+	for len(rows) < b.minRows { // padding, so every sequence takes the same arithmetic
 		b.pad.Truncate(0)
-		rows, b.ids[1] = b.rows[:2], 0
-		rows[1] = b.pad
+		b.ids[len(rows)] = 0
+		rows = append(rows, b.pad)
 	}
 	s, vocab := b.s, len(b.s.logits)
 	s.pos, s.rows = 0, rows // attention goes to the rows' own caches (attendRows)
@@ -152,4 +161,27 @@ func (s *State) attendRows(l int, q, k, v, att []float32, base, scale float32, y
 		}
 		r.attendCached(l, r.pos, 1, qt, kt, vt, at, shape)
 	}
+}
+
+// hasRepackedQ4K reports whether a dense matrix of m is repacked Q4_K,
+// whose 4-row gemm rounds unlike its 1-row gemv.
+func hasRepackedQ4K(m *Model) bool {
+	q4k := func(ms ...*tensor.Matrix) bool {
+		for _, x := range ms {
+			if x != nil && x.Type == gguf.TypeQ4_K && x.Repacked() {
+				return true
+			}
+		}
+		return false
+	}
+	if q4k(m.Output) {
+		return true
+	}
+	for i := range m.Layers {
+		L := &m.Layers[i]
+		if q4k(L.Wq, L.Wk, L.Wv, L.Wo, L.Gate, L.Up, L.Down, L.Wqkv, L.GateUp, L.ShGate, L.ShUp, L.ShDown) {
+			return true
+		}
+	}
+	return false
 }

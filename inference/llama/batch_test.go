@@ -41,8 +41,8 @@ func argmax(x []float32) int {
 // (llama; qwen3's head norms; gemma3's sliding window and softcaps; phi3's
 // fused projections; the experts of qwen3moe and gpt-oss with its sinks;
 // mistral3's attention temperature; F32, F16 and Q8_0 weights and caches;
-// qwen35's recurrent layers, which a Batch runs one at a time), and the
-// greedy choices of a Q4_K_M file, whose 4-row tiles round differently.
+// qwen35's recurrent layers, which a Batch runs one at a time; a Q4_K_M
+// file, whose repacked Q4_K makes every pass 4 rows).
 func TestBatchRowsIndependent(t *testing.T) {
 	q4km, ok := quantize.LookupFtype("Q4_K_M")
 	if !ok {
@@ -52,26 +52,25 @@ func TestBatchRowsIndependent(t *testing.T) {
 		preset string
 		synth  synth.Options
 		kv     llama.KVType
-		close  bool // the 4-row K-quant tiles: close logits, the same greedy id
 	}{
-		{"small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, false},
-		{"small", synth.Options{Recipe: q4km}, llama.KVF32, true},
-		{"small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVQ8_0, false},
-		{"small", synth.Options{Type: gguf.TypeF32}, llama.KVQ8_0, false},
-		{"small", synth.Options{Type: gguf.TypeF16}, llama.KVF32, false},
-		{"qwen3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF16, false},
-		{"gemma3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, false},
-		{"phi3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, false},
-		{"qwen3moe-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, false},
-		{"gpt-oss-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, false},
-		{"mistral3-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, false},
-		{"qwen35-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, false},
+		{"small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
+		{"small", synth.Options{Recipe: q4km}, llama.KVF32},
+		{"small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVQ8_0},
+		{"small", synth.Options{Type: gguf.TypeF32}, llama.KVQ8_0},
+		{"small", synth.Options{Type: gguf.TypeF16}, llama.KVF32},
+		{"qwen3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF16},
+		{"gemma3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
+		{"phi3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
+		{"qwen3moe-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
+		{"gpt-oss-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
+		{"mistral3-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
+		{"qwen35-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s-%s%v-%v", tc.preset, tc.synth.Recipe.Name, tc.synth.Type, tc.kv), func(t *testing.T) {
 			m := batchModel(t, tc.preset, tc.synth)
 			for _, n := range []int{2, 3, 4} {
-				checkBatch(t, m, tc.kv, n, tc.close && n == 4)
+				checkBatch(t, m, tc.kv, n)
 			}
 		})
 	}
@@ -80,7 +79,7 @@ func TestBatchRowsIndependent(t *testing.T) {
 // checkBatch runs n sequences with prompts of different lengths, so the
 // rows sit at different positions, through 6 batched decode steps and
 // through Eval alone, comparing every logit.
-func checkBatch(t *testing.T, m *llama.Model, kv llama.KVType, n int, close bool) {
+func checkBatch(t *testing.T, m *llama.Model, kv llama.KVType, n int) {
 	t.Helper()
 	vocab := m.Config.VocabSize
 	mk := func() []*llama.State {
@@ -123,17 +122,6 @@ func checkBatch(t *testing.T, m *llama.Model, kv llama.KVType, n int, close bool
 			a, g := alone[i].Logits(), together[i].Logits()
 			if together[i].Len() != alone[i].Len() {
 				t.Fatalf("batch %d step %d row %d: %d tokens cached, alone %d", n, step, i, together[i].Len(), alone[i].Len())
-			}
-			if close {
-				worst := 0.0
-				for j := range a {
-					worst = max(worst, math.Abs(float64(a[j]-g[j]))/max(1, math.Abs(float64(a[j]))))
-				}
-				if argmax(a) != argmax(g) {
-					t.Fatalf("batch %d step %d row %d: greedy %d, alone %d (largest logit error %.2g)", n, step, i, argmax(g), argmax(a), worst)
-				}
-				t.Logf("batch %d step %d row %d: largest logit error %.2g (4-row K-quant tiles), same greedy id", n, step, i, worst)
-				continue
 			}
 			for j := range a {
 				if math.Float32bits(a[j]) != math.Float32bits(g[j]) {
