@@ -10,7 +10,8 @@ import (
 
 // Worker is the inference goroutine: it owns the loaded model, its KV cache
 // and the sampler, and serves requests one at a time in the order they were
-// made. Front ends talk to it only through the methods below and the event
+// made, but for Concurrent replies (the API's), which run several at once
+// (worker_batch.go). Front ends talk to it only through the methods below and the event
 // channels they return.
 //
 // Every returned channel must be read until it is closed; it is closed after
@@ -115,7 +116,9 @@ func (w *Worker) Load(ctx context.Context, path string, opts LoadOptions) <-chan
 // a request with the receipt's settings and the same messages on a model
 // with the same fingerprint and context length gives the same reply.
 //
-// There is one KV cache: every request keeps the longest token prefix it
+// There is one KV cache for the replies that are not Concurrent (the
+// window's; Concurrent ones have a small pool of their own, chosen by the
+// longest shared prefix): every request keeps the longest token prefix it
 // shares with what the cache holds, whatever conversation it is, so turns,
 // regenerations and edits of one conversation evaluate only what changed,
 // and switching conversations re-evaluates from where they differ.

@@ -18,9 +18,12 @@ import (
 // pass, so each reply's text is the one it gets alone.
 //
 // Memory: every pooled session holds a KV cache of the model's full
-// context, so four clients take four times the cache of the window's
-// session on top of it (a 1B Llama 3 at 4096 tokens and an F32 cache:
-// 128 MiB each; F16 or Q8_0 halve it or better). They are freed on unload.
+// context, made when a reply first needs it, so four clients take up to
+// four times the window's cache on top of it (Llama-3.2-1B at 4096 tokens:
+// 256 MiB each with an F32 cache, 128 MiB with F16, 68 MiB with Q8_0), and
+// the batch's scratch a few MB. They are kept for the next turns' prefixes
+// and freed on unload. A reply whose cache cannot be allocated ends with
+// that error.
 //
 // The window goes first: its requests are served between two passes (the
 // API's replies wait meanwhile), and a Load, Unload or other request in

@@ -35,24 +35,42 @@ func queueAll(w *Worker, ctxs []context.Context, reqs []GenerateRequest) []<-cha
 	return chans
 }
 
-// collectAll reads every channel on its own goroutine.
-func collectAll(t *testing.T, chans []<-chan Event) []reply {
-	out := make([]reply, len(chans))
+// collectAll reads every channel on its own goroutine. order lists the
+// channels' indexes in the order their first piece (i) or their end
+// (-1-i) arrived.
+func collectAll(t *testing.T, chans []<-chan Event) (out []reply, order []int) {
+	out = make([]reply, len(chans))
+	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i, ch := range chans {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = collect(t, ch)
+			seen := make(chan Event, 64)
+			go func() {
+				defer close(seen)
+				first := true
+				for ev := range ch {
+					if (ev.Kind == EventPiece && first) || ev.Kind == EventDone {
+						mu.Lock()
+						order = append(order, map[bool]int{true: i, false: -1 - i}[ev.Kind == EventPiece])
+						mu.Unlock()
+						first = first && ev.Kind != EventPiece
+					}
+					seen <- ev
+				}
+			}()
+			out[i] = collect(t, seen)
 		}()
 	}
 	wg.Wait()
-	return out
+	return out, order
 }
 
 // TestConcurrentRepliesAsAlone: four API replies decoded together (in
 // passes of 4 rows) give the text and tokens each gives alone with the same
-// seed, and a window reply queued among them gets its own text too; on a
+// seed, and a window reply queued after them runs first and gets its own
+// text too; on a
 // stories file (F32 weights, whose batched matmul takes another order than
 // one row's) and a Llama 3 vocabulary.
 func TestConcurrentRepliesAsAlone(t *testing.T) {
@@ -73,7 +91,7 @@ func TestConcurrentRepliesAsAlone(t *testing.T) {
 			for i := range ctxs {
 				ctxs[i] = context.Background()
 			}
-			got := collectAll(t, queueAll(w, ctxs, all))
+			got, order := collectAll(t, queueAll(w, ctxs, all))
 			for i := range reqs {
 				if got[i].text != alone[i].text || fmt.Sprint(got[i].ids) != fmt.Sprint(alone[i].ids) {
 					t.Errorf("reply %d together: %q %v\nalone: %q %v", i, got[i].text, got[i].ids, alone[i].text, alone[i].ids)
@@ -84,6 +102,17 @@ func TestConcurrentRepliesAsAlone(t *testing.T) {
 			}
 			if g := got[len(reqs)]; g.text != windowAlone.text {
 				t.Errorf("window reply among them: %q, alone %q", g.text, windowAlone.text)
+			}
+			// The window's reply, queued last, runs first: it ends before
+			// any API reply sends a token.
+			for _, o := range order {
+				if o == -1-len(reqs) {
+					break
+				}
+				if o >= 0 && o < len(reqs) {
+					t.Errorf("API reply %d started before the window's ended (order %v)", o, order)
+					break
+				}
 			}
 			if w.batchPasses[4] == 0 {
 				t.Errorf("no pass decoded 4 replies together: %v", w.batchPasses)
