@@ -133,35 +133,38 @@ func checkBatch(t *testing.T, m *llama.Model, kv llama.KVType, n int) {
 }
 
 // TestBatchDecodeAllocatesNothing: a batched decode step allocates nothing
-// at every batch size (1 is Eval's path).
+// at every batch size, padded (Q8_0: to 2 rows; Q4_K_M: to 4) or not.
 func TestBatchDecodeAllocatesNothing(t *testing.T) {
-	m := batchModel(t, "small", synth.Options{Type: gguf.TypeQ8_0})
-	b, err := m.NewBatch(2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	states := make([]*llama.State, llama.MaxBatchRows)
-	for i := range states {
-		s, err := m.NewState(256, 2)
+	q4km, _ := quantize.LookupFtype("Q4_K_M")
+	for _, o := range []synth.Options{{Type: gguf.TypeQ8_0}, {Recipe: q4km}} {
+		m := batchModel(t, "small", o)
+		b, err := m.NewBatch(2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer s.Close()
-		if _, err := s.Eval([]int{1, 2 + i}); err != nil {
-			t.Fatal(err)
-		}
-		states[i] = s
-	}
-	ids := []int{5, 6, 7, 8}
-	for n := 1; n <= llama.MaxBatchRows; n++ {
-		allocs := testing.AllocsPerRun(20, func() {
-			if err := b.Decode(states[:n], ids[:n]); err != nil {
+		defer b.Close()
+		states := make([]*llama.State, llama.MaxBatchRows)
+		for i := range states {
+			s, err := m.NewState(256, 2)
+			if err != nil {
 				t.Fatal(err)
 			}
-		})
-		if allocs != 0 {
-			t.Errorf("batch of %d: %v allocations per step", n, allocs)
+			defer s.Close()
+			if _, err := s.Eval([]int{1, 2 + i}); err != nil {
+				t.Fatal(err)
+			}
+			states[i] = s
+		}
+		ids := []int{5, 6, 7, 8}
+		for n := 1; n <= llama.MaxBatchRows; n++ {
+			allocs := testing.AllocsPerRun(20, func() {
+				if err := b.Decode(states[:n], ids[:n]); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%v%s, batch of %d: %v allocations per step", o.Type, o.Recipe.Name, n, allocs)
+			}
 		}
 	}
 }
