@@ -207,8 +207,14 @@ func (w *Worker) nextWindow() *request {
 	return nil
 }
 
-// nextConcurrent pops the head of the queue if it is a Concurrent reply.
+// nextConcurrent pops the head of the queue if it is a Concurrent reply
+// (none after Close: the run loop drains the queue with ErrClosed).
 func (w *Worker) nextConcurrent() *request {
+	select {
+	case <-w.closed:
+		return nil
+	default:
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.queue) == 0 || w.queue[0].kind != reqGenerate || !w.queue[0].gen.Concurrent {
@@ -218,13 +224,6 @@ func (w *Worker) nextConcurrent() *request {
 	w.queue[0] = nil
 	w.queue = w.queue[1:]
 	return r
-}
-
-// nextConcurrentWaiting reports whether a Concurrent reply heads the queue.
-func (w *Worker) nextConcurrentWaiting() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.queue) > 0 && w.queue[0].kind == reqGenerate && w.queue[0].gen.Concurrent
 }
 
 // closeBatch frees the pooled sessions and the batch scratch.
