@@ -18,23 +18,22 @@ const MaxBatchRows = 4
 // its own State's cache at its own position. Decode is memory-bound, so
 // four sequences cost little more than one.
 //
-// The kernels follow llama.cpp, whose matmuls take another order for
-// batches of 2 or more rows than for one (tinyBLAS for F32 and F16; the
-// Q8_0 and K-quant tiles), so a row's logits may differ in the last bits
-// from State.Eval of its token. What a Batch promises instead is that a
-// sequence's logits do not depend on which others share its pass: a lone
-// sequence runs with a padding row, so it takes the batch arithmetic too
-// (TestBatchRowsIndependent), and a reply gives the same text alone or
-// beside others. Repacked Q4_K matrices sum a 4-row batch in another order
-// than 1 to 3 rows (llama.cpp's gemm and gemv), so a model with one runs
-// every pass with 4 rows, padding included. (The experts of a
-// mixture-of-experts model see as many rows as tokens chose them, so a
-// Q4_K expert may still round a row differently beside others.)
+// Most kernels give a row the bits they give it alone (the matmul tiles
+// promise it), so a sequence decoded in a batch
+// gets the logits, bit for bit, that State.Eval of its token gives. Two
+// follow llama.cpp into another order for batches, and a Batch pads every
+// pass to the rows that keep each sequence in one order, whoever shares
+// it: F32 and F16 matrices take tinyBLAS's order from 2 rows (a lone
+// sequence gets one padding row), repacked Q4_K its gemm at 4 rows (every
+// pass has 4). Then a reply's text does not depend on the others decoding
+// beside it (TestBatchRowsIndependent). (The experts of a mixture of
+// experts see as many rows as tokens chose them, so a Q4_K, F16 or F32
+// expert may still round a row differently beside others.)
 // A Batch is used by one goroutine at a time.
 type Batch struct {
 	s       *State // scratch for MaxBatchRows rows; its own tiny cache is unused
 	pad     *State // the padding rows, rolled back every step
-	minRows int    // rows of the smallest pass: 2, or 4 with repacked Q4_K
+	minRows int    // rows of the smallest pass (padRows)
 	ids     [MaxBatchRows]int
 	rows    [MaxBatchRows]*State
 	logits  []float32 // [MaxBatchRows][Vocab]
@@ -54,11 +53,7 @@ func (m *Model) NewBatch(threads int) (*Batch, error) {
 		s.Close()
 		return nil, err
 	}
-	b := &Batch{s: s, pad: pad, minRows: 2, logits: make([]float32, MaxBatchRows*m.Config.VocabSize)}
-	if hasRepackedQ4K(m) {
-		b.minRows = MaxBatchRows
-	}
-	return b, nil
+	return &Batch{s: s, pad: pad, minRows: padRows(m), logits: make([]float32, MaxBatchRows*m.Config.VocabSize)}, nil
 }
 
 // Close stops the batch's worker threads.
@@ -163,25 +158,29 @@ func (s *State) attendRows(l int, q, k, v, att []float32, base, scale float32, y
 	}
 }
 
-// hasRepackedQ4K reports whether a dense matrix of m is repacked Q4_K,
-// whose 4-row gemm rounds unlike its 1-row gemv.
-func hasRepackedQ4K(m *Model) bool {
-	q4k := func(ms ...*tensor.Matrix) bool {
+// padRows is the fewest rows of m's passes: 4 with a repacked Q4_K matrix
+// (its gemm sums 4 rows in another order than gemv's 1 to 3), else 2 with
+// an F32 or F16 one (tinyBLAS from 2 rows), else 1.
+func padRows(m *Model) int {
+	rows := 1
+	see := func(ms ...*tensor.Matrix) {
 		for _, x := range ms {
-			if x != nil && x.Type == gguf.TypeQ4_K && x.Repacked() {
-				return true
+			switch {
+			case x == nil:
+			case x.Type == gguf.TypeQ4_K && x.Repacked():
+				rows = MaxBatchRows
+			case x.Type == gguf.TypeF32 || x.Type == gguf.TypeF16:
+				rows = max(rows, 2)
 			}
 		}
-		return false
 	}
-	if q4k(m.Output) {
-		return true
-	}
+	see(m.Output)
 	for i := range m.Layers {
 		L := &m.Layers[i]
-		if q4k(L.Wq, L.Wk, L.Wv, L.Wo, L.Gate, L.Up, L.Down, L.Wqkv, L.GateUp, L.ShGate, L.ShUp, L.ShDown) {
-			return true
-		}
+		see(L.Wq, L.Wk, L.Wv, L.Wo, L.Gate, L.Up, L.Down, L.Wqkv, L.GateUp, L.ShGate, L.ShUp, L.ShDown)
 	}
-	return false
+	return rows
 }
+
+// PadRows is the fewest rows a pass of b runs (padding included).
+func (b *Batch) PadRows() int { return b.minRows }

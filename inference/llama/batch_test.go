@@ -36,39 +36,56 @@ func argmax(x []float32) int {
 }
 
 // TestBatchRowsIndependent: sequences decoded together in a Batch get the
-// logits, bit for bit, that each gets decoded alone in it (with its padding
-// row), at every batch size, for the families' different attention steps
-// (llama; qwen3's head norms; gemma3's sliding window and softcaps; phi3's
-// fused projections; the experts of qwen3moe and gpt-oss with its sinks;
-// mistral3's attention temperature; F32, F16 and Q8_0 weights and caches;
-// qwen35's recurrent layers, which a Batch runs one at a time; a Q4_K_M
-// file, whose repacked Q4_K makes every pass 4 rows).
+// logits, bit for bit, that each gets alone: from Eval where the batch
+// needs no padding (Q8_0, Q4_0, Q6_K, IQ4_NL, Q5_K_M), else from a Batch of
+// it alone with its padding rows (F32 and F16 weights; Q4_K_M, whose
+// repacked Q4_K makes every pass 4 rows), at every batch size, for the
+// families' attention steps (llama; qwen3's head norms; gemma3's sliding
+// window, GeGLU and softcaps; phi3's fused projections; the experts of
+// qwen3moe and gpt-oss with its sinks; mistral3's attention temperature;
+// F32, F16 and Q8_0 caches; qwen35's recurrent layers, which a Batch runs
+// one at a time).
 func TestBatchRowsIndependent(t *testing.T) {
-	q4km, ok := quantize.LookupFtype("Q4_K_M")
-	if !ok {
-		t.Fatal("no Q4_K_M recipe")
+	ftype := func(name string) quantize.Ftype {
+		f, ok := quantize.LookupFtype(name)
+		if !ok {
+			t.Fatalf("no %s recipe", name)
+		}
+		return f
 	}
+	q4km := ftype("Q4_K_M")
 	cases := []struct {
 		preset string
 		synth  synth.Options
 		kv     llama.KVType
+		pad    int // the rows of the smallest pass
 	}{
-		{"small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
-		{"small", synth.Options{Recipe: q4km}, llama.KVF32},
-		{"small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVQ8_0},
-		{"small", synth.Options{Type: gguf.TypeF32}, llama.KVQ8_0},
-		{"small", synth.Options{Type: gguf.TypeF16}, llama.KVF32},
-		{"qwen3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF16},
-		{"gemma3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
-		{"phi3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
-		{"qwen3moe-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
-		{"gpt-oss-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
-		{"mistral3-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
-		{"qwen35-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32},
+		// small's FF of 688 is no multiple of 32: its ffn_down stays F32.
+		{"small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, 2},
+		{"small", synth.Options{Type: gguf.TypeF32}, llama.KVQ8_0, 2},
+		{"small", synth.Options{Type: gguf.TypeF16}, llama.KVF32, 2},
+		{"qwen3-small", synth.Options{Recipe: q4km}, llama.KVF32, 4},
+		{"qwen3-small", synth.Options{Recipe: ftype("Q4_0")}, llama.KVF32, 1},
+		{"qwen3-small", synth.Options{Recipe: ftype("Q6_K")}, llama.KVF32, 1},
+		{"qwen3-small", synth.Options{Recipe: ftype("IQ4_NL")}, llama.KVQ8_0, 1},
+		{"qwen3-small", synth.Options{Recipe: ftype("Q5_K_M")}, llama.KVF16, 1},
+		{"qwen3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVQ8_0, 1},
+		{"qwen3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF16, 1},
+		{"gemma3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, 1},
+		{"phi3-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, 1},
+		{"qwen3moe-small", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, 1},
+		{"gpt-oss-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, 1},
+		{"mistral3-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, 1},
+		{"qwen35-tiny", synth.Options{Type: gguf.TypeQ8_0}, llama.KVF32, 1},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s-%s%v-%v", tc.preset, tc.synth.Recipe.Name, tc.synth.Type, tc.kv), func(t *testing.T) {
 			m := batchModel(t, tc.preset, tc.synth)
+			if b, err := m.NewBatch(1); err != nil {
+				t.Fatal(err)
+			} else if b.Close(); b.PadRows() != tc.pad {
+				t.Errorf("passes of at least %d rows, want %d", b.PadRows(), tc.pad)
+			}
 			for _, n := range []int{2, 3, 4} {
 				checkBatch(t, m, tc.kv, n)
 			}
@@ -111,7 +128,11 @@ func checkBatch(t *testing.T, m *llama.Model, kv llama.KVType, n int) {
 	for step := range 6 {
 		for i, s := range alone {
 			ids[i] = argmax(s.Logits())
-			if err := b.Decode([]*llama.State{s}, ids[i:i+1]); err != nil {
+			if b.PadRows() == 1 { // no padding: a batch row is Eval's bits
+				if _, err := s.Eval(ids[i : i+1]); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := b.Decode([]*llama.State{s}, ids[i:i+1]); err != nil {
 				t.Fatal(err)
 			}
 		}
