@@ -56,6 +56,11 @@ type GenerateRequest struct {
 	// grammar.Parse or from grammar.FromJSONSchema): every token sampled is
 	// one the grammar allows, and the end only where it can end.
 	Grammar *grammar.Grammar
+	// Concurrent requests (the API's) run beside each other, up to
+	// llama.MaxBatchRows at once, each in its own KV cache, their tokens
+	// decoded together in one pass over the weights; the text is the same
+	// as alone. Others (the window's) run on the main cache and go first.
+	Concurrent bool
 }
 
 // ContextPolicy says what a generation does when the conversation does not

@@ -45,6 +45,12 @@ type GenOptions struct {
 	// A constraint error ends the reply with an error. A constraint with a
 	// Done method that reports true ends the reply (StopEOS) at once.
 	Constraint sample.Constraint
+
+	// eval, when set, evaluates tokens into st in place of st.Eval, decode
+	// telling a generated token from a prompt chunk: the worker's batch
+	// (worker_batch.go) runs them on its goroutine, the decode steps of
+	// several replies together.
+	eval func(tokens []int, decode bool) ([]float32, error)
 }
 
 // Sampler replaces the n-th sampled token id (GenOptions.Sampler).
@@ -119,7 +125,10 @@ func Generate(ctx context.Context, st *llama.State, m *Model, prompt []int, opts
 		return res, nil
 	}
 
-	logits, err := evalPrompt(ctx, st, prompt, opts.Cached, stats)
+	if opts.eval == nil {
+		opts.eval = func(tokens []int, _ bool) ([]float32, error) { return st.Eval(tokens) }
+	}
+	logits, err := evalPrompt(ctx, st, prompt, opts.Cached, stats, opts.eval)
 	stats.PromptTime = time.Since(start)
 	switch {
 	case err != nil:
@@ -139,7 +148,7 @@ func Generate(ctx context.Context, st *llama.State, m *Model, prompt []int, opts
 // evalPrompt rolls st back to the cached prefix (at least one token must
 // run to give the logits for the reply) and evaluates the rest in chunks.
 // It returns the logits after the prompt, or nil when ctx was cancelled.
-func evalPrompt(ctx context.Context, st *llama.State, prompt []int, cached int, stats *Stats) ([]float32, error) {
+func evalPrompt(ctx context.Context, st *llama.State, prompt []int, cached int, stats *Stats, eval func([]int, bool) ([]float32, error)) ([]float32, error) {
 	// A sliding-window cache may keep less than asked (see llama.State.Truncate).
 	keep := st.Truncate(min(cached, len(prompt)-1))
 	var logits []float32
@@ -149,7 +158,7 @@ func evalPrompt(ctx context.Context, st *llama.State, prompt []int, cached int, 
 		}
 		n := min(len(rest), promptChunk)
 		var err error
-		if logits, err = st.Eval(rest[:n]); err != nil {
+		if logits, err = eval(rest[:n], false); err != nil {
 			return nil, fmt.Errorf("generate: evaluate the prompt: %w", err)
 		}
 		stats.EvaluatedTokens += n
@@ -254,6 +263,7 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 	}
 	stop := newStopMatcher(d.opts.Stop)
 	var cands []sample.Candidate
+	var one [1]int // the token to evaluate, in an array so the call allocates nothing
 	genStart := time.Now()
 	defer func() {
 		stats.GenTime = time.Since(genStart)
@@ -309,7 +319,8 @@ func (d *decoder) run(ctx context.Context, prompt []int, params sample.Params, l
 		case st.Len() >= st.ContextLen():
 			return d.release(dec, stop, StopLength), nil
 		}
-		logits, err = st.Eval([]int{id})
+		one[0] = id
+		logits, err = d.opts.eval(one[:], true)
 		switch {
 		case errors.Is(err, ErrContextFull):
 			return d.release(dec, stop, StopLength), nil

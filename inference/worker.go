@@ -10,7 +10,8 @@ import (
 
 // Worker is the inference goroutine: it owns the loaded model, its KV cache
 // and the sampler, and serves requests one at a time in the order they were
-// made. Front ends talk to it only through the methods below and the event
+// made, but for Concurrent replies (the API's), which run several at once
+// (worker_batch.go). Front ends talk to it only through the methods below and the event
 // channels they return.
 //
 // Every returned channel must be read until it is closed; it is closed after
@@ -32,6 +33,10 @@ type Worker struct {
 	// Owned by the worker goroutine only.
 	model   *Model
 	session *session
+	pool    []*session   // the Concurrent replies' KV caches (worker_batch.go)
+	batch   *llama.Batch // their decode pass, made with the first
+	// batchPasses counts the decode passes by the number of rows (tests).
+	batchPasses [llama.MaxBatchRows + 1]int
 
 	// sampler, set by tests before the first request, becomes every
 	// reply's GenOptions.Sampler.
@@ -111,7 +116,9 @@ func (w *Worker) Load(ctx context.Context, path string, opts LoadOptions) <-chan
 // a request with the receipt's settings and the same messages on a model
 // with the same fingerprint and context length gives the same reply.
 //
-// There is one KV cache: every request keeps the longest token prefix it
+// There is one KV cache for the replies that are not Concurrent (the
+// window's; Concurrent ones have a small pool of their own, chosen by the
+// longest shared prefix): every request keeps the longest token prefix it
 // shares with what the cache holds, whatever conversation it is, so turns,
 // regenerations and edits of one conversation evaluate only what changed,
 // and switching conversations re-evaluates from where they differ.
@@ -215,7 +222,11 @@ func (w *Worker) serve(r *request) {
 	case reqLoad:
 		w.serveLoad(r)
 	case reqGenerate:
-		w.serveGenerate(r)
+		if r.gen.Concurrent {
+			w.serveConcurrent(r)
+		} else {
+			w.serveGenerate(r)
+		}
 	case reqEmbed:
 		w.serveEmbed(r)
 	case reqTrace:
@@ -264,6 +275,7 @@ func (w *Worker) setVocab(v *Vocab) {
 
 func (w *Worker) unload() {
 	w.setVocab(nil)
+	w.closeBatch()
 	if w.session != nil {
 		w.session.close()
 		w.session = nil

@@ -15,6 +15,7 @@ import (
 type session struct {
 	st     *llama.State
 	tokens []int // tokens evaluated into st, in order
+	busy   bool  // a pooled session taken by a running concurrent reply
 }
 
 func (s *session) close() { s.st.Close() }

@@ -14,16 +14,39 @@ import (
 // let Generate keep the prefix the KV cache shares with it, evaluate the
 // rest and sample until a stop condition, streaming each piece.
 func (w *Worker) serveGenerate(r *request) {
+	j := w.prepareGenerate(r, func([]int) (*session, error) { return w.session, nil })
+	if j != nil {
+		j.run()
+	}
+}
+
+// genJob is a reply ready to run: its prompt, options and KV cache.
+type genJob struct {
+	w      *Worker
+	r      *request
+	m      *Model
+	s      *session
+	ctx    context.Context
+	cancel func()
+	pr     prompt
+	opts   GenOptions
+}
+
+// prepareGenerate does what comes before a reply's tokens: the prompt in
+// the context policy, the grammar, the options, and the session pick
+// chooses for the prompt's tokens. It answers the request itself (and
+// returns nil) when the reply cannot start.
+func (w *Worker) prepareGenerate(r *request, pick func(tokens []int) (*session, error)) *genJob {
 	start := time.Now()
 	req := r.gen
 	if w.stopping(r) {
 		w.finish(r, Event{Kind: EventDone, StopReason: StopCancelled, Stats: &Stats{}})
-		return
+		return nil
 	}
-	m, s := w.model, w.session
-	if m == nil || s == nil {
+	m := w.model
+	if m == nil || w.session == nil {
 		w.finish(r, Event{Kind: EventError, Err: ErrNoModel})
-		return
+		return nil
 	}
 	policy := req.ContextPolicy
 	if policy == ContextDefault {
@@ -32,7 +55,7 @@ func (w *Worker) serveGenerate(r *request) {
 		w.mu.Unlock()
 	}
 
-	ctxLen := s.st.ContextLen()
+	ctxLen := w.session.st.ContextLen() // every session's
 	reserve := ctxLen / 4
 	if req.MaxTokens > 0 {
 		reserve = min(req.MaxTokens, ctxLen/2)
@@ -40,14 +63,8 @@ func (w *Worker) serveGenerate(r *request) {
 	pr, err := m.buildPrompt(req, ctxLen, max(reserve, 1), policy)
 	if err != nil {
 		w.finish(r, Event{Kind: EventError, Err: err})
-		return
+		return nil
 	}
-
-	// Close cancels the reply too.
-	ctx, cancel := context.WithCancel(r.ctx)
-	defer cancel()
-	defer context.AfterFunc(w.life, cancel)()
-	ctx = closingContext{ctx, w.closed}
 
 	var constraint sample.Constraint
 	if req.Grammar != nil {
@@ -57,10 +74,23 @@ func (w *Worker) serveGenerate(r *request) {
 		}
 		if err != nil {
 			w.finish(r, Event{Kind: EventError, Err: fmt.Errorf("grammar: %w", err)})
-			return
+			return nil
 		}
 	}
-	opts := GenOptions{
+	s, err := pick(pr.Tokens)
+	if err != nil {
+		w.finish(r, Event{Kind: EventError, Err: err})
+		return nil
+	}
+
+	// Close cancels the reply too.
+	ctx, cancel := context.WithCancel(r.ctx)
+	stop := context.AfterFunc(w.life, cancel)
+	j := &genJob{w: w, r: r, m: m, s: s, pr: pr,
+		ctx:    closingContext{ctx, w.closed},
+		cancel: func() { stop(); cancel() },
+	}
+	j.opts = GenOptions{
 		Params:      req.Params,
 		MaxTokens:   req.MaxTokens,
 		Stop:        req.Stop,
@@ -71,7 +101,14 @@ func (w *Worker) serveGenerate(r *request) {
 		Reasoning:   pr.Reasoning,
 		Constraint:  constraint,
 	}
-	res, err := Generate(ctx, s.st, m, pr.Tokens, opts, func(ev Event) { w.send(r, ev) })
+	return j
+}
+
+// run generates the reply and answers the request.
+func (j *genJob) run() {
+	defer j.cancel()
+	w, r, s, pr := j.w, j.r, j.s, j.pr
+	res, err := Generate(j.ctx, s.st, j.m, pr.Tokens, j.opts, func(ev Event) { w.send(r, ev) })
 	s.tokens = CachedTokens(s.st, pr.Tokens, res)
 	if s.tokens == nil {
 		s.st.Truncate(0) // what the cache holds is unknown after the failure

@@ -188,3 +188,25 @@ func TestJSONSchemaWithOpenAINpmClient(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentClientsWithOpenAINpmClient: four official openai clients
+// streaming at once (their replies decoded together by the worker's batch)
+// each get the text they get alone with the same seed.
+func TestConcurrentClientsWithOpenAINpmClient(t *testing.T) {
+	url, info := synthServer(t, synth.Options{Preset: "tiny", VocabFrom: testenv.Path(t, "vocab", "ggml-vocab-llama-bpe.gguf"), Std: 0.5, Seed: 3, Context: 512})
+	type reply struct {
+		Text   string `json:"text"`
+		Tokens int    `json:"tokens"`
+	}
+	var got struct{ Alone, Together []reply }
+	runNode(t, "concurrent-client.mjs", url+"/v1", ModelID(info), nil, &got, "4", "24")
+	if len(got.Alone) != 4 || len(got.Together) != 4 {
+		t.Fatalf("want 4 replies alone and together, got %+v", got)
+	}
+	for i := range got.Alone {
+		if got.Together[i] != got.Alone[i] || got.Alone[i].Tokens == 0 {
+			t.Errorf("client %d together: %+v, alone %+v", i, got.Together[i], got.Alone[i])
+		}
+		t.Logf("client %d: %d tokens %q", i, got.Together[i].Tokens, got.Together[i].Text)
+	}
+}

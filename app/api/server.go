@@ -212,6 +212,7 @@ func (s *Server) generate(ctx context.Context, req inference.GenerateRequest) (<
 	if !ok {
 		return nil, errBusy()
 	}
+	req.Concurrent = true // API requests decode together (inference/worker_batch.go)
 	in := s.gen.Generate(ctx, req)
 	out := make(chan inference.Event)
 	go func() {

@@ -82,7 +82,7 @@ func (s *State) attention(l, n int) {
 	L := &m.Layers[l]
 	// Head size and KV heads may differ between local and global layers
 	// (gemma4); a layer may read an earlier layer's cache (kvSrc != l).
-	hd, kvHeads, ropeDim, kvSrc := c.LayerHeadDim(l), c.LayerKVHeads(l), c.LayerRopeDim(l), c.KVSource(l)
+	hd, kvHeads, kvSrc := c.LayerHeadDim(l), c.LayerKVHeads(l), c.KVSource(l)
 	pos0, dim, qDim, kvDim := s.pos, c.Dim, c.Heads*hd, kvHeads*hd
 	x, xb := s.x[:n*dim], s.xb[:n*dim]
 	q, k, v, att := s.q[:n*qDim], s.k[:n*kvDim], s.v[:n*kvDim], s.att[:n*qDim]
@@ -122,27 +122,12 @@ func (s *State) attention(l, n int) {
 		}
 	}
 	shape.Sinks = L.Sinks // nil but for gpt-oss
-	factors := s.ropeFactors
-	if c.RopeFactorsGlobal && c.Local(l) {
-		factors = nil
+	if s.rows != nil {    // rows of several sequences (batch.go)
+		s.attendRows(l, q, k, v, att, base, scale, yarn, shape)
+	} else {
+		s.rope(l, pos0, n, q, k, base, scale, yarn)
+		s.attendCached(l, pos0, n, q, k, v, att, shape)
 	}
-	for t := 0; t < n; t++ {
-		pos := pos0 + t
-		tensor.RoPEYaRN(q[t*qDim:(t+1)*qDim], c.Heads, hd, ropeDim, pos, base, scale, c.RopeNeoX, factors, yarn)
-		if kvSrc == l {
-			tensor.RoPEYaRN(k[t*kvDim:(t+1)*kvDim], kvHeads, hd, ropeDim, pos, base, scale, c.RopeNeoX, factors, yarn)
-		}
-	}
-	if qs := c.QueryScale; qs != 0 && qs != 1 {
-		for i := range q {
-			q[i] *= qs
-		}
-	}
-	if c.AttnTempScale != 0 {
-		s.attnTemp(q, pos0, n)
-	}
-
-	s.attendCached(l, pos0, n, q, k, v, att, shape)
 
 	// Output projection and residual.
 	inQ := s.actsOf(qDim)
@@ -152,6 +137,35 @@ func (s *State) attention(l, n int) {
 		s.fam.postAttn(s, L, n)
 	}
 	addInto(x, xb)
+}
+
+// rope rotates n tokens' queries and, where layer l keeps its own cache,
+// keys by their positions from pos0 (the global layers of a family with
+// RopeFactorsGlobal alone take the rope factors), then applies the query
+// scale and the attention temperature.
+func (s *State) rope(l, pos0, n int, q, k []float32, base, scale float32, yarn *tensor.YaRN) {
+	c := &s.m.Config
+	hd, kvHeads, ropeDim := c.LayerHeadDim(l), c.LayerKVHeads(l), c.LayerRopeDim(l)
+	qDim, kvDim := c.Heads*hd, kvHeads*hd
+	factors := s.ropeFactors
+	if c.RopeFactorsGlobal && c.Local(l) {
+		factors = nil
+	}
+	for t := 0; t < n; t++ {
+		pos := pos0 + t
+		tensor.RoPEYaRN(q[t*qDim:(t+1)*qDim], c.Heads, hd, ropeDim, pos, base, scale, c.RopeNeoX, factors, yarn)
+		if c.KVSource(l) == l {
+			tensor.RoPEYaRN(k[t*kvDim:(t+1)*kvDim], kvHeads, hd, ropeDim, pos, base, scale, c.RopeNeoX, factors, yarn)
+		}
+	}
+	if qs := c.QueryScale; qs != 0 && qs != 1 {
+		for i := range q[:n*qDim] {
+			q[i] *= qs
+		}
+	}
+	if c.AttnTempScale != 0 {
+		s.attnTemp(q, pos0, n)
+	}
 }
 
 // moeTestPass, set by tests, replaces the mixture-of-experts pass.

@@ -98,6 +98,7 @@ type State struct {
 	g4moe   *gemma4MoEScratch     // gemma4's experts beside the dense FFN (nil: none)
 	trace   *Trace                // the hooks of State.Trace (nil: off, the normal pass)
 	rec     *recurrent            // Gated DeltaNet state and scratch (qwen35; nil otherwise)
+	rows    []*State              // a Batch's sequences, row t of the pass is rows[t]'s next token (nil: this sequence)
 }
 
 // StateOptions configure NewStateWith.
