@@ -3,7 +3,6 @@ package llama_test
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"burrow/inference/gguf"
@@ -16,23 +15,7 @@ import (
 func batchModel(t *testing.T, preset string, o synth.Options) *llama.Model {
 	t.Helper()
 	o.Preset, o.Seed, o.Std = preset, 11, 0.5
-	p := filepath.Join(t.TempDir(), preset+".gguf")
-	if err := synth.Write(p, o); err != nil {
-		t.Fatal(err)
-	}
-	_, m := openSynth(t, p)
-	return m
-}
-
-// argmax is the greedy choice, so the sequences follow their own logits.
-func argmax(x []float32) int {
-	best := 0
-	for i, v := range x {
-		if v > x[best] {
-			best = i
-		}
-	}
-	return best
+	return loadSynth(t, o)
 }
 
 // TestBatchRowsIndependent: sequences decoded together in a Batch get the
@@ -130,7 +113,7 @@ func checkBatch(t *testing.T, m *llama.Model, kv llama.KVType, n int) {
 	ids := make([]int, n)
 	for step := range 6 {
 		for i, s := range alone {
-			ids[i] = argmax(s.Logits())
+			ids[i] = argmaxF32(s.Logits())
 			if b.PadRows() == 1 { // no padding: a batch row is Eval's bits
 				if _, err := s.Eval(ids[i : i+1]); err != nil {
 					t.Fatal(err)

@@ -115,6 +115,17 @@ func TestEmbedRefusesChatModels(t *testing.T) {
 }
 
 // openSynth opens a synthesized file (closed with the test).
+// loadSynth writes the synthesized model o describes and loads it.
+func loadSynth(t *testing.T, o synth.Options) *llama.Model {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), o.Preset+".gguf")
+	if err := synth.Write(path, o); err != nil {
+		t.Fatal(err)
+	}
+	_, m := openSynth(t, path)
+	return m
+}
+
 func openSynth(t *testing.T, path string) (*gguf.File, *llama.Model) {
 	t.Helper()
 	f, err := gguf.Open(path)

@@ -148,7 +148,7 @@ func TestGemma4MoEWithoutGateUpIsAnError(t *testing.T) {
 // read them), evaluates the rest, and gives the logits of a fresh run over
 // the whole history: the prefix reuse of chats holds for gemma4.
 func TestGemma4SecondTurnReusesCache(t *testing.T) {
-	m := loadQwen35(t, synth.Options{Preset: "gemma4-small", Type: gguf.TypeQ8_0, Std: 0.5, Seed: 7})
+	m := loadSynth(t, synth.Options{Preset: "gemma4-small", Type: gguf.TypeQ8_0, Std: 0.5, Seed: 7})
 	s, err := m.NewState(256, 2)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package llama_test
 
 import (
 	"math"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,24 +29,6 @@ func TestKVQ8_0MatchesLlamaCpp(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) { checkPeerRef(t, c.name, c.tol) })
 	}
-}
-
-func loadSynth(t *testing.T, o synth.Options) *llama.Model {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), o.Preset+".gguf")
-	if err := synth.Write(path, o); err != nil {
-		t.Fatal(err)
-	}
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	m, err := llama.Load(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // The q8_0 cache takes 34 bytes per 32 values, refuses a head size that is

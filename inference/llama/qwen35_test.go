@@ -51,26 +51,8 @@ func TestQwen35MatchesLlamaCpp(t *testing.T) {
 	}
 }
 
-func loadQwen35(t *testing.T, o synth.Options) *llama.Model {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), o.Preset+".gguf")
-	if err := synth.Write(path, o); err != nil {
-		t.Fatal(err)
-	}
-	f, err := gguf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	m, err := llama.Load(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 func TestQwen35Config(t *testing.T) {
-	m := loadQwen35(t, synth.Options{Preset: "qwen35-small", Type: gguf.TypeF32, Std: 0.5, Seed: 7})
+	m := loadSynth(t, synth.Options{Preset: "qwen35-small", Type: gguf.TypeF32, Std: 0.5, Seed: 7})
 	c := m.Config
 	if c.SSMConv != 4 || c.SSMState != 32 || c.SSMGroups != 4 || c.SSMHeads != 8 || c.SSMInner != 256 ||
 		c.FullAttnEvery != 4 || c.RopeDim != 16 || c.HeadDim != 64 || !c.RopeNeoX {
@@ -126,7 +108,7 @@ func TestQwen35SecondTurnReusesState(t *testing.T) {
 	} {
 		preset, eval := c.preset, c.eval
 		t.Run(fmt.Sprintf("%s-%d", preset, c.turn1), func(t *testing.T) {
-			m := loadQwen35(t, synth.Options{Preset: preset, Type: gguf.TypeF32, Std: 0.5, Seed: 7})
+			m := loadSynth(t, synth.Options{Preset: preset, Type: gguf.TypeF32, Std: 0.5, Seed: 7})
 			s, err := m.NewState(256, 2)
 			if err != nil {
 				t.Fatal(err)
@@ -190,7 +172,7 @@ func freshLogits(t *testing.T, m *llama.Model, tokens []int) []float32 {
 // Decoding a qwen35 or qwen35moe file allocates nothing per token.
 func TestQwen35DecodeDoesNotAllocate(t *testing.T) {
 	for _, preset := range []string{"qwen35-tiny", "qwen35moe-small"} {
-		m := loadQwen35(t, synth.Options{Preset: preset, Type: gguf.TypeQ8_0, Std: 0.5, Seed: 7})
+		m := loadSynth(t, synth.Options{Preset: preset, Type: gguf.TypeQ8_0, Std: 0.5, Seed: 7})
 		s, err := m.NewState(128, 2)
 		if err != nil {
 			t.Fatal(err)
