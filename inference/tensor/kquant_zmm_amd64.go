@@ -29,3 +29,45 @@ func kqZMMRows(x4 func(w, x []byte, stride, nb int) [4]float32,
 		}
 	}
 }
+
+// kqZMMKernel is a K-quant type's 512-bit run-of-rows assembly kernel:
+// run writes to out[i] the dot of the weight row at w+i*wstride (nb
+// superblocks of block bytes) with the Q8_K row x, for nrows rows.
+type kqZMMKernel struct {
+	run   func(w *byte, wstride int, x *byte, nb, nrows int, out *float32)
+	block int
+}
+
+// dot is the one-row dot through run (callers check haveZMM).
+func (k kqZMMKernel) dot(w, x []byte, nb int) float32 {
+	if nb <= 0 {
+		return 0
+	}
+	_, _ = w[nb*k.block-1], x[nb*q8KBlockSize-1]
+	var out float32
+	k.run(&w[0], 0, &x[0], nb, 1, &out)
+	return out
+}
+
+// rows is run with bounds checked: out[i] is the dot of weight row i
+// (w[i*wstride:]) with x.
+func (k kqZMMKernel) rows(out []float32, w []byte, wstride int, x []byte, nb int) {
+	n := len(out)
+	if n == 0 || nb <= 0 {
+		clear(out)
+		return
+	}
+	if wstride < nb*k.block {
+		panic("tensor: a 512-bit K-quant kernel's rows overlap")
+	}
+	_, _ = w[(n-1)*wstride+nb*k.block-1], x[nb*q8KBlockSize-1]
+	k.run(&w[0], wstride, &x[0], nb, n, &out[0])
+}
+
+// kernels is the type's row kernels for the VNNI set: the one-row dot and
+// the decode runs through k, the four-row prompt tiles through x4.
+func (k kqZMMKernel) kernels(x4 func(w, x []byte, stride, nb int) [4]float32) rowKernels {
+	r := kqRowKernels(k.dot, x4)
+	r.rows = kqZMMRows(x4, k.rows)
+	return r
+}

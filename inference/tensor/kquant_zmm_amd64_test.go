@@ -19,8 +19,8 @@ type kqZMM struct {
 }
 
 var (
-	kqZMMQ5_K = kqZMM{kqQ5_K, gguf.TypeQ5_K, dotQ5_KFast, dotQ5_KZMM, dotQ5_KRowsZMMGo}
-	kqZMMQ6_K = kqZMM{kqQ6_K, gguf.TypeQ6_K, dotQ6_KFast, dotQ6_KZMM, dotQ6_KRowsZMMGo}
+	kqZMMQ5_K = kqZMM{kqQ5_K, gguf.TypeQ5_K, dotQ5_KFast, q5KZMM.dot, q5KZMM.rows}
+	kqZMMQ6_K = kqZMM{kqQ6_K, gguf.TypeQ6_K, dotQ6_KFast, q6KZMM.dot, q6KZMM.rows}
 )
 
 // checkKQRows holds every kernel of k's type this CPU runs to the plain

@@ -6,39 +6,13 @@ import "burrow/inference/gguf"
 // (haveZMM): decode runs a run of weight rows per call through
 // dotQ6_KRowsZMM; the four-row prompt tiles stay AVX2. Every result has
 // dotQ6_KPlain's bits.
+var q6KZMM = kqZMMKernel{run: dotQ6_KRowsZMM, block: q6KBlockSize}
+
 func init() {
 	if haveZMM {
-		k := kqRowKernels(dotQ6_KZMM, dotQ6_Kx4Fast)
-		k.rows = kqZMMRows(dotQ6_Kx4Fast, dotQ6_KRowsZMMGo)
-		registerVNNI(gguf.TypeQ6_K, k)
+		registerVNNI(gguf.TypeQ6_K, q6KZMM.kernels(dotQ6_Kx4Fast))
 	}
 }
 
 //go:noescape
 func dotQ6_KRowsZMM(w *byte, wstride int, x *byte, nb, nrows int, out *float32)
-
-// dotQ6_KZMM is dotQ6_KPlain on 512-bit registers (callers check haveZMM).
-func dotQ6_KZMM(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
-	}
-	_, _ = w[nb*q6KBlockSize-1], x[nb*q8KBlockSize-1]
-	var out float32
-	dotQ6_KRowsZMM(&w[0], 0, &x[0], nb, 1, &out)
-	return out
-}
-
-// dotQ6_KRowsZMMGo is dotQ6_KRowsZMM with bounds checked: out[i] is the dot
-// of weight row i (w[i*wstride:]) with x.
-func dotQ6_KRowsZMMGo(out []float32, w []byte, wstride int, x []byte, nb int) {
-	n := len(out)
-	if n == 0 || nb <= 0 {
-		clear(out)
-		return
-	}
-	if wstride < nb*q6KBlockSize {
-		panic("tensor: dotQ6_KRowsZMM rows overlap")
-	}
-	_, _ = w[(n-1)*wstride+nb*q6KBlockSize-1], x[nb*q8KBlockSize-1]
-	dotQ6_KRowsZMM(&w[0], wstride, &x[0], nb, n, &out[0])
-}
