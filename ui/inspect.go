@@ -27,7 +27,7 @@ import (
 type inspectView struct {
 	path    string
 	summary gguf.Summary
-	config  *llama.Config // nil when the engine cannot run the file
+	config  *llama.Config // the engine's, for its memory count (nil: a family it does not know)
 	object  fyne.CanvasObject
 	tabs    *container.AppTabs
 
@@ -65,7 +65,7 @@ type inspectData struct {
 	summary gguf.Summary
 	meta    []metaRow
 	tensors []tensorRow
-	config  *llama.Config // the engine's configuration, nil when it cannot run the file
+	config  *llama.Config // as inspectView.config
 }
 
 func readInspectData(path string) (*inspectData, error) {
@@ -75,10 +75,8 @@ func readInspectData(path string) (*inspectData, error) {
 	}
 	defer f.Close() // everything shown is copied out of the header
 	d := &inspectData{path: path, summary: f.Summary()}
-	if llama.CheckSupported(f) == nil {
-		if c, err := llama.ConfigFromGGUF(f); err == nil {
-			d.config = &c
-		}
+	if c, err := llama.ConfigFromGGUF(f); err == nil {
+		d.config = &c
 	}
 	for _, kv := range f.KVs {
 		d.meta = append(d.meta, metaRow{kv.Key, kvTypeText(kv), kvValueText(kv)})

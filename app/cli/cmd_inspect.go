@@ -95,11 +95,11 @@ func buildInspectReportKV(path string, f *gguf.File, ctx int, kv string) inspect
 	rep.FileName, _ = gguf.ParseFileName(path)
 	// A file without tensors (a vocabulary) does not run: no estimate.
 	if s.ContextLength > 0 && s.TensorCount > 0 {
-		rep.Memory = append(rep.Memory, estimateMemory(f, s.ContextLength, kv))
+		rep.Memory = append(rep.Memory, estimateMemory(f, s, s.ContextLength, kv))
 	}
 	for _, c := range []int{min(s.ContextLength, defaultRunContext), ctx} {
 		if c > 0 && s.TensorCount > 0 && !hasContext(rep.Memory, c) {
-			rep.Memory = append(rep.Memory, estimateMemory(f, c, kv))
+			rep.Memory = append(rep.Memory, estimateMemory(f, s, c, kv))
 		}
 	}
 	rep.Tensors = make([]inspectTensor, 0, len(f.Tensors))
@@ -116,14 +116,14 @@ func buildInspectReportKV(path string, f *gguf.File, ctx int, kv string) inspect
 
 // estimateMemory is the engine's layer-by-layer estimate (windows, shared
 // and recurrent layers as it allocates them), or the header's for a file it
-// cannot run.
-func estimateMemory(f *gguf.File, ctx int, kv string) gguf.Memory {
+// does not know (s is f's summary).
+func estimateMemory(f *gguf.File, s gguf.Summary, ctx int, kv string) gguf.Memory {
 	if t, err := llama.ParseKVType(kv); err == nil {
 		if m, err := llama.EstimateMemory(f, ctx, t); err == nil {
 			return m.Estimate()
 		}
 	}
-	return f.Summary().MemoryEstimateKV(ctx, kv)
+	return s.MemoryEstimateKV(ctx, kv)
 }
 
 func hasContext(ms []gguf.Memory, c int) bool {

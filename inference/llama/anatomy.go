@@ -401,17 +401,18 @@ func (a *Anatomy) Memory(ctxLen int, kv KVType) MemoryUse {
 // EstimateMemory is the memory a file's model and a State for ctxLen tokens
 // take, layer by layer as Load and NewStateWith allocate them (windowed
 // layers keep rings, shared-KV layers nothing, recurrent layers a fixed
-// state), without loading anything. The library and inspect show it; an
-// unsupported file gives CheckSupported's error.
+// state), without loading anything. The library and inspect show it; a
+// file of a family the engine does not know gives ConfigFromGGUF's error.
 func EstimateMemory(f *gguf.File, ctxLen int, kv KVType) (MemoryUse, error) {
-	if err := CheckSupported(f); err != nil {
-		return MemoryUse{}, err
-	}
 	c, err := ConfigFromGGUF(f)
 	if err != nil {
 		return MemoryUse{}, err
 	}
-	return c.Memory(uint64(max(f.Summary().TensorBytes, 0)), ctxLen, kv), nil
+	var weights uint64
+	for _, t := range f.Tensors {
+		weights += uint64(max(t.Size, 0))
+	}
+	return c.Memory(weights, ctxLen, kv), nil
 }
 
 // Memory is what a model of this configuration with the given weight bytes
