@@ -160,24 +160,18 @@ func (s *splitScratch) scores(_, lo, hi int) {
 					softcapScores(sc, 1/sh.Softcap, sh.Softcap)
 				}
 				continue
-			case KVKindF16NoFlash:
-				// The F32 path's order: scaled scores, then the cap.
+			case KVKindF16, KVKindF16NoFlash:
 				k := j.kv.K16[row0*kvDim+g*hd:]
 				if f16AttFast {
 					scoresF16Fast(sc, k, kvDim, s.q16[h*hd:(h+1)*hd], scale)
 				} else {
 					scoresF16Plain(sc, k, kvDim, s.q16[h*hd:(h+1)*hd], scale)
 				}
-				if capped {
-					softcapScores(sc, 1/sh.Softcap, sh.Softcap)
-				}
-				continue
-			case KVKindF16:
-				k := j.kv.K16[row0*kvDim+g*hd:]
-				if f16AttFast {
-					scoresF16Fast(sc, k, kvDim, s.q16[h*hd:(h+1)*hd], scale)
-				} else {
-					scoresF16Plain(sc, k, kvDim, s.q16[h*hd:(h+1)*hd], scale)
+				if j.kind == KVKindF16NoFlash { // the F32 path's order: scaled scores, then the cap
+					if capped {
+						softcapScores(sc, 1/sh.Softcap, sh.Softcap)
+					}
+					continue
 				}
 			case KVKindQ8_0:
 				rb, hb := Q8_0RowSize(kvDim), Q8_0RowSize(hd)
