@@ -11,6 +11,10 @@ func wsumF16x64Fast(lanes []float32, v []uint16, stride int, w []uint16) {
 		wsumF16x64Plain(lanes, v, stride, w)
 		return
 	}
+	if hd%32 == 0 && len(w) >= 128 {
+		wsumF16x64Chains(lanes, v, stride, w)
+		return
+	}
 	_ = v[(len(w)-1)*stride+hd-1]
 	wsumF16x64AVX2(&lanes[0], &v[0], 2*stride, &w[0], len(w), hd)
 }

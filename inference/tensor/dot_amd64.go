@@ -16,6 +16,12 @@ func dotF32GGML512AVX2(x, y *float32, n int) float32
 func dotsF32GGML512AVX2(k *float32, kstride int, q *float32, n, npos int, out *float32, scale float32)
 
 //go:noescape
+func scores8F32AVX2(k *float32, kstride int, q *float32, n, nblk int, out *float32, scale float32)
+
+//go:noescape
+func scores8F16AVX2(k *uint16, kstride int, q *uint16, n, nblk int, out *float32, scale float32)
+
+//go:noescape
 func wsumLanesAVX2(lanes, v *float32, vstride int, w *float32, npos, ncols int)
 
 //go:noescape
@@ -42,7 +48,7 @@ var fastSet = &kernelSet{
 	name:          "avx2",
 	dotF32GGML512: dotF32GGML512Fast,
 	scoresGGML:    scoresGGMLFast,
-	wsumLanes:     wsumLanesFast,
+	wsumLanes:     wsumLanesChains,
 	expSub:        expSubFast,
 	vectorExp:     true,
 	f16AttFast:    true,
@@ -118,7 +124,13 @@ func scoresGGMLFast(out, k []float32, stride int, q []float32, scale float32) {
 		return
 	}
 	_ = k[(len(out)-1)*stride+n-1]
-	dotsF32GGML512AVX2(&k[0], 4*stride, &q[0], n, len(out), &out[0], scale)
+	nb := len(out) / 8
+	if nb > 0 {
+		scores8F32AVX2(&k[0], 4*stride, &q[0], n, nb, &out[0], scale)
+	}
+	if r := 8 * nb; r < len(out) {
+		dotsF32GGML512AVX2(&k[r*stride], 4*stride, &q[0], n, len(out)-r, &out[r], scale)
+	}
 }
 
 func wsumLanesFast(lanes, v []float32, stride int, w []float32) {
@@ -158,7 +170,13 @@ func scoresF16Fast(out []float32, k []uint16, stride int, q []uint16, scale floa
 		return
 	}
 	_ = k[(len(out)-1)*stride+n-1]
-	dotsF16GGML512AVX2(&k[0], 2*stride, &q[0], n, len(out), &out[0], scale)
+	nb := len(out) / 8
+	if nb > 0 {
+		scores8F16AVX2(&k[0], 2*stride, &q[0], n, nb, &out[0], scale)
+	}
+	if r := 8 * nb; r < len(out) {
+		dotsF16GGML512AVX2(&k[r*stride], 2*stride, &q[0], n, len(out)-r, &out[r], scale)
+	}
 }
 
 func madF16Fast(acc []float32, v []uint16, stride int, ms, vs []float32) {

@@ -1,0 +1,215 @@
+#include "textflag.h"
+
+// Attention scores eight positions at a time (AVX2, FMA, F16C). Each
+// position's dot runs as in dotsF32GGML512AVX2 / dotsF16GGML512AVX2 up to
+// its eight folded lanes (lanes i and i+8 of the 16 added); the eight
+// positions' lanes then finish together by a transpose, every position's
+// lanes added in the same pairs as HSUM8 (halves, then elements 0+2 and
+// 1+3, then the two), instead of one horizontal sum per position.
+
+// Lane 0-3 of the transposed sum hold positions 0, 2, 4, 6; lanes 4-7
+// positions 1, 3, 5, 7.
+DATA scorePerm<>+0(SB)/4, $0
+DATA scorePerm<>+4(SB)/4, $4
+DATA scorePerm<>+8(SB)/4, $1
+DATA scorePerm<>+12(SB)/4, $5
+DATA scorePerm<>+16(SB)/4, $2
+DATA scorePerm<>+20(SB)/4, $6
+DATA scorePerm<>+24(SB)/4, $3
+DATA scorePerm<>+28(SB)/4, $7
+GLOBL scorePerm<>(SB), RODATA|NOPTR, $32
+
+// Halves of a and b (lanes i and i+4) into d.
+#define HALVES(a, b, d) \
+	VPERM2F128 $0x20, b, a, Y8 \
+	VPERM2F128 $0x31, b, a, Y9 \
+	VADDPS     Y9, Y8, d
+
+// Elements 0+2 and 1+3 of every 128-bit half of a and b into d.
+#define EVENODD(a, b, d) \
+	VSHUFPS $0x44, b, a, Y8 \
+	VSHUFPS $0xEE, b, a, Y9 \
+	VADDPS  Y9, Y8, d
+
+// FINISH8 sums the eight positions' folded lanes at (R13) (position j at
+// 32*j), scales them by the float at scale (X15 holds it broadcast) and
+// stores them to (DI).
+#define FINISH8 \
+	VMOVUPS (R13), Y0       \
+	VMOVUPS 32(R13), Y1     \
+	VMOVUPS 64(R13), Y2     \
+	VMOVUPS 96(R13), Y3     \
+	VMOVUPS 128(R13), Y4    \
+	VMOVUPS 160(R13), Y5    \
+	VMOVUPS 192(R13), Y6    \
+	VMOVUPS 224(R13), Y7    \
+	HALVES(Y0, Y1, Y10)     \
+	HALVES(Y2, Y3, Y11)     \
+	HALVES(Y4, Y5, Y12)     \
+	HALVES(Y6, Y7, Y13)     \
+	EVENODD(Y10, Y11, Y0)   \
+	EVENODD(Y12, Y13, Y1)   \
+	VSHUFPS $0x88, Y1, Y0, Y8 \
+	VSHUFPS $0xDD, Y1, Y0, Y9 \
+	VADDPS  Y9, Y8, Y8      \
+	VMOVUPS scorePerm<>(SB), Y9 \
+	VPERMPS Y8, Y9, Y8      \
+	VMULPS  Y15, Y8, Y8     \
+	VMOVUPS Y8, (DI)
+
+// The four 16-lane accumulators (Y0-Y7, as dotsF32GGML512AVX2 holds them)
+// folded 0+2, 1+3, 0+1 and lanes i+8 into i, stored at (R14).
+#define FOLDSTORE \
+	VADDPS  Y4, Y0, Y0 \
+	VADDPS  Y5, Y1, Y1 \
+	VADDPS  Y6, Y2, Y2 \
+	VADDPS  Y7, Y3, Y3 \
+	VADDPS  Y2, Y0, Y0 \
+	VADDPS  Y3, Y1, Y1 \
+	VADDPS  Y1, Y0, Y0 \
+	VMOVUPS Y0, (R14)
+
+#define ZERO8 \
+	VXORPS Y0, Y0, Y0 \
+	VXORPS Y1, Y1, Y1 \
+	VXORPS Y2, Y2, Y2 \
+	VXORPS Y3, Y3, Y3 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7
+
+// func scores8F32AVX2(k *float32, kstride int, q *float32, n, nblk int, out *float32, scale float32)
+// out[j] = DotF32GGML(k[j*kstride:][:n], q) * scale for j < 8*nblk
+// (kstride in bytes, n a multiple of 64). The frame holds a block's
+// folded lanes.
+TEXT ·scores8F32AVX2(SB), 0, $256-52
+	MOVQ         k+0(FP), SI
+	MOVQ         kstride+8(FP), DX
+	MOVQ         q+16(FP), R8
+	MOVQ         n+24(FP), R9
+	MOVQ         nblk+32(FP), CX
+	MOVQ         out+40(FP), DI
+	VBROADCASTSS scale+48(FP), Y15
+	LEAQ         (SP), R13
+	SHRQ         $6, R9
+	TESTQ        CX, CX
+	JLE          s8fdone
+
+s8fblk:
+	MOVQ $8, AX
+	MOVQ R13, R14
+
+s8fpos:
+	ZERO8
+	MOVQ SI, R10
+	MOVQ R8, R11
+	MOVQ R9, BX
+
+s8fstep:
+	VMOVUPS     (R10), Y8
+	VFMADD231PS (R11), Y8, Y0
+	VMOVUPS     32(R10), Y9
+	VFMADD231PS 32(R11), Y9, Y1
+	VMOVUPS     64(R10), Y10
+	VFMADD231PS 64(R11), Y10, Y2
+	VMOVUPS     96(R10), Y11
+	VFMADD231PS 96(R11), Y11, Y3
+	VMOVUPS     128(R10), Y12
+	VFMADD231PS 128(R11), Y12, Y4
+	VMOVUPS     160(R10), Y13
+	VFMADD231PS 160(R11), Y13, Y5
+	VMOVUPS     192(R10), Y14
+	VFMADD231PS 192(R11), Y14, Y6
+	VMOVUPS     224(R10), Y8
+	VFMADD231PS 224(R11), Y8, Y7
+	ADDQ        $256, R10
+	ADDQ        $256, R11
+	DECQ        BX
+	JNZ         s8fstep
+
+	FOLDSTORE
+	ADDQ $32, R14
+	ADDQ DX, SI
+	DECQ AX
+	JNZ  s8fpos
+
+	FINISH8
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  s8fblk
+
+s8fdone:
+	VZEROUPPER
+	RET
+
+// func scores8F16AVX2(k *uint16, kstride int, q *uint16, n, nblk int, out *float32, scale float32)
+// scores8F32AVX2 over an F16 cache with an F16 query (ggml_vec_dot_f16's
+// order; its float64 tail is empty at n a multiple of 64).
+TEXT ·scores8F16AVX2(SB), 0, $256-52
+	MOVQ         k+0(FP), SI
+	MOVQ         kstride+8(FP), DX
+	MOVQ         q+16(FP), R8
+	MOVQ         n+24(FP), R9
+	MOVQ         nblk+32(FP), CX
+	MOVQ         out+40(FP), DI
+	VBROADCASTSS scale+48(FP), Y15
+	LEAQ         (SP), R13
+	SHRQ         $6, R9
+	TESTQ        CX, CX
+	JLE          s8hdone
+
+s8hblk:
+	MOVQ $8, AX
+	MOVQ R13, R14
+
+s8hpos:
+	ZERO8
+	MOVQ SI, R10
+	MOVQ R8, R11
+	MOVQ R9, BX
+
+s8hstep:
+	VCVTPH2PS   (R10), Y8
+	VCVTPH2PS   (R11), Y9
+	VFMADD231PS Y9, Y8, Y0
+	VCVTPH2PS   16(R10), Y10
+	VCVTPH2PS   16(R11), Y11
+	VFMADD231PS Y11, Y10, Y1
+	VCVTPH2PS   32(R10), Y12
+	VCVTPH2PS   32(R11), Y13
+	VFMADD231PS Y13, Y12, Y2
+	VCVTPH2PS   48(R10), Y14
+	VCVTPH2PS   48(R11), Y9
+	VFMADD231PS Y9, Y14, Y3
+	VCVTPH2PS   64(R10), Y8
+	VCVTPH2PS   64(R11), Y9
+	VFMADD231PS Y9, Y8, Y4
+	VCVTPH2PS   80(R10), Y10
+	VCVTPH2PS   80(R11), Y11
+	VFMADD231PS Y11, Y10, Y5
+	VCVTPH2PS   96(R10), Y12
+	VCVTPH2PS   96(R11), Y13
+	VFMADD231PS Y13, Y12, Y6
+	VCVTPH2PS   112(R10), Y14
+	VCVTPH2PS   112(R11), Y9
+	VFMADD231PS Y9, Y14, Y7
+	ADDQ        $128, R10
+	ADDQ        $128, R11
+	DECQ        BX
+	JNZ         s8hstep
+
+	FOLDSTORE
+	ADDQ $32, R14
+	ADDQ DX, SI
+	DECQ AX
+	JNZ  s8hpos
+
+	FINISH8
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  s8hblk
+
+s8hdone:
+	VZEROUPPER
+	RET
