@@ -366,10 +366,7 @@ func softcapScores(x []float32, inv, c float32) {
 // masked (-inf) entries to a multiple of 16: every value goes through expV,
 // in groups of 16 summed in reduce16 order into a float64.
 func softmaxPadded(x []float32) {
-	mx := float32(math.Inf(-1))
-	for _, v := range x {
-		mx = max(mx, v)
-	}
+	mx := maxF32(x)
 	expSub(x, mx)
 	var sum float64
 	for c := 0; c < len(x); c += 16 {
@@ -377,20 +374,14 @@ func softmaxPadded(x []float32) {
 		copy(g[:], x[c:min(c+16, len(x))])
 		sum += float64(reduce16(&g))
 	}
-	inv := float32(1 / sum)
-	for i := range x {
-		x[i] *= inv
-	}
+	scaleF32(x, float32(1/sum))
 }
 
 // softmaxSink is softmaxPadded with a sink logit (ggml_soft_max_ext's
 // sinks): the maximum includes it and exp(sink - max) joins the sum, so
 // the weights add up to less than 1.
 func softmaxSink(x []float32, sink float32) {
-	mx := sink
-	for _, v := range x {
-		mx = max(mx, v)
-	}
+	mx := max(sink, maxF32(x))
 	expSub(x, mx)
 	var sum float64
 	for c := 0; c < len(x); c += 16 {
@@ -399,8 +390,5 @@ func softmaxSink(x []float32, sink float32) {
 		sum += float64(reduce16(&g))
 	}
 	sum += float64(exp32(sink - mx))
-	inv := float32(1 / sum)
-	for i := range x {
-		x[i] *= inv
-	}
+	scaleF32(x, float32(1/sum))
 }

@@ -100,9 +100,10 @@ func wsumF16x64Plain(lanes []float32, v []uint16, stride int, w []uint16) {
 	}
 }
 
-// reduceF16x64 finishes ggml_vec_dot_f16 for every column: accumulators
-// 0+2 and 1+3, then 0+1, then the 16 lanes in _mm512_reduce_add_ps order.
-func reduceF16x64(out, lanes []float32) {
+// reduceF16x64Plain finishes ggml_vec_dot_f16 for every column:
+// accumulators 0+2 and 1+3, then 0+1, then the 16 lanes in
+// _mm512_reduce_add_ps order.
+func reduceF16x64Plain(out, lanes []float32) {
 	hd := len(out)
 	for d := range out {
 		var a [16]float32

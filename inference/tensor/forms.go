@@ -73,8 +73,13 @@ var (
 
 // convertF16 rounds src to half precision.
 func convertF16(dst []uint16, src []float32) {
-	for i, v := range src {
-		dst[i] = F32ToF16(v)
+	n := 0
+	if vectorExp {
+		n = len(src) &^ 7
+		f32ToF16Asm(dst[:n], src[:n])
+	}
+	for i, v := range src[n:] {
+		dst[n+i] = F32ToF16(v)
 	}
 }
 

@@ -60,9 +60,9 @@ func WeightedSumGGML(out, v []float32, stride int, w, scratch []float32) {
 	reduceLanes(out, lanes)
 }
 
-// reduceLanes sets out[d] to the reduce16 sum of lanes[l*len(out)+d] over
-// the 16 lanes l.
-func reduceLanes(out, lanes []float32) {
+// reduceLanesPlain sets out[d] to the reduce16 sum of lanes[l*len(out)+d]
+// over the 16 lanes l.
+func reduceLanesPlain(out, lanes []float32) {
 	hd := len(out)
 	for d := range out {
 		var a [16]float32
