@@ -16,7 +16,7 @@ func TestAttentionKernelsEqualPlain(t *testing.T) {
 		return
 	}
 	r := rand.New(rand.NewPCG(95, 96))
-	for _, hd := range []int{32, 64, 96, 128, 256} {
+	for _, hd := range []int{32, 64, 96, 128, 256, 512, 640} {
 		for _, n := range []int{32, 33, 47, 64, 127, 128, 129, 200, 1000} {
 			checkAttentionKernels(t, r, hd, hd+r.IntN(3)*8, n, 1)
 		}
@@ -68,7 +68,7 @@ func FuzzAttentionKernels(f *testing.F) {
 			t.Skip("no AVX2 here")
 		}
 		r := rand.New(rand.NewPCG(seed, 97))
-		hd := (int(hdIn)%8 + 1) * 32
+		hd := (int(hdIn)%20 + 1) * 32
 		checkAttentionKernels(t, r, hd, hd+int(pad)%4*8, int(n)%1500+1, float32(math.Pow(2, float64(int(mag)%80-20))))
 	})
 }

@@ -145,8 +145,10 @@ s8fdone:
 
 // func scores8F16AVX2(k *uint16, kstride int, q *uint16, n, nblk int, out *float32, scale float32)
 // scores8F32AVX2 over an F16 cache with an F16 query (ggml_vec_dot_f16's
-// order; its float64 tail is empty at n a multiple of 64).
-TEXT ·scores8F16AVX2(SB), 0, $256-52
+// order; its float64 tail is empty at n a multiple of 64). The query is
+// widened once into the frame after the folded lanes (n <= 512), so each
+// step converts only the key.
+TEXT ·scores8F16AVX2(SB), 0, $2304-52
 	MOVQ         k+0(FP), SI
 	MOVQ         kstride+8(FP), DX
 	MOVQ         q+16(FP), R8
@@ -155,9 +157,21 @@ TEXT ·scores8F16AVX2(SB), 0, $256-52
 	MOVQ         out+40(FP), DI
 	VBROADCASTSS scale+48(FP), Y15
 	LEAQ         (SP), R13
-	SHRQ         $6, R9
-	TESTQ        CX, CX
-	JLE          s8hdone
+	LEAQ         256(R13), R12
+	MOVQ         R9, BX
+	SHRQ         $3, BX
+
+s8hq:
+	VCVTPH2PS (R8), Y0
+	VMOVUPS   Y0, (R12)
+	ADDQ      $16, R8
+	ADDQ      $32, R12
+	DECQ      BX
+	JNZ       s8hq
+	LEAQ      256(R13), R8
+	SHRQ      $6, R9
+	TESTQ     CX, CX
+	JLE       s8hdone
 
 s8hblk:
 	MOVQ $8, AX
@@ -171,31 +185,23 @@ s8hpos:
 
 s8hstep:
 	VCVTPH2PS   (R10), Y8
-	VCVTPH2PS   (R11), Y9
-	VFMADD231PS Y9, Y8, Y0
-	VCVTPH2PS   16(R10), Y10
-	VCVTPH2PS   16(R11), Y11
-	VFMADD231PS Y11, Y10, Y1
-	VCVTPH2PS   32(R10), Y12
-	VCVTPH2PS   32(R11), Y13
-	VFMADD231PS Y13, Y12, Y2
-	VCVTPH2PS   48(R10), Y14
-	VCVTPH2PS   48(R11), Y9
-	VFMADD231PS Y9, Y14, Y3
-	VCVTPH2PS   64(R10), Y8
-	VCVTPH2PS   64(R11), Y9
-	VFMADD231PS Y9, Y8, Y4
-	VCVTPH2PS   80(R10), Y10
-	VCVTPH2PS   80(R11), Y11
-	VFMADD231PS Y11, Y10, Y5
-	VCVTPH2PS   96(R10), Y12
-	VCVTPH2PS   96(R11), Y13
-	VFMADD231PS Y13, Y12, Y6
-	VCVTPH2PS   112(R10), Y14
-	VCVTPH2PS   112(R11), Y9
-	VFMADD231PS Y9, Y14, Y7
+	VFMADD231PS (R11), Y8, Y0
+	VCVTPH2PS   16(R10), Y9
+	VFMADD231PS 32(R11), Y9, Y1
+	VCVTPH2PS   32(R10), Y10
+	VFMADD231PS 64(R11), Y10, Y2
+	VCVTPH2PS   48(R10), Y11
+	VFMADD231PS 96(R11), Y11, Y3
+	VCVTPH2PS   64(R10), Y12
+	VFMADD231PS 128(R11), Y12, Y4
+	VCVTPH2PS   80(R10), Y13
+	VFMADD231PS 160(R11), Y13, Y5
+	VCVTPH2PS   96(R10), Y14
+	VFMADD231PS 192(R11), Y14, Y6
+	VCVTPH2PS   112(R10), Y8
+	VFMADD231PS 224(R11), Y8, Y7
 	ADDQ        $128, R10
-	ADDQ        $128, R11
+	ADDQ        $256, R11
 	DECQ        BX
 	JNZ         s8hstep
 

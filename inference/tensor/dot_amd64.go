@@ -171,6 +171,9 @@ func scoresF16Fast(out []float32, k []uint16, stride int, q []uint16, scale floa
 	}
 	_ = k[(len(out)-1)*stride+n-1]
 	nb := len(out) / 8
+	if n > 512 {
+		nb = 0 // the kernel widens the query into a 512-value frame
+	}
 	if nb > 0 {
 		scores8F16AVX2(&k[0], 2*stride, &q[0], n, nb, &out[0], scale)
 	}
