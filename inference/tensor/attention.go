@@ -368,13 +368,7 @@ func softcapScores(x []float32, inv, c float32) {
 func softmaxPadded(x []float32) {
 	mx := maxF32(x)
 	expSub(x, mx)
-	var sum float64
-	for c := 0; c < len(x); c += 16 {
-		var g [16]float32 // the padding's exp(-inf) = 0
-		copy(g[:], x[c:min(c+16, len(x))])
-		sum += float64(reduce16(&g))
-	}
-	scaleF32(x, float32(1/sum))
+	scaleF32(x, float32(1/sumGroups16(x)))
 }
 
 // softmaxSink is softmaxPadded with a sink logit (ggml_soft_max_ext's
@@ -383,12 +377,6 @@ func softmaxPadded(x []float32) {
 func softmaxSink(x []float32, sink float32) {
 	mx := max(sink, maxF32(x))
 	expSub(x, mx)
-	var sum float64
-	for c := 0; c < len(x); c += 16 {
-		var g [16]float32
-		copy(g[:], x[c:min(c+16, len(x))])
-		sum += float64(reduce16(&g))
-	}
-	sum += float64(exp32(sink - mx))
+	sum := sumGroups16(x) + float64(exp32(sink-mx))
 	scaleF32(x, float32(1/sum))
 }

@@ -31,18 +31,9 @@ GLOBL scorePerm<>(SB), RODATA|NOPTR, $32
 	VSHUFPS $0xEE, b, a, Y9 \
 	VADDPS  Y9, Y8, d
 
-// FINISH8 sums the eight positions' folded lanes at (R13) (position j at
-// 32*j), scales them by the float at scale (X15 holds it broadcast) and
-// stores them to (DI).
-#define FINISH8 \
-	VMOVUPS (R13), Y0       \
-	VMOVUPS 32(R13), Y1     \
-	VMOVUPS 64(R13), Y2     \
-	VMOVUPS 96(R13), Y3     \
-	VMOVUPS 128(R13), Y4    \
-	VMOVUPS 160(R13), Y5    \
-	VMOVUPS 192(R13), Y6    \
-	VMOVUPS 224(R13), Y7    \
+// TREE8 finishes eight positions' folded lanes in Y0-Y7 into Y8, in
+// position order (clobbers Y0, Y1, Y9-Y13).
+#define TREE8 \
 	HALVES(Y0, Y1, Y10)     \
 	HALVES(Y2, Y3, Y11)     \
 	HALVES(Y4, Y5, Y12)     \
@@ -53,7 +44,20 @@ GLOBL scorePerm<>(SB), RODATA|NOPTR, $32
 	VSHUFPS $0xDD, Y1, Y0, Y9 \
 	VADDPS  Y9, Y8, Y8      \
 	VMOVUPS scorePerm<>(SB), Y9 \
-	VPERMPS Y8, Y9, Y8      \
+	VPERMPS Y8, Y9, Y8
+
+// FINISH8 sums the eight positions' folded lanes at (R13) (position j at
+// 32*j), scales them by Y15 (the scale broadcast) and stores them to (DI).
+#define FINISH8 \
+	VMOVUPS (R13), Y0       \
+	VMOVUPS 32(R13), Y1     \
+	VMOVUPS 64(R13), Y2     \
+	VMOVUPS 96(R13), Y3     \
+	VMOVUPS 128(R13), Y4    \
+	VMOVUPS 160(R13), Y5    \
+	VMOVUPS 192(R13), Y6    \
+	VMOVUPS 224(R13), Y7    \
+	TREE8                   \
 	VMULPS  Y15, Y8, Y8     \
 	VMOVUPS Y8, (DI)
 
@@ -217,5 +221,40 @@ s8hstep:
 	JNZ  s8hblk
 
 s8hdone:
+	VZEROUPPER
+	RET
+
+// A group of 16 at off(SI): lanes i and i+8 added into d.
+#define GROUPH(off, d) \
+	VMOVUPS off(SI), d        \
+	VADDPS  off+32(SI), d, d
+
+// func reduce16GroupsAVX2(dst, x *float32, ngroups int)
+// dst[g] = reduce16(x[16g:16g+16]) for g < ngroups (a multiple of 8): the
+// softmax's sum of its groups of 16, eight groups at a time.
+TEXT ·reduce16GroupsAVX2(SB), NOSPLIT, $0-24
+	MOVQ  dst+0(FP), DI
+	MOVQ  x+8(FP), SI
+	MOVQ  ngroups+16(FP), CX
+	SHRQ  $3, CX
+	JZ    rgdone
+
+rgloop:
+	GROUPH(0, Y0)
+	GROUPH(64, Y1)
+	GROUPH(128, Y2)
+	GROUPH(192, Y3)
+	GROUPH(256, Y4)
+	GROUPH(320, Y5)
+	GROUPH(384, Y6)
+	GROUPH(448, Y7)
+	TREE8
+	VMOVUPS Y8, (DI)
+	ADDQ    $512, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     rgloop
+
+rgdone:
 	VZEROUPPER
 	RET

@@ -13,6 +13,9 @@ func reduceLanesAVX2(out, lanes *float32, hd int)
 func reduceF16x64AVX2(out, lanes *float32, hd int)
 
 //go:noescape
+func reduce16GroupsAVX2(dst, x *float32, ngroups int)
+
+//go:noescape
 func f32ToF16AVX2(dst *uint16, src *float32, n int)
 
 // The wrappers take lengths the kernels accept (multiples of 8; maxAsm at
@@ -44,5 +47,12 @@ func f32ToF16Asm(dst []uint16, src []float32) {
 	if len(src) > 0 {
 		_ = dst[len(src)-1]
 		f32ToF16AVX2(&dst[0], &src[0], len(src))
+	}
+}
+
+func reduce16GroupsAsm(dst, x []float32) {
+	if len(dst) > 0 {
+		_ = x[16*len(dst)-1]
+		reduce16GroupsAVX2(&dst[0], &x[0], len(dst))
 	}
 }

@@ -26,3 +26,9 @@ func f32ToF16Asm(dst []uint16, src []float32) {
 		dst[i] = F32ToF16(v)
 	}
 }
+
+func reduce16GroupsAsm(dst, x []float32) {
+	for g := range dst {
+		dst[g] = reduce16((*[16]float32)(x[16*g : 16*g+16]))
+	}
+}

@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// checkVec holds the vector steps (the active set's) to their plain loops
-// bit for bit on x, any float32 bits (NaN, infinities, subnormals).
+// checkVec holds the active set's vector steps (maximum, scaling, the
+// softmax's sum of groups, lane reductions, rounding to half) to their plain
+// loops bit for bit on x, any float32 bits (NaN, infinities, subnormals).
 func checkVec(t *testing.T, x []float32) {
 	t.Helper()
 	bitsEq := func(a, b float32) bool {
@@ -20,6 +21,9 @@ func checkVec(t *testing.T, x []float32) {
 	}
 	if got := maxF32(x); !bitsEq(got, want) && !(got == 0 && want == 0) {
 		t.Fatalf("maxF32 of %d values = %v, plain %v", len(x), got, want)
+	}
+	if got, want := sumGroups16(x), sumGroups16Plain(x, 0, 0); math.Float64bits(got) != math.Float64bits(want) && !(got != got && want != want) {
+		t.Fatalf("sumGroups16 of %d values = %v, plain %v", len(x), got, want)
 	}
 	got := append([]float32(nil), x...)
 	scaleF32(got, 0.37)
@@ -64,7 +68,7 @@ func TestVecStepsEqualPlain(t *testing.T) { kernelSets(t, testVecSteps) }
 
 func testVecSteps(t *testing.T) {
 	r := rand.New(rand.NewPCG(101, 102))
-	for _, n := range []int{0, 1, 7, 8, 9, 64, 100, 128, 1000, 4096} {
+	for _, n := range []int{0, 1, 7, 8, 9, 64, 100, 128, 1000, 1024, 1040, 1168, 4096} {
 		checkVec(t, randF32(r, n, 1))
 		x := randF32(r, n, 1e-6) // F16 subnormals and underflow
 		checkVec(t, x)
