@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 
 	"burrow/inference"
@@ -291,7 +292,7 @@ func (m chatMessageIn) toChat(i int) (chat.Message, *apiError) {
 	default:
 		return chat.Message{}, badRequest(param+".role", "role %q is not supported (system, developer, user, assistant, tool)", m.Role)
 	}
-	text, e := contentText(m.Content, param+".content")
+	text, e := contentText(m.Content, param+".content", "text parts", "text")
 	if e != nil {
 		return chat.Message{}, e
 	}
@@ -306,8 +307,9 @@ func (m chatMessageIn) toChat(i int) (chat.Message, *apiError) {
 	return msg, nil
 }
 
-// contentText flattens a message's content (string, null, or text parts).
-func contentText(raw json.RawMessage, param string) (string, *apiError) {
+// contentText flattens content: a string, null, or parts whose type is one
+// of types; only names those types in the error.
+func contentText(raw json.RawMessage, param, only string, types ...string) (string, *apiError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return "", nil
@@ -325,8 +327,8 @@ func contentText(raw json.RawMessage, param string) (string, *apiError) {
 	}
 	var b bytes.Buffer
 	for j, p := range parts {
-		if p.Type != "text" || p.Text == nil {
-			return "", badRequest(param, "content part %d has type %q; only text parts are supported", j, p.Type)
+		if !slices.Contains(types, p.Type) || p.Text == nil {
+			return "", badRequest(param, "content part %d has type %q; only %s are supported", j, p.Type, only)
 		}
 		b.WriteString(*p.Text)
 	}
