@@ -77,13 +77,8 @@ func strPtr(s string) *string { return &s }
 // handleChat serves POST /v1/chat/completions, whole or streamed.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	var body chatRequest
-	if e := decodeBody(r, &body); e != nil {
-		writeError(w, e)
-		return
-	}
-	req, e := body.toGenerate()
-	if e != nil {
-		writeError(w, e)
+	req, ok := readRequest(w, r, &body)
+	if !ok {
 		return
 	}
 	plan, e := planTools(body.Tools, body.ToolChoice, s.opts.Model(), &req)

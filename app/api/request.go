@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
@@ -198,6 +199,25 @@ type chatMessageIn struct {
 	} `json:"tool_calls"`
 	ToolCallID string `json:"tool_call_id"`
 	Name       string `json:"name"`
+}
+
+// generateBody is a request body that builds one generation.
+type generateBody interface {
+	toGenerate() (inference.GenerateRequest, *apiError)
+}
+
+// readRequest decodes body and builds its generation. When either fails it
+// has written the error and returns ok false.
+func readRequest(w http.ResponseWriter, r *http.Request, body generateBody) (req inference.GenerateRequest, ok bool) {
+	e := decodeBody(r, body)
+	if e == nil {
+		req, e = body.toGenerate()
+	}
+	if e != nil {
+		writeError(w, e)
+		return req, false
+	}
+	return req, true
 }
 
 const maxTopLogprobs = 20

@@ -338,13 +338,8 @@ func callItems(calls []toolcall.Call) []responseOutput {
 
 func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	var body responsesRequest
-	if e := decodeBody(r, &body); e != nil {
-		writeError(w, e)
-		return
-	}
-	req, e := body.toGenerate()
-	if e != nil {
-		writeError(w, e)
+	req, ok := readRequest(w, r, &body)
+	if !ok {
 		return
 	}
 	tools, choice, e := body.chatTools()
