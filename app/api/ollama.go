@@ -518,15 +518,7 @@ func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model string, req inference.GenerateRequest, stream bool, plan *toolPlan, part func(string) ollamaReply) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	info, e := s.resolveModel(model)
-	var ch <-chan inference.Event
-	if e == nil {
-		ch, e = s.generate(ctx, req)
-	}
-	var first inference.Event
-	if e == nil {
-		first, e = firstEvent(ch)
-	}
+	info, first, ch, e := s.startGeneration(ctx, model, req)
 	if e != nil {
 		writeOllamaError(w, e)
 		return
