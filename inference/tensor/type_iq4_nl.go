@@ -70,13 +70,10 @@ func quantizeIQ4_NL(dst []byte, x []float32) {
 		xb := (*[lqBlock]float32)(x[i*lqBlock:])
 		b := (*[iq4NLBlockSize]byte)(dst[i*iq4NLBlockSize:])
 		clear(b[2:])
-		var amax, max float32
 		for j, v := range xb {
 			weight[j] = float32(v * v)
-			if a := abs32(v); a > amax {
-				amax, max = a, v
-			}
 		}
+		amax, max := absMax(xb[:])
 		var scale float32
 		if amax >= 1e-15 { // GROUP_MAX_EPS
 			d := -max / float32(vals[0])

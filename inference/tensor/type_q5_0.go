@@ -35,12 +35,7 @@ func quantizeQ5_0(dst []byte, x []float32) {
 	for i := 0; i < len(x)/lqBlock; i++ {
 		xb := (*[lqBlock]float32)(x[i*lqBlock:])
 		b := (*[q5_0BlockSize]byte)(dst[i*q5_0BlockSize:])
-		var amax, max float32
-		for _, v := range xb {
-			if a := abs32(v); amax < a {
-				amax, max = a, v
-			}
-		}
+		_, max := absMax(xb[:])
 		d := max / -16
 		var id float32
 		if d != 0 {

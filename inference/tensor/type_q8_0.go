@@ -45,12 +45,7 @@ func QuantizeQ8_0(dst []byte, x []float32) {
 	for i := 0; i < nb; i++ {
 		xb := x[i*q8Block : (i+1)*q8Block]
 		blk := dst[i*q8BlockSize : (i+1)*q8BlockSize]
-		var amax float32
-		for _, v := range xb {
-			if a := abs32(v); a > amax {
-				amax = a
-			}
-		}
+		amax, _ := absMax(xb)
 		d := amax / 127
 		var id float32
 		if d != 0 {
@@ -87,6 +82,17 @@ func quantizeQ8_0Act(dst []byte, x []float32) {
 func roundAway(x float32) float32 { return float32(math.Round(float64(x))) }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// absMax is the first value of largest magnitude in x, with that
+// magnitude, which block scales are taken from; NaN never wins, as in C.
+func absMax(x []float32) (amax, max float32) {
+	for _, v := range x {
+		if a := abs32(v); a > amax {
+			amax, max = a, v
+		}
+	}
+	return amax, max
+}
 
 // dequantizeQ8_0 expands len(dst) values (a multiple of 32) from src.
 func dequantizeQ8_0(dst []float32, src []byte) {
