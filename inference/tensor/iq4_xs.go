@@ -129,19 +129,13 @@ func quantizeIQ4_XS(dst []byte, x []float32) {
 		}
 		d := -maxScale / 32
 		binary.LittleEndian.PutUint16(blk[0:], F32ToF16(d))
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		var sh uint16
 		for ib := 0; ib < 8; ib++ {
 			l := nearestInt(id * scales[ib])
 			l = max(-32, min(31, l))
 			dl := d * float32(l)
-			var idl float32
-			if dl != 0 {
-				idl = 1 / dl
-			}
+			idl := invScale(dl)
 			xb := xs[32*ib : 32*ib+32]
 			for j, v := range xb {
 				L[32*ib+j] = uint8(bestIndexIQ4(float32(idl * v)))

@@ -107,10 +107,7 @@ func quantizeIQ4_NL(dst []byte, x []float32) {
 			scale = d
 		}
 		lqPutF16(b[0:], scale)
-		var id float32
-		if scale != 0 {
-			id = 1 / scale
-		}
+		id := invScale(scale)
 		for j, v := range xb {
 			L[j] = bestIndexInt8(vals, float32(id*v))
 		}

@@ -48,10 +48,7 @@ func quantizeQ4_0(dst []byte, x []float32) {
 		b := (*[q4_0BlockSize]byte)(dst[i*q4_0BlockSize:])
 		_, max := absMax(xb[:])
 		d := max / -8
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		lqPutF16(b[0:], d)
 		for j := 0; j < 16; j++ {
 			x0 := min(15, lqTruncInt8(float32(xb[j]*id)+8.5))

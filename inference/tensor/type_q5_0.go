@@ -37,10 +37,7 @@ func quantizeQ5_0(dst []byte, x []float32) {
 		b := (*[q5_0BlockSize]byte)(dst[i*q5_0BlockSize:])
 		_, max := absMax(xb[:])
 		d := max / -16
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		lqPutF16(b[0:], d)
 		var q [lqBlock]uint8
 		for j, v := range xb {

@@ -37,10 +37,7 @@ func quantizeQ5_1(dst []byte, x []float32) {
 		b := (*[q5_1BlockSize]byte)(dst[i*q5_1BlockSize:])
 		lo, hi := lqMinMax(xb)
 		d := (hi - lo) / 31
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		lqPutF16(b[0:], d)
 		lqPutF16(b[2:], lo)
 		var q [lqBlock]uint8

@@ -47,10 +47,7 @@ func QuantizeQ8_0(dst []byte, x []float32) {
 		blk := dst[i*q8BlockSize : (i+1)*q8BlockSize]
 		amax, _ := absMax(xb)
 		d := amax / 127
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		binary.LittleEndian.PutUint16(blk, F32ToF16(d))
 		for j, v := range xb {
 			blk[2+j] = byte(int8(roundAway(v * id)))
@@ -82,6 +79,14 @@ func quantizeQ8_0Act(dst []byte, x []float32) {
 func roundAway(x float32) float32 { return float32(math.Round(float64(x))) }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// invScale is 1/d, or 0 for the zero scale of an all-zero block.
+func invScale(d float32) float32 {
+	if d == 0 {
+		return 0
+	}
+	return 1 / d
+}
 
 // absMax is the first value of largest magnitude in x, with that
 // magnitude, which block scales are taken from; NaN never wins, as in C.
