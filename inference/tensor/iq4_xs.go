@@ -81,12 +81,7 @@ func quantizeIQ4_XS(dst []byte, x []float32) {
 			for j := range weight {
 				weight[j] = float32(xb[j] * xb[j])
 			}
-			var amax, maxv float32
-			for _, v := range xb {
-				if ax := abs32(v); ax > amax {
-					amax, maxv = ax, v
-				}
-			}
+			amax, maxv := absMax(xb)
 			if amax < groupMaxEps {
 				scales[ib] = 0
 				clear(Lb)

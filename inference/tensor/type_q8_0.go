@@ -269,12 +269,7 @@ func mulQ8_0x4x8Plain(w []byte, wstride int, a *Activations, t, nb int) (out [32
 // (Q8_0 and Q8_1): d = max|x|/127 and the multiplier 127/max|x| (0 for an
 // all-zero block).
 func q8ActScales(xb []float32) (d, id float32) {
-	var amax float32
-	for _, v := range xb {
-		if a := abs32(v); a > amax {
-			amax = a
-		}
-	}
+	amax, _ := absMax(xb)
 	if amax != 0 {
 		id = 127 / amax
 	}
