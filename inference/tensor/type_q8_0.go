@@ -229,40 +229,36 @@ func mulQ8_0Plain(w []byte, a *Activations, t, nb int) float32 {
 
 // mulQ8_0x4Plain is four mulQ8_0Plain calls, the twin of the tiled kernel.
 func mulQ8_0x4Plain(w []byte, a *Activations, t, nb int) (out [4]float32) {
-	for k := range out {
-		out[k] = dotQ8_0Plain(w, a.q8Row(t+k), nb)
-	}
+	mulQ8_0TilePlain(out[:], 4, w, 0, a, t, nb)
 	return out
 }
 
 // mulQ8_0x2x4Plain is eight mulQ8_0Plain calls, the twin of the 2x4 tile.
 func mulQ8_0x2x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [8]float32) {
-	for i := 0; i < 2; i++ {
-		for k := 0; k < 4; k++ {
-			out[4*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
-		}
-	}
+	mulQ8_0TilePlain(out[:], 4, w, wstride, a, t, nb)
 	return out
 }
 
 // mulQ8_0x4x4Plain is sixteen mulQ8_0Plain calls, the twin of the 4x4 tile.
 func mulQ8_0x4x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [16]float32) {
-	for i := 0; i < 4; i++ {
-		for k := 0; k < 4; k++ {
-			out[4*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
-		}
-	}
+	mulQ8_0TilePlain(out[:], 4, w, wstride, a, t, nb)
 	return out
 }
 
 // mulQ8_0x4x8Plain is 32 mulQ8_0Plain calls, the twin of the 4x8 tile.
 func mulQ8_0x4x8Plain(w []byte, wstride int, a *Activations, t, nb int) (out [32]float32) {
-	for i := 0; i < 4; i++ {
-		for k := 0; k < 8; k++ {
-			out[8*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
+	mulQ8_0TilePlain(out[:], 8, w, wstride, a, t, nb)
+	return out
+}
+
+// mulQ8_0TilePlain sets out[cols*i+k] to the dot of weight row i (at
+// w[i*wstride:]) with input row t+k, for k < cols: a tile's Go twin.
+func mulQ8_0TilePlain(out []float32, cols int, w []byte, wstride int, a *Activations, t, nb int) {
+	for i := 0; i < len(out)/cols; i++ {
+		for k := 0; k < cols; k++ {
+			out[cols*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
 		}
 	}
-	return out
 }
 
 // q8ActScales is the scale pair of llama.cpp's x86 activation quantizers
