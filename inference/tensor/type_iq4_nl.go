@@ -8,6 +8,7 @@ import "burrow/inference/gguf"
 // form.
 const iq4NLBlockSize = 18
 
+// kvaluesIQ4NL is ggml's kvalues_iq4nl, the levels IQ4_XS indexes too.
 var kvaluesIQ4NL = [16]int8{-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}
 
 func init() {
