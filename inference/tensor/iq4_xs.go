@@ -74,41 +74,23 @@ func quantizeIQ4_XS(dst []byte, x []float32) {
 		var maxScale, amaxScale float32
 		for ib := 0; ib < 8; ib++ {
 			xb := xs[32*ib : 32*ib+32]
-			Lb := L[32*ib : 32*ib+32]
 			for j := range weight {
 				weight[j] = float32(xb[j] * xb[j])
 			}
 			amax, maxv := absMax(xb)
 			if amax < groupMaxEps {
 				scales[ib] = 0
-				clear(Lb)
 				continue
 			}
 			d := -maxv / v0
-			id := 1 / d
-			var sumqx, sumq2 float32
-			for j, v := range xb {
-				l := bestIndexIQ4(float32(id * v))
-				Lb[j] = uint8(l)
-				q := float32(kvaluesIQ4NL[l])
-				w := weight[j]
-				sumqx += float32(float32(w*q) * v)
-				sumq2 += float32(float32(w*q) * q)
-			}
+			sumqx, sumq2 := iq4Sums(xb, weight[:], 1/d, bestIndexIQ4)
 			d = 0
 			if sumq2 > 0 {
 				d = sumqx / sumq2
 			}
 			best := float32(d * sumqx)
 			for itry := -ntry; itry <= ntry; itry++ {
-				id = (float32(itry) + v0) / maxv
-				sumqx, sumq2 = 0, 0
-				for j, v := range xb {
-					q := float32(kvaluesIQ4NL[bestIndexIQ4(float32(id*v))])
-					w := weight[j]
-					sumqx += float32(float32(w*q) * v)
-					sumq2 += float32(float32(w*q) * q)
-				}
+				sumqx, sumq2 = iq4Sums(xb, weight[:], (float32(itry)+v0)/maxv, bestIndexIQ4)
 				if sumq2 > 0 && float32(sumqx*sumqx) > float32(best*sumq2) {
 					d = sumqx / sumq2
 					best = float32(d * sumqx)

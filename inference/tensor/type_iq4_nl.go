@@ -77,29 +77,13 @@ func quantizeIQ4_NL(dst []byte, x []float32) {
 		amax, max := absMax(xb[:])
 		var scale float32
 		if amax >= 1e-15 { // GROUP_MAX_EPS
+			index := func(x float32) int { return int(bestIndexInt8(vals, x)) }
 			d := -max / float32(vals[0])
-			id := 1 / d
-			var sumqx, sumq2 float32
-			for j, v := range xb {
-				l := bestIndexInt8(vals, float32(id*v))
-				L[j] = l
-				q := float32(vals[l])
-				w := weight[j]
-				sumqx += float32(float32(w*q) * v)
-				sumq2 += float32(float32(w*q) * q)
-			}
+			sumqx, sumq2 := iq4Sums(xb[:], weight[:], 1/d, index)
 			d = sumqx / sumq2
 			best := float32(d * sumqx)
 			for itry := -ntry; itry <= ntry; itry++ {
-				id = float32(itry+int(vals[0])) / max
-				sumqx, sumq2 = 0, 0
-				for j, v := range xb {
-					l := bestIndexInt8(vals, float32(id*v))
-					q := float32(vals[l])
-					w := weight[j]
-					sumqx += float32(float32(w*q) * v)
-					sumq2 += float32(float32(w*q) * q)
-				}
+				sumqx, sumq2 = iq4Sums(xb[:], weight[:], float32(itry+int(vals[0]))/max, index)
 				if sumq2 > 0 && float32(sumqx*sumqx) > float32(best*sumq2) {
 					d = sumqx / sumq2
 					best = float32(d * sumqx)
@@ -116,6 +100,18 @@ func quantizeIQ4_NL(dst []byte, x []float32) {
 			b[2+j] = L[j] | L[j+16]<<4
 		}
 	}
+}
+
+// iq4Sums is quantize_row_iq4_nl_impl's fit of x at inverse scale id: the
+// weighted sums Σw·q·x and Σw·q² over the levels q that index picks.
+func iq4Sums(x, weight []float32, id float32, index func(float32) int) (sumqx, sumq2 float32) {
+	for j, v := range x {
+		q := float32(kvaluesIQ4NL[index(float32(id*v))])
+		w := weight[j]
+		sumqx += float32(float32(w*q) * v)
+		sumq2 += float32(float32(w*q) * q)
+	}
+	return sumqx, sumq2
 }
 
 // iq4Lookup maps a block's indices through a table.
