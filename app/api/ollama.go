@@ -543,27 +543,20 @@ func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model strin
 		return o
 	}
 	if !stream {
-		var rep inference.Reply
-		for ev := range eventsFrom(first, ch) {
-			rep.Add(ev)
-			switch ev.Kind {
-			case inference.EventError:
-				writeOllamaError(w, errGeneration(orUnknown(ev.Err)))
-				return
-			case inference.EventDone:
-				text, calls := rep.Text(), []toolcall.Call(nil)
-				if plan != nil {
-					text, calls = plan.parseReply(text)
-				}
-				o := last(ev, text)
-				if len(calls) > 0 {
-					o.Message.ToolCalls = ollamaCalls(calls)
-				}
-				writeOK(w, o)
-				return
-			}
+		rep, done, e := wholeReply(first, ch, nil)
+		if e != nil {
+			writeOllamaError(w, e)
+			return
 		}
-		writeOllamaError(w, errGeneration(orUnknown(nil)))
+		text, calls := rep.Text(), []toolcall.Call(nil)
+		if plan != nil {
+			text, calls = plan.parseReply(text)
+		}
+		o := last(done, text)
+		if len(calls) > 0 {
+			o.Message.ToolCalls = ollamaCalls(calls)
+		}
+		writeOK(w, o)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")

@@ -407,27 +407,20 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		return out
 	}
 	if !body.Stream {
-		var rep inference.Reply
-		for ev := range eventsFrom(first, ch) {
-			rep.Add(ev)
-			switch ev.Kind {
-			case inference.EventError:
-				writeError(w, errGeneration(orUnknown(ev.Err)))
-				return
-			case inference.EventDone:
-				text, calls := rep.Text(), []toolcall.Call(nil)
-				if plan != nil {
-					text, calls = plan.parseReply(text)
-				}
-				var output []responseOutput
-				if text != "" || len(calls) == 0 {
-					output = append(output, message(text, ""))
-				}
-				writeOK(w, finish(&rep, append(output, callItems(keep(calls))...)))
-				return
-			}
+		rep, _, e := wholeReply(first, ch, nil)
+		if e != nil {
+			writeError(w, e)
+			return
 		}
-		writeError(w, errGeneration(orUnknown(nil)))
+		text, calls := rep.Text(), []toolcall.Call(nil)
+		if plan != nil {
+			text, calls = plan.parseReply(text)
+		}
+		var output []responseOutput
+		if text != "" || len(calls) == 0 {
+			output = append(output, message(text, ""))
+		}
+		writeOK(w, finish(rep, append(output, callItems(keep(calls))...)))
 		return
 	}
 	out := startSSE(w)
