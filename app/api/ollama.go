@@ -548,10 +548,7 @@ func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model strin
 			writeOllamaError(w, e)
 			return
 		}
-		text, calls := rep.Text(), []toolcall.Call(nil)
-		if plan != nil {
-			text, calls = plan.parseReply(text)
-		}
+		text, calls := plan.parseReply(rep.Text())
 		o := last(done, text)
 		if len(calls) > 0 {
 			o.Message.ToolCalls = ollamaCalls(calls)

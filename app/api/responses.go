@@ -412,10 +412,7 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 			writeError(w, e)
 			return
 		}
-		text, calls := rep.Text(), []toolcall.Call(nil)
-		if plan != nil {
-			text, calls = plan.parseReply(text)
-		}
+		text, calls := plan.parseReply(rep.Text())
 		var output []responseOutput
 		if text != "" || len(calls) == 0 {
 			output = append(output, message(text, ""))

@@ -215,8 +215,12 @@ func wireCalls(calls []toolcall.Call, withIndex bool) []wireToolCall {
 	return out
 }
 
-// parseReply splits a whole reply by the plan: its text and its calls.
+// parseReply splits a whole reply by the plan: its text and its calls. A
+// nil plan (no tools) leaves the text whole.
 func (p *toolPlan) parseReply(text string) (string, []toolcall.Call) {
+	if p == nil {
+		return text, nil
+	}
 	if p.forced {
 		if c, err := toolcall.ParseJSONCall(text); err == nil {
 			return "", []toolcall.Call{c}
