@@ -201,6 +201,12 @@ func (w *Worker) next() *request {
 	if len(w.queue) == 0 {
 		return nil
 	}
+	return w.popLocked()
+}
+
+// popLocked pops the queue's head (w.mu held, the queue not empty),
+// clearing its slot so the backing array keeps no served request.
+func (w *Worker) popLocked() *request {
 	r := w.queue[0]
 	w.queue[0] = nil
 	w.queue = w.queue[1:]
