@@ -76,27 +76,12 @@ func (m *Model) Trace(ctx context.Context, req TraceRequest) (*TraceResult, erro
 
 // Trace queues a trace of the loaded model (Model.Trace) and waits for it.
 func (w *Worker) Trace(ctx context.Context, req TraceRequest) (*TraceResult, error) {
-	r := &request{kind: reqTrace, ctx: ctx, trace: req, traceOut: make(chan traceResult, 1)}
-	for ev := range w.submit(r) { // an error before the worker saw it (closed)
-		if ev.Kind == EventError {
-			return nil, ev.Err
-		}
-	}
-	select {
-	case res := <-r.traceOut:
-		return res.out, res.err
-	default:
-		return nil, ErrClosed
-	}
-}
-
-type traceResult struct {
-	out *TraceResult
-	err error
+	r := &request{kind: reqTrace, ctx: ctx, trace: req, traceOut: make(chan answer[*TraceResult], 1)}
+	return await(w, r, r.traceOut)
 }
 
 func (w *Worker) serveTrace(r *request) {
-	var res traceResult
+	var res answer[*TraceResult]
 	if w.model == nil {
 		res.err = ErrNoModel
 	} else {

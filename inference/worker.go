@@ -73,10 +73,33 @@ type request struct {
 	done   chan struct{} // closed after an unload
 
 	embed    EmbedRequest
-	embedOut chan embedResult // the answer of a reqEmbed (buffered)
+	embedOut chan answer[*Embeddings] // the answer of a reqEmbed (buffered)
 
 	trace    TraceRequest
-	traceOut chan traceResult // the answer of a reqTrace (buffered)
+	traceOut chan answer[*TraceResult] // the answer of a reqTrace (buffered)
+}
+
+// answer is what a one-shot request (reqEmbed, reqTrace) gets back.
+type answer[T any] struct {
+	out T
+	err error
+}
+
+// await submits r and waits for its answer on out: an error before the
+// worker saw r (closed) comes as an event, and no answer means it closed.
+func await[T any](w *Worker, r *request, out <-chan answer[T]) (T, error) {
+	var zero T
+	for ev := range w.submit(r) {
+		if ev.Kind == EventError {
+			return zero, ev.Err
+		}
+	}
+	select {
+	case res := <-out:
+		return res.out, res.err
+	default:
+		return zero, ErrClosed
+	}
 }
 
 // NewWorker starts the inference goroutine.
@@ -178,6 +201,12 @@ func (w *Worker) next() *request {
 	if len(w.queue) == 0 {
 		return nil
 	}
+	return w.popLocked()
+}
+
+// popLocked pops the queue's head (w.mu held, the queue not empty),
+// clearing its slot so the backing array keeps no served request.
+func (w *Worker) popLocked() *request {
 	r := w.queue[0]
 	w.queue[0] = nil
 	w.queue = w.queue[1:]

@@ -220,10 +220,7 @@ func (w *Worker) nextConcurrent() *request {
 	if len(w.queue) == 0 || w.queue[0].kind != reqGenerate || !w.queue[0].gen.Concurrent {
 		return nil
 	}
-	r := w.queue[0]
-	w.queue[0] = nil
-	w.queue = w.queue[1:]
-	return r
+	return w.popLocked()
 }
 
 // closeBatch frees the pooled sessions and the batch scratch.

@@ -41,29 +41,13 @@ func (w *Worker) Embed(ctx context.Context, req EmbedRequest) (*Embeddings, erro
 	if len(req.Inputs) > MaxEmbedInputs {
 		return nil, fmt.Errorf("%d inputs are more than the %d one request may hold", len(req.Inputs), MaxEmbedInputs)
 	}
-	r := &request{kind: reqEmbed, ctx: ctx, embed: req, embedOut: make(chan embedResult, 1)}
-	events := w.submit(r)
-	for ev := range events { // an error before the worker saw it (closed)
-		if ev.Kind == EventError {
-			return nil, ev.Err
-		}
-	}
-	select {
-	case res := <-r.embedOut:
-		return res.out, res.err
-	default:
-		return nil, ErrClosed
-	}
-}
-
-type embedResult struct {
-	out *Embeddings
-	err error
+	r := &request{kind: reqEmbed, ctx: ctx, embed: req, embedOut: make(chan answer[*Embeddings], 1)}
+	return await(w, r, r.embedOut)
 }
 
 func (w *Worker) serveEmbed(r *request) {
 	out, err := w.embed(r.ctx, r.embed)
-	r.embedOut <- embedResult{out, err}
+	r.embedOut <- answer[*Embeddings]{out, err}
 	close(r.events)
 }
 

@@ -12,13 +12,29 @@ import (
 
 // chatResponse is a whole (non-streamed) chat completion.
 type chatResponse struct {
-	ID                string       `json:"id"`
-	Object            string       `json:"object"`
-	Created           int64        `json:"created"`
-	Model             string       `json:"model"`
-	SystemFingerprint string       `json:"system_fingerprint,omitempty"`
-	Choices           []chatChoice `json:"choices"`
-	Usage             *usage       `json:"usage,omitempty"`
+	completionHead
+	Choices []chatChoice `json:"choices"`
+	Usage   *usage       `json:"usage,omitempty"`
+}
+
+// completionHead begins a chat or text completion object.
+type completionHead struct {
+	ID                string `json:"id"`
+	Object            string `json:"object"`
+	Created           int64  `json:"created"`
+	Model             string `json:"model"`
+	SystemFingerprint string `json:"system_fingerprint,omitempty"`
+}
+
+// newCompletionHead heads a reply of the model info describes, created now.
+func newCompletionHead(idPrefix, object string, info *inference.ModelInfo) completionHead {
+	return completionHead{
+		ID:                newID(idPrefix),
+		Object:            object,
+		Created:           time.Now().Unix(),
+		Model:             ModelID(info),
+		SystemFingerprint: info.Fingerprint,
+	}
 }
 
 type chatChoice struct {
@@ -77,13 +93,8 @@ func strPtr(s string) *string { return &s }
 // handleChat serves POST /v1/chat/completions, whole or streamed.
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	var body chatRequest
-	if e := decodeBody(r, &body); e != nil {
-		writeError(w, e)
-		return
-	}
-	req, e := body.toGenerate()
-	if e != nil {
-		writeError(w, e)
+	req, ok := readRequest(w, r, &body)
+	if !ok {
 		return
 	}
 	plan, e := planTools(body.Tools, body.ToolChoice, s.opts.Model(), &req)
@@ -102,12 +113,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	head := chatResponse{
-		ID:                newID("chatcmpl-"),
-		Created:           time.Now().Unix(),
-		Model:             ModelID(info),
-		SystemFingerprint: info.Fingerprint,
-	}
+	head := chatResponse{completionHead: newCompletionHead("chatcmpl-", "", info)}
 	shape := &chatShape{head: head, logprobs: body.Logprobs, top: top, tools: plan}
 	if plan != nil && !plan.forced {
 		shape.calls = toolcall.NewStream(plan.format)

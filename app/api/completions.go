@@ -3,20 +3,15 @@ package api
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"burrow/inference"
 )
 
 // completionResponse is a legacy text completion, whole or one chunk.
 type completionResponse struct {
-	ID                string             `json:"id"`
-	Object            string             `json:"object"`
-	Created           int64              `json:"created"`
-	Model             string             `json:"model"`
-	SystemFingerprint string             `json:"system_fingerprint,omitempty"`
-	Choices           []completionChoice `json:"choices"`
-	Usage             *usage             `json:"usage,omitempty"`
+	completionHead
+	Choices []completionChoice `json:"choices"`
+	Usage   *usage             `json:"usage,omitempty"`
 }
 
 type completionChoice struct {
@@ -76,13 +71,7 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	head := completionResponse{
-		ID:                newID("cmpl-"),
-		Object:            "text_completion",
-		Created:           time.Now().Unix(),
-		Model:             ModelID(info),
-		SystemFingerprint: info.Fingerprint,
-	}
+	head := completionResponse{completionHead: newCompletionHead("cmpl-", "text_completion", info)}
 	shape := &completionShape{head: head, top: top}
 	if body.Echo {
 		shape.echo = prompt

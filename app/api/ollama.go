@@ -170,33 +170,36 @@ func ollamaChatMessages(in []ollamaMessage) ([]chat.Message, *apiError) {
 	return msgs, nil
 }
 
-type ollamaChatRequest struct {
-	Model    string          `json:"model"`
-	Messages []ollamaMessage `json:"messages"`
-	Stream   *bool           `json:"stream"`
-	Format   json.RawMessage `json:"format"`
-	Options  *ollamaOptions  `json:"options"`
-	Tools    json.RawMessage `json:"tools"`
-	Think    json.RawMessage `json:"think"`
+// ollamaRun holds the fields /api/chat and /api/generate share.
+type ollamaRun struct {
+	Model   string          `json:"model"`
+	Stream  *bool           `json:"stream"`
+	Format  json.RawMessage `json:"format"`
+	Options *ollamaOptions  `json:"options"`
+	Think   json.RawMessage `json:"think"`
 	// KeepAlive is accepted and ignored: the model stays loaded until the
 	// user unloads it.
 	KeepAlive json.RawMessage `json:"keep_alive"`
 }
 
+// streams reports whether to stream: Ollama streams unless told not to.
+func (o *ollamaRun) streams() bool { return o.Stream == nil || *o.Stream }
+
+type ollamaChatRequest struct {
+	ollamaRun
+	Messages []ollamaMessage `json:"messages"`
+	Tools    json.RawMessage `json:"tools"`
+}
+
 type ollamaGenerateRequest struct {
-	Model     string          `json:"model"`
-	Prompt    string          `json:"prompt"`
-	Suffix    string          `json:"suffix"`
-	System    string          `json:"system"`
-	Template  string          `json:"template"`
-	Raw       bool            `json:"raw"`
-	Stream    *bool           `json:"stream"`
-	Format    json.RawMessage `json:"format"`
-	Options   *ollamaOptions  `json:"options"`
-	Images    json.RawMessage `json:"images"`
-	Context   json.RawMessage `json:"context"`
-	Think     json.RawMessage `json:"think"`
-	KeepAlive json.RawMessage `json:"keep_alive"`
+	ollamaRun
+	Prompt   string          `json:"prompt"`
+	Suffix   string          `json:"suffix"`
+	System   string          `json:"system"`
+	Template string          `json:"template"`
+	Raw      bool            `json:"raw"`
+	Images   json.RawMessage `json:"images"`
+	Context  json.RawMessage `json:"context"`
 }
 
 // ollamaReply is one line of a chat or generate reply (the last has Done).
@@ -383,15 +386,15 @@ func ollamaUnsupported(images json.RawMessage) *apiError {
 	return nil
 }
 
-// ollamaRequest is what chat and generate share: the sampler from the
-// options, the token limit, the stop strings and the format's grammar.
-func ollamaRequest(o *ollamaOptions, model string, stream bool, format json.RawMessage) (inference.GenerateRequest, *apiError) {
-	f, limit := o.sampling(model, stream)
+// request is what chat and generate share: the sampler from the options,
+// the token limit, the stop strings and the format's grammar.
+func (o *ollamaRun) request() (inference.GenerateRequest, *apiError) {
+	f, limit := o.Options.sampling(o.Model, o.streams())
 	p, e := f.params()
 	if e != nil {
 		return inference.GenerateRequest{}, e
 	}
-	g, e := ollamaFormat(format)
+	g, e := ollamaFormat(o.Format)
 	if e != nil {
 		return inference.GenerateRequest{}, e
 	}
@@ -432,8 +435,8 @@ func (s *Server) handleOllamaChat(w http.ResponseWriter, r *http.Request) {
 		writeOllamaError(w, e)
 		return
 	}
-	stream := body.Stream == nil || *body.Stream // Ollama streams unless told not to
-	req, e := ollamaRequest(body.Options, body.Model, stream, body.Format)
+	stream := body.streams()
+	req, e := body.request()
 	if e != nil {
 		writeOllamaError(w, e)
 		return
@@ -468,7 +471,7 @@ func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
 		writeOllamaError(w, e)
 		return
 	}
-	stream := body.Stream == nil || *body.Stream
+	stream := body.streams()
 	if e := ollamaUnsupported(body.Images); e != nil {
 		writeOllamaError(w, e)
 		return
@@ -484,7 +487,7 @@ func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
 		writeOllamaError(w, badRequest("context", "context (token ids from an earlier reply) is not supported; send the conversation to /api/chat"))
 		return
 	}
-	req, e := ollamaRequest(body.Options, body.Model, stream, body.Format)
+	req, e := body.request()
 	if e != nil {
 		writeOllamaError(w, e)
 		return
@@ -518,15 +521,7 @@ func (s *Server) handleOllamaGenerate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model string, req inference.GenerateRequest, stream bool, plan *toolPlan, part func(string) ollamaReply) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	info, e := s.resolveModel(model)
-	var ch <-chan inference.Event
-	if e == nil {
-		ch, e = s.generate(ctx, req)
-	}
-	var first inference.Event
-	if e == nil {
-		first, e = firstEvent(ch)
-	}
+	info, first, ch, e := s.startGeneration(ctx, model, req)
 	if e != nil {
 		writeOllamaError(w, e)
 		return
@@ -548,27 +543,17 @@ func (s *Server) ollamaReply(w http.ResponseWriter, r *http.Request, model strin
 		return o
 	}
 	if !stream {
-		var rep inference.Reply
-		for ev := range eventsFrom(first, ch) {
-			rep.Add(ev)
-			switch ev.Kind {
-			case inference.EventError:
-				writeOllamaError(w, errGeneration(orUnknown(ev.Err)))
-				return
-			case inference.EventDone:
-				text, calls := rep.Text(), []toolcall.Call(nil)
-				if plan != nil {
-					text, calls = plan.parseReply(text)
-				}
-				o := last(ev, text)
-				if len(calls) > 0 {
-					o.Message.ToolCalls = ollamaCalls(calls)
-				}
-				writeOK(w, o)
-				return
-			}
+		rep, done, e := wholeReply(first, ch, nil)
+		if e != nil {
+			writeOllamaError(w, e)
+			return
 		}
-		writeOllamaError(w, errGeneration(orUnknown(nil)))
+		text, calls := plan.parseReply(rep.Text())
+		o := last(done, text)
+		if len(calls) > 0 {
+			o.Message.ToolCalls = ollamaCalls(calls)
+		}
+		writeOK(w, o)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")

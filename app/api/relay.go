@@ -32,21 +32,33 @@ func relay(w http.ResponseWriter, first inference.Event, rest <-chan inference.E
 		streamReply(w, eventsFrom(first, rest), shape, withUsage)
 		return
 	}
-	var rep inference.Reply
+	rep, _, e := wholeReply(first, rest, shape.add)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	writeOK(w, shape.whole(rep))
+}
+
+// wholeReply reads a non-streamed reply's events into rep, handing each
+// piece to add (if set), up to the done event, which it returns. A failure,
+// or events that end without one, is the error to write.
+func wholeReply(first inference.Event, rest <-chan inference.Event, add func(inference.Event)) (rep *inference.Reply, done inference.Event, e *apiError) {
+	rep = &inference.Reply{}
 	for ev := range eventsFrom(first, rest) {
 		rep.Add(ev)
 		switch ev.Kind {
 		case inference.EventPiece:
-			shape.add(ev)
+			if add != nil {
+				add(ev)
+			}
 		case inference.EventError:
-			writeError(w, errGeneration(orUnknown(ev.Err)))
-			return
+			return rep, ev, errGeneration(orUnknown(ev.Err))
 		case inference.EventDone:
-			writeOK(w, shape.whole(&rep))
-			return
+			return rep, ev, nil
 		}
 	}
-	writeError(w, errGeneration(orUnknown(nil)))
+	return rep, inference.Event{}, errGeneration(orUnknown(nil))
 }
 
 // streamReply sends the start chunk, each piece, the finish reason, the

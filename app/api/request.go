@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 
 	"burrow/inference"
@@ -187,16 +189,28 @@ type chatMessageIn struct {
 	ReasoningContent string `json:"reasoning_content"`
 	Reasoning        string `json:"reasoning"`
 	// An assistant turn's calls, and which call a tool turn answers.
-	ToolCalls []struct {
-		ID       string `json:"id"`
-		Type     string `json:"type"`
-		Function struct {
-			Name      string `json:"name"`
-			Arguments string `json:"arguments"`
-		} `json:"function"`
-	} `json:"tool_calls"`
-	ToolCallID string `json:"tool_call_id"`
-	Name       string `json:"name"`
+	ToolCalls  []wireCall `json:"tool_calls"`
+	ToolCallID string     `json:"tool_call_id"`
+	Name       string     `json:"name"`
+}
+
+// generateBody is a request body that builds one generation.
+type generateBody interface {
+	toGenerate() (inference.GenerateRequest, *apiError)
+}
+
+// readRequest decodes body and builds its generation. When either fails it
+// has written the error and returns ok false.
+func readRequest(w http.ResponseWriter, r *http.Request, body generateBody) (req inference.GenerateRequest, ok bool) {
+	e := decodeBody(r, body)
+	if e == nil {
+		req, e = body.toGenerate()
+	}
+	if e != nil {
+		writeError(w, e)
+		return req, false
+	}
+	return req, true
 }
 
 const maxTopLogprobs = 20
@@ -291,7 +305,7 @@ func (m chatMessageIn) toChat(i int) (chat.Message, *apiError) {
 	default:
 		return chat.Message{}, badRequest(param+".role", "role %q is not supported (system, developer, user, assistant, tool)", m.Role)
 	}
-	text, e := contentText(m.Content, param+".content")
+	text, e := contentText(m.Content, param+".content", "text parts", "text")
 	if e != nil {
 		return chat.Message{}, e
 	}
@@ -306,8 +320,9 @@ func (m chatMessageIn) toChat(i int) (chat.Message, *apiError) {
 	return msg, nil
 }
 
-// contentText flattens a message's content (string, null, or text parts).
-func contentText(raw json.RawMessage, param string) (string, *apiError) {
+// contentText flattens content: a string, null, or parts whose type is one
+// of types; only names those types in the error.
+func contentText(raw json.RawMessage, param, only string, types ...string) (string, *apiError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return "", nil
@@ -325,8 +340,8 @@ func contentText(raw json.RawMessage, param string) (string, *apiError) {
 	}
 	var b bytes.Buffer
 	for j, p := range parts {
-		if p.Type != "text" || p.Text == nil {
-			return "", badRequest(param, "content part %d has type %q; only text parts are supported", j, p.Type)
+		if !slices.Contains(types, p.Type) || p.Text == nil {
+			return "", badRequest(param, "content part %d has type %q; only %s are supported", j, p.Type, only)
 		}
 		b.WriteString(*p.Text)
 	}

@@ -163,19 +163,11 @@ func (s *sse) sendError(e *apiError) error {
 	}{e})
 }
 
-// firstEvent waits for the generation's first event so that failures
-// before any token (prompt too long, no model) still get a status code.
 // startReply resolves the requested model and starts the generation, up to
 // its first event, so that an error can still get its status code. When it
 // fails it has written the error response and returns ok false.
 func (s *Server) startReply(ctx context.Context, w http.ResponseWriter, model string, req inference.GenerateRequest) (info *inference.ModelInfo, first inference.Event, ch <-chan inference.Event, ok bool) {
-	info, e := s.resolveModel(model)
-	if e == nil {
-		ch, e = s.generate(ctx, req)
-	}
-	if e == nil {
-		first, e = firstEvent(ch)
-	}
+	info, first, ch, e := s.startGeneration(ctx, model, req)
 	if e != nil {
 		writeError(w, e)
 		return nil, first, nil, false
@@ -183,6 +175,20 @@ func (s *Server) startReply(ctx context.Context, w http.ResponseWriter, model st
 	return info, first, ch, true
 }
 
+// startGeneration is startReply's work, for APIs that write errors their own way.
+func (s *Server) startGeneration(ctx context.Context, model string, req inference.GenerateRequest) (info *inference.ModelInfo, first inference.Event, ch <-chan inference.Event, e *apiError) {
+	info, e = s.resolveModel(model)
+	if e == nil {
+		ch, e = s.generate(ctx, req)
+	}
+	if e == nil {
+		first, e = firstEvent(ch)
+	}
+	return info, first, ch, e
+}
+
+// firstEvent waits for the generation's first event so that failures
+// before any token (prompt too long, no model) still get a status code.
 func firstEvent(ch <-chan inference.Event) (inference.Event, *apiError) {
 	for ev := range ch {
 		switch ev.Kind {

@@ -231,29 +231,7 @@ func (r *responsesRequest) toGenerate() (inference.GenerateRequest, *apiError) {
 // responseContent flattens an item's content: a string, or parts of type
 // input_text / output_text (the assistant's earlier turns).
 func responseContent(raw json.RawMessage, param string) (string, *apiError) {
-	raw = bytes.TrimSpace(raw)
-	var s string
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return "", nil
-	}
-	if json.Unmarshal(raw, &s) == nil {
-		return s, nil
-	}
-	var parts []struct {
-		Type string  `json:"type"`
-		Text *string `json:"text"`
-	}
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return "", badRequest(param, "content must be a string or an array of content parts")
-	}
-	var b bytes.Buffer
-	for j, p := range parts {
-		if (p.Type != "input_text" && p.Type != "output_text" && p.Type != "text") || p.Text == nil {
-			return "", badRequest(param, "content part %d has type %q; only input_text and output_text are supported", j, p.Type)
-		}
-		b.WriteString(*p.Text)
-	}
-	return b.String(), nil
+	return contentText(raw, param, "input_text and output_text", "input_text", "output_text", "text")
 }
 
 // response is the Responses API's response object.
@@ -360,13 +338,8 @@ func callItems(calls []toolcall.Call) []responseOutput {
 
 func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 	var body responsesRequest
-	if e := decodeBody(r, &body); e != nil {
-		writeError(w, e)
-		return
-	}
-	req, e := body.toGenerate()
-	if e != nil {
-		writeError(w, e)
+	req, ok := readRequest(w, r, &body)
+	if !ok {
 		return
 	}
 	tools, choice, e := body.chatTools()
@@ -434,27 +407,17 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		return out
 	}
 	if !body.Stream {
-		var rep inference.Reply
-		for ev := range eventsFrom(first, ch) {
-			rep.Add(ev)
-			switch ev.Kind {
-			case inference.EventError:
-				writeError(w, errGeneration(orUnknown(ev.Err)))
-				return
-			case inference.EventDone:
-				text, calls := rep.Text(), []toolcall.Call(nil)
-				if plan != nil {
-					text, calls = plan.parseReply(text)
-				}
-				var output []responseOutput
-				if text != "" || len(calls) == 0 {
-					output = append(output, message(text, ""))
-				}
-				writeOK(w, finish(&rep, append(output, callItems(keep(calls))...)))
-				return
-			}
+		rep, _, e := wholeReply(first, ch, nil)
+		if e != nil {
+			writeError(w, e)
+			return
 		}
-		writeError(w, errGeneration(orUnknown(nil)))
+		text, calls := plan.parseReply(rep.Text())
+		var output []responseOutput
+		if text != "" || len(calls) == 0 {
+			output = append(output, message(text, ""))
+		}
+		writeOK(w, finish(rep, append(output, callItems(keep(calls))...)))
 		return
 	}
 	out := startSSE(w)

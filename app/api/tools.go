@@ -184,9 +184,8 @@ func callGrammar(defs []toolDef, named string) (*grammar.Grammar, *apiError) {
 	return g, nil
 }
 
-// wireToolCall is a call in OpenAI's shape, whole or as a stream delta.
-type wireToolCall struct {
-	Index    *int   `json:"index,omitempty"`
+// wireCall is a call in OpenAI's shape, as a client sends it back.
+type wireCall struct {
 	ID       string `json:"id"`
 	Type     string `json:"type"`
 	Function struct {
@@ -195,10 +194,16 @@ type wireToolCall struct {
 	} `json:"function"`
 }
 
+// wireToolCall is a call as Burrow writes it, whole or as a stream delta.
+type wireToolCall struct {
+	Index *int `json:"index,omitempty"`
+	wireCall
+}
+
 func wireCalls(calls []toolcall.Call, withIndex bool) []wireToolCall {
 	out := make([]wireToolCall, len(calls))
 	for i, c := range calls {
-		out[i] = wireToolCall{ID: "call_" + newID("")[:16], Type: "function"}
+		out[i] = wireToolCall{wireCall: wireCall{ID: "call_" + newID("")[:16], Type: "function"}}
 		if c.ID != "" && c.ID != "call_"+strconv.Itoa(i) {
 			out[i].ID = c.ID // the model's own id (Mistral writes one)
 		}
@@ -210,8 +215,12 @@ func wireCalls(calls []toolcall.Call, withIndex bool) []wireToolCall {
 	return out
 }
 
-// parseReply splits a whole reply by the plan: its text and its calls.
+// parseReply splits a whole reply by the plan: its text and its calls. A
+// nil plan (no tools) leaves the text whole.
 func (p *toolPlan) parseReply(text string) (string, []toolcall.Call) {
+	if p == nil {
+		return text, nil
+	}
 	if p.forced {
 		if c, err := toolcall.ParseJSONCall(text); err == nil {
 			return "", []toolcall.Call{c}

@@ -129,12 +129,19 @@ func (s *State) attention(l, n int) {
 		s.attendCached(l, pos0, n, q, k, v, att, shape)
 	}
 
-	// Output projection and residual.
-	inQ := s.actsOf(qDim)
-	inQ.Set(att, n)
-	tensor.MatMul(p, xb, L.Wo, inQ)
-	if s.fam.postAttn != nil {
-		s.fam.postAttn(s, L, n)
+	s.blockOut(L, L.Wo, att, qDim, n, s.fam.postAttn)
+}
+
+// blockOut ends a block: xb = w·in for the batch's n rows of in (cols wide),
+// the family's post step, if any, then the residual x += xb.
+func (s *State) blockOut(L *Layer, w *tensor.Matrix, in []float32, cols, n int, post step) {
+	dim := s.m.Config.Dim
+	x, xb := s.x[:n*dim], s.xb[:n*dim]
+	acts := s.actsOf(cols)
+	acts.Set(in, n)
+	tensor.MatMul(s.pool, xb, w, acts)
+	if post != nil {
+		post(s, L, n)
 	}
 	addInto(x, xb)
 }
@@ -205,13 +212,7 @@ func (s *State) ffn(L *Layer, n int) {
 	} else {
 		tensor.SwiGLU(gate, gate, up)
 	}
-	inFF := s.actsOf(ffDim)
-	inFF.Set(gate, n)
-	tensor.MatMul(p, xb, L.Down, inFF)
-	if s.fam.postFFN != nil {
-		s.fam.postFFN(s, L, n)
-	}
-	addInto(x, xb)
+	s.blockOut(L, L.Down, gate, ffDim, n, s.fam.postFFN)
 }
 
 // actsOf is the matmul input of width cols: inQ or inFF, or for layers

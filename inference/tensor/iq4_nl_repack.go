@@ -39,11 +39,4 @@ func gemvIQ4_NLx8Plain(w, x []byte, nb int, out []float32) {
 	copy(out, acc[:])
 }
 
-var iq4NLx8Plain = &q4_0x8Kernels{
-	gemv: func(w, x []byte, _ []float32, _, nb int, out []float32) { gemvIQ4_NLx8Plain(w, x, nb, out) },
-	gemm4: func(w, x []byte, stride int, _ []float32, _, nb int, out []float32, ostride int) {
-		for t := 0; t < 4; t++ {
-			gemvIQ4_NLx8Plain(w, x[t*stride:], nb, out[t*ostride:])
-		}
-	},
-}
+var iq4NLx8Plain = x8PlainKernels(gemvIQ4_NLx8Plain)

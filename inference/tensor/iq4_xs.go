@@ -14,12 +14,9 @@ func init() {
 // IQ4_XS layout (ggml block_iq4_xs), 136 bytes per 256 values: F16 d,
 // uint16 scales_h (2 high bits of each of the 8 block scales), 4 bytes
 // scales_l (low nibbles, two blocks per byte), 128 bytes of 4-bit indices
-// into the non-linear IQ4 levels (per 32-value block, byte j holds values j
-// and j+16). value = d*(ls-32)*level[idx].
+// into IQ4_NL's levels kvaluesIQ4NL (per 32-value block, byte j holds
+// values j and j+16). value = d*(ls-32)*level[idx].
 const iq4XSBlockSize = 136
-
-// iq4Levels is ggml's kvalues_iq4nl.
-var iq4Levels = [16]int8{-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}
 
 func iq4XSScale(blk *[iq4XSBlockSize]byte, ib int) int32 {
 	sh := le16(blk[2:])
@@ -37,8 +34,8 @@ func dequantizeIQ4_XS(dst []float32, src []byte) {
 			qs := blk[8+16*ib : 8+16*ib+16]
 			y := dst[i*qkK+32*ib : i*qkK+32*ib+32]
 			for j := 0; j < 16; j++ {
-				y[j] = dl * float32(iq4Levels[qs[j]&0xF])
-				y[j+16] = dl * float32(iq4Levels[qs[j]>>4])
+				y[j] = dl * float32(kvaluesIQ4NL[qs[j]&0xF])
+				y[j+16] = dl * float32(kvaluesIQ4NL[qs[j]>>4])
 			}
 		}
 	}
@@ -52,7 +49,7 @@ func bestIndexIQ4(x float32) int {
 	idx := 0
 	for step := 8; step > 0; step >>= 1 {
 		j := idx + step
-		if x2 >= float32(int32(iq4Levels[j-1])+int32(iq4Levels[j])) {
+		if x2 >= float32(int32(kvaluesIQ4NL[j-1])+int32(kvaluesIQ4NL[j])) {
 			idx = j
 		}
 	}
@@ -69,7 +66,7 @@ func quantizeIQ4_XS(dst []byte, x []float32) {
 	var weight [32]float32
 	var scales [8]float32
 	const ntry = 7
-	v0 := float32(iq4Levels[0])
+	v0 := float32(kvaluesIQ4NL[0])
 	for i := 0; i < nb; i++ {
 		xs := x[i*qkK : (i+1)*qkK]
 		blk := (*[iq4XSBlockSize]byte)(dst[i*iq4XSBlockSize:])
@@ -77,46 +74,23 @@ func quantizeIQ4_XS(dst []byte, x []float32) {
 		var maxScale, amaxScale float32
 		for ib := 0; ib < 8; ib++ {
 			xb := xs[32*ib : 32*ib+32]
-			Lb := L[32*ib : 32*ib+32]
 			for j := range weight {
 				weight[j] = float32(xb[j] * xb[j])
 			}
-			var amax, maxv float32
-			for _, v := range xb {
-				if ax := abs32(v); ax > amax {
-					amax, maxv = ax, v
-				}
-			}
+			amax, maxv := absMax(xb)
 			if amax < groupMaxEps {
 				scales[ib] = 0
-				clear(Lb)
 				continue
 			}
 			d := -maxv / v0
-			id := 1 / d
-			var sumqx, sumq2 float32
-			for j, v := range xb {
-				l := bestIndexIQ4(float32(id * v))
-				Lb[j] = uint8(l)
-				q := float32(iq4Levels[l])
-				w := weight[j]
-				sumqx += float32(float32(w*q) * v)
-				sumq2 += float32(float32(w*q) * q)
-			}
+			sumqx, sumq2 := iq4Sums(xb, weight[:], 1/d, bestIndexIQ4)
 			d = 0
 			if sumq2 > 0 {
 				d = sumqx / sumq2
 			}
 			best := float32(d * sumqx)
 			for itry := -ntry; itry <= ntry; itry++ {
-				id = (float32(itry) + v0) / maxv
-				sumqx, sumq2 = 0, 0
-				for j, v := range xb {
-					q := float32(iq4Levels[bestIndexIQ4(float32(id*v))])
-					w := weight[j]
-					sumqx += float32(float32(w*q) * v)
-					sumq2 += float32(float32(w*q) * q)
-				}
+				sumqx, sumq2 = iq4Sums(xb, weight[:], (float32(itry)+v0)/maxv, bestIndexIQ4)
 				if sumq2 > 0 && float32(sumqx*sumqx) > float32(best*sumq2) {
 					d = sumqx / sumq2
 					best = float32(d * sumqx)
@@ -129,19 +103,13 @@ func quantizeIQ4_XS(dst []byte, x []float32) {
 		}
 		d := -maxScale / 32
 		binary.LittleEndian.PutUint16(blk[0:], F32ToF16(d))
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		var sh uint16
 		for ib := 0; ib < 8; ib++ {
 			l := nearestInt(id * scales[ib])
 			l = max(-32, min(31, l))
 			dl := d * float32(l)
-			var idl float32
-			if dl != 0 {
-				idl = 1 / dl
-			}
+			idl := invScale(dl)
 			xb := xs[32*ib : 32*ib+32]
 			for j, v := range xb {
 				L[32*ib+j] = uint8(bestIndexIQ4(float32(idl * v)))
@@ -181,8 +149,8 @@ func dotIQ4_XSPlain(w, x []byte, nb int) float32 {
 			q8b := (*[32]byte)(q8[32*ib:])
 			var t [8]int32
 			for b := 0; b < 16; b++ {
-				t[b>>2] += iq4SignedProduct(iq4Levels[qs[b]&0xF], int8(q8b[b]))
-				t[4+b>>2] += iq4SignedProduct(iq4Levels[qs[b]>>4], int8(q8b[16+b]))
+				t[b>>2] += iq4SignedProduct(kvaluesIQ4NL[qs[b]&0xF], int8(q8b[b]))
+				t[4+b>>2] += iq4SignedProduct(kvaluesIQ4NL[qs[b]>>4], int8(q8b[16+b]))
 			}
 			for k := 0; k < 8; k++ {
 				sumi[k] += ls * t[k]

@@ -204,16 +204,9 @@ func fitError(d float32, useMAD bool) float32 {
 // symmetric fit x ≈ scale*(L-nmax), levels -nmax..nmax-1, trying 19
 // scales. L receives the levels offset by nmax.
 func makeQXQuantsRMSE1(n, nmax int, x []float32, L []int8) float32 {
-	var max, amax float32
-	for i := 0; i < n; i++ {
-		if ax := abs32(x[i]); ax > amax {
-			amax, max = ax, x[i]
-		}
-	}
+	amax, max := absMax(x[:n])
 	if amax < groupMaxEps {
-		for i := 0; i < n; i++ {
-			L[i] = 0
-		}
+		clear(L[:n])
 		return 0
 	}
 	fnmax := float32(nmax)

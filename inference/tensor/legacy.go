@@ -108,5 +108,26 @@ func lqNibbles(qs []byte) (v [lqBlock]uint8) {
 	return v
 }
 
+// lq5Values unpacks the 32 five-bit quants of Q5_0 and Q5_1: low nibbles
+// from qs as lqNibbles reads them, bit j of the little-endian qh on value j.
+func lq5Values(qh, qs []byte) (v [lqBlock]uint8) {
+	h := binary.LittleEndian.Uint32(qh)
+	v = lqNibbles(qs)
+	for j := range v {
+		v[j] |= uint8(h>>j&1) << 4
+	}
+	return v
+}
+
+// lq5Pack stores 32 five-bit quants as lq5Values reads them.
+func lq5Pack(qh, qs []byte, q *[lqBlock]uint8) {
+	var h uint32
+	for j := 0; j < 16; j++ {
+		qs[j] = q[j]&0xF | (q[j+16]&0xF)<<4
+		h |= uint32(q[j]>>4&1)<<j | uint32(q[j+16]>>4&1)<<(j+16)
+	}
+	binary.LittleEndian.PutUint32(qh, h)
+}
+
 // lqTruncInt8 is C's (int8_t) conversion of a float that fits: toward zero.
 func lqTruncInt8(f float32) int8 { return int8(int32(f)) }

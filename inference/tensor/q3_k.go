@@ -136,16 +136,9 @@ func quantizeQ3_K(dst []byte, x []float32) {
 // from the largest magnitude, then up to five passes that move single
 // levels when that raises the x^2-weighted fit; L gets level+nmax.
 func makeQ3Quants(n, nmax int, x []float32, L []int8, doRMSE bool) float32 {
-	var maxv, amax float32
-	for i := 0; i < n; i++ {
-		if ax := abs32(x[i]); ax > amax {
-			amax, maxv = ax, x[i]
-		}
-	}
+	amax, maxv := absMax(x[:n])
 	if amax < groupMaxEps {
-		for i := 0; i < n; i++ {
-			L[i] = 0
-		}
+		clear(L[:n])
 		return 0
 	}
 	nm := int32(nmax)

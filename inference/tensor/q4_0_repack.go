@@ -125,13 +125,19 @@ type q4_0x8Kernels struct {
 	gemm4 func(w, x []byte, stride int, s []float32, ss, nb int, out []float32, ostride int)
 }
 
-var q4_0x8Plain = &q4_0x8Kernels{
-	gemv: func(w, x []byte, _ []float32, _, nb int, out []float32) { gemvQ4_0x8Plain(w, x, nb, out) },
-	gemm4: func(w, x []byte, stride int, _ []float32, _, nb int, out []float32, ostride int) {
-		for t := 0; t < 4; t++ {
-			gemvQ4_0x8Plain(w, x[t*stride:], nb, out[t*ostride:])
-		}
-	},
+var q4_0x8Plain = x8PlainKernels(gemvQ4_0x8Plain)
+
+// x8PlainKernels is the repacked set of a Go gemv: gemm4 runs it per input
+// row, and s goes unread (the Go twins recompute it from x).
+func x8PlainKernels(gemv func(w, x []byte, nb int, out []float32)) *q4_0x8Kernels {
+	return &q4_0x8Kernels{
+		gemv: func(w, x []byte, _ []float32, _, nb int, out []float32) { gemv(w, x, nb, out) },
+		gemm4: func(w, x []byte, stride int, _ []float32, _, nb int, out []float32, ostride int) {
+			for t := 0; t < 4; t++ {
+				gemv(w, x[t*stride:], nb, out[t*ostride:])
+			}
+		},
+	}
 }
 
 // rows computes rows [r0,r1) (multiples of 8) of a repacked matrix: four

@@ -30,12 +30,7 @@ func quantizeQ8_KAct(dst []byte, x []float32) {
 	for i := 0; i < nb; i++ {
 		xb := (*[qkK]float32)(x[i*qkK:])
 		blk := (*[q8KBlockSize]byte)(dst[i*q8KBlockSize:])
-		var amax, max float32
-		for _, v := range xb {
-			if a := abs32(v); a > amax { // NaN never wins, as in C
-				amax, max = a, v
-			}
-		}
+		amax, max := absMax(xb[:])
 		if amax == 0 {
 			clear(blk[:])
 			continue

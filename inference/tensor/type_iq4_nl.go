@@ -8,6 +8,7 @@ import "burrow/inference/gguf"
 // form.
 const iq4NLBlockSize = 18
 
+// kvaluesIQ4NL is ggml's kvalues_iq4nl, the levels IQ4_XS indexes too.
 var kvaluesIQ4NL = [16]int8{-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113}
 
 func init() {
@@ -70,38 +71,19 @@ func quantizeIQ4_NL(dst []byte, x []float32) {
 		xb := (*[lqBlock]float32)(x[i*lqBlock:])
 		b := (*[iq4NLBlockSize]byte)(dst[i*iq4NLBlockSize:])
 		clear(b[2:])
-		var amax, max float32
 		for j, v := range xb {
 			weight[j] = float32(v * v)
-			if a := abs32(v); a > amax {
-				amax, max = a, v
-			}
 		}
+		amax, max := absMax(xb[:])
 		var scale float32
 		if amax >= 1e-15 { // GROUP_MAX_EPS
+			index := func(x float32) int { return int(bestIndexInt8(vals, x)) }
 			d := -max / float32(vals[0])
-			id := 1 / d
-			var sumqx, sumq2 float32
-			for j, v := range xb {
-				l := bestIndexInt8(vals, float32(id*v))
-				L[j] = l
-				q := float32(vals[l])
-				w := weight[j]
-				sumqx += float32(float32(w*q) * v)
-				sumq2 += float32(float32(w*q) * q)
-			}
+			sumqx, sumq2 := iq4Sums(xb[:], weight[:], 1/d, index)
 			d = sumqx / sumq2
 			best := float32(d * sumqx)
 			for itry := -ntry; itry <= ntry; itry++ {
-				id = float32(itry+int(vals[0])) / max
-				sumqx, sumq2 = 0, 0
-				for j, v := range xb {
-					l := bestIndexInt8(vals, float32(id*v))
-					q := float32(vals[l])
-					w := weight[j]
-					sumqx += float32(float32(w*q) * v)
-					sumq2 += float32(float32(w*q) * q)
-				}
+				sumqx, sumq2 = iq4Sums(xb[:], weight[:], float32(itry+int(vals[0]))/max, index)
 				if sumq2 > 0 && float32(sumqx*sumqx) > float32(best*sumq2) {
 					d = sumqx / sumq2
 					best = float32(d * sumqx)
@@ -110,10 +92,7 @@ func quantizeIQ4_NL(dst []byte, x []float32) {
 			scale = d
 		}
 		lqPutF16(b[0:], scale)
-		var id float32
-		if scale != 0 {
-			id = 1 / scale
-		}
+		id := invScale(scale)
 		for j, v := range xb {
 			L[j] = bestIndexInt8(vals, float32(id*v))
 		}
@@ -121,6 +100,18 @@ func quantizeIQ4_NL(dst []byte, x []float32) {
 			b[2+j] = L[j] | L[j+16]<<4
 		}
 	}
+}
+
+// iq4Sums is quantize_row_iq4_nl_impl's fit of x at inverse scale id: the
+// weighted sums Σw·q·x and Σw·q² over the levels q that index picks.
+func iq4Sums(x, weight []float32, id float32, index func(float32) int) (sumqx, sumq2 float32) {
+	for j, v := range x {
+		q := float32(kvaluesIQ4NL[index(float32(id*v))])
+		w := weight[j]
+		sumqx += float32(float32(w*q) * v)
+		sumq2 += float32(float32(w*q) * q)
+	}
+	return sumqx, sumq2
 }
 
 // iq4Lookup maps a block's indices through a table.

@@ -46,17 +46,9 @@ func quantizeQ4_0(dst []byte, x []float32) {
 	for i := 0; i < len(x)/lqBlock; i++ {
 		xb := (*[lqBlock]float32)(x[i*lqBlock:])
 		b := (*[q4_0BlockSize]byte)(dst[i*q4_0BlockSize:])
-		var amax, max float32
-		for _, v := range xb {
-			if a := abs32(v); amax < a {
-				amax, max = a, v
-			}
-		}
+		_, max := absMax(xb[:])
 		d := max / -8
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		lqPutF16(b[0:], d)
 		for j := 0; j < 16; j++ {
 			x0 := min(15, lqTruncInt8(float32(xb[j]*id)+8.5))

@@ -55,10 +55,7 @@ func quantizeQ4_1(dst []byte, x []float32) {
 		b := (*[q4_1BlockSize]byte)(dst[i*q4_1BlockSize:])
 		lo, hi := lqMinMax(xb)
 		d := (hi - lo) / 15
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		lqPutF16(b[0:], d)
 		lqPutF16(b[2:], lo)
 		for j := 0; j < 16; j++ {

@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"encoding/binary"
-
-	"burrow/inference/gguf"
-)
+import "burrow/inference/gguf"
 
 // Q5_0 layout (ggml block_q5_0), 22 bytes per 32 values: F16 d, 32 high
 // bits (bit j for value j), 16 bytes of low nibbles as Q4_0 packs them;
@@ -21,23 +17,13 @@ func init() {
 	})
 }
 
-// q5_0Values unpacks a block's 32 quants (0..31).
-func q5_0Values(b *[q5_0BlockSize]byte) (v [lqBlock]uint8) {
-	qh := binary.LittleEndian.Uint32(b[2:])
-	v = lqNibbles(b[6:])
-	for j := range v {
-		v[j] |= uint8(qh>>j&1) << 4
-	}
-	return v
-}
-
 // dequantizeQ5_0 is ggml's dequantize_row_q5_0.
 func dequantizeQ5_0(dst []float32, src []byte) {
 	for i := 0; i < len(dst)/lqBlock; i++ {
 		b := (*[q5_0BlockSize]byte)(src[i*q5_0BlockSize:])
 		y := (*[lqBlock]float32)(dst[i*lqBlock:])
 		d := lqF16(b[0:])
-		for j, q := range q5_0Values(b) {
+		for j, q := range lq5Values(b[2:], b[6:]) {
 			y[j] = float32(int32(q)-16) * d
 		}
 	}
@@ -49,26 +35,15 @@ func quantizeQ5_0(dst []byte, x []float32) {
 	for i := 0; i < len(x)/lqBlock; i++ {
 		xb := (*[lqBlock]float32)(x[i*lqBlock:])
 		b := (*[q5_0BlockSize]byte)(dst[i*q5_0BlockSize:])
-		var amax, max float32
-		for _, v := range xb {
-			if a := abs32(v); amax < a {
-				amax, max = a, v
-			}
-		}
+		_, max := absMax(xb[:])
 		d := max / -16
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		lqPutF16(b[0:], d)
-		var qh uint32
-		for j := 0; j < 16; j++ {
-			x0 := uint8(min(31, lqTruncInt8(float32(xb[j]*id)+16.5)))
-			x1 := uint8(min(31, lqTruncInt8(float32(xb[j+16]*id)+16.5)))
-			b[6+j] = x0&0xF | (x1&0xF)<<4
-			qh |= uint32(x0>>4&1)<<j | uint32(x1>>4&1)<<(j+16)
+		var q [lqBlock]uint8
+		for j, v := range xb {
+			q[j] = uint8(min(31, lqTruncInt8(float32(v*id)+16.5)))
 		}
-		binary.LittleEndian.PutUint32(b[2:], qh)
+		lq5Pack(b[2:], b[6:], &q)
 	}
 }
 
@@ -81,7 +56,7 @@ func dotQ5_0Plain(w, x []byte, nb int) float32 {
 		y := (*[q8BlockSize]byte)(x[i*q8BlockSize:])
 		d := lqF16(b[0:]) * lqF16(y[0:])
 		var qx [lqBlock]int8
-		for j, v := range q5_0Values(b) {
+		for j, v := range lq5Values(b[2:], b[6:]) {
 			qx[j] = int8(v) - 16
 		}
 		l := lqLanesSigned(&qx, (*[lqBlock]byte)(y[2:]))

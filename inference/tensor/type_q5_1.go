@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"encoding/binary"
-
-	"burrow/inference/gguf"
-)
+import "burrow/inference/gguf"
 
 // Q5_1 layout (ggml block_q5_1), 24 bytes per 32 values: F16 d, F16 m, 32
 // high bits (bit j for value j), 16 bytes of low nibbles as Q4_1 packs them;
@@ -21,23 +17,13 @@ func init() {
 	})
 }
 
-// q5_1Values unpacks a block's 32 quants (0..31).
-func q5_1Values(b *[q5_1BlockSize]byte) (v [lqBlock]uint8) {
-	qh := binary.LittleEndian.Uint32(b[4:])
-	v = lqNibbles(b[8:])
-	for j := range v {
-		v[j] |= uint8(qh>>j&1) << 4
-	}
-	return v
-}
-
 // dequantizeQ5_1 is ggml's dequantize_row_q5_1: q*d rounded, then + m.
 func dequantizeQ5_1(dst []float32, src []byte) {
 	for i := 0; i < len(dst)/lqBlock; i++ {
 		b := (*[q5_1BlockSize]byte)(src[i*q5_1BlockSize:])
 		y := (*[lqBlock]float32)(dst[i*lqBlock:])
 		d, m := lqF16(b[0:]), lqF16(b[2:])
-		for j, q := range q5_1Values(b) {
+		for j, q := range lq5Values(b[4:], b[8:]) {
 			y[j] = float32(float32(q)*d) + m
 		}
 	}
@@ -51,20 +37,14 @@ func quantizeQ5_1(dst []byte, x []float32) {
 		b := (*[q5_1BlockSize]byte)(dst[i*q5_1BlockSize:])
 		lo, hi := lqMinMax(xb)
 		d := (hi - lo) / 31
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		lqPutF16(b[0:], d)
 		lqPutF16(b[2:], lo)
-		var qh uint32
-		for j := 0; j < 16; j++ {
-			x0 := uint8(lqTruncInt8(float32((xb[j]-lo)*id) + 0.5))
-			x1 := uint8(lqTruncInt8(float32((xb[j+16]-lo)*id) + 0.5))
-			b[8+j] = x0&0xF | (x1&0xF)<<4
-			qh |= uint32(x0>>4&1)<<j | uint32(x1>>4&1)<<(j+16)
+		var q [lqBlock]uint8
+		for j, v := range xb {
+			q[j] = uint8(lqTruncInt8(float32((v-lo)*id) + 0.5))
 		}
-		binary.LittleEndian.PutUint32(b[4:], qh)
+		lq5Pack(b[4:], b[8:], &q)
 	}
 }
 
@@ -78,7 +58,7 @@ func dotQ5_1Plain(w, x []byte, nb int) float32 {
 		y := (*[q8_1BlockSize]byte)(x[i*q8_1BlockSize:])
 		summs = lqFMA(lqF16(b[2:]), lqF16(y[2:]), summs)
 		d := lqF16(b[0:]) * lqF16(y[0:])
-		q := q5_1Values(b)
+		q := lq5Values(b[4:], b[8:])
 		l := lqLanesUnsigned(&q, (*[lqBlock]byte)(y[4:]))
 		lqFMALanes(&acc, d, &l)
 	}

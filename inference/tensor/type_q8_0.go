@@ -45,17 +45,9 @@ func QuantizeQ8_0(dst []byte, x []float32) {
 	for i := 0; i < nb; i++ {
 		xb := x[i*q8Block : (i+1)*q8Block]
 		blk := dst[i*q8BlockSize : (i+1)*q8BlockSize]
-		var amax float32
-		for _, v := range xb {
-			if a := abs32(v); a > amax {
-				amax = a
-			}
-		}
+		amax, _ := absMax(xb)
 		d := amax / 127
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invScale(d)
 		binary.LittleEndian.PutUint16(blk, F32ToF16(d))
 		for j, v := range xb {
 			blk[2+j] = byte(int8(roundAway(v * id)))
@@ -87,6 +79,25 @@ func quantizeQ8_0Act(dst []byte, x []float32) {
 func roundAway(x float32) float32 { return float32(math.Round(float64(x))) }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// invScale is 1/d, or 0 for the zero scale of an all-zero block.
+func invScale(d float32) float32 {
+	if d == 0 {
+		return 0
+	}
+	return 1 / d
+}
+
+// absMax is the first value of largest magnitude in x, with that
+// magnitude, which block scales are taken from; NaN never wins, as in C.
+func absMax(x []float32) (amax, max float32) {
+	for _, v := range x {
+		if a := abs32(v); a > amax {
+			amax, max = a, v
+		}
+	}
+	return amax, max
+}
 
 // dequantizeQ8_0 expands len(dst) values (a multiple of 32) from src.
 func dequantizeQ8_0(dst []float32, src []byte) {
@@ -218,52 +229,43 @@ func mulQ8_0Plain(w []byte, a *Activations, t, nb int) float32 {
 
 // mulQ8_0x4Plain is four mulQ8_0Plain calls, the twin of the tiled kernel.
 func mulQ8_0x4Plain(w []byte, a *Activations, t, nb int) (out [4]float32) {
-	for k := range out {
-		out[k] = dotQ8_0Plain(w, a.q8Row(t+k), nb)
-	}
+	mulQ8_0TilePlain(out[:], 4, w, 0, a, t, nb)
 	return out
 }
 
 // mulQ8_0x2x4Plain is eight mulQ8_0Plain calls, the twin of the 2x4 tile.
 func mulQ8_0x2x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [8]float32) {
-	for i := 0; i < 2; i++ {
-		for k := 0; k < 4; k++ {
-			out[4*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
-		}
-	}
+	mulQ8_0TilePlain(out[:], 4, w, wstride, a, t, nb)
 	return out
 }
 
 // mulQ8_0x4x4Plain is sixteen mulQ8_0Plain calls, the twin of the 4x4 tile.
 func mulQ8_0x4x4Plain(w []byte, wstride int, a *Activations, t, nb int) (out [16]float32) {
-	for i := 0; i < 4; i++ {
-		for k := 0; k < 4; k++ {
-			out[4*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
-		}
-	}
+	mulQ8_0TilePlain(out[:], 4, w, wstride, a, t, nb)
 	return out
 }
 
 // mulQ8_0x4x8Plain is 32 mulQ8_0Plain calls, the twin of the 4x8 tile.
 func mulQ8_0x4x8Plain(w []byte, wstride int, a *Activations, t, nb int) (out [32]float32) {
-	for i := 0; i < 4; i++ {
-		for k := 0; k < 8; k++ {
-			out[8*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
+	mulQ8_0TilePlain(out[:], 8, w, wstride, a, t, nb)
+	return out
+}
+
+// mulQ8_0TilePlain sets out[cols*i+k] to the dot of weight row i (at
+// w[i*wstride:]) with input row t+k, for k < cols: a tile's Go twin.
+func mulQ8_0TilePlain(out []float32, cols int, w []byte, wstride int, a *Activations, t, nb int) {
+	for i := 0; i < len(out)/cols; i++ {
+		for k := 0; k < cols; k++ {
+			out[cols*i+k] = dotQ8_0Plain(w[i*wstride:], a.q8Row(t+k), nb)
 		}
 	}
-	return out
 }
 
 // q8ActScales is the scale pair of llama.cpp's x86 activation quantizers
 // (Q8_0 and Q8_1): d = max|x|/127 and the multiplier 127/max|x| (0 for an
 // all-zero block).
 func q8ActScales(xb []float32) (d, id float32) {
-	var amax float32
-	for _, v := range xb {
-		if a := abs32(v); a > amax {
-			amax = a
-		}
-	}
+	amax, _ := absMax(xb)
 	if amax != 0 {
 		id = 127 / amax
 	}
