@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "hsum_amd64.h"
 
 // Attention scores eight positions at a time (AVX2, FMA, F16C). Each
 // position's dot runs as in dotsF32GGML512AVX2 / dotsF16GGML512AVX2 up to
@@ -47,7 +48,7 @@ GLOBL scorePerm<>(SB), RODATA|NOPTR, $32
 	VPERMPS Y8, Y9, Y8
 
 // FINISH8 sums the eight positions' folded lanes at (R13) (position j at
-// 32*j), scales them by Y15 (the scale broadcast) and stores them to (DI).
+// 32*j), scales them by the scale argument and stores them to (DI).
 #define FINISH8 \
 	VMOVUPS (R13), Y0       \
 	VMOVUPS 32(R13), Y1     \
@@ -58,30 +59,15 @@ GLOBL scorePerm<>(SB), RODATA|NOPTR, $32
 	VMOVUPS 192(R13), Y6    \
 	VMOVUPS 224(R13), Y7    \
 	TREE8                   \
+	VBROADCASTSS scale+48(FP), Y15 \
 	VMULPS  Y15, Y8, Y8     \
 	VMOVUPS Y8, (DI)
 
-// The four 16-lane accumulators (Y0-Y7, as dotsF32GGML512AVX2 holds them)
-// folded 0+2, 1+3, 0+1 and lanes i+8 into i, stored at (R14).
+// The four accumulators (hsum_amd64.h) folded to eight lanes, stored at
+// (R14).
 #define FOLDSTORE \
-	VADDPS  Y4, Y0, Y0 \
-	VADDPS  Y5, Y1, Y1 \
-	VADDPS  Y6, Y2, Y2 \
-	VADDPS  Y7, Y3, Y3 \
-	VADDPS  Y2, Y0, Y0 \
-	VADDPS  Y3, Y1, Y1 \
-	VADDPS  Y1, Y0, Y0 \
+	FOLD8 \
 	VMOVUPS Y0, (R14)
-
-#define ZERO8 \
-	VXORPS Y0, Y0, Y0 \
-	VXORPS Y1, Y1, Y1 \
-	VXORPS Y2, Y2, Y2 \
-	VXORPS Y3, Y3, Y3 \
-	VXORPS Y4, Y4, Y4 \
-	VXORPS Y5, Y5, Y5 \
-	VXORPS Y6, Y6, Y6 \
-	VXORPS Y7, Y7, Y7
 
 // func scores8F32AVX2(k *float32, kstride int, q *float32, n, nblk int, out *float32, scale float32)
 // out[j] = DotF32GGML(k[j*kstride:][:n], q) * scale for j < 8*nblk
@@ -94,7 +80,6 @@ TEXT ·scores8F32AVX2(SB), 0, $256-52
 	MOVQ         n+24(FP), R9
 	MOVQ         nblk+32(FP), CX
 	MOVQ         out+40(FP), DI
-	VBROADCASTSS scale+48(FP), Y15
 	LEAQ         (SP), R13
 	SHRQ         $6, R9
 	TESTQ        CX, CX
@@ -111,22 +96,7 @@ s8fpos:
 	MOVQ R9, BX
 
 s8fstep:
-	VMOVUPS     (R10), Y8
-	VFMADD231PS (R11), Y8, Y0
-	VMOVUPS     32(R10), Y9
-	VFMADD231PS 32(R11), Y9, Y1
-	VMOVUPS     64(R10), Y10
-	VFMADD231PS 64(R11), Y10, Y2
-	VMOVUPS     96(R10), Y11
-	VFMADD231PS 96(R11), Y11, Y3
-	VMOVUPS     128(R10), Y12
-	VFMADD231PS 128(R11), Y12, Y4
-	VMOVUPS     160(R10), Y13
-	VFMADD231PS 160(R11), Y13, Y5
-	VMOVUPS     192(R10), Y14
-	VFMADD231PS 192(R11), Y14, Y6
-	VMOVUPS     224(R10), Y8
-	VFMADD231PS 224(R11), Y8, Y7
+	F32STEP64(R10, R11)
 	ADDQ        $256, R10
 	ADDQ        $256, R11
 	DECQ        BX
@@ -159,7 +129,6 @@ TEXT ·scores8F16AVX2(SB), 0, $2304-52
 	MOVQ         n+24(FP), R9
 	MOVQ         nblk+32(FP), CX
 	MOVQ         out+40(FP), DI
-	VBROADCASTSS scale+48(FP), Y15
 	LEAQ         (SP), R13
 	LEAQ         256(R13), R12
 	MOVQ         R9, BX

@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "hsum_amd64.h"
 
 // Small vector steps of attention (AVX2, F16C), each the exact operation
 // of its Go twin in vec.go: a maximum, a scaling, the lane reductions
@@ -108,13 +109,7 @@ rlloop:
 	VADDPS  (R8), Y6, Y6
 	ADDQ    DX, R8
 	VADDPS  (R8), Y7, Y7
-	VADDPS  Y4, Y0, Y0
-	VADDPS  Y5, Y1, Y1
-	VADDPS  Y6, Y2, Y2
-	VADDPS  Y7, Y3, Y3
-	VADDPS  Y2, Y0, Y0
-	VADDPS  Y3, Y1, Y1
-	VADDPS  Y1, Y0, Y0
+	FOLD8
 	VMOVUPS Y0, (DI)
 	ADDQ    $32, SI
 	ADDQ    $32, DI
@@ -172,13 +167,7 @@ r64loop:
 	A16(Y5)
 	A16(Y6)
 	A16(Y7)
-	VADDPS  Y4, Y0, Y0
-	VADDPS  Y5, Y1, Y1
-	VADDPS  Y6, Y2, Y2
-	VADDPS  Y7, Y3, Y3
-	VADDPS  Y2, Y0, Y0
-	VADDPS  Y3, Y1, Y1
-	VADDPS  Y1, Y0, Y0
+	FOLD8
 	VMOVUPS Y0, (DI)
 	ADDQ    $32, SI
 	ADDQ    $32, DI
