@@ -343,7 +343,7 @@ func TestLoadingAnotherModelStopsTheReply(t *testing.T) {
 
 // TestKVTypeSetting: the window's KV cache choice reaches the load options.
 func TestKVTypeSetting(t *testing.T) {
-	for in, want := range map[string]llama.KVType{"": llama.KVF32, "f32": llama.KVF32, "f16": llama.KVF16, "bogus": llama.KVF32} {
+	for in, want := range map[string]llama.KVType{"": llama.DefaultKV, "f32": llama.KVF32, "f16": llama.KVF16, "q8_0": llama.KVQ8_0, "bogus": llama.DefaultKV} {
 		if got := (ChatSettings{KVType: in}).LoadOptions().KV; got != want {
 			t.Errorf("KVType %q: %v, want %v", in, got, want)
 		}

@@ -65,9 +65,9 @@ type ChatSettings struct {
 	Seed          uint64  `json:"seed"`
 	ContextLength int     `json:"context_length"`
 	Threads       int     `json:"threads"`
-	// KVType is the KV cache the next load makes: "f32" (or ""), "f16"
-	// (half the memory, llama.cpp's default arithmetic) or "q8_0" (about
-	// half of f16, llama.cpp's -ctk/-ctv q8_0).
+	// KVType is the KV cache the next load makes: "f16" (or "": the
+	// default, llama.cpp's), "f32" (twice the memory, the closest to exact
+	// attention) or "q8_0" (about half of f16, llama.cpp's -ctk/-ctv q8_0).
 	KVType string `json:"kv_type,omitempty"`
 	// TopLogprobs > 0 keeps that many alternatives per generated token
 	// (the "token choices" view); 0 is off and costs nothing.
@@ -115,7 +115,7 @@ func (s ChatSettings) Params() sample.Params {
 func (s ChatSettings) LoadOptions() inference.LoadOptions {
 	kv, err := llama.ParseKVType(s.KVType)
 	if err != nil {
-		kv = llama.KVF32 // "" or a hand-edited file: the default
+		kv = llama.DefaultKV // "" or a hand-edited file
 	}
 	return inference.LoadOptions{ContextLength: s.ContextLength, Threads: s.Threads, KV: kv}
 }

@@ -56,7 +56,7 @@ func TestModelDefaultsPersistAcrossRestartAndApplyOnLoad(t *testing.T) {
 	waitLoad(t, c2, other) // a model without defaults loads with the chat's settings
 	waitLoad(t, c2, model)
 	opts := eng2.LoadOptions()
-	if len(opts) != 2 || opts[0].ContextLength != 1024 || opts[0].KV != llama.KVF32 {
+	if len(opts) != 2 || opts[0].ContextLength != 1024 || opts[0].KV != llama.DefaultKV {
 		t.Fatalf("the other model loaded with %+v", opts)
 	}
 	if o := opts[1]; o.ContextLength != 8192 || o.KV != llama.KVF16 || o.Threads != 3 {

@@ -25,7 +25,7 @@ const (
 type LoadOptions struct {
 	ContextLength int          // 0: the model's, capped at 4096
 	Threads       int          // 0: physical cores
-	KV            llama.KVType // the KV cache: llama.KVF32 (default), KVF16 or KVQ8_0
+	KV            llama.KVType // the KV cache; the zero value is llama.KVF32, the app and CLI pass llama.DefaultKV unless told
 }
 
 // GenerateRequest asks for one assistant reply to a conversation.

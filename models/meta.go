@@ -62,7 +62,7 @@ func readMeta(path string, fileSize int64) (Meta, error) {
 		ctx = defaultContext
 	}
 	est := s.MemoryEstimate(ctx)
-	if e, err := llama.EstimateMemory(f, ctx, llama.KVF32); err == nil { // the engine counts windows and shared layers
+	if e, err := llama.EstimateMemory(f, ctx, llama.DefaultKV); err == nil { // the engine counts windows and shared layers
 		est = e.Estimate()
 	}
 	m.MemoryEstimate = est.Total + max(fileSize-f.Size, 0) // other shards' weights

@@ -6,9 +6,9 @@
 # First the machine's read bandwidth; decode is also given as a fraction of it.
 # BENCH_MODEL=FILE runs just that file; BENCH_SHAPES (default "1b 3b", "" for none),
 # BENCH_TYPES (default "q8_0 q4_k_m") and BENCH_PROMPTS (default "64 512 2048
-# 4096") pick the rows; THREADS (default 2). Each engine runs its own default KV
-# cache (Burrow F32, llama.cpp F16 without flash attention), as a user gets
-# them; BENCH_KV=f32|f16|q8_0 gives both the same type (q8_0 with flash
+# 4096") pick the rows; THREADS (default 2). Each engine runs its default KV
+# cache (both F16, llama.cpp's without flash attention), as a user gets
+# them; BENCH_KV=f32|f16|q8_0 gives both another type (q8_0 with flash
 # attention, which llama.cpp needs for a quantized V). BENCH_FAMILIES (default
 # "qwen3.5-4b gemma-4-e2b", "" for none) adds the 2026 families' shapes in Q4_K_M
 # (their own synthesized vocabularies) at BENCH_FAMILY_PROMPTS (default "64 512").
@@ -16,7 +16,7 @@ set -euo pipefail
 bin=$(realpath "$1") testdata=$2
 here=$(cd "$(dirname "$0")" && pwd)
 threads=${THREADS:-2}
-ourkv=${BENCH_KV:-f32} peerkv=${BENCH_KV:-f16}
+ourkv=${BENCH_KV:-f16} peerkv=${BENCH_KV:-f16}
 flash=false # node-llama-cpp's default
 if [ "$peerkv" = q8_0 ]; then flash=true; fi
 dir=${XDG_CACHE_HOME:-$HOME/.cache}/burrow/bench

@@ -52,7 +52,7 @@ pass=0 tie=0 fail=0
 printf '%-46s %-36s %s\n' model prompt result
 for m in "${models[@]}"; do
   for p in "${prompts[@]}"; do
-    ours=$("$bin" run --model "$m" --prompt "$p" --temp 0 --max-tokens $n --threads 2 --top 2 --json 2>/dev/null)
+    ours=$("$bin" run --model "$m" --prompt "$p" --temp 0 --max-tokens $n --threads 2 --kv-type f32 --top 2 --json 2>/dev/null)
     theirs=$(node "$here/peer/peer.mjs" greedy --model "$m" --prompt "$p" --n $n --threads 2 --kv f32 2>/dev/null)
     verdict=$(python3 - "$ours" "$theirs" <<'PY'
 import json, math, sys

@@ -347,7 +347,7 @@ func (v *archView) buildMemory() fyne.CanvasObject {
 	v.memKV = widget.NewRadioGroup([]string{"F32", "F16", "Q8_0"}, func(string) { v.updateMemory() })
 	v.memKV.Horizontal = true
 	v.memKV.Required = true
-	v.memKV.Selected = "F32" // the engine's default
+	v.memKV.Selected = strings.ToUpper(llama.DefaultKV.String()) // what a load makes unless told
 	bars := container.New(layout.NewFormLayout())
 	for l := range v.a.Blocks {
 		bar := widget.NewProgressBar()

@@ -94,10 +94,10 @@ func TestArchitectureViewRound2(t *testing.T) {
 				t.Errorf("%d rows for %d tensors", r, len(box.part.Tensors))
 			}
 
-			// Memory at 128 tokens, F32 (the engine's default): each
-			// layer's bar names its KV bytes.
+			// Memory at 128 tokens, F16 (the default): each layer's bar
+			// names its KV bytes.
 			onUI(func() { v.memEntry.SetText("128") })
-			mu := a.Memory(128, llama.KVF32)
+			mu := a.Memory(128, llama.DefaultKV)
 			if !strings.Contains(v.memLabel.Text, "At 128 tokens") || len(v.memBars) != a.Config.Layers {
 				t.Fatalf("memory label %q, %d bars", v.memLabel.Text, len(v.memBars))
 			}
@@ -106,7 +106,7 @@ func TestArchitectureViewRound2(t *testing.T) {
 					t.Errorf("layer %d bar %q", l, bar.TextFormatter())
 				}
 			}
-			for _, kv := range []llama.KVType{llama.KVF16, llama.KVQ8_0} {
+			for _, kv := range []llama.KVType{llama.KVF32, llama.KVQ8_0} {
 				onUI(func() { v.memKV.SetSelected(strings.ToUpper(kv.String())) })
 				if want := units.IBytes(int64(a.Memory(128, kv).KVLayers[0])); !strings.HasPrefix(v.memBars[0].TextFormatter(), want) {
 					t.Errorf("%s bar %q", kv, v.memBars[0].TextFormatter())

@@ -178,7 +178,7 @@ func (v *inspectView) updateMemory() {
 	}
 	m := v.summary.MemoryEstimate(int(v.memCtx.Value))
 	if v.config != nil { // the engine's count: windows, shared and recurrent layers
-		m = v.config.Memory(uint64(max(v.summary.TensorBytes, 0)), m.Context, llama.KVF32).Estimate()
+		m = v.config.Memory(uint64(max(v.summary.TensorBytes, 0)), m.Context, llama.DefaultKV).Estimate()
 	}
 	if v.memEntry != nil && v.memEntry.Text != strconv.Itoa(m.Context) {
 		v.memEntry.SetText(strconv.Itoa(m.Context))

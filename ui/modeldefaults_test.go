@@ -85,7 +85,7 @@ func TestModelDefaultsSaveShowInPickerForget(t *testing.T) {
 	}
 
 	// A preset deleted since is named as such.
-	if got := defaultsLabel(app.ModelDefaults{ContextLength: 2048, Threads: 4, Preset: "Gone"}, h.c.Presets()); got != "ctx 2048 · F32 KV · 4 threads · Gone (deleted preset)" {
+	if got := defaultsLabel(app.ModelDefaults{ContextLength: 2048, Threads: 4, Preset: "Gone"}, h.c.Presets()); got != "ctx 2048 · F16 KV · 4 threads · Gone (deleted preset)" {
 		t.Errorf("label %q", got)
 	}
 

@@ -183,15 +183,15 @@ const (
 )
 
 // kvChoice is the panel's name for a ChatSettings.KVType ("" and unknown
-// types show as F32, the default).
+// types show as F16, the default).
 func kvChoice(t string) string {
 	switch {
-	case strings.EqualFold(t, "f16"):
-		return kvF16
+	case strings.EqualFold(t, "f32"):
+		return kvF32
 	case strings.EqualFold(t, "q8_0"):
 		return kvQ8_0
 	}
-	return kvF32
+	return kvF16
 }
 
 func intText(n int) string {
@@ -222,9 +222,9 @@ func (p *settingsPanel) read() (app.ChatSettings, error) {
 	s.MaxTokens = num("max tokens", p.maxTokens.Text)
 	s.ContextLength = num("context", p.ctxLen.Text)
 	s.Threads = num("threads", p.threads.Text)
-	switch p.kvType.Selected {
-	case kvF16:
-		s.KVType = "f16"
+	switch p.kvType.Selected { // F16, the default, stays ""
+	case kvF32:
+		s.KVType = "f32"
 	case kvQ8_0:
 		s.KVType = "q8_0"
 	}

@@ -146,7 +146,7 @@ func newBenchCmd() *cobra.Command {
 	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object")
 	fl.BoolVar(&bandwidth, "bandwidth", false, "also measure a streaming read of 1 GiB with all threads and give decode as a fraction of it")
-	addKVFlag(cmd, &kv, llama.KVF32, kvHelp)
+	addKVFlag(cmd, &kv, llama.DefaultKV, kvHelp)
 	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the pp and tg runs to this file (go tool pprof)")
 	return cmd
 }

@@ -70,7 +70,7 @@ func newChatCmd() *cobra.Command {
 	addSamplerFlags(cmd, &o.sampler)
 	fl.IntVarP(&o.threads, "threads", "t", 0, "threads (default: physical cores)")
 	fl.IntVarP(&o.ctxLen, "ctx", "c", 0, "context length (default: the model's, at most 4096)")
-	addKVFlag(cmd, &o.kv, llama.KVF32, kvHelp)
+	addKVFlag(cmd, &o.kv, llama.DefaultKV, kvHelp)
 	return cmd
 }
 

@@ -48,7 +48,7 @@ func newInspectCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().IntVar(&ctx, "ctx", 0, "also estimate the memory for this context length")
-	addKVFlag(cmd, &kv, llama.KVF32, "KV cache type the memory estimate assumes: f32, f16 or q8_0")
+	addKVFlag(cmd, &kv, llama.DefaultKV, "KV cache type the memory estimate assumes: f32, f16 or q8_0")
 	addMapFlag(cmd)       // --map OUT.png (cmd_inspect_map.go)
 	addArchFlag(cmd, &kv) // --arch (cmd_inspect_arch.go)
 	return cmd
@@ -84,7 +84,7 @@ type inspectKV struct {
 }
 
 func buildInspectReport(path string, f *gguf.File, ctx int) inspectReport {
-	return buildInspectReportKV(path, f, ctx, "f32")
+	return buildInspectReportKV(path, f, ctx, llama.DefaultKV.String())
 }
 
 // buildInspectReportKV is buildInspectReport with the memory estimated for

@@ -76,8 +76,8 @@ func TestInspectStoriesQ8(t *testing.T) {
 	if mix["Q8_0"].Tensors != 32 || mix["F16"].Tensors != 5 || mix["F32"].Tensors != 11 || share > 1 || share < 0.9 {
 		t.Errorf("quant mix %+v", s.QuantMix)
 	}
-	// KV cache at 128: 2 * 5 layers * 128 * (4*8) * 4 bytes.
-	if len(rep.Memory) == 0 || rep.Memory[0].Context != 128 || rep.Memory[0].KVCache != 2*5*128*32*4 ||
+	// KV cache at 128, F16 (the default): 2 * 5 layers * 128 * (4*8) * 2 bytes.
+	if len(rep.Memory) == 0 || rep.Memory[0].Context != 128 || rep.Memory[0].KVCache != 2*5*128*32*2 ||
 		rep.Memory[0].Weights != s.TensorBytes || rep.Memory[0].Total <= rep.Memory[0].Weights {
 		t.Errorf("memory %+v", rep.Memory)
 	}

@@ -125,7 +125,7 @@ func newRunCmd() *cobra.Command {
 	addSamplerFlags(cmd, &sampler)
 	fl.IntVarP(&threads, "threads", "t", 0, "threads (default: physical cores)")
 	fl.IntVarP(&ctxLen, "ctx", "c", 0, "context length (default: the model's, at most 4096)")
-	addKVFlag(cmd, &kv, llama.KVF32, kvHelp)
+	addKVFlag(cmd, &kv, llama.DefaultKV, kvHelp)
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object at the end instead of streaming")
 	fl.IntVar(&top, "top", 0, "with --json, list the N likeliest tokens at each step")
 	fl.StringVar(&grammarFile, "grammar-file", "", "constrain the output to a GBNF grammar (llama.cpp's format)")

@@ -58,7 +58,7 @@ func newServeCmd() *cobra.Command {
 	f.BoolVar(&opts.NoOllama, "no-ollama", false, "serve only the OpenAI API, not Ollama's (/api/...)")
 	f.IntVar(&load.ContextLength, "ctx", 0, "context length in tokens (0: the model's, capped at 4096)")
 	f.IntVar(&load.Threads, "threads", 0, "threads for inference (0: physical cores)")
-	addKVFlag(cmd, &load.KV, llama.KVF32, kvHelp)
+	addKVFlag(cmd, &load.KV, llama.DefaultKV, kvHelp)
 	f.IntVar(&maxWait, "max-queue", api.DefaultMaxQueue, "requests that may wait behind the running one before 503")
 	return cmd
 }
