@@ -94,7 +94,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	p.think.Disable() // until a model whose template has the switch is loaded
 	p.think.Hide()    // a disabled tick would look like a setting that does nothing
 	heading := widget.NewLabelWithStyle("Chat settings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	note := widget.NewLabel("Context length, threads and the KV cache apply when a model is loaded (F16 halves the cache's memory, Q8_0 halves it again).")
+	note := widget.NewLabel("Context length, threads and the KV cache apply when a model is loaded (F16 is the default; F32 takes twice its memory and is the closest to exact, Q8_0 about half).")
 	note.Wrapping = fyne.TextWrapWord
 	note.Importance = widget.LowImportance
 	reload := widget.NewButtonWithIcon("Reload model", theme.ViewRefreshIcon(), func() {
