@@ -27,12 +27,10 @@ DATA k6shuf<>+112(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA k6shuf<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL k6shuf<>(SB), RODATA|NOPTR, $128
 
-// Q6PART handles the 32 values 32t.. of a half: low nibbles of src shifted
-// right by ln, high pairs of qh (Y2) shifted by hop/hn into bits 4-5 (mask
-// Y5 = 0x30), against the activations at yoff(DI), scales by mask soff.
-#define Q6PART(src, ln, hop, hn, yoff, soff) \
-	VPSRLW     $ln, src, Y9 \
-	hop        $hn, Y2, Y10 \
+// Q6PART handles the 32 values 32t.. of a half: their low four bits in Y9
+// and their top two (from qh, Y2) in bits 4-5 of Y10 (the includer's LO and
+// HI steps), against the activations at yoff(DI), scales by mask soff.
+#define Q6PART(yoff, soff) \
 	VPAND      Y15, Y9, Y9 \
 	VPAND      Y5, Y10, Y10 \
 	VPOR       Y10, Y9, Y9 \
@@ -42,16 +40,34 @@ GLOBL k6shuf<>(SB), RODATA|NOPTR, $128
 	VPADDD     Y9, Y13, Y13
 
 // Q6HALF handles values 128h..128h+127 (ql at qoff, qh at hoff, activations
-// from yoff); perm picks the half's scales.
+// from yoff); perm picks the half's scales. Parts 0 and 1 take the low
+// nibbles of ql, 2 and 3 the high ones; qh's bit pairs sit at 0, 2, 4 and
+// 6 for parts 0-3, moved to 4-5 (no shift where none is needed).
 #define Q6HALF(qoff, hoff, yoff, perm) \
 	VMOVDQU qoff(SI), Y3 \
 	VMOVDQU 32+qoff(SI), Y4 \
 	VMOVDQU hoff(SI), Y2 \
 	VPERMQ  $perm, Y8, Y7 \
-	Q6PART(Y3, 0, VPSLLW, 4, yoff, 0) \
-	Q6PART(Y4, 0, VPSLLW, 2, 32+yoff, 32) \
-	Q6PART(Y3, 4, VPSRLW, 0, 64+yoff, 64) \
-	Q6PART(Y4, 4, VPSRLW, 2, 96+yoff, 96)
+	VPSLLW  $4, Y2, Y10 \
+	Q6PARTLO(Y3, yoff, 0) \
+	VPSLLW  $2, Y2, Y10 \
+	Q6PARTLO(Y4, 32+yoff, 32) \
+	VPSRLW  $4, Y3, Y9 \
+	VMOVDQA Y2, Y10 \
+	Q6PART(64+yoff, 64) \
+	VPSRLW  $4, Y4, Y9 \
+	VPSRLW  $2, Y2, Y10 \
+	Q6PART(96+yoff, 96)
+
+// Q6PARTLO is Q6PART on the low nibbles of src, which need no shift.
+#define Q6PARTLO(src, yoff, soff) \
+	VPAND      Y15, src, Y9 \
+	VPAND      Y5, Y10, Y10 \
+	VPOR       Y10, Y9, Y9 \
+	VPMADDUBSW yoff(DI), Y9, Y9 \
+	VPSHUFB    k6shuf<>+soff(SB), Y7, Y12 \
+	VPMADDWD   Y12, Y9, Y9 \
+	VPADDD     Y9, Y13, Y13
 
 // func dotQ6_KAVX2(w, x *byte, nb int) float32
 TEXT ·dotQ6_KAVX2(SB), NOSPLIT, $0-28
