@@ -9,9 +9,8 @@ func dotQ6_KAVX2(w, x *byte, nb int) float32
 
 // dotQ6_KFast is dotQ6_KPlain in AVX2 assembly (callers check haveAVX2).
 func dotQ6_KFast(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
+	if wp, xp := dotArgs(w, x, nb, q6KBlockSize, q8KBlockSize); wp != nil {
+		return dotQ6_KAVX2(wp, xp, nb)
 	}
-	_, _ = w[nb*q6KBlockSize-1], x[nb*q8KBlockSize-1]
-	return dotQ6_KAVX2(&w[0], &x[0], nb)
+	return 0
 }
