@@ -40,12 +40,10 @@ type kqZMMKernel struct {
 
 // dot is the one-row dot through run (callers check haveZMM).
 func (k kqZMMKernel) dot(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
-	}
-	_, _ = w[nb*k.block-1], x[nb*q8KBlockSize-1]
 	var out float32
-	k.run(&w[0], 0, &x[0], nb, 1, &out)
+	if wp, xp := dotArgs(w, x, nb, k.block, q8KBlockSize); wp != nil {
+		k.run(wp, 0, xp, nb, 1, &out)
+	}
 	return out
 }
 

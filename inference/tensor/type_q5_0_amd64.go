@@ -14,22 +14,19 @@ func dotQ5_0x4AVX2(w, x *byte, stride, nb int, out *[4]float32)
 
 // dotQ5_0Fast is dotQ5_0Plain in AVX2 assembly.
 func dotQ5_0Fast(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
+	if wp, xp := dotArgs(w, x, nb, q5_0BlockSize, q8BlockSize); wp != nil {
+		return dotQ5_0AVX2(wp, xp, nb)
 	}
-	_, _ = w[nb*q5_0BlockSize-1], x[nb*q8BlockSize-1]
-	return dotQ5_0AVX2(&w[0], &x[0], nb)
+	return 0
 }
 
 // dotQ5_0x4Fast dots weight row w with input rows t..t+3 of f (rows of
 // stride bytes), unpacking each weight block once: four dotQ5_0Fast calls,
 // bit for bit (llama.cpp's tinyBLAS tiles sum each pair the same way).
 func dotQ5_0x4Fast(w []byte, x []byte, stride, nb int) (out [4]float32) {
-	if nb <= 0 {
-		return out
+	if wp, xp := dot4Args(w, x, stride, nb, q5_0BlockSize, q8BlockSize); wp != nil {
+		dotQ5_0x4AVX2(wp, xp, stride, nb, &out)
 	}
-	_, _ = w[nb*q5_0BlockSize-1], x[3*stride+nb*q8BlockSize-1]
-	dotQ5_0x4AVX2(&w[0], &x[0], stride, nb, &out)
 	return out
 }
 
