@@ -3,7 +3,7 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	registerFast(gguf.TypeIQ4_XS, kqRowKernels(dotIQ4_XSFast, dotIQ4_XSx4Fast))
+	registerFast(gguf.TypeIQ4_XS, tiledRowKernels(dotIQ4_XSFast, dotIQ4_XSx4Fast))
 }
 
 //go:noescape

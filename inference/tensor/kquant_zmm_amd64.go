@@ -65,7 +65,7 @@ func (k kqZMMKernel) rows(out []float32, w []byte, wstride int, x []byte, nb int
 // kernels is the type's row kernels for the VNNI set: the one-row dot and
 // the decode runs through k, the four-row prompt tiles through x4.
 func (k kqZMMKernel) kernels(x4 func(w, x []byte, stride, nb int) [4]float32) rowKernels {
-	r := kqRowKernels(k.dot, x4)
+	r := tiledRowKernels(k.dot, x4)
 	r.rows = kqZMMRows(x4, k.rows)
 	return r
 }

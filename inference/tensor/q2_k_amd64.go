@@ -3,7 +3,7 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	registerFast(gguf.TypeQ2_K, kqRowKernels(dotQ2_KFast, dotQ2_Kx4Fast))
+	registerFast(gguf.TypeQ2_K, tiledRowKernels(dotQ2_KFast, dotQ2_Kx4Fast))
 }
 
 //go:noescape

@@ -3,7 +3,7 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	registerFast(gguf.TypeQ3_K, kqRowKernels(dotQ3_KFast, dotQ3_Kx4Fast))
+	registerFast(gguf.TypeQ3_K, tiledRowKernels(dotQ3_KFast, dotQ3_Kx4Fast))
 }
 
 //go:noescape

@@ -3,7 +3,7 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	k := kqRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)
+	k := tiledRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)
 	fileRows := k.rows
 	k.rows, k.ext = q4KRows(q4Kx8Fast, fileRows, dotQ4_KFast), q4Kx8Fast
 	registerFast(gguf.TypeQ4_K, k)

@@ -2,7 +2,7 @@ package tensor
 
 import "burrow/inference/gguf"
 
-func init() { registerFast(gguf.TypeQ5_K, kqRowKernels(dotQ5_KFast, dotQ5_Kx4Fast)) }
+func init() { registerFast(gguf.TypeQ5_K, tiledRowKernels(dotQ5_KFast, dotQ5_Kx4Fast)) }
 
 //go:noescape
 func dotQ5_KAVX2(w, x *byte, nb int) float32

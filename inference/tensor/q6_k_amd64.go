@@ -2,7 +2,7 @@ package tensor
 
 import "burrow/inference/gguf"
 
-func init() { registerFast(gguf.TypeQ6_K, kqRowKernels(dotQ6_KFast, dotQ6_Kx4Fast)) }
+func init() { registerFast(gguf.TypeQ6_K, tiledRowKernels(dotQ6_KFast, dotQ6_Kx4Fast)) }
 
 //go:noescape
 func dotQ6_KAVX2(w, x *byte, nb int) float32

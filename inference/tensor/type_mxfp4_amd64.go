@@ -2,8 +2,9 @@ package tensor
 
 import "burrow/inference/gguf"
 
+// The four-row tile is for prompts through gpt-oss's MXFP4 experts.
 func init() {
-	registerFast(gguf.TypeMXFP4, rowKernels{dot: dotMXFP4Fast, rows: rowsMXFP4Fast})
+	registerFast(gguf.TypeMXFP4, tiledRowKernels(dotMXFP4Fast, dotMXFP4x4Fast))
 }
 
 //go:noescape
@@ -30,10 +31,4 @@ func dotMXFP4x4Fast(w []byte, x []byte, stride, nb int) (out [4]float32) {
 		dotMXFP4x4AVX2(wp, xp, stride, nb, &out)
 	}
 	return out
-}
-
-// rowsMXFP4Fast is the generic row loop with four-input-row tiles, for
-// prompts through gpt-oss's MXFP4 experts.
-func rowsMXFP4Fast(out []float32, m *Matrix, a *Activations, r0, r1 int) {
-	rowsTiled4(out, m, a, r0, r1, dotMXFP4Fast, dotMXFP4x4Fast)
 }

@@ -2,8 +2,11 @@ package tensor
 
 import "burrow/inference/gguf"
 
+// The four-row tile: Q5_0 is the fallback of Q4_K_M files whose rows are
+// not a multiple of 256 (most of Gemma 3 1B), so prompts spend their time
+// here.
 func init() {
-	registerFast(gguf.TypeQ5_0, rowKernels{dot: dotQ5_0Fast, rows: rowsQ5_0Fast})
+	registerFast(gguf.TypeQ5_0, tiledRowKernels(dotQ5_0Fast, dotQ5_0x4Fast))
 }
 
 //go:noescape
@@ -28,11 +31,4 @@ func dotQ5_0x4Fast(w []byte, x []byte, stride, nb int) (out [4]float32) {
 		dotQ5_0x4AVX2(wp, xp, stride, nb, &out)
 	}
 	return out
-}
-
-// rowsQ5_0Fast is the generic row loop with four-input-row tiles: Q5_0 is
-// the fallback of Q4_K_M files whose rows are not a multiple of 256
-// (most of Gemma 3 1B), so prompts spend their time here.
-func rowsQ5_0Fast(out []float32, m *Matrix, a *Activations, r0, r1 int) {
-	rowsTiled4(out, m, a, r0, r1, dotQ5_0Fast, dotQ5_0x4Fast)
 }
