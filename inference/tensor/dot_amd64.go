@@ -104,17 +104,12 @@ func useFast() {
 }
 
 func dotF32GGML512Fast(x, y []float32) float32 {
-	n := len(x)
-	y = y[:n]
-	np := n &^ 63
+	y = y[:len(x)]
 	var s float32
-	if np > 0 {
+	if np := len(x) &^ 63; np > 0 {
 		s = dotF32GGML512AVX2(&x[0], &y[0], np)
 	}
-	for i := np; i < n; i++ {
-		s = fma32(x[i], y[i], s)
-	}
-	return s
+	return f32GGML512Tail(x, y, s)
 }
 
 func scoresGGMLFast(out, k []float32, stride int, q []float32, scale float32) {

@@ -35,7 +35,14 @@ func dotF32GGML512Plain(x, y []float32) float32 {
 		}
 		s = reduce16(&acc[0])
 	}
-	for i := np; i < n; i++ {
+	return f32GGML512Tail(x, y, s)
+}
+
+// f32GGML512Tail adds the values of x and y past the last multiple of 64
+// to s, the kernel's sum of the values before them: FMAs into that float
+// sum (ggml_vec_dot_f32's leftovers).
+func f32GGML512Tail(x, y []float32, s float32) float32 {
+	for i := len(x) &^ 63; i < len(x); i++ {
 		s = fma32(x[i], y[i], s)
 	}
 	return s
@@ -101,9 +108,8 @@ func scoresGGMLPlain(out, k []float32, stride int, q []float32, scale float32) {
 // accumulators over steps of 64, folded and reduced as DotF32GGML, then the
 // values past the last multiple of 64 added in float64 (ggml_float).
 func dotF16GGML512Plain(x, y []uint16) float32 {
-	n := len(x)
-	np := n &^ 63
-	var s float64
+	np := len(x) &^ 63
+	var s float32
 	if np > 0 {
 		var acc [4][16]float32
 		for i := 0; i < np; i += 64 {
@@ -121,21 +127,40 @@ func dotF16GGML512Plain(x, y []uint16) float32 {
 		for l := 0; l < 16; l++ {
 			acc[0][l] += acc[1][l]
 		}
-		s = float64(reduce16(&acc[0]))
+		s = reduce16(&acc[0])
 	}
-	for i := np; i < n; i++ {
-		s += float64(F16ToF32(x[i]) * F16ToF32(y[i]))
+	return f16GGML512Tail(x, y, s)
+}
+
+// f16GGML512Tail is f32GGML512Tail for ggml_vec_dot_f16: the leftover
+// products are added in float64 (ggml_float).
+func f16GGML512Tail(x, y []uint16, s float32) float32 {
+	sum := float64(s)
+	for i := len(x) &^ 63; i < len(x); i++ {
+		sum += float64(F16ToF32(x[i]) * F16ToF32(y[i]))
 	}
-	return float32(s)
+	return float32(sum)
 }
 
 // dotF32L16Plain is AVX-512 tinyBLAS's dot for F32 weights (batches, rows a
 // multiple of 16): element i feeds lane i%16 by FMA, and the lanes are
 // summed in _mm512_reduce_add_ps order.
 func dotF32L16Plain(x, y []float32) float32 {
+	y = y[:len(x)]
 	var acc [16]float32
 	for i, v := range x {
 		acc[i%16] = fma32(v, y[i], acc[i%16])
 	}
 	return reduce16(&acc)
+}
+
+// l16Args returns the first elements of x and y[:len(x)] for a 16-lane
+// tinyBLAS kernel, or nils when len(x) is not a positive multiple of 16
+// (the plain twin's case).
+func l16Args[T uint16 | float32](x, y []T) (xp, yp *T) {
+	y = y[:len(x)]
+	if len(x) == 0 || len(x)%16 != 0 {
+		return nil, nil
+	}
+	return &x[0], &y[0]
 }

@@ -7,13 +7,8 @@ func dotIQ4_XSx4AVX2(w, x *byte, stride, nb int, out *[4]float32)
 // stride bytes apart at x (a prompt batch): out[r] == dotIQ4_XSPlain(w,
 // row r, nb), each weight block decoded once for the four.
 func dotIQ4_XSx4Fast(w, x []byte, stride, nb int) (out [4]float32) {
-	if nb <= 0 {
-		return out
+	if wp, xp := dot4Args(w, x, stride, nb, iq4XSBlockSize, q8KBlockSize); wp != nil {
+		dotIQ4_XSx4AVX2(wp, xp, stride, nb, &out)
 	}
-	if stride < nb*q8KBlockSize {
-		panic("tensor: dotIQ4_XSx4Fast rows overlap")
-	}
-	_, _ = w[nb*iq4XSBlockSize-1], x[3*stride+nb*q8KBlockSize-1]
-	dotIQ4_XSx4AVX2(&w[0], &x[0], stride, nb, &out)
 	return out
 }

@@ -40,12 +40,10 @@ type kqZMMKernel struct {
 
 // dot is the one-row dot through run (callers check haveZMM).
 func (k kqZMMKernel) dot(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
-	}
-	_, _ = w[nb*k.block-1], x[nb*q8KBlockSize-1]
 	var out float32
-	k.run(&w[0], 0, &x[0], nb, 1, &out)
+	if wp, xp := dotArgs(w, x, nb, k.block, q8KBlockSize); wp != nil {
+		k.run(wp, 0, xp, nb, 1, &out)
+	}
 	return out
 }
 
@@ -67,7 +65,7 @@ func (k kqZMMKernel) rows(out []float32, w []byte, wstride int, x []byte, nb int
 // kernels is the type's row kernels for the VNNI set: the one-row dot and
 // the decode runs through k, the four-row prompt tiles through x4.
 func (k kqZMMKernel) kernels(x4 func(w, x []byte, stride, nb int) [4]float32) rowKernels {
-	r := kqRowKernels(k.dot, x4)
+	r := tiledRowKernels(k.dot, x4)
 	r.rows = kqZMMRows(x4, k.rows)
 	return r
 }

@@ -3,7 +3,7 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	registerFast(gguf.TypeQ2_K, kqRowKernels(dotQ2_KFast, dotQ2_Kx4Fast))
+	registerFast(gguf.TypeQ2_K, tiledRowKernels(dotQ2_KFast, dotQ2_Kx4Fast))
 }
 
 //go:noescape
@@ -11,9 +11,8 @@ func dotQ2_KAVX2(w, x *byte, nb int) float32
 
 // dotQ2_KFast checks the lengths once, then runs the assembly.
 func dotQ2_KFast(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
+	if wp, xp := dotArgs(w, x, nb, q2KBlockSize, q8KBlockSize); wp != nil {
+		return dotQ2_KAVX2(wp, xp, nb)
 	}
-	_, _ = w[nb*q2KBlockSize-1], x[nb*q8KBlockSize-1]
-	return dotQ2_KAVX2(&w[0], &x[0], nb)
+	return 0
 }

@@ -7,13 +7,8 @@ func dotQ2_Kx4AVX2(w, x *byte, stride, nb int, out *[4]float32)
 // bytes apart at x (a prompt batch): out[r] == dotQ2_KPlain(w, row r, nb),
 // each weight superblock decoded once for the four.
 func dotQ2_Kx4Fast(w, x []byte, stride, nb int) (out [4]float32) {
-	if nb <= 0 {
-		return out
+	if wp, xp := dot4Args(w, x, stride, nb, q2KBlockSize, q8KBlockSize); wp != nil {
+		dotQ2_Kx4AVX2(wp, xp, stride, nb, &out)
 	}
-	if stride < nb*q8KBlockSize {
-		panic("tensor: dotQ2_Kx4Fast rows overlap")
-	}
-	_, _ = w[nb*q2KBlockSize-1], x[3*stride+nb*q8KBlockSize-1]
-	dotQ2_Kx4AVX2(&w[0], &x[0], stride, nb, &out)
 	return out
 }

@@ -3,7 +3,7 @@ package tensor
 import "burrow/inference/gguf"
 
 func init() {
-	k := kqRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)
+	k := tiledRowKernels(dotQ4_KFast, dotQ4_Kx4Fast)
 	fileRows := k.rows
 	k.rows, k.ext = q4KRows(q4Kx8Fast, fileRows, dotQ4_KFast), q4Kx8Fast
 	registerFast(gguf.TypeQ4_K, k)
@@ -16,9 +16,8 @@ func dotQ4_KAVX2(w, x *byte, nb int) float32
 
 // dotQ4_KFast is dotQ4_KPlain in AVX2 assembly (callers check haveAVX2).
 func dotQ4_KFast(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
+	if wp, xp := dotArgs(w, x, nb, q4KBlockSize, q8KBlockSize); wp != nil {
+		return dotQ4_KAVX2(wp, xp, nb)
 	}
-	_, _ = w[nb*q4KBlockSize-1], x[nb*q8KBlockSize-1]
-	return dotQ4_KAVX2(&w[0], &x[0], nb)
+	return 0
 }

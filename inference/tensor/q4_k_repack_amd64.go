@@ -44,29 +44,3 @@ func gemm4Q4_Kx8Fast(w, x []byte, stride, nb int, out []float32, ostride int) {
 		gemm4Q4_Kx8AVX2(&w[0], &x[0], stride, nb, &out[0], ostride)
 	}
 }
-
-// checkQ4Kx8Gemv checks the slices an assembly gemv reads and writes; it
-// reports false (the zero results written) when there is nothing to sum.
-func checkQ4Kx8Gemv(w, x []byte, nb int, out []float32) bool {
-	if nb <= 0 {
-		clear(out[:8])
-		return false
-	}
-	_, _, _ = w[nb*q4Kx8Bytes-1], x[nb*q8KBlockSize-1], out[7]
-	return true
-}
-
-// checkQ4Kx8Gemm4 is checkQ4Kx8Gemv for the four-row gemm.
-func checkQ4Kx8Gemm4(w, x []byte, stride, nb int, out []float32, ostride int) bool {
-	if nb <= 0 {
-		for t := 0; t < 4; t++ {
-			clear(out[t*ostride : t*ostride+8])
-		}
-		return false
-	}
-	if stride < nb*q8KBlockSize || ostride < 8 {
-		panic("tensor: repacked Q4_K gemm rows overlap")
-	}
-	_, _, _ = w[nb*q4Kx8Bytes-1], x[3*stride+nb*q8KBlockSize-1], out[3*ostride+7]
-	return true
-}

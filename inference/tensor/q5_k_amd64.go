@@ -2,16 +2,15 @@ package tensor
 
 import "burrow/inference/gguf"
 
-func init() { registerFast(gguf.TypeQ5_K, kqRowKernels(dotQ5_KFast, dotQ5_Kx4Fast)) }
+func init() { registerFast(gguf.TypeQ5_K, tiledRowKernels(dotQ5_KFast, dotQ5_Kx4Fast)) }
 
 //go:noescape
 func dotQ5_KAVX2(w, x *byte, nb int) float32
 
 // dotQ5_KFast is dotQ5_KPlain in AVX2 assembly (callers check haveAVX2).
 func dotQ5_KFast(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
+	if wp, xp := dotArgs(w, x, nb, q5KBlockSize, q8KBlockSize); wp != nil {
+		return dotQ5_KAVX2(wp, xp, nb)
 	}
-	_, _ = w[nb*q5KBlockSize-1], x[nb*q8KBlockSize-1]
-	return dotQ5_KAVX2(&w[0], &x[0], nb)
+	return 0
 }

@@ -2,8 +2,9 @@ package tensor
 
 import "burrow/inference/gguf"
 
+// The four-row tile is for prompts through gpt-oss's MXFP4 experts.
 func init() {
-	registerFast(gguf.TypeMXFP4, rowKernels{dot: dotMXFP4Fast, rows: rowsMXFP4Fast})
+	registerFast(gguf.TypeMXFP4, tiledRowKernels(dotMXFP4Fast, dotMXFP4x4Fast))
 }
 
 //go:noescape
@@ -16,27 +17,18 @@ func dotMXFP4x4AVX2(w, x *byte, stride, nb int, out *[4]float32)
 // block's integer dot is exact, and the float work per block (scale
 // product, product with the dot, running sum) is scalar in the plain order.
 func dotMXFP4Fast(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
+	if wp, xp := dotArgs(w, x, nb, mxfp4BlockSize, q8BlockSize); wp != nil {
+		return dotMXFP4AVX2(wp, xp, nb)
 	}
-	_, _ = w[nb*mxfp4BlockSize-1], x[nb*q8BlockSize-1]
-	return dotMXFP4AVX2(&w[0], &x[0], nb)
+	return 0
 }
 
 // dotMXFP4x4Fast dots weight row w with input rows t..t+3 of x (rows of
 // stride bytes), looking each weight block up once: four dotMXFP4Fast
 // calls, bit for bit.
 func dotMXFP4x4Fast(w []byte, x []byte, stride, nb int) (out [4]float32) {
-	if nb <= 0 {
-		return out
+	if wp, xp := dot4Args(w, x, stride, nb, mxfp4BlockSize, q8BlockSize); wp != nil {
+		dotMXFP4x4AVX2(wp, xp, stride, nb, &out)
 	}
-	_, _ = w[nb*mxfp4BlockSize-1], x[3*stride+nb*q8BlockSize-1]
-	dotMXFP4x4AVX2(&w[0], &x[0], stride, nb, &out)
 	return out
-}
-
-// rowsMXFP4Fast is the generic row loop with four-input-row tiles, for
-// prompts through gpt-oss's MXFP4 experts.
-func rowsMXFP4Fast(out []float32, m *Matrix, a *Activations, r0, r1 int) {
-	rowsTiled4(out, m, a, r0, r1, dotMXFP4Fast, dotMXFP4x4Fast)
 }

@@ -11,11 +11,10 @@ func dotQ4_0AVX2(w, x *byte, nb int) float32
 
 // dotQ4_0Fast is dotQ4_0Plain in AVX2 assembly.
 func dotQ4_0Fast(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
+	if wp, xp := dotArgs(w, x, nb, q4_0BlockSize, q8BlockSize); wp != nil {
+		return dotQ4_0AVX2(wp, xp, nb)
 	}
-	_, _ = w[nb*q4_0BlockSize-1], x[nb*q8BlockSize-1]
-	return dotQ4_0AVX2(&w[0], &x[0], nb)
+	return 0
 }
 
 //go:noescape
@@ -23,11 +22,10 @@ func dotQ4_0SeqAVX2(w, x *byte, nb int) float32
 
 // dotQ4_0SeqFast is dotQ4_0SeqPlain in AVX2 assembly.
 func dotQ4_0SeqFast(w, x []byte, nb int) float32 {
-	if nb <= 0 {
-		return 0
+	if wp, xp := dotArgs(w, x, nb, q4_0BlockSize, q8BlockSize); wp != nil {
+		return dotQ4_0SeqAVX2(wp, xp, nb)
 	}
-	_, _ = w[nb*q4_0BlockSize-1], x[nb*q8BlockSize-1]
-	return dotQ4_0SeqAVX2(&w[0], &x[0], nb)
+	return 0
 }
 
 //go:noescape
@@ -40,24 +38,13 @@ func gemm4Q4_0x8AVX2(w, x *byte, stride int, s *float32, ss, nb int, out *float3
 // results bit for bit).
 var q4_0x8Fast = &q4_0x8Kernels{
 	gemv: func(w, x []byte, s []float32, ss, nb int, out []float32) {
-		if nb <= 0 {
-			clear(out[:8])
-			return
+		if checkQ4_0x8Gemv(w, x, s, ss, nb, 2*nb, out) {
+			gemvQ4_0x8AVX2(&w[0], &x[0], &s[0], ss, nb, &out[0])
 		}
-		_, _, _, _ = w[nb*q4_0x8Bytes-1], x[nb*q8BlockSize-1], s[(2*nb-1)*ss], out[7]
-		gemvQ4_0x8AVX2(&w[0], &x[0], &s[0], ss, nb, &out[0])
 	},
 	gemm4: func(w, x []byte, stride int, s []float32, ss, nb int, out []float32, ostride int) {
-		if nb <= 0 {
-			for t := 0; t < 4; t++ {
-				clear(out[t*ostride : t*ostride+8])
-			}
-			return
+		if checkQ4_0x8Gemm4(w, x, stride, s, ss, nb, 2*nb, out, ostride) {
+			gemm4Q4_0x8AVX2(&w[0], &x[0], stride, &s[0], ss, nb, &out[0], ostride)
 		}
-		if stride < nb*q8BlockSize || ostride < 8 || ss < 4 {
-			panic("tensor: repacked Q4_0 gemm rows overlap")
-		}
-		_, _, _, _ = w[nb*q4_0x8Bytes-1], x[3*stride+nb*q8BlockSize-1], s[(2*nb-1)*ss+3], out[3*ostride+7]
-		gemm4Q4_0x8AVX2(&w[0], &x[0], stride, &s[0], ss, nb, &out[0], ostride)
 	},
 }

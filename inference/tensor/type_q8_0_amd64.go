@@ -60,19 +60,17 @@ func dotQ8_0x4SVNNI(w, a *byte, stride int, s *float32, sstride, nb int, out *[4
 func dotQ8_0x2x4SVNNI(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[8]float32)
 
 func dotQ8_0Fast(x, y []byte, nb int) float32 {
-	if nb == 0 {
-		return 0
+	if xp, yp := dotArgs(x, y, nb, q8BlockSize, q8BlockSize); xp != nil {
+		return dotQ8_0AVX2(xp, yp, nb)
 	}
-	_, _ = x[nb*q8BlockSize-1], y[nb*q8BlockSize-1]
-	return dotQ8_0AVX2(&x[0], &y[0], nb)
+	return 0
 }
 
 func dotQ8_0VNNIRow(x, y []byte, nb int) float32 {
-	if nb == 0 {
-		return 0
+	if xp, yp := dotArgs(x, y, nb, q8BlockSize, q8BlockSize); xp != nil {
+		return dotQ8_0VNNI(xp, yp, nb)
 	}
-	_, _ = x[nb*q8BlockSize-1], y[nb*q8BlockSize-1]
-	return dotQ8_0VNNI(&x[0], &y[0], nb)
+	return 0
 }
 
 // mulQ8_0Fast dots weight row w with input row t of a.

@@ -24,11 +24,10 @@ func dotQ8_0x4SNEON(w, a *byte, stride int, s *float32, sstride, nb int, out *[4
 func dotQ8_0x2x4SNEON(w *byte, wstride int, a *byte, astride int, s *float32, sstride, nb int, out *[8]float32)
 
 func dotQ8_0NEONRow(x, y []byte, nb int) float32 {
-	if nb == 0 {
-		return 0
+	if xp, yp := dotArgs(x, y, nb, q8BlockSize, q8BlockSize); xp != nil {
+		return dotQ8_0NEON(xp, yp, nb)
 	}
-	_, _ = x[nb*q8BlockSize-1], y[nb*q8BlockSize-1]
-	return dotQ8_0NEON(&x[0], &y[0], nb)
+	return 0
 }
 
 // mulQ8_0NEON dots weight row w with input row t of a.
